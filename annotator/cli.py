@@ -1,0 +1,221 @@
+"""Command line: ``annotator [FILE|WORKSPACE]`` opens the window; subcommands work without Qt.
+
+    annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...]
+    annotator export WORKSPACE -o OUT [--format jsonl|csv]
+    annotator summary FILE|WORKSPACE [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from annotator import __version__, paths
+from annotator.domain.model import Kind
+from annotator.formats.errors import FileRefused
+from annotator.formats.mapping import TARGETS, FieldMapping
+from annotator.services.exporter import export_decisions
+from annotator.services.importer import ImportReport, import_file
+from annotator.services.summary import format_summary, summarize
+from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
+
+COMMANDS = ("import", "export", "summary")
+
+
+class CliError(Exception):
+    """An error for the user: printed to stderr, exit status 1."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--basedir",
+        metavar="DIR",
+        help="keep all data and settings under DIR (portable use, tests)",
+    )
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--map",
+        metavar="OURS=THEIRS",
+        action="append",
+        default=[],
+        help=f"read our field OURS from their field THEIRS (dotted path or CSV column); "
+        f"OURS is one of: {', '.join(TARGETS)}",
+    )
+    parser.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), help="file format (default: by extension)")
+    parser.add_argument("--encoding", help="text encoding of the file (default: UTF-8, or UTF-16 by BOM)")
+    parser.add_argument(
+        "--strict", action="store_true", help="refuse the whole file on any bad line instead of skipping it"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Review cases where an LLM judge and human raters disagree.",
+        epilog="Run 'annotator COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import a case file into a workspace and print counts")
+    p.add_argument("file", type=Path, help="case file (.jsonl or .csv)")
+    p.add_argument("--workspace", "-w", type=Path, help="workspace file (default: one per case file in the user data folder)")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    _input_options(p)
+    _common(p)
+
+    p = sub.add_parser("export", help="write the labelled file (decisions) of a workspace")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    p.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), help="default: by the output's extension, else jsonl")
+    p.add_argument("--all", action="store_true", help="include undecided cases (with an empty label)")
+    _common(p)
+
+    p = sub.add_parser("summary", help="counts and agreement of judge and raters")
+    p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _input_options(p)
+    _common(p)
+    return parser
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Open the review window. With no PATH, opens the bundled sample project.",
+        epilog=f"Commands (no window): {', '.join(COMMANDS)}. Run 'annotator COMMAND --help'.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    parser.add_argument("path", nargs="?", type=Path, help="a case file (.jsonl, .csv) or a workspace")
+    _common(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    positional = [a for a in args_list if not a.startswith("-")]
+    is_command = bool(positional) and positional[0] in COMMANDS
+    parser = build_parser() if is_command else gui_parser()
+    args = parser.parse_args(args_list)
+    if args.basedir:
+        os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
+    if not is_command:
+        return _run_gui(args.path)
+    try:
+        if args.command == "import":
+            return _cmd_import(args)
+        if args.command == "export":
+            return _cmd_export(args)
+        return _cmd_summary(args)
+    except (CliError, FileRefused, WorkspaceError, ValueError, OSError) as exc:
+        print(f"annotator: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def gui_main() -> int:
+    return main()
+
+
+def _run_gui(path: Path | None) -> int:
+    if path is not None and not path.exists():
+        print(f"annotator: error: {path} does not exist", file=sys.stderr)
+        return 1
+    from annotator.ui.app import run  # Qt is imported only when a window is wanted
+
+    return run(path)
+
+
+def _mapping(specs: list[str]) -> FieldMapping | None:
+    return FieldMapping.parse(specs) if specs else None
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    target = args.workspace or default_workspace_for(args.file)
+    ws = Workspace.open(target)
+    try:
+        report = import_file(
+            ws, args.file, _mapping(args.map), strict=args.strict, encoding=args.encoding, fmt=args.fmt
+        )
+        _print_report(report, ws, args.json)
+    finally:
+        ws.close()
+    return 0
+
+
+def _print_report(report: ImportReport, ws: Workspace, as_json: bool) -> None:
+    for line in report.describe_problems():
+        print(f"annotator: skipped {line}", file=sys.stderr)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "workspace": str(ws.path),
+                    "file": str(report.path),
+                    "cases": ws.case_count(),
+                    "added": report.added,
+                    "already_present": report.present,
+                    "skipped_lines": report.skipped,
+                    "disagreements": report.disagreements,
+                    "kinds": {k.value: report.kinds.get(k.value, 0) for k in Kind},
+                },
+                indent=2,
+            )
+        )
+        return
+    print(f"Imported {report.path.name} into {ws.path}")
+    print(f"  cases added      {report.added:>8}")
+    print(f"  already present  {report.present:>8}")
+    print(f"  lines skipped    {report.skipped:>8}")
+    print(f"  disagreements    {report.disagreements:>8}")
+    for kind in Kind:
+        print(f"    {kind.title:<22}{report.kinds.get(kind.value, 0):>6}")
+
+
+def _open_existing(path: Path) -> Workspace:
+    if not path.exists():
+        raise CliError(f"{path} does not exist")
+    if not Workspace.is_workspace(path):
+        raise CliError(f"{path} is not a workspace; import it first with 'annotator import {path}'")
+    return Workspace.open(path)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "jsonl")
+    ws = _open_existing(args.workspace)
+    try:
+        n = export_decisions(ws, args.output, fmt, include_undecided=args.all)
+    finally:
+        ws.close()
+    print(f"Wrote {n} decisions to {args.output}")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    if not args.target.exists():
+        raise CliError(f"{args.target} does not exist")
+    if Workspace.is_workspace(args.target):
+        ws = Workspace.open(args.target)
+    else:
+        ws = Workspace.open(None)
+        report = import_file(
+            ws, args.target, _mapping(args.map), strict=args.strict, encoding=args.encoding, fmt=args.fmt
+        )
+        for line in report.describe_problems():
+            print(f"annotator: skipped {line}", file=sys.stderr)
+    try:
+        summary = summarize(ws)
+    finally:
+        ws.close()
+    print(json.dumps(summary.to_json(), indent=2) if args.json else format_summary(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

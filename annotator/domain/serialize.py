@@ -1,0 +1,72 @@
+"""Canonical JSON form of a case, and its content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from annotator.domain.model import DEFAULT_CRITERION, Case, Rating, Verdict
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """The case in the canonical JSON Lines shape (optional fields left out when empty)."""
+    judge: dict[str, Any] = {"label": case.judge.label, "rationale": case.judge.rationale}
+    if case.judge.score is not None:
+        judge["score"] = case.judge.score
+    if case.judge.model:
+        judge["model"] = case.judge.model
+    out: dict[str, Any] = {"id": case.id}
+    if case.criterion != DEFAULT_CRITERION:
+        out["criterion"] = case.criterion
+    out["input"] = case.input
+    if case.outputs is not None:
+        out["outputs"] = dict(case.outputs)
+    if case.output is not None:
+        out["output"] = case.output
+    if case.reference is not None:
+        out["reference"] = case.reference
+    out["judge"] = judge
+    out["ratings"] = [_rating_dict(r) for r in case.ratings]
+    if case.meta:
+        out["meta"] = case.meta
+    return out
+
+
+def _rating_dict(rating: Rating) -> dict[str, str]:
+    d = {"rater": rating.rater, "label": rating.label}
+    if rating.comment:
+        d["comment"] = rating.comment
+    return d
+
+
+def case_from_dict(data: dict[str, Any]) -> Case:
+    """Inverse of :func:`case_to_dict` for already-normalized data (as stored in a workspace)."""
+    j = data["judge"]
+    return Case(
+        id=data["id"],
+        input=data["input"],
+        judge=Verdict(j["label"], j.get("rationale", ""), j.get("score"), j.get("model", "")),
+        ratings=tuple(
+            Rating(r["rater"], r["label"], r.get("comment", "")) for r in data.get("ratings", [])
+        ),
+        output=data.get("output"),
+        outputs=data.get("outputs"),
+        reference=data.get("reference"),
+        criterion=data.get("criterion", DEFAULT_CRITERION),
+        meta=data.get("meta", {}),
+    )
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def case_hash(case: Case) -> str:
+    """``sha256:<hex>`` of the canonical JSON of the normalized case.
+
+    The same case gives the same hash whether it came from JSON Lines or CSV, whatever the key
+    order or white space of the source.
+    """
+    digest = hashlib.sha256(canonical_json(case_to_dict(case)).encode("utf-8")).hexdigest()
+    return f"sha256:{digest}"

@@ -1,0 +1,185 @@
+"""CSV case files: a header row of dotted column names, then one case per row."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from annotator.formats.errors import FileRefused
+from annotator.formats.lines import Lines, OpenedFile
+from annotator.formats.mapping import FieldMapping
+from annotator.formats.records import RawRecord
+
+DELIMITERS = (",", ";", "\t")
+FIELD_LIMIT = 1 << 26
+"""Largest cell accepted (64 MB); a larger one usually means an unmatched quote."""
+_JSON_COLUMNS = ("judge", "ratings", "outputs", "meta")
+"""Columns whose cell may hold a JSON object (or list) instead of a plain value."""
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    delimiter: str
+    columns: tuple[str, ...]
+    header_line: int
+    """The line where the header row ends (records before it are skipped)."""
+    header_start: int
+    """The line where the header row starts."""
+
+
+def scan(opened: OpenedFile) -> CsvLayout:
+    """Read the header row. FileRefused when it is unusable or no row follows."""
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    lines = Lines(opened)
+    with closing(iter(lines)) as it:
+        first = next((text for text in it if text.strip()), None)
+        if first is None:
+            raise FileRefused(opened.path, "the file has no cases")
+        start = lines.line
+        delimiter = sniff_delimiter(first)
+        reader = csv.reader(chain([first], it), delimiter=delimiter)
+        header = _next(reader, opened, start) or []
+        layout = CsvLayout(delimiter, _columns(header, opened, start), lines.line, start)
+        while True:
+            row = _next(reader, opened, lines.line + 1)
+            if row is None:
+                raise FileRefused(opened.path, "the file has no cases")
+            if any(cell.strip() for cell in row):
+                return layout
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter of a header line: whichever of , ; tab occurs most outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _next(reader: Iterator[list[str]], opened: OpenedFile, line: int) -> list[str] | None:
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as e:
+        raise FileRefused(
+            opened.path, f"unreadable CSV ({e}); is a quote left open?", line
+        ) from None
+
+
+def _columns(header: list[str], opened: OpenedFile, line: int) -> tuple[str, ...]:
+    columns = tuple(name.strip() for name in header)
+    seen: set[str] = set()
+    for name in columns:
+        if name and name in seen:
+            raise FileRefused(opened.path, f"column '{name}' appears twice in the header", line)
+        seen.add(name)
+    return columns
+
+
+def check_required(opened: OpenedFile, layout: CsvLayout, mapping: FieldMapping | None) -> None:
+    """Refuse a file lacking a column for id, input or the judge's label (after mapping)."""
+    flat = {c: "x" for c in layout.columns if c}
+    record = nest(flat)
+    if mapping is not None:
+        record = mapping.apply(record, flat)
+    judge = record.get("judge")
+    present = {
+        "id": record.get("id") is not None,
+        "input": record.get("input") is not None,
+        "judge.label": judge is not None and (not isinstance(judge, dict) or "label" in judge),
+    }
+    missing = [name for name, ok in present.items() if not ok]
+    if missing:
+        found = ", ".join(c for c in layout.columns if c) or "none"
+        via = " (after --map)" if mapping is not None and mapping.pairs else ""
+        raise FileRefused(
+            opened.path,
+            f"missing required column(s){via}: {', '.join(missing)}; columns found: {found}",
+            layout.header_start,
+        )
+
+
+def records(lines: Lines, layout: CsvLayout) -> Generator[RawRecord, None, None]:
+    """Every non-blank row after the header."""
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    width = len(layout.columns)
+    reader = csv.reader(iter(lines), delimiter=layout.delimiter)
+    while True:
+        start = lines.line + 1
+        row = _next(reader, lines.opened, start)
+        if row is None:
+            return
+        if lines.line <= layout.header_line or not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            yield RawRecord(start, "", None, f"{len(row)} fields where the header has {width}")
+            continue
+        flat = {col: cell for col, cell in zip(layout.columns, row, strict=True) if col}
+        yield RawRecord(start, json.dumps(flat, ensure_ascii=False), nest(flat), None, flat)
+
+
+def nest(flat: dict[str, str]) -> dict[str, Any]:
+    """A CSV row in the canonical nested shape (empty cells are absent)."""
+    record: dict[str, Any] = {}
+    for column, cell in flat.items():
+        if cell == "":
+            continue
+        value = cell.replace("\r\n", "\n")
+        head, dot, rest = column.partition(".")
+        if not dot and head in _JSON_COLUMNS:
+            parsed = _json_cell(value)
+            if head == "judge" and not isinstance(parsed, dict):
+                _sub(record, "judge")["label"] = value
+            else:
+                record[head] = parsed
+        elif not dot or not rest:
+            record[column] = value
+        elif head in ("output", "outputs"):
+            _sub(record, "outputs")[rest] = value
+        elif head in ("rating", "ratings"):
+            _sub(_sub(record, "ratings"), rest)["label"] = value
+        elif head == "comment":
+            rating = _sub(_sub(record, "ratings"), rest)
+            rating.setdefault("label", None)
+            rating["comment"] = value
+        elif head in ("judge", "meta"):
+            _sub(record, head)[rest] = value
+        else:
+            _set_dotted(record, column, value)
+    return record
+
+
+def _json_cell(value: str) -> Any:
+    if value.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _sub(node: dict[str, Any], key: str) -> dict[str, Any]:
+    child = node.get(key)
+    if not isinstance(child, dict):
+        child = {}
+        node[key] = child
+    return child
+
+
+def _set_dotted(record: dict[str, Any], column: str, value: str) -> None:
+    *parents, last = column.split(".")
+    node = record
+    for part in parents:
+        node = _sub(node, part)
+    node[last] = value

@@ -1,0 +1,32 @@
+"""What the readers report: a refused file, or one skipped line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class FileRefused(Exception):
+    """The whole file is refused; nothing of it may be imported."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.message = message
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = f", line {self.line}" if self.line is not None else ""
+        return f"{self.path.name}{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """One record that was skipped, and why."""
+
+    line: int
+    """1-based physical line number (for CSV: the line where the record starts)."""
+    message: str
+
+    def describe(self, path: Path) -> str:
+        return f"{Path(path).name}, line {self.line}: {self.message}"

@@ -1,0 +1,205 @@
+"""Reading other people's field names as ours: ``--map ours=theirs`` and the GUI's guesses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+TARGETS: tuple[str, ...] = (
+    "id",
+    "criterion",
+    "input",
+    "output",
+    "outputs",
+    "reference",
+    "judge",
+    "judge.label",
+    "judge.rationale",
+    "judge.score",
+    "judge.model",
+    "ratings",
+    "meta",
+)
+"""Our fields a source field can be mapped to."""
+
+_PREFIXES = {"ratings": "ratings", "rating": "ratings", "outputs": "outputs", "output": "outputs",
+             "meta": "meta"}  # fmt: skip
+"""Also mappable: ``ratings.<rater>`` (one rater's label), ``outputs.<name>``, ``meta.<key>``."""
+
+_MISSING = object()
+
+
+def normalize_target(ours: str) -> str:
+    """Our field name in its one spelling; ValueError when it is not a field we know."""
+    ours = ours.strip()
+    if ours in TARGETS:
+        return ours
+    head, dot, rest = ours.partition(".")
+    if dot and rest and head in _PREFIXES:
+        return f"{_PREFIXES[head]}.{rest}"
+    raise ValueError(
+        f"unknown field '{ours}' in --map; expected one of: {', '.join(TARGETS)} "
+        "(or ratings.<rater>, outputs.<name>, meta.<key>)"
+    )
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """Pairs of (our field, their source path)."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        pairs = tuple((normalize_target(ours), theirs.strip()) for ours, theirs in self.pairs)
+        seen: set[str] = set()
+        for ours, theirs in pairs:
+            if not theirs:
+                raise ValueError(f"--map {ours}= names no source field")
+            if ours in seen:
+                raise ValueError(f"field '{ours}' is mapped twice in --map")
+            seen.add(ours)
+        object.__setattr__(self, "pairs", pairs)
+
+    @classmethod
+    def parse(cls, specs: Iterable[str]) -> FieldMapping:
+        """Build from command-line strings ``ours=theirs``."""
+        pairs = []
+        for spec in specs:
+            ours, eq, theirs = spec.partition("=")
+            if not eq or not ours.strip() or not theirs.strip():
+                raise ValueError(f"bad --map '{spec}'; expected ours=theirs, e.g. input=prompt")
+            pairs.append((ours, theirs))
+        return cls(tuple(pairs))
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.pairs)
+
+    def apply(
+        self, record: dict[str, Any], flat: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A new record in our field names.
+
+        ``flat`` is a CSV row by column name: a source is looked up there first (column names
+        may contain dots), then as an exact key of ``record``, then as a dotted path into it.
+        A mapped field whose source is missing is left absent.
+        """
+        out = dict(record)
+        for ours, theirs in sorted(self.pairs, key=lambda p: p[0].count(".")):
+            value = _lookup(record, theirs, flat)
+            if value is _MISSING:
+                _delete_path(out, ours)
+            else:
+                _set_path(out, ours, value)
+        return out
+
+
+def _lookup(record: Mapping[str, Any], path: str, flat: Mapping[str, Any] | None) -> Any:
+    if flat is not None and path in flat:
+        return flat[path] if flat[path] != "" else _MISSING
+    if path in record:
+        return record[path]
+    node: Any = record
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path, copying (or creating) the dicts on the way so the source is untouched."""
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        child = node.get(part)
+        child = dict(child) if isinstance(child, dict) else {}
+        node[part] = child
+        node = child
+    node[last] = value
+
+
+def _delete_path(record: dict[str, Any], path: str) -> None:
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            return
+        child = dict(child)
+        node[part] = child
+        node = child
+    node.pop(last, None)
+
+
+def source_fields(record: Mapping[str, Any]) -> list[str]:
+    """Dotted paths of a sample record: each object and each value under it (not into lists)."""
+    fields: list[str] = []
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            path = f"{prefix}{key}"
+            fields.append(path)
+            if isinstance(value, dict):
+                walk(value, path + ".")
+
+    walk(record, "")
+    return fields
+
+
+_GUESSES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "uid", "uuid", "guid", "example_id", "qid", "case_id", "item_id", "sample_id",
+           "question_id", "record_id", "row_id", "_id"),
+    "criterion": ("criterion", "criteria", "metric", "aspect", "dimension"),
+    "input": ("input", "prompt", "question", "query", "instruction", "task", "user_input",
+              "input_text", "request"),
+    "output": ("output", "response", "completion", "answer", "generation", "model_output",
+               "output_text", "prediction", "model_response", "model_answer"),
+    "outputs": ("outputs", "candidates", "responses", "completions"),
+    "reference": ("reference", "gold", "ground_truth", "expected", "expected_output",
+                  "expected_answer", "gold_answer", "reference_answer", "target"),
+    "judge.label": ("judge_label", "verdict", "llm_label", "judge_verdict", "llm_verdict",
+                    "judgment", "judgement", "judge_decision", "llm_judgment", "judge_output"),
+    "judge.rationale": ("judge_rationale", "explanation", "reasoning", "rationale", "critique",
+                        "judge_reasoning", "judge_explanation", "llm_rationale",
+                        "llm_explanation"),
+    "judge.score": ("judge_score", "llm_score"),
+    "judge.model": ("judge_model", "llm_model", "evaluator_model", "grader_model"),
+    "ratings": ("ratings", "human_labels", "annotations", "human_ratings", "human_label",
+                "human_annotations", "rater_labels", "raters"),
+    "meta": ("meta", "metadata", "info", "extra"),
+}  # fmt: skip
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
+
+
+def _named_like_ours(target: str, fields: Sequence[str]) -> bool:
+    """Whether the source already holds ``target`` under our own name."""
+    prefixes = [target + "."] + {"ratings": ["rating."], "outputs": ["output."]}.get(target, [])
+    if any(f == target or f.startswith(tuple(prefixes)) for f in fields):
+        return True
+    bare_judge = "judge" in fields and not any(f.startswith("judge.") for f in fields)
+    return target == "judge.label" and bare_judge
+
+
+def guess_mapping(source_fields: Sequence[str]) -> FieldMapping:
+    """Guess which source fields hold ours, from common names; fields named like ours are kept."""
+    fields = list(source_fields)
+    by_fold: dict[str, str] = {}
+    for f in fields:
+        by_fold.setdefault(_fold(f), f)
+    used: set[str] = set()
+    pairs: list[tuple[str, str]] = []
+    for target, names in _GUESSES.items():
+        if _named_like_ours(target, fields):
+            continue
+        for name in names:
+            found = by_fold.get(name)
+            if found is not None and found not in used:
+                pairs.append((target, found))
+                used.add(found)
+                break
+    return FieldMapping(tuple(pairs))

@@ -1,0 +1,1 @@
+"""Use cases over a workspace: import, review, export, summary. No Qt."""

@@ -1,0 +1,384 @@
+"""Import a case file into a workspace: streamed, in one transaction, all or nothing.
+
+Line problems (bad JSON on a line, an unknown label, ...) skip that line and are reported; file
+problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, text
+
+from annotator.domain.model import Case, Kind, LabelScheme, Project, Rating, Verdict
+from annotator.domain.serialize import canonical_json, case_hash, case_to_dict
+from annotator.formats.errors import FileRefused, LineProblem
+from annotator.formats.mapping import FieldMapping
+from annotator.formats.reader import CaseReader, ParsedCase
+from annotator.services.classification import classification_columns, reclassify
+from annotator.services.workspace import Workspace, now_iso, scheme_of, store_fingerprint
+from annotator.storage.tables import CaseRow, ImportRow, RatingRow, SchemeRow
+
+BATCH = 1000
+MAX_PROBLEMS_KEPT = 1000
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes in all)."""
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; nothing was imported."""
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    added: int = 0
+    present: int = 0
+    """Cases already in the workspace with the same content, left as they were."""
+    skipped: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+    """The first reported line problems (at most 1,000)."""
+    kinds: Counter[str] = field(default_factory=Counter)
+    """Disagreement kinds of the cases added."""
+
+    @property
+    def disagreements(self) -> int:
+        return sum(n for k, n in self.kinds.items() if Kind(k).is_disagreement)
+
+    def describe_problems(self, limit: int = 20) -> list[str]:
+        lines = [p.describe(self.path) for p in self.problems[:limit]]
+        if self.skipped > limit:
+            lines.append(f"… and {self.skipped - limit} more skipped lines")
+        return lines
+
+
+def import_file(
+    ws: Workspace,
+    path: Path | str,
+    mapping: FieldMapping | None = None,
+    *,
+    strict: bool = False,
+    encoding: str | None = None,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportReport:
+    """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled."""
+    path = Path(path)
+    reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict)
+    with ws.engine.begin() as conn:
+        return _Import(conn, reader, path, mapping, progress, cancelled).run()
+
+
+class _Import:
+    def __init__(
+        self,
+        conn: Connection,
+        reader: CaseReader,
+        path: Path,
+        mapping: FieldMapping | None,
+        progress: Progress | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.conn = conn
+        self.reader = reader
+        self.path = path
+        self.mapping = mapping
+        self.progress = progress
+        self.cancelled = cancelled
+        self.report = ImportReport(path)
+        self.schemes: dict[str, SchemeRow] = {}
+        self.seen_labels: dict[str, dict[str, None]] = {}
+        self.batch: list[ParsedCase] = []
+
+    def refuse(self, message: str, line: int | None = None) -> FileRefused:
+        return FileRefused(self.path, message, line)
+
+    def run(self) -> ImportReport:
+        conn = self.conn
+        self.import_id = int(
+            conn.execute(
+                ImportRow.__table__.insert().values(  # type: ignore[attr-defined]
+                    path=str(self.path),
+                    fmt=self.reader.fmt,
+                    imported_at=now_iso(),
+                    mapping=json.dumps(self.mapping.as_dict() if self.mapping else {}),
+                )
+            ).inserted_primary_key[0]
+        )
+        self.next_id = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar()) + 1
+        self.next_pos = int(conn.execute(text("SELECT coalesce(max(position), 0) FROM cases")).scalar())
+        self.load_schemes()
+        self.apply_header(self.reader.project)
+        for item in self.reader:
+            if isinstance(item, LineProblem):
+                self.problem(item)
+                continue
+            problem = self.conform(item)
+            if problem:
+                self.problem(problem)
+                continue
+            self.batch.append(item)
+            if len(self.batch) >= BATCH:
+                self.flush()
+        self.flush()
+        if self.report.added + self.report.present == 0:
+            detail = f": {self.report.problems[0].message}" if self.report.problems else ""
+            first = self.report.problems[0].line if self.report.problems else None
+            raise self.refuse(f"no valid cases ({self.report.skipped} lines skipped){detail}", first)
+        self.settle_inferred_schemes()
+        self.finish()
+        return self.report
+
+    # -- label schemes -------------------------------------------------------------------------
+
+    def load_schemes(self) -> None:
+        for crit, labels, ordinal, threshold, rubric, declared in self.conn.execute(
+            text("SELECT criterion, labels, ordinal, threshold, rubric, declared FROM scheme")
+        ):
+            self.schemes[crit] = SchemeRow(
+                criterion=crit,
+                labels=labels,
+                ordinal=bool(ordinal),
+                threshold=threshold,
+                rubric=rubric,
+                declared=bool(declared),
+            )
+
+    def apply_header(self, project: Project | None) -> None:
+        conn = self.conn
+        row = conn.execute(text("SELECT title, guidelines FROM project WHERE id = 1")).one()
+        title = row.title if row.title not in ("", "Untitled project") else ""
+        if project is None:
+            if not title:
+                conn.execute(text("UPDATE project SET title = :t"), {"t": self.path.stem})
+            return
+        conn.execute(
+            text("UPDATE project SET title = :t, guidelines = :g WHERE id = 1"),
+            {"t": title or project.title, "g": row.guidelines or project.guidelines},
+        )
+        for crit, scheme in project.schemes.items():
+            self.declare(crit, scheme)
+
+    def declare(self, crit: str, scheme: LabelScheme) -> None:
+        old = self.schemes.get(crit)
+        name = f"criterion '{crit}'" if crit else "the label set"
+        if old is not None and old.declared:
+            old_labels = tuple(json.loads(old.labels))
+            if old_labels != scheme.labels or old.ordinal != scheme.ordinal:
+                raise self.refuse(
+                    f"{name} is {list(scheme.labels)} here but {list(old_labels)} in the workspace",
+                    1,
+                )
+            return
+        if old is not None:
+            stray = set(json.loads(old.labels)) - set(scheme.labels)
+            if stray:
+                raise self.refuse(
+                    f"{name} {list(scheme.labels)} leaves out labels already in the workspace: "
+                    f"{sorted(stray)}",
+                    1,
+                )
+        new = SchemeRow(
+            criterion=crit,
+            labels=json.dumps(list(scheme.labels), ensure_ascii=False),
+            ordinal=scheme.ordinal,
+            threshold=scheme.threshold,
+            rubric=scheme.rubric,
+            declared=True,
+        )
+        self.upsert_scheme(new)
+        if old is not None:
+            reclassify(self.conn, crit, scheme)
+
+    def upsert_scheme(self, row: SchemeRow) -> None:
+        self.schemes[row.criterion] = row
+        self.conn.execute(
+            text(
+                "INSERT OR REPLACE INTO scheme (criterion, labels, ordinal, threshold, rubric, "
+                "declared) VALUES (:criterion, :labels, :ordinal, :threshold, :rubric, :declared)"
+            ),
+            row.model_dump(),
+        )
+
+    def conform(self, item: ParsedCase) -> LineProblem | None:
+        """Check labels against a scheme the workspace already declares (headerless files)."""
+        case = item.case
+        row = self.schemes.get(case.criterion)
+        if row is None or not row.declared:
+            if self.reader.project is not None and self.reader.project.schemes:
+                return None  # the reader has checked labels against the file's own header
+            labels = self.seen_labels.setdefault(case.criterion, {})
+            labels[case.judge.label] = None
+            for r in case.ratings:
+                labels[r.label] = None
+            return None
+        if self.reader.project is not None:
+            return None
+        scheme = scheme_of(row)
+        judge = scheme.canonical(case.judge.label)
+        if judge is None:
+            return LineProblem(item.line, _unknown(case.judge.label, "the judge", scheme))
+        ratings = []
+        for r in case.ratings:
+            label = scheme.canonical(r.label)
+            if label is None:
+                return LineProblem(item.line, _unknown(r.label, f"rater '{r.rater}'", scheme))
+            ratings.append(Rating(r.rater, label, r.comment))
+        if judge != case.judge.label or any(
+            a.label != b.label for a, b in zip(ratings, case.ratings, strict=True)
+        ):
+            j = case.judge
+            fixed = _replace_labels(case, Verdict(judge, j.rationale, j.score, j.model), ratings)
+            object.__setattr__(item, "case", fixed)
+        return None
+
+    def scheme_for(self, criterion: str) -> LabelScheme:
+        row = self.schemes.get(criterion)
+        return scheme_of(row) if row is not None else LabelScheme(())
+
+    def settle_inferred_schemes(self) -> None:
+        """Give criteria without a declared label set one inferred from the labels seen."""
+        for crit, seen in self.seen_labels.items():
+            old = self.schemes.get(crit)
+            if old is not None and old.declared:
+                continue
+            labels = dict.fromkeys(json.loads(old.labels)) if old else {}
+            labels.update(seen)
+            scheme = infer_scheme(list(labels))
+            self.upsert_scheme(
+                SchemeRow(
+                    criterion=crit,
+                    labels=json.dumps(list(scheme.labels), ensure_ascii=False),
+                    ordinal=scheme.ordinal,
+                    threshold=old.threshold if old else 0.0,
+                    declared=False,
+                )
+            )
+            if scheme.ordinal:
+                reclassify(self.conn, crit, self.scheme_for(crit))
+
+    # -- cases ---------------------------------------------------------------------------------
+
+    def problem(self, problem: LineProblem) -> None:
+        self.report.skipped += 1
+        if len(self.report.problems) < MAX_PROBLEMS_KEPT:
+            self.report.problems.append(problem)
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelled(f"import of {self.path.name} cancelled; nothing was imported")
+        batch, self.batch = self.batch, []
+        hashes = {p.case.id: case_hash(p.case) for p in batch}
+        existing = self.existing([p.case.id for p in batch])
+        first_line: dict[str, int] = {}
+        cases: list[dict[str, Any]] = []
+        ratings: list[dict[str, Any]] = []
+        for parsed in batch:
+            case = parsed.case
+            if case.id in first_line:
+                raise self.duplicate(case.id, parsed.line, first_line[case.id])
+            first_line[case.id] = parsed.line
+            old = existing.get(case.id)
+            if old is not None:
+                old_import, old_line, old_hash, old_path = old
+                if old_import == self.import_id:
+                    raise self.duplicate(case.id, parsed.line, old_line)
+                if old_hash != hashes[case.id]:
+                    raise self.refuse(
+                        f"case '{case.id}' is already in this workspace with different content "
+                        f"(imported from {Path(old_path).name}, line {old_line})",
+                        parsed.line,
+                    )
+                self.report.present += 1
+                continue
+            cases.append(self.case_row(parsed, hashes[case.id]))
+            ratings += [
+                {"case_id": self.next_id, "rater": r.rater, "label": r.label} for r in case.ratings
+            ]
+            self.report.kinds[cases[-1]["kind"]] += 1
+            self.next_id += 1
+        if cases:
+            self.conn.execute(CaseRow.__table__.insert(), cases)  # type: ignore[attr-defined]
+        if ratings:
+            self.conn.execute(RatingRow.__table__.insert(), ratings)  # type: ignore[attr-defined]
+        self.report.added += len(cases)
+        if self.progress is not None:
+            self.progress(self.reader.bytes_read, self.reader.size_bytes)
+
+    def duplicate(self, case_id: str, line: int, first: int) -> FileRefused:
+        return self.refuse(f"duplicate id '{case_id}' (first seen on line {first})", line)
+
+    def existing(self, ids: list[str]) -> dict[str, tuple[int, int, str, str]]:
+        query = text(
+            "SELECT c.ext_id, c.import_id, c.line, c.content_hash, i.path FROM cases c "
+            "JOIN import_batch i ON i.id = c.import_id WHERE c.ext_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        return {
+            ext: (imp, line, h, p) for ext, imp, line, h, p in self.conn.execute(query, {"ids": ids})
+        }
+
+    def case_row(self, parsed: ParsedCase, content_hash: str) -> dict[str, Any]:
+        case = parsed.case
+        self.next_pos += 1
+        raters = [r.label for r in case.ratings]
+        return {
+            "id": self.next_id,
+            "ext_id": case.id,
+            "import_id": self.import_id,
+            "position": self.next_pos,
+            "line": parsed.line,
+            "criterion": case.criterion,
+            "content_hash": content_hash,
+            "raw": parsed.raw,
+            "data": canonical_json(case_to_dict(case)),
+            "judge_label": case.judge.label,
+            "rater_labels": " · ".join(f"{r.rater}: {r.label}" for r in case.ratings),
+            "n_ratings": len(case.ratings),
+            "status": 0,
+            **classification_columns(case.judge.label, raters, self.scheme_for(case.criterion)),
+        }
+
+    def finish(self) -> None:
+        r = self.report
+        self.conn.execute(
+            text(
+                "UPDATE import_batch SET added = :a, present = :p, skipped = :s, problems = :pr "
+                "WHERE id = :id"
+            ),
+            {
+                "a": r.added,
+                "p": r.present,
+                "s": r.skipped,
+                "pr": json.dumps([p.describe(self.path) for p in r.problems[:100]]),
+                "id": self.import_id,
+            },
+        )
+        store_fingerprint(self.conn)
+
+
+def infer_scheme(labels: list[str]) -> LabelScheme:
+    """A label set inferred from data: numbers make an ordinal scale, anything else is nominal."""
+    try:
+        numbers = sorted(labels, key=float)
+    except ValueError:
+        return LabelScheme(tuple(sorted(labels, key=str.casefold)))
+    return LabelScheme(tuple(numbers), ordinal=True)
+
+
+def _unknown(label: str, whose: str, scheme: LabelScheme) -> str:
+    return f"unknown label '{label}' for {whose}; expected one of: {', '.join(scheme.labels)}"
+
+
+def _replace_labels(case: Case, judge: Verdict, ratings: list[Rating]) -> Case:
+    from dataclasses import replace
+
+    return replace(case, judge=judge, ratings=tuple(ratings))

@@ -1,0 +1,50 @@
+"""User settings: a small typed object saved as JSON in the config folder (no Qt needed)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from annotator import paths
+from annotator.fileio import atomic_write
+
+MAX_RECENT = 10
+
+
+@dataclass
+class Settings:
+    reviewer: str = ""
+    recent: list[str] = field(default_factory=list)
+    """Recently opened workspaces, newest first."""
+    include_agreements: bool = False
+    show_queue: bool = True
+
+    def add_recent(self, path: Path) -> None:
+        text = str(path)
+        self.recent = [text] + [p for p in self.recent if p != text]
+        del self.recent[MAX_RECENT:]
+
+    @classmethod
+    def file(cls) -> Path:
+        return paths.config_dir() / "settings.json"
+
+    @classmethod
+    def load(cls) -> Settings:
+        try:
+            data: Any = json.loads(cls.file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        known = {f.name for f in fields(cls)}
+        settings = cls()
+        for key, value in data.items():
+            if key in known and isinstance(value, type(getattr(settings, key))):
+                setattr(settings, key, value)
+        return settings
+
+    def save(self) -> None:
+        with atomic_write(self.file()) as fh:
+            json.dump(asdict(self), fh, indent=2, ensure_ascii=False)

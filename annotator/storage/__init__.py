@@ -1,0 +1,1 @@
+"""SQLite workspaces through SQLModel: tables, engine, schema version and migrations."""

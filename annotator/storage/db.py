@@ -1,0 +1,131 @@
+"""Opening a workspace database: pragmas, schema version, migrations."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel, create_engine
+
+from annotator.storage import tables  # noqa: F401  (registers the tables)
+
+SCHEMA_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[n]`` upgrades a version ``n`` database to ``n + 1``."""
+
+
+class WorkspaceError(Exception):
+    """A workspace cannot be opened; the message says why, for the user."""
+
+
+def is_workspace_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy control transactions (see its pysqlite notes) and make them durable.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA journal_mode = WAL")  # ignored (stays "memory") for in-memory databases
+    cur.close()
+
+
+def _on_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def open_engine(path: Path | None) -> Engine:
+    """An engine on the workspace at ``path`` (None: a private in-memory database).
+
+    Creates the schema in a new file, upgrades an older one (after a backup) and refuses a
+    database written by a newer version of the app.
+    """
+    if path is not None:
+        path = Path(path)
+        if path.exists() and path.stat().st_size and not is_workspace_file(path):
+            raise WorkspaceError(f"{path.name} is not an annotator workspace (not a SQLite file)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        url = "sqlite://"
+    # One shared connection for an in-memory database, or each thread would see its own.
+    pool = {"poolclass": StaticPool} if path is None else {}
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    try:
+        _prepare(engine, path)
+    except Exception:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _prepare(engine: Engine, path: Path | None) -> None:
+    with engine.connect() as conn:
+        if path is not None:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if str(mode).lower() != "wal":
+                raise WorkspaceError(f"cannot use write-ahead logging on {path}")
+        try:
+            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+            has_tables = bool(
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar()
+            )
+        except Exception as exc:  # a damaged or encrypted file
+            raise WorkspaceError(f"cannot read workspace {path}: {exc}") from exc
+    if version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"{path.name if path else 'workspace'} was written by a newer annotator "
+            f"(schema {version}; this version reads up to {SCHEMA_VERSION}). Please update annotator."
+        )
+    if not has_tables:
+        SQLModel.metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return
+    if version < SCHEMA_VERSION:
+        _migrate(engine, path, version)
+
+
+def _migrate(engine: Engine, path: Path | None, version: int) -> None:
+    if version == 0 or any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
+        raise WorkspaceError(f"cannot upgrade workspace schema {version} to {SCHEMA_VERSION}")
+    if path is not None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        backup = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(path, backup)
+    raw = engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        assert isinstance(dbapi, sqlite3.Connection)
+        for step in range(version, SCHEMA_VERSION):
+            dbapi.execute("BEGIN")
+            MIGRATIONS[step](dbapi)
+            dbapi.execute(f"PRAGMA user_version = {step + 1}")
+            dbapi.execute("COMMIT")
+    finally:
+        raw.close()
+
+
+def schema_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("PRAGMA user_version")).scalar() or 0)

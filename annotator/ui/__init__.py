@@ -1,0 +1,1 @@
+"""The Qt shell: widgets lay out and emit intent; services decide what happens."""

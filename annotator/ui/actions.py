@@ -1,0 +1,74 @@
+"""Every command of the window, declared once: id, menu text, shortcuts, menu, tip.
+
+The window builds its QActions from this table, the cheat-sheet lists it, and a test checks that
+no two actions share a shortcut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    text: str
+    shortcuts: tuple[str, ...] = ()
+    menu: str = ""
+    tip: str = ""
+    checkable: bool = False
+
+
+MAX_LABEL_KEYS = 9
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("open", "&Open…", ("Ctrl+O",), "file", "Open a workspace or a case file"),
+    ActionSpec("import", "&Import cases…", ("Ctrl+I",), "file", "Add a case file to this workspace"),
+    ActionSpec("export", "&Export labelled file…", ("Ctrl+E",), "file", "Write your decisions"),
+    ActionSpec("summary", "&Summary and agreement…", ("Ctrl+Shift+I",), "file", "Counts and agreement"),
+    ActionSpec("quit", "&Quit", ("Ctrl+Q",), "file"),
+    ActionSpec("undo", "&Undo", ("Ctrl+Z",), "edit", "Undo the last decision, skip or clear"),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "edit"),
+    ActionSpec("find", "&Find cases…", ("Ctrl+F",), "edit", "Search case text, ids and rationales"),
+    ActionSpec("reviewer", "Reviewer &name…", (), "edit", "The name written into the labelled file"),
+    ActionSpec(
+        "save_next", "&Save and next", ("Ctrl+Return", "Ctrl+Enter"), "case",
+        "Save the decision and go to the next case",
+    ),
+    ActionSpec("next", "&Next case", ("Alt+Right", "Ctrl+Down"), "case"),
+    ActionSpec("prev", "&Previous case", ("Alt+Left", "Ctrl+Up"), "case"),
+    ActionSpec("next_undecided", "Next &undecided", ("Ctrl+U",), "case", "Jump to the next undecided"),
+    ActionSpec("skip", "S&kip", ("Ctrl+K",), "case", "Mark as skipped and go on; come back later"),
+    ActionSpec("clear", "&Clear decision", ("Ctrl+Shift+Backspace",), "case"),
+    ActionSpec("rationale", "Write &rationale", ("Ctrl+R",), "case", "Move to the rationale box"),
+    ActionSpec("tag", "Add a &tag", ("Ctrl+T",), "case"),
+    ActionSpec("who_judge", "The &judge was right", ("Alt+J",), "case"),
+    ActionSpec("who_raters", "The &raters were right", ("Alt+R",), "case"),
+    ActionSpec("who_both", "&Both were right", ("Alt+B",), "case"),
+    ActionSpec("who_neither", "&Neither was right", ("Alt+N",), "case"),
+    ActionSpec("who_auto", "&Derive who was right", ("Alt+D",), "case"),
+    ActionSpec("conf_low", "Confidence: &low", ("Ctrl+1",), "case"),
+    ActionSpec("conf_medium", "Confidence: &medium", ("Ctrl+2",), "case"),
+    ActionSpec("conf_high", "Confidence: &high", ("Ctrl+3",), "case"),
+    ActionSpec("rubric", "&Rubric and guidelines", ("F1",), "view", "Read the judge's rubric"),
+    ActionSpec("toggle_queue", "Show &queue", ("Ctrl+L",), "view", checkable=True),
+    ActionSpec(
+        "include_agreements", "Include &agreements", ("Ctrl+Shift+A",), "view",
+        "Also list cases where judge and raters agree, for spot checks", checkable=True,
+    ),
+    ActionSpec("threshold", "Ordinal &threshold…", (), "view", "When two scores count as disagreeing"),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", ("Ctrl+/", "?"), "help"),
+    ActionSpec("about", "&About annotator", (), "help"),
+) + tuple(
+    ActionSpec(f"label_{n}", f"Choose label {n}", (str(n), f"Alt+{n}"), "label")
+    for n in range(1, MAX_LABEL_KEYS + 1)
+)
+
+MENUS = (("file", "&File"), ("edit", "&Edit"), ("case", "&Case"), ("view", "&View"), ("help", "&Help"))
+
+
+def spec(action_id: str) -> ActionSpec:
+    for a in ACTIONS:
+        if a.id == action_id:
+            return a
+    raise KeyError(action_id)

@@ -1,0 +1,185 @@
+"""The case: who said what (judge and each rater, side by side), then input, output(s), reference.
+
+Every piece of case text is shown with plain-text labels: no HTML is interpreted, nothing fetched.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.domain.model import Case, LabelScheme, Status
+from annotator.services.review import CaseDetail
+from annotator.ui import theme
+from annotator.ui.widgets import clear_layout, pill, plain_label, section_title
+
+
+class Card(QFrame):
+    """A framed block with an optional coloured edge."""
+
+    def __init__(self, name: str, accent_hue: int | None = None) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setStyleSheet(theme.card_style(name, accent_hue))
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 10, 14, 12)
+        self.body.setSpacing(6)
+
+
+def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: str) -> Card:
+    hue = theme.label_hue(label, scheme)
+    card = Card("verdictCard", hue)
+    top = QHBoxLayout()
+    name = plain_label(who, selectable=False, wrap=False)
+    font = name.font()
+    font.setBold(True)
+    name.setFont(font)
+    top.addWidget(name)
+    if detail:
+        sub = plain_label(detail, selectable=False, wrap=False)
+        sub.setStyleSheet(f"color: {theme.muted_color().name()};")
+        top.addWidget(sub)
+    top.addStretch(1)
+    top.addWidget(pill(label, hue, big=True))
+    card.body.addLayout(top)
+    if text:
+        card.body.addWidget(plain_label(text))
+    card.body.addStretch(1)
+    return card
+
+
+def text_card(title: str, text: str, extra: QWidget | None = None) -> Card:
+    card = Card("textCard")
+    head = QHBoxLayout()
+    head.addWidget(section_title(title))
+    head.addStretch(1)
+    if extra is not None:
+        head.addWidget(extra)
+    card.body.addLayout(head)
+    body = plain_label(text)
+    body.setObjectName("caseText")
+    card.body.addWidget(body)
+    return card
+
+
+class CaseView(QScrollArea):
+    rubricRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._inner = QWidget()
+        self._inner.setObjectName("caseInner")
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(18, 14, 18, 18)
+        self._layout.setSpacing(12)
+        self.setWidget(self._inner)
+        self.show_case(None)
+
+    def show_case(self, detail: CaseDetail | None, position: str = "") -> None:
+        clear_layout(self._layout)
+        if detail is None:
+            empty = plain_label(self.tr("No case selected.\n\nOpen a case file with Ctrl+O."))
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            empty.setStyleSheet(f"color: {theme.muted_color().name()}; font-size: 15px;")
+            self._layout.addStretch(1)
+            self._layout.addWidget(empty)
+            self._layout.addStretch(2)
+            return
+        self._layout.addLayout(self._header(detail, position))
+        self._layout.addWidget(section_title(self.tr("Who said what")))
+        self._layout.addLayout(self._verdicts(detail))
+        case = detail.case
+        self._layout.addWidget(text_card(self.tr("Input"), case.input))
+        self._outputs(case, detail.scheme)
+        if case.reference is not None:
+            self._layout.addWidget(text_card(self.tr("Reference"), case.reference))
+        if case.meta:
+            meta = " · ".join(f"{k}: {v}" for k, v in case.meta.items())
+            line = plain_label(meta)
+            line.setStyleSheet(f"color: {theme.muted_color().name()};")
+            self._layout.addWidget(line)
+        self._layout.addStretch(1)
+        self.verticalScrollBar().setValue(0)
+
+    def _header(self, detail: CaseDetail, position: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        title = plain_label(detail.case.id, wrap=False)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.45)
+        font.setBold(True)
+        title.setFont(font)
+        row.addWidget(title)
+        kind = detail.classification.kind
+        row.addWidget(pill(kind.title, theme.KIND_HUES[kind]))
+        if detail.case.criterion:
+            row.addWidget(pill(detail.case.criterion, -1))
+        if detail.status == Status.DECIDED:
+            row.addWidget(pill(self.tr("decided"), 140))
+        elif detail.status == Status.SKIPPED:
+            row.addWidget(pill(self.tr("skipped"), -1))
+        row.addStretch(1)
+        info = plain_label(position, selectable=False, wrap=False)
+        info.setStyleSheet(f"color: {theme.muted_color().name()};")
+        row.addWidget(info)
+        rubric = QPushButton(self.tr("Rubric (F1)"))
+        rubric.setFlat(True)
+        rubric.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        rubric.clicked.connect(self.rubricRequested)
+        row.addWidget(rubric)
+        return row
+
+    def _verdicts(self, detail: CaseDetail) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        case, scheme = detail.case, detail.scheme
+        judge = case.judge
+        extra = " · ".join(
+            x for x in (judge.model, f"score {judge.score:g}" if judge.score is not None else "") if x
+        )
+        row.addWidget(verdict_card(self.tr("Judge"), extra, judge.label, scheme, judge.rationale), 3)
+        if not case.ratings:
+            none = Card("verdictCard")
+            none.body.addWidget(plain_label(self.tr("No human ratings")))
+            row.addWidget(none, 2)
+        for rating in case.ratings:
+            row.addWidget(
+                verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment), 2
+            )
+        return row
+
+    def _outputs(self, case: Case, scheme: LabelScheme) -> None:
+        if case.outputs:
+            self._layout.addWidget(section_title(self.tr("Candidates")))
+            row = QHBoxLayout()
+            row.setSpacing(10)
+            for name, text in case.outputs.items():
+                row.addWidget(text_card(self.tr("Candidate {0}").format(name), text, _pickers(case, name, scheme)), 1)
+            self._layout.addLayout(row)
+        if case.output is not None:
+            self._layout.addWidget(text_card(self.tr("Output"), case.output))
+
+
+def _pickers(case: Case, candidate: str, scheme: LabelScheme) -> QWidget | None:
+    """Chips naming who preferred this candidate (judge and raters)."""
+    names = [("judge", case.judge.label)] + [(r.rater, r.label) for r in case.ratings]
+    chosen = [who for who, label in names if label.casefold() == candidate.casefold()]
+    if not chosen:
+        return None
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(4)
+    hue = theme.label_hue(candidate, scheme)
+    for who in chosen:
+        lay.addWidget(pill(f"✓ {who}", hue))
+    return box

@@ -1,0 +1,221 @@
+"""The review flow: which case is shown, saving, moving on, undo and redo.
+
+It turns the widgets' intents into review-service calls and refreshes only what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from annotator.domain.model import Confidence, WhoRight
+from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
+from annotator.ui.case_view import CaseView
+from annotator.ui.decision_panel import DecisionPanel, Draft
+from annotator.ui.queue_panel import QueuePanel
+
+
+class ReviewController(QObject):
+    progressChanged = Signal(object)
+    """A :class:`Progress`."""
+    message = Signal(str)
+    historyChanged = Signal()
+    caseShown = Signal(object)
+    """The :class:`CaseDetail` now shown, or None."""
+
+    def __init__(
+        self,
+        queue: QueuePanel,
+        view: CaseView,
+        panel: DecisionPanel,
+        ensure_reviewer: Callable[[], str | None],
+    ) -> None:
+        super().__init__(queue)
+        self.queue = queue
+        self.view = view
+        self.panel = panel
+        self.ensure_reviewer = ensure_reviewer
+        self.service: ReviewService | None = None
+        self.detail: CaseDetail | None = None
+        self.include_agreements = False
+        self._drafts: dict[int, Draft] = {}
+        queue.caseActivated.connect(self.show)
+        panel.saveRequested.connect(self.save_and_next)
+        panel.skipRequested.connect(self.skip)
+        panel.clearRequested.connect(self.clear)
+
+    def set_service(self, service: ReviewService | None) -> None:
+        self.service = service
+        self.detail = None
+        self._drafts.clear()
+        self.queue.model.set_workspace(service.ws if service else None, self.queue.current_filter())
+        self.refresh_vocabulary()
+        self.update_progress()
+        self.historyChanged.emit()
+        if service is None or not self.resume():
+            self.show(None)
+        # Keys go to the review, not to a text box: digits choose labels from here.
+        self.queue.table.setFocus()
+
+    def resume(self) -> bool:
+        """Show the first undecided case in queue order (where the reviewer stopped)."""
+        return self.next_undecided(from_start=True) or self.queue.select_row(0)
+
+    # -- showing ------------------------------------------------------------------------------------
+
+    def show(self, row_id: int | None) -> None:
+        self._keep_draft()
+        if row_id is None or self.service is None:
+            self.detail = None
+            self.view.show_case(None)
+            self.panel.set_case(None, [])
+            self.caseShown.emit(None)
+            return
+        self.detail = self.service.case(row_id)
+        row = self.queue.model.row_of(row_id)
+        total = self.queue.model.rowCount()
+        position = f"{row + 1} of {total} in queue" if row is not None else ""
+        self.view.show_case(self.detail, position)
+        self.panel.set_case(self.detail, self.service.tags())
+        draft = self._drafts.pop(row_id, None)
+        if draft is not None:
+            self.panel.apply_draft(draft)
+        self.caseShown.emit(self.detail)
+
+    def reload(self) -> None:
+        if self.detail is not None:
+            self._drafts.pop(self.detail.row_id, None)
+            self.panel.mark_clean()
+            self.show(self.detail.row_id)
+
+    def _keep_draft(self) -> None:
+        """Keep what was typed on the case being left, to restore it on return."""
+        if self.detail is not None and self.panel.is_dirty():
+            self._drafts[self.detail.row_id] = self.panel.draft()
+
+    def refresh_vocabulary(self) -> None:
+        if self.service is None:
+            self.queue.set_vocabulary({"criteria": [], "labels": [], "raters": []}, [])
+            return
+        self.queue.set_vocabulary(self.service.vocabulary(), self.service.tags())
+
+    def update_progress(self) -> None:
+        if self.service is not None:
+            self.progressChanged.emit(self.service.progress(self.include_agreements))
+
+    def progress(self) -> Progress | None:
+        return self.service.progress(self.include_agreements) if self.service else None
+
+    # -- deciding -----------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        if self.service is None or self.detail is None:
+            return False
+        draft = self.panel.draft()
+        if draft.label is None:
+            self.panel.show_error(self.tr("Pick the final label first (keys 1–9)."))
+            return False
+        if not draft.rationale.strip():
+            self.panel.show_error(self.tr("Write a rationale: a decision cannot be saved without one."))
+            return False
+        reviewer = self.ensure_reviewer()
+        if not reviewer:
+            self.panel.show_error(self.tr("Enter your name once, so your decisions carry it."))
+            return False
+        self.service.reviewer = reviewer
+        try:
+            self.service.decide(
+                self.detail.row_id,
+                draft.label,
+                draft.rationale,
+                who_right=draft.who_right,
+                tags=draft.tags,
+                confidence=draft.confidence,
+            )
+        except ReviewError as exc:
+            self.panel.show_error(str(exc))
+            return False
+        self.panel.mark_clean()
+        self._after_change(self.detail.row_id)
+        if draft.tags:
+            self.refresh_vocabulary()
+        self.message.emit(self.tr("Saved {0}: {1}").format(self.detail.case.id, draft.label))
+        return True
+
+    def save_and_next(self) -> None:
+        if self.save() and not self.go(+1):
+            self.reload()
+            self.message.emit(self.tr("Saved. That was the last case in the queue."))
+
+    def skip(self) -> None:
+        if self.service is None or self.detail is None:
+            return
+        self.service.skip(self.detail.row_id)
+        self._after_change(self.detail.row_id)
+        if not self.go(+1):
+            self.reload()
+
+    def clear(self) -> None:
+        if self.service is None or self.detail is None:
+            return
+        self.service.clear(self.detail.row_id)
+        self._after_change(self.detail.row_id)
+        self.reload()
+        self.message.emit(self.tr("Decision on {0} cleared (Ctrl+Z to undo).").format(self.detail.case.id))
+
+    def _after_change(self, row_id: int) -> None:
+        self.queue.model.refresh_case(row_id)
+        self.update_progress()
+        self.historyChanged.emit()
+
+    def undo(self) -> None:
+        self._step(undo=True)
+
+    def redo(self) -> None:
+        self._step(undo=False)
+
+    def _step(self, undo: bool) -> None:
+        if self.service is None:
+            return
+        change = self.service.undo() if undo else self.service.redo()
+        if change is None:
+            self.message.emit(self.tr("Nothing to undo.") if undo else self.tr("Nothing to redo."))
+            return
+        self._drafts.pop(change.row_id, None)
+        self.panel.mark_clean()
+        self._after_change(change.row_id)
+        if not self.queue.select_id(change.row_id) or (
+            self.detail is not None and self.detail.row_id == change.row_id
+        ):
+            self.show(change.row_id)
+        verb = self.tr("Undid") if undo else self.tr("Redid")
+        self.message.emit(f"{verb} {change.action} on {change.ext_id}")
+
+    # -- moving -------------------------------------------------------------------------------------
+
+    def go(self, step: int) -> bool:
+        return self.queue.select_row(self.queue.current_row() + step)
+
+    def next_undecided(self, from_start: bool = False) -> bool:
+        start = 0 if from_start else self.queue.current_row() + 1
+        row = self.queue.model.find_undecided(start)
+        if row is None:
+            if not from_start:
+                self.message.emit(self.tr("Every case in the queue is decided."))
+            return False
+        return self.queue.select_row(row)
+
+    # -- panel intents ------------------------------------------------------------------------------
+
+    def choose_label(self, n: int) -> None:
+        if self.detail is not None and not self.panel.choose_label_number(n):
+            self.message.emit(self.tr("This case has no label {0}.").format(n))
+
+    def set_who(self, who: WhoRight | None) -> None:
+        if self.detail is not None:
+            self.panel.set_who_right(who)
+
+    def toggle_confidence(self, conf: Confidence) -> None:
+        if self.detail is not None:
+            self.panel.toggle_confidence(conf)

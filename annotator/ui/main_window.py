@@ -1,0 +1,533 @@
+"""The main window: assembles queue, case view and decision panel; menus; files in and out."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from annotator import __version__, paths
+from annotator.domain.model import Confidence, WhoRight
+from annotator.formats.errors import FileRefused
+from annotator.formats.reader import sample_records
+from annotator.services.exporter import ExportCancelled, export_decisions
+from annotator.services.importer import ImportCancelled, ImportReport, import_file
+from annotator.services.review import CaseDetail, Progress, ReviewService
+from annotator.services.summary import format_summary, summarize
+from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
+from annotator.settings import Settings
+from annotator.ui import dialogs
+from annotator.ui.actions import ACTIONS, MAX_LABEL_KEYS, MENUS
+from annotator.ui.case_view import CaseView
+from annotator.ui.controller import ReviewController
+from annotator.ui.decision_panel import DecisionPanel
+from annotator.ui.import_dialog import ImportChoice, ImportDialog
+from annotator.ui.queue_model import QueueModel
+from annotator.ui.queue_panel import QueuePanel
+from annotator.ui.workers import Task, start
+
+CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
+WORKSPACES = "Workspaces (*.annotator)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.ws: Workspace | None = None
+        self.tasks: list[Task] = []
+        self.setAcceptDrops(True)
+        self.setWindowTitle("annotator")
+
+        self.model = QueueModel(self)
+        self.queue = QueuePanel(self.model)
+        self.view = CaseView()
+        self.panel = DecisionPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for widget in (self.queue, self.view, self.panel):
+            self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 6)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setSizes([430, 860, 360])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.review = ReviewController(self.queue, self.view, self.panel, self.ensure_reviewer)
+        self.review.progressChanged.connect(self._show_progress)
+        self.review.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.review.historyChanged.connect(self._update_history_actions)
+        self.review.caseShown.connect(self._case_shown)
+        self.view.rubricRequested.connect(self.show_rubric)
+
+        self.actions_by_id: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_status_bar()
+        self._restore_window()
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.review.reload())
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        handlers: dict[str, Any] = {
+            "open": self.choose_and_open,
+            "import": self.choose_and_import,
+            "export": self.choose_and_export,
+            "summary": self.show_summary,
+            "quit": self.close,
+            "undo": self.review.undo,
+            "redo": self.review.redo,
+            "find": self._focus_search,
+            "reviewer": self.change_reviewer,
+            "save_next": self.review.save_and_next,
+            "next": partial(self.review.go, +1),
+            "prev": partial(self.review.go, -1),
+            "next_undecided": self.review.next_undecided,
+            "skip": self.review.skip,
+            "clear": self.review.clear,
+            "rationale": self.panel.rationale.setFocus,
+            "tag": self.panel.tag_edit.setFocus,
+            "who_judge": partial(self.review.set_who, WhoRight.JUDGE),
+            "who_raters": partial(self.review.set_who, WhoRight.RATERS),
+            "who_both": partial(self.review.set_who, WhoRight.BOTH),
+            "who_neither": partial(self.review.set_who, WhoRight.NEITHER),
+            "who_auto": partial(self.review.set_who, None),
+            "conf_low": partial(self.review.toggle_confidence, Confidence.LOW),
+            "conf_medium": partial(self.review.toggle_confidence, Confidence.MEDIUM),
+            "conf_high": partial(self.review.toggle_confidence, Confidence.HIGH),
+            "rubric": self.show_rubric,
+            "toggle_queue": self.queue.setVisible,
+            "include_agreements": self.set_include_agreements,
+            "threshold": self.change_threshold,
+            "shortcuts": lambda: dialogs.shortcuts_dialog(self).exec(),
+            "about": self.show_about,
+        }
+        for n in range(1, MAX_LABEL_KEYS + 1):
+            handlers[f"label_{n}"] = partial(self.review.choose_label, n)
+        menus = {key: self.menuBar().addMenu(self.tr(title)) for key, title in MENUS}
+        for spec in ACTIONS:
+            action = QAction(self.tr(spec.text), self)
+            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            keys = ", ".join(spec.shortcuts)
+            tip = self.tr(spec.tip) if spec.tip else spec.text.replace("&", "").rstrip("…")
+            action.setToolTip(f"{tip} ({keys})" if keys else tip)
+            action.setStatusTip(tip)
+            action.setCheckable(spec.checkable)
+            handler = handlers[spec.id]
+            if spec.checkable:
+                action.toggled.connect(handler)
+            else:
+                action.triggered.connect(lambda _checked=False, h=handler: h())
+            self.addAction(action)
+            if spec.menu in menus:
+                menus[spec.menu].addAction(action)
+            self.actions_by_id[spec.id] = action
+            if spec.id == "import":
+                self.recent_menu = menus["file"].addMenu(self.tr("Open &recent"))
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
+            if spec.id in ("summary", "reviewer", "clear", "who_auto", "conf_high"):
+                menus[spec.menu].addSeparator()
+        self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
+        self.queue.setVisible(self.settings.show_queue)
+        self.actions_by_id["include_agreements"].setChecked(self.settings.include_agreements)
+
+        bar = QToolBar(self.tr("Main"))
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for key in ("open", "import", "export", None, "undo", "redo", None, "prev", "next",
+                    "next_undecided", None, "rubric", "shortcuts"):
+            if key is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(self.actions_by_id[key])
+        self.addToolBar(bar)
+        for key, text in (("open", "Open"), ("import", "Import"), ("export", "Export"),
+                          ("next_undecided", "Next undecided"), ("rubric", "Rubric"),
+                          ("shortcuts", "Shortcuts"), ("prev", "◀ Previous"), ("next", "Next ▶")):
+            action = self.actions_by_id[key]
+            action.setIconText(self.tr(text))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.counts = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar.setTextVisible(True)
+        self.reviewer_label = QLabel()
+        bar.addPermanentWidget(self.reviewer_label)
+        bar.addPermanentWidget(self.counts)
+        bar.addPermanentWidget(self.progress_bar)
+        self._update_reviewer_label()
+
+    # -- workspace ----------------------------------------------------------------------------------
+
+    def open_path(self, path: Path) -> None:
+        """Open a workspace, or a case file (imported into its own workspace, then resumed)."""
+        path = Path(path)
+        if Workspace.is_workspace(path):
+            self.open_workspace(path)
+        else:
+            self.open_case_file(path)
+
+    def open_workspace(self, path: Path) -> bool:
+        try:
+            ws = Workspace.open(path)
+        except (WorkspaceError, OSError) as exc:
+            self._error(self.tr("Cannot open workspace"), str(exc))
+            return False
+        self._set_workspace(ws)
+        return True
+
+    def _set_workspace(self, ws: Workspace | None) -> None:
+        if self.ws is not None and self.ws is not ws:
+            self.ws.close()
+        self.ws = ws
+        service = ReviewService(ws, self.settings.reviewer) if ws else None
+        self.review.include_agreements = self.settings.include_agreements
+        self.queue.set_include_agreements(self.settings.include_agreements)
+        self.review.set_service(service)
+        if ws is not None and ws.path is not None:
+            self.settings.add_recent(ws.path)
+            self.settings.save()
+        self._update_title()
+
+    def open_case_file(self, path: Path) -> None:
+        choice: ImportChoice | None = ImportChoice(path, None, False, None)
+        if not _looks_canonical(path):
+            choice = ImportDialog.ask(path, self)
+            if choice is None:
+                return
+        target = default_workspace_for(path)
+        if target.exists() and _already_imported(target, path):
+            self.open_workspace(target)
+            return
+        try:
+            ws = Workspace.open(target)
+        except (WorkspaceError, OSError) as exc:
+            self._error(self.tr("Cannot open workspace"), str(exc))
+            return
+        assert choice is not None
+        self._run_import(ws, choice, switch=True)
+
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open"), str(Path.home()), f"{CASE_FILES};;{WORKSPACES};;All files (*)"
+        )
+        if path:
+            self.open_path(Path(path))
+
+    def choose_and_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import cases"), str(Path.home()), CASE_FILES)
+        if not path:
+            return
+        choice = ImportDialog.ask(Path(path), self)
+        if choice is None:
+            return
+        if self.ws is None:
+            target = default_workspace_for(Path(path))
+            self._run_import(Workspace.open(target), choice, switch=True)
+        else:
+            self._run_import(self.ws, choice, switch=False)
+
+    def _run_import(self, ws: Workspace, choice: ImportChoice, *, switch: bool) -> Task:
+        def job(progress: Any, cancelled: Any) -> ImportReport:
+            return import_file(
+                ws, choice.path, choice.mapping, strict=choice.strict, encoding=choice.encoding,
+                progress=progress, cancelled=cancelled,
+            )
+
+        def done(report: ImportReport) -> None:
+            if switch:
+                self._set_workspace(ws)
+            else:
+                self.review.set_service(self.review.service)
+            self._report_import(report)
+
+        def failed(exc: BaseException) -> None:
+            if switch and ws is not self.ws:
+                empty = ws.case_count() == 0
+                ws.close()
+                if empty and ws.path is not None:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{ws.path}{suffix}").unlink(missing_ok=True)
+            if not isinstance(exc, ImportCancelled):
+                self._error(self.tr("Import refused — nothing was imported"), str(exc))
+
+        return self._run(self.tr("Importing {0}…").format(choice.path.name), job, done, failed)
+
+    def _report_import(self, report: ImportReport) -> None:
+        text = self.tr("Imported {0}: {1} new cases, {2} already present, {3} disagreements.").format(
+            report.path.name, report.added, report.present, report.disagreements
+        )
+        self.statusBar().showMessage(text, 10000)
+        if report.skipped:
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Some lines were skipped"),
+                              text + "\n\n" + self.tr("{0} lines were skipped:").format(report.skipped),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setDetailedText("\n".join(report.describe_problems(limit=200)))
+            box.open()
+
+    def choose_and_export(self) -> None:
+        if self.ws is None:
+            return
+        default = Path.home() / f"{_safe_stem(self.ws.project().title)}-decisions.jsonl"
+        path, chosen = QFileDialog.getSaveFileName(
+            self, self.tr("Export labelled file"), str(default),
+            "JSON Lines (*.jsonl);;CSV (*.csv)",
+        )
+        if path:
+            fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "jsonl"
+            self.export_to(Path(path), fmt)
+
+    def export_to(self, path: Path, fmt: str = "jsonl") -> Task | None:
+        ws = self.ws
+        if ws is None:
+            return None
+
+        def job(progress: Any, cancelled: Any) -> int:
+            return export_decisions(ws, path, fmt, progress=progress, cancelled=cancelled)
+
+        def done(count: int) -> None:
+            self.statusBar().showMessage(
+                self.tr("Wrote {0} decisions to {1}").format(count, path), 10000
+            )
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, ExportCancelled):
+                self._error(self.tr("Export failed"), str(exc))
+
+        return self._run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
+
+    def _run(self, title: str, job: Any, done: Any, failed: Any) -> Task:
+        task = Task(job)
+        dialog = QProgressDialog(title, self.tr("Cancel"), 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.canceled.connect(task.cancel)
+        task.signals.progress.connect(lambda d, t: (dialog.setMaximum(t), dialog.setValue(d)))
+
+        def finish(callback: Any, value: Any) -> None:
+            dialog.reset()
+            dialog.deleteLater()
+            self.tasks.remove(task)
+            callback(value)
+
+        task.signals.finished.connect(partial(finish, done))
+        task.signals.failed.connect(partial(finish, failed))
+        self.tasks.append(task)
+        start(task)
+        return task
+
+    # -- small commands -----------------------------------------------------------------------------
+
+    def ensure_reviewer(self) -> str | None:
+        if not self.settings.reviewer:
+            self.change_reviewer()
+        return self.settings.reviewer or None
+
+    def change_reviewer(self) -> None:
+        name = dialogs.ask_reviewer(self, self.settings.reviewer)
+        if name:
+            self.settings.reviewer = name
+            self.settings.save()
+            if self.review.service is not None:
+                self.review.service.reviewer = name
+            self._update_reviewer_label()
+
+    def set_include_agreements(self, include: bool) -> None:
+        self.settings.include_agreements = include
+        self.settings.save()
+        self.review.include_agreements = include
+        self.queue.set_include_agreements(include)
+        self.review.update_progress()
+
+    def change_threshold(self) -> None:
+        if self.ws is None or self.review.service is None:
+            return
+        ordinal = {c: s for c, s in self.ws.project().schemes.items() if s.ordinal}
+        if not ordinal:
+            self._info(self.tr("Ordinal threshold"), self.tr("No criterion here is on an ordinal scale."))
+            return
+        for criterion, scheme in ordinal.items():
+            value, ok = QInputDialog.getDouble(
+                self, self.tr("Ordinal threshold"),
+                self.tr("Criterion '{0}' ({1}): two scores disagree when they differ by more than:")
+                .format(criterion or "default", ", ".join(scheme.labels)),
+                scheme.threshold, 0, 100, 1,
+            )
+            if ok:
+                self.review.service.set_threshold(criterion, value)
+        self.queue.apply_filters()
+        self.review.update_progress()
+        self.review.reload()
+
+    def show_rubric(self) -> None:
+        if self.ws is not None:
+            detail = self.review.detail
+            dialogs.show_rubric(self, self.ws.project(), detail.case.criterion if detail else None)
+
+    def show_summary(self) -> None:
+        if self.ws is not None:
+            dialogs.show_text(self, self.tr("Summary and agreement"), format_summary(summarize(self.ws)))
+
+    def show_about(self) -> None:
+        self._info(
+            self.tr("About annotator"),
+            self.tr("annotator {0}\n\nReview the cases where an LLM judge and human raters disagree, "
+                    "decide the final label and say why.\n\nWorkspace: {1}")
+            .format(__version__, self.ws.path if self.ws else "none"),
+        )
+
+    def _focus_search(self) -> None:
+        if not self.queue.isVisible():
+            self.actions_by_id["toggle_queue"].setChecked(True)
+        self.queue.search.setFocus()
+        self.queue.search.selectAll()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.settings.recent:
+            action = self.recent_menu.addAction(Path(entry).name)
+            action.setToolTip(entry)
+            action.triggered.connect(lambda _c=False, p=entry: self.open_path(Path(p)))
+        if not self.settings.recent:
+            self.recent_menu.addAction(self.tr("(none yet)")).setEnabled(False)
+
+    # -- display ------------------------------------------------------------------------------------
+
+    def _show_progress(self, progress: Progress) -> None:
+        self.progress_bar.setMaximum(max(progress.total, 1))
+        self.progress_bar.setValue(progress.decided)
+        self.progress_bar.setFormat(f"{progress.decided} of {progress.total} decided")
+        extra = f" · {progress.skipped} skipped" if progress.skipped else ""
+        self.counts.setText(
+            self.tr("{0} left{1} · {2} cases in all").format(progress.remaining, extra, progress.all_cases)
+        )
+
+    def _update_history_actions(self) -> None:
+        service = self.review.service
+        for key, undo in (("undo", True), ("redo", False)):
+            change = service.peek(undo) if service else None
+            action = self.actions_by_id[key]
+            action.setEnabled(change is not None)
+            verb = self.tr("&Undo") if undo else self.tr("&Redo")
+            action.setText(f"{verb} {change.action} on {change.ext_id}" if change else verb)
+
+    def _case_shown(self, detail: CaseDetail | None) -> None:
+        for key in ("save_next", "skip", "clear", "next", "prev"):
+            self.actions_by_id[key].setEnabled(detail is not None)
+
+    def _update_title(self) -> None:
+        if self.ws is None:
+            self.setWindowTitle("annotator")
+            return
+        self.setWindowTitle(f"{self.ws.project().title} — annotator")
+
+    def _update_reviewer_label(self) -> None:
+        name = self.settings.reviewer or self.tr("not set")
+        self.reviewer_label.setText(self.tr("Reviewer: {0}").format(name))
+
+    def _error(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+
+    def _info(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+
+    # -- window state -------------------------------------------------------------------------------
+
+    def _window_settings(self) -> QSettings:
+        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_window(self) -> None:
+        stored = self._window_settings()
+        geometry = stored.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1560, 940)
+        splitter = stored.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        stored = self._window_settings()
+        stored.setValue("geometry", self.saveGeometry())
+        stored.setValue("splitter", self.splitter.saveState())
+        stored.sync()
+        self.settings.show_queue = self.queue.isVisible()
+        self.settings.save()
+        for task in self.tasks:
+            task.cancel()
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(10000)
+        if self.ws is not None:
+            self.ws.close()
+        super().closeEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+
+def _looks_canonical(path: Path) -> bool:
+    """True when the file already uses our field names, so no mapping step is needed."""
+    try:
+        records = sample_records(path, limit=5)
+    except FileRefused:
+        return True  # let the import report the problem
+    if not records:
+        return True
+    first = records[0]
+    flat = set(first) | {f"judge.{k}" for k in first.get("judge", {}) if isinstance(first.get("judge"), dict)}
+    has_judge = "judge" in first or "judge.label" in flat
+    return "id" in first and "input" in first and has_judge
+
+
+def _already_imported(workspace: Path, case_file: Path) -> bool:
+    try:
+        ws = Workspace.open(workspace)
+    except WorkspaceError:
+        return False
+    try:
+        from sqlalchemy import text
+
+        with ws.engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT count(*) FROM import_batch WHERE path = :p"), {"p": str(case_file)}
+            ).scalar()
+        return bool(found) and ws.case_count() > 0
+    finally:
+        ws.close()
+
+
+def _safe_stem(title: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in title).strip("-")[:60] or "decisions"

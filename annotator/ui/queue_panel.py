@@ -1,0 +1,167 @@
+"""The queue: filters (scope, status, criterion, label, rater, tag, text) over a lazy table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.domain.model import Kind, Status
+from annotator.services.queue import DISAGREEMENTS, QueueFilter
+from annotator.ui.queue_model import QueueModel
+
+ANY = object()
+SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
+    ("Disagreements", DISAGREEMENTS),
+    ("Disagreements + agreements", DISAGREEMENTS | {Kind.AGREEMENT}),
+    ("All cases", None),
+) + tuple((k.title, frozenset({k})) for k in Kind)
+
+
+class QueuePanel(QWidget):
+    caseActivated = Signal(int)
+    """Emitted with the row id of the case the user selected."""
+
+    def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.setSpacing(6)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search ids, text, rationales  (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        layout.addWidget(self.search)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(4)
+        self.scope = self._combo([(self.tr(t), v) for t, v in SCOPES], self.tr("Which kinds of case"))
+        self.status = self._combo(
+            [(self.tr("Any status"), None)] + [(self.tr(s.title), s) for s in Status],
+            self.tr("Decision status"),
+        )
+        self.criterion = self._combo([], self.tr("Criterion"))
+        self.label = self._combo([], self.tr("Cases where the judge, a rater or you used this label"))
+        self.rater = self._combo([], self.tr("Cases this rater rated"))
+        self.tag = self._combo([], self.tr("Decisions with this tag"))
+        for i, combo in enumerate(
+            (self.scope, self.status, self.criterion, self.label, self.rater, self.tag)
+        ):
+            grid.addWidget(combo, i // 2, i % 2)
+        layout.addLayout(grid)
+
+        self.table = QTableView()
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((78, 116, 44, 92, 44, 74)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        layout.addWidget(self.table, 1)
+
+    def _combo(self, items: list[tuple[str, object]], tip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip(tip)
+        for text, value in items:
+            combo.addItem(text, value)
+        combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        return combo
+
+    def set_vocabulary(self, vocab: dict[str, list[str]], tags: list[str]) -> None:
+        for combo, everything, values in (
+            (self.criterion, self.tr("Any criterion"), vocab["criteria"]),
+            (self.label, self.tr("Any label"), vocab["labels"]),
+            (self.rater, self.tr("Any rater"), vocab["raters"]),
+            (self.tag, self.tr("Any tag"), tags),
+        ):
+            combo.blockSignals(True)
+            current = combo.currentData()
+            combo.clear()
+            combo.addItem(everything, ANY)
+            for value in values:
+                combo.addItem(value or self.tr("(default)"), value)
+            index = combo.findData(current)
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+        self.criterion.setVisible(len(vocab["criteria"]) > 1)
+
+    def set_include_agreements(self, include: bool) -> None:
+        self.scope.setCurrentIndex(1 if include else 0)
+
+    def current_filter(self) -> QueueFilter:
+        def value(combo: QComboBox) -> object:
+            data = combo.currentData()
+            return None if data is ANY else data
+
+        criterion = value(self.criterion)
+        return replace(
+            self.model.filter,
+            kinds=self.scope.currentData(),
+            status=self.status.currentData(),
+            criterion=criterion if isinstance(criterion, str) else None,
+            label=str(value(self.label) or "") or None,
+            rater=str(value(self.rater) or "") or None,
+            tag=str(value(self.tag) or "") or None,
+            text=self.search.text(),
+        )
+
+    def apply_filters(self) -> None:
+        current = self.current_id()
+        self.model.set_filter(self.current_filter())
+        if current is not None and not self.select_id(current):
+            self.select_row(0)
+
+    # -- selection -----------------------------------------------------------------------------
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def current_row(self) -> int:
+        index = self.table.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select_row(self, row: int) -> bool:
+        if not 0 <= row < self.model.rowCount():
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def select_id(self, row_id: int) -> bool:
+        row = self.model.row_of(row_id)
+        return row is not None and self.select_row(row)
+
+    def _current_changed(self) -> None:
+        row_id = self.current_id()
+        if row_id is not None:
+            self.caseActivated.emit(row_id)

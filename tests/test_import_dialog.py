@@ -1,0 +1,238 @@
+"""The import dialog: guessed field mapping, live preview, refused files, plain-text display."""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPlainTextEdit, QPushButton  # noqa: E402
+
+from annotator.ui.import_dialog import ImportChoice, ImportDialog  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+FOREIGN = [
+    {
+        "qid": "q1",
+        "prompt": "What is the capital of France?",
+        "response": "Paris.",
+        "verdict": "pass",
+        "grade": "fail",
+        "human_labels": {"alice": "pass", "bob": "fail"},
+    },
+    {
+        "qid": "q2",
+        "prompt": "Is aspirin an anticoagulant?",
+        "response": "No, it is an antiplatelet.",
+        "verdict": "fail",
+        "grade": "pass",
+        "human_labels": {"alice": "pass"},
+    },
+]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def combo(dialog: ImportDialog, ours: str) -> QComboBox:
+    found = dialog.findChild(QComboBox, f"field:{ours}")
+    assert found is not None
+    return found
+
+
+def label(dialog: ImportDialog, name: str) -> QLabel:
+    found = dialog.findChild(QLabel, name)
+    assert found is not None
+    return found
+
+
+def import_button(dialog: ImportDialog) -> QPushButton:
+    found = dialog.findChild(QPushButton, "importButton")
+    assert found is not None
+    return found
+
+
+def preview(dialog: ImportDialog) -> str:
+    found = dialog.findChild(QPlainTextEdit, "previewText")
+    assert found is not None
+    return found.toPlainText()
+
+
+def choose(dialog: ImportDialog, ours: str, source: str) -> None:
+    box = combo(dialog, ours)
+    index = box.findData(source)
+    assert index >= 0, f"{source!r} not offered for {ours!r}"
+    box.setCurrentIndex(index)
+
+
+@pytest.fixture
+def foreign(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "export.jsonl", FOREIGN)
+
+
+def open_dialog(qtbot, path: Path) -> ImportDialog:
+    dialog = ImportDialog(path)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_guesses_foreign_fields(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    mapping = dialog.mapping()
+    assert mapping is not None
+    chosen = mapping.as_dict()
+    assert chosen["id"] == "qid"
+    assert chosen["input"] == "prompt"
+    assert chosen["output"] == "response"
+    assert chosen["judge.label"] == "verdict"
+    assert chosen["ratings"] == "human_labels"
+    assert import_button(dialog).isEnabled()
+    assert "JSON Lines" in label(dialog, "detailsLabel").text()
+    assert label(dialog, "titleLabel").text() == foreign.name
+
+
+def test_offers_every_source_field(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    box = combo(dialog, "judge.label")
+    offered = [box.itemData(i) for i in range(box.count())]
+    assert offered[:2] == ["judge.label", ""]  # "(use 'judge.label')", "(none)"
+    for field in ("qid", "prompt", "response", "verdict", "grade", "human_labels"):
+        assert field in offered
+    assert box.itemText(0) == "(use 'judge.label')"
+    assert box.itemText(1) == "(none)"
+
+
+def test_preview_shows_first_case(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    text = preview(dialog)
+    assert "q1" in text
+    assert "What is the capital of France?" in text
+    assert "Paris." in text
+    assert "Judge label: pass" in text
+    assert "alice: pass" in text and "bob: fail" in text
+    assert "2 of 2 sample records can be read" in label(dialog, "summaryLabel").text()
+
+
+def test_changing_a_field_updates_mapping_and_preview(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    choose(dialog, "judge.label", "grade")
+    mapping = dialog.mapping()
+    assert mapping is not None
+    assert mapping.as_dict()["judge.label"] == "grade"
+    assert "Judge label: fail" in preview(dialog)
+
+
+def test_missing_required_field_disables_import(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    choose(dialog, "id", "")
+    missing = label(dialog, "missingLabel")
+    assert not missing.isHidden()
+    assert "Case id" in missing.text()
+    assert not import_button(dialog).isEnabled()
+    choose(dialog, "id", "qid")
+    assert missing.isHidden()
+    assert import_button(dialog).isEnabled()
+
+
+def test_own_field_names_need_no_mapping(qtbot, tmp_path: Path) -> None:
+    record = {
+        "id": "c1",
+        "input": "Hello",
+        "output": "Hi",
+        "judge": {"label": "pass", "rationale": "fine"},
+        "ratings": [{"rater": "alice", "label": "pass"}],
+    }
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "ours.jsonl", [record]))
+    assert combo(dialog, "id").currentData() == "id"
+    assert combo(dialog, "judge.label").currentData() == "judge.label"
+    assert dialog.mapping() is None
+    assert import_button(dialog).isEnabled()
+    assert "alice: pass" in preview(dialog)
+
+
+def test_csv_file(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "qid,prompt,response,verdict\nq1,Hello there,General Kenobi,pass\n", encoding="utf-8"
+    )
+    dialog = open_dialog(qtbot, path)
+    assert "CSV" in label(dialog, "detailsLabel").text()
+    mapping = dialog.mapping()
+    assert mapping is not None
+    assert mapping.as_dict()["id"] == "qid"
+    assert "General Kenobi" in preview(dialog)
+
+
+def test_empty_file_is_refused(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("", encoding="utf-8")
+    dialog = open_dialog(qtbot, path)
+    error = label(dialog, "errorLabel")
+    assert not error.isHidden()
+    assert "empty.jsonl" in error.text()
+    assert not import_button(dialog).isEnabled()
+
+
+def test_encoding_choice_retries_a_refused_file(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("qid,prompt,verdict\nq1,caf\xe9 \x93quoted\x94,pass\n".encode("latin-1"))
+    dialog = open_dialog(qtbot, path)
+    error = label(dialog, "errorLabel")
+    assert not error.isHidden()
+    assert "excel.csv" in error.text()
+    assert not import_button(dialog).isEnabled()
+    encoding = dialog.findChild(QComboBox, "encodingCombo")
+    encoding.setCurrentIndex(encoding.findData("cp1252"))
+    assert error.isHidden()
+    assert import_button(dialog).isEnabled()
+    assert dialog.encoding() == "cp1252"
+    assert "café “quoted”" in preview(dialog)
+
+
+def test_bad_lines_are_listed(qtbot, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "mixed.jsonl", FOREIGN)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    dialog = open_dialog(qtbot, path)
+    problems = label(dialog, "problemsLabel")
+    assert not problems.isHidden()
+    assert "line 3" in problems.text()
+    assert "2 of 3 sample records can be read" in label(dialog, "summaryLabel").text()
+    assert import_button(dialog).isEnabled()
+
+
+def test_case_text_is_plain(qtbot, tmp_path: Path) -> None:
+    record = dict(FOREIGN[0], prompt="<b>x</b> <img src='http://example.com/a.png'>")
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "html.jsonl", [record]))
+    assert "<b>x</b>" in preview(dialog)
+    for found in dialog.findChildren(QLabel):
+        if found.objectName():
+            assert found.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_options(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    assert dialog.strict() is False
+    assert dialog.encoding() is None
+    strict = dialog.findChild(QCheckBox, "strictCheck")
+    strict.setChecked(True)
+    assert dialog.strict() is True
+
+
+def test_ask_returns_choice_or_none(qtbot, foreign: Path, monkeypatch) -> None:
+    monkeypatch.setattr(ImportDialog, "exec", lambda self: ImportDialog.DialogCode.Rejected)
+    assert ImportDialog.ask(foreign) is None
+    monkeypatch.setattr(ImportDialog, "exec", lambda self: ImportDialog.DialogCode.Accepted)
+    choice = ImportDialog.ask(foreign)
+    assert isinstance(choice, ImportChoice)
+    assert choice.path == foreign
+    assert choice.mapping is not None and choice.mapping.as_dict()["id"] == "qid"
+    assert choice.strict is False and choice.encoding is None

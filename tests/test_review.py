@@ -1,0 +1,185 @@
+"""Storage and review: decisions survive reopening, undo/redo, queue filters, schema version."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from annotator.domain.model import Confidence, Kind, Status, WhoRight
+from annotator.services.importer import import_file
+from annotator.services.queue import QueueFilter, SortKey, queue_ids, queue_rows
+from annotator.services.review import ReviewError, ReviewService
+from annotator.services.workspace import Workspace
+from annotator.storage.db import SCHEMA_VERSION, WorkspaceError
+from tests.conftest import SAMPLE
+from tests.helpers import PASS_FAIL, case, write_jsonl
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    ws_path = tmp_path / "w.annotator"
+    ws = Workspace.open(ws_path)
+    rows = [
+        case("all", judge="pass", raters={"alice": "fail", "bob": "fail"}),
+        case("maj", judge="pass", raters={"alice": "fail", "bob": "fail", "carol": "pass"}),
+        case("split", judge="pass", raters={"alice": "pass", "bob": "fail"}),
+        case("agree", judge="pass", raters={"alice": "pass"}),
+        case("one", judge="fail", raters={"bob": "pass"}),
+    ]
+    import_file(ws, write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    ws.close()
+    return ws_path
+
+
+def open_review(path: Path) -> tuple[Workspace, ReviewService]:
+    ws = Workspace.open(path)
+    return ws, ReviewService(ws, "rev")
+
+
+def test_workspace_pragmas_and_version(path: Path) -> None:
+    ws = Workspace.open(path)
+    with ws.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA user_version")).scalar() == SCHEMA_VERSION
+    ws.close()
+
+
+def test_decision_survives_reopen(path: Path) -> None:
+    ws, review = open_review(path)
+    rid = review.row_id("all")
+    assert rid is not None
+    review.decide(rid, "fail", "Both raters saw the error.", tags=["judge missed fact"],
+                  confidence=Confidence.HIGH)
+    ws.close()  # nothing else: the decision was committed when it was made
+
+    ws, review = open_review(path)
+    detail = review.case(rid)
+    assert detail.status is Status.DECIDED
+    assert detail.decision is not None
+    assert detail.decision.label == "fail"
+    assert detail.decision.who_right is WhoRight.RATERS
+    assert detail.decision.tags == ("judge missed fact",)
+    assert detail.decision.confidence is Confidence.HIGH
+    assert detail.decision.reviewer == "rev"
+    assert review.progress().decided == 1
+    ws.close()
+
+
+def test_rationale_is_required(path: Path) -> None:
+    ws, review = open_review(path)
+    rid = review.row_id("all")
+    assert rid is not None
+    with pytest.raises(ReviewError, match="rationale"):
+        review.decide(rid, "fail", "   ")
+    with pytest.raises(ReviewError, match="not a label"):
+        review.decide(rid, "maybe", "why")
+    assert review.case(rid).status is Status.UNDECIDED
+    ws.close()
+
+
+def test_who_right_override_is_recorded(path: Path) -> None:
+    ws, review = open_review(path)
+    rid = review.row_id("split")
+    assert rid is not None
+    derived = review.decide(rid, "pass", "r")
+    assert (derived.who_right, derived.who_right_overridden) == (WhoRight.BOTH, False)
+    overridden = review.decide(rid, "pass", "r", who_right=WhoRight.JUDGE)
+    assert (overridden.who_right, overridden.who_right_overridden) == (WhoRight.JUDGE, True)
+    ws.close()
+
+
+def test_undo_and_redo_survive_reopen(path: Path) -> None:
+    ws, review = open_review(path)
+    a, b = review.row_id("all"), review.row_id("maj")
+    assert a is not None and b is not None
+    review.decide(a, "fail", "first")
+    review.decide(b, "fail", "second")
+    review.decide(a, "pass", "edited")  # editing a past decision
+    ws.close()
+
+    ws, review = open_review(path)
+    change = review.undo()
+    assert change is not None and change.ext_id == "all"
+    first = review.case(a).decision
+    assert first is not None and (first.label, first.rationale) == ("fail", "first")
+    assert review.undo() is not None  # undo "second"
+    assert review.case(b).status is Status.UNDECIDED
+    assert review.redo() is not None
+    second = review.case(b).decision
+    assert second is not None and second.rationale == "second"
+    # A new change drops what could still be redone.
+    review.skip(review.row_id("split") or 0)
+    assert review.redo() is None
+    ws.close()
+
+
+def test_skip_and_clear(path: Path) -> None:
+    ws, review = open_review(path)
+    rid = review.row_id("one")
+    assert rid is not None
+    review.skip(rid)
+    assert review.case(rid).status is Status.SKIPPED
+    review.decide(rid, "pass", "rater right")
+    review.clear(rid)
+    assert review.case(rid).status is Status.UNDECIDED
+    review.undo()
+    assert review.case(rid).status is Status.DECIDED
+    assert review.progress().skipped == 0
+    ws.close()
+
+
+def test_queue_order_and_filters(path: Path) -> None:
+    ws, review = open_review(path)
+    order = [queue_rows(ws.engine, [i])[i].ext_id for i in queue_ids(ws.engine, QueueFilter())]
+    assert order == ["all", "one", "maj", "split"]  # most raters against the judge first
+    everything = queue_ids(ws.engine, QueueFilter(kinds=None))
+    assert len(everything) == 5
+
+    def ids(**kw: object) -> list[str]:
+        found = queue_ids(ws.engine, QueueFilter(kinds=None, **kw))  # type: ignore[arg-type]
+        return sorted(r.ext_id for r in queue_rows(ws.engine, found).values())
+
+    assert ids(rater="carol") == ["maj"]
+    assert ids(text="ANSWER SPL") == ["split"]
+    assert ids(text="%") == []  # LIKE wildcards are literal
+    rid = review.row_id("agree")
+    assert rid is not None
+    review.decide(rid, "fail", "spot check", tags=["rater error"])
+    assert ids(status=Status.DECIDED) == ["agree"]
+    assert ids(tag="rater error") == ["agree"]
+    assert ids(label="fail") == ["agree", "all", "maj", "one", "split"]
+    by_id = queue_ids(ws.engine, QueueFilter(kinds=None, sort=SortKey.ID, descending=True))
+    assert [queue_rows(ws.engine, [i])[i].ext_id for i in by_id][0] == "split"
+    ws.close()
+
+
+def test_threshold_change_reclassifies(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "s.annotator")
+    import_file(ws, SAMPLE)
+    review = ReviewService(ws)
+    before = review.progress().total
+    review.set_threshold("helpfulness", 0)
+    assert review.progress().total > before
+    review.set_threshold("helpfulness", 4)
+    with ws.engine.connect() as conn:
+        kinds = {r[0] for r in conn.execute(text("SELECT kind FROM cases WHERE criterion='helpfulness'"))}
+    assert kinds <= {Kind.AGREEMENT.value, Kind.UNRATED.value}
+    ws.close()
+
+
+def test_newer_schema_is_refused(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(WorkspaceError, match="newer annotator"):
+        Workspace.open(path)
+
+
+def test_not_a_workspace_is_refused(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.annotator"
+    bogus.write_text("hello", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="not an annotator workspace"):
+        Workspace.open(bogus)
