@@ -328,7 +328,6 @@ def test_bad_header_duplicate_labels() -> None:
         ({"criteria": {"x": {"labels": []}}}, "'labels' of criterion 'x'"),
         ({"criteria": ["x"]}, "'criteria' must be an object"),
         ({"title": 3}, "'title' must be a string"),
-        ("oops", "'project' must be an object"),
     ],
 )
 def test_bad_headers_refuse_the_file(tmp_path: Path, project: object, message: str) -> None:
@@ -767,3 +766,42 @@ def test_streaming_a_large_file_keeps_memory_flat(tmp_path: Path) -> None:
     assert reader.bytes_read == reader.size_bytes >= 50_000_000
     assert peak < 20_000_000
     assert time.perf_counter() - started < 30
+
+
+def test_broken_utf16_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.txt", "id\tinput\tjudge\n".encode("utf-16-le") + b"\x00\xdc\x00")
+    path.write_bytes(b"\xff\xfe" + path.read_bytes())
+    with pytest.raises(FileRefused, match=r"w\.txt: not valid UTF-16"):
+        CaseReader(path)
+
+
+def test_project_field_that_is_not_an_object_is_not_a_header(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.jsonl", '{"project": "x", "uid": "1", "input": "q", "judge": "a"}\n')
+    reader = CaseReader(path, FieldMapping.parse(["id=uid"]))
+    assert reader.project is None
+    (parsed,), _ = read(path, mapping=FieldMapping.parse(["id=uid"]))
+    assert parsed.case.id == "1"
+
+
+def _doc_block(kind: str) -> str:
+    doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text(encoding="utf-8")
+    return doc.split(f"```{kind}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_examples_in_the_docs_read_cleanly(tmp_path: Path) -> None:
+    jl = write(tmp_path, "example.jsonl", _doc_block("jsonl"))
+    reader = CaseReader(jl)
+    assert reader.project is not None
+    assert set(reader.project.schemes) == {"", "preference", "helpfulness"}
+    cases, problems = read(jl)
+    assert problems == []
+    got = by_id(cases)
+    assert got["c2"].outputs is not None and set(got["c2"].outputs) == {"A", "B"}
+    assert got["c3"].input.startswith("system: You are a support bot.\n\nuser: ")
+    assert got["c3"].rater_labels == {"rater 1": "5", "rater 2": "2"}
+    cv = write(tmp_path, "cases.csv", _doc_block("csv"))
+    write(tmp_path, "cases.project.json", '{"project": {"labels": ["pass", "fail"]}}')
+    cases, problems = read(cv)
+    assert problems == []
+    assert by_id(cases)["c2"].input == 'Summarize: "Q3 sales rose 4%"'
+    assert by_id(cases)["c2"].ratings == (Rating("alice", "fail", "Vague, but true"),)

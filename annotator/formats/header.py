@@ -15,8 +15,10 @@ _PROJECT_KEYS = ("title", "guidelines", "criteria", *_SCHEME_KEYS)
 
 
 def is_header(record: Any) -> bool:
-    """A header is an object with a "project" key and no "id"."""
-    return isinstance(record, dict) and "project" in record and "id" not in record
+    """A header is an object with a "project" object and no "id"."""
+    return (
+        isinstance(record, dict) and isinstance(record.get("project"), dict) and "id" not in record
+    )
 
 
 def parse_header(

@@ -95,16 +95,18 @@ def _decode_head(path: Path, head: bytes, encoding: TextEncoding, complete: bool
     try:
         return decoder.decode(data, final=complete)
     except UnicodeDecodeError as e:
+        if not encoding.bytewise:
+            raise FileRefused(path, f"not valid {encoding.title}") from None
         before = data[: e.start]
-        line = before.count(b"\n") + 1 if encoding.bytewise else None
         column = e.start - before.rfind(b"\n")
+        line = before.count(b"\n") + 1
         raise _not_decodable(path, encoding, data[e.start], column, line) from None
 
 
 def _not_decodable(
-    path: Path, encoding: TextEncoding, byte: int | None, column: int | None, line: int | None
+    path: Path, encoding: TextEncoding, byte: int, column: int, line: int | None
 ) -> FileRefused:
-    where = f": byte 0x{byte:02x} at position {column}" if byte is not None else ""
+    where = f": byte 0x{byte:02x} at position {column}"
     hint = _UTF8_HINT if encoding.codec == "utf-8" else "pass the file's --encoding"
     return FileRefused(path, f"not valid {encoding.title}{where}; {hint}", line)
 
@@ -156,9 +158,8 @@ class Lines:
                     self.bytes_read = fh.tell()
                     yield line
             except UnicodeDecodeError:
-                raise _not_decodable(
-                    opened.path, opened.encoding, None, None, self.line + 1
-                ) from None
+                message = f"not valid {opened.encoding.title} after line {self.line}"
+                raise FileRefused(opened.path, message) from None
             finally:
                 text.detach()
             self.bytes_read = opened.size

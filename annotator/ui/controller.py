@@ -56,7 +56,7 @@ class ReviewController(QObject):
         if service is None or not self.resume():
             self.show(None)
         # Keys go to the review, not to a text box: digits choose labels from here.
-        self.queue.table.setFocus()
+        self.focus_review()
 
     def resume(self) -> bool:
         """Show the first undecided case in queue order (where the reviewer stopped)."""
@@ -144,9 +144,16 @@ class ReviewController(QObject):
         return True
 
     def save_and_next(self) -> None:
-        if self.save() and not self.go(+1):
+        if not self.save():
+            return
+        if not self.go(+1):
             self.reload()
             self.message.emit(self.tr("Saved. That was the last case in the queue."))
+        self.focus_review()
+
+    def focus_review(self) -> None:
+        """Leave any text box: keys choose labels and move between cases again."""
+        self.queue.table.setFocus()
 
     def skip(self) -> None:
         if self.service is None or self.detail is None:
@@ -155,6 +162,7 @@ class ReviewController(QObject):
         self._after_change(self.detail.row_id)
         if not self.go(+1):
             self.reload()
+        self.focus_review()
 
     def clear(self) -> None:
         if self.service is None or self.detail is None:

@@ -135,7 +135,7 @@ class ImportDialog(QDialog):
 
     def encoding(self) -> str | None:
         value = self._encoding.currentData()
-        return value if isinstance(value, str) else None
+        return value if isinstance(value, str) and value else None
 
     @staticmethod
     def ask(path: Path, parent: QWidget | None = None) -> ImportChoice | None:
@@ -214,7 +214,7 @@ class ImportDialog(QDialog):
     def _build_options(self, layout: QVBoxLayout) -> None:
         options = QHBoxLayout()
         self._encoding = _named(QComboBox(), "encodingCombo")
-        self._encoding.addItem(self.tr("Auto (UTF-8/UTF-16)"), None)
+        self._encoding.addItem(self.tr("Auto (UTF-8/UTF-16)"), "")  # not None: PySide6 bug
         self._encoding.addItem(self.tr("cp1252 (Windows/Excel)"), "cp1252")
         self._encoding.addItem(self.tr("latin-1"), "latin-1")
         self._encoding.currentIndexChanged.connect(self._load)
@@ -252,8 +252,9 @@ class ImportDialog(QDialog):
             if "encoding" in e.message.lower():
                 hint = self.tr("Try another Encoding below (Excel often saves as cp1252).")
                 self._load_error += "\n" + hint
+        # Keep the user's choices across an encoding change, unless there was nothing to choose.
+        previous = {ours: c.currentData() for ours, c in self._combos.items() if self._fields}
         self._fields = fields
-        previous = {ours: combo.currentData() for ours, combo in self._combos.items()}
         guessed = guess_mapping(fields).as_dict()
         for ours, combo in self._combos.items():
             with QSignalBlocker(combo):

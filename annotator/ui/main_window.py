@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -77,6 +85,10 @@ class MainWindow(QMainWindow):
 
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
+        for box in (self.panel.rationale, self.panel.tag_edit, self.queue.search):
+            leave = QShortcut(QKeySequence(Qt.Key.Key_Escape), box)
+            leave.setContext(Qt.ShortcutContext.WidgetShortcut)
+            leave.activated.connect(self.review.focus_review)
         self._build_status_bar()
         self._restore_window()
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.review.reload())

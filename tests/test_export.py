@@ -1,0 +1,105 @@
+"""The labelled file: every field, pandas can read it, CSV too, and writes are atomic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from annotator import __version__
+from annotator.fileio import atomic_write
+from annotator.services.exporter import FORMAT, FORMAT_VERSION, export_decisions
+from annotator.services.importer import import_file
+from annotator.services.review import ReviewService
+from annotator.services.workspace import Workspace
+from tests.helpers import PASS_FAIL, case, write_jsonl
+
+
+@pytest.fixture
+def decided(tmp_path: Path) -> Workspace:
+    ws = Workspace.open(tmp_path / "w.annotator")
+    rows = [case("a"), case("b", judge="fail", raters={"alice": "pass"}), case("c")]
+    import_file(ws, write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    review = ReviewService(ws, "Dr Ada")
+    review.decide(review.row_id("a") or 0, "fail", "Missed the dosage.", tags=["judge missed fact"])
+    review.decide(review.row_id("b") or 0, "fail", "Judge right.", who_right=None)
+    yield ws
+    ws.close()
+
+
+def test_jsonl_lines_stand_on_their_own(decided: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "decisions.jsonl"
+    assert export_decisions(decided, out) == 2
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    first = lines[0]
+    assert first["format"] == FORMAT and first["format_version"] == FORMAT_VERSION
+    assert first["id"] == "a"
+    assert first["case_hash"].startswith("sha256:") and len(first["case_hash"]) == 71
+    assert first["label"] == "fail" and first["rationale"] == "Missed the dosage."
+    assert first["who_right"] == "raters" and first["who_right_overridden"] is False
+    assert first["tags"] == ["judge missed fact"]
+    assert first["reviewer"] == "Dr Ada"
+    assert first["decided_at"].endswith("Z")
+    assert first["project"] == decided.project().fingerprint
+    assert first["app_version"] == __version__
+    assert first["judge_label"] == "pass"
+    assert first["rater_labels"] == {"alice": "fail", "bob": "fail"}
+    assert first["kind"] == "judge_vs_all"
+    assert lines[1]["who_right"] == "judge"
+
+
+def test_pandas_reads_it_without_preprocessing(decided: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "d.jsonl"
+    export_decisions(decided, out)
+    frame = pd.read_json(out, lines=True)
+    assert list(frame["id"]) == ["a", "b"]
+    assert list(frame["label"]) == ["fail", "fail"]
+    assert frame.loc[0, "rater_labels"] == {"alice": "fail", "bob": "fail"}
+
+
+def test_include_undecided(decided: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    assert export_decisions(decided, out, include_undecided=True) == 3
+    last = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["id"], last["status"], last["label"]) == ("c", "undecided", None)
+
+
+def test_csv_export(decided: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "d.csv"
+    export_decisions(decided, out, "csv")
+    frame = pd.read_csv(out)
+    assert list(frame["id"]) == ["a", "b"]
+    assert frame.loc[0, "tags"] == "judge missed fact"
+    assert json.loads(frame.loc[0, "rater_labels"]) == {"alice": "fail", "bob": "fail"}
+
+
+def test_interrupted_write_leaves_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "keep.jsonl"
+    target.write_text("old content\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_write(target) as fh:
+        fh.write("partial")
+        raise RuntimeError("disk pulled")
+    assert target.read_text(encoding="utf-8") == "old content\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.jsonl"]
+
+
+def test_hash_matches_between_jsonl_and_csv(tmp_path: Path) -> None:
+    """The same case from JSON Lines and from CSV has the same content hash."""
+    jsonl = write_jsonl(tmp_path / "x.jsonl", [case("a", raters={"alice": "fail"})])
+    csv_path = tmp_path / "x.csv"
+    csv_path.write_text(
+        "id,input,output,judge.label,judge.rationale,rating.alice\n"
+        "a,question a,answer a,pass,judge says pass,fail\n",
+        encoding="utf-8",
+    )
+    hashes = []
+    for source in (jsonl, csv_path):
+        ws = Workspace.open(None)
+        import_file(ws, source)
+        ReviewService(ws, "r").decide(1, "fail", "x")
+        export_decisions(ws, tmp_path / "o.jsonl")
+        hashes.append(json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))["case_hash"])
+        ws.close()
+    assert hashes[0] == hashes[1]

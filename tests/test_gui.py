@@ -1,0 +1,174 @@
+"""The window, driven by the keyboard as a reviewer would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from annotator.domain.model import Status
+from annotator.settings import Settings
+from annotator.ui.actions import ACTIONS
+from annotator.ui.main_window import MainWindow
+from tests.conftest import SAMPLE
+from tests.helpers import PASS_FAIL, case, write_jsonl
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot):
+    def make(path: Path | None = None, reviewer: str = "Dr Test") -> MainWindow:
+        settings = Settings(reviewer=reviewer)
+        window = MainWindow(settings)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitExposed(window)
+        if path is not None:
+            window.open_path(path)
+            qtbot.waitUntil(lambda: not window.tasks, timeout=20000)
+        return window
+
+    return make
+
+
+def key(qtbot: QtBot, window: MainWindow, sequence: str) -> None:
+    """Press a key sequence where the focus is, as the user would."""
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    combo = QKeySequence(sequence)[0]
+    widget = QApplication.focusWidget() or window
+    QTest.keyClick(widget, combo.key(), combo.keyboardModifiers())
+
+
+def test_decide_by_keyboard_undo_and_export(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    rows = [
+        case("c1", judge="pass", raters={"alice": "fail", "bob": "fail"}),
+        case("c2", judge="fail", raters={"alice": "pass"}),
+        case("c3", judge="pass", raters={"alice": "pass", "bob": "fail"}),
+    ]
+    window = make_window(write_jsonl(tmp_path / "cases.jsonl", rows, PASS_FAIL))
+    assert window.model.rowCount() == 3
+    assert window.review.detail is not None and window.review.detail.case.id == "c1"
+
+    # Case 1: label "fail" is key 1; Ctrl+R to write the rationale; Ctrl+Enter saves and moves on.
+    window.queue.table.setFocus()
+    key(qtbot, window, "1")
+    assert window.panel.label() == "fail"
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "Both raters spotted the wrong dose.")
+    key(qtbot, window, "Ctrl+Return")
+    assert window.review.detail.case.id == "c2"
+
+    # Case 2: digits typed in the rationale stay text; Alt+2 picks "pass" from anywhere.
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "Rater 1 was right")
+    assert window.panel.label() is None
+    key(qtbot, window, "Alt+2")
+    assert window.panel.label() == "pass"
+    key(qtbot, window, "Ctrl+Return")
+    assert window.review.detail.case.id == "c3"
+    assert window.progress_bar.value() == 2
+
+    # Undo the second decision (Ctrl+Z): the window goes back to that case, now undecided.
+    key(qtbot, window, "Ctrl+Z")
+    assert window.review.detail.case.id == "c2"
+    assert window.review.detail.status is Status.UNDECIDED
+    assert window.progress_bar.value() == 1
+
+    out = tmp_path / "decisions.jsonl"
+    window.export_to(out)
+    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(x["id"], x["label"], x["who_right"]) for x in lines] == [("c1", "fail", "raters")]
+    assert lines[0]["rationale"] == "Both raters spotted the wrong dose."
+    assert lines[0]["reviewer"] == "Dr Test"
+
+
+def test_rationale_is_required_in_the_window(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+    window.queue.table.setFocus()
+    key(qtbot, window, "2")
+    key(qtbot, window, "Ctrl+Return")
+    assert window.panel.error.isVisible()
+    assert "rationale" in window.panel.error.text()
+    assert window.review.detail is not None and window.review.detail.status is Status.UNDECIDED
+
+
+def test_resume_where_the_reviewer_stopped(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b"), case("c")], PASS_FAIL)
+    window = make_window(path)
+    window.panel.choose_label_number(1)
+    window.panel.rationale.setPlainText("done")
+    window.review.save_and_next()
+    workspace = window.ws.path
+    window.close()
+
+    again = make_window(workspace)
+    assert again.review.detail is not None and again.review.detail.case.id == "b"
+    assert again.progress_bar.value() == 1
+
+
+def test_draft_is_kept_when_moving_away(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.panel.choose_label_number(2)
+    window.panel.rationale.setPlainText("half-written thought")
+    window.review.go(+1)
+    window.review.go(-1)
+    assert window.panel.rationale.toPlainText() == "half-written thought"
+    assert window.panel.label() == "pass"
+
+
+def test_case_text_is_never_rich_text(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    evil = case("x", input='<b>bold</b> <img src="http://example.com/x.png">')
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [evil], PASS_FAIL))
+    labels = window.view.findChildren(QLabel)
+    shown = [lb for lb in labels if "<img" in lb.text()]
+    assert shown, "the input should be shown literally"
+    assert all(lb.textFormat() == Qt.TextFormat.PlainText for lb in labels)
+
+
+def test_sample_opens_with_no_argument(make_window, qtbot: QtBot) -> None:
+    from annotator.ui.app import build_window
+
+    window = build_window(None, Settings(reviewer="x"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.tasks, timeout=20000)
+    assert window.model.rowCount() >= 30
+    assert "calibration sample" in window.windowTitle()
+    assert window.review.detail is not None
+
+
+def test_filters_and_search(make_window, qtbot: QtBot) -> None:
+    window = make_window(SAMPLE)
+    total = window.model.rowCount()
+    window.queue.scope.setCurrentIndex(2)  # all cases
+    assert window.model.rowCount() == 54 > total
+    window.queue.search.setText("paracetamol")
+    qtbot.waitUntil(lambda: 0 < window.model.rowCount() < 54, timeout=3000)
+    window.queue.search.clear()
+    index = window.queue.rater.findData("j.ruiz")
+    window.queue.rater.setCurrentIndex(index)
+    assert 0 < window.model.rowCount() < 54
+
+
+def test_no_two_actions_share_a_shortcut() -> None:
+    seen: dict[str, str] = {}
+    for spec in ACTIONS:
+        for shortcut in spec.shortcuts:
+            assert shortcut not in seen, f"{shortcut} is used by {seen[shortcut]} and {spec.id}"
+            seen[shortcut] = spec.id
+
+
+def test_window_geometry_is_remembered(make_window, qtbot: QtBot) -> None:
+    window = make_window()
+    window.resize(640, 480)
+    window.close()
+    again = make_window()
+    assert (again.width(), again.height()) == (640, 480)
