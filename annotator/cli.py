@@ -1,8 +1,8 @@
 """Command line: ``annotator [FILE|WORKSPACE]`` opens the window; subcommands work without Qt.
 
-    annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...]
-    annotator export WORKSPACE -o OUT [--format jsonl|csv]
-    annotator summary FILE|WORKSPACE [--json]
+annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...]
+annotator export WORKSPACE -o OUT [--format jsonl|csv]
+annotator summary FILE|WORKSPACE [--json]
 """
 
 from __future__ import annotations
@@ -47,10 +47,16 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         help=f"read our field OURS from their field THEIRS (dotted path or CSV column); "
         f"OURS is one of: {', '.join(TARGETS)}",
     )
-    parser.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), help="file format (default: by extension)")
-    parser.add_argument("--encoding", help="text encoding of the file (default: UTF-8, or UTF-16 by BOM)")
     parser.add_argument(
-        "--strict", action="store_true", help="refuse the whole file on any bad line instead of skipping it"
+        "--format", dest="fmt", choices=("jsonl", "csv"), help="file format (default: by extension)"
+    )
+    parser.add_argument(
+        "--encoding", help="text encoding of the file (default: UTF-8, or UTF-16 by BOM)"
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the whole file on any bad line instead of skipping it",
     )
 
 
@@ -66,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a case file into a workspace and print counts")
     p.add_argument("file", type=Path, help="case file (.jsonl or .csv)")
-    p.add_argument("--workspace", "-w", type=Path, help="workspace file (default: one per case file in the user data folder)")
+    p.add_argument(
+        "--workspace",
+        "-w",
+        type=Path,
+        help="workspace file (default: one per case file in the user data folder)",
+    )
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     _input_options(p)
     _common(p)
@@ -74,8 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the labelled file (decisions) of a workspace")
     p.add_argument("workspace", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
-    p.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), help="default: by the output's extension, else jsonl")
-    p.add_argument("--all", action="store_true", help="include undecided cases (with an empty label)")
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("jsonl", "csv"),
+        help="default: by the output's extension, else jsonl",
+    )
+    p.add_argument(
+        "--all", action="store_true", help="include undecided cases (with an empty label)"
+    )
     _common(p)
 
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
@@ -93,7 +111,9 @@ def gui_parser() -> argparse.ArgumentParser:
         epilog=f"Commands (no window): {', '.join(COMMANDS)}. Run 'annotator COMMAND --help'.",
     )
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
-    parser.add_argument("path", nargs="?", type=Path, help="a case file (.jsonl, .csv) or a workspace")
+    parser.add_argument(
+        "path", nargs="?", type=Path, help="a case file (.jsonl, .csv) or a workspace"
+    )
     _common(parser)
     return parser
 
@@ -141,7 +161,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     ws = Workspace.open(target)
     try:
         report = import_file(
-            ws, args.file, _mapping(args.map), strict=args.strict, encoding=args.encoding, fmt=args.fmt
+            ws,
+            args.file,
+            _mapping(args.map),
+            strict=args.strict,
+            encoding=args.encoding,
+            fmt=args.fmt,
         )
         _print_report(report, ws, args.json)
     finally:
@@ -175,7 +200,7 @@ def _print_report(report: ImportReport, ws: Workspace, as_json: bool) -> None:
     print(f"  lines skipped    {report.skipped:>8}")
     print(f"  disagreements    {report.disagreements:>8}")
     for kind in Kind:
-        print(f"    {kind.title:<22}{report.kinds.get(kind.value, 0):>6}")
+        print(f"    {kind.caption:<22}{report.kinds.get(kind.value, 0):>6}")
 
 
 def _open_existing(path: Path) -> Workspace:
@@ -205,7 +230,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     else:
         ws = Workspace.open(None)
         report = import_file(
-            ws, args.target, _mapping(args.map), strict=args.strict, encoding=args.encoding, fmt=args.fmt
+            ws,
+            args.target,
+            _mapping(args.map),
+            strict=args.strict,
+            encoding=args.encoding,
+            fmt=args.fmt,
         )
         for line in report.describe_problems():
             print(f"annotator: skipped {line}", file=sys.stderr)

@@ -31,7 +31,9 @@ def data_dir() -> Path:
 
 def config_dir() -> Path:
     base = _base()
-    path = base / "config" if base else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    path = (
+        base / "config" if base else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 

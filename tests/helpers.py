@@ -24,7 +24,9 @@ def case(
     }
 
 
-def write_jsonl(path: Path, rows: list[dict[str, Any]], header: dict[str, Any] | None = None) -> Path:
+def write_jsonl(
+    path: Path, rows: list[dict[str, Any]], header: dict[str, Any] | None = None
+) -> Path:
     lines = [json.dumps({"project": header})] if header is not None else []
     lines += [json.dumps(r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

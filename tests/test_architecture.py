@@ -44,9 +44,15 @@ def test_cli_commands_do_not_load_qt(tmp_path: Path) -> None:
 
 
 def test_import_linter_contracts() -> None:
-    """The layering contracts in pyproject.toml hold (domain <- storage/formats <- services <- cli)."""
+    """The layering contracts in pyproject.toml hold (domain, storage/formats, services, cli)."""
     result = subprocess.run(
-        [sys.executable, "-m", "importlinter.cli", "--config", str(PACKAGE.parent / "pyproject.toml")],
+        [
+            sys.executable,
+            "-m",
+            "importlinter.cli",
+            "--config",
+            str(PACKAGE.parent / "pyproject.toml"),
+        ],
         capture_output=True,
         text=True,
         cwd=PACKAGE.parent,

@@ -45,8 +45,21 @@ def test_import_with_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         tmp_path / "f.jsonl", [{"qid": "1", "prompt": "p", "verdict": "pass", "humans": ["fail"]}]
     )
     code = main(
-        ["import", str(path), "-w", str(tmp_path / "w.annotator"), "--json", "--map", "id=qid",
-         "--map", "input=prompt", "--map", "judge.label=verdict", "--map", "ratings=humans"]
+        [
+            "import",
+            str(path),
+            "-w",
+            str(tmp_path / "w.annotator"),
+            "--json",
+            "--map",
+            "id=qid",
+            "--map",
+            "input=prompt",
+            "--map",
+            "judge.label=verdict",
+            "--map",
+            "ratings=humans",
+        ]
     )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["kinds"]["judge_vs_all"] == 1

@@ -74,7 +74,9 @@ def test_duplicate_across_batches_is_found(ws: Workspace, tmp_path: Path) -> Non
 def test_changed_case_with_same_id_is_refused(ws: Workspace, tmp_path: Path) -> None:
     import_file(ws, write_jsonl(tmp_path / "one.jsonl", [case("a")], PASS_FAIL))
     changed = write_jsonl(tmp_path / "two.jsonl", [case("b"), case("a", judge="fail")], PASS_FAIL)
-    with pytest.raises(FileRefused, match="'a' is already in this workspace with different content"):
+    with pytest.raises(
+        FileRefused, match="'a' is already in this workspace with different content"
+    ):
         import_file(ws, changed)
     assert ws.case_count() == 1
 
@@ -121,7 +123,9 @@ def test_header_labels_must_match_workspace(ws: Workspace, tmp_path: Path) -> No
     import_file(ws, write_jsonl(tmp_path / "a.jsonl", [case("a")], PASS_FAIL))
     other = {"labels": ["bad", "good"]}
     with pytest.raises(FileRefused, match="label set"):
-        import_file(ws, write_jsonl(tmp_path / "b.jsonl", [case("b", judge="good", raters={})], other))
+        import_file(
+            ws, write_jsonl(tmp_path / "b.jsonl", [case("b", judge="good", raters={})], other)
+        )
 
 
 def test_headerless_file_is_checked_against_declared_labels(ws: Workspace, tmp_path: Path) -> None:
@@ -131,7 +135,9 @@ def test_headerless_file_is_checked_against_declared_labels(ws: Workspace, tmp_p
     )
     assert report.added == 1 and report.skipped == 1
     with ws.engine.connect() as conn:
-        assert conn.execute(text("SELECT judge_label FROM cases WHERE ext_id='b'")).scalar() == "pass"
+        assert (
+            conn.execute(text("SELECT judge_label FROM cases WHERE ext_id='b'")).scalar() == "pass"
+        )
 
 
 def test_numeric_labels_without_header_become_ordinal(ws: Workspace, tmp_path: Path) -> None:
@@ -147,8 +153,7 @@ def test_numeric_labels_without_header_become_ordinal(ws: Workspace, tmp_path: P
 
 def test_mapping_foreign_fields(ws: Workspace, tmp_path: Path) -> None:
     rows = [
-        {"qid": "q1", "prompt": "p", "response": "r", "verdict": "pass",
-         "human": {"ann": "fail"}},
+        {"qid": "q1", "prompt": "p", "response": "r", "verdict": "pass", "human": {"ann": "fail"}},
     ]
     path = write_jsonl(tmp_path / "foreign.jsonl", rows)
     mapping = FieldMapping.parse(

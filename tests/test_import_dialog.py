@@ -236,3 +236,69 @@ def test_ask_returns_choice_or_none(qtbot, foreign: Path, monkeypatch) -> None:
     assert choice.path == foreign
     assert choice.mapping is not None and choice.mapping.as_dict()["id"] == "qid"
     assert choice.strict is False and choice.encoding is None
+
+
+def test_project_header_is_shown(qtbot, tmp_path: Path) -> None:
+    header = {
+        "project": {
+            "title": "Discharge summaries",
+            "criteria": {
+                "factuality": {"labels": ["correct", "incorrect"]},
+                "safety": {"labels": ["safe", "unsafe"]},
+            },
+        }
+    }
+    records = [dict(FOREIGN[0], metric="safety", verdict="safe", human_labels={"a": "unsafe"})]
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "proj.jsonl", [header, *records]))
+    project = label(dialog, "projectLabel")
+    assert not project.isHidden()
+    assert "Discharge summaries" in project.text()
+    assert "factuality: correct, incorrect" in project.text()
+    assert "safety: safe, unsafe" in project.text()
+    assert combo(dialog, "criterion").currentData() == "metric"
+    assert "Criterion: safety" in preview(dialog)
+
+
+def test_foreign_csv_missing_required_column_is_explained_in_our_words(qtbot, tmp_path) -> None:
+    path = tmp_path / "partial.csv"
+    path.write_text("prompt,verdict\nHello,pass\n", encoding="utf-8")
+    dialog = open_dialog(qtbot, path)
+    missing = label(dialog, "missingLabel")
+    assert not missing.isHidden()
+    assert "Case id" in missing.text()
+    assert label(dialog, "errorLabel").isHidden()  # no "--map" jargon from the reader
+    assert not import_button(dialog).isEnabled()
+
+
+def test_none_is_not_offered_for_a_field_the_file_holds_by_our_name(qtbot, tmp_path) -> None:
+    record = dict(FOREIGN[0], reference="Paris")
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "ref.jsonl", [record]))
+    box = combo(dialog, "reference")
+    assert box.currentData() == "reference"
+    assert box.findData("") < 0
+    assert combo(dialog, "output").findData("") >= 0  # "(none)" for a field it lacks
+
+
+def test_strict_mode_warns_when_sample_lines_are_bad(qtbot, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "mixed.jsonl", FOREIGN)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    dialog = open_dialog(qtbot, path)
+    dialog.findChild(QCheckBox, "strictCheck").setChecked(True)
+    assert "would be refused" in label(dialog, "problemsLabel").text()
+
+
+def test_keyboard_defaults(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    assert import_button(dialog).isDefault()
+    assert dialog.focusWidget() is combo(dialog, "id")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    # Tab walks our fields in the order shown, then on to the preview, options and buttons.
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is combo(dialog, "criterion")
+    combo(dialog, "meta").setFocus()
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.findChild(QPlainTextEdit, "previewText")
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.findChild(QComboBox, "encodingCombo")

@@ -52,8 +52,13 @@ def test_decision_survives_reopen(path: Path) -> None:
     ws, review = open_review(path)
     rid = review.row_id("all")
     assert rid is not None
-    review.decide(rid, "fail", "Both raters saw the error.", tags=["judge missed fact"],
-                  confidence=Confidence.HIGH)
+    review.decide(
+        rid,
+        "fail",
+        "Both raters saw the error.",
+        tags=["judge missed fact"],
+        confidence=Confidence.HIGH,
+    )
     ws.close()  # nothing else: the decision was committed when it was made
 
     ws, review = open_review(path)
@@ -166,7 +171,9 @@ def test_threshold_change_reclassifies(tmp_path: Path) -> None:
     assert review.progress().total > before
     review.set_threshold("helpfulness", 4)
     with ws.engine.connect() as conn:
-        kinds = {r[0] for r in conn.execute(text("SELECT kind FROM cases WHERE criterion='helpfulness'"))}
+        kinds = {
+            r[0] for r in conn.execute(text("SELECT kind FROM cases WHERE criterion='helpfulness'"))
+        }
     assert kinds <= {Kind.AGREEMENT.value, Kind.UNRATED.value}
     ws.close()
 

@@ -68,9 +68,7 @@ def _consensus_label(
     return min(raters, key=lambda r: (abs(scheme.position(r) - agreed), scheme.position(r)))
 
 
-def who_was_right(
-    final: str, judge: str, raters: Sequence[str], scheme: LabelScheme
-) -> WhoRight:
+def who_was_right(final: str, judge: str, raters: Sequence[str], scheme: LabelScheme) -> WhoRight:
     """Derive who was right from the final label: the judge, the raters, both, or neither.
 
     The raters are right when the final label agrees with their consensus; when they have no

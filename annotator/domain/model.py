@@ -24,7 +24,7 @@ class Kind(enum.StrEnum):
         return _KIND_RANK[self]
 
     @property
-    def title(self) -> str:
+    def caption(self) -> str:
         return _KIND_TITLE[self]
 
     @property
@@ -54,7 +54,7 @@ class Status(enum.IntEnum):
     DECIDED = 2
 
     @property
-    def title(self) -> str:
+    def caption(self) -> str:
         return self.name.capitalize()
 
 
@@ -180,7 +180,11 @@ class Classification:
     @property
     def severity(self) -> int:
         """One integer that sorts cases most severe first (higher is more severe)."""
-        return self.kind.rank * 1_000_000 + min(self.against, 999) * 1_000 + min(int(self.gap * 10), 999)
+        return (
+            self.kind.rank * 1_000_000
+            + min(self.against, 999) * 1_000
+            + min(int(self.gap * 10), 999)
+        )
 
 
 @dataclass(frozen=True)

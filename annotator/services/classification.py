@@ -14,7 +14,9 @@ SEP = "\x1f"
 BATCH = 2000
 
 
-def classification_columns(judge: str, raters: Sequence[str], scheme: LabelScheme) -> dict[str, Any]:
+def classification_columns(
+    judge: str, raters: Sequence[str], scheme: LabelScheme
+) -> dict[str, Any]:
     c = classify(judge, raters, scheme)
     return {"kind": c.kind.value, "severity": c.severity, "consensus": c.consensus}
 

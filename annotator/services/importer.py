@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +110,14 @@ class _Import:
                     imported_at=now_iso(),
                     mapping=json.dumps(self.mapping.as_dict() if self.mapping else {}),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]
         )
-        self.next_id = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar()) + 1
-        self.next_pos = int(conn.execute(text("SELECT coalesce(max(position), 0) FROM cases")).scalar())
+        self.next_id = (
+            int(conn.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar_one()) + 1
+        )
+        self.next_pos = int(
+            conn.execute(text("SELECT coalesce(max(position), 0) FROM cases")).scalar_one()
+        )
         self.load_schemes()
         self.apply_header(self.reader.project)
         for item in self.reader:
@@ -131,12 +135,14 @@ class _Import:
         if self.report.added + self.report.present == 0:
             detail = f": {self.report.problems[0].message}" if self.report.problems else ""
             first = self.report.problems[0].line if self.report.problems else None
-            raise self.refuse(f"no valid cases ({self.report.skipped} lines skipped){detail}", first)
+            raise self.refuse(
+                f"no valid cases ({self.report.skipped} lines skipped){detail}", first
+            )
         self.settle_inferred_schemes()
         self.finish()
         return self.report
 
-    # -- label schemes -------------------------------------------------------------------------
+    # -- label schemes ------------------------------------------------------------
 
     def load_schemes(self) -> None:
         for crit, labels, ordinal, threshold, rubric, declared in self.conn.execute(
@@ -224,7 +230,7 @@ class _Import:
         scheme = scheme_of(row)
         judge = scheme.canonical(case.judge.label)
         if judge is None:
-            return LineProblem(item.line, _unknown(case.judge.label, "the judge", scheme))
+            return LineProblem(item.line, _unknown(case.judge.label, "judge", scheme))
         ratings = []
         for r in case.ratings:
             label = scheme.canonical(r.label)
@@ -264,7 +270,7 @@ class _Import:
             if scheme.ordinal:
                 reclassify(self.conn, crit, self.scheme_for(crit))
 
-    # -- cases ---------------------------------------------------------------------------------
+    # -- cases ------------------------------------------------------------
 
     def problem(self, problem: LineProblem) -> None:
         self.report.skipped += 1
@@ -323,7 +329,8 @@ class _Import:
             "JOIN import_batch i ON i.id = c.import_id WHERE c.ext_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
         return {
-            ext: (imp, line, h, p) for ext, imp, line, h, p in self.conn.execute(query, {"ids": ids})
+            ext: (imp, line, h, p)
+            for ext, imp, line, h, p in self.conn.execute(query, {"ids": ids})
         }
 
     def case_row(self, parsed: ParsedCase, content_hash: str) -> dict[str, Any]:
@@ -375,10 +382,9 @@ def infer_scheme(labels: list[str]) -> LabelScheme:
 
 
 def _unknown(label: str, whose: str, scheme: LabelScheme) -> str:
+    """Worded as the reader words it (annotator/formats/normalize.py)."""
     return f"unknown label '{label}' for {whose}; expected one of: {', '.join(scheme.labels)}"
 
 
 def _replace_labels(case: Case, judge: Verdict, ratings: list[Rating]) -> Case:
-    from dataclasses import replace
-
     return replace(case, judge=judge, ratings=tuple(ratings))

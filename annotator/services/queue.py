@@ -69,7 +69,9 @@ class QueueFilter:
             )
             params["label"] = self.label
         if self.rater:
-            clauses.append("EXISTS (SELECT 1 FROM rating r WHERE r.case_id = c.id AND r.rater = :rater)")
+            clauses.append(
+                "EXISTS (SELECT 1 FROM rating r WHERE r.case_id = c.id AND r.rater = :rater)"
+            )
             params["rater"] = self.rater
         if self.criterion is not None:
             clauses.append("c.criterion = :criterion")
@@ -86,9 +88,13 @@ class QueueFilter:
         return (" AND ".join(clauses) or "1"), params
 
     def order_by(self) -> str:
-        natural, reverse = ("DESC", "ASC") if self.sort in (SortKey.SEVERITY, SortKey.KIND) else (
-            "ASC",
-            "DESC",
+        natural, reverse = (
+            ("DESC", "ASC")
+            if self.sort in (SortKey.SEVERITY, SortKey.KIND)
+            else (
+                "ASC",
+                "DESC",
+            )
         )
         d = reverse if self.descending else natural
         a = "DESC" if self.descending else "ASC"
@@ -140,7 +146,9 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
     ).bindparams(bindparam("ids", expanding=True))
     with engine.connect() as conn:
         return {
-            row[0]: QueueRow(row[0], row[1], row[2], Kind(row[3]), row[4], row[5], Status(row[6]), row[7])
+            row[0]: QueueRow(
+                row[0], row[1], row[2], Kind(row[3]), row[4], row[5], Status(row[6]), row[7]
+            )
             for row in conn.execute(query, {"ids": list(ids)})
         }
 

@@ -83,7 +83,7 @@ class ReviewService:
         self.reviewer = reviewer
         self._ensure_tags()
 
-    # -- reading ---------------------------------------------------------------------------------
+    # -- reading ------------------------------------------------------------
 
     def case(self, row_id: int) -> CaseDetail:
         with self.ws.engine.connect() as conn:
@@ -145,16 +145,22 @@ class ReviewService:
         """Distinct criteria, raters and labels, for filter menus."""
         with self.ws.engine.connect() as conn:
             return {
-                "criteria": [r[0] for r in conn.execute(text("SELECT criterion FROM scheme ORDER BY 1"))],
-                "raters": [r[0] for r in conn.execute(text("SELECT DISTINCT rater FROM rating ORDER BY 1"))],
+                "criteria": [
+                    r[0] for r in conn.execute(text("SELECT criterion FROM scheme ORDER BY 1"))
+                ],
+                "raters": [
+                    r[0] for r in conn.execute(text("SELECT DISTINCT rater FROM rating ORDER BY 1"))
+                ],
                 "labels": _all_labels(conn),
             }
 
     def tags(self) -> list[str]:
         with self.ws.engine.connect() as conn:
-            return [r[0] for r in conn.execute(text("SELECT name FROM tag ORDER BY created_at, name"))]
+            return [
+                r[0] for r in conn.execute(text("SELECT name FROM tag ORDER BY created_at, name"))
+            ]
 
-    # -- changing --------------------------------------------------------------------------------
+    # -- changing ------------------------------------------------------------
 
     def decide(
         self,
@@ -171,12 +177,16 @@ class ReviewService:
         canonical = detail.scheme.canonical(label) if detail.scheme.labels else label
         if canonical is None:
             raise ReviewError(
-                f"'{label}' is not a label of this case; choose one of: {', '.join(detail.scheme.labels)}"
+                f"'{label}' is not a label of this case; "
+                f"choose one of: {', '.join(detail.scheme.labels)}"
             )
         if not rationale.strip():
             raise ReviewError("Write a rationale: a decision cannot be saved without one.")
         derived = who_was_right(
-            canonical, detail.case.judge.label, [r.label for r in detail.case.ratings], detail.scheme
+            canonical,
+            detail.case.judge.label,
+            [r.label for r in detail.case.ratings],
+            detail.scheme,
         )
         clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
         decision = Decision(
@@ -195,7 +205,9 @@ class ReviewService:
                     text("INSERT OR IGNORE INTO tag (name, created_at) VALUES (:n, :t)"),
                     {"n": tag, "t": now_iso()},
                 )
-            self._change(conn, row_id, "decide", {"status": 2, "decision": _decision_dict(decision)})
+            self._change(
+                conn, row_id, "decide", {"status": 2, "decision": _decision_dict(decision)}
+            )
         return decision
 
     def skip(self, row_id: int) -> None:
@@ -219,7 +231,13 @@ class ReviewService:
                 "INSERT INTO history (case_id, action, before, after, undone, at) "
                 "VALUES (:c, :a, :b, :f, 0, :t)"
             ),
-            {"c": row_id, "a": action, "b": json.dumps(before), "f": json.dumps(after), "t": now_iso()},
+            {
+                "c": row_id,
+                "a": action,
+                "b": json.dumps(before),
+                "f": json.dumps(after),
+                "t": now_iso(),
+            },
         )
 
     def undo(self) -> Change | None:
@@ -240,7 +258,8 @@ class ReviewService:
                 return None
             _apply(conn, row.case_id, json.loads(row.before if undo else row.after))
             conn.execute(
-                text("UPDATE history SET undone = :u WHERE seq = :s"), {"u": int(undo), "s": row.seq}
+                text("UPDATE history SET undone = :u WHERE seq = :s"),
+                {"u": int(undo), "s": row.seq},
             )
         return Change(row.case_id, row.ext_id, row.action)
 
@@ -250,13 +269,16 @@ class ReviewService:
             raise ReviewError("The threshold cannot be negative.")
         with self.ws.engine.begin() as conn:
             row = conn.execute(
-                text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"), {"c": criterion}
+                text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"),
+                {"c": criterion},
             ).one()
             conn.execute(
                 text("UPDATE scheme SET threshold = :t WHERE criterion = :c"),
                 {"t": threshold, "c": criterion},
             )
-            scheme = LabelScheme(tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric)
+            scheme = LabelScheme(
+                tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric
+            )
             reclassify(conn, criterion, scheme)
 
     def _ensure_tags(self) -> None:
@@ -302,7 +324,9 @@ def _state(conn: Connection, row_id: int) -> dict[str, Any]:
 
 
 def _apply(conn: Connection, row_id: int, state: dict[str, Any]) -> None:
-    conn.execute(text("UPDATE cases SET status = :s WHERE id = :id"), {"s": state["status"], "id": row_id})
+    conn.execute(
+        text("UPDATE cases SET status = :s WHERE id = :id"), {"s": state["status"], "id": row_id}
+    )
     conn.execute(text("DELETE FROM decision WHERE case_id = :id"), {"id": row_id})
     d = state["decision"]
     if d is not None:

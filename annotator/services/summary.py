@@ -83,7 +83,9 @@ def summarize(ws: Workspace) -> Summary:
                 SchemeRow(
                     criterion=r[0], labels=r[1], ordinal=bool(r[2]), threshold=r[3], rubric=""
                 )
-                for r in conn.execute(text("SELECT criterion, labels, ordinal, threshold FROM scheme"))
+                for r in conn.execute(
+                    text("SELECT criterion, labels, ordinal, threshold FROM scheme")
+                )
             )
         }
         criteria = [_criterion(conn, crit, scheme_of(row)) for crit, row in sorted(schemes.items())]
@@ -109,14 +111,17 @@ def _criterion(conn: Connection, crit: str, scheme: LabelScheme) -> CriterionSum
         out.kinds[kind] = n
     out.cases = sum(out.kinds.values())
     out.decided = int(
-        conn.execute(text("SELECT count(*) FROM cases WHERE criterion = :c AND status = 2"), p).scalar()
+        conn.execute(
+            text("SELECT count(*) FROM cases WHERE criterion = :c AND status = 2"), p
+        ).scalar()
         or 0
     )
     out.judge_vs_ratings = _rate(
         scheme,
         _pairs(
             conn,
-            "SELECT c.judge_label, r.label, count(*) FROM cases c JOIN rating r ON r.case_id = c.id "
+            "SELECT c.judge_label, r.label, count(*) FROM cases c "
+            "JOIN rating r ON r.case_id = c.id "
             "WHERE c.criterion = :c GROUP BY 1, 2",
             p,
         ),
@@ -134,7 +139,8 @@ def _criterion(conn: Connection, crit: str, scheme: LabelScheme) -> CriterionSum
         scheme,
         _pairs(
             conn,
-            "SELECT a.label, b.label, count(*) FROM rating a JOIN rating b ON a.case_id = b.case_id "
+            "SELECT a.label, b.label, count(*) FROM rating a "
+            "JOIN rating b ON a.case_id = b.case_id "
             "AND a.rater < b.rater JOIN cases c ON c.id = a.case_id WHERE c.criterion = :c "
             "GROUP BY 1, 2",
             p,
@@ -142,7 +148,8 @@ def _criterion(conn: Connection, crit: str, scheme: LabelScheme) -> CriterionSum
     )
     decided_from = "FROM cases c JOIN decision d ON d.case_id = c.id WHERE c.criterion = :c"
     out.judge_vs_final = _rate(
-        scheme, _pairs(conn, f"SELECT c.judge_label, d.label, count(*) {decided_from} GROUP BY 1, 2", p)
+        scheme,
+        _pairs(conn, f"SELECT c.judge_label, d.label, count(*) {decided_from} GROUP BY 1, 2", p),
     )
     out.consensus_vs_final = _rate(
         scheme,
@@ -154,7 +161,8 @@ def _criterion(conn: Connection, crit: str, scheme: LabelScheme) -> CriterionSum
         ),
     )
     out.who_right = {
-        w: n for w, n in conn.execute(text(f"SELECT d.who_right, count(*) {decided_from} GROUP BY 1"), p)
+        w: n
+        for w, n in conn.execute(text(f"SELECT d.who_right, count(*) {decided_from} GROUP BY 1"), p)
     }
     return out
 
@@ -189,25 +197,33 @@ def format_summary(summary: Summary) -> str:
     """A plain-text report for the terminal."""
 
     def pct(rate: Rate) -> str:
-        return f"{rate.rate:6.1%} ({rate.agree}/{rate.total})" if rate.rate is not None else "     –"
+        return (
+            f"{rate.rate:6.1%} ({rate.agree}/{rate.total})" if rate.rate is not None else "     –"
+        )
 
     lines = [
         f"{summary.title}",
-        f"  cases: {summary.cases}   decided: {summary.decided}   project: {summary.fingerprint[:19]}",
+        f"  cases: {summary.cases}   decided: {summary.decided}   "
+        f"project: {summary.fingerprint[:19]}",
         "  disagreements by kind:",
     ]
     for kind in Kind:
-        lines.append(f"    {kind.title:<22}{summary.kinds.get(kind.value, 0):>8}")
+        lines.append(f"    {kind.caption:<22}{summary.kinds.get(kind.value, 0):>8}")
     for c in summary.criteria:
         scale = "ordinal" if c.ordinal else "nominal"
         extra = f", threshold {c.threshold:g}" if c.ordinal else ""
         lines += [
             "",
-            f"  criterion '{c.criterion or '(default)'}' — {json.dumps(c.labels)} ({scale}{extra}), "
+            f"  criterion '{c.criterion or '(default)'}' — "
+            f"{json.dumps(c.labels)} ({scale}{extra}), "
             f"{c.cases} cases, {c.decided} decided",
             f"    judge vs each rating        {pct(c.judge_vs_ratings)}",
             f"    judge vs raters' consensus  {pct(c.judge_vs_consensus)}"
-            + (f"   kappa {c.judge_consensus_kappa:.3f}" if c.judge_consensus_kappa is not None else ""),
+            + (
+                f"   kappa {c.judge_consensus_kappa:.3f}"
+                if c.judge_consensus_kappa is not None
+                else ""
+            ),
             f"    rater vs rater              {pct(c.rater_pairs)}",
         ]
         if c.decided:

@@ -86,14 +86,17 @@ def _prepare(engine: Engine, path: Path | None) -> None:
         try:
             version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
             has_tables = bool(
-                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar()
+                conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table'"
+                ).scalar()
             )
         except Exception as exc:  # a damaged or encrypted file
             raise WorkspaceError(f"cannot read workspace {path}: {exc}") from exc
     if version > SCHEMA_VERSION:
         raise WorkspaceError(
             f"{path.name if path else 'workspace'} was written by a newer annotator "
-            f"(schema {version}; this version reads up to {SCHEMA_VERSION}). Please update annotator."
+            f"(schema {version}; this version reads up to {SCHEMA_VERSION}). "
+            "Please update annotator."
         )
     if not has_tables:
         SQLModel.metadata.create_all(engine)

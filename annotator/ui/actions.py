@@ -23,21 +23,32 @@ MAX_LABEL_KEYS = 9
 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "&Open…", ("Ctrl+O",), "file", "Open a workspace or a case file"),
-    ActionSpec("import", "&Import cases…", ("Ctrl+I",), "file", "Add a case file to this workspace"),
+    ActionSpec(
+        "import", "&Import cases…", ("Ctrl+I",), "file", "Add a case file to this workspace"
+    ),
     ActionSpec("export", "&Export labelled file…", ("Ctrl+E",), "file", "Write your decisions"),
-    ActionSpec("summary", "&Summary and agreement…", ("Ctrl+Shift+I",), "file", "Counts and agreement"),
+    ActionSpec(
+        "summary", "&Summary and agreement…", ("Ctrl+Shift+I",), "file", "Counts and agreement"
+    ),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "file"),
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), "edit", "Undo the last decision, skip or clear"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "edit"),
     ActionSpec("find", "&Find cases…", ("Ctrl+F",), "edit", "Search case text, ids and rationales"),
-    ActionSpec("reviewer", "Reviewer &name…", (), "edit", "The name written into the labelled file"),
     ActionSpec(
-        "save_next", "&Save and next", ("Ctrl+Return", "Ctrl+Enter"), "case",
+        "reviewer", "Reviewer &name…", (), "edit", "The name written into the labelled file"
+    ),
+    ActionSpec(
+        "save_next",
+        "&Save and next",
+        ("Ctrl+Return", "Ctrl+Enter"),
+        "case",
         "Save the decision and go to the next case",
     ),
     ActionSpec("next", "&Next case", ("Alt+Right", "Ctrl+Down"), "case"),
     ActionSpec("prev", "&Previous case", ("Alt+Left", "Ctrl+Up"), "case"),
-    ActionSpec("next_undecided", "Next &undecided", ("Ctrl+U",), "case", "Jump to the next undecided"),
+    ActionSpec(
+        "next_undecided", "Next &undecided", ("Ctrl+U",), "case", "Jump to the next undecided"
+    ),
     ActionSpec("skip", "S&kip", ("Ctrl+K",), "case", "Mark as skipped and go on; come back later"),
     ActionSpec("clear", "&Clear decision", ("Ctrl+Shift+Backspace",), "case"),
     ActionSpec("rationale", "Write &rationale", ("Ctrl+R",), "case", "Move to the rationale box"),
@@ -53,10 +64,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("rubric", "&Rubric and guidelines", ("F1",), "view", "Read the judge's rubric"),
     ActionSpec("toggle_queue", "Show &queue", ("Ctrl+L",), "view", checkable=True),
     ActionSpec(
-        "include_agreements", "Include &agreements", ("Ctrl+Shift+A",), "view",
-        "Also list cases where judge and raters agree, for spot checks", checkable=True,
+        "include_agreements",
+        "Include &agreements",
+        ("Ctrl+Shift+A",),
+        "view",
+        "Also list cases where judge and raters agree, for spot checks",
+        checkable=True,
     ),
-    ActionSpec("threshold", "Ordinal &threshold…", (), "view", "When two scores count as disagreeing"),
+    ActionSpec(
+        "threshold", "Ordinal &threshold…", (), "view", "When two scores count as disagreeing"
+    ),
     ActionSpec("shortcuts", "&Keyboard shortcuts", ("Ctrl+/", "?"), "help"),
     ActionSpec("about", "&About annotator", (), "help"),
 ) + tuple(
@@ -64,7 +81,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     for n in range(1, MAX_LABEL_KEYS + 1)
 )
 
-MENUS = (("file", "&File"), ("edit", "&Edit"), ("case", "&Case"), ("view", "&View"), ("help", "&Help"))
+MENUS = (
+    ("file", "&File"),
+    ("edit", "&Edit"),
+    ("case", "&Case"),
+    ("view", "&View"),
+    ("help", "&Help"),
+)
 
 
 def spec(action_id: str) -> ActionSpec:

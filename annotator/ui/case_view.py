@@ -120,7 +120,7 @@ class CaseView(QScrollArea):
         title.setFont(font)
         row.addWidget(title)
         kind = detail.classification.kind
-        row.addWidget(pill(kind.title, theme.KIND_HUES[kind]))
+        row.addWidget(pill(kind.caption, theme.KIND_HUES[kind]))
         if detail.case.criterion:
             row.addWidget(pill(detail.case.criterion, -1))
         if detail.status == Status.DECIDED:
@@ -144,16 +144,21 @@ class CaseView(QScrollArea):
         case, scheme = detail.case, detail.scheme
         judge = case.judge
         extra = " · ".join(
-            x for x in (judge.model, f"score {judge.score:g}" if judge.score is not None else "") if x
+            x
+            for x in (judge.model, f"score {judge.score:g}" if judge.score is not None else "")
+            if x
         )
-        row.addWidget(verdict_card(self.tr("Judge"), extra, judge.label, scheme, judge.rationale), 3)
+        row.addWidget(
+            verdict_card(self.tr("Judge"), extra, judge.label, scheme, judge.rationale), 3
+        )
         if not case.ratings:
             none = Card("verdictCard")
             none.body.addWidget(plain_label(self.tr("No human ratings")))
             row.addWidget(none, 2)
         for rating in case.ratings:
             row.addWidget(
-                verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment), 2
+                verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment),
+                2,
             )
         return row
 
@@ -163,7 +168,12 @@ class CaseView(QScrollArea):
             row = QHBoxLayout()
             row.setSpacing(10)
             for name, text in case.outputs.items():
-                row.addWidget(text_card(self.tr("Candidate {0}").format(name), text, _pickers(case, name, scheme)), 1)
+                row.addWidget(
+                    text_card(
+                        self.tr("Candidate {0}").format(name), text, _pickers(case, name, scheme)
+                    ),
+                    1,
+                )
             self._layout.addLayout(row)
         if case.output is not None:
             self._layout.addWidget(text_card(self.tr("Output"), case.output))

@@ -62,7 +62,7 @@ class ReviewController(QObject):
         """Show the first undecided case in queue order (where the reviewer stopped)."""
         return self.next_undecided(from_start=True) or self.queue.select_row(0)
 
-    # -- showing ------------------------------------------------------------------------------------
+    # -- showing ------------------------------------------------------------
 
     def show(self, row_id: int | None) -> None:
         self._keep_draft()
@@ -107,7 +107,7 @@ class ReviewController(QObject):
     def progress(self) -> Progress | None:
         return self.service.progress(self.include_agreements) if self.service else None
 
-    # -- deciding -----------------------------------------------------------------------------------
+    # -- deciding ------------------------------------------------------------
 
     def save(self) -> bool:
         if self.service is None or self.detail is None:
@@ -117,7 +117,9 @@ class ReviewController(QObject):
             self.panel.show_error(self.tr("Pick the final label first (keys 1–9)."))
             return False
         if not draft.rationale.strip():
-            self.panel.show_error(self.tr("Write a rationale: a decision cannot be saved without one."))
+            self.panel.show_error(
+                self.tr("Write a rationale: a decision cannot be saved without one.")
+            )
             return False
         reviewer = self.ensure_reviewer()
         if not reviewer:
@@ -170,7 +172,9 @@ class ReviewController(QObject):
         self.service.clear(self.detail.row_id)
         self._after_change(self.detail.row_id)
         self.reload()
-        self.message.emit(self.tr("Decision on {0} cleared (Ctrl+Z to undo).").format(self.detail.case.id))
+        self.message.emit(
+            self.tr("Decision on {0} cleared (Ctrl+Z to undo).").format(self.detail.case.id)
+        )
 
     def _after_change(self, row_id: int) -> None:
         self.queue.model.refresh_case(row_id)
@@ -200,7 +204,7 @@ class ReviewController(QObject):
         verb = self.tr("Undid") if undo else self.tr("Redid")
         self.message.emit(f"{verb} {change.action} on {change.ext_id}")
 
-    # -- moving -------------------------------------------------------------------------------------
+    # -- moving ------------------------------------------------------------
 
     def go(self, step: int) -> bool:
         return self.queue.select_row(self.queue.current_row() + step)
@@ -214,7 +218,7 @@ class ReviewController(QObject):
             return False
         return self.queue.select_row(row)
 
-    # -- panel intents ------------------------------------------------------------------------------
+    # -- panel intents ------------------------------------------------------------
 
     def choose_label(self, n: int) -> None:
         if self.detail is not None and not self.panel.choose_label_number(n):

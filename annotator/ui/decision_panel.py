@@ -128,7 +128,9 @@ class DecisionPanel(QFrame):
         for conf, key in CONF_KEYS.items():
             button = QPushButton(self.tr(conf.value.capitalize()))
             button.setCheckable(True)
-            button.setToolTip(self.tr("Confidence {0} ({1}); click again to clear").format(conf.value, key))
+            button.setToolTip(
+                self.tr("Confidence {0} ({1}); click again to clear").format(conf.value, key)
+            )
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.clicked.connect(lambda _=False, c=conf: self.toggle_confidence(c))
             self._conf_buttons[conf] = button
@@ -156,7 +158,7 @@ class DecisionPanel(QFrame):
         outer.addLayout(row)
         self.set_case(None, [])
 
-    # -- filling -----------------------------------------------------------------------------------
+    # -- filling ------------------------------------------------------------
 
     def set_case(self, detail: CaseDetail | None, tags: list[str]) -> None:
         self._detail = detail
@@ -186,8 +188,11 @@ class DecisionPanel(QFrame):
             self.state.setStyleSheet(f"color: {theme.muted_color().name()};")
         else:
             when = decision.decided_at.replace("T", " ").rstrip("Z")
-            self.state.setText(self.tr("Decided by {0} at {1} UTC — edit and save to change.").format(
-                decision.reviewer or "?", when))
+            self.state.setText(
+                self.tr("Decided by {0} at {1} UTC — edit and save to change.").format(
+                    decision.reviewer or "?", when
+                )
+            )
             self.state.setStyleSheet("color: #2e9d57; font-weight: 600;")
 
     def _build_labels(self, detail: CaseDetail | None) -> None:
@@ -203,7 +208,9 @@ class DecisionPanel(QFrame):
             button = QPushButton(f"{key}   {label}" if key else label)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.setToolTip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
+            button.setToolTip(
+                self.tr("Choose “{0}” (key {1})").format(label, key) if key else label
+            )
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setMinimumHeight(30)
             bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
@@ -287,8 +294,11 @@ class DecisionPanel(QFrame):
         if label is None:
             self.who_hint.setText(self.tr("Derived from the final label once you pick one."))
         elif self._override and self._override != derived:
-            self.who_hint.setText(self.tr("Your choice (derived: {0}; Alt+D to reset)").format(
-                derived.value if derived else "?"))
+            self.who_hint.setText(
+                self.tr("Your choice (derived: {0}; Alt+D to reset)").format(
+                    derived.value if derived else "?"
+                )
+            )
         else:
             self.who_hint.setText(self.tr("Derived from the final label; override with a click."))
 
@@ -296,13 +306,15 @@ class DecisionPanel(QFrame):
         if label is None or self._detail is None:
             return None
         case = self._detail.case
-        return who_was_right(label, case.judge.label, [r.label for r in case.ratings], self._detail.scheme)
+        return who_was_right(
+            label, case.judge.label, [r.label for r in case.ratings], self._detail.scheme
+        )
 
     def _changed(self) -> None:
         self._dirty = True
         self.draftChanged.emit()
 
-    # -- reading -----------------------------------------------------------------------------------
+    # -- reading ------------------------------------------------------------
 
     def label(self) -> str | None:
         index = self._label_group.checkedId()

@@ -46,14 +46,21 @@ def rubric_text(project: Project, criterion: str | None) -> str:
     for name in names:
         scheme = project.schemes[name]
         scale = "ordinal" if scheme.ordinal else "nominal"
-        extra = f"; disagreement when scores differ by more than {scheme.threshold:g}" if scheme.ordinal else ""
+        extra = (
+            f"; disagreement when scores differ by more than {scheme.threshold:g}"
+            if scheme.ordinal
+            else ""
+        )
         heading = f"Criterion: {name}" if name else "Labels"
         parts.append(
-            f"{heading}\n{'=' * len(heading)}\nLabels: {', '.join(scheme.labels)} ({scale}{extra})\n\n"
+            f"{heading}\n{'=' * len(heading)}\n"
+            f"Labels: {', '.join(scheme.labels)} ({scale}{extra})\n\n"
             + (scheme.rubric.strip() or "(no rubric given)")
         )
     if project.guidelines.strip():
-        parts.append("Guidelines for reviewers\n========================\n" + project.guidelines.strip())
+        parts.append(
+            "Guidelines for reviewers\n========================\n" + project.guidelines.strip()
+        )
     return "\n\n\n".join(parts) or "This project has no rubric or guidelines."
 
 
@@ -87,7 +94,10 @@ def shortcuts_dialog(parent: QWidget | None) -> QDialog:
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     entries = [("1 … 9,  Alt+1 … Alt+9", "Choose the final label", "Case")] + [
         (
-            ",  ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts),
+            ",  ".join(
+                QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText)
+                for s in a.shortcuts
+            ),
             a.text.replace("&", ""),
             menus[a.menu].replace("&", ""),
         )

@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self._restore_window()
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.review.reload())
 
-    # -- building ---------------------------------------------------------------------------------
+    # -- building ------------------------------------------------------------
 
     def _build_actions(self) -> None:
         handlers: dict[str, Any] = {
@@ -163,16 +163,36 @@ class MainWindow(QMainWindow):
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for key in ("open", "import", "export", None, "undo", "redo", None, "prev", "next",
-                    "next_undecided", None, "rubric", "shortcuts"):
+        for key in (
+            "open",
+            "import",
+            "export",
+            None,
+            "undo",
+            "redo",
+            None,
+            "prev",
+            "next",
+            "next_undecided",
+            None,
+            "rubric",
+            "shortcuts",
+        ):
             if key is None:
                 bar.addSeparator()
             else:
                 bar.addAction(self.actions_by_id[key])
         self.addToolBar(bar)
-        for key, text in (("open", "Open"), ("import", "Import"), ("export", "Export"),
-                          ("next_undecided", "Next undecided"), ("rubric", "Rubric"),
-                          ("shortcuts", "Shortcuts"), ("prev", "◀ Previous"), ("next", "Next ▶")):
+        for key, text in (
+            ("open", "Open"),
+            ("import", "Import"),
+            ("export", "Export"),
+            ("next_undecided", "Next undecided"),
+            ("rubric", "Rubric"),
+            ("shortcuts", "Shortcuts"),
+            ("prev", "◀ Previous"),
+            ("next", "Next ▶"),
+        ):
             action = self.actions_by_id[key]
             action.setIconText(self.tr(text))
 
@@ -188,7 +208,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.progress_bar)
         self._update_reviewer_label()
 
-    # -- workspace ----------------------------------------------------------------------------------
+    # -- workspace ------------------------------------------------------------
 
     def open_path(self, path: Path) -> None:
         """Open a workspace, or a case file (imported into its own workspace, then resumed)."""
@@ -246,7 +266,9 @@ class MainWindow(QMainWindow):
             self.open_path(Path(path))
 
     def choose_and_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import cases"), str(Path.home()), CASE_FILES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Import cases"), str(Path.home()), CASE_FILES
+        )
         if not path:
             return
         choice = ImportDialog.ask(Path(path), self)
@@ -261,8 +283,13 @@ class MainWindow(QMainWindow):
     def _run_import(self, ws: Workspace, choice: ImportChoice, *, switch: bool) -> Task:
         def job(progress: Any, cancelled: Any) -> ImportReport:
             return import_file(
-                ws, choice.path, choice.mapping, strict=choice.strict, encoding=choice.encoding,
-                progress=progress, cancelled=cancelled,
+                ws,
+                choice.path,
+                choice.mapping,
+                strict=choice.strict,
+                encoding=choice.encoding,
+                progress=progress,
+                cancelled=cancelled,
             )
 
         def done(report: ImportReport) -> None:
@@ -285,14 +312,18 @@ class MainWindow(QMainWindow):
         return self._run(self.tr("Importing {0}…").format(choice.path.name), job, done, failed)
 
     def _report_import(self, report: ImportReport) -> None:
-        text = self.tr("Imported {0}: {1} new cases, {2} already present, {3} disagreements.").format(
-            report.path.name, report.added, report.present, report.disagreements
-        )
+        text = self.tr(
+            "Imported {0}: {1} new cases, {2} already present, {3} disagreements."
+        ).format(report.path.name, report.added, report.present, report.disagreements)
         self.statusBar().showMessage(text, 10000)
         if report.skipped:
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Some lines were skipped"),
-                              text + "\n\n" + self.tr("{0} lines were skipped:").format(report.skipped),
-                              QMessageBox.StandardButton.Ok, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                self.tr("Some lines were skipped"),
+                text + "\n\n" + self.tr("{0} lines were skipped:").format(report.skipped),
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
             box.setTextFormat(Qt.TextFormat.PlainText)
             box.setDetailedText("\n".join(report.describe_problems(limit=200)))
             box.open()
@@ -302,7 +333,9 @@ class MainWindow(QMainWindow):
             return
         default = Path.home() / f"{_safe_stem(self.ws.project().title)}-decisions.jsonl"
         path, chosen = QFileDialog.getSaveFileName(
-            self, self.tr("Export labelled file"), str(default),
+            self,
+            self.tr("Export labelled file"),
+            str(default),
             "JSON Lines (*.jsonl);;CSV (*.csv)",
         )
         if path:
@@ -334,7 +367,12 @@ class MainWindow(QMainWindow):
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(400)
         dialog.canceled.connect(task.cancel)
-        task.signals.progress.connect(lambda d, t: (dialog.setMaximum(t), dialog.setValue(d)))
+
+        def show_progress(done: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+
+        task.signals.progress.connect(show_progress)
 
         def finish(callback: Any, value: Any) -> None:
             dialog.reset()
@@ -348,7 +386,7 @@ class MainWindow(QMainWindow):
         start(task)
         return task
 
-    # -- small commands -----------------------------------------------------------------------------
+    # -- small commands ------------------------------------------------------------
 
     def ensure_reviewer(self) -> str | None:
         if not self.settings.reviewer:
@@ -376,14 +414,21 @@ class MainWindow(QMainWindow):
             return
         ordinal = {c: s for c, s in self.ws.project().schemes.items() if s.ordinal}
         if not ordinal:
-            self._info(self.tr("Ordinal threshold"), self.tr("No criterion here is on an ordinal scale."))
+            self._info(
+                self.tr("Ordinal threshold"), self.tr("No criterion here is on an ordinal scale.")
+            )
             return
         for criterion, scheme in ordinal.items():
             value, ok = QInputDialog.getDouble(
-                self, self.tr("Ordinal threshold"),
-                self.tr("Criterion '{0}' ({1}): two scores disagree when they differ by more than:")
-                .format(criterion or "default", ", ".join(scheme.labels)),
-                scheme.threshold, 0, 100, 1,
+                self,
+                self.tr("Ordinal threshold"),
+                self.tr(
+                    "Criterion '{0}' ({1}): two scores disagree when they differ by more than:"
+                ).format(criterion or "default", ", ".join(scheme.labels)),
+                scheme.threshold,
+                0,
+                100,
+                1,
             )
             if ok:
                 self.review.service.set_threshold(criterion, value)
@@ -398,14 +443,17 @@ class MainWindow(QMainWindow):
 
     def show_summary(self) -> None:
         if self.ws is not None:
-            dialogs.show_text(self, self.tr("Summary and agreement"), format_summary(summarize(self.ws)))
+            dialogs.show_text(
+                self, self.tr("Summary and agreement"), format_summary(summarize(self.ws))
+            )
 
     def show_about(self) -> None:
         self._info(
             self.tr("About annotator"),
-            self.tr("annotator {0}\n\nReview the cases where an LLM judge and human raters disagree, "
-                    "decide the final label and say why.\n\nWorkspace: {1}")
-            .format(__version__, self.ws.path if self.ws else "none"),
+            self.tr(
+                "annotator {0}\n\nReview the cases where an LLM judge and human raters disagree, "
+                "decide the final label and say why.\n\nWorkspace: {1}"
+            ).format(__version__, self.ws.path if self.ws else "none"),
         )
 
     def _focus_search(self) -> None:
@@ -423,7 +471,7 @@ class MainWindow(QMainWindow):
         if not self.settings.recent:
             self.recent_menu.addAction(self.tr("(none yet)")).setEnabled(False)
 
-    # -- display ------------------------------------------------------------------------------------
+    # -- display ------------------------------------------------------------
 
     def _show_progress(self, progress: Progress) -> None:
         self.progress_bar.setMaximum(max(progress.total, 1))
@@ -431,7 +479,9 @@ class MainWindow(QMainWindow):
         self.progress_bar.setFormat(f"{progress.decided} of {progress.total} decided")
         extra = f" · {progress.skipped} skipped" if progress.skipped else ""
         self.counts.setText(
-            self.tr("{0} left{1} · {2} cases in all").format(progress.remaining, extra, progress.all_cases)
+            self.tr("{0} left{1} · {2} cases in all").format(
+                progress.remaining, extra, progress.all_cases
+            )
         )
 
     def _update_history_actions(self) -> None:
@@ -458,16 +508,20 @@ class MainWindow(QMainWindow):
         self.reviewer_label.setText(self.tr("Reviewer: {0}").format(name))
 
     def _error(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.open()
 
     def _info(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.open()
 
-    # -- window state -------------------------------------------------------------------------------
+    # -- window state ------------------------------------------------------------
 
     def _window_settings(self) -> QSettings:
         return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
@@ -519,7 +573,9 @@ def _looks_canonical(path: Path) -> bool:
     if not records:
         return True
     first = records[0]
-    flat = set(first) | {f"judge.{k}" for k in first.get("judge", {}) if isinstance(first.get("judge"), dict)}
+    flat = set(first) | {
+        f"judge.{k}" for k in first.get("judge", {}) if isinstance(first.get("judge"), dict)
+    }
     has_judge = "judge" in first or "judge.label" in flat
     return "id" in first and "input" in first and has_judge
 
@@ -542,4 +598,7 @@ def _already_imported(workspace: Path, case_file: Path) -> bool:
 
 
 def _safe_stem(title: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in title).strip("-")[:60] or "decisions"
+    return (
+        "".join(c if c.isalnum() or c in "-_" else "-" for c in title).strip("-")[:60]
+        or "decisions"
+    )

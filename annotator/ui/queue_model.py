@@ -51,7 +51,7 @@ class QueueModel(QAbstractTableModel):
         self._ids: array[int] = array("q")
         self._cache: OrderedDict[int, QueueRow] = OrderedDict()
 
-    # -- source ------------------------------------------------------------------------------------
+    # -- source ------------------------------------------------------------
 
     def set_workspace(self, ws: Workspace | None, flt: QueueFilter | None = None) -> None:
         self._ws = ws
@@ -133,11 +133,16 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(item, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{item.ext_id} — {item.kind.title}\njudge: {item.judge_label}\n{item.rater_labels}"
+            return (
+                f"{item.ext_id} — {item.kind.caption}\n"
+                f"judge: {item.judge_label}\n{item.rater_labels}"
+            )
         if role == Qt.ItemDataRole.ForegroundRole and column == "kind":
             return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
-            return QBrush(QColor("#2e9d57") if item.status == Status.DECIDED else theme.muted_color())
+            return QBrush(
+                QColor("#2e9d57") if item.status == Status.DECIDED else theme.muted_color()
+            )
         if role == Qt.ItemDataRole.FontRole and column == "final" and item.final_label:
             font = QFont()
             font.setBold(True)
@@ -149,7 +154,7 @@ class QueueModel(QAbstractTableModel):
         if column == "id":
             return item.ext_id
         if column == "kind":
-            return item.kind.title
+            return item.kind.caption
         if column == "criterion":
             return item.criterion or "—"
         if column == "judge":

@@ -25,7 +25,7 @@ SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
     ("Disagreements", DISAGREEMENTS),
     ("Disagreements + agreements", DISAGREEMENTS | {Kind.AGREEMENT}),
     ("All cases", None),
-) + tuple((k.title, frozenset({k})) for k in Kind)
+) + tuple((k.caption, frozenset({k})) for k in Kind)
 
 
 class QueuePanel(QWidget):
@@ -50,13 +50,17 @@ class QueuePanel(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(4)
-        self.scope = self._combo([(self.tr(t), v) for t, v in SCOPES], self.tr("Which kinds of case"))
+        self.scope = self._combo(
+            [(self.tr(t), v) for t, v in SCOPES], self.tr("Which kinds of case")
+        )
         self.status = self._combo(
-            [(self.tr("Any status"), None)] + [(self.tr(s.title), s) for s in Status],
+            [(self.tr("Any status"), None)] + [(self.tr(s.caption), s) for s in Status],
             self.tr("Decision status"),
         )
         self.criterion = self._combo([], self.tr("Criterion"))
-        self.label = self._combo([], self.tr("Cases where the judge, a rater or you used this label"))
+        self.label = self._combo(
+            [], self.tr("Cases where the judge, a rater or you used this label")
+        )
         self.rater = self._combo([], self.tr("Cases this rater rated"))
         self.tag = self._combo([], self.tr("Decisions with this tag"))
         for i, combo in enumerate(
@@ -136,7 +140,7 @@ class QueuePanel(QWidget):
         if current is not None and not self.select_id(current):
             self.select_row(0)
 
-    # -- selection -----------------------------------------------------------------------------
+    # -- selection ------------------------------------------------------------
 
     def current_id(self) -> int | None:
         index = self.table.currentIndex()
@@ -152,7 +156,8 @@ class QueuePanel(QWidget):
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.table.scrollTo(index)
         return True

@@ -8,9 +8,22 @@ from PySide6.QtWidgets import QApplication
 from annotator.domain.model import Kind, LabelScheme
 
 _NAMED_HUES = {
-    "pass": 140, "yes": 140, "true": 140, "correct": 140, "good": 140,
-    "fail": 2, "no": 2, "false": 2, "incorrect": 2, "bad": 2,
-    "a": 212, "b": 28, "tie": -1, "both": -1, "neither": -1, "unsure": -1,
+    "pass": 140,
+    "yes": 140,
+    "true": 140,
+    "correct": 140,
+    "good": 140,
+    "fail": 2,
+    "no": 2,
+    "false": 2,
+    "incorrect": 2,
+    "bad": 2,
+    "a": 212,
+    "b": 28,
+    "tie": -1,
+    "both": -1,
+    "neither": -1,
+    "unsure": -1,
 }
 _CYCLE = (212, 28, 280, 175, 330, 55, 100, 250, 0)
 

@@ -112,6 +112,7 @@ def clear_layout(layout: QLayout) -> None:
         widget = item.widget()
         if widget is not None:
             widget.deleteLater()
-        elif item.layout() is not None:
+        else:
             inner = item.layout()
-            clear_layout(inner)
+            if inner is not None:
+                clear_layout(inner)
