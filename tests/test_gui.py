@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from annotator.domain.model import Status
+from annotator.domain.model import Status, WhoRight
 from annotator.settings import Settings
 from annotator.ui.actions import ACTIONS
 from annotator.ui.main_window import MainWindow
@@ -123,6 +123,25 @@ def test_draft_is_kept_when_moving_away(make_window, qtbot: QtBot, tmp_path: Pat
     window.review.go(-1)
     assert window.panel.rationale.toPlainText() == "half-written thought"
     assert window.panel.label() == "pass"
+
+
+def test_who_right_follows_the_label_and_the_override(make_window, tmp_path: Path) -> None:
+    rows = [case("a", judge="pass", raters={"r": "fail"}), case("b")]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    panel = window.panel
+    assert panel.who_right_shown() is None  # nothing to derive from yet
+    panel.choose_label_number(1)  # fail: the rater was right
+    assert panel.who_right_shown() is WhoRight.RATERS
+    window.actions_by_id["who_neither"].trigger()
+    assert panel.who_right_shown() is WhoRight.NEITHER
+    window.actions_by_id["who_auto"].trigger()
+    assert panel.who_right_shown() is WhoRight.RATERS
+    window.actions_by_id["who_judge"].trigger()
+    panel.rationale.setPlainText("judge right after all")
+    window.review.save_and_next()
+    assert panel.who_right_shown() is None  # the next case starts clean
+    window.review.go(-1)
+    assert panel.who_right_shown() is WhoRight.JUDGE  # the saved override is shown again
 
 
 def test_case_text_is_never_rich_text(make_window, qtbot: QtBot, tmp_path: Path) -> None:

@@ -15,6 +15,11 @@ from annotator.ui.main_window import MainWindow
 
 STYLE = """
 QPushButton#primary { font-weight: 700; padding: 6px 14px; }
+QPushButton#choice { padding: 4px 6px; }
+QPushButton#choice:checked {
+    background-color: palette(highlight); color: palette(highlighted-text); font-weight: 600;
+    border: 1px solid palette(highlight); border-radius: 4px;
+}
 QPushButton#tag {
     padding: 3px 10px; border-radius: 11px; border: 1px solid palette(mid);
     background-color: palette(button);

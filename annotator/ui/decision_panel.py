@@ -86,11 +86,15 @@ class DecisionPanel(QFrame):
         who_row = QHBoxLayout()
         who_row.setSpacing(4)
         self._who_group = QButtonGroup(self)
+        # Not exclusive: with no label yet, no choice is shown (an exclusive group cannot be
+        # emptied). _refresh_who() keeps exactly one checked once there is a label.
+        self._who_group.setExclusive(False)
         self._who_buttons: dict[WhoRight, QPushButton] = {}
         for i, (who, (text, key)) in enumerate(WHO_TEXT.items()):
             button = QPushButton(self.tr(text))
             button.setCheckable(True)
             button.setToolTip(self.tr("{0} was right ({1})").format(text, key))
+            button.setObjectName("choice")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             self._who_group.addButton(button, i)
             self._who_buttons[who] = button
@@ -131,6 +135,7 @@ class DecisionPanel(QFrame):
             button.setToolTip(
                 self.tr("Confidence {0} ({1}); click again to clear").format(conf.value, key)
             )
+            button.setObjectName("choice")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.clicked.connect(lambda _=False, c=conf: self.toggle_confidence(c))
             self._conf_buttons[conf] = button
@@ -321,6 +326,10 @@ class DecisionPanel(QFrame):
         if index < 0 or self._detail is None:
             return None
         return self._detail.scheme.labels[index]
+
+    def who_right_shown(self) -> WhoRight | None:
+        """The "who was right" choice the panel shows (derived or overridden)."""
+        return next((w for w, b in self._who_buttons.items() if b.isChecked()), None)
 
     def confidence(self) -> Confidence | None:
         return next((c for c, b in self._conf_buttons.items() if b.isChecked()), None)

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 6)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([430, 860, 360])
+        self.splitter.setSizes([470, 850, 360])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -532,7 +532,9 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1560, 940)
+            screen = QGuiApplication.primaryScreen()
+            space = screen.availableGeometry()
+            self.resize(min(1680, space.width() * 9 // 10), min(1050, space.height() * 9 // 10))
         splitter = stored.value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
