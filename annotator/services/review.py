@@ -75,6 +75,13 @@ class Change:
     row_id: int
     ext_id: str
     action: str
+    """``decide``, ``skip`` or ``clear``."""
+
+    def describe(self) -> str:
+        what = {"decide": "decision", "skip": "skip", "clear": "clearing"}.get(
+            self.action, self.action
+        )
+        return f"{what} on {self.ext_id}"
 
 
 class ReviewService:

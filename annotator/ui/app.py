@@ -26,7 +26,7 @@ QPushButton#tag {
 }
 QPushButton#tag:hover { border-color: palette(highlight); }
 QPushButton#tag:checked {
-    background-color: palette(highlight); color: palette(highlighted-text); font-weight: 600;
+    background-color: palette(highlight); color: palette(highlighted-text);
     border-color: palette(highlight);
 }
 """

@@ -202,7 +202,7 @@ class ReviewController(QObject):
         ):
             self.show(change.row_id)
         verb = self.tr("Undid") if undo else self.tr("Redid")
-        self.message.emit(f"{verb} {change.action} on {change.ext_id}")
+        self.message.emit(f"{verb} {change.describe()}")
 
     # -- moving ------------------------------------------------------------
 

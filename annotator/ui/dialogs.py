@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QKeySequence
+from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -32,6 +32,7 @@ def _text_dialog(parent: QWidget | None, title: str, text: str, *, mono: bool = 
     view.setPlainText(text)
     if mono:
         view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     layout.addWidget(view)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
@@ -39,33 +40,56 @@ def _text_dialog(parent: QWidget | None, title: str, text: str, *, mono: bool = 
     return dialog
 
 
-def rubric_text(project: Project, criterion: str | None) -> str:
-    """The rubric of the current criterion first, then the others, then the guidelines."""
-    parts: list[str] = []
-    names = sorted(project.schemes, key=lambda c: (c != criterion, c))
-    for name in names:
+def rubric_sections(project: Project, criterion: str | None) -> list[tuple[str, str, str]]:
+    """(heading, subtitle, body) per criterion, the current one first, then the guidelines."""
+    sections: list[tuple[str, str, str]] = []
+    for name in sorted(project.schemes, key=lambda c: (c != criterion, c)):
         scheme = project.schemes[name]
-        scale = "ordinal" if scheme.ordinal else "nominal"
-        extra = (
-            f"; disagreement when scores differ by more than {scheme.threshold:g}"
-            if scheme.ordinal
-            else ""
-        )
-        heading = f"Criterion: {name}" if name else "Labels"
-        parts.append(
-            f"{heading}\n{'=' * len(heading)}\n"
-            f"Labels: {', '.join(scheme.labels)} ({scale}{extra})\n\n"
-            + (scheme.rubric.strip() or "(no rubric given)")
+        scale = "ordinal scale" if scheme.ordinal else "nominal"
+        if scheme.ordinal:
+            scale += f"; scores disagree when more than {scheme.threshold:g} apart"
+        sections.append(
+            (
+                f"Criterion: {name}" if name else "Labels",
+                f"{', '.join(scheme.labels)}  ({scale})",
+                scheme.rubric.strip() or "(no rubric given)",
+            )
         )
     if project.guidelines.strip():
-        parts.append(
-            "Guidelines for reviewers\n========================\n" + project.guidelines.strip()
-        )
-    return "\n\n\n".join(parts) or "This project has no rubric or guidelines."
+        sections.append(("Guidelines for reviewers", "", project.guidelines.strip()))
+    return sections
+
+
+def rubric_text(project: Project, criterion: str | None) -> str:
+    """The rubric as plain text (the dialog shows the same with headings)."""
+    parts = [
+        f"{h}\n{sub}\n\n{body}" if sub else f"{h}\n\n{body}"
+        for h, sub, body in rubric_sections(project, criterion)
+    ]
+    return "\n\n".join(parts) or "This project has no rubric or guidelines."
 
 
 def show_rubric(parent: QWidget | None, project: Project, criterion: str | None) -> None:
-    dialog = _text_dialog(parent, f"Rubric — {project.title}", rubric_text(project, criterion))
+    """The rubric with real headings. Text goes in through QTextCursor.insertText: never HTML."""
+    dialog = _text_dialog(parent, f"Rubric — {project.title}", "")
+    view = dialog.findChild(QPlainTextEdit)
+    assert view is not None
+    cursor = view.textCursor()
+    heading = QTextCharFormat()
+    heading.setFontWeight(QFont.Weight.Bold)
+    heading.setFontPointSize(view.font().pointSizeF() * 1.3)
+    subtitle = QTextCharFormat()
+    subtitle.setForeground(view.palette().placeholderText())
+    body = QTextCharFormat()
+    sections = rubric_sections(project, criterion)
+    if not sections:
+        cursor.insertText("This project has no rubric or guidelines.", body)
+    for i, (title, sub, text) in enumerate(sections):
+        cursor.insertText(("\n\n" if i else "") + title + "\n", heading)
+        if sub:
+            cursor.insertText(sub + "\n", subtitle)
+        cursor.insertText("\n" + text, body)
+    view.moveCursor(QTextCursor.MoveOperation.Start)
     dialog.exec()
 
 
@@ -108,6 +132,7 @@ def shortcuts_dialog(parent: QWidget | None) -> QDialog:
             item = QTableWidgetItem(value)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             table.setItem(r, c, item)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
     layout.addWidget(table)

@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
             action = self.actions_by_id[key]
             action.setEnabled(change is not None)
             verb = self.tr("&Undo") if undo else self.tr("&Redo")
-            action.setText(f"{verb} {change.action} on {change.ext_id}" if change else verb)
+            action.setText(f"{verb} {change.describe()}" if change else verb)
 
     def _case_shown(self, detail: CaseDetail | None) -> None:
         for key in ("save_next", "skip", "clear", "next", "prev"):

@@ -111,6 +111,8 @@ def clear_layout(layout: QLayout) -> None:
             break
         widget = item.widget()
         if widget is not None:
+            # Hidden now, deleted when control returns to the event loop: never drawn stale.
+            widget.hide()
             widget.deleteLater()
         else:
             inner = item.layout()

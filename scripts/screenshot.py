@@ -1,0 +1,84 @@
+"""Render docs/screenshot.png: the main window on the sample project, mid-review.
+
+    python scripts/screenshot.py [OUT.png] [--dark]
+
+Runs offscreen with a throw-away data folder; nothing of the user's is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["ANNOTATOR_BASEDIR"] = tempfile.mkdtemp(prefix="annotator-shot-")
+
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtWidgets import QStyleFactory  # noqa: E402
+
+from annotator.domain.model import Confidence  # noqa: E402
+from annotator.settings import Settings  # noqa: E402
+from annotator.ui.app import build_window, make_app  # noqa: E402
+
+DECIDED = (
+    ("pref-008", "A", "A is the only answer that says to call 999 now; B reads like a textbook."),
+    ("help-008", "2", "Morning headache with vomiting needs same-day assessment; not mentioned."),
+    ("help-014", "4", "Correct and safe; the raters were harsher than the rubric asks."),
+)
+DARK = {
+    QPalette.ColorRole.Window: "#202124",
+    QPalette.ColorRole.WindowText: "#e8eaed",
+    QPalette.ColorRole.Base: "#17181a",
+    QPalette.ColorRole.AlternateBase: "#232427",
+    QPalette.ColorRole.Text: "#e8eaed",
+    QPalette.ColorRole.Button: "#2d2e31",
+    QPalette.ColorRole.ButtonText: "#e8eaed",
+    QPalette.ColorRole.Highlight: "#3d6fd8",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+    QPalette.ColorRole.Mid: "#4a4c50",
+}
+
+
+def main() -> int:
+    out = Path(next((a for a in sys.argv[1:] if not a.startswith("--")), "docs/screenshot.png"))
+    app = make_app()
+    if "--dark" in sys.argv:
+        app.setStyle(QStyleFactory.create("Fusion"))
+        palette = QPalette()
+        for role, color in DARK.items():
+            palette.setColor(role, QColor(color))
+        app.setPalette(palette)
+    window = build_window(None, Settings(reviewer="Dr. M. Lindqvist"))
+    window.resize(1680, 1000)
+    window.show()
+    while window.tasks:
+        app.processEvents()
+        time.sleep(0.02)
+    service = window.review.service
+    assert service is not None
+    for ext_id, label, why in DECIDED:
+        service.decide(service.row_id(ext_id) or 0, label, why)
+    window.review.set_service(service)
+    window.queue.select_id(service.row_id("faith-001") or 0)
+    panel = window.panel
+    panel.choose_label_number(1)
+    panel.rationale.setPlainText(
+        "The answer invents a 2 g daily limit for adults under 50 kg; the leaflet only says to "
+        "ask a doctor or pharmacist. Both raters caught it; the judge missed it."
+    )
+    panel.apply_draft(replace(panel.draft(), tags=("judge missed fact",)))
+    panel.toggle_confidence(Confidence.HIGH)
+    for _ in range(30):
+        app.processEvents()
+    window.grab().save(str(out))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
