@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,91 @@ def test_window_geometry_is_remembered(make_window, qtbot: QtBot) -> None:
     window.close()
     again = make_window()
     assert again.size() == size
+
+
+def test_drop_a_file_onto_the_window(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window()
+    path = write_jsonl(tmp_path / "dropped.jsonl", [case("d1"), case("d2")], PASS_FAIL)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    assert window.model.rowCount() == 2
+    assert window.ws is not None and window.ws.case_count() == 2
+    assert str(window.ws.path) in window.settings.recent
+
+
+def test_import_maps_foreign_fields_through_the_dialog(
+    make_window, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.ui import main_window as mw
+    from annotator.ui.import_dialog import ImportDialog
+
+    rows = [
+        {"qid": "q1", "prompt": "p", "response": "r", "verdict": "pass", "human_labels": ["fail"]}
+    ]
+    path = write_jsonl(tmp_path / "foreign.jsonl", rows)
+    shown: list[ImportDialog] = []
+
+    def accept_guess(p: Path, parent=None):
+        dialog = ImportDialog(p, parent)
+        shown.append(dialog)
+        assert dialog.mapping() is not None  # the dialog guessed qid/prompt/response/verdict
+        return mw.ImportChoice(p, dialog.mapping(), dialog.strict(), dialog.encoding())
+
+    monkeypatch.setattr(mw.ImportDialog, "ask", staticmethod(accept_guess))
+    window = make_window()
+    window.open_path(path)
+    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    assert shown, "a file in foreign field names goes through the mapping dialog"
+    assert window.model.rowCount() == 1
+    detail = window.review.detail
+    assert detail is not None and detail.case.id == "q1"
+    assert [r.label for r in detail.case.ratings] == ["fail"]
+
+
+def test_refused_file_shows_the_reason_and_imports_nothing(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    rows = [case("same"), case("same")]
+    window = make_window()
+    window.open_path(write_jsonl(tmp_path / "dups.jsonl", rows, PASS_FAIL))
+    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "dups.jsonl, line 3: duplicate id 'same'" in boxes[0].text()
+    assert window.ws is None
+    workspaces = list((Path(os.environ["ANNOTATOR_BASEDIR"]) / "data" / "workspaces").glob("*"))
+    assert workspaces == []  # the empty workspace made for the refused file is removed
+
+
+def test_skipped_lines_are_reported(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    path = tmp_path / "some-bad.jsonl"
+    path.write_text(json.dumps(case("ok")) + "\n{oops\n", encoding="utf-8")
+    window = make_window(path)
+    assert window.model.rowCount() == 1
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "1 lines were skipped" in boxes[0].text()
+    assert "some-bad.jsonl, line 2" in boxes[0].detailedText()
+
+
+def test_threshold_change_requeries(
+    make_window, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window(SAMPLE)
+    before = window.model.rowCount()
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (0.0, True)))
+    window.actions_by_id["threshold"].trigger()
+    assert window.model.rowCount() > before  # off-by-one scores now count as disagreements
