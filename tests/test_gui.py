@@ -281,3 +281,15 @@ def test_threshold_change_requeries(
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (0.0, True)))
     window.actions_by_id["threshold"].trigger()
     assert window.model.rowCount() > before  # off-by-one scores now count as disagreements
+
+
+def test_long_output_goes_in_a_scrolling_plain_text_view(make_window, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    long_text = "<b>not bold</b> " * 20_000  # 300 KB
+    rows = [case("long", output=long_text)]
+    window = make_window(write_jsonl(tmp_path / "long.jsonl", rows, PASS_FAIL))
+    views = [v for v in window.view.findChildren(QPlainTextEdit) if v.objectName() == "caseText"]
+    assert len(views) == 1
+    assert views[0].toPlainText() == long_text
+    assert views[0].isReadOnly()

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -63,10 +64,32 @@ def text_card(title: str, text: str, extra: QWidget | None = None) -> Card:
     if extra is not None:
         head.addWidget(extra)
     card.body.addLayout(head)
-    body = plain_label(text)
-    body.setObjectName("caseText")
-    card.body.addWidget(body)
+    if len(text) > LONG_TEXT:
+        card.body.addWidget(long_text_view(text))
+    else:
+        body = plain_label(text)
+        body.setObjectName("caseText")
+        card.body.addWidget(body)
     return card
+
+
+LONG_TEXT = 12_000
+"""Above this many characters, text goes in a scrolling editor: labels lay out slowly."""
+
+
+def long_text_view(text: str) -> QPlainTextEdit:
+    """A read-only, plain-text view of long text with its own scroll bar."""
+    view = QPlainTextEdit()
+    view.setObjectName("caseText")
+    view.setReadOnly(True)
+    view.setPlainText(text)
+    view.setFrameShape(QFrame.Shape.NoFrame)
+    view.setMinimumHeight(420)
+    view.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    return view
 
 
 class CaseView(QScrollArea):
