@@ -20,6 +20,8 @@ class Settings:
     """Recently opened workspaces, newest first."""
     include_agreements: bool = False
     show_queue: bool = True
+    text_scale: float = 1.0
+    """Zoom of the case text (View › Larger text)."""
 
     def add_recent(self, path: Path) -> None:
         text = str(path)
@@ -41,7 +43,14 @@ class Settings:
         known = {f.name for f in fields(cls)}
         settings = cls()
         for key, value in data.items():
-            if key in known and isinstance(value, type(getattr(settings, key))):
+            default = getattr(settings, key, None)
+            if (
+                isinstance(default, float)
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+            ):
+                value = float(value)
+            if key in known and isinstance(value, type(default)):
                 setattr(settings, key, value)
         return settings
 

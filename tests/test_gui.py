@@ -186,6 +186,17 @@ def test_no_two_actions_share_a_shortcut() -> None:
             seen[shortcut] = spec.id
 
 
+def test_text_zoom_is_remembered(make_window, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+    before = window.view.widget().font().pointSizeF()
+    window.actions_by_id["zoom_in"].trigger()
+    window.actions_by_id["zoom_in"].trigger()
+    assert window.view.widget().font().pointSizeF() == pytest.approx(before * 1.2)
+    assert Settings.load().text_scale == pytest.approx(1.2)
+    window.actions_by_id["zoom_reset"].trigger()
+    assert window.view.widget().font().pointSizeF() == pytest.approx(before)
+
+
 def test_window_geometry_is_remembered(make_window, qtbot: QtBot) -> None:
     window = make_window()
     window.resize(720, 590)  # fits the 800x600 offscreen screen, above the minimum size
@@ -204,7 +215,10 @@ def test_drop_a_file_onto_the_window(make_window, qtbot: QtBot, tmp_path: Path) 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)

@@ -74,6 +74,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "threshold", "Ordinal &threshold…", (), "view", "When two scores count as disagreeing"
     ),
+    ActionSpec("zoom_in", "&Larger text", ("Ctrl+=", "Ctrl++"), "view", "Larger case text"),
+    ActionSpec("zoom_out", "S&maller text", ("Ctrl+-",), "view", "Smaller case text"),
+    ActionSpec("zoom_reset", "&Normal text size", ("Ctrl+0",), "view"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", ("Ctrl+/", "?"), "help"),
     ActionSpec("about", "&About annotator", (), "help"),
 ) + tuple(

@@ -105,7 +105,14 @@ class CaseView(QScrollArea):
         self._layout.setContentsMargins(18, 14, 18, 18)
         self._layout.setSpacing(12)
         self.setWidget(self._inner)
+        self._base_point_size = self._inner.font().pointSizeF()
         self.show_case(None)
+
+    def set_text_scale(self, scale: float) -> None:
+        """Zoom the case text; call show_case again to lay it out at the new size."""
+        font = self._inner.font()
+        font.setPointSizeF(self._base_point_size * scale)
+        self._inner.setFont(font)
 
     def show_case(self, detail: CaseDetail | None, position: str = "") -> None:
         clear_layout(self._layout)

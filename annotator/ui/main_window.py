@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
             "toggle_queue": self.queue.setVisible,
             "include_agreements": self.set_include_agreements,
             "threshold": self.change_threshold,
+            "zoom_in": partial(self.zoom, +1),
+            "zoom_out": partial(self.zoom, -1),
+            "zoom_reset": partial(self.zoom, 0),
             "shortcuts": lambda: dialogs.shortcuts_dialog(self).exec(),
             "about": self.show_about,
         }
@@ -155,6 +158,7 @@ class MainWindow(QMainWindow):
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
             if spec.id in ("summary", "reviewer", "clear", "who_auto", "conf_high"):
                 menus[spec.menu].addSeparator()
+        self.view.set_text_scale(self.settings.text_scale)
         self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
         self.queue.setVisible(self.settings.show_queue)
         self.actions_by_id["include_agreements"].setChecked(self.settings.include_agreements)
@@ -435,6 +439,17 @@ class MainWindow(QMainWindow):
         self.queue.apply_filters()
         self.review.update_progress()
         self.review.reload()
+
+    def zoom(self, step: int) -> None:
+        """Scale the case text by steps of 10 % (0: back to normal), between 70 % and 250 %."""
+        scale = 1.0 if step == 0 else self.settings.text_scale + step * 0.1
+        self.settings.text_scale = round(min(2.5, max(0.7, scale)), 2)
+        self.settings.save()
+        self.view.set_text_scale(self.settings.text_scale)
+        self.review.reload()
+        self.statusBar().showMessage(
+            self.tr("Case text at {0:.0%}").format(self.settings.text_scale), 3000
+        )
 
     def show_rubric(self) -> None:
         if self.ws is not None:
