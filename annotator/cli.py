@@ -152,31 +152,28 @@ def _run_gui(path: Path | None) -> int:
     return run(path)
 
 
-def _mapping(specs: list[str]) -> FieldMapping | None:
-    return FieldMapping.parse(specs) if specs else None
+def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport:
+    """Import with the options of _input_options(); skipped lines are reported on stderr."""
+    mapping = FieldMapping.parse(args.map) if args.map else None
+    report = import_file(
+        ws, path, mapping, strict=args.strict, encoding=args.encoding, fmt=args.fmt
+    )
+    for line in report.describe_problems():
+        print(f"annotator: skipped {line}", file=sys.stderr)
+    return report
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     target = args.workspace or default_workspace_for(args.file)
     ws = Workspace.open(target)
     try:
-        report = import_file(
-            ws,
-            args.file,
-            _mapping(args.map),
-            strict=args.strict,
-            encoding=args.encoding,
-            fmt=args.fmt,
-        )
-        _print_report(report, ws, args.json)
+        _print_report(_import(ws, args.file, args), ws, args.json)
     finally:
         ws.close()
     return 0
 
 
 def _print_report(report: ImportReport, ws: Workspace, as_json: bool) -> None:
-    for line in report.describe_problems():
-        print(f"annotator: skipped {line}", file=sys.stderr)
     if as_json:
         print(
             json.dumps(
@@ -229,16 +226,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         ws = Workspace.open(args.target)
     else:
         ws = Workspace.open(None)
-        report = import_file(
-            ws,
-            args.target,
-            _mapping(args.map),
-            strict=args.strict,
-            encoding=args.encoding,
-            fmt=args.fmt,
-        )
-        for line in report.describe_problems():
-            print(f"annotator: skipped {line}", file=sys.stderr)
+        _import(ws, args.target, args)
     try:
         summary = summarize(ws)
     finally:
