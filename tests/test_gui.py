@@ -92,6 +92,37 @@ def test_decide_by_keyboard_undo_and_export(make_window, qtbot: QtBot, tmp_path:
     assert lines[0]["reviewer"] == "Dr Test"
 
 
+def test_last_decision_is_celebrated_once(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+
+    def decide() -> None:
+        window.panel.choose_label_number(1)
+        window.panel.rationale.setPlainText("why")
+        window.review.save_and_next()
+
+    def dones() -> list[QMessageBox]:
+        return [b for b in window.findChildren(QMessageBox) if b.windowTitle() == "All decided"]
+
+    decide()
+    assert len(dones()) == 1 and "all 1 cases" in dones()[0].text()
+    decide()  # editing the decision again does not announce it again
+    assert len(dones()) == 1
+
+
+def test_empty_queue_says_why(make_window, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    only_agreement = [case("a", judge="pass", raters={"alice": "pass"})]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", only_agreement, PASS_FAIL))
+    assert window.model.rowCount() == 0
+    texts = " ".join(lb.text() for lb in window.view.findChildren(QLabel) if lb.isVisible())
+    assert "include agreements" in texts
+    window.actions_by_id["include_agreements"].trigger()
+    assert window.model.rowCount() == 1
+
+
 def test_rationale_is_required_in_the_window(make_window, qtbot: QtBot, tmp_path: Path) -> None:
     window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
     window.queue.table.setFocus()

@@ -114,10 +114,16 @@ class CaseView(QScrollArea):
         font.setPointSizeF(self._base_point_size * scale)
         self._inner.setFont(font)
 
-    def show_case(self, detail: CaseDetail | None, position: str = "") -> None:
+    def show_case(
+        self, detail: CaseDetail | None, position: str = "", empty_text: str = ""
+    ) -> None:
+        """Show a case, or (detail None) a centred hint: ``empty_text`` or how to open a file."""
         clear_layout(self._layout)
         if detail is None:
-            empty = plain_label(self.tr("No case selected.\n\nOpen a case file with Ctrl+O."))
+            hint = empty_text or self.tr(
+                "No project open.\n\nOpen a case file or workspace with Ctrl+O, or drop it here."
+            )
+            empty = plain_label(hint)
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             empty.setStyleSheet(f"color: {theme.muted_color().name()}; font-size: 15px;")
             self._layout.addStretch(1)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.domain.model import Confidence, WhoRight
+from annotator.domain.model import Confidence, Status, WhoRight
 from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
 from annotator.ui.case_view import CaseView
 from annotator.ui.decision_panel import DecisionPanel, Draft
@@ -21,6 +21,8 @@ class ReviewController(QObject):
     """A :class:`Progress`."""
     message = Signal(str)
     historyChanged = Signal()
+    allDecided = Signal(object)
+    """Every case in review scope is decided (a :class:`Progress`)."""
     caseShown = Signal(object)
     """The :class:`CaseDetail` now shown, or None."""
 
@@ -68,7 +70,7 @@ class ReviewController(QObject):
         self._keep_draft()
         if row_id is None or self.service is None:
             self.detail = None
-            self.view.show_case(None)
+            self.view.show_case(None, empty_text=self._empty_text())
             self.panel.set_case(None, [])
             self.caseShown.emit(None)
             return
@@ -82,6 +84,20 @@ class ReviewController(QObject):
         if draft is not None:
             self.panel.apply_draft(draft)
         self.caseShown.emit(self.detail)
+
+    def _empty_text(self) -> str:
+        if self.service is None:
+            return ""
+        if self.queue.model.rowCount() == 0:
+            if self.service.ws.case_count() == 0:
+                return self.tr(
+                    "This workspace has no cases yet.\n\nImport a case file with Ctrl+I."
+                )
+            return self.tr(
+                "No case matches the queue's filters.\n\n"
+                "Widen the filters on the left, or include agreements with Ctrl+Shift+A."
+            )
+        return self.tr("Select a case in the queue.")
 
     def reload(self) -> None:
         if self.detail is not None:
@@ -126,6 +142,7 @@ class ReviewController(QObject):
             self.panel.show_error(self.tr("Enter your name once, so your decisions carry it."))
             return False
         self.service.reviewer = reviewer
+        was_open = self.detail.status != Status.DECIDED
         try:
             self.service.decide(
                 self.detail.row_id,
@@ -140,6 +157,8 @@ class ReviewController(QObject):
             return False
         self.panel.mark_clean()
         self._after_change(self.detail.row_id)
+        if was_open:
+            self._announce_if_done()
         if draft.tags:
             self.refresh_vocabulary()
         self.message.emit(self.tr("Saved {0}: {1}").format(self.detail.case.id, draft.label))
@@ -175,6 +194,11 @@ class ReviewController(QObject):
         self.message.emit(
             self.tr("Decision on {0} cleared (Ctrl+Z to undo).").format(self.detail.case.id)
         )
+
+    def _announce_if_done(self) -> None:
+        progress = self.progress()
+        if progress is not None and progress.total and progress.decided == progress.total:
+            self.allDecided.emit(progress)
 
     def _after_change(self, row_id: int) -> None:
         self.queue.model.refresh_case(row_id)

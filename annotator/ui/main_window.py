@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.review.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.review.historyChanged.connect(self._update_history_actions)
         self.review.caseShown.connect(self._case_shown)
+        self.review.allDecided.connect(self._all_decided)
         self.view.rubricRequested.connect(self.show_rubric)
 
         self.actions_by_id: dict[str, QAction] = {}
@@ -497,6 +498,16 @@ class MainWindow(QMainWindow):
             self.tr("{0} left{1} · {2} cases in all").format(
                 progress.remaining, extra, progress.all_cases
             )
+        )
+
+    def _all_decided(self, progress: Progress) -> None:
+        self._info(
+            self.tr("All decided"),
+            self.tr(
+                "You have decided all {0} cases in review. Thank you!\n\n"
+                "Export your labelled file with File › Export labelled file… (Ctrl+E) and send "
+                "it to your lead. You can still revisit and edit any decision."
+            ).format(progress.total),
         )
 
     def _update_history_actions(self) -> None:
