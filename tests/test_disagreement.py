@@ -66,6 +66,18 @@ def test_ordinal_threshold(judge: str, raters: list[str], kind: Kind) -> None:
     assert classify(judge, raters, SCALE).kind is kind
 
 
+def test_ordinal_even_split_has_no_consensus() -> None:
+    exact = LabelScheme(("1", "2", "3", "4", "5"), ordinal=True, threshold=0)
+    assert consensus(["1", "5"], exact) is None
+    result = classify("1", ["1", "5"], exact)
+    assert result.kind is Kind.RATERS_SPLIT  # not "vs majority": there is no majority
+    assert result.consensus is None
+    assert who_was_right("3", "3", ["1", "5"], exact) is WhoRight.JUDGE  # no rater said 3
+    # Two middle raters within the threshold do agree, on their midpoint.
+    assert consensus(["3", "4"], SCALE) == 3.5
+    assert classify("5", ["3", "4"], SCALE).kind is Kind.JUDGE_VS_MAJORITY
+
+
 def test_threshold_zero_is_exact() -> None:
     assert classify("4", ["5"], EXACT).kind is Kind.JUDGE_VS_ALL
     assert classify("4", ["5"], SCALE).kind is Kind.AGREEMENT

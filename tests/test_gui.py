@@ -111,16 +111,28 @@ def test_last_decision_is_celebrated_once(make_window, qtbot: QtBot, tmp_path: P
     assert len(dones()) == 1
 
 
-def test_empty_queue_says_why(make_window, tmp_path: Path) -> None:
-    from PySide6.QtWidgets import QLabel
+def shown_text(window: MainWindow) -> str:
+    return " ".join(lb.text() for lb in window.view.findChildren(QLabel) if lb.isVisible())
 
+
+def test_empty_queue_says_why(make_window, qtbot: QtBot, tmp_path: Path) -> None:
     only_agreement = [case("a", judge="pass", raters={"alice": "pass"})]
     window = make_window(write_jsonl(tmp_path / "c.jsonl", only_agreement, PASS_FAIL))
     assert window.model.rowCount() == 0
-    texts = " ".join(lb.text() for lb in window.view.findChildren(QLabel) if lb.isVisible())
-    assert "include agreements" in texts
+    qtbot.waitUntil(lambda: "include agreements" in shown_text(window), timeout=3000)
     window.actions_by_id["include_agreements"].trigger()
     assert window.model.rowCount() == 1
+    assert window.review.detail is not None and window.review.detail.case.id == "a"
+
+
+def test_search_with_no_match_clears_the_case(make_window, qtbot: QtBot) -> None:
+    window = make_window(SAMPLE)
+    assert window.review.detail is not None
+    window.queue.search.setText("no such text anywhere zzz")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=3000)
+    assert window.review.detail is None
+    assert not window.panel.isEnabled()
+    qtbot.waitUntil(lambda: "No case matches" in shown_text(window), timeout=3000)
 
 
 def test_rationale_is_required_in_the_window(make_window, qtbot: QtBot, tmp_path: Path) -> None:
@@ -174,6 +186,23 @@ def test_who_right_follows_the_label_and_the_override(make_window, tmp_path: Pat
     assert panel.who_right_shown() is None  # the next case starts clean
     window.review.go(-1)
     assert panel.who_right_shown() is WhoRight.JUDGE  # the saved override is shown again
+
+
+def test_zoom_and_undo_keep_unsaved_input(make_window, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    panel = window.panel
+    panel.choose_label_number(1)
+    panel.rationale.setPlainText("decided a")
+    window.review.save_and_next()  # now on b
+    panel.choose_label_number(2)
+    panel.rationale.setPlainText("typing on b")
+    window.actions_by_id["zoom_in"].trigger()
+    assert (panel.label(), panel.rationale.toPlainText()) == ("pass", "typing on b")
+    window.actions_by_id["undo"].trigger()  # undoes the decision on a, and shows a
+    assert window.review.detail is not None and window.review.detail.case.id == "a"
+    assert window.review.detail.status is Status.UNDECIDED
+    window.review.go(+1)
+    assert (panel.label(), panel.rationale.toPlainText()) == ("pass", "typing on b")
 
 
 def test_case_text_is_never_rich_text(make_window, qtbot: QtBot, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ Nominal scale: two labels disagree when they differ. The raters' consensus is th
 strictly more than half of them; a tie has no consensus.
 
 Ordinal scale: two labels disagree when their distance is greater than the scheme's threshold. The
-raters' consensus is their median position (the point a majority prefers on a line).
+raters' consensus is their median position (the point a majority prefers on a line). With an even
+number of raters whose two middle labels disagree, the raters are split down the middle and there
+is no consensus.
 
 Rules, applied in order:
 
@@ -29,7 +31,11 @@ def consensus(raters: Sequence[str], scheme: LabelScheme) -> str | float | None:
     if not raters:
         return None
     if scheme.ordinal:
-        return median(scheme.position(x) for x in raters)
+        positions = sorted(scheme.position(x) for x in raters)
+        half = len(positions) // 2
+        if len(positions) % 2 == 0 and positions[half] - positions[half - 1] > scheme.threshold:
+            return None
+        return float(median(positions))
     label, count = Counter(raters).most_common(1)[0]
     return label if count * 2 > len(raters) else None
 

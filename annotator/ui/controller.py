@@ -100,9 +100,11 @@ class ReviewController(QObject):
         return self.tr("Select a case in the queue.")
 
     def reload(self) -> None:
+        """Show the current case again (after a change, a zoom, a palette switch).
+
+        What the reviewer typed and has not saved is kept: show() stores and restores it.
+        """
         if self.detail is not None:
-            self._drafts.pop(self.detail.row_id, None)
-            self.panel.mark_clean()
             self.show(self.detail.row_id)
 
     def _keep_draft(self) -> None:
@@ -218,12 +220,13 @@ class ReviewController(QObject):
         if change is None:
             self.message.emit(self.tr("Nothing to undo.") if undo else self.tr("Nothing to redo."))
             return
+        # Unsaved input on the changed case is superseded; on any other case it is kept.
         self._drafts.pop(change.row_id, None)
-        self.panel.mark_clean()
         self._after_change(change.row_id)
-        if not self.queue.select_id(change.row_id) or (
-            self.detail is not None and self.detail.row_id == change.row_id
-        ):
+        if self.detail is not None and self.detail.row_id == change.row_id:
+            self.panel.mark_clean()
+            self.show(change.row_id)
+        elif not self.queue.select_id(change.row_id):
             self.show(change.row_id)
         verb = self.tr("Undid") if undo else self.tr("Redid")
         self.message.emit(f"{verb} {change.describe()}")

@@ -29,8 +29,8 @@ SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
 
 
 class QueuePanel(QWidget):
-    caseActivated = Signal(int)
-    """Emitted with the row id of the case the user selected."""
+    caseActivated = Signal(object)
+    """Emitted with the row id of the case the user selected, or None when the queue is empty."""
 
     def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,8 +137,10 @@ class QueuePanel(QWidget):
     def apply_filters(self) -> None:
         current = self.current_id()
         self.model.set_filter(self.current_filter())
-        if current is not None and not self.select_id(current):
-            self.select_row(0)
+        if current is not None and self.select_id(current):
+            return
+        if not self.select_row(0):
+            self.caseActivated.emit(None)
 
     # -- selection ------------------------------------------------------------
 
