@@ -21,7 +21,12 @@ from annotator.formats.mapping import TARGETS, FieldMapping
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import ImportReport, import_file
 from annotator.services.summary import format_summary, summarize
-from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
+from annotator.services.workspace import (
+    Workspace,
+    WorkspaceError,
+    default_workspace_for,
+    remove_workspace,
+)
 
 COMMANDS = ("import", "export", "summary")
 
@@ -30,10 +35,12 @@ class CliError(Exception):
     """An error for the user: printed to stderr, exit status 1."""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
     parser.add_argument(
         "--basedir",
         metavar="DIR",
+        # In a command, an absent --basedir must not undo one given before the command.
+        default=argparse.SUPPRESS if sub else None,
         help="keep all data and settings under DIR (portable use, tests)",
     )
 
@@ -80,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     _input_options(p)
-    _common(p)
+    _common(p, sub=True)
 
     p = sub.add_parser("export", help="write the labelled file (decisions) of a workspace")
     p.add_argument("workspace", type=Path)
@@ -94,13 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--all", action="store_true", help="include undecided cases (with an empty label)"
     )
-    _common(p)
+    _common(p, sub=True)
 
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
     p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _input_options(p)
-    _common(p)
+    _common(p, sub=True)
     return parser
 
 
@@ -120,23 +127,45 @@ def gui_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    positional = [a for a in args_list if not a.startswith("-")]
-    is_command = bool(positional) and positional[0] in COMMANDS
+    is_command = _first_word(args_list) in COMMANDS
     parser = build_parser() if is_command else gui_parser()
     args = parser.parse_args(args_list)
-    if args.basedir:
+    if getattr(args, "basedir", None):
         os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
     if not is_command:
         return _run_gui(args.path)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:  # output piped into head, less, ...: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "import":
             return _cmd_import(args)
         if args.command == "export":
             return _cmd_export(args)
         return _cmd_summary(args)
+    except BrokenPipeError:
+        raise
     except (CliError, FileRefused, WorkspaceError, ValueError, OSError) as exc:
         print(f"annotator: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _first_word(args: list[str]) -> str | None:
+    """The first argument that is not an option or an option's value (--basedir DIR)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--basedir":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def gui_main() -> int:
@@ -164,10 +193,18 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise CliError(f"{args.file} is not a file")
     target = args.workspace or default_workspace_for(args.file)
+    new = not target.exists()
     ws = Workspace.open(target)
     try:
         _print_report(_import(ws, args.file, args), ws, args.json)
+    except BaseException:
+        if new and ws.case_count() == 0:
+            ws.close()
+            remove_workspace(target)  # a refused file leaves nothing behind
+        raise
     finally:
         ws.close()
     return 0

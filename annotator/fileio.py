@@ -17,9 +17,14 @@ def atomic_write(path: str | os.PathLike[str], *, newline: str | None = None) ->
     If the block raises, the target is left untouched and the temporary file is removed.
     """
     target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{target} is a folder; give a file name to write")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # mkstemp makes the file private (0600); give it the mode a new file would get, or
+        # keep the mode of the file it replaces.
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             yield fh
             fh.flush()
@@ -30,6 +35,12 @@ def atomic_write(path: str | os.PathLike[str], *, newline: str | None = None) ->
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _fsync_dir(folder: Path) -> None:

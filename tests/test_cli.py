@@ -125,3 +125,22 @@ def test_console_script_runs(tmp_path: Path) -> None:
         text=True,
     )
     assert bad.returncode == 1 and "does not exist" in bad.stderr
+
+
+def test_basedir_before_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = tmp_path / "portable"
+    path = write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL)
+    assert main(["--basedir", str(base), "import", str(path)]) == 0
+    assert list((base / "data" / "workspaces").glob("c-*.annotator"))
+
+
+def test_refused_import_leaves_no_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dup = write_jsonl(tmp_path / "dup.jsonl", [case("a"), case("a")], PASS_FAIL)
+    target = tmp_path / "new.annotator"
+    assert main(["import", str(dup), "-w", str(target)]) == 1
+    assert "duplicate id 'a'" in capsys.readouterr().err
+    assert not target.exists() and not list(tmp_path.glob("new.annotator*"))
+    assert main(["import", str(tmp_path), "-w", str(target)]) == 1  # a folder
+    assert "is not a file" in capsys.readouterr().err

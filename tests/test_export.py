@@ -103,3 +103,30 @@ def test_hash_matches_between_jsonl_and_csv(tmp_path: Path) -> None:
         hashes.append(json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))["case_hash"])
         ws.close()
     assert hashes[0] == hashes[1]
+
+
+def test_export_never_overwrites_a_workspace_or_case_file(
+    decided: Workspace, tmp_path: Path
+) -> None:
+    assert decided.path is not None
+    with pytest.raises(ValueError, match="is a workspace"):
+        export_decisions(decided, decided.path)
+    with pytest.raises(ValueError, match="case file imported"):
+        export_decisions(decided, tmp_path / "c.jsonl")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        export_decisions(decided, tmp_path)
+    assert ReviewService(decided).progress().all_decided == 2  # the workspace is intact
+
+
+def test_export_gets_normal_file_permissions(decided: Workspace, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "shared.jsonl"
+    export_decisions(decided, out)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    out.chmod(0o640)
+    export_decisions(decided, out)  # replacing a file keeps its mode
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640

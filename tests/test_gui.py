@@ -205,6 +205,41 @@ def test_zoom_and_undo_keep_unsaved_input(make_window, tmp_path: Path) -> None:
     assert (panel.label(), panel.rationale.toPlainText()) == ("pass", "typing on b")
 
 
+def test_tooltips_show_case_text_literally(make_window, tmp_path: Path) -> None:
+    rows = [case("<b>x</b>", raters={'<img src="file:///etc/x.png">': "fail"})]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    tip = window.model.data(window.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "<img" not in tip and "&lt;img" in tip and "&lt;b&gt;x" in tip
+
+
+def test_missing_workspace_is_reported_not_created(make_window, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    gone = tmp_path / "moved.annotator"
+    window = make_window()
+    window.settings.recent = [str(gone)]
+    window.open_path(gone)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "does not exist" in boxes[0].text()
+    assert not gone.exists()
+    assert window.settings.recent == []
+
+
+def test_undecodable_csv_opens_the_dialog_to_pick_an_encoding(
+    make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.ui import main_window as mw
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes("id,input,judge.label,rating.ann\r\nc1,café,pass,fail\r\n".encode("cp1252"))
+    asked: list[Path] = []
+    monkeypatch.setattr(
+        mw.ImportDialog, "ask", staticmethod(lambda p, parent=None: asked.append(p))
+    )
+    make_window().open_path(path)
+    assert asked == [path]
+
+
 def test_case_text_is_never_rich_text(make_window, qtbot: QtBot, tmp_path: Path) -> None:
     evil = case("x", input='<b>bold</b> <img src="http://example.com/x.png">')
     window = make_window(write_jsonl(tmp_path / "c.jsonl", [evil], PASS_FAIL))

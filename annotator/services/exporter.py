@@ -18,6 +18,7 @@ from annotator import __version__
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
 from annotator.services.workspace import Workspace
+from annotator.storage.db import is_workspace_file
 
 FORMAT = "annotator.decisions"
 FORMAT_VERSION = 1
@@ -63,6 +64,7 @@ def export_decisions(
     """Write the decisions of ``ws`` to ``out`` as ``jsonl`` or ``csv``. Returns the line count."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
+    _refuse_precious(ws, Path(out))
     total = _count(ws, include_undecided)
     written = 0
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
@@ -78,6 +80,21 @@ def export_decisions(
     if progress is not None:
         progress(written, total)
     return written
+
+
+def _refuse_precious(ws: Workspace, out: Path) -> None:
+    """Never write the labelled file over a workspace or over a case file it was imported from."""
+    if out.exists() and is_workspace_file(out):
+        raise ValueError(f"{out} is a workspace; choose another file name for the export")
+    resolved = out.resolve()
+    if ws.path is not None and resolved in {
+        Path(f"{ws.path}{suffix}").resolve() for suffix in ("", "-wal", "-shm")
+    }:
+        raise ValueError(f"{out} is the workspace itself; choose another file name")
+    with ws.engine.connect() as conn:
+        sources = [Path(p) for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
+    if any(s.resolve() == resolved for s in sources):
+        raise ValueError(f"{out} is a case file imported into this workspace; choose another name")
 
 
 def _count(ws: Workspace, include_undecided: bool) -> int:

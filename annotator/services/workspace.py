@@ -54,7 +54,27 @@ class Workspace:
 
     @staticmethod
     def is_workspace(path: Path) -> bool:
-        return path.suffix == WORKSPACE_SUFFIX or is_workspace_file(path)
+        """A SQLite file, or (when it does not exist yet) a name ending in .annotator."""
+        if path.exists():
+            return is_workspace_file(path) or (
+                path.suffix == WORKSPACE_SUFFIX and path.is_file() and path.stat().st_size == 0
+            )
+        return path.suffix == WORKSPACE_SUFFIX
+
+    @staticmethod
+    def holds_import_of(workspace: Path, case_file: Path) -> bool:
+        """True when ``workspace`` has cases imported from ``case_file`` (by resolved path)."""
+        try:
+            ws = Workspace.open(workspace)
+        except WorkspaceError:
+            return False
+        try:
+            with ws.engine.connect() as conn:
+                paths = [p for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
+            wanted = case_file.resolve()
+            return ws.case_count() > 0 and any(Path(p).resolve() == wanted for p in paths)
+        finally:
+            ws.close()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -97,6 +117,12 @@ def store_fingerprint(conn: Connection) -> str:
     fingerprint = f"sha256:{digest.hexdigest()}"
     conn.execute(text("UPDATE project SET fingerprint = :f WHERE id = 1"), {"f": fingerprint})
     return fingerprint
+
+
+def remove_workspace(path: Path) -> None:
+    """Delete a workspace file with its write-ahead log (for one that was never used)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def scheme_of(row: SchemeRow) -> LabelScheme:

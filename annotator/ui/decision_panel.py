@@ -27,7 +27,13 @@ from annotator.domain.model import Confidence, Decision, WhoRight
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.actions import MAX_LABEL_KEYS
-from annotator.ui.widgets import FlowLayout, clear_layout, plain_label, section_title
+from annotator.ui.widgets import (
+    FlowLayout,
+    clear_layout,
+    plain_label,
+    safe_tooltip,
+    section_title,
+)
 
 WHO_TEXT = {
     WhoRight.JUDGE: ("Judge", "Alt+J"),
@@ -214,7 +220,7 @@ class DecisionPanel(QFrame):
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setToolTip(
-                self.tr("Choose “{0}” (key {1})").format(label, key) if key else label
+                safe_tooltip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
             )
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setMinimumHeight(30)

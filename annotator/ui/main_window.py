@@ -37,7 +37,12 @@ from annotator.services.exporter import ExportCancelled, export_decisions
 from annotator.services.importer import ImportCancelled, ImportReport, import_file
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
-from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
+from annotator.services.workspace import (
+    Workspace,
+    WorkspaceError,
+    default_workspace_for,
+    remove_workspace,
+)
 from annotator.settings import Settings
 from annotator.ui import dialogs
 from annotator.ui.actions import ACTIONS, MAX_LABEL_KEYS, MENUS
@@ -47,6 +52,7 @@ from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.import_dialog import ImportChoice, ImportDialog
 from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel
+from annotator.ui.widgets import plain_label, safe_tooltip
 from annotator.ui.workers import Task, start
 
 CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
@@ -218,6 +224,15 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path) -> None:
         """Open a workspace, or a case file (imported into its own workspace, then resumed)."""
         path = Path(path)
+        if not path.exists():
+            if str(path) in self.settings.recent:
+                self.settings.recent.remove(str(path))
+                self.settings.save()
+            self._error(
+                self.tr("File not found"),
+                self.tr("{0} does not exist (moved or deleted?)").format(path),
+            )
+            return
         if Workspace.is_workspace(path):
             self.open_workspace(path)
         else:
@@ -246,21 +261,22 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def open_case_file(self, path: Path) -> None:
-        choice: ImportChoice | None = ImportChoice(path, None, False, None)
-        if not _looks_canonical(path):
-            choice = ImportDialog.ask(path, self)
-            if choice is None:
-                return
+        """Open a case file in its own workspace: resumed if it was opened before."""
         target = default_workspace_for(path)
-        if target.exists() and _already_imported(target, path):
+        if target.exists() and Workspace.holds_import_of(target, path):
             self.open_workspace(target)
             return
+        choice = ImportChoice(path, None, False, None)
+        if not _looks_canonical(path):
+            asked = ImportDialog.ask(path, self)
+            if asked is None:
+                return
+            choice = asked
         try:
             ws = Workspace.open(target)
         except (WorkspaceError, OSError) as exc:
             self._error(self.tr("Cannot open workspace"), str(exc))
             return
-        assert choice is not None
         self._run_import(ws, choice, switch=True)
 
     def choose_and_open(self) -> None:
@@ -280,8 +296,12 @@ class MainWindow(QMainWindow):
         if choice is None:
             return
         if self.ws is None:
-            target = default_workspace_for(Path(path))
-            self._run_import(Workspace.open(target), choice, switch=True)
+            try:
+                ws = Workspace.open(default_workspace_for(Path(path)))
+            except (WorkspaceError, OSError) as exc:
+                self._error(self.tr("Cannot open workspace"), str(exc))
+                return
+            self._run_import(ws, choice, switch=True)
         else:
             self._run_import(self.ws, choice, switch=False)
 
@@ -309,8 +329,7 @@ class MainWindow(QMainWindow):
                 empty = ws.case_count() == 0
                 ws.close()
                 if empty and ws.path is not None:
-                    for suffix in ("", "-wal", "-shm"):
-                        Path(f"{ws.path}{suffix}").unlink(missing_ok=True)
+                    remove_workspace(ws.path)
             if not isinstance(exc, ImportCancelled):
                 self._error(self.tr("Import refused — nothing was imported"), str(exc))
 
@@ -368,7 +387,10 @@ class MainWindow(QMainWindow):
 
     def _run(self, title: str, job: Any, done: Any, failed: Any) -> Task:
         task = Task(job)
-        dialog = QProgressDialog(title, self.tr("Cancel"), 0, 0, self)
+        dialog = QProgressDialog(self)
+        dialog.setLabel(plain_label(title, selectable=False))
+        dialog.setCancelButtonText(self.tr("Cancel"))
+        dialog.setRange(0, 0)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(400)
         dialog.canceled.connect(task.cancel)
@@ -482,7 +504,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for entry in self.settings.recent:
             action = self.recent_menu.addAction(Path(entry).name)
-            action.setToolTip(entry)
+            action.setToolTip(safe_tooltip(entry))
             action.triggered.connect(lambda _c=False, p=entry: self.open_path(Path(p)))
         if not self.settings.recent:
             self.recent_menu.addAction(self.tr("(none yet)")).setEnabled(False)
@@ -597,7 +619,7 @@ def _looks_canonical(path: Path) -> bool:
     try:
         records = sample_records(path, limit=5)
     except FileRefused:
-        return True  # let the import report the problem
+        return False  # the dialog shows why, and offers another encoding
     if not records:
         return True
     first = records[0]
@@ -606,23 +628,6 @@ def _looks_canonical(path: Path) -> bool:
     }
     has_judge = "judge" in first or "judge.label" in flat
     return "id" in first and "input" in first and has_judge
-
-
-def _already_imported(workspace: Path, case_file: Path) -> bool:
-    try:
-        ws = Workspace.open(workspace)
-    except WorkspaceError:
-        return False
-    try:
-        from sqlalchemy import text
-
-        with ws.engine.connect() as conn:
-            found = conn.execute(
-                text("SELECT count(*) FROM import_batch WHERE path = :p"), {"p": str(case_file)}
-            ).scalar()
-        return bool(found) and ws.case_count() > 0
-    finally:
-        ws.close()
 
 
 def _safe_stem(title: str) -> str:

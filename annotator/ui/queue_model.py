@@ -25,6 +25,7 @@ from annotator.services.queue import (
 )
 from annotator.services.workspace import Workspace
 from annotator.ui import theme
+from annotator.ui.widgets import safe_tooltip
 
 BLOCK = 200
 CACHE_ROWS = 5000
@@ -133,7 +134,7 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(item, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (
+            return safe_tooltip(
                 f"{item.ext_id} — {item.kind.caption}\n"
                 f"judge: {item.judge_label}\n{item.rater_labels}"
             )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QSizePolicy, QWidget
 
 from annotator.ui import theme
+
+
+def safe_tooltip(text: str) -> str:
+    """A tooltip showing ``text`` literally (Qt renders tooltip text that looks like HTML)."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
 def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = True) -> QLabel:
