@@ -6,12 +6,15 @@ Every piece of case text is shown with plain-text labels: no HTML is interpreted
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -19,7 +22,7 @@ from PySide6.QtWidgets import (
 from annotator.domain.model import Case, LabelScheme, Status
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
-from annotator.ui.widgets import clear_layout, pill, plain_label, section_title
+from annotator.ui.widgets import ElidedLabel, clear_layout, pill, plain_label, section_title
 
 
 class Card(QFrame):
@@ -34,6 +37,41 @@ class Card(QFrame):
         self.body.setSpacing(6)
 
 
+class CardGrid(QWidget):
+    """Cards side by side, in as many columns as fit (at least ``min_width`` each)."""
+
+    def __init__(self, cards: list[QWidget], min_width: int) -> None:
+        super().__init__()
+        self._cards = cards
+        self._min = min_width
+        self._columns = 0
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(10)
+        # An explicit minimum keeps the grid from demanding the width of all cards in one row.
+        self.setMinimumWidth(min_width)
+        self._place(len(cards))
+
+    def _place(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for card in self._cards:
+            self._grid.removeWidget(card)
+        for i, card in enumerate(self._cards):
+            self._grid.addWidget(card, i // columns, i % columns)
+        for column in range(len(self._cards)):
+            self._grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def columns(self) -> int:
+        return self._columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        fit = (event.size().width() + 10) // (self._min + 10)
+        self._place(max(1, min(len(self._cards), fit)))
+        super().resizeEvent(event)
+
+
 def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: str) -> Card:
     hue = theme.label_hue(label, scheme)
     card = Card("verdictCard", hue)
@@ -44,10 +82,11 @@ def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: s
     name.setFont(font)
     top.addWidget(name)
     if detail:
-        sub = plain_label(detail, selectable=False, wrap=False)
+        sub = ElidedLabel(detail)
         sub.setStyleSheet(f"color: {theme.muted_color().name()};")
-        top.addWidget(sub)
-    top.addStretch(1)
+        top.addWidget(sub, 1)
+    else:
+        top.addStretch(1)
     top.addWidget(pill(label, hue, big=True))
     card.body.addLayout(top)
     if text:
@@ -132,7 +171,7 @@ class CaseView(QScrollArea):
             return
         self._layout.addLayout(self._header(detail, position))
         self._layout.addWidget(section_title(self.tr("Who said what")))
-        self._layout.addLayout(self._verdicts(detail))
+        self._layout.addWidget(self._verdicts(detail))
         case = detail.case
         self._layout.addWidget(text_card(self.tr("Input"), case.input))
         self._outputs(case, detail.scheme)
@@ -174,9 +213,8 @@ class CaseView(QScrollArea):
         row.addWidget(rubric)
         return row
 
-    def _verdicts(self, detail: CaseDetail) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(10)
+    def _verdicts(self, detail: CaseDetail) -> CardGrid:
+        cards: list[QWidget] = []
         case, scheme = detail.case, detail.scheme
         judge = case.judge
         extra = " · ".join(
@@ -184,33 +222,25 @@ class CaseView(QScrollArea):
             for x in (judge.model, f"score {judge.score:g}" if judge.score is not None else "")
             if x
         )
-        row.addWidget(
-            verdict_card(self.tr("Judge"), extra, judge.label, scheme, judge.rationale), 3
-        )
+        cards.append(verdict_card(self.tr("Judge"), extra, judge.label, scheme, judge.rationale))
         if not case.ratings:
             none = Card("verdictCard")
             none.body.addWidget(plain_label(self.tr("No human ratings")))
-            row.addWidget(none, 2)
+            cards.append(none)
         for rating in case.ratings:
-            row.addWidget(
-                verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment),
-                2,
+            cards.append(
+                verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment)
             )
-        return row
+        return CardGrid(cards, min_width=210)
 
     def _outputs(self, case: Case, scheme: LabelScheme) -> None:
         if case.outputs:
             self._layout.addWidget(section_title(self.tr("Candidates")))
-            row = QHBoxLayout()
-            row.setSpacing(10)
-            for name, text in case.outputs.items():
-                row.addWidget(
-                    text_card(
-                        self.tr("Candidate {0}").format(name), text, _pickers(case, name, scheme)
-                    ),
-                    1,
-                )
-            self._layout.addLayout(row)
+            candidates: list[QWidget] = [
+                text_card(self.tr("Candidate {0}").format(name), text, _pickers(case, name, scheme))
+                for name, text in case.outputs.items()
+            ]
+            self._layout.addWidget(CardGrid(candidates, min_width=300))
         if case.output is not None:
             self._layout.addWidget(text_card(self.tr("Output"), case.output))
 
@@ -225,6 +255,7 @@ def _pickers(case: Case, candidate: str, scheme: LabelScheme) -> QWidget | None:
     lay = QHBoxLayout(box)
     lay.setContentsMargins(0, 0, 0, 0)
     lay.setSpacing(4)
+    box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     hue = theme.label_hue(candidate, scheme)
     for who in chosen:
         lay.addWidget(pill(f"✓ {who}", hue))

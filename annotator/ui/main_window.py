@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QProgressDialog,
+    QScrollArea,
     QSplitter,
     QToolBar,
     QWidget,
@@ -73,7 +74,17 @@ class MainWindow(QMainWindow):
         self.view = CaseView()
         self.panel = DecisionPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.queue, self.view, self.panel):
+        # On a short screen the decision panel scrolls rather than squeezing its parts together.
+        panel_scroll = QScrollArea()
+        panel_scroll.setWidget(self.panel)
+        panel_scroll.setWidgetResizable(True)
+        panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = self.panel.layout()
+        panel_min = max(layout.minimumSize().width() if layout else 0, self.panel.minimumWidth())
+        scrollbar = panel_scroll.verticalScrollBar().sizeHint().width()
+        panel_scroll.setMinimumWidth(panel_min + scrollbar)
+        for widget in (self.queue, self.view, panel_scroll):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 6)

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from annotator.domain.model import Status
+from annotator.domain.model import Kind, Status
 from annotator.services.queue import (
     QueueFilter,
     QueueRow,
@@ -33,7 +33,7 @@ RowIndex = QModelIndex | QPersistentModelIndex
 
 COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
     ("id", "Case", SortKey.ID),
-    ("kind", "Disagreement", SortKey.SEVERITY),
+    ("kind", "Kind", SortKey.SEVERITY),
     ("judge", "Judge", SortKey.JUDGE),
     ("raters", "Raters", SortKey.SEVERITY),
     ("final", "Final", SortKey.FINAL),
@@ -41,7 +41,14 @@ COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
     ("criterion", "Criterion", SortKey.CRITERION),
 )
 STATUS_COLUMN = 5
-_STATUS_MARK = {Status.UNDECIDED: "", Status.SKIPPED: "↷ skipped", Status.DECIDED: "✓ decided"}
+_STATUS_MARK = {Status.UNDECIDED: "", Status.SKIPPED: "↷ skip", Status.DECIDED: "✓"}
+SHORT_KIND = {
+    Kind.JUDGE_VS_ALL: "vs all",
+    Kind.JUDGE_VS_MAJORITY: "vs majority",
+    Kind.RATERS_SPLIT: "raters split",
+    Kind.AGREEMENT: "agreement",
+    Kind.UNRATED: "no ratings",
+}
 
 
 class QueueModel(QAbstractTableModel):
@@ -155,7 +162,7 @@ class QueueModel(QAbstractTableModel):
         if column == "id":
             return item.ext_id
         if column == "kind":
-            return item.kind.caption
+            return SHORT_KIND[item.kind]
         if column == "criterion":
             return item.criterion or "—"
         if column == "judge":

@@ -83,7 +83,7 @@ class QueuePanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((78, 116, 44, 92, 44, 74)):
+        for column, width in enumerate((76, 80, 44, 80, 44, 40)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table, 1)
