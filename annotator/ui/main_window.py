@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 6)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([470, 850, 360])
+        self.splitter.setSizes([530, 790, 360])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
