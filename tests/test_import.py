@@ -51,7 +51,7 @@ def test_raw_record_is_kept_verbatim(ws: Workspace, tmp_path: Path) -> None:
     path.write_text(line + "\n", encoding="utf-8")
     import_file(ws, path)
     with ws.engine.connect() as conn:
-        assert conn.execute(text("SELECT raw FROM cases")).scalar() == line
+        assert conn.execute(text("SELECT raw FROM case_text")).scalar() == line
 
 
 def test_duplicate_id_refuses_whole_file(ws: Workspace, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 DEFAULT_CRITERION = ""
@@ -31,6 +32,18 @@ class Kind(enum.StrEnum):
     def is_disagreement(self) -> bool:
         return self in (Kind.JUDGE_VS_ALL, Kind.JUDGE_VS_MAJORITY, Kind.RATERS_SPLIT)
 
+    @property
+    def severity_range(self) -> tuple[int, int]:
+        """The lowest and highest :attr:`Classification.severity` of a case of this kind.
+
+        Severity sorts the kinds apart, so a kind filter is a severity range (one index range).
+        """
+        low = self.rank * SEVERITY_STEP
+        return low, low + SEVERITY_STEP - 1
+
+
+SEVERITY_STEP = 1_000_000
+"""Severity of a case is ``kind.rank * SEVERITY_STEP`` plus less than SEVERITY_STEP."""
 
 _KIND_RANK = {
     Kind.JUDGE_VS_ALL: 4,
@@ -93,13 +106,24 @@ class LabelScheme:
 
     def position(self, label: str) -> float:
         """Where a label sits on the scale: its number if all labels are numbers, else its index."""
+        known = self._positions.get(label)
+        if known is not None:
+            return known
         if self.numeric:
             return float(label)
         return float(self.labels.index(label))
 
-    @property
+    @cached_property
     def numeric(self) -> bool:
         return bool(self.labels) and all(_is_number(x) for x in self.labels)
+
+    @cached_property
+    def _positions(self) -> dict[str, float]:
+        """Each label's position, worked out once (classifying a million cases asks often)."""
+        positions: dict[str, float] = {}
+        for i, x in enumerate(self.labels):
+            positions.setdefault(x, float(x) if self.numeric else float(i))
+        return positions
 
     def distance(self, a: str, b: str) -> float:
         if not self.ordinal:
@@ -181,7 +205,7 @@ class Classification:
     def severity(self) -> int:
         """One integer that sorts cases most severe first (higher is more severe)."""
         return (
-            self.kind.rank * 1_000_000
+            self.kind.rank * SEVERITY_STEP
             + min(self.against, 999) * 1_000
             + min(int(self.gap * 10), 999)
         )

@@ -68,5 +68,9 @@ def case_hash(case: Case) -> str:
     The same case gives the same hash whether it came from JSON Lines or CSV, whatever the key
     order or white space of the source.
     """
-    digest = hashlib.sha256(canonical_json(case_to_dict(case)).encode("utf-8")).hexdigest()
-    return f"sha256:{digest}"
+    return hash_of_canonical(canonical_json(case_to_dict(case)))
+
+
+def hash_of_canonical(canonical: str) -> str:
+    """The content hash of a case from its canonical JSON (when that is at hand already)."""
+    return f"sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"

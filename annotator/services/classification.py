@@ -22,24 +22,35 @@ def classification_columns(
 
 
 def reclassify(conn: Connection, criterion: str, scheme: LabelScheme) -> int:
-    """Recompute kind, severity and consensus of every case of ``criterion``. Returns the count."""
-    rows = conn.execute(
-        text(
-            "SELECT c.id, c.judge_label, group_concat(r.label, :sep) FROM cases c "
-            "LEFT JOIN rating r ON r.case_id = c.id WHERE c.criterion = :crit GROUP BY c.id"
-        ),
-        {"sep": SEP, "crit": criterion},
-    ).fetchall()
+    """Recompute kind, severity and consensus of every case of ``criterion``. Returns the count.
+
+    Reads the cases in batches by row id (memory stays flat on a million cases) and writes only
+    the rows whose classification changed.
+    """
+    select = text(
+        "SELECT c.id, c.judge_label, c.kind, c.severity, c.consensus, "
+        "(SELECT group_concat(r.label, :sep) FROM rating r WHERE r.case_id = c.id) "
+        # "+c.criterion": walk the rows by id; the criterion index would sort every batch.
+        "FROM cases c WHERE c.id > :after AND +c.criterion = :crit ORDER BY c.id LIMIT :n"
+    )
     update = text(
         "UPDATE cases SET kind = :kind, severity = :severity, consensus = :consensus WHERE id = :id"
     )
-    batch: list[dict[str, Any]] = []
-    for case_id, judge, joined in rows:
-        raters = joined.split(SEP) if joined else []
-        batch.append({"id": case_id, **classification_columns(judge, raters, scheme)})
-        if len(batch) >= BATCH:
-            conn.execute(update, batch)
-            batch = []
-    if batch:
-        conn.execute(update, batch)
-    return len(rows)
+    count = 0
+    after = 0
+    while True:
+        rows = conn.execute(select, {"sep": SEP, "crit": criterion, "after": after, "n": BATCH})
+        changed: list[dict[str, Any]] = []
+        n = 0
+        for case_id, judge, kind, severity, consensus, joined in rows:
+            n += 1
+            after = case_id
+            raters = joined.split(SEP) if joined else []
+            new = classification_columns(judge, raters, scheme)
+            if (new["kind"], new["severity"], new["consensus"]) != (kind, severity, consensus):
+                changed.append({"id": case_id, **new})
+        if changed:
+            conn.execute(update, changed)
+        count += n
+        if n < BATCH:
+            return count

@@ -16,13 +16,20 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from annotator.domain.model import Case, Kind, LabelScheme, Project, Rating, Verdict
-from annotator.domain.serialize import canonical_json, case_hash, case_to_dict
+from annotator.domain.serialize import canonical_json, case_to_dict, hash_of_canonical
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
 from annotator.services.classification import classification_columns, reclassify
 from annotator.services.workspace import Workspace, now_iso, scheme_of, store_fingerprint
-from annotator.storage.tables import CaseRow, ImportRow, RatingRow, SchemeRow
+from annotator.storage.tables import (
+    SEARCH_INSERT,
+    CaseRow,
+    CaseTextRow,
+    ImportRow,
+    RatingRow,
+    SchemeRow,
+)
 
 BATCH = 1000
 MAX_PROBLEMS_KEPT = 1000
@@ -94,6 +101,7 @@ class _Import:
         self.cancelled = cancelled
         self.report = ImportReport(path)
         self.schemes: dict[str, SchemeRow] = {}
+        self._scheme_cache: dict[str, LabelScheme] = {}
         self.seen_labels: dict[str, dict[str, None]] = {}
         self.batch: list[ParsedCase] = []
 
@@ -205,6 +213,7 @@ class _Import:
 
     def upsert_scheme(self, row: SchemeRow) -> None:
         self.schemes[row.criterion] = row
+        self._scheme_cache.pop(row.criterion, None)
         self.conn.execute(
             text(
                 "INSERT OR REPLACE INTO scheme (criterion, labels, ordinal, threshold, rubric, "
@@ -227,7 +236,7 @@ class _Import:
             return None
         if self.reader.project is not None:
             return None
-        scheme = scheme_of(row)
+        scheme = self.scheme_for(case.criterion)
         judge = scheme.canonical(case.judge.label)
         if judge is None:
             return LineProblem(item.line, _unknown(case.judge.label, "judge", scheme))
@@ -246,8 +255,12 @@ class _Import:
         return None
 
     def scheme_for(self, criterion: str) -> LabelScheme:
-        row = self.schemes.get(criterion)
-        return scheme_of(row) if row is not None else LabelScheme(())
+        scheme = self._scheme_cache.get(criterion)
+        if scheme is None:
+            row = self.schemes.get(criterion)
+            scheme = scheme_of(row) if row is not None else LabelScheme(())
+            self._scheme_cache[criterion] = scheme
+        return scheme
 
     def settle_inferred_schemes(self) -> None:
         """Give criteria without a declared label set one inferred from the labels seen."""
@@ -283,10 +296,12 @@ class _Import:
         if self.cancelled is not None and self.cancelled():
             raise ImportCancelled(f"import of {self.path.name} cancelled; nothing was imported")
         batch, self.batch = self.batch, []
-        hashes = {p.case.id: case_hash(p.case) for p in batch}
+        canonical = {p.case.id: canonical_json(case_to_dict(p.case)) for p in batch}
+        hashes = {cid: hash_of_canonical(data) for cid, data in canonical.items()}
         existing = self.existing([p.case.id for p in batch])
         first_line: dict[str, int] = {}
         cases: list[dict[str, Any]] = []
+        texts: list[dict[str, Any]] = []
         ratings: list[dict[str, Any]] = []
         for parsed in batch:
             case = parsed.case
@@ -307,6 +322,7 @@ class _Import:
                 self.report.present += 1
                 continue
             cases.append(self.case_row(parsed, hashes[case.id]))
+            texts.append({"case_id": self.next_id, "raw": parsed.raw, "data": canonical[case.id]})
             ratings += [
                 {"case_id": self.next_id, "rater": r.rater, "label": r.label} for r in case.ratings
             ]
@@ -314,6 +330,8 @@ class _Import:
             self.next_id += 1
         if cases:
             self.conn.execute(CaseRow.__table__.insert(), cases)  # type: ignore[attr-defined]
+            self.conn.execute(CaseTextRow.__table__.insert(), texts)  # type: ignore[attr-defined]
+            self.conn.execute(text(SEARCH_INSERT), texts)
         if ratings:
             self.conn.execute(RatingRow.__table__.insert(), ratings)  # type: ignore[attr-defined]
         self.report.added += len(cases)
@@ -345,8 +363,6 @@ class _Import:
             "line": parsed.line,
             "criterion": case.criterion,
             "content_hash": content_hash,
-            "raw": parsed.raw,
-            "data": canonical_json(case_to_dict(case)),
             "judge_label": case.judge.label,
             "rater_labels": " · ".join(f"{r.rater}: {r.label}" for r in case.ratings),
             "n_ratings": len(case.ratings),

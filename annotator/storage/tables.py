@@ -2,11 +2,18 @@
 
 Bulk paths (import, reclassify, queue queries) use these tables through SQLAlchemy Core for speed;
 everything else goes through short sessions and returns plain domain objects.
+
+Built for a million cases: ``cases`` holds only the short columns the queue filters and sorts on
+(a row is about 100 bytes), so scans and index lookups stay cheap; the case text (the original
+record and the normalized JSON, kilobytes each) lives in ``case_text``, with a trigram full-text
+index over it (``case_search``) kept in sync by triggers. The indexes are chosen so that each queue
+filter reads one index range already in queue order (see annotator/services/queue.py), and
+``docs/benchmarks.md`` has the numbers.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer
+from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, event
 from sqlmodel import Field, SQLModel
 
 
@@ -48,28 +55,17 @@ class ImportRow(SQLModel, table=True):
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
-    __table_args__ = (
-        Index("ix_cases_queue", "severity", "position"),
-        Index("ix_cases_kind", "kind"),
-        Index("ix_cases_status", "status"),
-        Index("ix_cases_criterion", "criterion"),
-        Index("ix_cases_judge", "judge_label"),
-    )
     id: int | None = Field(default=None, primary_key=True)
     ext_id: str = Field(unique=True)
     import_id: int = Field(
         sa_column=Column(Integer, ForeignKey("import_batch.id", ondelete="CASCADE"), nullable=False)
     )
     position: int
-    """Order of first appearance across imports."""
+    """Order of first appearance across imports (unique: the queue's tie-breaker)."""
     line: int = 0
     """Line of the imported file the case started on."""
     criterion: str = ""
     content_hash: str
-    raw: str
-    """The record exactly as it stood in the imported file."""
-    data: str
-    """The normalized case as canonical JSON."""
     judge_label: str
     rater_labels: str = ""
     """Display form, e.g. ``alice: pass · bob: fail``."""
@@ -78,12 +74,78 @@ class CaseRow(SQLModel, table=True):
     """The raters' majority (nominal) or median (ordinal) label, if any."""
     kind: str
     severity: int = 0
+    """Sorts most severe first; also encodes the kind (``Kind.severity_range``)."""
     status: int = 0
+
+
+_cases = CaseRow.__table__  # type: ignore[attr-defined]
+# Queue order is (severity DESC, position). The first index serves the unfiltered queue and the
+# kind filters (a severity range); its trailing columns let the label filter and the progress
+# counts read the index alone. The others serve the status, criterion and judge-label filters and
+# sort keys, each in queue order.
+Index(
+    "ix_cases_queue",
+    _cases.c.severity.desc(),
+    _cases.c.position,
+    _cases.c.status,
+    _cases.c.criterion,
+    _cases.c.judge_label,
+)
+Index("ix_cases_status", _cases.c.status, _cases.c.severity.desc(), _cases.c.position)
+Index("ix_cases_criterion", _cases.c.criterion, _cases.c.severity.desc(), _cases.c.position)
+Index("ix_cases_judge", _cases.c.judge_label, _cases.c.severity.desc(), _cases.c.position)
+
+
+class CaseTextRow(SQLModel, table=True):
+    """The text of a case, apart from ``cases`` so that scanning the queue never reads it."""
+
+    __tablename__ = "case_text"
+    case_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    raw: str
+    """The record exactly as it stood in the imported file."""
+    data: str
+    """The normalized case as canonical JSON."""
+
+
+# Text search: a trigram index over ``case_text.data`` (external content: the text is not stored
+# twice). ``detail=none`` keeps it small (about a third of the text); substring queries go
+# through LIKE, which FTS5 answers from the trigrams and SQLite then checks on the text itself.
+#
+# Kept in step with ``case_text``: the importer, its only writer, indexes each batch of new rows
+# itself with one INSERT into the index (an AFTER INSERT trigger would make FTS5 flush its pending
+# terms after every row, three times slower); these triggers drop or redo a row's entry on every
+# delete (including the cascade from ``cases``) and update.
+SEARCH_TABLE = "case_search"
+SEARCH_INSERT = f"INSERT INTO {SEARCH_TABLE}(rowid, data) VALUES (:case_id, :data)"
+"""Index one new ``case_text`` row (parameters ``case_id`` and ``data``)."""
+_SEARCH_DDL = (
+    f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(data, content='case_text', "
+    "content_rowid='case_id', tokenize='trigram', detail='none')",
+    f"CREATE TRIGGER case_text_ad AFTER DELETE ON case_text BEGIN "
+    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, data) "
+    "VALUES ('delete', old.case_id, old.data); END",
+    f"CREATE TRIGGER case_text_au AFTER UPDATE ON case_text BEGIN "
+    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, data) "
+    "VALUES ('delete', old.case_id, old.data); "
+    f"INSERT INTO {SEARCH_TABLE}(rowid, data) VALUES (new.case_id, new.data); END",
+)
+for _statement in _SEARCH_DDL:
+    event.listen(CaseTextRow.__table__, "after_create", DDL(_statement))  # type: ignore[attr-defined]
 
 
 class RatingRow(SQLModel, table=True):
     __tablename__ = "rating"
-    __table_args__ = (Index("ix_rating_rater", "rater", "label"), Index("ix_rating_label", "label"))
+    # Without rowid: the primary key is the table, and every index carries (case_id, rater), so
+    # the rater and label filters read an index alone.
+    __table_args__ = (
+        Index("ix_rating_rater", "rater", "label"),
+        Index("ix_rating_label", "label"),
+        {"sqlite_with_rowid": False},
+    )
     case_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
@@ -115,6 +177,8 @@ class HistoryRow(SQLModel, table=True):
     """One entry per change of a case's decision or status, for undo and redo."""
 
     __tablename__ = "history"
+    # Undo and redo look for the last done and first undone entry; deciding drops undone ones.
+    __table_args__ = (Index("ix_history_undone", "undone"),)
     seq: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(
         sa_column=Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
