@@ -61,6 +61,12 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         "--encoding", help="text encoding of the file (default: UTF-8, or UTF-16 by BOM)"
     )
     parser.add_argument(
+        "--threshold",
+        type=float,
+        metavar="N",
+        help="on ordinal scales, scores further apart than N disagree (default: the file's, or 0)",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="refuse the whole file on any bad line instead of skipping it",
@@ -185,7 +191,13 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
     """Import with the options of _input_options(); skipped lines are reported on stderr."""
     mapping = FieldMapping.parse(args.map) if args.map else None
     report = import_file(
-        ws, path, mapping, strict=args.strict, encoding=args.encoding, fmt=args.fmt
+        ws,
+        path,
+        mapping,
+        strict=args.strict,
+        encoding=args.encoding,
+        fmt=args.fmt,
+        threshold=args.threshold,
     )
     for line in report.describe_problems():
         print(f"annotator: skipped {line}", file=sys.stderr)

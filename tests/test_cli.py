@@ -144,3 +144,12 @@ def test_refused_import_leaves_no_workspace(
     assert not target.exists() and not list(tmp_path.glob("new.annotator*"))
     assert main(["import", str(tmp_path), "-w", str(target)]) == 1  # a folder
     assert "is not a file" in capsys.readouterr().err
+
+
+def test_import_threshold_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ws = tmp_path / "w.annotator"
+    assert main(["import", str(SAMPLE), "-w", str(ws), "--threshold", "0", "--json"]) == 0
+    strict = json.loads(capsys.readouterr().out)
+    loose = tmp_path / "l.annotator"
+    assert main(["import", str(SAMPLE), "-w", str(loose), "--threshold", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["disagreements"] < strict["disagreements"]

@@ -177,3 +177,34 @@ def test_progress_reaches_the_end(ws: Workspace, tmp_path: Path) -> None:
     import_file(ws, path, progress=lambda done, total: seen.append((done, total)))
     assert len(seen) >= 3
     assert seen[-1][0] == seen[-1][1] == path.stat().st_size
+
+
+def test_headerless_labels_differing_only_in_case_are_one_label(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    rows = [
+        case("a", judge="PASS", raters={"r1": "pass", "r2": "Pass"}),
+        case("b", judge="Fail", raters={"r1": "fail"}),
+    ]
+    report = import_file(ws, write_jsonl(tmp_path / "h.jsonl", rows))
+    assert report.kinds[Kind.AGREEMENT.value] == 2
+    assert ws.project().schemes[""].labels == ("Fail", "PASS")  # first spelling seen
+
+
+def test_threshold_option_and_kind_counts(ws: Workspace, tmp_path: Path) -> None:
+    rows = [case("a", judge="4", raters={"r": "5"}), case("b", judge="1", raters={"r": "5"})]
+    path = write_jsonl(tmp_path / "n.jsonl", rows)  # no header: an inferred 1-5 scale
+    report = import_file(ws, path, threshold=1)
+    assert ws.project().schemes[""].threshold == 1
+    # The counts are those after the scale was inferred and the threshold applied.
+    assert report.kinds == {Kind.AGREEMENT.value: 1, Kind.JUDGE_VS_ALL.value: 1}
+
+
+def test_import_records_the_resolved_path(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(tmp_path / "rel.jsonl", [case("a")], PASS_FAIL)
+    monkeypatch.chdir(tmp_path)
+    import_file(ws, Path("rel.jsonl"))
+    assert ws.path is not None
+    assert Workspace.holds_import_of(ws.path, tmp_path / "rel.jsonl")

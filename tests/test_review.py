@@ -190,3 +190,18 @@ def test_not_a_workspace_is_refused(tmp_path: Path) -> None:
     bogus.write_text("hello", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="not an annotator workspace"):
         Workspace.open(bogus)
+
+
+def test_threshold_change_rederives_who_was_right(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "t.annotator")
+    header = {"labels": [1, 2, 3, 4, 5], "ordinal": True, "threshold": 1}
+    import_file(
+        ws, write_jsonl(tmp_path / "s.jsonl", [case("a", judge="3", raters={"r": "5"})], header)
+    )
+    review = ReviewService(ws, "r")
+    rid = review.row_id("a") or 0
+    assert review.decide(rid, "4", "between").who_right is WhoRight.BOTH  # 1 from each
+    review.set_threshold("", 0)
+    decision = review.case(rid).decision
+    assert decision is not None and decision.who_right is WhoRight.NEITHER
+    ws.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from annotator.domain.disagreement import classify
+from annotator.domain.disagreement import classify, who_was_right
 from annotator.domain.model import LabelScheme
 
 SEP = "\x1f"
@@ -53,4 +54,45 @@ def reclassify(conn: Connection, criterion: str, scheme: LabelScheme) -> int:
             conn.execute(update, changed)
         count += n
         if n < BATCH:
+            rederive_who_right(conn, criterion, scheme)
             return count
+
+
+def rederive_who_right(conn: Connection, criterion: str, scheme: LabelScheme) -> int:
+    """Re-derive "who was right" of the decisions the reviewer did not override.
+
+    It depends on the scale (an ordinal threshold), so it follows the scale when that changes.
+    Returns how many decisions changed.
+    """
+    rows = conn.execute(
+        text(
+            "SELECT d.case_id, d.label, d.who_right, c.judge_label, "
+            "(SELECT group_concat(r.label, :sep) FROM rating r WHERE r.case_id = c.id) "
+            "FROM decision d JOIN cases c ON c.id = d.case_id "
+            "WHERE c.criterion = :crit AND d.who_right_overridden = 0"
+        ),
+        {"sep": SEP, "crit": criterion},
+    )
+    changed = []
+    for case_id, label, who, judge, joined in rows:
+        derived = who_was_right(label, judge, joined.split(SEP) if joined else [], scheme).value
+        if derived != who:
+            changed.append({"id": case_id, "who": derived})
+    if changed:
+        conn.execute(text("UPDATE decision SET who_right = :who WHERE case_id = :id"), changed)
+    return len(changed)
+
+
+def change_threshold(conn: Connection, criterion: str, threshold: float) -> None:
+    """Set an ordinal criterion's disagreement threshold and reclassify its cases."""
+    if threshold < 0:
+        raise ValueError("The threshold cannot be negative.")
+    row = conn.execute(
+        text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"), {"c": criterion}
+    ).one()
+    conn.execute(
+        text("UPDATE scheme SET threshold = :t WHERE criterion = :c"),
+        {"t": threshold, "c": criterion},
+    )
+    scheme = LabelScheme(tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric)
+    reclassify(conn, criterion, scheme)

@@ -15,12 +15,16 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from annotator.domain.model import Case, Kind, LabelScheme, Project, Rating, Verdict
+from annotator.domain.model import Kind, LabelScheme, Project, Rating, Verdict
 from annotator.domain.serialize import canonical_json, case_to_dict, hash_of_canonical
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
-from annotator.services.classification import classification_columns, reclassify
+from annotator.services.classification import (
+    change_threshold,
+    classification_columns,
+    reclassify,
+)
 from annotator.services.workspace import Workspace, now_iso, scheme_of, store_fingerprint
 from annotator.storage.tables import (
     SEARCH_INSERT,
@@ -73,14 +77,22 @@ def import_file(
     strict: bool = False,
     encoding: str | None = None,
     fmt: str | None = None,
+    threshold: float | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled."""
+    """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled.
+
+    ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
+    """
     path = Path(path)
+    if threshold is not None and threshold < 0:
+        raise ValueError("the threshold cannot be negative")
     reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict)
     with ws.engine.begin() as conn:
-        return _Import(conn, reader, path, mapping, progress, cancelled).run()
+        job = _Import(conn, reader, path, mapping, progress, cancelled)
+        job.threshold = threshold
+        return job.run()
 
 
 class _Import:
@@ -102,8 +114,10 @@ class _Import:
         self.report = ImportReport(path)
         self.schemes: dict[str, SchemeRow] = {}
         self._scheme_cache: dict[str, LabelScheme] = {}
-        self.seen_labels: dict[str, dict[str, None]] = {}
+        self.spellings: dict[str, dict[str, str]] = {}
+        """Per undeclared criterion: casefolded label -> the spelling first seen."""
         self.batch: list[ParsedCase] = []
+        self.threshold: float | None = None
 
     def refuse(self, message: str, line: int | None = None) -> FileRefused:
         return FileRefused(self.path, message, line)
@@ -113,7 +127,7 @@ class _Import:
         self.import_id = int(
             conn.execute(
                 ImportRow.__table__.insert().values(  # type: ignore[attr-defined]
-                    path=str(self.path),
+                    path=str(self.path.resolve()),
                     fmt=self.reader.fmt,
                     imported_at=now_iso(),
                     mapping=json.dumps(self.mapping.as_dict() if self.mapping else {}),
@@ -132,11 +146,11 @@ class _Import:
             if isinstance(item, LineProblem):
                 self.problem(item)
                 continue
-            problem = self.conform(item)
-            if problem:
-                self.problem(problem)
+            conformed = self.conform(item)
+            if isinstance(conformed, LineProblem):
+                self.problem(conformed)
                 continue
-            self.batch.append(item)
+            self.batch.append(conformed)
             if len(self.batch) >= BATCH:
                 self.flush()
         self.flush()
@@ -147,6 +161,10 @@ class _Import:
                 f"no valid cases ({self.report.skipped} lines skipped){detail}", first
             )
         self.settle_inferred_schemes()
+        if self.threshold is not None:
+            for crit, row in list(self.schemes.items()):
+                if row.ordinal and row.threshold != self.threshold:
+                    change_threshold(self.conn, crit, self.threshold)
         self.finish()
         return self.report
 
@@ -222,37 +240,55 @@ class _Import:
             row.model_dump(),
         )
 
-    def conform(self, item: ParsedCase) -> LineProblem | None:
-        """Check labels against a scheme the workspace already declares (headerless files)."""
+    def conform(self, item: ParsedCase) -> ParsedCase | LineProblem:
+        """Give the case's labels the spelling of its criterion's label set.
+
+        With a label set the workspace declares, an unknown label is a line problem. Without one,
+        labels that differ only in case are one label, spelled as first seen ("PASS", "pass").
+        A file with its own header was already checked by the reader.
+        """
         case = item.case
+        if self.reader.project is not None and self.reader.project.schemes:
+            return item
         row = self.schemes.get(case.criterion)
-        if row is None or not row.declared:
-            if self.reader.project is not None and self.reader.project.schemes:
-                return None  # the reader has checked labels against the file's own header
-            labels = self.seen_labels.setdefault(case.criterion, {})
-            labels[case.judge.label] = None
-            for r in case.ratings:
-                labels[r.label] = None
-            return None
-        if self.reader.project is not None:
-            return None
-        scheme = self.scheme_for(case.criterion)
-        judge = scheme.canonical(case.judge.label)
+        spell: Callable[[str], str | None]
+        if row is not None and row.declared:
+            spell = self.scheme_for(case.criterion).canonical
+        else:
+            spell = self.spelling(case.criterion)
+        judge = spell(case.judge.label)
         if judge is None:
-            return LineProblem(item.line, _unknown(case.judge.label, "judge", scheme))
+            return LineProblem(
+                item.line, _unknown(case.judge.label, "judge", self.scheme_for(case.criterion))
+            )
         ratings = []
         for r in case.ratings:
-            label = scheme.canonical(r.label)
+            label = spell(r.label)
             if label is None:
-                return LineProblem(item.line, _unknown(r.label, f"rater '{r.rater}'", scheme))
+                message = _unknown(r.label, f"rater '{r.rater}'", self.scheme_for(case.criterion))
+                return LineProblem(item.line, message)
             ratings.append(Rating(r.rater, label, r.comment))
-        if judge != case.judge.label or any(
-            a.label != b.label for a, b in zip(ratings, case.ratings, strict=True)
+        if judge == case.judge.label and all(
+            a.label == b.label for a, b in zip(ratings, case.ratings, strict=True)
         ):
-            j = case.judge
-            fixed = _replace_labels(case, Verdict(judge, j.rationale, j.score, j.model), ratings)
-            object.__setattr__(item, "case", fixed)
-        return None
+            return item
+        j = case.judge
+        verdict = Verdict(judge, j.rationale, j.score, j.model)
+        return replace(item, case=replace(case, judge=verdict, ratings=tuple(ratings)))
+
+    def spelling(self, criterion: str) -> Callable[[str], str]:
+        """For a criterion with no declared labels: one spelling per label, ignoring case."""
+        known = self.spellings.get(criterion)
+        if known is None:
+            old = self.schemes.get(criterion)
+            known = {x.casefold(): x for x in json.loads(old.labels)} if old else {}
+            self.spellings[criterion] = known
+        table = known
+
+        def spell(label: str) -> str:
+            return table.setdefault(label.casefold(), label)
+
+        return spell
 
     def scheme_for(self, criterion: str) -> LabelScheme:
         scheme = self._scheme_cache.get(criterion)
@@ -264,13 +300,11 @@ class _Import:
 
     def settle_inferred_schemes(self) -> None:
         """Give criteria without a declared label set one inferred from the labels seen."""
-        for crit, seen in self.seen_labels.items():
+        for crit, spellings in self.spellings.items():
             old = self.schemes.get(crit)
             if old is not None and old.declared:
                 continue
-            labels = dict.fromkeys(json.loads(old.labels)) if old else {}
-            labels.update(seen)
-            scheme = infer_scheme(list(labels))
+            scheme = infer_scheme(list(spellings.values()))
             self.upsert_scheme(
                 SchemeRow(
                     criterion=crit,
@@ -326,7 +360,6 @@ class _Import:
             ratings += [
                 {"case_id": self.next_id, "rater": r.rater, "label": r.label} for r in case.ratings
             ]
-            self.report.kinds[cases[-1]["kind"]] += 1
             self.next_id += 1
         if cases:
             self.conn.execute(CaseRow.__table__.insert(), cases)  # type: ignore[attr-defined]
@@ -364,7 +397,9 @@ class _Import:
             "criterion": case.criterion,
             "content_hash": content_hash,
             "judge_label": case.judge.label,
-            "rater_labels": " · ".join(f"{r.rater}: {r.label}" for r in case.ratings),
+            "rater_labels": json.dumps(
+                [[r.rater, r.label] for r in case.ratings], ensure_ascii=False
+            ),
             "n_ratings": len(case.ratings),
             "status": 0,
             **classification_columns(case.judge.label, raters, self.scheme_for(case.criterion)),
@@ -372,6 +407,15 @@ class _Import:
 
     def finish(self) -> None:
         r = self.report
+        # Counted now: inferred ordinal scales and a threshold reclassify after insertion.
+        r.kinds.update(
+            dict(
+                self.conn.execute(
+                    text("SELECT kind, count(*) FROM cases WHERE import_id = :id GROUP BY kind"),
+                    {"id": self.import_id},
+                ).fetchall()
+            )
+        )
         self.conn.execute(
             text(
                 "UPDATE import_batch SET added = :a, present = :p, skipped = :s, problems = :pr "
@@ -400,7 +444,3 @@ def infer_scheme(labels: list[str]) -> LabelScheme:
 def _unknown(label: str, whose: str, scheme: LabelScheme) -> str:
     """Worded as the reader words it (annotator/formats/normalize.py)."""
     return f"unknown label '{label}' for {whose}; expected one of: {', '.join(scheme.labels)}"
-
-
-def _replace_labels(case: Case, judge: Verdict, ratings: list[Rating]) -> Case:
-    return replace(case, judge=judge, ratings=tuple(ratings))

@@ -170,7 +170,8 @@ class QueueRow:
     criterion: str
     kind: Kind
     judge_label: str
-    rater_labels: str
+    ratings: tuple[tuple[str, str], ...]
+    """(rater, label) pairs, in file order."""
     status: Status
     final_label: str | None
 
@@ -206,7 +207,14 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
     with engine.connect() as conn:
         return {
             row[0]: QueueRow(
-                row[0], row[1], row[2], Kind(row[3]), row[4], row[5], Status(row[6]), row[7]
+                row[0],
+                row[1],
+                row[2],
+                Kind(row[3]),
+                row[4],
+                tuple((rater, label) for rater, label in json.loads(row[5])),
+                Status(row[6]),
+                row[7],
             )
             for row in conn.execute(query, {"ids": list(ids)})
         }

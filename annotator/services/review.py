@@ -24,7 +24,7 @@ from annotator.domain.model import (
     WhoRight,
 )
 from annotator.domain.serialize import case_from_dict
-from annotator.services.classification import reclassify
+from annotator.services.classification import change_threshold
 from annotator.services.queue import DISAGREEMENTS, severity_condition
 from annotator.services.workspace import Workspace, now_iso
 
@@ -274,22 +274,14 @@ class ReviewService:
         return Change(row.case_id, row.ext_id, row.action)
 
     def set_threshold(self, criterion: str, threshold: float) -> None:
-        """Change an ordinal scale's disagreement threshold and reclassify its cases."""
+        """Change an ordinal scale's disagreement threshold and reclassify its cases.
+
+        Decisions whose "who was right" was derived follow the new scale.
+        """
         if threshold < 0:
             raise ReviewError("The threshold cannot be negative.")
         with self.ws.engine.begin() as conn:
-            row = conn.execute(
-                text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"),
-                {"c": criterion},
-            ).one()
-            conn.execute(
-                text("UPDATE scheme SET threshold = :t WHERE criterion = :c"),
-                {"t": threshold, "c": criterion},
-            )
-            scheme = LabelScheme(
-                tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric
-            )
-            reclassify(conn, criterion, scheme)
+            change_threshold(conn, criterion, threshold)
 
     def _ensure_tags(self) -> None:
         with self.ws.engine.begin() as conn:

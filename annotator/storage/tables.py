@@ -67,8 +67,8 @@ class CaseRow(SQLModel, table=True):
     criterion: str = ""
     content_hash: str
     judge_label: str
-    rater_labels: str = ""
-    """Display form, e.g. ``alice: pass · bob: fail``."""
+    rater_labels: str = "[]"
+    """The ratings for display, as JSON ``[[rater, label], ...]`` in file order."""
     n_ratings: int = 0
     consensus: str | None = None
     """The raters' majority (nominal) or median (ordinal) label, if any."""

@@ -143,7 +143,8 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return safe_tooltip(
                 f"{item.ext_id} — {item.kind.caption}\n"
-                f"judge: {item.judge_label}\n{item.rater_labels}"
+                f"judge: {item.judge_label}\n"
+                + "\n".join(f"{rater}: {label}" for rater, label in item.ratings)
             )
         if role == Qt.ItemDataRole.ForegroundRole and column == "kind":
             return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
@@ -169,8 +170,7 @@ class QueueModel(QAbstractTableModel):
             return item.judge_label
         if column == "raters":
             # Compact: the labels only; the tooltip names the raters.
-            labels = [part.rpartition(": ")[2] for part in item.rater_labels.split(" · ") if part]
-            return "  ".join(labels) or "—"
+            return "  ".join(label for _rater, label in item.ratings) or "—"
         if column == "final":
             return item.final_label or ""
         return _STATUS_MARK[item.status]
