@@ -159,6 +159,31 @@ def test_resume_where_the_reviewer_stopped(make_window, qtbot: QtBot, tmp_path: 
     assert again.progress_bar.value() == 1
 
 
+def test_unsaved_draft_survives_closing_the_app(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.panel.choose_label_number(1)
+    window.panel.rationale.setPlainText("half a thought about the dose")
+    workspace = window.ws.path
+    window.close()  # no save: as if the reviewer walked away
+
+    again = make_window(workspace)
+    assert again.review.detail is not None and again.review.detail.case.id == "a"
+    assert again.panel.rationale.toPlainText() == "half a thought about the dose"
+    assert again.panel.label() == "fail"
+    assert "draft" in again.panel.state.text()
+    again.review.save_and_next()
+    assert again.review.service is not None
+    assert again.review.service.draft(again.review.service.row_id("a") or 0) is None
+
+
+def test_draft_is_written_while_typing(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+    window.panel.rationale.setPlainText("typing")
+    service = window.review.service
+    qtbot.waitUntil(lambda: service.draft(service.row_id("a") or 0) is not None, timeout=3000)
+    assert service.draft(service.row_id("a") or 0)["rationale"] == "typing"
+
+
 def test_draft_is_kept_when_moving_away(make_window, qtbot: QtBot, tmp_path: Path) -> None:
     window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
     window.panel.choose_label_number(2)

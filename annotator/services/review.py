@@ -232,9 +232,32 @@ class ReviewService:
             if _state(conn, row_id)["status"] != Status.UNDECIDED:
                 self._change(conn, row_id, "clear", {"status": 0, "decision": None})
 
+    def save_draft(self, row_id: int, draft: dict[str, Any]) -> None:
+        """Keep unsaved input on a case, so that a crash or a restart does not lose it."""
+        with self.ws.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT OR REPLACE INTO draft (case_id, data, updated_at) VALUES (:c, :d, :t)"
+                ),
+                {"c": row_id, "d": json.dumps(draft, ensure_ascii=False), "t": now_iso()},
+            )
+
+    def draft(self, row_id: int) -> dict[str, Any] | None:
+        with self.ws.engine.connect() as conn:
+            data = conn.execute(
+                text("SELECT data FROM draft WHERE case_id = :c"), {"c": row_id}
+            ).scalar()
+        return json.loads(data) if data else None
+
+    def discard_draft(self, row_id: int) -> None:
+        with self.ws.engine.begin() as conn:
+            conn.execute(text("DELETE FROM draft WHERE case_id = :c"), {"c": row_id})
+
     def _change(self, conn: Connection, row_id: int, action: str, after: dict[str, Any]) -> None:
         before = _state(conn, row_id)
         _apply(conn, row_id, after)
+        if action == "decide":  # the draft became the decision
+            conn.execute(text("DELETE FROM draft WHERE case_id = :c"), {"c": row_id})
         conn.execute(text("DELETE FROM history WHERE undone = 1"))
         conn.execute(
             text(

@@ -191,6 +191,20 @@ class HistoryRow(SQLModel, table=True):
     at: str = ""
 
 
+class DraftRow(SQLModel, table=True):
+    """What the reviewer has entered on a case but not saved yet (kept across crashes)."""
+
+    __tablename__ = "draft"
+    case_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    data: str
+    """JSON: label, rationale, who_right, tags, confidence, as the window had them."""
+    updated_at: str = ""
+
+
 class TagRow(SQLModel, table=True):
     __tablename__ = "tag"
     name: str = Field(primary_key=True)

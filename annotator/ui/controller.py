@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from annotator.domain.model import Confidence, Status, WhoRight
 from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
@@ -41,16 +41,19 @@ class ReviewController(QObject):
         self.service: ReviewService | None = None
         self.detail: CaseDetail | None = None
         self.include_agreements = False
-        self._drafts: dict[int, Draft] = {}
+        # Unsaved input is written to the workspace shortly after typing stops, and on leaving.
+        self._autosave = QTimer(self, singleShot=True, interval=700)
+        self._autosave.timeout.connect(self.keep_draft)
+        panel.draftChanged.connect(self._autosave.start)
         queue.caseActivated.connect(self.show)
         panel.saveRequested.connect(self.save_and_next)
         panel.skipRequested.connect(self.skip)
         panel.clearRequested.connect(self.clear)
 
     def set_service(self, service: ReviewService | None) -> None:
+        self.keep_draft()
         self.service = service
         self.detail = None
-        self._drafts.clear()
         self.queue.model.set_workspace(service.ws if service else None, self.queue.current_filter())
         self.refresh_vocabulary()
         self.update_progress()
@@ -67,7 +70,7 @@ class ReviewController(QObject):
     # -- showing ------------------------------------------------------------
 
     def show(self, row_id: int | None) -> None:
-        self._keep_draft()
+        self.keep_draft()
         if row_id is None or self.service is None:
             self.detail = None
             self.view.show_case(None, empty_text=self._empty_text())
@@ -80,9 +83,9 @@ class ReviewController(QObject):
         position = f"{row + 1} of {total} in queue" if row is not None else ""
         self.view.show_case(self.detail, position)
         self.panel.set_case(self.detail, self.service.tags())
-        draft = self._drafts.pop(row_id, None)
+        draft = self.service.draft(row_id)
         if draft is not None:
-            self.panel.apply_draft(draft)
+            self.panel.apply_draft(Draft.from_json(draft))
         self.caseShown.emit(self.detail)
 
     def _empty_text(self) -> str:
@@ -107,10 +110,11 @@ class ReviewController(QObject):
         if self.detail is not None:
             self.show(self.detail.row_id)
 
-    def _keep_draft(self) -> None:
-        """Keep what was typed on the case being left, to restore it on return."""
-        if self.detail is not None and self.panel.is_dirty():
-            self._drafts[self.detail.row_id] = self.panel.draft()
+    def keep_draft(self) -> None:
+        """Write what was typed and not saved on the current case into the workspace."""
+        self._autosave.stop()
+        if self.service is not None and self.detail is not None and self.panel.is_dirty():
+            self.service.save_draft(self.detail.row_id, self.panel.draft().to_json())
 
     def refresh_vocabulary(self) -> None:
         if self.service is None:
@@ -221,7 +225,7 @@ class ReviewController(QObject):
             self.message.emit(self.tr("Nothing to undo.") if undo else self.tr("Nothing to redo."))
             return
         # Unsaved input on the changed case is superseded; on any other case it is kept.
-        self._drafts.pop(change.row_id, None)
+        self.service.discard_draft(change.row_id)
         self._after_change(change.row_id)
         if self.detail is not None and self.detail.row_id == change.row_id:
             self.panel.mark_clean()

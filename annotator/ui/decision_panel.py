@@ -7,6 +7,7 @@ service to save it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -54,6 +55,26 @@ class Draft:
     """None: derive it from the label."""
     tags: tuple[str, ...]
     confidence: Confidence | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "rationale": self.rationale,
+            "who_right": self.who_right.value if self.who_right else None,
+            "tags": list(self.tags),
+            "confidence": self.confidence.value if self.confidence else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Draft:
+        who, conf = str(data.get("who_right")), str(data.get("confidence"))
+        return cls(
+            label=data.get("label"),
+            rationale=str(data.get("rationale", "")),
+            who_right=WhoRight(who) if who in set(WhoRight) else None,
+            tags=tuple(str(t) for t in data.get("tags", [])),
+            confidence=Confidence(conf) if conf in set(Confidence) else None,
+        )
 
 
 class DecisionPanel(QFrame):
@@ -362,7 +383,7 @@ class DecisionPanel(QFrame):
         self._dirty = False
 
     def apply_draft(self, draft: Draft) -> None:
-        """Restore unsaved input (kept when the reviewer moved away and came back)."""
+        """Restore unsaved input (kept when the reviewer moved away, or the app closed)."""
         if draft.label is not None:
             self._select_label(draft.label)
         self.rationale.setPlainText(draft.rationale)
@@ -372,3 +393,5 @@ class DecisionPanel(QFrame):
         self._override = draft.who_right
         self._refresh_who()
         self._dirty = True
+        self.state.setText(self.tr("Unsaved draft restored — Ctrl+Enter saves it."))
+        self.state.setStyleSheet("color: #c77700; font-weight: 600;")

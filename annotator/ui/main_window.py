@@ -259,6 +259,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _set_workspace(self, ws: Workspace | None) -> None:
+        self.review.keep_draft()  # into the workspace being left
         if self.ws is not None and self.ws is not ws:
             self.ws.close()
         self.ws = ws
@@ -599,6 +600,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.review.keep_draft()
         stored = self._window_settings()
         stored.setValue("geometry", self.saveGeometry())
         stored.setValue("splitter", self.splitter.saveState())
