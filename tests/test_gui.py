@@ -413,8 +413,22 @@ def test_threshold_change_requeries(
     window = make_window(SAMPLE)
     before = window.model.rowCount()
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (0.0, True)))
-    window.actions_by_id["threshold"].trigger()
+    window.actions_by_id["threshold"].trigger()  # reclassifies off the GUI thread
+    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
     assert window.model.rowCount() > before  # off-by-one scores now count as disagreements
+
+
+def test_summary_runs_in_the_background(
+    make_window, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.ui import dialogs
+
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_text", lambda parent, title, text: shown.append(text))
+    window = make_window(SAMPLE)
+    window.actions_by_id["summary"].trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    assert "judge vs raters' consensus" in shown[0]
 
 
 def test_long_output_goes_in_a_scrolling_plain_text_view(make_window, tmp_path: Path) -> None:

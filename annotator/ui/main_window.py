@@ -457,6 +457,8 @@ class MainWindow(QMainWindow):
                 self.tr("Ordinal threshold"), self.tr("No criterion here is on an ordinal scale.")
             )
             return
+        service = self.review.service
+        changes: dict[str, float] = {}
         for criterion, scheme in ordinal.items():
             value, ok = QInputDialog.getDouble(
                 self,
@@ -469,11 +471,21 @@ class MainWindow(QMainWindow):
                 100,
                 1,
             )
-            if ok:
-                self.review.service.set_threshold(criterion, value)
-        self.queue.apply_filters()
-        self.review.update_progress()
-        self.review.reload()
+            if ok and value != scheme.threshold:
+                changes[criterion] = value
+        if not changes:
+            return
+
+        def job(_progress: Any, _cancelled: Any) -> None:
+            for criterion, value in changes.items():
+                service.set_threshold(criterion, value)
+
+        def done(_result: None) -> None:
+            self.queue.apply_filters()
+            self.review.update_progress()
+            self.review.reload()
+
+        self._run(self.tr("Reclassifying cases…"), job, done, self._failed("Threshold not changed"))
 
     def zoom(self, step: int) -> None:
         """Scale the case text by steps of 10 % (0: back to normal), between 70 % and 250 %."""
@@ -492,10 +504,23 @@ class MainWindow(QMainWindow):
             dialogs.show_rubric(self, self.ws.project(), detail.case.criterion if detail else None)
 
     def show_summary(self) -> None:
-        if self.ws is not None:
-            dialogs.show_text(
-                self, self.tr("Summary and agreement"), format_summary(summarize(self.ws))
-            )
+        ws = self.ws
+        if ws is None:
+            return
+
+        def job(_progress: Any, _cancelled: Any) -> str:
+            return format_summary(summarize(ws))
+
+        def done(text: str) -> None:
+            dialogs.show_text(self, self.tr("Summary and agreement"), text)
+
+        self._run(self.tr("Counting…"), job, done, self._failed("Summary failed"))
+
+    def _failed(self, title: str) -> Any:
+        def failed(exc: BaseException) -> None:
+            self._error(self.tr(title), str(exc))
+
+        return failed
 
     def show_about(self) -> None:
         self._info(
