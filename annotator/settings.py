@@ -20,6 +20,8 @@ class Settings:
     """Recently opened workspaces, newest first."""
     include_agreements: bool = False
     show_queue: bool = True
+    export_dir: str = ""
+    """Where the last labelled file was written."""
     text_scale: float = 1.0
     """Zoom of the case text (View › Larger text)."""
 

@@ -59,6 +59,24 @@ def test_pandas_reads_it_without_preprocessing(decided: Workspace, tmp_path: Pat
     assert frame.loc[0, "rater_labels"] == {"alice": "fail", "bob": "fail"}
 
 
+def test_pandas_keeps_ids_as_written_when_asked(tmp_path: Path) -> None:
+    ws = Workspace.open(None)
+    header = {"labels": [1, 2, 3], "ordinal": True}
+    import_file(
+        ws, write_jsonl(tmp_path / "z.jsonl", [case("0007", judge="1", raters={"r": "3"})], header)
+    )
+    ReviewService(ws, "r").decide(1, "2", "middle")
+    out = tmp_path / "z-decisions.jsonl"
+    export_decisions(ws, out)
+    ws.close()
+    frame = pd.read_json(out, lines=True, dtype={"id": str, "label": str, "judge_label": str})
+    assert (frame.loc[0, "id"], frame.loc[0, "label"], frame.loc[0, "judge_label"]) == (
+        "0007",
+        "2",
+        "1",
+    )
+
+
 def test_include_undecided(decided: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "all.jsonl"
     assert export_decisions(decided, out, include_undecided=True) == 3

@@ -317,6 +317,16 @@ def test_text_zoom_is_remembered(make_window, tmp_path: Path) -> None:
     assert window.view.widget().font().pointSizeF() == pytest.approx(before)
 
 
+def test_scope_menu_and_include_agreements_stay_in_step(make_window) -> None:
+    window = make_window(SAMPLE)
+    action = window.actions_by_id["include_agreements"]
+    window.queue.scope.setCurrentIndex(2)  # all cases
+    assert action.isChecked() and window.settings.include_agreements
+    action.trigger()  # off again
+    assert window.queue.scope.currentIndex() == 0 and not window.settings.include_agreements
+    assert window.progress_bar.maximum() == 43
+
+
 def test_window_geometry_is_remembered(make_window, qtbot: QtBot) -> None:
     window = make_window()
     window.resize(720, 590)  # fits the 800x600 offscreen screen, above the minimum size

@@ -176,13 +176,24 @@ def _fold(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
 
 
-def _named_like_ours(target: str, fields: Sequence[str]) -> bool:
+def named_like_ours(target: str, fields: Sequence[str]) -> bool:
     """Whether the source already holds ``target`` under our own name."""
     prefixes = [target + "."] + {"ratings": ["rating."], "outputs": ["output."]}.get(target, [])
     if any(f == target or f.startswith(tuple(prefixes)) for f in fields):
         return True
     bare_judge = "judge" in fields and not any(f.startswith("judge.") for f in fields)
     return target == "judge.label" and bare_judge
+
+
+REQUIRED = ("id", "input", "judge.label")
+
+
+def uses_our_names(records: Sequence[Mapping[str, Any]]) -> bool:
+    """True when sample records hold every required field under our names (no mapping needed)."""
+    fields: list[str] = []
+    for record in records:
+        fields += source_fields(record)
+    return bool(records) and all(named_like_ours(t, fields) for t in REQUIRED)
 
 
 def guess_mapping(source_fields: Sequence[str]) -> FieldMapping:
@@ -194,7 +205,7 @@ def guess_mapping(source_fields: Sequence[str]) -> FieldMapping:
     used: set[str] = set()
     pairs: list[tuple[str, str]] = []
     for target, names in _GUESSES.items():
-        if _named_like_ours(target, fields):
+        if named_like_ours(target, fields):
             continue
         for name in names:
             found = by_fold.get(name)

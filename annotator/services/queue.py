@@ -20,8 +20,6 @@ DISAGREEMENTS = frozenset(k for k in Kind if k.is_disagreement)
 class SortKey(enum.StrEnum):
     SEVERITY = "severity"
     ID = "id"
-    FILE = "file"
-    KIND = "kind"
     JUDGE = "judge"
     FINAL = "final"
     STATUS = "status"
@@ -31,8 +29,6 @@ class SortKey(enum.StrEnum):
 _ORDER = {
     SortKey.SEVERITY: "c.severity {d}, c.position",
     SortKey.ID: "c.ext_id {a}",
-    SortKey.FILE: "c.position {a}",
-    SortKey.KIND: "c.severity {d}, c.position",
     SortKey.JUDGE: "c.judge_label {a}, c.severity DESC, c.position",
     SortKey.FINAL: "d.label {a}, c.severity DESC, c.position",
     SortKey.STATUS: "c.status {a}, c.severity DESC, c.position",
@@ -96,7 +92,7 @@ class QueueFilter:
     def order_by(self) -> str:
         natural, reverse = (
             ("DESC", "ASC")
-            if self.sort in (SortKey.SEVERITY, SortKey.KIND)
+            if self.sort == SortKey.SEVERITY
             else (
                 "ASC",
                 "DESC",

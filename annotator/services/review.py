@@ -129,12 +129,6 @@ class ReviewService:
             ).scalar()
         return int(value) if value is not None else None
 
-    def derive_who_right(self, row_id: int, label: str) -> WhoRight:
-        detail = self.case(row_id)
-        return who_was_right(
-            label, detail.case.judge.label, [r.label for r in detail.case.ratings], detail.scheme
-        )
-
     def progress(self, include_agreements: bool = False) -> Progress:
         kinds = set(DISAGREEMENTS)
         if include_agreements:

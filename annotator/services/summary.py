@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from annotator.domain.model import Kind, LabelScheme
-from annotator.services.workspace import Workspace, scheme_of
-from annotator.storage.tables import SchemeRow
+from annotator.services.workspace import Workspace
 
 Pairs = Counter[tuple[str, str]]
 
@@ -75,20 +74,10 @@ class Summary:
 
 
 def summarize(ws: Workspace) -> Summary:
+    schemes = ws.project().schemes
     with ws.engine.connect() as conn:
         title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
-        schemes = {
-            row.criterion: row
-            for row in (
-                SchemeRow(
-                    criterion=r[0], labels=r[1], ordinal=bool(r[2]), threshold=r[3], rubric=""
-                )
-                for r in conn.execute(
-                    text("SELECT criterion, labels, ordinal, threshold FROM scheme")
-                )
-            )
-        }
-        criteria = [_criterion(conn, crit, scheme_of(row)) for crit, row in sorted(schemes.items())]
+        criteria = [_criterion(conn, crit, schemes[crit]) for crit in sorted(schemes)]
     kinds: Counter[str] = Counter()
     for c in criteria:
         kinds.update(c.kinds)

@@ -95,10 +95,6 @@ class Workspace:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM cases")).scalar() or 0)
 
-    def refresh_fingerprint(self) -> str:
-        with self.engine.begin() as conn:
-            return store_fingerprint(conn)
-
 
 def store_fingerprint(conn: Connection) -> str:
     """Recompute and store the project fingerprint: the label schemes and every case's hash.

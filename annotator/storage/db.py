@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
@@ -130,8 +130,3 @@ def _migrate(engine: Engine, path: Path | None, version: int) -> None:
             dbapi.execute("COMMIT")
     finally:
         raw.close()
-
-
-def schema_version(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(text("PRAGMA user_version")).scalar() or 0)

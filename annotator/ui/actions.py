@@ -91,10 +91,3 @@ MENUS = (
     ("view", "&View"),
     ("help", "&Help"),
 )
-
-
-def spec(action_id: str) -> ActionSpec:
-    for a in ACTIONS:
-        if a.id == action_id:
-            return a
-    raise KeyError(action_id)

@@ -60,15 +60,6 @@ def rubric_sections(project: Project, criterion: str | None) -> list[tuple[str, 
     return sections
 
 
-def rubric_text(project: Project, criterion: str | None) -> str:
-    """The rubric as plain text (the dialog shows the same with headings)."""
-    parts = [
-        f"{h}\n{sub}\n\n{body}" if sub else f"{h}\n\n{body}"
-        for h, sub, body in rubric_sections(project, criterion)
-    ]
-    return "\n\n".join(parts) or "This project has no rubric or guidelines."
-
-
 def show_rubric(parent: QWidget | None, project: Project, criterion: str | None) -> None:
     """The rubric with real headings. Text goes in through QTextCursor.insertText: never HTML."""
     dialog = _text_dialog(parent, f"Rubric — {project.title}", "")

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from annotator import __version__, paths
 from annotator.domain.model import Confidence, WhoRight
 from annotator.formats.errors import FileRefused
+from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
 from annotator.services.exporter import ExportCancelled, export_decisions
 from annotator.services.importer import ImportCancelled, ImportReport, import_file
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.review.historyChanged.connect(self._update_history_actions)
         self.review.caseShown.connect(self._case_shown)
         self.review.allDecided.connect(self._all_decided)
+        self.queue.includesAgreementsChanged.connect(self._scope_includes_agreements)
         self.view.rubricRequested.connect(self.show_rubric)
 
         self.actions_by_id: dict[str, QAction] = {}
@@ -367,7 +369,8 @@ class MainWindow(QMainWindow):
     def choose_and_export(self) -> None:
         if self.ws is None:
             return
-        default = Path.home() / f"{_safe_stem(self.ws.project().title)}-decisions.jsonl"
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        default = folder / f"{_safe_stem(self.ws.project().title)}-decisions.jsonl"
         path, chosen = QFileDialog.getSaveFileName(
             self,
             self.tr("Export labelled file"),
@@ -375,6 +378,8 @@ class MainWindow(QMainWindow):
             "JSON Lines (*.jsonl);;CSV (*.csv)",
         )
         if path:
+            self.settings.export_dir = str(Path(path).parent)
+            self.settings.save()
             fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "jsonl"
             self.export_to(Path(path), fmt)
 
@@ -440,6 +445,12 @@ class MainWindow(QMainWindow):
             if self.review.service is not None:
                 self.review.service.reviewer = name
             self._update_reviewer_label()
+
+    def _scope_includes_agreements(self, include: bool) -> None:
+        """The queue's scope menu changed: keep View › Include agreements in step."""
+        action = self.actions_by_id["include_agreements"]
+        if action.isChecked() != include:
+            action.setChecked(include)  # calls set_include_agreements
 
     def set_include_agreements(self, include: bool) -> None:
         self.settings.include_agreements = include
@@ -658,14 +669,7 @@ def _looks_canonical(path: Path) -> bool:
         records = sample_records(path, limit=5)
     except FileRefused:
         return False  # the dialog shows why, and offers another encoding
-    if not records:
-        return True
-    first = records[0]
-    flat = set(first) | {
-        f"judge.{k}" for k in first.get("judge", {}) if isinstance(first.get("judge"), dict)
-    }
-    has_judge = "judge" in first or "judge.label" in flat
-    return "id" in first and "input" in first and has_judge
+    return not records or uses_our_names(records)
 
 
 def _safe_stem(title: str) -> str:

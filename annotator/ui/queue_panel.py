@@ -29,6 +29,8 @@ SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
 
 
 class QueuePanel(QWidget):
+    includesAgreementsChanged = Signal(bool)
+    """The scope now does (or no longer does) list agreements."""
     caseActivated = Signal(object)
     """Emitted with the row id of the case the user selected, or None when the queue is empty."""
 
@@ -53,6 +55,7 @@ class QueuePanel(QWidget):
         self.scope = self._combo(
             [(self.tr(t), v) for t, v in SCOPES], self.tr("Which kinds of case")
         )
+        self.scope.currentIndexChanged.connect(self._scope_changed)
         self.status = self._combo(
             [(self.tr("Any status"), None)] + [(self.tr(s.caption), s) for s in Status],
             self.tr("Decision status"),
@@ -116,7 +119,15 @@ class QueuePanel(QWidget):
         self.criterion.setVisible(len(vocab["criteria"]) > 1)
 
     def set_include_agreements(self, include: bool) -> None:
-        self.scope.setCurrentIndex(1 if include else 0)
+        if self.includes_agreements() != include:
+            self.scope.setCurrentIndex(1 if include else 0)
+
+    def includes_agreements(self) -> bool:
+        kinds = self.scope.currentData()
+        return kinds is None or Kind.AGREEMENT in kinds
+
+    def _scope_changed(self) -> None:
+        self.includesAgreementsChanged.emit(self.includes_agreements())
 
     def current_filter(self) -> QueueFilter:
         def value(combo: QComboBox) -> object:
