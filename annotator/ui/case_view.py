@@ -22,7 +22,14 @@ from PySide6.QtWidgets import (
 from annotator.domain.model import Case, LabelScheme, Status
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
-from annotator.ui.widgets import ElidedLabel, clear_layout, pill, plain_label, section_title
+from annotator.ui.widgets import (
+    ElidedLabel,
+    FlowLayout,
+    clear_layout,
+    pill,
+    plain_label,
+    section_title,
+)
 
 
 class Card(QFrame):
@@ -96,13 +103,11 @@ def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: s
 
 
 def text_card(title: str, text: str, extra: QWidget | None = None) -> Card:
+    """A titled block of case text; ``extra`` goes on its own line under the title."""
     card = Card("textCard")
-    head = QHBoxLayout()
-    head.addWidget(section_title(title))
-    head.addStretch(1)
+    card.body.addWidget(section_title(title))
     if extra is not None:
-        head.addWidget(extra)
-    card.body.addLayout(head)
+        card.body.addWidget(extra)
     if len(text) > LONG_TEXT:
         card.body.addWidget(long_text_view(text))
     else:
@@ -188,11 +193,14 @@ class CaseView(QScrollArea):
     def _header(self, detail: CaseDetail, position: str) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(8)
-        title = plain_label(detail.case.id, wrap=False)
+        title = ElidedLabel(detail.case.id)  # ids can be long (UUIDs, paths)
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.45)
         font.setBold(True)
         title.setFont(font)
+        title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        title.setMinimumWidth(min(title.sizeHint().width(), 160))
         row.addWidget(title)
         kind = detail.classification.kind
         row.addWidget(pill(kind.caption, theme.KIND_HUES[kind]))
@@ -203,9 +211,10 @@ class CaseView(QScrollArea):
         elif detail.status == Status.SKIPPED:
             row.addWidget(pill(self.tr("skipped"), -1))
         row.addStretch(1)
-        info = plain_label(position, selectable=False, wrap=False)
+        info = ElidedLabel(position)
+        info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         info.setStyleSheet(f"color: {theme.muted_color().name()};")
-        row.addWidget(info)
+        row.addWidget(info, 1)
         rubric = QPushButton(self.tr("Rubric (F1)"))
         rubric.setFlat(True)
         rubric.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -252,10 +261,7 @@ def _pickers(case: Case, candidate: str, scheme: LabelScheme) -> QWidget | None:
     if not chosen:
         return None
     box = QWidget()
-    lay = QHBoxLayout(box)
-    lay.setContentsMargins(0, 0, 0, 0)
-    lay.setSpacing(4)
-    box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    lay = FlowLayout(box, spacing=4)  # wraps on narrow cards
     hue = theme.label_hue(candidate, scheme)
     for who in chosen:
         lay.addWidget(pill(f"✓ {who}", hue))

@@ -85,10 +85,9 @@ class QueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((76, 80, 44, 80, 44, 40, 90)):
+        for column, width in enumerate((76, 80, 44, 96, 44, 40)):
             self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # raters take the slack
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table, 1)
 
