@@ -451,3 +451,18 @@ def test_long_output_goes_in_a_scrolling_plain_text_view(make_window, tmp_path: 
     assert len(views) == 1
     assert views[0].toPlainText() == long_text
     assert views[0].isReadOnly()
+
+
+def test_candidates_show_who_preferred_them(make_window, qtbot: QtBot) -> None:
+    window = make_window(SAMPLE)
+    window.resize(1280, 720)
+    window.queue.select_id(window.review.service.row_id("pref-008") or 0)
+
+    def chips() -> list[QLabel]:
+        return [
+            lb
+            for lb in window.view.findChildren(QLabel)
+            if lb.text().startswith("✓ ") and lb.isVisible() and lb.width() > 20
+        ]
+
+    qtbot.waitUntil(lambda: {lb.text() for lb in chips()} >= {"✓ judge", "✓ j.ruiz"}, timeout=3000)
