@@ -1,9 +1,9 @@
 """The paths rewritten for a million cases give the answers of the plain ones.
 
-Text search runs on a trigram index (FTS5) and must match what ``LIKE '%text%'`` over the case's
-canonical JSON, its id and the reviewer's rationale matched; the index must follow every change
-of the case text. Kind filters and progress read severity ranges; reclassification works in
-batches. Each is checked against a brute-force answer.
+Text search runs on a trigram index (FTS5) and must find exactly the cases whose visible text
+(``search_text``) or reviewer's rationale holds the needle, ignoring case (Unicode folding); the
+index must follow every change of the case text. Kind filters and progress read severity
+ranges; reclassification works in batches. Each is checked against a brute-force answer.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from annotator.domain.disagreement import classify
 from annotator.domain.model import Kind, LabelScheme, Status
+from annotator.domain.serialize import case_from_dict, search_text
 from annotator.services import classification
 from annotator.services.importer import import_file
 from annotator.services.queue import QueueFilter, queue_ids, queue_rows, severity_ranges
@@ -35,6 +36,7 @@ ROWS = [
     case("beta_2", input="Snake_case or camelCase?", output="Use snake_case in Python: 50% of"),
     case("gamma-3", input='She said "hello" twice', output="A back\\slash and a\ttab"),
     case("délta-4", input="Le café est fermé", output="Ça ouvre à 9 h"),
+    case("zeta-7", input="Die Straße ist naïve", output="日本語のテキスト 😀"),
     case("epsilon-5", input="abc", output="Nothing to see", judge="fail"),
     {
         "id": "pair-6",
@@ -70,6 +72,15 @@ NEEDLES = [
     '"hello"',  # a quote, stored as \" in the JSON
     "back\\slash",
     "a\ttab",
+    "\\",  # a backslash matches the one backslash in the text, not JSON escapes
+    "judge",  # a JSON key: not what a reader sees
+    "input",
+    "rating",
+    "STRASSE",  # Unicode case folding: ß
+    "NAÏVE",
+    "CAFÉ",
+    "日本",  # two characters, not ASCII
+    "😀",
 ]
 
 
@@ -81,15 +92,8 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 def brute_force(ws: Workspace, needle: str) -> set[str]:
-    """What the text search found before the index: LIKE over id, case JSON and rationale, with
-    the needle also looked for as JSON writes it."""
-    forms = {needle, json.dumps(needle, ensure_ascii=False)[1:-1]}
-
-    def has(value: str | None) -> bool:
-        # SQLite's LIKE folds ASCII letters only; so does this.
-        folded = (value or "").translate(ASCII_LOWER)
-        return any(f.translate(ASCII_LOWER) in folded for f in forms)
-
+    """The cases whose visible text or reviewer's rationale holds the needle, ignoring case."""
+    folded = needle.casefold()
     found = set()
     with ws.engine.connect() as conn:
         for ext_id, data, rationale in conn.execute(
@@ -98,13 +102,10 @@ def brute_force(ws: Workspace, needle: str) -> set[str]:
                 "JOIN case_text t ON t.case_id = c.id LEFT JOIN decision d ON d.case_id = c.id"
             )
         ):
-            folded = needle.translate(ASCII_LOWER)
-            if has(ext_id) or has(data) or folded in (rationale or "").translate(ASCII_LOWER):
+            visible = search_text(case_from_dict(json.loads(data)))
+            if folded in visible or folded in (rationale or "").casefold():
                 found.add(ext_id)
     return found
-
-
-ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
 
 
 def search(ws: Workspace, needle: str) -> set[str]:
@@ -132,6 +133,9 @@ def test_text_search_examples(ws: Workspace) -> None:
     assert search(ws, '"hello"') == {"gamma-3"}
     assert search(ws, "zebrafish") == {"pair-6"}
     assert search(ws, "imho") == {"pair-6"}
+    assert search(ws, "ratings") == set()  # JSON keys are not searched
+    assert search(ws, "STRASSE") == {"zeta-7"}
+    assert search(ws, "日本") == {"zeta-7"}
 
 
 def test_text_search_finds_the_reviewers_rationale(ws: Workspace) -> None:
@@ -155,7 +159,8 @@ def test_search_index_follows_the_case_text(ws: Workspace, tmp_path: Path) -> No
         row_id = conn.execute(text("SELECT id FROM cases WHERE ext_id = 'late-7'")).scalar()
         conn.execute(
             text(
-                "UPDATE case_text SET data = replace(data, 'quokka', 'wombat') WHERE case_id = :i"
+                "UPDATE case_text SET search = replace(search, 'quokka', 'wombat') "
+                "WHERE case_id = :i"
             ),
             {"i": row_id},
         )

@@ -74,3 +74,22 @@ def case_hash(case: Case) -> str:
 def hash_of_canonical(canonical: str) -> str:
     """The content hash of a case from its canonical JSON (when that is at hand already)."""
     return f"sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
+
+
+def search_text(case: Case) -> str:
+    """What a reader sees of a case, case-folded, for text search (no JSON keys, no labels).
+
+    The id, input, output(s), reference, the judge's rationale and model, each rater's name and
+    comment, and the meta values, one per line.
+    """
+    parts = [case.id, case.input, case.output or "", case.reference or ""]
+    parts += list((case.outputs or {}).values())
+    parts += [case.judge.rationale, case.judge.model]
+    for rating in case.ratings:
+        parts += [rating.rater, rating.comment]
+    parts += [_meta_text(v) for v in case.meta.values()]
+    return "\n".join(p for p in parts if p).casefold()
+
+
+def _meta_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

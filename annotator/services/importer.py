@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from annotator.domain.model import Kind, LabelScheme, Project, Rating, Verdict
-from annotator.domain.serialize import canonical_json, case_to_dict, hash_of_canonical
+from annotator.domain.serialize import (
+    canonical_json,
+    case_to_dict,
+    hash_of_canonical,
+    search_text,
+)
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
@@ -356,7 +361,14 @@ class _Import:
                 self.report.present += 1
                 continue
             cases.append(self.case_row(parsed, hashes[case.id]))
-            texts.append({"case_id": self.next_id, "raw": parsed.raw, "data": canonical[case.id]})
+            texts.append(
+                {
+                    "case_id": self.next_id,
+                    "raw": parsed.raw,
+                    "data": canonical[case.id],
+                    "search": search_text(case),
+                }
+            )
             ratings += [
                 {"case_id": self.next_id, "rater": r.rater, "label": r.label} for r in case.ratings
             ]

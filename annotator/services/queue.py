@@ -130,29 +130,27 @@ def severity_condition(kinds: frozenset[Kind] | set[Kind], column: str = "c.seve
 
 
 def _text_clause(needle: str) -> tuple[str, dict[str, Any]]:
-    """Case-insensitive substring search over the case (id, input, outputs, reference, judge
-    rationale, ratings and their comments, meta: its canonical JSON) and the reviewer's rationale.
+    """Substring search, ignoring case (Unicode case folding), over what a reader sees of a case
+    (``case_text.search``: id, texts, judge rationale and model, rater names and comments, meta
+    values) and over the reviewer's rationale.
 
-    The case text goes through the trigram index: FTS5 answers ``LIKE`` (without ``ESCAPE``) from
-    its trigrams and SQLite checks the candidates, so the result is that of ``LIKE`` on the text.
-    A needle with ``%`` or ``_`` gets a second, escaped ``LIKE`` so they match only themselves.
-    The text is stored as JSON, so a needle with a quote, backslash or control character is also
-    looked for as JSON writes it. Needles under three characters have no trigram: FTS5 then
-    checks every case (slow on a million cases, but right).
+    From three characters on, the trigram index answers ``LIKE`` and SQLite checks the candidates
+    on the text; shorter needles have no trigram and scan the text. ``%`` and ``_`` in the needle
+    match only themselves.
     """
-    params: dict[str, Any] = {"text": f"%{_escape_like(needle)}%"}
-    variants = dict.fromkeys([needle, json.dumps(needle, ensure_ascii=False)[1:-1]])
-    searches = []
-    for i, variant in enumerate(variants):
-        params[f"text_fts{i}"] = f"%{variant}%"
-        exact = ""
-        if "%" in variant or "_" in variant:
-            params[f"text_exact{i}"] = f"%{_escape_like(variant)}%"
-            exact = f" AND data LIKE :text_exact{i} ESCAPE '\\'"
-        searches.append(f"SELECT rowid FROM {SEARCH_TABLE} WHERE data LIKE :text_fts{i}{exact}")
+    folded = needle.casefold()
+    params: dict[str, Any] = {"text": f"%{_escape_like(folded)}%"}
+    if len(folded) >= 3:
+        params["text_fts"] = f"%{folded}%"
+        literal = ""
+        if "%" in folded or "_" in folded:  # FTS5's LIKE takes no ESCAPE: check on the text too
+            literal = " AND search LIKE :text ESCAPE '\\'"
+        cases = f"SELECT rowid FROM {SEARCH_TABLE} WHERE search LIKE :text_fts{literal}"
+    else:
+        cases = "SELECT case_id FROM case_text WHERE search LIKE :text ESCAPE '\\'"
     clause = (
-        f"(c.id IN ({' UNION ALL '.join(searches)}) "
-        "OR c.id IN (SELECT case_id FROM decision WHERE rationale LIKE :text ESCAPE '\\'))"
+        f"(c.id IN ({cases}) OR c.id IN "
+        "(SELECT case_id FROM decision WHERE casefold(rationale) LIKE :text ESCAPE '\\'))"
     )
     return clause, params
 

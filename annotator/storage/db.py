@@ -39,6 +39,8 @@ def is_workspace_file(path: Path) -> bool:
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # Let SQLAlchemy control transactions (see its pysqlite notes) and make them durable.
     dbapi_conn.isolation_level = None
+    # Unicode-aware case folding for search (SQLite's LIKE folds ASCII letters only).
+    dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA busy_timeout = 10000")
@@ -47,6 +49,10 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # 32 MB of page cache (the default is 2 MB): the indexes of a million cases are tens of MB.
     cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cur.close()
+
+
+def _casefold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
 
 
 def _on_begin(conn: Any) -> None:

@@ -109,9 +109,11 @@ class CaseTextRow(SQLModel, table=True):
     """The record exactly as it stood in the imported file."""
     data: str
     """The normalized case as canonical JSON."""
+    search: str = ""
+    """What a reader sees of the case, case-folded (see ``domain.serialize.search_text``)."""
 
 
-# Text search: a trigram index over ``case_text.data`` (external content: the text is not stored
+# Text search: a trigram index over ``case_text.search`` (external content: the text is not stored
 # twice). ``detail=none`` keeps it small (about a third of the text); substring queries go
 # through LIKE, which FTS5 answers from the trigrams and SQLite then checks on the text itself.
 #
@@ -120,18 +122,18 @@ class CaseTextRow(SQLModel, table=True):
 # terms after every row, three times slower); these triggers drop or redo a row's entry on every
 # delete (including the cascade from ``cases``) and update.
 SEARCH_TABLE = "case_search"
-SEARCH_INSERT = f"INSERT INTO {SEARCH_TABLE}(rowid, data) VALUES (:case_id, :data)"
-"""Index one new ``case_text`` row (parameters ``case_id`` and ``data``)."""
+SEARCH_INSERT = f"INSERT INTO {SEARCH_TABLE}(rowid, search) VALUES (:case_id, :search)"
+"""Index one new ``case_text`` row (parameters ``case_id`` and ``search``)."""
 _SEARCH_DDL = (
-    f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(data, content='case_text', "
+    f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(search, content='case_text', "
     "content_rowid='case_id', tokenize='trigram', detail='none')",
     f"CREATE TRIGGER case_text_ad AFTER DELETE ON case_text BEGIN "
-    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, data) "
-    "VALUES ('delete', old.case_id, old.data); END",
+    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, search) "
+    "VALUES ('delete', old.case_id, old.search); END",
     f"CREATE TRIGGER case_text_au AFTER UPDATE ON case_text BEGIN "
-    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, data) "
-    "VALUES ('delete', old.case_id, old.data); "
-    f"INSERT INTO {SEARCH_TABLE}(rowid, data) VALUES (new.case_id, new.data); END",
+    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, search) "
+    "VALUES ('delete', old.case_id, old.search); "
+    f"INSERT INTO {SEARCH_TABLE}(rowid, search) VALUES (new.case_id, new.search); END",
 )
 for _statement in _SEARCH_DDL:
     event.listen(CaseTextRow.__table__, "after_create", DDL(_statement))  # type: ignore[attr-defined]
