@@ -466,3 +466,49 @@ def test_candidates_show_who_preferred_them(make_window, qtbot: QtBot) -> None:
         ]
 
     qtbot.waitUntil(lambda: {lb.text() for lb in chips()} >= {"✓ judge", "✓ j.ruiz"}, timeout=3000)
+
+
+def test_undoing_a_skip_keeps_what_was_typed(make_window, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.panel.choose_label_number(2)
+    window.panel.rationale.setPlainText("thinking about it")
+    window.actions_by_id["skip"].trigger()
+    assert window.review.detail is not None and window.review.detail.case.id == "b"
+    window.actions_by_id["undo"].trigger()
+    assert window.review.detail is not None and window.review.detail.case.id == "a"
+    assert window.review.detail.status is Status.UNDECIDED
+    assert window.panel.rationale.toPlainText() == "thinking about it"
+    assert window.panel.label() == "pass"
+
+
+def test_clear_on_an_undecided_case_discards_the_draft(make_window, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+    window.panel.rationale.setPlainText("never mind")
+    window.review.keep_draft()
+    window.actions_by_id["clear"].trigger()
+    assert window.panel.rationale.toPlainText() == ""
+    service = window.review.service
+    assert service is not None and service.draft(service.row_id("a") or 0) is None
+
+
+def test_long_jobs_show_a_modal_progress_dialog(make_window, qtbot: QtBot) -> None:
+    import threading
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    window = make_window()
+    release = threading.Event()
+    window._run(
+        "Working…",
+        lambda progress, cancelled: release.wait(5),
+        lambda r: None,
+        lambda e: None,
+        cancellable=False,
+    )
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in window.findChildren(QProgressDialog)), timeout=3000
+    )
+    dialog = next(d for d in window.findChildren(QProgressDialog) if d.isVisible())
+    assert dialog.windowModality() == Qt.WindowModality.WindowModal
+    release.set()
+    qtbot.waitUntil(lambda: not window.tasks, timeout=5000)

@@ -205,3 +205,21 @@ def test_threshold_change_rederives_who_was_right(tmp_path: Path) -> None:
     decision = review.case(rid).decision
     assert decision is not None and decision.who_right is WhoRight.NEITHER
     ws.close()
+
+
+def test_a_decision_waits_for_another_writer(path: Path) -> None:
+    """While a long write runs (an import, a reclassification), a decision waits, then lands."""
+    import threading
+
+    ws, review = open_review(path)
+    rid = review.row_id("all") or 0
+    other = sqlite3.connect(path, timeout=0, check_same_thread=False, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE scheme SET rubric = rubric || ''")
+    release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    release.start()
+    review.decide(rid, "fail", "saved after the other writer finished")
+    release.join()
+    other.close()
+    assert review.case(rid).status is Status.DECIDED
+    ws.close()

@@ -31,6 +31,7 @@ from annotator.services.classification import (
     reclassify,
 )
 from annotator.services.workspace import Workspace, now_iso, scheme_of, store_fingerprint
+from annotator.storage.db import writing
 from annotator.storage.tables import (
     SEARCH_INSERT,
     CaseRow,
@@ -94,7 +95,7 @@ def import_file(
     if threshold is not None and threshold < 0:
         raise ValueError("the threshold cannot be negative")
     reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict)
-    with ws.engine.begin() as conn:
+    with writing(ws.engine) as conn:
         job = _Import(conn, reader, path, mapping, progress, cancelled)
         job.threshold = threshold
         return job.run()

@@ -27,6 +27,7 @@ from annotator.domain.serialize import case_from_dict
 from annotator.services.classification import change_threshold
 from annotator.services.queue import DISAGREEMENTS, severity_condition
 from annotator.services.workspace import Workspace, now_iso
+from annotator.storage.db import writing
 
 DEFAULT_TAGS = (
     "judge missed fact",
@@ -203,7 +204,7 @@ class ReviewService:
             reviewer=self.reviewer,
             decided_at=now_iso(),
         )
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             for tag in clean_tags:
                 conn.execute(
                     text("INSERT OR IGNORE INTO tag (name, created_at) VALUES (:n, :t)"),
@@ -216,19 +217,19 @@ class ReviewService:
 
     def skip(self, row_id: int) -> None:
         """Mark an undecided case as skipped, to come back to it later."""
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             if _state(conn, row_id)["status"] == Status.UNDECIDED:
                 self._change(conn, row_id, "skip", {"status": 1, "decision": None})
 
     def clear(self, row_id: int) -> None:
         """Remove the decision on a case (undoable)."""
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             if _state(conn, row_id)["status"] != Status.UNDECIDED:
                 self._change(conn, row_id, "clear", {"status": 0, "decision": None})
 
     def save_draft(self, row_id: int, draft: dict[str, Any]) -> None:
         """Keep unsaved input on a case, so that a crash or a restart does not lose it."""
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             conn.execute(
                 text(
                     "INSERT OR REPLACE INTO draft (case_id, data, updated_at) VALUES (:c, :d, :t)"
@@ -244,7 +245,7 @@ class ReviewService:
         return json.loads(data) if data else None
 
     def discard_draft(self, row_id: int) -> None:
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             conn.execute(text("DELETE FROM draft WHERE case_id = :c"), {"c": row_id})
 
     def _change(self, conn: Connection, row_id: int, action: str, after: dict[str, Any]) -> None:
@@ -279,7 +280,7 @@ class ReviewService:
         return Change(row.case_id, row.ext_id, row.action) if row else None
 
     def _step(self, undo: bool) -> Change | None:
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             row = conn.execute(_STEP_QUERY[undo]).first()
             if row is None:
                 return None
@@ -297,11 +298,11 @@ class ReviewService:
         """
         if threshold < 0:
             raise ReviewError("The threshold cannot be negative.")
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             change_threshold(conn, criterion, threshold)
 
     def _ensure_tags(self) -> None:
-        with self.ws.engine.begin() as conn:
+        with writing(self.ws.engine) as conn:
             if conn.execute(text("SELECT count(*) FROM tag")).scalar():
                 return
             stamp = now_iso()

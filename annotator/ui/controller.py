@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy.exc import OperationalError
 
 from annotator.domain.model import Confidence, Status, WhoRight
 from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
@@ -114,7 +115,10 @@ class ReviewController(QObject):
         """Write what was typed and not saved on the current case into the workspace."""
         self._autosave.stop()
         if self.service is not None and self.detail is not None and self.panel.is_dirty():
-            self.service.save_draft(self.detail.row_id, self.panel.draft().to_json())
+            try:
+                self.service.save_draft(self.detail.row_id, self.panel.draft().to_json())
+            except OperationalError:
+                self._autosave.start()  # the workspace is busy: try again shortly
 
     def refresh_vocabulary(self) -> None:
         if self.service is None:
@@ -161,6 +165,13 @@ class ReviewController(QObject):
         except ReviewError as exc:
             self.panel.show_error(str(exc))
             return False
+        except OperationalError as exc:  # the workspace stayed locked past the busy timeout
+            self.panel.show_error(
+                self.tr("Not saved: the workspace is busy ({0}). Try again in a moment.").format(
+                    exc.orig
+                )
+            )
+            return False
         self.panel.mark_clean()
         self._after_change(self.detail.row_id)
         if was_open:
@@ -194,6 +205,14 @@ class ReviewController(QObject):
     def clear(self) -> None:
         if self.service is None or self.detail is None:
             return
+        if self.detail.status == Status.UNDECIDED:
+            # Nothing saved to clear: clearing means dropping the unsaved draft.
+            self._autosave.stop()
+            self.service.discard_draft(self.detail.row_id)
+            self.panel.mark_clean()
+            self.show(self.detail.row_id)
+            self.message.emit(self.tr("Draft on {0} discarded.").format(self.detail.case.id))
+            return
         self.service.clear(self.detail.row_id)
         self._after_change(self.detail.row_id)
         self.reload()
@@ -224,13 +243,13 @@ class ReviewController(QObject):
         if change is None:
             self.message.emit(self.tr("Nothing to undo.") if undo else self.tr("Nothing to redo."))
             return
-        # Unsaved input on the changed case is superseded; on any other case it is kept.
-        self.service.discard_draft(change.row_id)
+        # Unsaved input is never dropped here: show() writes the panel's draft and brings back
+        # the changed case's own draft over its restored state.
         self._after_change(change.row_id)
-        if self.detail is not None and self.detail.row_id == change.row_id:
-            self.panel.mark_clean()
-            self.show(change.row_id)
-        elif not self.queue.select_id(change.row_id):
+        showing = self.detail is not None and self.detail.row_id == change.row_id
+        # Selecting the case in the queue shows it; show it directly if it is already shown or
+        # the queue's filters leave it out.
+        if showing or not self.queue.select_id(change.row_id):
             self.show(change.row_id)
         verb = self.tr("Undid") if undo else self.tr("Redid")
         self.message.emit(f"{verb} {change.describe()}")

@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -402,15 +402,29 @@ class MainWindow(QMainWindow):
 
         return self._run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
 
-    def _run(self, title: str, job: Any, done: Any, failed: Any) -> Task:
+    def _run(
+        self, title: str, job: Any, done: Any, failed: Any, *, cancellable: bool = True
+    ) -> Task:
+        """Run ``job`` off the GUI thread behind a window-modal progress dialog.
+
+        The dialog appears if the job takes longer than 0.4 s; while it is up, the window takes
+        no input, so nothing the reviewer does can race the job.
+        """
         task = Task(job)
         dialog = QProgressDialog(self)
         dialog.setLabel(plain_label(title, selectable=False))
-        dialog.setCancelButtonText(self.tr("Cancel"))
+        if cancellable:
+            dialog.setCancelButtonText(self.tr("Cancel"))
+            dialog.canceled.connect(task.cancel)
+        else:
+            dialog.setCancelButton(None)
         dialog.setRange(0, 0)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(400)
-        dialog.canceled.connect(task.cancel)
+        dialog.setMinimumDuration(1_000_000)  # shown by the timer below, progress or not
+        appear = QTimer(dialog)
+        appear.setSingleShot(True)
+        appear.timeout.connect(dialog.show)
+        appear.start(400)
 
         def show_progress(done: int, total: int) -> None:
             dialog.setMaximum(total)
@@ -419,6 +433,7 @@ class MainWindow(QMainWindow):
         task.signals.progress.connect(show_progress)
 
         def finish(callback: Any, value: Any) -> None:
+            appear.stop()
             dialog.reset()
             dialog.deleteLater()
             self.tasks.remove(task)
@@ -496,7 +511,13 @@ class MainWindow(QMainWindow):
             self.review.update_progress()
             self.review.reload()
 
-        self._run(self.tr("Reclassifying cases…"), job, done, self._failed("Threshold not changed"))
+        self._run(
+            self.tr("Reclassifying cases…"),
+            job,
+            done,
+            self._failed("Threshold not changed"),
+            cancellable=False,
+        )
 
     def zoom(self, step: int) -> None:
         """Scale the case text by steps of 10 % (0: back to normal), between 70 % and 250 %."""
@@ -525,7 +546,9 @@ class MainWindow(QMainWindow):
         def done(text: str) -> None:
             dialogs.show_text(self, self.tr("Summary and agreement"), text)
 
-        self._run(self.tr("Counting…"), job, done, self._failed("Summary failed"))
+        self._run(
+            self.tr("Counting…"), job, done, self._failed("Summary failed"), cancellable=False
+        )
 
     def _failed(self, title: str) -> Any:
         def failed(exc: BaseException) -> None:
