@@ -268,10 +268,20 @@ def test_undecodable_csv_opens_the_dialog_to_pick_an_encoding(
 def test_case_text_is_never_rich_text(make_window, qtbot: QtBot, tmp_path: Path) -> None:
     evil = case("x", input='<b>bold</b> <img src="http://example.com/x.png">')
     window = make_window(write_jsonl(tmp_path / "c.jsonl", [evil], PASS_FAIL))
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QTextEdit
+
     labels = window.view.findChildren(QLabel)
-    shown = [lb for lb in labels if "<img" in lb.text()]
-    assert shown, "the input should be shown literally"
     assert all(lb.textFormat() == Qt.TextFormat.PlainText for lb in labels)
+    texts = window.view.findChildren(QTextEdit)
+    shown = [t for t in texts if '<img src="http://example.com/x.png">' in t.toPlainText()]
+    assert shown, "the input should be shown literally, tags and all"
+    document = shown[0].document()
+    assert "<img" not in document.toHtml()  # escaped: it is text, not an image
+    assert (
+        document.resource(QTextDocument.ResourceType.ImageResource, "http://example.com/x.png")
+        is None
+    )
 
 
 def test_sample_opens_with_no_argument(make_window, qtbot: QtBot) -> None:
@@ -512,3 +522,23 @@ def test_long_jobs_show_a_modal_progress_dialog(make_window, qtbot: QtBot) -> No
     assert dialog.windowModality() == Qt.WindowModality.WindowModal
     release.set()
     qtbot.waitUntil(lambda: not window.tasks, timeout=5000)
+
+
+def test_unbroken_text_never_pushes_the_verdicts_off_screen(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    url = "https://example.org/" + "segment/" * 40
+    rows = [
+        case(
+            "id-" + "9" * 90,
+            output=f"See {url}",
+            raters={"a-rater-with-an-extremely-long-name": "fail", "anna": "fail"},
+        )
+    ]
+    rows[0]["ratings"][1]["comment"] = "w" * 10_000
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    window.resize(1280, 720)  # a small laptop screen
+    qtbot.wait(50)
+    assert window.view.viewport().width() > 400
+    assert window.view.horizontalScrollBar().maximum() == 0
+    assert window.view.widget().width() <= window.view.viewport().width()

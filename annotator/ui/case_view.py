@@ -6,7 +6,7 @@ Every piece of case text is shown with plain-text labels: no HTML is interpreted
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -25,6 +25,7 @@ from annotator.ui import theme
 from annotator.ui.widgets import (
     ElidedLabel,
     FlowLayout,
+    WrappingText,
     clear_layout,
     pill,
     plain_label,
@@ -83,10 +84,12 @@ def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: s
     hue = theme.label_hue(label, scheme)
     card = Card("verdictCard", hue)
     top = QHBoxLayout()
-    name = plain_label(who, selectable=False, wrap=False)
+    name = ElidedLabel(who)
     font = name.font()
     font.setBold(True)
     name.setFont(font)
+    name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    name.setMinimumWidth(min(name.sizeHint().width(), 80))
     top.addWidget(name)
     if detail:
         sub = ElidedLabel(detail)
@@ -96,8 +99,15 @@ def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: s
         top.addStretch(1)
     top.addWidget(pill(label, hue, big=True))
     card.body.addLayout(top)
-    if text:
-        card.body.addWidget(plain_label(text))
+    if len(text) > LONG_COMMENT:
+        # Keep "who said what" readable at a glance: a long rationale scrolls in its own box.
+        box = long_text_view(text)
+        box.setObjectName("commentText")
+        box.setMinimumHeight(0)
+        box.setMaximumHeight(180)
+        card.body.addWidget(box)
+    elif text:
+        card.body.addWidget(WrappingText(text))
     card.body.addStretch(1)
     return card
 
@@ -111,12 +121,14 @@ def text_card(title: str, text: str, extra: QWidget | None = None) -> Card:
     if len(text) > LONG_TEXT:
         card.body.addWidget(long_text_view(text))
     else:
-        body = plain_label(text)
+        body = WrappingText(text)
         body.setObjectName("caseText")
         card.body.addWidget(body)
     return card
 
 
+LONG_COMMENT = 600
+"""A judge rationale or rater comment longer than this scrolls in a box of its own."""
 LONG_TEXT = 12_000
 """Above this many characters, text goes in a scrolling editor: labels lay out slowly."""
 
@@ -129,6 +141,7 @@ def long_text_view(text: str) -> QPlainTextEdit:
     view.setPlainText(text)
     view.setFrameShape(QFrame.Shape.NoFrame)
     view.setMinimumHeight(420)
+    view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     view.setTextInteractionFlags(
         Qt.TextInteractionFlag.TextSelectableByMouse
         | Qt.TextInteractionFlag.TextSelectableByKeyboard
