@@ -64,7 +64,8 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=float,
         metavar="N",
-        help="on ordinal scales, scores further apart than N disagree (default: the file's, or 0)",
+        help="set the disagreement threshold of every ordinal criterion in the workspace: "
+        "scores further apart than N disagree (default: the file's header, or 0)",
     )
     parser.add_argument(
         "--strict",

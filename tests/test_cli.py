@@ -153,3 +153,19 @@ def test_import_threshold_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     loose = tmp_path / "l.annotator"
     assert main(["import", str(SAMPLE), "-w", str(loose), "--threshold", "2", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["disagreements"] < strict["disagreements"]
+
+
+def test_bad_thresholds_and_missing_folders_are_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "w.annotator"
+    for bad in ("nan", "inf", "-1"):
+        assert main(["import", str(SAMPLE), "-w", str(ws), "--threshold", bad]) == 1
+        assert "threshold must be a number of 0 or more" in capsys.readouterr().err
+    assert not ws.exists()
+    assert main(["import", str(SAMPLE), "-w", str(ws)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "no" / "such" / "folder" / "d.jsonl"
+    assert main(["export", str(ws), "-o", str(out)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

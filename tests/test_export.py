@@ -30,6 +30,7 @@ def decided(tmp_path: Path) -> Workspace:
 
 
 def test_jsonl_lines_stand_on_their_own(decided: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "decisions.jsonl"
     assert export_decisions(decided, out) == 2
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]

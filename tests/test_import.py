@@ -208,3 +208,39 @@ def test_import_records_the_resolved_path(
     import_file(ws, Path("rel.jsonl"))
     assert ws.path is not None
     assert Workspace.holds_import_of(ws.path, tmp_path / "rel.jsonl")
+
+
+def test_header_labels_differing_only_in_case_match_the_workspace(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    import_file(ws, write_jsonl(tmp_path / "a.jsonl", [case("a")], PASS_FAIL))
+    shouting = {"labels": ["FAIL", "PASS"]}
+    rows = [case("b", judge="PASS", raters={"r": "FAIL"})]
+    report = import_file(ws, write_jsonl(tmp_path / "b.jsonl", rows, shouting))
+    assert report.added == 1
+    assert ws.project().schemes[""].labels == ("fail", "pass")  # the workspace's spelling
+    with ws.engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT judge_label FROM cases WHERE ext_id='b'")).scalar() == "pass"
+        )
+
+
+def test_a_header_after_inferred_labels_keeps_their_spelling(ws: Workspace, tmp_path: Path) -> None:
+    import_file(
+        ws, write_jsonl(tmp_path / "a.jsonl", [case("a", judge="Pass", raters={"r": "Fail"})])
+    )
+    import_file(ws, write_jsonl(tmp_path / "b.jsonl", [case("b", judge="pass")], PASS_FAIL))
+    assert ws.project().schemes[""].labels == ("Fail", "Pass")
+    with ws.engine.connect() as conn:
+        labels = {r[0] for r in conn.execute(text("SELECT judge_label FROM cases"))}
+    assert labels == {"Pass"}
+
+
+def test_a_broken_header_line_refuses_the_file(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"project": {"labels": [1, 2, 3],}}\n' + json.dumps(case("a")) + "\n")
+    with pytest.raises(
+        FileRefused, match=r"broken.jsonl, line 1: bad project header: invalid JSON"
+    ):
+        import_file(ws, path)
+    assert ws.case_count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Generator
 from contextlib import closing
 from typing import Any
@@ -29,6 +30,13 @@ def scan(opened: OpenedFile) -> tuple[Project | None, int | None]:
                 return project, header_line
             _refuse_whole_json(opened, stripped, lines.line)
             record = _loads(stripped)
+            if record is None and _HEADER_START.match(stripped):
+                # Meant as the header but broken: importing without it would lose the label
+                # sets and the rubric, so the whole file is refused.
+                error = _json_error(stripped)
+                raise FileRefused(
+                    opened.path, f"bad project header: invalid JSON: {error}", lines.line
+                )
             if not is_header(record):
                 return None, None
             project = parse_header(record, opened.path, lines.line)
@@ -48,6 +56,17 @@ def _refuse_whole_json(opened: OpenedFile, first: str, line: int) -> None:
             "the file looks like pretty-printed JSON; JSON Lines needs each case on one line",
             line,
         )
+
+
+_HEADER_START = re.compile(r'^\{\s*"project"\s*:')
+
+
+def _json_error(text: str) -> str:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return str(exc)
+    return "unreadable"
 
 
 def _loads(text: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,8 +86,8 @@ def rederive_who_right(conn: Connection, criterion: str, scheme: LabelScheme) ->
 
 def change_threshold(conn: Connection, criterion: str, threshold: float) -> None:
     """Set an ordinal criterion's disagreement threshold and reclassify its cases."""
-    if threshold < 0:
-        raise ValueError("The threshold cannot be negative.")
+    if not (math.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"The threshold must be a number of 0 or more, not {threshold}.")
     row = conn.execute(
         text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"), {"c": criterion}
     ).one()

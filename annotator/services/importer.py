@@ -7,6 +7,7 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -92,8 +93,8 @@ def import_file(
     ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
     """
     path = Path(path)
-    if threshold is not None and threshold < 0:
-        raise ValueError("the threshold cannot be negative")
+    if threshold is not None and not (math.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"the threshold must be a number of 0 or more, not {threshold}")
     reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict)
     with writing(ws.engine) as conn:
         job = _Import(conn, reader, path, mapping, progress, cancelled)
@@ -207,25 +208,29 @@ class _Import:
     def declare(self, crit: str, scheme: LabelScheme) -> None:
         old = self.schemes.get(crit)
         name = f"criterion '{crit}'" if crit else "the label set"
+        old_labels: tuple[str, ...] = tuple(json.loads(old.labels)) if old else ()
         if old is not None and old.declared:
-            old_labels = tuple(json.loads(old.labels))
-            if old_labels != scheme.labels or old.ordinal != scheme.ordinal:
+            same = [x.casefold() for x in old_labels] == [x.casefold() for x in scheme.labels]
+            if not same or old.ordinal != scheme.ordinal:
                 raise self.refuse(
                     f"{name} is {list(scheme.labels)} here but {list(old_labels)} in the workspace",
                     1,
                 )
-            return
-        if old is not None:
-            stray = set(json.loads(old.labels)) - set(scheme.labels)
-            if stray:
-                raise self.refuse(
-                    f"{name} {list(scheme.labels)} leaves out labels already in the workspace: "
-                    f"{sorted(stray)}",
-                    1,
-                )
+            return  # labels that differ only in case: the workspace's spelling stays
+        spelling = {x.casefold(): x for x in old_labels}
+        stray = set(spelling) - {x.casefold() for x in scheme.labels}
+        if stray:
+            raise self.refuse(
+                f"{name} {list(scheme.labels)} leaves out labels already in the workspace: "
+                f"{sorted(spelling[x] for x in stray)}",
+                1,
+            )
+        # Labels inferred earlier keep their spelling, so the cases already stored still match.
+        labels = [spelling.get(x.casefold(), x) for x in scheme.labels]
+        scheme = replace(scheme, labels=tuple(labels))
         new = SchemeRow(
             criterion=crit,
-            labels=json.dumps(list(scheme.labels), ensure_ascii=False),
+            labels=json.dumps(labels, ensure_ascii=False),
             ordinal=scheme.ordinal,
             threshold=scheme.threshold,
             rubric=scheme.rubric,
@@ -249,17 +254,18 @@ class _Import:
     def conform(self, item: ParsedCase) -> ParsedCase | LineProblem:
         """Give the case's labels the spelling of its criterion's label set.
 
-        With a label set the workspace declares, an unknown label is a line problem. Without one,
+        With a label set the workspace declares (a file's header declares its own first), an
+        unknown label is a line problem and known ones take the workspace's spelling. Without one,
         labels that differ only in case are one label, spelled as first seen ("PASS", "pass").
-        A file with its own header was already checked by the reader.
         """
         case = item.case
-        if self.reader.project is not None and self.reader.project.schemes:
-            return item
         row = self.schemes.get(case.criterion)
         spell: Callable[[str], str | None]
         if row is not None and row.declared:
+            # The workspace's spelling (the file's header, if any, was declared into it).
             spell = self.scheme_for(case.criterion).canonical
+        elif self.reader.project is not None and self.reader.project.schemes:
+            return item  # the reader has checked the labels against the file's header
         else:
             spell = self.spelling(case.criterion)
         judge = spell(case.judge.label)

@@ -7,6 +7,7 @@ undone, even after the app was closed and opened again.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,8 +297,8 @@ class ReviewService:
 
         Decisions whose "who was right" was derived follow the new scale.
         """
-        if threshold < 0:
-            raise ReviewError("The threshold cannot be negative.")
+        if not (math.isfinite(threshold) and threshold >= 0):
+            raise ReviewError(f"The threshold must be a number of 0 or more, not {threshold}.")
         with writing(self.ws.engine) as conn:
             change_threshold(conn, criterion, threshold)
 
