@@ -542,3 +542,18 @@ def test_unbroken_text_never_pushes_the_verdicts_off_screen(
     assert window.view.viewport().width() > 400
     assert window.view.horizontalScrollBar().maximum() == 0
     assert window.view.widget().width() <= window.view.viewport().width()
+
+
+def test_importing_more_cases_stays_on_the_current_case(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from annotator.ui.import_dialog import ImportChoice
+
+    window = make_window(write_jsonl(tmp_path / "a.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.review.go(+1)
+    assert window.review.detail is not None and window.review.detail.case.id == "b"
+    more = write_jsonl(tmp_path / "more.jsonl", [case("c")], PASS_FAIL)
+    window._run_import(window.ws, ImportChoice(more, None, False, None), switch=False)
+    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    assert window.model.rowCount() == 3
+    assert window.review.detail is not None and window.review.detail.case.id == "b"

@@ -256,6 +256,13 @@ class DecisionPanel(QFrame):
             self._label_group.addButton(button, i)
             self._label_buttons.append(button)
             self._labels_box.addWidget(button)
+        if len(scheme.labels) > MAX_LABEL_KEYS:
+            more = plain_label(
+                self.tr("Labels after the 9th have no key: click them, or Tab to them and Space."),
+                selectable=False,
+            )
+            more.setStyleSheet(f"color: {theme.muted_color().name()};")
+            self._labels_box.addWidget(more)
 
     def _build_tags(self, tags: list[str]) -> None:
         clear_layout(self._tags_flow)

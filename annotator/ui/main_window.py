@@ -334,8 +334,11 @@ class MainWindow(QMainWindow):
         def done(report: ImportReport) -> None:
             if switch:
                 self._set_workspace(ws)
-            else:
+            else:  # more cases in the open workspace: stay on the case being worked on
+                current = self.review.detail.row_id if self.review.detail else None
                 self.review.set_service(self.review.service)
+                if current is not None:
+                    self.queue.select_id(current)
             self._report_import(report)
 
         def failed(exc: BaseException) -> None:
