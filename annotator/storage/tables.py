@@ -13,8 +13,19 @@ filter reads one index range already in queue order (see annotator/services/queu
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, event
 from sqlmodel import Field, SQLModel
+
+
+def case_key() -> Any:
+    """A primary key that is a case's row id: the row is deleted with its case."""
+    return Field(
+        sa_column=Column(
+            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
 
 
 class ProjectRow(SQLModel, table=True):
@@ -100,11 +111,7 @@ class CaseTextRow(SQLModel, table=True):
     """The text of a case, apart from ``cases`` so that scanning the queue never reads it."""
 
     __tablename__ = "case_text"
-    case_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
-        )
-    )
+    case_id: int = case_key()
     raw: str
     """The record exactly as it stood in the imported file."""
     data: str
@@ -148,11 +155,7 @@ class RatingRow(SQLModel, table=True):
         Index("ix_rating_label", "label"),
         {"sqlite_with_rowid": False},
     )
-    case_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
-        )
-    )
+    case_id: int = case_key()
     rater: str = Field(primary_key=True)
     label: str
 
@@ -160,11 +163,7 @@ class RatingRow(SQLModel, table=True):
 class DecisionRow(SQLModel, table=True):
     __tablename__ = "decision"
     __table_args__ = (Index("ix_decision_label", "label"),)
-    case_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
-        )
-    )
+    case_id: int = case_key()
     label: str
     rationale: str
     who_right: str
@@ -197,11 +196,7 @@ class DraftRow(SQLModel, table=True):
     """What the reviewer has entered on a case but not saved yet (kept across crashes)."""
 
     __tablename__ = "draft"
-    case_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, nullable=False
-        )
-    )
+    case_id: int = case_key()
     data: str
     """JSON: label, rationale, who_right, tags, confidence, as the window had them."""
     updated_at: str = ""
