@@ -56,7 +56,7 @@ def main() -> int:
     window = build_window(None, Settings(reviewer="Dr. M. Lindqvist"))
     window.resize(1680, 1000)
     window.show()
-    while window.tasks:
+    while window.runner.tasks:
         app.processEvents()
         time.sleep(0.02)
     service = window.review.service

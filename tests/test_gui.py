@@ -32,7 +32,7 @@ def make_window(qtbot: QtBot):
         qtbot.waitExposed(window)
         if path is not None:
             window.open_path(path)
-            qtbot.waitUntil(lambda: not window.tasks, timeout=20000)
+            qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
         return window
 
     return make
@@ -84,8 +84,8 @@ def test_decide_by_keyboard_undo_and_export(make_window, qtbot: QtBot, tmp_path:
     assert window.progress_bar.value() == 1
 
     out = tmp_path / "decisions.jsonl"
-    window.export_to(out)
-    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    window.files.export_to(out)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [(x["id"], x["label"], x["who_right"]) for x in lines] == [("c1", "fail", "raters")]
     assert lines[0]["rationale"] == "Both raters spotted the wrong dose."
@@ -253,7 +253,7 @@ def test_missing_workspace_is_reported_not_created(make_window, tmp_path: Path) 
 def test_undecodable_csv_opens_the_dialog_to_pick_an_encoding(
     make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from annotator.ui import main_window as mw
+    from annotator.ui import files as mw
 
     path = tmp_path / "excel.csv"
     path.write_bytes("id,input,judge.label,rating.ann\r\nc1,café,pass,fail\r\n".encode("cp1252"))
@@ -289,7 +289,7 @@ def test_sample_opens_with_no_argument(make_window, qtbot: QtBot) -> None:
 
     window = build_window(None, Settings(reviewer="x"))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.tasks, timeout=20000)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
     assert window.model.rowCount() >= 30
     assert "calibration sample" in window.windowTitle()
     assert window.review.detail is not None
@@ -362,7 +362,7 @@ def test_drop_a_file_onto_the_window(make_window, qtbot: QtBot, tmp_path: Path) 
         Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert window.model.rowCount() == 2
     assert window.ws is not None and window.ws.case_count() == 2
     assert str(window.ws.path) in window.settings.recent
@@ -371,7 +371,7 @@ def test_drop_a_file_onto_the_window(make_window, qtbot: QtBot, tmp_path: Path) 
 def test_import_maps_foreign_fields_through_the_dialog(
     make_window, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from annotator.ui import main_window as mw
+    from annotator.ui import files as mw
     from annotator.ui.import_dialog import ImportDialog
 
     rows = [
@@ -389,7 +389,7 @@ def test_import_maps_foreign_fields_through_the_dialog(
     monkeypatch.setattr(mw.ImportDialog, "ask", staticmethod(accept_guess))
     window = make_window()
     window.open_path(path)
-    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert shown, "a file in foreign field names goes through the mapping dialog"
     assert window.model.rowCount() == 1
     detail = window.review.detail
@@ -405,7 +405,7 @@ def test_refused_file_shows_the_reason_and_imports_nothing(
     rows = [case("same"), case("same")]
     window = make_window()
     window.open_path(write_jsonl(tmp_path / "dups.jsonl", rows, PASS_FAIL))
-    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert boxes and "dups.jsonl, line 3: duplicate id 'same'" in boxes[0].text()
     assert window.ws is None
@@ -434,7 +434,7 @@ def test_threshold_change_requeries(
     before = window.model.rowCount()
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (0.0, True)))
     window.actions_by_id["threshold"].trigger()  # reclassifies off the GUI thread
-    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert window.model.rowCount() > before  # off-by-one scores now count as disagreements
 
 
@@ -508,7 +508,7 @@ def test_long_jobs_show_a_modal_progress_dialog(make_window, qtbot: QtBot) -> No
 
     window = make_window()
     release = threading.Event()
-    window._run(
+    window.runner.run(
         "Working…",
         lambda progress, cancelled: release.wait(5),
         lambda r: None,
@@ -521,7 +521,7 @@ def test_long_jobs_show_a_modal_progress_dialog(make_window, qtbot: QtBot) -> No
     dialog = next(d for d in window.findChildren(QProgressDialog) if d.isVisible())
     assert dialog.windowModality() == Qt.WindowModality.WindowModal
     release.set()
-    qtbot.waitUntil(lambda: not window.tasks, timeout=5000)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=5000)
 
 
 def test_unbroken_text_never_pushes_the_verdicts_off_screen(
@@ -553,7 +553,7 @@ def test_importing_more_cases_stays_on_the_current_case(
     window.review.go(+1)
     assert window.review.detail is not None and window.review.detail.case.id == "b"
     more = write_jsonl(tmp_path / "more.jsonl", [case("c")], PASS_FAIL)
-    window._run_import(window.ws, ImportChoice(more, None, False, None), switch=False)
-    qtbot.waitUntil(lambda: not window.tasks, timeout=10000)
+    window.files.run_import(window.ws, ImportChoice(more, None, False, None), switch=False)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert window.model.rowCount() == 3
     assert window.review.detail is not None and window.review.detail.case.id == "b"

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -144,3 +145,22 @@ def ask_reviewer(parent: QWidget | None, current: str = "") -> str | None:
     )
     name = name.strip()
     return name if ok and name else None
+
+
+def message(
+    parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, details: str = ""
+) -> None:
+    """A non-blocking message box that shows its text literally (it may quote case data)."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if details:
+        box.setDetailedText(details)
+    box.open()
+
+
+def error(parent: QWidget, title: str, text: str) -> None:
+    message(parent, QMessageBox.Icon.Critical, title, text)
+
+
+def info(parent: QWidget, title: str, text: str) -> None:
+    message(parent, QMessageBox.Icon.Information, title, text)

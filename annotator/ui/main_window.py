@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -17,13 +17,10 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
-    QProgressDialog,
     QScrollArea,
     QSplitter,
     QToolBar,
@@ -32,18 +29,10 @@ from PySide6.QtWidgets import (
 
 from annotator import __version__, paths
 from annotator.domain.model import Confidence, WhoRight
-from annotator.formats.errors import FileRefused
-from annotator.formats.mapping import uses_our_names
-from annotator.formats.reader import sample_records
-from annotator.services.exporter import ExportCancelled, export_decisions
-from annotator.services.importer import ImportCancelled, ImportReport, import_file
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
     Workspace,
-    WorkspaceError,
-    default_workspace_for,
-    remove_workspace,
 )
 from annotator.settings import Settings
 from annotator.ui import dialogs
@@ -51,11 +40,11 @@ from annotator.ui.actions import ACTIONS, MAX_LABEL_KEYS, MENUS
 from annotator.ui.case_view import CaseView
 from annotator.ui.controller import ReviewController
 from annotator.ui.decision_panel import DecisionPanel
-from annotator.ui.import_dialog import ImportChoice, ImportDialog
+from annotator.ui.files import Files
 from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel
-from annotator.ui.widgets import plain_label, safe_tooltip
-from annotator.ui.workers import Task, start
+from annotator.ui.widgets import safe_tooltip
+from annotator.ui.workers import TaskRunner
 
 CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
 WORKSPACES = "Workspaces (*.annotator)"
@@ -66,7 +55,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.ws: Workspace | None = None
-        self.tasks: list[Task] = []
+        self.runner = TaskRunner(self)
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
 
@@ -95,6 +84,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.review = ReviewController(self.queue, self.view, self.panel, self.ensure_reviewer)
+        self.files = Files(
+            self, settings, self.runner, lambda: self.ws, self._set_workspace, self._more_cases
+        )
+        self.files.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.review.progressChanged.connect(self._show_progress)
         self.review.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.review.historyChanged.connect(self._update_history_actions)
@@ -117,9 +110,9 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         handlers: dict[str, Any] = {
-            "open": self.choose_and_open,
-            "import": self.choose_and_import,
-            "export": self.choose_and_export,
+            "open": self.files.choose_and_open,
+            "import": self.files.choose_and_import,
+            "export": self.files.choose_and_export,
             "summary": self.show_summary,
             "quit": self.close,
             "undo": self.review.undo,
@@ -236,29 +229,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path) -> None:
         """Open a workspace, or a case file (imported into its own workspace, then resumed)."""
-        path = Path(path)
-        if not path.exists():
-            if str(path) in self.settings.recent:
-                self.settings.recent.remove(str(path))
-                self.settings.save()
-            self._error(
-                self.tr("File not found"),
-                self.tr("{0} does not exist (moved or deleted?)").format(path),
-            )
-            return
-        if Workspace.is_workspace(path):
-            self.open_workspace(path)
-        else:
-            self.open_case_file(path)
-
-    def open_workspace(self, path: Path) -> bool:
-        try:
-            ws = Workspace.open(path)
-        except (WorkspaceError, OSError) as exc:
-            self._error(self.tr("Cannot open workspace"), str(exc))
-            return False
-        self._set_workspace(ws)
-        return True
+        self.files.open_path(path)
 
     def _set_workspace(self, ws: Workspace | None) -> None:
         self.review.keep_draft()  # into the workspace being left
@@ -274,179 +245,12 @@ class MainWindow(QMainWindow):
             self.settings.save()
         self._update_title()
 
-    def open_case_file(self, path: Path) -> None:
-        """Open a case file in its own workspace: resumed if it was opened before."""
-        target = default_workspace_for(path)
-        if target.exists() and Workspace.holds_import_of(target, path):
-            self.open_workspace(target)
-            return
-        choice = ImportChoice(path, None, False, None)
-        if not _looks_canonical(path):
-            asked = ImportDialog.ask(path, self)
-            if asked is None:
-                return
-            choice = asked
-        try:
-            ws = Workspace.open(target)
-        except (WorkspaceError, OSError) as exc:
-            self._error(self.tr("Cannot open workspace"), str(exc))
-            return
-        self._run_import(ws, choice, switch=True)
-
-    def choose_and_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open"), str(Path.home()), f"{CASE_FILES};;{WORKSPACES};;All files (*)"
-        )
-        if path:
-            self.open_path(Path(path))
-
-    def choose_and_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Import cases"), str(Path.home()), CASE_FILES
-        )
-        if not path:
-            return
-        choice = ImportDialog.ask(Path(path), self)
-        if choice is None:
-            return
-        if self.ws is None:
-            try:
-                ws = Workspace.open(default_workspace_for(Path(path)))
-            except (WorkspaceError, OSError) as exc:
-                self._error(self.tr("Cannot open workspace"), str(exc))
-                return
-            self._run_import(ws, choice, switch=True)
-        else:
-            self._run_import(self.ws, choice, switch=False)
-
-    def _run_import(self, ws: Workspace, choice: ImportChoice, *, switch: bool) -> Task:
-        def job(progress: Any, cancelled: Any) -> ImportReport:
-            return import_file(
-                ws,
-                choice.path,
-                choice.mapping,
-                strict=choice.strict,
-                encoding=choice.encoding,
-                progress=progress,
-                cancelled=cancelled,
-            )
-
-        def done(report: ImportReport) -> None:
-            if switch:
-                self._set_workspace(ws)
-            else:  # more cases in the open workspace: stay on the case being worked on
-                current = self.review.detail.row_id if self.review.detail else None
-                self.review.set_service(self.review.service)
-                if current is not None:
-                    self.queue.select_id(current)
-            self._report_import(report)
-
-        def failed(exc: BaseException) -> None:
-            if switch and ws is not self.ws:
-                empty = ws.case_count() == 0
-                ws.close()
-                if empty and ws.path is not None:
-                    remove_workspace(ws.path)
-            if not isinstance(exc, ImportCancelled):
-                self._error(self.tr("Import refused — nothing was imported"), str(exc))
-
-        return self._run(self.tr("Importing {0}…").format(choice.path.name), job, done, failed)
-
-    def _report_import(self, report: ImportReport) -> None:
-        text = self.tr(
-            "Imported {0}: {1} new cases, {2} already present, {3} disagreements."
-        ).format(report.path.name, report.added, report.present, report.disagreements)
-        self.statusBar().showMessage(text, 10000)
-        if report.skipped:
-            box = QMessageBox(
-                QMessageBox.Icon.Warning,
-                self.tr("Some lines were skipped"),
-                text + "\n\n" + self.tr("{0} lines were skipped:").format(report.skipped),
-                QMessageBox.StandardButton.Ok,
-                self,
-            )
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.setDetailedText("\n".join(report.describe_problems(limit=200)))
-            box.open()
-
-    def choose_and_export(self) -> None:
-        if self.ws is None:
-            return
-        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
-        default = folder / f"{_safe_stem(self.ws.project().title)}-decisions.jsonl"
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            self.tr("Export labelled file"),
-            str(default),
-            "JSON Lines (*.jsonl);;CSV (*.csv)",
-        )
-        if path:
-            self.settings.export_dir = str(Path(path).parent)
-            self.settings.save()
-            fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "jsonl"
-            self.export_to(Path(path), fmt)
-
-    def export_to(self, path: Path, fmt: str = "jsonl") -> Task | None:
-        ws = self.ws
-        if ws is None:
-            return None
-
-        def job(progress: Any, cancelled: Any) -> int:
-            return export_decisions(ws, path, fmt, progress=progress, cancelled=cancelled)
-
-        def done(count: int) -> None:
-            self.statusBar().showMessage(
-                self.tr("Wrote {0} decisions to {1}").format(count, path), 10000
-            )
-
-        def failed(exc: BaseException) -> None:
-            if not isinstance(exc, ExportCancelled):
-                self._error(self.tr("Export failed"), str(exc))
-
-        return self._run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
-
-    def _run(
-        self, title: str, job: Any, done: Any, failed: Any, *, cancellable: bool = True
-    ) -> Task:
-        """Run ``job`` off the GUI thread behind a window-modal progress dialog.
-
-        The dialog appears if the job takes longer than 0.4 s; while it is up, the window takes
-        no input, so nothing the reviewer does can race the job.
-        """
-        task = Task(job)
-        dialog = QProgressDialog(self)
-        dialog.setLabel(plain_label(title, selectable=False))
-        if cancellable:
-            dialog.setCancelButtonText(self.tr("Cancel"))
-            dialog.canceled.connect(task.cancel)
-        else:
-            dialog.setCancelButton(None)
-        dialog.setRange(0, 0)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(1_000_000)  # shown by the timer below, progress or not
-        appear = QTimer(dialog)
-        appear.setSingleShot(True)
-        appear.timeout.connect(dialog.show)
-        appear.start(400)
-
-        def show_progress(done: int, total: int) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
-
-        task.signals.progress.connect(show_progress)
-
-        def finish(callback: Any, value: Any) -> None:
-            appear.stop()
-            dialog.reset()
-            dialog.deleteLater()
-            self.tasks.remove(task)
-            callback(value)
-
-        task.signals.finished.connect(partial(finish, done))
-        task.signals.failed.connect(partial(finish, failed))
-        self.tasks.append(task)
-        start(task)
-        return task
+    def _more_cases(self) -> None:
+        """Cases were added to the open workspace: stay on the case being worked on."""
+        current = self.review.detail.row_id if self.review.detail else None
+        self.review.set_service(self.review.service)
+        if current is not None:
+            self.queue.select_id(current)
 
     # -- small commands ------------------------------------------------------------
 
@@ -482,8 +286,10 @@ class MainWindow(QMainWindow):
             return
         ordinal = {c: s for c, s in self.ws.project().schemes.items() if s.ordinal}
         if not ordinal:
-            self._info(
-                self.tr("Ordinal threshold"), self.tr("No criterion here is on an ordinal scale.")
+            dialogs.info(
+                self,
+                self.tr("Ordinal threshold"),
+                self.tr("No criterion here is on an ordinal scale."),
             )
             return
         service = self.review.service
@@ -514,7 +320,7 @@ class MainWindow(QMainWindow):
             self.review.update_progress()
             self.review.reload()
 
-        self._run(
+        self.runner.run(
             self.tr("Reclassifying cases…"),
             job,
             done,
@@ -549,18 +355,19 @@ class MainWindow(QMainWindow):
         def done(text: str) -> None:
             dialogs.show_text(self, self.tr("Summary and agreement"), text)
 
-        self._run(
+        self.runner.run(
             self.tr("Counting…"), job, done, self._failed("Summary failed"), cancellable=False
         )
 
     def _failed(self, title: str) -> Any:
         def failed(exc: BaseException) -> None:
-            self._error(self.tr(title), str(exc))
+            dialogs.error(self, self.tr(title), str(exc))
 
         return failed
 
     def show_about(self) -> None:
-        self._info(
+        dialogs.info(
+            self,
             self.tr("About annotator"),
             self.tr(
                 "annotator {0}\n\nReview the cases where an LLM judge and human raters disagree, "
@@ -597,7 +404,8 @@ class MainWindow(QMainWindow):
         )
 
     def _all_decided(self, progress: Progress) -> None:
-        self._info(
+        dialogs.info(
+            self,
             self.tr("All decided"),
             self.tr(
                 "You have decided all {0} cases in review. Thank you!\n\n"
@@ -629,20 +437,6 @@ class MainWindow(QMainWindow):
         name = self.settings.reviewer or self.tr("not set")
         self.reviewer_label.setText(self.tr("Reviewer: {0}").format(name))
 
-    def _error(self, title: str, text: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self
-        )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.open()
-
-    def _info(self, title: str, text: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self
-        )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.open()
-
     # -- window state ------------------------------------------------------------
 
     def _window_settings(self) -> QSettings:
@@ -669,11 +463,7 @@ class MainWindow(QMainWindow):
         stored.sync()
         self.settings.show_queue = self.queue.isVisible()
         self.settings.save()
-        for task in self.tasks:
-            task.cancel()
-        from PySide6.QtCore import QThreadPool
-
-        QThreadPool.globalInstance().waitForDone(10000)
+        self.runner.stop_all()
         if self.ws is not None:
             self.ws.close()
         super().closeEvent(event)
@@ -687,19 +477,3 @@ class MainWindow(QMainWindow):
         if files:
             event.acceptProposedAction()
             self.open_path(files[0])
-
-
-def _looks_canonical(path: Path) -> bool:
-    """True when the file already uses our field names, so no mapping step is needed."""
-    try:
-        records = sample_records(path, limit=5)
-    except FileRefused:
-        return False  # the dialog shows why, and offers another encoding
-    return not records or uses_our_names(records)
-
-
-def _safe_stem(title: str) -> str:
-    return (
-        "".join(c if c.isalnum() or c in "-_" else "-" for c in title).strip("-")[:60]
-        or "decisions"
-    )

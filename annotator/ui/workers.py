@@ -9,9 +9,13 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from annotator.ui.widgets import plain_label
 
 Job = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
 
@@ -51,3 +55,65 @@ class Task(QRunnable):
 
 def start(task: Task) -> None:
     QThreadPool.globalInstance().start(task)
+
+
+class TaskRunner:
+    """Runs jobs behind a window-modal progress dialog; keeps the jobs under way."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+        self.tasks: list[Task] = []
+
+    def run(
+        self,
+        title: str,
+        job: Job,
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+        *,
+        cancellable: bool = True,
+    ) -> Task:
+        """Run ``job`` off the GUI thread; ``done`` or ``failed`` is called on the GUI thread.
+
+        The dialog appears if the job takes longer than 0.4 s; while it is up the window takes no
+        input, so nothing the reviewer does can race the job.
+        """
+        task = Task(job)
+        dialog = QProgressDialog(self.parent)
+        dialog.setLabel(plain_label(title, selectable=False))
+        if cancellable:
+            dialog.setCancelButtonText(dialog.tr("Cancel"))
+            dialog.canceled.connect(task.cancel)
+        else:
+            dialog.setCancelButton(None)
+        dialog.setRange(0, 0)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(1_000_000)  # shown by the timer below, progress or not
+        appear = QTimer(dialog)
+        appear.setSingleShot(True)
+        appear.timeout.connect(dialog.show)
+        appear.start(400)
+
+        def show_progress(value: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(value)
+
+        def finish(callback: Callable[[Any], None], value: Any) -> None:
+            appear.stop()
+            dialog.reset()
+            dialog.deleteLater()
+            self.tasks.remove(task)
+            callback(value)
+
+        task.signals.progress.connect(show_progress)
+        task.signals.finished.connect(partial(finish, done))
+        task.signals.failed.connect(partial(finish, failed))
+        self.tasks.append(task)
+        start(task)
+        return task
+
+    def stop_all(self, wait_ms: int = 10_000) -> None:
+        """Ask every job to stop and wait for them (on closing)."""
+        for task in self.tasks:
+            task.cancel()
+        QThreadPool.globalInstance().waitForDone(wait_ms)

@@ -1,0 +1,233 @@
+"""Files in and out of the window: opening workspaces and case files, importing, exporting.
+
+Every long step runs through the window's TaskRunner; what to show afterwards is the window's
+business (``switch`` to a workspace, ``refresh`` after more cases came in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from annotator.formats.errors import FileRefused
+from annotator.formats.mapping import uses_our_names
+from annotator.formats.reader import sample_records
+from annotator.services.exporter import ExportCancelled, export_decisions
+from annotator.services.importer import ImportCancelled, ImportReport, import_file
+from annotator.services.workspace import (
+    Workspace,
+    WorkspaceError,
+    default_workspace_for,
+    remove_workspace,
+)
+from annotator.settings import Settings
+from annotator.ui import dialogs
+from annotator.ui.import_dialog import ImportChoice, ImportDialog
+from annotator.ui.workers import Task, TaskRunner
+
+CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
+WORKSPACES = "Workspaces (*.annotator)"
+
+
+class Files(QObject):
+    message = Signal(str)
+    """A line for the status bar."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        settings: Settings,
+        runner: TaskRunner,
+        current: Callable[[], Workspace | None],
+        switch: Callable[[Workspace], None],
+        refresh: Callable[[], None],
+    ) -> None:
+        super().__init__(parent)
+        self.window = parent
+        self.settings = settings
+        self.runner = runner
+        self.current = current
+        self.switch = switch
+        self.refresh = refresh
+
+    # -- opening ----------------------------------------------------------------------------------
+
+    def open_path(self, path: Path) -> None:
+        """Open a workspace, or a case file (imported into its own workspace, then resumed)."""
+        path = Path(path)
+        if not path.exists():
+            if str(path) in self.settings.recent:
+                self.settings.recent.remove(str(path))
+                self.settings.save()
+            dialogs.error(
+                self.window,
+                self.tr("File not found"),
+                self.tr("{0} does not exist (moved or deleted?)").format(path),
+            )
+            return
+        if Workspace.is_workspace(path):
+            self.open_workspace(path)
+        else:
+            self.open_case_file(path)
+
+    def open_workspace(self, path: Path) -> bool:
+        ws = self._open(path)
+        if ws is not None:
+            self.switch(ws)
+        return ws is not None
+
+    def open_case_file(self, path: Path) -> None:
+        """Open a case file in its own workspace: resumed if it was opened before."""
+        target = default_workspace_for(path)
+        if target.exists() and Workspace.holds_import_of(target, path):
+            self.open_workspace(target)
+            return
+        choice = ImportChoice(path, None, False, None)
+        if not _uses_our_names(path):
+            asked = ImportDialog.ask(path, self.window)
+            if asked is None:
+                return
+            choice = asked
+        ws = self._open(target)
+        if ws is not None:
+            self.run_import(ws, choice, switch=True)
+
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            self.tr("Open"),
+            str(Path.home()),
+            f"{CASE_FILES};;{WORKSPACES};;All files (*)",
+        )
+        if path:
+            self.open_path(Path(path))
+
+    def _open(self, path: Path) -> Workspace | None:
+        try:
+            return Workspace.open(path)
+        except (WorkspaceError, OSError) as exc:
+            dialogs.error(self.window, self.tr("Cannot open workspace"), str(exc))
+            return None
+
+    # -- importing --------------------------------------------------------------------------------
+
+    def choose_and_import(self) -> None:
+        """Add a case file to the open workspace (or open it in its own)."""
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, self.tr("Import cases"), str(Path.home()), CASE_FILES
+        )
+        if not path:
+            return
+        choice = ImportDialog.ask(Path(path), self.window)
+        if choice is None:
+            return
+        ws = self.current()
+        if ws is not None:
+            self.run_import(ws, choice, switch=False)
+            return
+        new = self._open(default_workspace_for(Path(path)))
+        if new is not None:
+            self.run_import(new, choice, switch=True)
+
+    def run_import(self, ws: Workspace, choice: ImportChoice, *, switch: bool) -> Task:
+        def job(progress: Any, cancelled: Any) -> ImportReport:
+            return import_file(
+                ws,
+                choice.path,
+                choice.mapping,
+                strict=choice.strict,
+                encoding=choice.encoding,
+                progress=progress,
+                cancelled=cancelled,
+            )
+
+        def done(report: ImportReport) -> None:
+            if switch:
+                self.switch(ws)
+            else:
+                self.refresh()
+            self._report(report)
+
+        def failed(exc: BaseException) -> None:
+            if switch and ws is not self.current():
+                empty = ws.case_count() == 0
+                ws.close()
+                if empty and ws.path is not None:
+                    remove_workspace(ws.path)  # made for this file only
+            if not isinstance(exc, ImportCancelled):
+                dialogs.error(
+                    self.window, self.tr("Import refused — nothing was imported"), str(exc)
+                )
+
+        title = self.tr("Importing {0}…").format(choice.path.name)
+        return self.runner.run(title, job, done, failed)
+
+    def _report(self, report: ImportReport) -> None:
+        text = self.tr(
+            "Imported {0}: {1} new cases, {2} already present, {3} disagreements."
+        ).format(report.path.name, report.added, report.present, report.disagreements)
+        self.message.emit(text)
+        if report.skipped:
+            dialogs.message(
+                self.window,
+                QMessageBox.Icon.Warning,
+                self.tr("Some lines were skipped"),
+                text + "\n\n" + self.tr("{0} lines were skipped:").format(report.skipped),
+                "\n".join(report.describe_problems(limit=200)),
+            )
+
+    # -- exporting --------------------------------------------------------------------------------
+
+    def choose_and_export(self) -> None:
+        ws = self.current()
+        if ws is None:
+            return
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        default = folder / f"{_safe_stem(ws.project().title)}-decisions.jsonl"
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window,
+            self.tr("Export labelled file"),
+            str(default),
+            "JSON Lines (*.jsonl);;CSV (*.csv)",
+        )
+        if path:
+            self.settings.export_dir = str(Path(path).parent)
+            self.settings.save()
+            fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "jsonl"
+            self.export_to(Path(path), fmt)
+
+    def export_to(self, path: Path, fmt: str = "jsonl") -> Task | None:
+        ws = self.current()
+        if ws is None:
+            return None
+
+        def job(progress: Any, cancelled: Any) -> int:
+            return export_decisions(ws, path, fmt, progress=progress, cancelled=cancelled)
+
+        def done(count: int) -> None:
+            self.message.emit(self.tr("Wrote {0} decisions to {1}").format(count, path))
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, ExportCancelled):
+                dialogs.error(self.window, self.tr("Export failed"), str(exc))
+
+        return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
+
+
+def _uses_our_names(path: Path) -> bool:
+    """True when the file already uses our field names, so no mapping step is needed."""
+    try:
+        records = sample_records(path, limit=5)
+    except FileRefused:
+        return False  # the dialog shows why, and offers another encoding
+    return not records or uses_our_names(records)
+
+
+def _safe_stem(title: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in title).strip("-")[:60] or (
+        "decisions"
+    )
