@@ -557,3 +557,48 @@ def test_importing_more_cases_stays_on_the_current_case(
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert window.model.rowCount() == 3
     assert window.review.detail is not None and window.review.detail.case.id == "b"
+
+
+def test_keys_after_an_error_or_a_move_choose_labels_not_text(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.queue.table.setFocus()
+    key(qtbot, window, "Ctrl+Return")  # no label yet: an error, focus stays in review
+    assert "label" in window.panel.error.text()
+    key(qtbot, window, "1")
+    assert window.panel.label() == "fail" and window.panel.rationale.toPlainText() == ""
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "typed on a")
+    key(qtbot, window, "Alt+Right")  # move on from inside the text box
+    assert window.review.detail is not None and window.review.detail.case.id == "b"
+    key(qtbot, window, "2")
+    assert window.panel.label() == "pass" and window.panel.rationale.toPlainText() == ""
+
+
+def test_a_tag_typed_but_not_entered_is_saved_and_not_carried_over(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.panel.choose_label_number(1)
+    window.panel.rationale.setPlainText("why")
+    key(qtbot, window, "Ctrl+T")
+    qtbot.keyClicks(window.panel.tag_edit, "safety")
+    key(qtbot, window, "Ctrl+Return")
+    service = window.review.service
+    saved = service.case(service.row_id("a") or 0).decision
+    assert saved is not None and saved.tags == ("safety",)
+    assert window.panel.tag_edit.text() == ""
+
+
+def test_ampersands_in_labels_are_shown_not_turned_into_shortcuts(
+    make_window, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    header = {"labels": ["R&D", "Q&A", "other"]}
+    rows = [case("a", judge="R&D", raters={"r": "Q&A"})]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, header))
+    texts = [b.text() for b in window.panel.findChildren(QPushButton)]
+    assert "1   R&&D" in texts and "2   Q&&A" in texts  # "&&" displays as "&"
+    window.actions_by_id["who_auto"].trigger()  # Alt+D is still unambiguous

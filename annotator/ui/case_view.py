@@ -223,8 +223,7 @@ class CaseView(QScrollArea):
             row.addWidget(pill(self.tr("decided"), 140))
         elif detail.status == Status.SKIPPED:
             row.addWidget(pill(self.tr("skipped"), -1))
-        row.addStretch(1)
-        info = ElidedLabel(position)
+        info = ElidedLabel(position)  # takes the spare width, elides only when there is none
         info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         info.setStyleSheet(f"color: {theme.muted_color().name()};")
         row.addWidget(info, 1)

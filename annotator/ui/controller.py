@@ -257,7 +257,11 @@ class ReviewController(QObject):
     # -- moving ------------------------------------------------------------
 
     def go(self, step: int) -> bool:
-        return self.queue.select_row(self.queue.current_row() + step)
+        """Move in the queue; keys then act on the review again, not on a text box."""
+        moved = self.queue.select_row(self.queue.current_row() + step)
+        if moved:
+            self.focus_review()
+        return moved
 
     def next_undecided(self, from_start: bool = False) -> bool:
         start = 0 if from_start else self.queue.current_row() + 1
@@ -266,7 +270,10 @@ class ReviewController(QObject):
             if not from_start:
                 self.message.emit(self.tr("Every case in the queue is decided."))
             return False
-        return self.queue.select_row(row)
+        moved = self.queue.select_row(row)
+        if moved and not from_start:
+            self.focus_review()
+        return moved
 
     # -- panel intents ------------------------------------------------------------
 

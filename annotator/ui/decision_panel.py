@@ -150,6 +150,7 @@ class DecisionPanel(QFrame):
         self.tag_edit = QLineEdit()
         self.tag_edit.setPlaceholderText(self.tr("Add a tag and press Enter (Ctrl+T)"))
         self.tag_edit.returnPressed.connect(self._add_typed_tag)
+        self.tag_edit.textEdited.connect(lambda _t: self._changed())
         outer.addWidget(self.tag_edit)
 
         outer.addWidget(section_title(self.tr("Confidence")))
@@ -195,6 +196,7 @@ class DecisionPanel(QFrame):
     def set_case(self, detail: CaseDetail | None, tags: list[str]) -> None:
         self._detail = detail
         self._override = None
+        self.tag_edit.clear()
         self.error.hide()
         self._build_labels(detail)
         self._build_tags(tags)
@@ -237,7 +239,8 @@ class DecisionPanel(QFrame):
         scheme = detail.scheme
         for i, label in enumerate(scheme.labels):
             key = str(i + 1) if i < MAX_LABEL_KEYS else ""
-            button = QPushButton(f"{key}   {label}" if key else label)
+            shown = label.replace("&", "&&")  # "&" would make a mnemonic (R&D: Alt+D)
+            button = QPushButton(f"{key}   {shown}" if key else shown)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setToolTip(
@@ -276,7 +279,7 @@ class DecisionPanel(QFrame):
     def _ensure_tag(self, tag: str) -> QPushButton:
         button = self._tag_buttons.get(tag)
         if button is None:
-            button = QPushButton(tag)
+            button = QPushButton(tag.replace("&", "&&"))
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setObjectName("tag")
@@ -369,11 +372,16 @@ class DecisionPanel(QFrame):
         return next((c for c, b in self._conf_buttons.items() if b.isChecked()), None)
 
     def draft(self) -> Draft:
+        """What is entered, including a tag typed in the tag box but not yet added with Enter."""
+        tags = [t for t, b in self._tag_buttons.items() if b.isChecked()]
+        pending = self.tag_edit.text().strip()
+        if pending and pending not in tags:
+            tags.append(pending)
         return Draft(
             label=self.label(),
             rationale=self.rationale.toPlainText(),
             who_right=self._override,
-            tags=tuple(t for t, b in self._tag_buttons.items() if b.isChecked()),
+            tags=tuple(tags),
             confidence=self.confidence(),
         )
 
@@ -383,7 +391,8 @@ class DecisionPanel(QFrame):
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
-        if not self.rationale.toPlainText().strip():
+        # Only when the rationale is what is missing: with no label yet, the next key is a digit.
+        if self.label() is not None and not self.rationale.toPlainText().strip():
             self.rationale.setFocus()
 
     def mark_clean(self) -> None:
