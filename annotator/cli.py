@@ -52,7 +52,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help=f"read our field OURS from their field THEIRS (dotted path or CSV column); "
-        f"OURS is one of: {', '.join(TARGETS)}",
+        f"OURS is one of: {', '.join(TARGETS)}, or ratings.RATER, outputs.NAME, meta.KEY",
     )
     parser.add_argument(
         "--format", dest="fmt", choices=("jsonl", "csv"), help="file format (default: by extension)"
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import a case file into a workspace and print counts")
-    p.add_argument("file", type=Path, help="case file (.jsonl or .csv)")
+    p.add_argument("file", type=Path, help="case file: JSON Lines or CSV (see docs/formats.md)")
     p.add_argument(
         "--workspace",
         "-w",
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: by the output's extension, else jsonl",
     )
     p.add_argument(
-        "--all", action="store_true", help="include undecided cases (with an empty label)"
+        "--all", action="store_true", help="include undecided and skipped cases (label null)"
     )
     _common(p, sub=True)
 
@@ -265,7 +265,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         n = export_decisions(ws, args.output, fmt, include_undecided=args.all)
     finally:
         ws.close()
-    print(f"Wrote {n} decisions to {args.output}")
+    what = "cases" if args.all else "decisions"
+    print(f"Wrote {n} {what} to {args.output}")
     return 0
 
 
@@ -273,6 +274,14 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     if not args.target.exists():
         raise CliError(f"{args.target} does not exist")
     if Workspace.is_workspace(args.target):
+        options = {"map": args.map, "threshold": args.threshold, "strict": args.strict,
+                   "encoding": args.encoding, "format": args.fmt}  # fmt: skip
+        given = [f"--{name}" for name, value in options.items() if value not in (None, False, [])]
+        if given:
+            raise CliError(
+                f"{', '.join(given)} apply to reading a case file, not to a workspace; to change "
+                f"a workspace's threshold: annotator import FILE -w {args.target} --threshold N"
+            )
         ws = Workspace.open(args.target)
     else:
         ws = Workspace.open(None)

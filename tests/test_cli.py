@@ -169,3 +169,21 @@ def test_bad_thresholds_and_missing_folders_are_errors(
     assert main(["export", str(ws), "-o", str(out)]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()
+
+
+def test_summary_of_a_workspace_refuses_reading_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "w.annotator"
+    main(["import", str(SAMPLE), "-w", str(ws)])
+    capsys.readouterr()
+    assert main(["summary", str(ws), "--threshold", "0"]) == 1
+    assert "--threshold apply to reading a case file" in capsys.readouterr().err
+
+
+def test_a_txt_file_of_json_lines_is_read_as_json_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_jsonl(tmp_path / "cases.txt", [case("a")], PASS_FAIL)
+    assert main(["summary", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cases"] == 1

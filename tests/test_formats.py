@@ -805,3 +805,26 @@ def test_the_examples_in_the_docs_read_cleanly(tmp_path: Path) -> None:
     assert problems == []
     assert by_id(cases)["c2"].input == 'Summarize: "Q3 sales rose 4%"'
     assert by_id(cases)["c2"].ratings == (Rating("alice", "fail", "Vague, but true"),)
+
+
+def test_mapped_csv_cells_holding_json_are_read_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "question_id,prompt,gpt_verdict,humans,metadata\n"
+        'q1,Is it safe?,pass,"{""alice"": ""fail""}","{""src"": ""tickets""}"\n',
+        encoding="utf-8",
+    )
+    mapping = FieldMapping.parse(
+        [
+            "id=question_id",
+            "input=prompt",
+            "judge.label=gpt_verdict",
+            "ratings=humans",
+            "meta=metadata",
+        ]
+    )
+    items = list(CaseReader(path, mapping))
+    assert len(items) == 1 and isinstance(items[0], ParsedCase)
+    case = items[0].case
+    assert [(r.rater, r.label) for r in case.ratings] == [("alice", "fail")]
+    assert case.meta == {"src": "tickets"}

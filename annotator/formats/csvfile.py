@@ -129,6 +129,21 @@ def records(lines: Lines, layout: CsvLayout) -> Generator[RawRecord, None, None]
         yield RawRecord(start, json.dumps(flat, ensure_ascii=False), nest(flat), None, flat)
 
 
+def parse_json_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """Read JSON in the cells mapped onto judge, ratings, outputs and meta (after --map)."""
+    out = dict(record)
+    for field in _JSON_COLUMNS:
+        value = out.get(field)
+        if not isinstance(value, str):
+            continue
+        parsed = _json_cell(value.replace("\r\n", "\n"))
+        if field == "judge" and not isinstance(parsed, dict):
+            out[field] = {"label": value}
+        else:
+            out[field] = parsed
+    return out
+
+
 def nest(flat: dict[str, str]) -> dict[str, Any]:
     """A CSV row in the canonical nested shape (empty cells are absent)."""
     record: dict[str, Any] = {}

@@ -19,7 +19,8 @@ from annotator.formats.records import RawRecord
 
 FORMATS = ("jsonl", "csv")
 _SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
-             ".csv": "csv", ".tsv": "csv", ".txt": "csv"}  # fmt: skip
+             ".csv": "csv", ".tsv": "csv"}  # fmt: skip
+# Any other name (.txt included) is JSON Lines when its first character is "{", else CSV.
 _ALIASES = {"json": "jsonl", "ndjson": "jsonl", "tsv": "csv"}
 
 
@@ -97,6 +98,8 @@ class CaseReader:
         data = record.data
         if self.mapping is not None:
             data = self.mapping.apply(data, record.flat)
+            if record.flat is not None:  # CSV: a mapped cell may hold JSON, as ours may
+                data = csvfile.parse_json_fields(data)
         try:
             case = normalize(data, self.project)
         except Invalid as e:
