@@ -276,7 +276,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     if Workspace.is_workspace(args.target):
         options = {"map": args.map, "threshold": args.threshold, "strict": args.strict,
                    "encoding": args.encoding, "format": args.fmt}  # fmt: skip
-        given = [f"--{name}" for name, value in options.items() if value not in (None, False, [])]
+        # "is", not "in": --threshold 0 is given, though 0 == False.
+        given = [f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []]
         if given:
             raise CliError(
                 f"{', '.join(given)} apply to reading a case file, not to a workspace; to change "
