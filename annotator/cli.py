@@ -277,7 +277,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         options = {"map": args.map, "threshold": args.threshold, "strict": args.strict,
                    "encoding": args.encoding, "format": args.fmt}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.
-        given = [f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []]
+        given = [
+            f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []
+        ]
         if given:
             raise CliError(
                 f"{', '.join(given)} apply to reading a case file, not to a workspace; to change "
