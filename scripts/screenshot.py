@@ -11,7 +11,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -71,7 +70,7 @@ def main() -> int:
         "The answer invents a 2 g daily limit for adults under 50 kg; the leaflet only says to "
         "ask a doctor or pharmacist. Both raters caught it; the judge missed it."
     )
-    panel.apply_draft(replace(panel.draft(), tags=("judge missed fact",)))
+    panel.check_tag("judge missed fact")
     panel.toggle_confidence(Confidence.HIGH)
     for _ in range(30):
         app.processEvents()

@@ -81,7 +81,7 @@ class ReviewController(QObject):
         self.detail = self.service.case(row_id)
         row = self.queue.model.row_of(row_id)
         total = self.queue.model.rowCount()
-        position = f"{row + 1} of {total} in queue" if row is not None else ""
+        position = f"{row + 1} / {total}" if row is not None else ""
         self.view.show_case(self.detail, position)
         self.panel.set_case(self.detail, self.service.tags())
         draft = self.service.draft(row_id)

@@ -321,6 +321,10 @@ class DecisionPanel(QFrame):
         for c, button in self._conf_buttons.items():
             button.setChecked(c == conf)
 
+    def check_tag(self, tag: str) -> None:
+        """Tick a tag (adding it to the list if it is new)."""
+        self._ensure_tag(tag).setChecked(True)
+
     def _add_typed_tag(self) -> None:
         text = self.tag_edit.text().strip()
         if text:

@@ -228,6 +228,6 @@ def _uses_our_names(path: Path) -> bool:
 
 
 def _safe_stem(title: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in title).strip("-")[:60] or (
-        "decisions"
-    )
+    """A file-name stem from a title: "Health & legal QA" -> "Health-legal-QA"."""
+    words = "".join(c if c.isalnum() or c in "-_" else " " for c in title).split()
+    return "-".join(words)[:60] or "decisions"
