@@ -602,3 +602,17 @@ def test_ampersands_in_labels_are_shown_not_turned_into_shortcuts(
     texts = [b.text() for b in window.panel.findChildren(QPushButton)]
     assert "1   R&&D" in texts and "2   Q&&A" in texts  # "&&" displays as "&"
     window.actions_by_id["who_auto"].trigger()  # Alt+D is still unambiguous
+
+
+def test_many_raters_share_one_compact_card(make_window, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    raters = {f"r{i:02d}": ("fail" if i % 4 else "pass") for i in range(20)}
+    window = make_window(
+        write_jsonl(tmp_path / "c.jsonl", [case("crowd", raters=raters)], PASS_FAIL)
+    )
+    shown = {lb.text() for lb in window.view.findChildren(QLabel)}
+    assert {"20 raters", "fail ×15", "pass ×5"} <= shown
+    lists = [v for v in window.view.findChildren(QPlainTextEdit) if v.objectName() == "ratingsList"]
+    assert len(lists) == 1 and "r07: fail" in lists[0].toPlainText()
+    assert lists[0].maximumHeight() <= 200

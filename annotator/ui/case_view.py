@@ -5,6 +5,8 @@ Every piece of case text is shown with plain-text labels: no HTML is interpreted
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
@@ -109,6 +111,35 @@ def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: s
     elif text:
         card.body.addWidget(WrappingText(text))
     card.body.addStretch(1)
+    return card
+
+
+MANY_RATERS = 6
+"""With more ratings than this, they share one compact card instead of a card each."""
+
+
+def ratings_card(case: Case, scheme: LabelScheme) -> Card:
+    """Many ratings at a glance: how many gave each label, then a list to scroll through."""
+    card = Card("verdictCard")
+    head = QHBoxLayout()
+    title = plain_label(f"{len(case.ratings)} raters", selectable=False, wrap=False)
+    font = title.font()
+    font.setBold(True)
+    title.setFont(font)
+    head.addWidget(title)
+    head.addStretch(1)
+    counts = Counter(r.label for r in case.ratings)
+    for label in sorted(counts, key=lambda x: (-counts[x], x)):
+        head.addWidget(pill(f"{label} ×{counts[label]}", theme.label_hue(label, scheme)))
+    card.body.addLayout(head)
+    lines = "\n".join(
+        f"{r.rater}: {r.label}" + (f" — {r.comment}" if r.comment else "") for r in case.ratings
+    )
+    box = long_text_view(lines)
+    box.setObjectName("ratingsList")
+    box.setMinimumHeight(0)
+    box.setMaximumHeight(200)
+    card.body.addWidget(box)
     return card
 
 
@@ -248,6 +279,9 @@ class CaseView(QScrollArea):
             none = Card("verdictCard")
             none.body.addWidget(plain_label(self.tr("No human ratings")))
             cards.append(none)
+        if len(case.ratings) > MANY_RATERS:
+            cards.append(ratings_card(case, scheme))
+            return CardGrid(cards, min_width=320)
         for rating in case.ratings:
             cards.append(
                 verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment)
