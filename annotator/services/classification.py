@@ -84,10 +84,15 @@ def rederive_who_right(conn: Connection, criterion: str, scheme: LabelScheme) ->
     return len(changed)
 
 
-def change_threshold(conn: Connection, criterion: str, threshold: float) -> None:
-    """Set an ordinal criterion's disagreement threshold and reclassify its cases."""
+def check_threshold(threshold: float) -> None:
+    """Raise ValueError unless ``threshold`` is a finite number of 0 or more."""
     if not (math.isfinite(threshold) and threshold >= 0):
         raise ValueError(f"The threshold must be a number of 0 or more, not {threshold}.")
+
+
+def change_threshold(conn: Connection, criterion: str, threshold: float) -> None:
+    """Set an ordinal criterion's disagreement threshold and reclassify its cases."""
+    check_threshold(threshold)
     row = conn.execute(
         text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"), {"c": criterion}
     ).one()

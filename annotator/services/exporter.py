@@ -17,7 +17,7 @@ from sqlalchemy import text
 from annotator import __version__
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
-from annotator.services.workspace import Workspace
+from annotator.services.workspace import Workspace, workspace_files
 from annotator.storage.db import is_workspace_file
 
 FORMAT = "annotator.decisions"
@@ -87,13 +87,9 @@ def _refuse_precious(ws: Workspace, out: Path) -> None:
     if out.exists() and is_workspace_file(out):
         raise ValueError(f"{out} is a workspace; choose another file name for the export")
     resolved = out.resolve()
-    if ws.path is not None and resolved in {
-        Path(f"{ws.path}{suffix}").resolve() for suffix in ("", "-wal", "-shm")
-    }:
+    if ws.path is not None and resolved in {f.resolve() for f in workspace_files(ws.path)}:
         raise ValueError(f"{out} is the workspace itself; choose another file name")
-    with ws.engine.connect() as conn:
-        sources = [Path(p) for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
-    if any(s.resolve() == resolved for s in sources):
+    if ws.imported_from(out):
         raise ValueError(f"{out} is a case file imported into this workspace; choose another name")
 
 

@@ -7,7 +7,6 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
 from annotator.services.classification import (
     change_threshold,
+    check_threshold,
     classification_columns,
     reclassify,
 )
@@ -93,13 +93,11 @@ def import_file(
     ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
     """
     path = Path(path)
-    if threshold is not None and not (math.isfinite(threshold) and threshold >= 0):
-        raise ValueError(f"the threshold must be a number of 0 or more, not {threshold}")
+    if threshold is not None:
+        check_threshold(threshold)  # before reading: not after a long import
     reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict)
     with writing(ws.engine) as conn:
-        job = _Import(conn, reader, path, mapping, progress, cancelled)
-        job.threshold = threshold
-        return job.run()
+        return _Import(conn, reader, path, mapping, threshold, progress, cancelled).run()
 
 
 class _Import:
@@ -109,6 +107,7 @@ class _Import:
         reader: CaseReader,
         path: Path,
         mapping: FieldMapping | None,
+        threshold: float | None,
         progress: Progress | None,
         cancelled: Callable[[], bool] | None,
     ) -> None:
@@ -124,7 +123,7 @@ class _Import:
         self.spellings: dict[str, dict[str, str]] = {}
         """Per undeclared criterion: casefolded label -> the spelling first seen."""
         self.batch: list[ParsedCase] = []
-        self.threshold: float | None = None
+        self.threshold = threshold
 
     def refuse(self, message: str, line: int | None = None) -> FileRefused:
         return FileRefused(self.path, message, line)

@@ -7,7 +7,6 @@ undone, even after the app was closed and opened again.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from annotator.domain.model import (
     WhoRight,
 )
 from annotator.domain.serialize import case_from_dict
-from annotator.services.classification import change_threshold
+from annotator.services.classification import change_threshold, check_threshold
 from annotator.services.queue import DISAGREEMENTS, severity_condition
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
@@ -297,8 +296,10 @@ class ReviewService:
 
         Decisions whose "who was right" was derived follow the new scale.
         """
-        if not (math.isfinite(threshold) and threshold >= 0):
-            raise ReviewError(f"The threshold must be a number of 0 or more, not {threshold}.")
+        try:
+            check_threshold(threshold)
+        except ValueError as exc:
+            raise ReviewError(str(exc)) from None
         with writing(self.ws.engine) as conn:
             change_threshold(conn, criterion, threshold)
 

@@ -69,12 +69,16 @@ class Workspace:
         except WorkspaceError:
             return False
         try:
-            with ws.engine.connect() as conn:
-                paths = [p for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
-            wanted = case_file.resolve()
-            return ws.case_count() > 0 and any(Path(p).resolve() == wanted for p in paths)
+            return ws.case_count() > 0 and ws.imported_from(case_file)
         finally:
             ws.close()
+
+    def imported_from(self, case_file: Path) -> bool:
+        """True when cases were imported from ``case_file`` (compared by resolved path)."""
+        with self.engine.connect() as conn:
+            paths = [p for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
+        wanted = case_file.resolve()
+        return any(Path(p).resolve() == wanted for p in paths)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -115,10 +119,15 @@ def store_fingerprint(conn: Connection) -> str:
     return fingerprint
 
 
+def workspace_files(path: Path) -> list[Path]:
+    """A workspace file and the write-ahead log files SQLite keeps beside it."""
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+
+
 def remove_workspace(path: Path) -> None:
     """Delete a workspace file with its write-ahead log (for one that was never used)."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for file in workspace_files(path):
+        file.unlink(missing_ok=True)
 
 
 def scheme_of(row: SchemeRow) -> LabelScheme:

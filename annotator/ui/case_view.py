@@ -73,9 +73,6 @@ class CardGrid(QWidget):
         for column in range(len(self._cards)):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
 
-    def columns(self) -> int:
-        return self._columns
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         fit = (event.size().width() + 10) // (self._min + 10)
         self._place(max(1, min(len(self._cards), fit)))

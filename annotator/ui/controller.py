@@ -127,8 +127,9 @@ class ReviewController(QObject):
         self.queue.set_vocabulary(self.service.vocabulary(), self.service.tags())
 
     def update_progress(self) -> None:
-        if self.service is not None:
-            self.progressChanged.emit(self.service.progress(self.include_agreements))
+        progress = self.progress()
+        if progress is not None:
+            self.progressChanged.emit(progress)
 
     def progress(self) -> Progress | None:
         return self.service.progress(self.include_agreements) if self.service else None
