@@ -69,3 +69,29 @@ def test_the_fixture_is_of_the_current_schema_or_older() -> None:
 
     with sqlite3.connect(FIXTURES / "v1.annotator") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1 <= SCHEMA_VERSION
+
+
+def test_v1_upgrades_to_the_schema_of_a_new_workspace(v1: Path, tmp_path: Path) -> None:
+    """Backed up first, then the same tables, columns and indexes as a workspace made today."""
+    import sqlite3
+
+    Workspace.open(v1).close()
+    assert list(tmp_path.glob("v1.annotator.v1-*.bak"))
+    Workspace.open(tmp_path / "new.annotator").close()
+
+    def schema(path: Path) -> tuple[object, ...]:
+        with sqlite3.connect(path) as conn:
+            objects = conn.execute(
+                "SELECT type, name, tbl_name FROM sqlite_master "
+                "WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+            ).fetchall()
+            columns = {
+                name: conn.execute(f"PRAGMA table_info({name})").fetchall()
+                for kind, name, _ in objects
+                if kind == "table"
+            }
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        return objects, columns, version
+
+    assert schema(v1) == schema(tmp_path / "new.annotator")
+    assert schema(v1)[2] == SCHEMA_VERSION == 2

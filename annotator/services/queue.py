@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
+from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind, Status
 from annotator.storage.tables import SEARCH_TABLE
 
@@ -47,6 +48,11 @@ class QueueFilter:
     criterion: str | None = None
     tag: str | None = None
     text: str = ""
+    review_state: ReviewState | None = None
+    """Cases the merged reviewer files left unanimous, or in conflict (a lead's queue)."""
+    judge_truth: tuple[str, str, str] | None = None
+    """``(criterion, judge label, final label)``: one cell of the judge's confusion matrix. The
+    final label is the lead's decision, else the reviewers' unanimous label."""
     sort: SortKey = SortKey.SEVERITY
     descending: bool = False
     """Reverse of the sort key's natural order (severity's natural order is most severe first)."""
@@ -83,6 +89,18 @@ class QueueFilter:
                 "WHERE j.value = :tag)"
             )
             params["tag"] = self.tag
+        if self.review_state is not None:
+            clauses.append("c.review_state = :review_state")
+            params["review_state"] = int(self.review_state)
+        if self.judge_truth is not None:
+            clauses.append(
+                "c.criterion = :cell_criterion AND c.judge_label = :cell_judge AND "
+                "(d.label = :cell_truth OR (d.label IS NULL AND c.review_state = 1 AND "
+                "c.id IN (SELECT case_id FROM review WHERE label = :cell_truth)))"
+            )
+            params.update(
+                dict(zip(("cell_criterion", "cell_judge", "cell_truth"), self.judge_truth))
+            )
         if self.text.strip():
             clause, text_params = _text_clause(self.text.strip())
             clauses.append(clause)
@@ -150,7 +168,8 @@ def _text_clause(needle: str) -> tuple[str, dict[str, Any]]:
         cases = "SELECT case_id FROM case_text WHERE search LIKE :text ESCAPE '\\'"
     clause = (
         f"(c.id IN ({cases}) OR c.id IN "
-        "(SELECT case_id FROM decision WHERE casefold(rationale) LIKE :text ESCAPE '\\'))"
+        "(SELECT case_id FROM decision WHERE casefold(rationale) LIKE :text ESCAPE '\\') "
+        "OR c.id IN (SELECT case_id FROM review WHERE casefold(rationale) LIKE :text ESCAPE '\\'))"
     )
     return clause, params
 

@@ -16,13 +16,44 @@ from sqlmodel import SQLModel, create_engine
 
 from annotator.storage import tables  # noqa: F401  (registers the tables)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CACHE_KIB = 32 * 1024
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Schema 2: reviewers' decisions merged in by a lead (``review``, ``merge_source``)."""
+    conn.execute("ALTER TABLE cases ADD COLUMN review_state INTEGER NOT NULL DEFAULT 0")
+    _create(conn, tables=("merge_source", "review"), indexes=("ix_cases_review_state",))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 """``MIGRATIONS[n]`` upgrades a version ``n`` database to ``n + 1``."""
+
+
+def _create(conn: sqlite3.Connection, tables: tuple[str, ...], indexes: tuple[str, ...]) -> None:
+    """Create ``tables`` (with their indexes) and ``indexes`` of existing tables.
+
+    Uses the DDL a new workspace is made with, so an upgraded workspace has exactly its schema.
+    """
+    from sqlalchemy.dialects import sqlite as dialect
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    def run(ddl: Any) -> None:
+        conn.execute(str(ddl.compile(dialect=dialect.dialect())))
+
+    meta = SQLModel.metadata
+    for name in tables:
+        table = meta.tables[name]
+        run(CreateTable(table))
+        for index in table.indexes:
+            run(CreateIndex(index))
+    for table in meta.tables.values():
+        for index in table.indexes:
+            if index.name in indexes:
+                run(CreateIndex(index))
 
 
 class WorkspaceError(Exception):

@@ -87,6 +87,8 @@ class CaseRow(SQLModel, table=True):
     severity: int = 0
     """Sorts most severe first; also encodes the kind (``Kind.severity_range``)."""
     status: int = 0
+    review_state: int = 0
+    """What merged reviewer files say of the case (``domain.merge.ReviewState``; schema 2)."""
 
 
 _cases = CaseRow.__table__  # type: ignore[attr-defined]
@@ -105,6 +107,9 @@ Index(
 Index("ix_cases_status", _cases.c.status, _cases.c.severity.desc(), _cases.c.position)
 Index("ix_cases_criterion", _cases.c.criterion, _cases.c.severity.desc(), _cases.c.position)
 Index("ix_cases_judge", _cases.c.judge_label, _cases.c.severity.desc(), _cases.c.position)
+Index(
+    "ix_cases_review_state", _cases.c.review_state, _cases.c.severity.desc(), _cases.c.position
+)
 
 
 class CaseTextRow(SQLModel, table=True):
@@ -206,3 +211,43 @@ class TagRow(SQLModel, table=True):
     __tablename__ = "tag"
     name: str = Field(primary_key=True)
     created_at: str = ""
+
+
+class MergeSourceRow(SQLModel, table=True):
+    """A reviewer's labelled file merged into the workspace by a lead (schema 2)."""
+
+    __tablename__ = "merge_source"
+    id: int | None = Field(default=None, primary_key=True)
+    path: str
+    sha256: str
+    """Of the file's bytes: merging the same file again changes nothing."""
+    reviewers: str = "[]"
+    """JSON list of the reviewer names in the file."""
+    lines: int = 0
+    merged_at: str = ""
+
+
+class ReviewRow(SQLModel, table=True):
+    """One reviewer's decision on a case, from a merged labelled file (schema 2).
+
+    The newest decision per (case, reviewer) is kept; the lead's own decisions live in
+    ``decision``, like a reviewer's.
+    """
+
+    __tablename__ = "review"
+    __table_args__ = (
+        Index("ix_review_reviewer", "reviewer", "label"),
+        {"sqlite_with_rowid": False},
+    )
+    case_id: int = case_key()
+    reviewer: str = Field(primary_key=True)
+    label: str
+    rationale: str = ""
+    who_right: str | None = None
+    tags: str = "[]"
+    confidence: str | None = None
+    decided_at: str = ""
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("merge_source.id"), nullable=False)
+    )
+    line: int = 0

@@ -1,0 +1,186 @@
+"""Merging reviewers' decisions: what a case's final label is and how it was reached.
+
+A lead sends one review pack to several reviewers and gets back one labelled file from each.
+For every case, the reviewers who saw it either agree (the label is settled, *unanimous*) or
+they don't (a *reviewer conflict*, for the lead to settle). The lead's own decision, when there
+is one, is final.
+
+Pure data and rules; reading files is ``annotator.formats.labelled``, and merging files or a
+workspace is ``annotator.services.merge``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MERGED_FORMAT = "annotator.merged"
+MERGED_VERSION = 1
+
+
+class Resolution(enum.StrEnum):
+    """How a merged case's final label was reached."""
+
+    UNANIMOUS = "unanimous"
+    """Every reviewer who saw the case chose the same label (one reviewer counts)."""
+    LEAD = "lead"
+    """The lead decided."""
+    CONFLICT = "conflict"
+    """Reviewers disagree and the lead has not decided yet: no final label."""
+
+
+class ReviewState(enum.IntEnum):
+    """``cases.review_state`` in a workspace: what the merged reviewer files say of a case."""
+
+    NONE = 0
+    UNANIMOUS = 1
+    CONFLICT = 2
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A criterion's labels in scale order, and whether they are ordered."""
+
+    labels: tuple[str, ...]
+    ordinal: bool = False
+
+
+@dataclass(frozen=True)
+class Review:
+    """One person's decision on one case: a reviewer's, or the lead's."""
+
+    reviewer: str
+    label: str
+    rationale: str = ""
+    tags: tuple[str, ...] = ()
+    confidence: str | None = None
+    who_right: str | None = None
+    decided_at: str = ""
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        """Newest last; equal times fall back to the content, so the order never depends on
+        the order the files were given in."""
+        return (self.decided_at, self.label, self.rationale, "\x1f".join(self.tags))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviewer": self.reviewer,
+            "label": self.label,
+            "rationale": self.rationale,
+            "tags": list(self.tags),
+            "confidence": self.confidence,
+            "who_right": self.who_right,
+            "decided_at": self.decided_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Review:
+        return cls(
+            reviewer=str(data["reviewer"]),
+            label=str(data["label"]),
+            rationale=str(data.get("rationale") or ""),
+            tags=tuple(str(t) for t in data.get("tags") or ()),
+            confidence=data.get("confidence"),
+            who_right=data.get("who_right"),
+            decided_at=str(data.get("decided_at") or ""),
+        )
+
+
+def newest(a: Review, b: Review) -> Review:
+    """The later of two decisions by the same person (deterministic on equal times)."""
+    return b if b.sort_key() > a.sort_key() else a
+
+
+@dataclass(frozen=True)
+class MergedCase:
+    """One case after the merge: the original labels, every reviewer's decision, the lead's."""
+
+    id: str
+    case_hash: str
+    criterion: str
+    scale: Scale
+    judge_label: str
+    rater_labels: tuple[tuple[str, str], ...]
+    """``(rater, label)`` pairs as imported."""
+    kind: str
+    reviews: tuple[Review, ...]
+    """One per reviewer, sorted by reviewer name."""
+    lead: Review | None = None
+
+    @property
+    def resolution(self) -> Resolution:
+        if self.lead is not None:
+            return Resolution.LEAD
+        if self.reviews and len({r.label for r in self.reviews}) == 1:
+            return Resolution.UNANIMOUS
+        return Resolution.CONFLICT
+
+    @property
+    def final_label(self) -> str | None:
+        if self.lead is not None:
+            return self.lead.label
+        if self.resolution is Resolution.UNANIMOUS:
+            return self.reviews[0].label
+        return None
+
+    @property
+    def in_conflict(self) -> bool:
+        """Reviewers disagree (whether or not the lead has settled it since)."""
+        return len({r.label for r in self.reviews}) > 1
+
+    def review_by(self, reviewer: str) -> Review | None:
+        return next((r for r in self.reviews if r.reviewer == reviewer), None)
+
+
+def review_state(labels: Iterable[str]) -> ReviewState:
+    distinct = set(labels)
+    if not distinct:
+        return ReviewState.NONE
+    return ReviewState.UNANIMOUS if len(distinct) == 1 else ReviewState.CONFLICT
+
+
+def merged_record(case: MergedCase, project: str, title: str, app_version: str) -> dict[str, Any]:
+    """The merged file's line for ``case`` (docs/formats.md, "The merged file")."""
+    return {
+        "format": MERGED_FORMAT,
+        "format_version": MERGED_VERSION,
+        "id": case.id,
+        "case_hash": case.case_hash,
+        "criterion": case.criterion,
+        "label": case.final_label,
+        "resolution": case.resolution.value,
+        "reviews": [r.to_dict() for r in case.reviews],
+        "lead": case.lead.to_dict() if case.lead is not None else None,
+        "judge_label": case.judge_label,
+        "rater_labels": dict(case.rater_labels),
+        "kind": case.kind,
+        "labels": list(case.scale.labels),
+        "ordinal": case.scale.ordinal,
+        "project": project,
+        "project_title": title,
+        "app_version": app_version,
+    }
+
+
+def case_from_record(data: Mapping[str, Any]) -> MergedCase:
+    """The inverse of :func:`merged_record` (the record was validated by the reader)."""
+    lead = data.get("lead")
+    return MergedCase(
+        id=str(data["id"]),
+        case_hash=str(data["case_hash"]),
+        criterion=str(data.get("criterion") or ""),
+        scale=Scale(tuple(str(x) for x in data.get("labels") or ()), bool(data.get("ordinal"))),
+        judge_label=str(data.get("judge_label") or ""),
+        rater_labels=tuple((str(k), str(v)) for k, v in (data.get("rater_labels") or {}).items()),
+        kind=str(data.get("kind") or ""),
+        reviews=tuple(
+            sorted((Review.from_dict(r) for r in data.get("reviews") or ()), key=_by_reviewer)
+        ),
+        lead=Review.from_dict(lead) if lead else None,
+    )
+
+
+def _by_reviewer(review: Review) -> str:
+    return review.reviewer
