@@ -87,7 +87,7 @@ class CaseRow(SQLModel, table=True):
     severity: int = 0
     """Sorts most severe first; also encodes the kind (``Kind.severity_range``)."""
     status: int = 0
-    review_state: int = 0
+    review_state: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """What merged reviewer files say of the case (``domain.merge.ReviewState``; schema 2)."""
 
 
