@@ -25,7 +25,7 @@ Migration = Callable[[sqlite3.Connection], None]
 
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     """Schema 2: reviewers' decisions merged in by a lead (``review``, ``merge_source``)."""
-    conn.execute("ALTER TABLE cases ADD COLUMN review_state INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE cases ADD COLUMN review_state INTEGER NOT NULL DEFAULT '0'")
     _create(conn, tables=("merge_source", "review"), indexes=("ix_cases_review_state",))
 
 
