@@ -3,6 +3,8 @@
 annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...]
 annotator export WORKSPACE -o OUT [--format jsonl|csv]
 annotator summary FILE|WORKSPACE [--json]
+annotator merge FILE... -o MERGED [--workspace PATH]
+annotator agreement FILE...|WORKSPACE [--json] [--markdown OUT] [--html OUT]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import TARGETS, FieldMapping
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import ImportReport, import_file
+from annotator.services.merge import MergeError, export_merged, has_reviews, merge_files
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
     Workspace,
@@ -28,7 +31,7 @@ from annotator.services.workspace import (
     remove_workspace,
 )
 
-COMMANDS = ("import", "export", "summary")
+COMMANDS = ("import", "export", "summary", "merge", "agreement")
 
 
 class CliError(Exception):
@@ -108,6 +111,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--all", action="store_true", help="include undecided and skipped cases (label null)"
     )
+    p.add_argument(
+        "--merged",
+        action="store_true",
+        help="write the merged file of a lead's workspace (reviewers' and lead's decisions)",
+    )
+    _common(p, sub=True)
+
+    p = sub.add_parser(
+        "merge",
+        help="merge reviewers' labelled files into one merged file",
+        description="Merge the labelled files that reviewers sent back into one merged file: "
+        "one line per case with the final label (unanimous, or open as a reviewer conflict), "
+        "every reviewer's label and rationale, and the original judge and rater labels. "
+        "Nothing is written if any file has a problem. To settle the conflicts, open the "
+        "workspace of the pack in the window and use File > Merge reviewer files.",
+    )
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="reviewers' labelled files")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the merged file to write")
+    p.add_argument(
+        "--workspace",
+        "-w",
+        type=Path,
+        help="the workspace the pack was made from: also check every case id, hash and label "
+        "against it",
+    )
     _common(p, sub=True)
 
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
@@ -154,10 +182,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_import(args)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "merge":
+            return _cmd_merge(args)
         return _cmd_summary(args)
     except BrokenPipeError:
         raise
-    except (CliError, FileRefused, WorkspaceError, ValueError, OSError) as exc:
+    except (CliError, FileRefused, WorkspaceError, MergeError, ValueError, OSError) as exc:
         print(f"annotator: error: {exc}", file=sys.stderr)
         return 1
 
@@ -262,11 +292,32 @@ def _cmd_export(args: argparse.Namespace) -> int:
     fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "jsonl")
     ws = _open_existing(args.workspace)
     try:
+        if args.merged:
+            if fmt != "jsonl" or args.all:
+                raise CliError("--merged writes JSON Lines with every merged case")
+            if not has_reviews(ws):
+                raise CliError(
+                    f"no reviewer files were merged into {args.workspace.name}; "
+                    "merge them in the window (File > Merge reviewer files) first"
+                )
+            print(export_merged(ws, args.output).describe())
+            return 0
         n = export_decisions(ws, args.output, fmt, include_undecided=args.all)
     finally:
         ws.close()
     what = "cases" if args.all else "decisions"
     print(f"Wrote {n} {what} to {args.output}")
+    return 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    ws = _open_existing(args.workspace) if args.workspace is not None else None
+    try:
+        _cases, report = merge_files(args.files, args.output, against=ws)
+    finally:
+        if ws is not None:
+            ws.close()
+    print(report.describe())
     return 0
 
 

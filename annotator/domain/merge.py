@@ -12,6 +12,7 @@ workspace is ``annotator.services.merge``.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +48,7 @@ class Scale:
     ordinal: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Review:
     """One person's decision on one case: a reviewer's, or the lead's."""
 
@@ -61,8 +62,8 @@ class Review:
 
     def sort_key(self) -> tuple[str, str, str, str]:
         """Newest last; equal times fall back to the content, so the order never depends on
-        the order the files were given in."""
-        return (self.decided_at, self.label, self.rationale, "\x1f".join(self.tags))
+        the order the files were given in. (The workspace compares the same four columns.)"""
+        return (self.decided_at, self.label, self.rationale, tags_json(self.tags))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +87,11 @@ class Review:
             who_right=data.get("who_right"),
             decided_at=str(data.get("decided_at") or ""),
         )
+
+
+def tags_json(tags: Iterable[str]) -> str:
+    """Tags as stored in a workspace (and compared, to break ties between equal times)."""
+    return json.dumps(list(tags), ensure_ascii=False)
 
 
 def newest(a: Review, b: Review) -> Review:
@@ -132,13 +138,6 @@ class MergedCase:
 
     def review_by(self, reviewer: str) -> Review | None:
         return next((r for r in self.reviews if r.reviewer == reviewer), None)
-
-
-def review_state(labels: Iterable[str]) -> ReviewState:
-    distinct = set(labels)
-    if not distinct:
-        return ReviewState.NONE
-    return ReviewState.UNANIMOUS if len(distinct) == 1 else ReviewState.CONFLICT
 
 
 def merged_record(case: MergedCase, project: str, title: str, app_version: str) -> dict[str, Any]:

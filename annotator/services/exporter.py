@@ -40,6 +40,8 @@ FIELDS = (
     "judge_label",
     "rater_labels",
     "kind",
+    "labels",
+    "ordinal",
     "project",
     "project_title",
     "app_version",
@@ -64,7 +66,7 @@ def export_decisions(
     """Write the decisions of ``ws`` to ``out`` as ``jsonl`` or ``csv``. Returns the line count."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
-    _refuse_precious(ws, Path(out))
+    refuse_precious(ws, Path(out))
     total = _count(ws, include_undecided)
     written = 0
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
@@ -82,7 +84,7 @@ def export_decisions(
     return written
 
 
-def _refuse_precious(ws: Workspace, out: Path) -> None:
+def refuse_precious(ws: Workspace, out: Path) -> None:
     """Never write the labelled file over a workspace or over a case file it was imported from."""
     if out.exists() and is_workspace_file(out):
         raise ValueError(f"{out} is a workspace; choose another file name for the export")
@@ -110,6 +112,12 @@ def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]
     )
     with ws.engine.connect() as conn:
         title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
+        scales = {
+            criterion: (json.loads(labels), bool(ordinal))
+            for criterion, labels, ordinal in conn.execute(
+                text("SELECT criterion, labels, ordinal FROM scheme")
+            )
+        }
         result = conn.execution_options(yield_per=2000).execute(query)
         for row in result:
             yield {
@@ -130,6 +138,8 @@ def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]
                 "judge_label": row[4],
                 "rater_labels": json.loads(row[6]) if row[6] else {},
                 "kind": row[5],
+                "labels": scales.get(row[2], ([], False))[0],
+                "ordinal": scales.get(row[2], ([], False))[1],
                 "project": fingerprint,
                 "project_title": title,
                 "app_version": __version__,
@@ -151,6 +161,7 @@ def _csv_writer(fh: IO[str]) -> Callable[[dict[str, Any]], None]:
         flat = dict(record)
         flat["tags"] = "; ".join(record["tags"])
         flat["rater_labels"] = json.dumps(record["rater_labels"], ensure_ascii=False)
+        flat["labels"] = json.dumps(record["labels"], ensure_ascii=False)
         writer.writerow(flat)
 
     return write

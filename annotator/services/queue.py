@@ -98,9 +98,8 @@ class QueueFilter:
                 "(d.label = :cell_truth OR (d.label IS NULL AND c.review_state = 1 AND "
                 "c.id IN (SELECT case_id FROM review WHERE label = :cell_truth)))"
             )
-            params.update(
-                dict(zip(("cell_criterion", "cell_judge", "cell_truth"), self.judge_truth))
-            )
+            criterion, judge, truth = self.judge_truth
+            params.update(cell_criterion=criterion, cell_judge=judge, cell_truth=truth)
         if self.text.strip():
             clause, text_params = _text_clause(self.text.strip())
             clauses.append(clause)

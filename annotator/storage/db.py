@@ -26,15 +26,17 @@ Migration = Callable[[sqlite3.Connection], None]
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     """Schema 2: reviewers' decisions merged in by a lead (``review``, ``merge_source``)."""
     conn.execute("ALTER TABLE cases ADD COLUMN review_state INTEGER NOT NULL DEFAULT '0'")
-    _create(conn, tables=("merge_source", "review"), indexes=("ix_cases_review_state",))
+    _create(conn, new_tables=("merge_source", "review"), indexes=("ix_cases_review_state",))
 
 
 MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 """``MIGRATIONS[n]`` upgrades a version ``n`` database to ``n + 1``."""
 
 
-def _create(conn: sqlite3.Connection, tables: tuple[str, ...], indexes: tuple[str, ...]) -> None:
-    """Create ``tables`` (with their indexes) and ``indexes`` of existing tables.
+def _create(
+    conn: sqlite3.Connection, new_tables: tuple[str, ...], indexes: tuple[str, ...]
+) -> None:
+    """Create ``new_tables`` (with their indexes) and ``indexes`` of existing tables.
 
     Uses the DDL a new workspace is made with, so an upgraded workspace has exactly its schema.
     """
@@ -45,7 +47,7 @@ def _create(conn: sqlite3.Connection, tables: tuple[str, ...], indexes: tuple[st
         conn.execute(str(ddl.compile(dialect=dialect.dialect())))
 
     meta = SQLModel.metadata
-    for name in tables:
+    for name in new_tables:
         table = meta.tables[name]
         run(CreateTable(table))
         for index in table.indexes:

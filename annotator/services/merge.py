@@ -1,0 +1,647 @@
+"""Merging reviewers' labelled files: into one merged file, or into the lead's workspace.
+
+Two ways in, one set of rules (``domain/merge.py``) and one reader (``formats/labelled.py``):
+
+- ``merge_files`` reads labelled files and writes the merged file (``annotator merge``).
+- ``merge_into_workspace`` stores the reviewers' decisions in the workspace the pack was made
+  from, so that the lead settles the conflicts in the review window; ``export_merged`` then
+  writes the merged file with the lead's decisions.
+
+Properties the lead relies on (tests/test_merge.py checks each):
+
+- Nothing partial: every file is read and checked before anything is written; a problem
+  raises :class:`MergeError` and leaves no output (and an unchanged workspace).
+- Order-independent: the same files in any order give byte-identical output (cases in id
+  order, reviews in reviewer order, ties between equal times broken on content).
+- Idempotent: the same file given twice (by content) counts once.
+- One decision per reviewer and case: the newer one is kept, and the report says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from annotator import __version__
+from annotator.domain.merge import (
+    MergedCase,
+    Review,
+    ReviewState,
+    Scale,
+    merged_record,
+    newest,
+    tags_json,
+)
+from annotator.fileio import atomic_write
+from annotator.formats.errors import FileRefused
+from annotator.formats.labelled import LabelledLine, read_labelled
+from annotator.services.workspace import Workspace, now_iso
+from annotator.storage.db import writing
+
+Progress = Callable[[int, int], None]
+MAX_LISTED = 10
+"""How many instances of one problem a message lists before it says 'and N more'."""
+
+
+class MergeError(Exception):
+    """The merge is refused; ``str()`` says why, naming files, lines and cases."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file, as the report shows it."""
+
+    path: Path
+    sha256: str
+    reviewers: tuple[str, ...]
+    decisions: int
+    same_as: Path | None = None
+    """Set when the file has the same content as an earlier one: it was counted once."""
+    already_merged: bool = False
+    """Set when the workspace had merged this very file before."""
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A reviewer decided a case in two files; the older decision was dropped."""
+
+    case_id: str
+    reviewer: str
+    kept: str
+    """Where the kept (newer) decision came from: ``file, line N`` or ``the workspace``."""
+    dropped: str
+
+
+@dataclass
+class MergeReport:
+    sources: list[Source] = field(default_factory=list)
+    superseded: list[Superseded] = field(default_factory=list)
+    cases: int = 0
+    unanimous: int = 0
+    conflicts: int = 0
+    """Cases where reviewers disagree (settled by the lead or not)."""
+    settled_by_lead: int = 0
+    project: str = ""
+    project_title: str = ""
+    output: Path | None = None
+
+    @property
+    def open_conflicts(self) -> int:
+        return self.conflicts - self.settled_by_lead
+
+    def describe(self) -> str:
+        """The report for people: what was read, what was dropped, what is left to settle."""
+        lines = []
+        for s in self.sources:
+            who = ", ".join(s.reviewers) or "no reviewer"
+            note = ""
+            if s.same_as is not None:
+                note = f" — the same file as {s.same_as.name}: counted once"
+            elif s.already_merged:
+                note = " — merged before: nothing new"
+            lines.append(f"{s.path.name}: {s.decisions} decisions by {who}{note}")
+        by_reviewer: dict[str, int] = {}
+        for dropped in self.superseded:
+            by_reviewer[dropped.reviewer] = by_reviewer.get(dropped.reviewer, 0) + 1
+        for reviewer, count in sorted(by_reviewer.items()):
+            example = next(d for d in self.superseded if d.reviewer == reviewer)
+            lines.append(
+                f"{reviewer} decided {count} case{'s' if count != 1 else ''} twice; the newer "
+                f"decision was kept (e.g. case '{example.case_id}': kept {example.kept}, "
+                f"dropped {example.dropped})"
+            )
+        lines.append(
+            f"{self.cases} cases: {self.unanimous} unanimous, {self.conflicts} reviewer "
+            f"conflicts ({self.settled_by_lead} settled by the lead, "
+            f"{self.open_conflicts} open)"
+        )
+        if self.output is not None:
+            lines.append(f"wrote {self.output}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What a merge checks the files against: the workspace the pack was made from."""
+
+    fingerprint: str
+    title: str
+    scales: dict[str, Scale]
+    cases: dict[str, tuple[int, str]]
+    """ext_id -> (row id, content hash)."""
+
+    @classmethod
+    def of(cls, ws: Workspace) -> ProjectFacts:
+        with ws.engine.connect() as conn:
+            title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
+            scales = {
+                crit: Scale(tuple(json.loads(labels)), bool(ordinal))
+                for crit, labels, ordinal in conn.execute(
+                    text("SELECT criterion, labels, ordinal FROM scheme")
+                )
+            }
+            cases = {
+                ext_id: (row_id, content_hash)
+                for row_id, ext_id, content_hash in conn.execute(
+                    text("SELECT id, ext_id, content_hash FROM cases")
+                )
+            }
+        return cls(fingerprint, title, scales, cases)
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a decision was read: file and line."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path.name}, line {self.line}"
+
+
+@dataclass
+class _Case:
+    """What the files say of one case while they are read."""
+
+    first: LabelledLine
+    where: _Origin
+    reviews: dict[str, tuple[Review, _Origin]] = field(default_factory=dict)
+
+
+@dataclass
+class _Collected:
+    cases: dict[str, _Case]
+    report: MergeReport
+    scales: dict[str, Scale]
+
+
+# -- reading and checking -------------------------------------------------------------------
+
+
+def _collect(
+    paths: Sequence[Path],
+    facts: ProjectFacts | None,
+    skip_hashes: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> _Collected:
+    if not paths:
+        raise MergeError("no files to merge")
+    report = MergeReport()
+    cases: dict[str, _Case] = {}
+    seen_hashes: dict[str, Path] = {}
+    skip = set(skip_hashes)
+    projects: dict[str, tuple[Path, str]] = {}
+    scales: dict[str, tuple[Scale, Path]] = {}
+    mismatches: list[str] = []
+    unknown: list[str] = []
+    total = len(paths)
+    for done, path in enumerate(paths):
+        path = Path(path)
+        digest = _sha256(path)
+        if digest in seen_hashes:
+            report.sources.append(Source(path, digest, (), 0, same_as=seen_hashes[digest]))
+            continue
+        seen_hashes[digest] = path
+        if digest in skip:
+            report.sources.append(Source(path, digest, (), 0, already_merged=True))
+            continue
+        reviewers: set[str] = set()
+        count = 0
+        try:
+            for line in read_labelled(path):
+                where = _Origin(path, line.line)
+                _check_project(line, path, projects, facts)
+                _check_scale(line, path, scales, facts)
+                known = facts.cases.get(line.id) if facts is not None else None
+                if facts is not None and known is None:
+                    if len(unknown) < MAX_LISTED:
+                        unknown.append(f"{where}: case '{line.id}'")
+                    else:
+                        unknown.append("")
+                    continue
+                case = cases.get(line.id)
+                if case is None:
+                    case = cases[line.id] = _Case(line, where)
+                    expected = known[1] if known is not None else line.case_hash
+                    if expected != line.case_hash:
+                        mismatches.append(
+                            f"case '{line.id}': {where} has {_short(line.case_hash)}, the "
+                            f"workspace has {_short(expected)}"
+                        )
+                elif case.first.case_hash != line.case_hash:
+                    mismatches.append(
+                        f"case '{line.id}': {case.where} has {_short(case.first.case_hash)}, "
+                        f"{where} has {_short(line.case_hash)}"
+                    )
+                reviewers.add(line.review.reviewer)
+                count += 1
+                _add_review(case, line.id, line.review, where, report)
+        except FileRefused as exc:
+            raise MergeError(str(exc)) from None
+        report.sources.append(Source(path, digest, tuple(sorted(reviewers)), count))
+        if progress is not None:
+            progress(done + 1, total)
+    if unknown:
+        listed = [u for u in unknown if u]
+        more = len(unknown) - len(listed)
+        raise MergeError(
+            "cases that are not in this project (was the pack made from another case file?):\n"
+            + "\n".join(listed)
+            + (f"\n…and {more} more" if more else "")
+        )
+    if mismatches:
+        more = len(mismatches) - MAX_LISTED
+        raise MergeError(
+            "the reviewers saw different text for the same case (its content hash differs), "
+            "so their decisions cannot be merged:\n"
+            + "\n".join(mismatches[:MAX_LISTED])
+            + (f"\n…and {more} more" if more > 0 else "")
+        )
+    if projects:
+        report.project, (_, report.project_title) = next(iter(projects.items()))
+    if facts is not None:
+        report.project, report.project_title = facts.fingerprint, facts.title
+    return _Collected(cases, report, {c: s for c, (s, _) in scales.items()})
+
+
+def _add_review(
+    case: _Case, case_id: str, review: Review, where: _Origin, report: MergeReport
+) -> None:
+    previous = case.reviews.get(review.reviewer)
+    if previous is None:
+        case.reviews[review.reviewer] = (review, where)
+        return
+    if previous[0] == review:  # the same decision in two files (a copy): counts once
+        return
+    incoming = (review, where)
+    older_kept = newest(previous[0], review) is previous[0]
+    kept, dropped = (previous, incoming) if older_kept else (incoming, previous)
+    case.reviews[review.reviewer] = kept
+    report.superseded.append(Superseded(case_id, review.reviewer, str(kept[1]), str(dropped[1])))
+
+
+def _check_project(
+    line: LabelledLine,
+    path: Path,
+    projects: dict[str, tuple[Path, str]],
+    facts: ProjectFacts | None,
+) -> None:
+    if facts is not None:
+        if line.project != facts.fingerprint:
+            raise MergeError(
+                f"{path.name} is from another project: its cases differ from this workspace's "
+                f"(fingerprint {_short(line.project)} '{line.project_title}', the workspace has "
+                f"{_short(facts.fingerprint)} '{facts.title}'). Merge only the files exported "
+                "from this review pack."
+            )
+        return
+    if line.project in projects:
+        return
+    if projects:
+        other_path, other_title = next(iter(projects.values()))
+        other = next(iter(projects))
+        raise MergeError(
+            f"{path.name} is from another project than {other_path.name}: fingerprint "
+            f"{_short(line.project)} '{line.project_title}' against {_short(other)} "
+            f"'{other_title}'. Merge only the files exported from one review pack."
+        )
+    projects[line.project] = (path, line.project_title)
+
+
+def _check_scale(
+    line: LabelledLine,
+    path: Path,
+    scales: dict[str, tuple[Scale, Path]],
+    facts: ProjectFacts | None,
+) -> None:
+    criterion = line.criterion
+    expected = facts.scales.get(criterion) if facts is not None else None
+    if facts is not None and expected is None:
+        raise MergeError(
+            f"{path.name}, line {line.line}: the workspace has no criterion '{criterion}'"
+        )
+    if expected is not None:
+        if line.review.label not in expected.labels:
+            raise MergeError(
+                f"{path.name}, line {line.line}: case '{line.id}' has label "
+                f"'{line.review.label}', which is not one of the labels of {_crit(criterion)} "
+                f"({', '.join(expected.labels)})"
+            )
+        if line.scale is not None and line.scale.labels != expected.labels:
+            raise MergeError(_label_sets(criterion, path, line.scale, "the workspace", expected))
+        return
+    if line.scale is None:
+        return
+    known = scales.get(criterion)
+    if known is None:
+        scales[criterion] = (line.scale, path)
+    elif known[0] != line.scale:
+        raise MergeError(_label_sets(criterion, path, line.scale, known[1].name, known[0]))
+
+
+def _label_sets(criterion: str, path: Path, got: Scale, other: str, expected: Scale) -> str:
+    return (
+        f"the label sets don't match for {_crit(criterion)}: {path.name} has "
+        f"({', '.join(got.labels)}{', ordered' if got.ordinal else ''}), {other} has "
+        f"({', '.join(expected.labels)}{', ordered' if expected.ordinal else ''})"
+    )
+
+
+def _crit(criterion: str) -> str:
+    return f"criterion '{criterion}'" if criterion else "the criterion"
+
+
+def _short(digest: str) -> str:
+    return digest[:19] + "…" if len(digest) > 20 else digest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise MergeError(f"{path.name}: no such file") from None
+    except IsADirectoryError:
+        raise MergeError(f"{path.name}: is a folder, not a file") from None
+    except OSError as exc:
+        raise MergeError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    return f"sha256:{digest.hexdigest()}"
+
+
+# -- files to a merged file --------------------------------------------------------------------
+
+
+def merge_files(
+    paths: Sequence[Path],
+    out: Path | None = None,
+    *,
+    against: Workspace | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[MergedCase], MergeReport]:
+    """Merge reviewers' labelled files; write the merged file to ``out`` if given.
+
+    With ``against`` (the workspace the pack was made from), every case id, hash and label is
+    also checked against it. The cases come back in id order.
+    """
+    facts = ProjectFacts.of(against) if against is not None else None
+    collected = _collect(paths, facts, progress=progress)
+    cases = [_merged(cid, c, collected.scales) for cid, c in sorted(collected.cases.items())]
+    report = collected.report
+    _count(report, cases)
+    if out is not None:
+        _refuse_inputs(out, paths)
+        write_merged(cases, out, report.project, report.project_title)
+        report.output = Path(out)
+    return cases, report
+
+
+def _merged(case_id: str, case: _Case, scales: dict[str, Scale]) -> MergedCase:
+    first = case.first
+    scale = first.scale or scales.get(first.criterion) or Scale(())
+    return MergedCase(
+        id=case_id,
+        case_hash=first.case_hash,
+        criterion=first.criterion,
+        scale=scale,
+        judge_label=first.judge_label,
+        rater_labels=first.rater_labels,
+        kind=first.kind,
+        reviews=tuple(r for _, (r, _w) in sorted(case.reviews.items())),
+    )
+
+
+def _count(report: MergeReport, cases: Iterable[MergedCase]) -> None:
+    report.cases = report.unanimous = report.conflicts = report.settled_by_lead = 0
+    for case in cases:
+        report.cases += 1
+        if case.in_conflict:
+            report.conflicts += 1
+            report.settled_by_lead += case.lead is not None
+        elif case.reviews:
+            report.unanimous += 1
+
+
+def _refuse_inputs(out: Path, paths: Sequence[Path]) -> None:
+    target = Path(out).resolve()
+    if any(Path(p).resolve() == target for p in paths):
+        raise MergeError(f"{Path(out).name} is one of the files being merged; choose another name")
+
+
+def write_merged(cases: Iterable[MergedCase], out: Path, project: str, title: str) -> int:
+    """Write the merged file atomically; returns the number of lines."""
+    count = 0
+    with atomic_write(out) as fh:
+        for case in cases:
+            record = merged_record(case, project, title, __version__)
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+# -- files into the lead's workspace -----------------------------------------------------------
+
+
+def merge_into_workspace(
+    ws: Workspace, paths: Sequence[Path], progress: Progress | None = None
+) -> MergeReport:
+    """Store the reviewers' decisions in ``ws`` (the workspace the pack was made from).
+
+    All or nothing: the files are checked in full first, then written in one transaction.
+    A reviewer's decision replaces one stored before only when it is newer.
+    """
+    facts = ProjectFacts.of(ws)
+    with ws.engine.connect() as conn:
+        merged_before = {h for (h,) in conn.execute(text("SELECT sha256 FROM merge_source"))}
+    collected = _collect(paths, facts, merged_before, progress)
+    report = collected.report
+    with writing(ws.engine) as conn:
+        source_ids: dict[Path, int] = {}
+        for source in report.sources:
+            if source.same_as is not None or source.already_merged:
+                continue
+            source_ids[source.path] = int(
+                conn.execute(
+                    text(
+                        "INSERT INTO merge_source (path, sha256, reviewers, lines, merged_at) "
+                        "VALUES (:p, :h, :r, :n, :t) RETURNING id"
+                    ),
+                    {
+                        "p": str(source.path.resolve()),
+                        "h": source.sha256,
+                        "r": json.dumps(list(source.reviewers), ensure_ascii=False),
+                        "n": source.decisions,
+                        "t": now_iso(),
+                    },
+                ).scalar_one()
+            )
+        stored = _stored_reviews(conn, {r for s in report.sources for r in s.reviewers})
+        rows: list[dict[str, Any]] = []
+        for case_id, case in collected.cases.items():
+            row_id = facts.cases[case_id][0]
+            for reviewer, (review, where) in case.reviews.items():
+                before = stored.get((row_id, reviewer))
+                if before is not None and before != review:
+                    if newest(before, review) is before:
+                        report.superseded.append(
+                            Superseded(case_id, reviewer, "the workspace", str(where))
+                        )
+                        continue
+                    report.superseded.append(
+                        Superseded(case_id, reviewer, str(where), "the workspace")
+                    )
+                elif before is not None:
+                    continue
+                rows.append(_review_row(row_id, review, source_ids[where.path], where.line))
+        if rows:
+            conn.execute(
+                text(
+                    "INSERT INTO review (case_id, reviewer, label, rationale, who_right, tags, "
+                    "confidence, decided_at, source_id, line) VALUES (:case_id, :reviewer, "
+                    ":label, :rationale, :who_right, :tags, :confidence, :decided_at, "
+                    ":source_id, :line) ON CONFLICT (case_id, reviewer) DO UPDATE SET "
+                    "label = excluded.label, rationale = excluded.rationale, "
+                    "who_right = excluded.who_right, tags = excluded.tags, "
+                    "confidence = excluded.confidence, decided_at = excluded.decided_at, "
+                    "source_id = excluded.source_id, line = excluded.line"
+                ),
+                rows,
+            )
+            _update_states(conn, [facts.cases[c][0] for c in collected.cases])
+    _count(report, load_merged(ws))
+    return report
+
+
+def _stored_reviews(conn: Any, reviewers: set[str]) -> dict[tuple[int, str], Review]:
+    if not reviewers:
+        return {}
+    stored: dict[tuple[int, str], Review] = {}
+    for reviewer in reviewers:
+        for row in conn.execute(
+            text(
+                "SELECT case_id, reviewer, label, rationale, tags, confidence, who_right, "
+                "decided_at FROM review WHERE reviewer = :r"
+            ),
+            {"r": reviewer},
+        ):
+            stored[(row[0], row[1])] = _review_of(row[1:])
+    return stored
+
+
+def _review_of(row: Sequence[Any]) -> Review:
+    reviewer, label, rationale, tags, confidence, who_right, decided_at = row
+    return Review(
+        reviewer=reviewer,
+        label=label,
+        rationale=rationale or "",
+        tags=tuple(json.loads(tags or "[]")),
+        confidence=confidence,
+        who_right=who_right,
+        decided_at=decided_at or "",
+    )
+
+
+def _review_row(row_id: int, review: Review, source_id: int, line: int) -> dict[str, Any]:
+    return {
+        "case_id": row_id,
+        "reviewer": review.reviewer,
+        "label": review.label,
+        "rationale": review.rationale,
+        "who_right": review.who_right,
+        "tags": tags_json(review.tags),
+        "confidence": review.confidence,
+        "decided_at": review.decided_at,
+        "source_id": source_id,
+        "line": line,
+    }
+
+
+def _update_states(conn: Any, row_ids: Sequence[int]) -> None:
+    """Recompute ``cases.review_state`` for ``row_ids`` from their stored reviews."""
+    query = text(
+        "UPDATE cases SET review_state = CASE "
+        "(SELECT count(DISTINCT label) FROM review WHERE case_id = cases.id) "
+        f"WHEN 0 THEN {int(ReviewState.NONE)} WHEN 1 THEN {int(ReviewState.UNANIMOUS)} "
+        f"ELSE {int(ReviewState.CONFLICT)} END WHERE id = :id"
+    )
+    conn.execute(query, [{"id": i} for i in row_ids])
+
+
+def has_reviews(ws: Workspace) -> bool:
+    """Whether reviewers' files were merged into ``ws`` (it is a lead's workspace)."""
+    with ws.engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM merge_source LIMIT 1")).first() is not None
+
+
+def reviews_of(ws: Workspace, row_id: int) -> tuple[Review, ...]:
+    """The reviewers' decisions on one case, in reviewer order."""
+    with ws.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT reviewer, label, rationale, tags, confidence, who_right, decided_at "
+                "FROM review WHERE case_id = :id ORDER BY reviewer"
+            ),
+            {"id": row_id},
+        ).all()
+    return tuple(_review_of(row) for row in rows)
+
+
+def load_merged(ws: Workspace) -> Iterator[MergedCase]:
+    """Every case with a reviewer's or the lead's decision, in id order, as merged.
+
+    The lead's decisions are the workspace's own (``decision``).
+    """
+    with ws.engine.connect() as conn:
+        scales = {
+            crit: Scale(tuple(json.loads(labels)), bool(ordinal))
+            for crit, labels, ordinal in conn.execute(
+                text("SELECT criterion, labels, ordinal FROM scheme")
+            )
+        }
+        query = text(
+            "SELECT c.id, c.ext_id, c.content_hash, c.criterion, c.judge_label, "
+            "c.rater_labels, c.kind, d.label, d.rationale, d.tags, d.confidence, d.who_right, "
+            "d.decided_at, d.reviewer, "
+            "(SELECT json_group_array(json_array(r.reviewer, r.label, r.rationale, r.tags, "
+            "r.confidence, r.who_right, r.decided_at)) FROM "
+            "(SELECT * FROM review WHERE case_id = c.id ORDER BY reviewer) r) "
+            "FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
+            "WHERE c.review_state != 0 OR d.case_id IS NOT NULL ORDER BY c.ext_id"
+        )
+        for row in conn.execution_options(yield_per=2000).execute(query):
+            lead = None
+            if row[7] is not None:
+                lead = _review_of((row[13] or "lead", *row[7:9], row[9], row[10], *row[11:13]))
+            yield MergedCase(
+                id=row[1],
+                case_hash=row[2],
+                criterion=row[3],
+                scale=scales.get(row[3], Scale(())),
+                judge_label=row[4],
+                rater_labels=tuple((r, lbl) for r, lbl in json.loads(row[5])),
+                kind=row[6],
+                reviews=tuple(_review_of(r) for r in json.loads(row[14] or "[]")),
+                lead=lead,
+            )
+
+
+def export_merged(ws: Workspace, out: Path) -> MergeReport:
+    """Write the merged file of a lead's workspace: reviewers' decisions and the lead's."""
+    from annotator.services.exporter import refuse_precious
+
+    refuse_precious(ws, Path(out))
+    with ws.engine.connect() as conn:
+        title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
+    report = MergeReport(project=fingerprint, project_title=title, output=Path(out))
+    cases = list(load_merged(ws))
+    _count(report, cases)
+    write_merged(cases, Path(out), fingerprint, title)
+    return report
