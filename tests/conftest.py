@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,26 @@ def isolated_dirs(
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(base / var.lower()))
     return base
+
+
+@pytest.fixture
+def make_window(qtbot: Any) -> Any:
+    """Build the main window (shown, with a reviewer name), optionally opening ``path``."""
+    from annotator.settings import Settings
+    from annotator.ui.main_window import MainWindow
+
+    def make(path: Path | None = None, reviewer: str = "Dr Test") -> MainWindow:
+        window = MainWindow(Settings(reviewer=reviewer))
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitExposed(window)
+        if path is not None:
+            window.open_path(path)
+            qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+        return window
+
+    return make
 
 
 REPO = Path(__file__).resolve().parent.parent

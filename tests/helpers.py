@@ -34,3 +34,43 @@ def write_jsonl(
 
 
 PASS_FAIL = {"title": "Test project", "labels": ["fail", "pass"], "rubric": "Pass if correct."}
+
+
+def reviewer_file(pack: Path, folder: Path, reviewer: str, labels: dict[str, str]) -> Path:
+    """What a reviewer sends back: their own workspace of the pack, decided and exported as
+    ``folder/decisions.jsonl`` (every reviewer names the file the same)."""
+    from annotator.services.exporter import export_decisions
+    from annotator.services.importer import import_file
+    from annotator.services.review import ReviewService
+    from annotator.services.workspace import Workspace
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ws = Workspace.open(folder / f"{reviewer}.annotator")
+    import_file(ws, pack)
+    review = ReviewService(ws, reviewer)
+    for cid, label in labels.items():
+        review.decide(review.row_id(cid) or 0, label, f"{reviewer} on {cid}", tags=["t-" + label])
+    out = folder / "decisions.jsonl"
+    export_decisions(ws, out)
+    ws.close()
+    return out
+
+
+REVIEW_PLAN = {
+    "ana": {"c1": "fail", "c2": "fail", "c3": "pass", "c4": "pass", "c6": "pass"},
+    "ben": {"c1": "fail", "c2": "pass", "c3": "fail", "c6": "pass"},
+    "cai": {"c1": "fail", "c2": "fail"},
+}
+"""Who decides what in a six-case pack: c1 all agree, c2 and c3 conflict, c4 one reviewer,
+c5 nobody, c6 two agree."""
+
+
+def key(qtbot: Any, window: Any, sequence: str) -> None:
+    """Press a key sequence where the focus is, as the user would."""
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    combo = QKeySequence(sequence)[0]
+    widget = QApplication.focusWidget() or window
+    QTest.keyClick(widget, combo.key(), combo.keyboardModifiers())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from annotator.domain.model import Status, WhoRight
@@ -16,36 +16,9 @@ from annotator.settings import Settings
 from annotator.ui.actions import ACTIONS
 from annotator.ui.main_window import MainWindow
 from tests.conftest import SAMPLE
-from tests.helpers import PASS_FAIL, case, write_jsonl
+from tests.helpers import PASS_FAIL, case, key, write_jsonl
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot):
-    def make(path: Path | None = None, reviewer: str = "Dr Test") -> MainWindow:
-        settings = Settings(reviewer=reviewer)
-        window = MainWindow(settings)
-        qtbot.addWidget(window)
-        window.show()
-        window.activateWindow()
-        qtbot.waitExposed(window)
-        if path is not None:
-            window.open_path(path)
-            qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
-        return window
-
-    return make
-
-
-def key(qtbot: QtBot, window: MainWindow, sequence: str) -> None:
-    """Press a key sequence where the focus is, as the user would."""
-    from PySide6.QtGui import QKeySequence
-    from PySide6.QtTest import QTest
-
-    combo = QKeySequence(sequence)[0]
-    widget = QApplication.focusWidget() or window
-    QTest.keyClick(widget, combo.key(), combo.keyboardModifiers())
 
 
 def test_decide_by_keyboard_undo_and_export(make_window, qtbot: QtBot, tmp_path: Path) -> None:

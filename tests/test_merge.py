@@ -12,7 +12,6 @@ import pytest
 from annotator.cli import main
 from annotator.domain.merge import Resolution, ReviewState
 from annotator.formats.labelled import read_merged
-from annotator.services.exporter import export_decisions
 from annotator.services.importer import import_file
 from annotator.services.merge import (
     MergeError,
@@ -25,14 +24,7 @@ from annotator.services.merge import (
 from annotator.services.queue import QueueFilter, queue_ids
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
-from tests.helpers import PASS_FAIL, case, write_jsonl
-
-# Who decides what: c1 all agree, c2 and c3 conflict, c4 one reviewer, c5 nobody, c6 two agree.
-PLAN = {
-    "ana": {"c1": "fail", "c2": "fail", "c3": "pass", "c4": "pass", "c6": "pass"},
-    "ben": {"c1": "fail", "c2": "pass", "c3": "fail", "c6": "pass"},
-    "cai": {"c1": "fail", "c2": "fail"},
-}
+from tests.helpers import PASS_FAIL, REVIEW_PLAN, case, reviewer_file, write_jsonl
 
 
 @pytest.fixture
@@ -41,23 +33,9 @@ def pack(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "pack.jsonl", rows, header=PASS_FAIL)
 
 
-def reviewer_file(pack: Path, folder: Path, reviewer: str, labels: dict[str, str]) -> Path:
-    """What a reviewer sends back: their workspace of the pack, decided and exported."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ws = Workspace.open(folder / f"{reviewer}.annotator")
-    import_file(ws, pack)
-    review = ReviewService(ws, reviewer)
-    for cid, label in labels.items():
-        review.decide(review.row_id(cid) or 0, label, f"{reviewer} on {cid}", tags=["t-" + label])
-    out = folder / "decisions.jsonl"  # every reviewer names the file the same
-    export_decisions(ws, out)
-    ws.close()
-    return out
-
-
 @pytest.fixture
 def files(pack: Path, tmp_path: Path) -> list[Path]:
-    return [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in PLAN.items()]
+    return [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

@@ -162,8 +162,7 @@ def _check_format(
         if found is None:
             raise FileRefused(
                 path,
-                "is not a labelled file: it has no 'format' field (a case file? Import it "
-                "instead)",
+                "is not a labelled file: it has no 'format' field (a case file? Import it instead)",
                 number,
             )
         raise FileRefused(path, f"is not a labelled file (format '{found}')", number)

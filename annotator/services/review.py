@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from annotator.domain.disagreement import classify, who_was_right
+from annotator.domain.merge import Review
 from annotator.domain.model import (
     Case,
     Classification,
@@ -25,6 +26,7 @@ from annotator.domain.model import (
 )
 from annotator.domain.serialize import case_from_dict
 from annotator.services.classification import change_threshold, check_threshold
+from annotator.services.merge import reviews_of
 from annotator.services.queue import DISAGREEMENTS, severity_condition
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
@@ -53,6 +55,8 @@ class CaseDetail:
     decision: Decision | None
     line: int
     source: str
+    reviews: tuple[Review, ...] = ()
+    """Reviewers' decisions merged in by a lead, in reviewer order (empty for a reviewer)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class ReviewService:
             decision,
             row.line,
             row.path,
+            reviews_of(self.ws, row_id),
         )
 
     def row_id(self, ext_id: str) -> int | None:

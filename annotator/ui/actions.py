@@ -30,6 +30,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "summary", "&Summary and agreement…", ("Ctrl+Shift+I",), "file", "Counts and agreement"
     ),
+    ActionSpec(
+        "merge",
+        "&Merge reviewer files…",
+        ("Ctrl+Shift+M",),
+        "file",
+        "Lead: bring in the labelled files reviewers sent back, to settle their conflicts",
+    ),
+    ActionSpec(
+        "export_merged",
+        "Export mer&ged file…",
+        ("Ctrl+Shift+E",),
+        "file",
+        "Lead: write the merged file, with every reviewer's decision and yours",
+    ),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "file"),
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), "edit", "Undo the last decision, skip or clear"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "edit"),
@@ -70,6 +84,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "view",
         "Also list cases where judge and raters agree, for spot checks",
         checkable=True,
+    ),
+    ActionSpec(
+        "conflicts",
+        "Reviewer &conflicts",
+        ("Ctrl+Shift+C",),
+        "view",
+        "Lead: list the cases the reviewers disagree on",
     ),
     ActionSpec(
         "threshold", "Ordinal &threshold…", (), "view", "When two scores count as disagreeing"

@@ -218,6 +218,8 @@ class CaseView(QScrollArea):
         self._layout.addLayout(self._header(detail, position))
         self._layout.addWidget(section_title(self.tr("Who said what")))
         self._layout.addWidget(self._verdicts(detail))
+        if detail.reviews:
+            self._reviews(detail)
         case = detail.case
         self._layout.addWidget(text_card(self.tr("Input"), case.input))
         self._outputs(case, detail.scheme)
@@ -284,6 +286,34 @@ class CaseView(QScrollArea):
                 verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment)
             )
         return CardGrid(cards, min_width=210)
+
+    def _reviews(self, detail: CaseDetail) -> None:
+        """The reviewers' decisions a lead merged in, each with its rationale, tags and
+        confidence: what the lead settles a conflict from."""
+        labels = {r.label for r in detail.reviews}
+        count = len(detail.reviews)
+        if len(labels) > 1:
+            title = self.tr("Reviewers disagree ({0})").format(count)
+        else:
+            title = self.tr("Reviewers agree ({0})").format(count)
+        self._layout.addWidget(section_title(title))
+        cards: list[QWidget] = []
+        for review in detail.reviews:
+            facts = [self.tr("reviewer")]
+            if review.confidence:
+                facts.append(self.tr("{0} confidence").format(review.confidence))
+            if review.tags:
+                facts.append(", ".join(review.tags))
+            cards.append(
+                verdict_card(
+                    review.reviewer,
+                    " · ".join(facts),
+                    review.label,
+                    detail.scheme,
+                    review.rationale,
+                )
+            )
+        self._layout.addWidget(CardGrid(cards, min_width=240))
 
     def _outputs(self, case: Case, scheme: LabelScheme) -> None:
         if case.outputs:

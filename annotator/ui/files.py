@@ -18,6 +18,7 @@ from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
 from annotator.services.exporter import ExportCancelled, export_decisions
 from annotator.services.importer import ImportCancelled, ImportReport, import_file
+from annotator.services.merge import MergeReport, export_merged, merge_into_workspace
 from annotator.services.workspace import (
     Workspace,
     WorkspaceError,
@@ -36,6 +37,8 @@ WORKSPACES = "Workspaces (*.annotator)"
 class Files(QObject):
     message = Signal(str)
     """A line for the status bar."""
+    merged = Signal(object)
+    """Reviewer files were merged into the open workspace (with the MergeReport)."""
 
     def __init__(
         self,
@@ -214,6 +217,88 @@ class Files(QObject):
         def failed(exc: BaseException) -> None:
             if not isinstance(exc, ExportCancelled):
                 dialogs.error(self.window, self.tr("Export failed"), str(exc))
+
+        return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
+
+
+    # -- a lead's merge ---------------------------------------------------------------------------
+
+    def choose_and_merge(self) -> None:
+        if self.current() is None:
+            return
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.window,
+            self.tr("Merge reviewer files"),
+            self.settings.export_dir or str(Path.home()),
+            "Labelled files (*.jsonl);;All files (*)",
+        )
+        if paths:
+            self.merge([Path(p) for p in paths])
+
+    def merge(self, paths: list[Path]) -> Task | None:
+        """Bring reviewers' labelled files into the open workspace (all or nothing)."""
+        ws = self.current()
+        if ws is None:
+            return None
+
+        def job(progress: Any, _cancelled: Any) -> MergeReport:
+            return merge_into_workspace(ws, paths, progress)
+
+        def done(report: MergeReport) -> None:
+            self.merged.emit(report)
+            self.message.emit(
+                self.tr("Merged {0} files: {1} reviewer conflicts to settle.").format(
+                    len(paths), report.open_conflicts
+                )
+            )
+            dialogs.message(
+                self.window,
+                QMessageBox.Icon.Information,
+                self.tr("Reviewer files merged"),
+                self.tr(
+                    "{0} cases reviewed: {1} unanimous, {2} reviewer conflicts ({3} open). "
+                    "The queue now lists the conflicts."
+                ).format(report.cases, report.unanimous, report.conflicts, report.open_conflicts),
+                report.describe(),
+            )
+
+        def failed(exc: BaseException) -> None:
+            dialogs.error(self.window, self.tr("Merge refused — nothing was merged"), str(exc))
+
+        title = self.tr("Merging {0} reviewer files…").format(len(paths))
+        return self.runner.run(title, job, done, failed)
+
+    def choose_and_export_merged(self) -> None:
+        ws = self.current()
+        if ws is None:
+            return
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        default = folder / f"{_safe_stem(ws.project().title)}-merged.jsonl"
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, self.tr("Export merged file"), str(default), "JSON Lines (*.jsonl)"
+        )
+        if path:
+            self.settings.export_dir = str(Path(path).parent)
+            self.settings.save()
+            self.export_merged_to(Path(path))
+
+    def export_merged_to(self, path: Path) -> Task | None:
+        ws = self.current()
+        if ws is None:
+            return None
+
+        def job(_progress: Any, _cancelled: Any) -> MergeReport:
+            return export_merged(ws, path)
+
+        def done(report: MergeReport) -> None:
+            self.message.emit(
+                self.tr("Wrote {0} merged cases to {1} ({2} conflicts still open)").format(
+                    report.cases, path, report.open_conflicts
+                )
+            )
+
+        def failed(exc: BaseException) -> None:
+            dialogs.error(self.window, self.tr("Export failed"), str(exc))
 
         return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
 

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__, paths
+from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
+from annotator.services.merge import has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
             self, settings, self.runner, lambda: self.ws, self._set_workspace, self._more_cases
         )
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.files.merged.connect(self._merged)
         self.review.progressChanged.connect(self._show_progress)
         self.review.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.review.historyChanged.connect(self._update_history_actions)
@@ -114,6 +117,9 @@ class MainWindow(QMainWindow):
             "import": self.files.choose_and_import,
             "export": self.files.choose_and_export,
             "summary": self.show_summary,
+            "merge": self.files.choose_and_merge,
+            "export_merged": self.files.choose_and_export_merged,
+            "conflicts": self.show_conflicts,
             "quit": self.close,
             "undo": self.review.undo,
             "redo": self.review.redo,
@@ -169,7 +175,7 @@ class MainWindow(QMainWindow):
             if spec.id == "import":
                 self.recent_menu = menus["file"].addMenu(self.tr("Open &recent"))
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
-            if spec.id in ("summary", "reviewer", "clear", "who_auto", "conf_high"):
+            if spec.id in ("summary", "agreement", "reviewer", "clear", "who_auto", "conf_high"):
                 menus[spec.menu].addSeparator()
         self.view.set_text_scale(self.settings.text_scale)
         self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
@@ -243,7 +249,34 @@ class MainWindow(QMainWindow):
         if ws is not None and ws.path is not None:
             self.settings.add_recent(ws.path)
             self.settings.save()
+        self._update_lead_mode()
         self._update_title()
+
+    def _update_lead_mode(self) -> None:
+        """A lead's workspace (reviewer files merged in) gets the lead's commands and filter."""
+        lead = self.ws is not None and has_reviews(self.ws)
+        self.queue.set_lead_mode(lead)
+        for key in ("export_merged", "conflicts"):
+            self.actions_by_id[key].setEnabled(lead)
+        self.actions_by_id["merge"].setEnabled(self.ws is not None)
+
+    def _merged(self, _report: object) -> None:
+        self._more_cases()
+        self._update_lead_mode()
+        self.show_conflicts()
+
+    def show_conflicts(self) -> None:
+        """The lead's queue: the cases reviewers disagree on, undecided first."""
+        if self.ws is not None and has_reviews(self.ws):
+            self.queue.show_reviews(ReviewState.CONFLICT)
+            self.review.next_undecided(from_start=True)
+
+    def show_judge_cell(self, criterion: str, judge: str, truth: str) -> None:
+        """Open one cell of the judge's confusion matrix as the queue."""
+        self.queue.show_reviews((criterion, judge, truth))
+        self.queue.select_row(0)
+        self.raise_()
+        self.activateWindow()
 
     def _more_cases(self) -> None:
         """Cases were added to the open workspace: stay on the case being worked on."""

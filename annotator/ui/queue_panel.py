@@ -16,11 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind, Status
 from annotator.services.queue import DISAGREEMENTS, QueueFilter
 from annotator.ui.queue_model import QueueModel
 
 ANY = object()
+ALL_SCOPE = 2
+"""Index of "All cases" in SCOPES."""
 SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
     ("Disagreements", DISAGREEMENTS),
     ("Disagreements + agreements", DISAGREEMENTS | {Kind.AGREEMENT}),
@@ -66,9 +69,20 @@ class QueuePanel(QWidget):
         )
         self.rater = self._combo([], self.tr("Cases this rater rated"))
         self.tag = self._combo([], self.tr("Decisions with this tag"))
+        self.reviews = self._combo(
+            [
+                (self.tr("Any reviews"), None),
+                (self.tr("Reviewer conflicts"), ReviewState.CONFLICT),
+                (self.tr("Reviewers unanimous"), ReviewState.UNANIMOUS),
+            ],
+            self.tr("What the merged reviewer files say of a case"),
+        )
+        self.reviews.activated.connect(self._reviews_chosen)
+        self.reviews.hide()  # shown in a lead's workspace (reviewer files merged in)
         for i, combo in enumerate(
-            (self.scope, self.status, self.criterion, self.label, self.rater, self.tag)
-        ):
+            (self.scope, self.status, self.criterion, self.label, self.rater, self.tag,
+             self.reviews)
+        ):  # fmt: skip
             grid.addWidget(combo, i // 2, i % 2)
         layout.addLayout(grid)
 
@@ -117,6 +131,36 @@ class QueuePanel(QWidget):
             combo.blockSignals(False)
         self.criterion.setVisible(len(vocab["criteria"]) > 1)
 
+    def set_lead_mode(self, lead: bool) -> None:
+        """Show the reviews filter when reviewer files were merged into the workspace."""
+        self.reviews.setVisible(lead)
+        if not lead and self.reviews.currentIndex() != 0:
+            self.reviews.setCurrentIndex(0)
+
+    def show_reviews(self, value: ReviewState | tuple[str, str, str]) -> None:
+        """List the reviewer conflicts (or unanimous cases), or one cell of the judge's
+        confusion matrix ``(criterion, judge label, final label)``, whatever their kind."""
+        self.set_lead_mode(True)
+        index = self.reviews.findData(value)
+        if index < 0:
+            criterion, judge, truth = value  # type: ignore[misc]
+            crit = f" ({criterion})" if criterion else ""
+            text = self.tr("Judge said {0}, final {1}{2}").format(judge, truth, crit)
+            while self.reviews.count() > 3:  # one matrix cell at a time
+                self.reviews.removeItem(3)
+            self.reviews.addItem(text, value)
+            index = 3
+        self.reviews.blockSignals(True)
+        self.reviews.setCurrentIndex(index)
+        self.reviews.blockSignals(False)
+        self._reviews_chosen()
+
+    def _reviews_chosen(self) -> None:
+        if self.reviews.currentData() is not None and self.scope.currentIndex() != ALL_SCOPE:
+            self.scope.setCurrentIndex(ALL_SCOPE)  # conflicts are found among every kind
+        else:
+            self.apply_filters()
+
     def set_include_agreements(self, include: bool) -> None:
         if self.includes_agreements() != include:
             self.scope.setCurrentIndex(1 if include else 0)
@@ -134,6 +178,7 @@ class QueuePanel(QWidget):
             return None if data is ANY else data
 
         criterion = value(self.criterion)
+        reviews = self.reviews.currentData()
         return replace(
             self.model.filter,
             kinds=self.scope.currentData(),
@@ -143,6 +188,8 @@ class QueuePanel(QWidget):
             rater=str(value(self.rater) or "") or None,
             tag=str(value(self.tag) or "") or None,
             text=self.search.text(),
+            review_state=reviews if isinstance(reviews, ReviewState) else None,
+            judge_truth=reviews if isinstance(reviews, tuple) else None,
         )
 
     def apply_filters(self) -> None:

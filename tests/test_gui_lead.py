@@ -1,0 +1,112 @@
+"""The lead's window: merge reviewer files, settle a conflict by keyboard, export the merge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QLabel, QMessageBox, QTextEdit
+from pytestqt.qtbot import QtBot
+
+from annotator.domain.merge import ReviewState
+from annotator.domain.model import Status
+from tests.helpers import PASS_FAIL, REVIEW_PLAN, case, key, reviewer_file, write_jsonl
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
+
+
+@pytest.fixture
+def files(pack: Path, tmp_path: Path) -> list[Path]:
+    return [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+
+
+def shown_text(window) -> str:  # type: ignore[no-untyped-def]
+    labels = [label.text() for label in window.view.findChildren(QLabel)]
+    texts = [edit.toPlainText() for edit in window.view.findChildren(QTextEdit)]
+    return "\n".join(labels + texts)
+
+
+def test_lead_merges_settles_a_conflict_and_exports(
+    make_window, qtbot: QtBot, pack: Path, files: list[Path], tmp_path: Path
+) -> None:
+    window = make_window(pack, reviewer="Lead Lee")
+    assert not window.actions_by_id["export_merged"].isEnabled()
+    assert window.queue.reviews.isHidden()
+
+    window.files.merge(files)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "2 reviewer conflicts (2 open)" in boxes[0].text()
+    boxes[0].accept()
+    window.activateWindow()  # as the desktop does when the message box closes
+    qtbot.waitUntil(window.isActiveWindow)
+
+    # The queue now lists exactly the conflicts, and the case shows each reviewer's reasons.
+    assert window.queue.reviews.isVisible()
+    assert window.model.filter.review_state is ReviewState.CONFLICT
+    listed = {window.model.data(window.model.index(r, 0)) for r in range(window.model.rowCount())}
+    assert listed == {"c2", "c3"}
+    detail = window.review.detail
+    assert detail is not None and detail.case.id in listed
+    first = detail.case.id
+    text = shown_text(window)
+    assert "REVIEWERS DISAGREE (3)" in text.upper()
+    assert f"ben on {first}" in text and f"ana on {first}" in text
+
+    # Settle it from the keyboard, like a reviewer's decision.
+    window.queue.table.setFocus()
+    key(qtbot, window, "1")  # "fail"
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "The source says the opposite.")
+    key(qtbot, window, "Ctrl+Return")
+    assert window.review.service is not None
+    settled = window.review.service.case(detail.row_id)
+    assert settled.status is Status.DECIDED and settled.decision is not None
+    assert settled.decision.reviewer == "Lead Lee"
+
+    # Undo and redo, as for any decision.
+    key(qtbot, window, "Ctrl+Z")
+    assert window.review.service.case(detail.row_id).status is Status.UNDECIDED
+    key(qtbot, window, "Ctrl+Shift+Z")
+    assert window.review.service.case(detail.row_id).status is Status.DECIDED
+
+    out = tmp_path / "merged.jsonl"
+    assert window.actions_by_id["export_merged"].isEnabled()
+    window.files.export_merged_to(out)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert records[first]["resolution"] == "lead" and records[first]["label"] == "fail"
+    assert records[first]["lead"]["reviewer"] == "Lead Lee"
+    assert records[first]["lead"]["rationale"] == "The source says the opposite."
+    other = ({"c2", "c3"} - {first}).pop()
+    assert records[other]["resolution"] == "conflict" and records[other]["label"] is None
+    assert records["c1"]["resolution"] == "unanimous"
+
+    # Reopened later, the workspace is still the lead's.
+    workspace = window.ws.path
+    window.close()
+    again = make_window(workspace, reviewer="Lead Lee")
+    assert again.queue.reviews.isVisible() and again.actions_by_id["conflicts"].isEnabled()
+    again.show_conflicts()
+    assert again.model.rowCount() == 2
+
+
+def test_a_refused_merge_says_why_and_changes_nothing(
+    make_window, qtbot: QtBot, pack: Path, files: list[Path], tmp_path: Path
+) -> None:
+    window = make_window(pack, reviewer="Lead Lee")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(files[0].read_text(encoding="utf-8")[:-30], encoding="utf-8")
+    window.files.merge([files[1], bad])
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "nothing was merged" in boxes[0].windowTitle()
+    assert "bad.jsonl, line 5: the line is cut short" in boxes[0].text()
+    assert window.queue.reviews.isHidden()
+    assert not window.actions_by_id["export_merged"].isEnabled()
