@@ -15,7 +15,7 @@ import enum
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MERGED_FORMAT = "annotator.merged"
 MERGED_VERSION = 1
@@ -48,9 +48,12 @@ class Scale:
     ordinal: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Review:
-    """One person's decision on one case: a reviewer's, or the lead's."""
+class Review(NamedTuple):
+    """One person's decision on one case: a reviewer's, or the lead's.
+
+    A named tuple rather than a dataclass: a merge of ten files of 100,000 decisions makes a
+    million of them, and a tuple is built several times faster and is smaller.
+    """
 
     reviewer: str
     label: str

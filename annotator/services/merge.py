@@ -19,17 +19,21 @@ Properties the lead relies on (tests/test_merge.py checks each):
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import text
 
 from annotator import __version__
 from annotator.domain.merge import (
+    MERGED_FORMAT,
     MergedCase,
     Review,
     ReviewState,
@@ -40,7 +44,7 @@ from annotator.domain.merge import (
 )
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
-from annotator.formats.labelled import LabelledLine, read_labelled
+from annotator.formats.labelled import LabelledLine, file_format, read_labelled, read_merged
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
 
@@ -155,8 +159,7 @@ class ProjectFacts:
         return cls(fingerprint, title, scales, cases)
 
 
-@dataclass(frozen=True, slots=True)
-class _Origin:
+class _Origin(NamedTuple):
     """Where a decision was read: file and line."""
 
     path: Path
@@ -166,7 +169,7 @@ class _Origin:
         return f"{self.path.name}, line {self.line}"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Case:
     """What the files say of one case while they are read."""
 
@@ -183,6 +186,20 @@ class _Collected:
 
 
 # -- reading and checking -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Reading a million decisions makes millions of small tuples; Python's cycle collector
+    would scan them again and again (it made a 10 x 100k merge 40% slower). None of them
+    form cycles, so collect once at the end instead."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _collect(
@@ -214,11 +231,16 @@ def _collect(
             continue
         reviewers: set[str] = set()
         count = 0
+        checked: tuple[str, str, Scale | None, str] | None = None
         try:
             for line in read_labelled(path):
                 where = _Origin(path, line.line)
-                _check_project(line, path, projects, facts)
-                _check_scale(line, path, scales, facts)
+                # Most lines repeat the last line's project, criterion, scale and label:
+                # check those once per change, not once per line.
+                if checked != (line.project, line.criterion, line.scale, line.review.label):
+                    _check_project(line, path, projects, facts)
+                    _check_scale(line, path, scales, facts)
+                    checked = (line.project, line.criterion, line.scale, line.review.label)
                 known = facts.cases.get(line.id) if facts is not None else None
                 if facts is not None and known is None:
                     if len(unknown) < MAX_LISTED:
@@ -393,14 +415,16 @@ def merge_files(
     also checked against it. The cases come back in id order.
     """
     facts = ProjectFacts.of(against) if against is not None else None
-    collected = _collect(paths, facts, progress=progress)
-    cases = [_merged(cid, c, collected.scales) for cid, c in sorted(collected.cases.items())]
-    report = collected.report
-    _count(report, cases)
-    if out is not None:
-        _refuse_inputs(out, paths)
-        write_merged(cases, out, report.project, report.project_title)
-        report.output = Path(out)
+    with _no_gc():
+        collected = _collect(paths, facts, progress=progress)
+        cases = [_merged(cid, c, collected.scales) for cid, c in sorted(collected.cases.items())]
+        del collected.cases
+        report = collected.report
+        _count(report, cases)
+        if out is not None:
+            _refuse_inputs(out, paths)
+            write_merged(cases, out, report.project, report.project_title)
+            report.output = Path(out)
     return cases, report
 
 
@@ -413,7 +437,7 @@ def _merged(case_id: str, case: _Case, scales: dict[str, Scale]) -> MergedCase:
         criterion=first.criterion,
         scale=scale,
         judge_label=first.judge_label,
-        rater_labels=first.rater_labels,
+        rater_labels=tuple((str(k), str(v)) for k, v in first.rater_labels.items()),
         kind=first.kind,
         reviews=tuple(r for _, (r, _w) in sorted(case.reviews.items())),
     )
@@ -442,7 +466,7 @@ def write_merged(cases: Iterable[MergedCase], out: Path, project: str, title: st
     with atomic_write(out) as fh:
         for case in cases:
             record = merged_record(case, project, title, __version__)
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8"))
             count += 1
     return count
 
@@ -461,7 +485,8 @@ def merge_into_workspace(
     facts = ProjectFacts.of(ws)
     with ws.engine.connect() as conn:
         merged_before = {h for (h,) in conn.execute(text("SELECT sha256 FROM merge_source"))}
-    collected = _collect(paths, facts, merged_before, progress)
+    with _no_gc():
+        collected = _collect(paths, facts, merged_before, progress)
     report = collected.report
     with writing(ws.engine) as conn:
         source_ids: dict[Path, int] = {}
@@ -645,3 +670,34 @@ def export_merged(ws: Workspace, out: Path) -> MergeReport:
     _count(report, cases)
     write_merged(cases, Path(out), fingerprint, title)
     return report
+
+
+def merged_cases(paths: Sequence[Path]) -> list[MergedCase]:
+    """The merged cases behind ``paths``: a lead's workspace, one merged file, or reviewers'
+    labelled files (merged here, in memory)."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise MergeError("no files given")
+    if len(paths) == 1 and Workspace.is_workspace(paths[0]) and paths[0].exists():
+        ws = Workspace.open(paths[0])
+        try:
+            if not has_reviews(ws):
+                raise MergeError(
+                    f"no reviewer files were merged into {paths[0].name} yet; merge them "
+                    "first (File > Merge reviewer files)"
+                )
+            return list(load_merged(ws))
+        finally:
+            ws.close()
+    merged = [p for p in paths if file_format(p) == MERGED_FORMAT]
+    if merged:
+        if len(paths) > 1:
+            raise MergeError(
+                f"{merged[0].name} is a merged file: give it alone, or give the reviewers' "
+                "labelled files"
+            )
+        try:
+            return list(read_merged(paths[0]))
+        except FileRefused as exc:
+            raise MergeError(str(exc)) from None
+    return merge_files(paths)[0]
