@@ -297,7 +297,8 @@ def test_cli_merge(files: list[Path], tmp_path: Path, capsys: pytest.CaptureFixt
     out = tmp_path / "merged.jsonl"
     assert main(["merge", *map(str, files), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "5 cases: 3 unanimous, 2 reviewer conflicts" in printed and str(out) in printed
+    assert "5 cases: 3 unanimous (1 decided by one reviewer only), 2 reviewer conflicts" in printed
+    assert str(out) in printed
     assert len(lines(out)) == 5
 
     bad = tmp_path / "bad.jsonl"

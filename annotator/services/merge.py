@@ -88,6 +88,8 @@ class MergeReport:
     superseded: list[Superseded] = field(default_factory=list)
     cases: int = 0
     unanimous: int = 0
+    single: int = 0
+    """Of the unanimous cases, those only one reviewer decided."""
     conflicts: int = 0
     """Cases where reviewers disagree (settled by the lead or not)."""
     settled_by_lead: int = 0
@@ -120,8 +122,9 @@ class MergeReport:
                 f"decision was kept (e.g. case '{example.case_id}': kept {example.kept}, "
                 f"dropped {example.dropped})"
             )
+        single = f" ({self.single} decided by one reviewer only)" if self.single else ""
         lines.append(
-            f"{self.cases} cases: {self.unanimous} unanimous, {self.conflicts} reviewer "
+            f"{self.cases} cases: {self.unanimous} unanimous{single}, {self.conflicts} reviewer "
             f"conflicts ({self.settled_by_lead} settled by the lead, "
             f"{self.open_conflicts} open)"
         )
@@ -444,7 +447,8 @@ def _merged(case_id: str, case: _Case, scales: dict[str, Scale]) -> MergedCase:
 
 
 def _count(report: MergeReport, cases: Iterable[MergedCase]) -> None:
-    report.cases = report.unanimous = report.conflicts = report.settled_by_lead = 0
+    report.cases = report.unanimous = report.single = 0
+    report.conflicts = report.settled_by_lead = 0
     for case in cases:
         report.cases += 1
         if case.in_conflict:
@@ -452,6 +456,7 @@ def _count(report: MergeReport, cases: Iterable[MergedCase]) -> None:
             report.settled_by_lead += case.lead is not None
         elif case.reviews:
             report.unanimous += 1
+            report.single += len(case.reviews) == 1
 
 
 def _refuse_inputs(out: Path, paths: Sequence[Path]) -> None:
