@@ -611,6 +611,18 @@ def has_reviews(ws: Workspace) -> bool:
         return conn.execute(text("SELECT 1 FROM merge_source LIMIT 1")).first() is not None
 
 
+def conflict_progress(ws: Workspace) -> tuple[int, int]:
+    """``(settled, all)`` reviewer conflicts: how far the lead has got."""
+    with ws.engine.connect() as conn:
+        total, settled = conn.execute(
+            text(
+                "SELECT count(*), coalesce(sum(status = 2), 0) FROM cases "
+                f"WHERE review_state = {int(ReviewState.CONFLICT)}"
+            )
+        ).one()
+    return int(settled), int(total)
+
+
 def reviews_of(ws: Workspace, row_id: int) -> tuple[Review, ...]:
     """The reviewers' decisions on one case, in reviewer order."""
     with ws.engine.connect() as conn:

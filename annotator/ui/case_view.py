@@ -299,20 +299,20 @@ class CaseView(QScrollArea):
         self._layout.addWidget(section_title(title))
         cards: list[QWidget] = []
         for review in detail.reviews:
-            facts = [self.tr("reviewer")]
+            facts = self.tr("reviewer")
             if review.confidence:
-                facts.append(self.tr("{0} confidence").format(review.confidence))
-            if review.tags:
-                facts.append(", ".join(review.tags))
-            cards.append(
-                verdict_card(
-                    review.reviewer,
-                    " · ".join(facts),
-                    review.label,
-                    detail.scheme,
-                    review.rationale,
-                )
+                facts += " · " + self.tr("{0} confidence").format(review.confidence)
+            card = verdict_card(
+                review.reviewer, facts, review.label, detail.scheme, review.rationale
             )
+            if review.tags:
+                tags = QWidget()
+                flow = FlowLayout(tags, spacing=4)
+                flow.setContentsMargins(0, 0, 0, 0)
+                for tag in review.tags:
+                    flow.addWidget(pill(tag, -1))
+                card.body.insertWidget(card.body.count() - 1, tags)  # above the stretch
+            cards.append(card)
         self._layout.addWidget(CardGrid(cards, min_width=240))
 
     def _outputs(self, case: Case, scheme: LabelScheme) -> None:

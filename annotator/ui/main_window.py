@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from annotator import __version__, paths
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
-from annotator.services.merge import has_reviews
+from annotator.services.merge import conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
@@ -226,7 +226,10 @@ class MainWindow(QMainWindow):
         self.progress_bar.setMaximumWidth(260)
         self.progress_bar.setTextVisible(True)
         self.reviewer_label = QLabel()
+        self.conflicts_label = QLabel()
+        self.conflicts_label.hide()
         bar.addPermanentWidget(self.reviewer_label)
+        bar.addPermanentWidget(self.conflicts_label)
         bar.addPermanentWidget(self.counts)
         bar.addPermanentWidget(self.progress_bar)
         self._update_reviewer_label()
@@ -256,6 +259,7 @@ class MainWindow(QMainWindow):
         """A lead's workspace (reviewer files merged in) gets the lead's commands and filter."""
         lead = self.ws is not None and has_reviews(self.ws)
         self.queue.set_lead_mode(lead)
+        self.review.update_progress()
         for key in ("export_merged", "conflicts"):
             self.actions_by_id[key].setEnabled(lead)
         self.actions_by_id["merge"].setEnabled(self.ws is not None)
@@ -426,6 +430,13 @@ class MainWindow(QMainWindow):
     # -- display ------------------------------------------------------------
 
     def _show_progress(self, progress: Progress) -> None:
+        lead = self.ws is not None and self.queue.reviews.isVisible()
+        self.conflicts_label.setVisible(lead)
+        if lead and self.ws is not None:
+            settled, total = conflict_progress(self.ws)
+            self.conflicts_label.setText(
+                self.tr("Reviewer conflicts: {0} of {1} settled").format(settled, total)
+            )
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(progress.decided)
         self.progress_bar.setFormat(f"{progress.decided} of {progress.total} decided")
