@@ -17,12 +17,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from annotator import __version__, paths
+from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.model import Kind
+from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import TARGETS, FieldMapping
+from annotator.services.agreement import (
+    build_report,
+    render_html,
+    render_markdown,
+    render_text,
+    report_to_json,
+)
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import ImportReport, import_file
-from annotator.services.merge import MergeError, export_merged, has_reviews, merge_files
+from annotator.services.merge import (
+    MergeError,
+    export_merged,
+    has_reviews,
+    merge_files,
+    merged_cases,
+)
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
     Workspace,
@@ -138,6 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p, sub=True)
 
+    p = sub.add_parser(
+        "agreement",
+        help="agreement of reviewers, raters and the judge with the adjudicated labels",
+        description="How far reviewers agree with each other, and how far the judge and each "
+        "original rater agree with the final labels, per criterion, with bootstrap 95%% "
+        "intervals. FILE is a merged file, the reviewers' labelled files (merged on the fly), "
+        "or a lead's workspace.",
+    )
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="also write a Markdown report")
+    p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML report")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0)"
+    )
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})",
+    )
+    _common(p, sub=True)
+
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
     p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -156,6 +194,12 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "path", nargs="?", type=Path, help="a case file (.jsonl, .csv) or a workspace"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, wait until it shows its first case, then quit (exit status 0); "
+        "checks an installed build",
+    )
     _common(parser)
     return parser
 
@@ -168,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "basedir", None):
         os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
     if not is_command:
-        return _run_gui(args.path)
+        return _run_gui(args.path, self_test=args.self_test)
     try:
         return _dispatch(args)
     except BrokenPipeError:  # output piped into head, less, ...: stop quietly
@@ -184,6 +228,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_export(args)
         if args.command == "merge":
             return _cmd_merge(args)
+        if args.command == "agreement":
+            return _cmd_agreement(args)
         return _cmd_summary(args)
     except BrokenPipeError:
         raise
@@ -209,13 +255,13 @@ def gui_main() -> int:
     return main()
 
 
-def _run_gui(path: Path | None) -> int:
+def _run_gui(path: Path | None, *, self_test: bool = False) -> int:
     if path is not None and not path.exists():
         print(f"annotator: error: {path} does not exist", file=sys.stderr)
         return 1
-    from annotator.ui.app import run  # Qt is imported only when a window is wanted
+    from annotator.ui import app  # Qt is imported only when a window is wanted
 
-    return run(path)
+    return app.self_test(path) if self_test else app.run(path)
 
 
 def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport:
@@ -318,6 +364,25 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         if ws is not None:
             ws.close()
     print(report.describe())
+    return 0
+
+
+def _cmd_agreement(args: argparse.Namespace) -> int:
+    if args.resamples < 0:
+        raise CliError("--resamples must be 0 or more")
+    report = build_report(merged_cases(args.files), seed=args.seed, resamples=args.resamples)
+    for out, render in ((args.markdown, render_markdown), (args.html, render_html)):
+        if out is not None:
+            with atomic_write(out) as fh:
+                fh.write(render(report, overruled_limit=None))
+    if args.json:
+        print(json.dumps(report_to_json(report, overruled_limit=100), indent=2, allow_nan=False))
+    else:
+        text = render_text(report)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for out in (args.markdown, args.html):
+        if out is not None:
+            print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

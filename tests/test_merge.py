@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +310,32 @@ def test_cli_merge(files: list[Path], tmp_path: Path, capsys: pytest.CaptureFixt
     assert not out2.exists()
     assert main(["merge", str(files[0]), "-o", str(files[0])]) == 1
     assert "one of the files being merged" in capsys.readouterr().err
+
+
+def test_cli_agreement_reads_reviewer_files_a_merged_file_or_a_workspace(
+    files: list[Path], lead: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    md, page = tmp_path / "report.md", tmp_path / "report.html"
+    args = ["agreement", *map(str, files), "--markdown", str(md), "--html", str(page)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Agreement report" in text and "judge accuracy" in text
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert md.read_text(encoding="utf-8").startswith("#") and "<table" in page.read_text()
+
+    merged = tmp_path / "merged.jsonl"
+    merge_files(files, merged)
+    assert main(["agreement", str(merged), "--json"]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert from_file["counts"]["conflicts"] == 2
+
+    merge_into_workspace(lead, files)
+    review = ReviewService(lead, "lead")
+    review.decide(review.row_id("c2") or 0, "fail", "settled")
+    assert lead.path is not None
+    assert main(["agreement", str(lead.path), "--json"]) == 0
+    from_workspace = json.loads(capsys.readouterr().out)
+    assert (from_workspace["counts"]["lead"], from_workspace["counts"]["conflicts"]) == (1, 1)
+
+    assert main(["agreement", str(merged), str(files[0])]) == 1
+    assert "is a merged file: give it alone" in capsys.readouterr().err
