@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QTextEdit
 from pytestqt.qtbot import QtBot
 
@@ -110,3 +111,44 @@ def test_a_refused_merge_says_why_and_changes_nothing(
     assert "bad.jsonl, line 5: the line is cut short" in boxes[0].text()
     assert window.queue.reviews.isHidden()
     assert not window.actions_by_id["export_merged"].isEnabled()
+
+
+def test_agreement_page_opens_a_heat_map_cell_as_the_queue(
+    make_window, qtbot: QtBot, pack: Path, files: list[Path], tmp_path: Path
+) -> None:
+    from annotator.ui.heat_map import HeatMap
+
+    window = make_window(pack, reviewer="Lead Lee")
+    window.files.merge(files)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    service = window.review.service
+    assert service is not None
+    service.decide(service.row_id("c2") or 0, "fail", "The source says the opposite.")
+
+    window.actions_by_id["agreement"].trigger()
+    qtbot.waitUntil(lambda: window.agreement_page is not None, timeout=10000)
+    page = window.agreement_page
+    assert page is not None and page.isVisible()
+    heat = page.findChild(HeatMap)
+    assert heat is not None and heat.matrix.labels == ("fail", "pass")
+    # Every judge label is "pass": truth fail is c1 (unanimous), c2 (the lead) ; pass: c4, c6.
+    assert heat.matrix.counts == ((0, 2), (0, 2))
+
+    # Click the "judge said pass, truth is fail" cell: exactly those cases become the queue.
+    row, column = 0, 1
+    qtbot.mouseClick(heat, Qt.MouseButton.LeftButton, pos=heat._rect(row, column).center())
+    listed = {window.model.data(window.model.index(r, 0)) for r in range(window.model.rowCount())}
+    assert listed == {"c1", "c2"}
+    assert window.queue.reviews.currentText() == "Judge said pass, final fail"
+
+    # The keyboard opens a cell too: Down moves to the "truth pass" row.
+    heat.setFocus()
+    heat._current = (0, 1)
+    key(qtbot, heat, "Down")
+    key(qtbot, heat, "Return")
+    listed = {window.model.data(window.model.index(r, 0)) for r in range(window.model.rowCount())}
+    assert listed == {"c4", "c6"}
+
+    out = tmp_path / "report.html"
+    page.write_report(out, "html")
+    assert "<table" in out.read_text(encoding="utf-8")

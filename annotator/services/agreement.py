@@ -583,7 +583,7 @@ def _crit_name(c: CriterionReport) -> str:
 
 
 @dataclass(frozen=True)
-class _Marked:
+class Marked:
     """A table cell that comes with a footnote: why a figure is undefined, or a caveat."""
 
     text: str
@@ -591,23 +591,23 @@ class _Marked:
     undefined: bool = False
 
 
-Cell = str | _Marked
+Cell = str | Marked
 
 
 def _fig(f: Figure, style: Style = "coefficient") -> Cell:
     if f.value is None:
-        return _Marked("—", f"undefined: {f.reason}", undefined=True)
+        return Marked("—", f"undefined: {f.reason}", undefined=True)
     if f.note:
-        return _Marked(_number(f.value, style), f.note)
+        return Marked(_number(f.value, style), f.note)
     return _number(f.value, style)
 
 
 def _ci(i: Interval, style: Style) -> Cell:
     if i.low is None or i.high is None:
-        return _Marked("—", f"no interval: {i.reason}", undefined=True)
+        return Marked("—", f"no interval: {i.reason}", undefined=True)
     text = format_interval(i, style)
     if i.undefined_resamples:
-        return _Marked(
+        return Marked(
             text,
             f"the figure was undefined on {i.undefined_resamples} of {i.resamples} resamples, "
             "which are left out",
@@ -616,8 +616,8 @@ def _ci(i: Interval, style: Style) -> Cell:
 
 
 @dataclass(frozen=True)
-class _Section:
-    """A titled table, shared by the text, Markdown and HTML renderers."""
+class Section:
+    """A titled table, shared by the text, Markdown and HTML renderers and the window."""
 
     title: str
     headers: tuple[str, ...]
@@ -636,10 +636,10 @@ def _count_rows(c: Counts) -> tuple[tuple[Cell, ...], ...]:
     )
 
 
-def _sections(c: CriterionReport) -> list[_Section]:
+def sections(c: CriterionReport) -> list[Section]:
     """The tables of one criterion, in reading order (user text still raw)."""
     r, j, h = c.reviewers, c.judge, c.ceiling
-    out = [_Section("Cases", ("", "count"), _count_rows(c.counts), (False, True))]
+    out = [Section("Cases", ("", "count"), _count_rows(c.counts), (False, True))]
     headline: tuple[tuple[str, Figure, Interval, Style], ...] = (
         ("judge accuracy", j.accuracy, j.accuracy_interval, "rate"),
         ("judge kappa", j.kappa, j.kappa_interval, "coefficient"),
@@ -653,7 +653,7 @@ def _sections(c: CriterionReport) -> list[_Section]:
         ("judge vs the same references", h.judge, h.judge_interval, "rate"),
     )
     out.append(
-        _Section(
+        Section(
             "Headline figures",
             ("figure", "value", f"{LEVEL:.0%} CI", "n"),
             tuple((name, _fig(f, s), _ci(i, s), _n(f)) for name, f, i, s in headline),
@@ -672,7 +672,7 @@ def _sections(c: CriterionReport) -> list[_Section]:
     for p in r.pairs:
         between.append((f"Cohen's kappa, {p.first} / {p.second}", _fig(p.kappa), _n(p.kappa)))
     out.append(
-        _Section(
+        Section(
             "Between reviewers",
             ("figure", "value", "n"),
             tuple(between),
@@ -692,7 +692,7 @@ def _sections(c: CriterionReport) -> list[_Section]:
             )
         )
     out.append(
-        _Section(
+        Section(
             "Against the adjudicated truth",
             ("who", "accuracy", "Cohen's kappa", "n"),
             tuple(versus),
@@ -700,7 +700,7 @@ def _sections(c: CriterionReport) -> list[_Section]:
         )
     )
     out.append(
-        _Section(
+        Section(
             "Judge per label",
             ("label", "precision", "recall", "truly this label"),
             tuple(
@@ -716,7 +716,7 @@ def _sections(c: CriterionReport) -> list[_Section]:
         )
     )
     out.append(
-        _Section(
+        Section(
             "Tags on cases the judge got wrong",
             ("tag", "cases"),
             tuple((t.tag, str(t.cases)) for t in c.judge_wrong_tags),
@@ -726,7 +726,7 @@ def _sections(c: CriterionReport) -> list[_Section]:
     return out
 
 
-def _notes(c: CriterionReport) -> list[str]:
+def criterion_notes(c: CriterionReport) -> list[str]:
     """Plain sentences that go with a criterion's tables."""
     notes = []
     if c.counts.unresolved:
@@ -775,12 +775,12 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
             f"== {_crit_name(c)} ==  labels: {', '.join(c.scale.labels)}"
             f"{' (ordinal)' if c.scale.ordinal else ''}",
         ]
-        for s in _sections(c):
+        for s in sections(c):
             lines += ["", s.title]
             lines += _text_table(s) if s.rows else ["  (none)"]
         lines += ["", "Confusion matrix (rows: truth, columns: judge)"]
         lines += _text_table(_confusion_section(c.judge.confusion))
-        lines += [""] + [f"  {n}" for n in _notes(c)]
+        lines += [""] + [f"  {n}" for n in criterion_notes(c)]
         lines += ["", "Overruled"]
         for o in c.overruled:
             head, shown, more = _overruled_lines(o, overruled_limit)
@@ -801,8 +801,8 @@ def _plain_line(line: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", line).rstrip()
 
 
-def _confusion_section(m: ConfusionMatrix) -> _Section:
-    return _Section(
+def _confusion_section(m: ConfusionMatrix) -> Section:
+    return Section(
         "",
         ("truth \\ judge", *m.labels),
         tuple((t, *(str(x) for x in row)) for t, row in zip(m.labels, m.counts, strict=True)),
@@ -811,7 +811,7 @@ def _confusion_section(m: ConfusionMatrix) -> _Section:
 
 
 def _footnoted(
-    s: _Section, mark: Callable[[str, int], str]
+    s: Section, mark: Callable[[str, int], str]
 ) -> tuple[list[tuple[str, ...]], list[tuple[int, str]]]:
     """Rows as plain strings, a marked cell followed by its footnote number; and the footnotes
     (the same footnote text keeps one number)."""
@@ -820,7 +820,7 @@ def _footnoted(
     for row in s.rows:
         cells = []
         for cell in row:
-            if isinstance(cell, _Marked):
+            if isinstance(cell, Marked):
                 k = numbers.setdefault(cell.footnote, len(numbers) + 1)
                 cells.append(mark(cell.text, k))
             else:
@@ -829,7 +829,7 @@ def _footnoted(
     return rows, [(k, text) for text, k in numbers.items()]
 
 
-def _text_table(s: _Section) -> list[str]:
+def _text_table(s: Section) -> list[str]:
     body, notes = _footnoted(s, lambda text, k: f"{text} [{k}]")
     rows = [tuple(_plain(x) for x in s.headers)] + [tuple(_plain(x) for x in r) for r in body]
     widths = [max(len(r[i]) for r in rows) for i in range(len(s.headers))]
@@ -876,12 +876,12 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
             "",
             f"Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}",
         ]
-        for s in _sections(c):
+        for s in sections(c):
             out += ["", f"### {s.title}", ""]
             out += _md_table(s) if s.rows else ["(none)"]
         out += ["", "### Confusion matrix", "", "Rows: truth; columns: the judge.", ""]
         out += _md_table(_confusion_section(c.judge.confusion))
-        out += [""] + [f"- {n}" for n in _notes(c)]
+        out += [""] + [f"- {n}" for n in criterion_notes(c)]
         out += ["", "### Overruled", ""]
         for o in c.overruled:
             head, shown, more = _overruled_lines(o, overruled_limit)
@@ -898,7 +898,7 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
     return "\n".join(out) + "\n"
 
 
-def _md_table(s: _Section) -> list[str]:
+def _md_table(s: Section) -> list[str]:
     right = s.numeric or tuple(False for _ in s.headers)
     body, notes = _footnoted(s, lambda text, k: f"{text} ({k})")
     out = [
@@ -954,7 +954,7 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
             f"<h2>{_h(_crit_name(c))}</h2>",
             f"<p>Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}</p>",
         ]
-        for s in _sections(c):
+        for s in sections(c):
             body.append(f"<h3>{_h(s.title)}</h3>")
             body.append(_html_table(s) if s.rows else "<p>(none)</p>")
         body += [
@@ -963,7 +963,9 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
             "share of each truth row (green on the diagonal, red off it).</p>",
             _heat_map(c.judge.confusion),
         ]
-        body.append('<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in _notes(c)) + "</ul>")
+        body.append(
+            '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in criterion_notes(c)) + "</ul>"
+        )
         body.append("<h3>Overruled</h3>")
         if not c.overruled:
             body.append("<p>(nobody)</p>")
@@ -1003,7 +1005,7 @@ def _rationales_html(x: OverruledCase) -> str:
 
 
 def _cell_html(cell: Cell, numeric: bool) -> str:
-    if isinstance(cell, _Marked):
+    if isinstance(cell, Marked):
         klass = "undef" if cell.undefined else ("num" if numeric else "")
         return (
             f'<td class="{klass}">{_h(cell.text)} <small class="foot">{_h(cell.footnote)}</small>'
@@ -1012,7 +1014,7 @@ def _cell_html(cell: Cell, numeric: bool) -> str:
     return f'<td class="num">{_h(cell)}</td>' if numeric else f"<td>{_h(cell)}</td>"
 
 
-def _html_table(s: _Section) -> str:
+def _html_table(s: Section) -> str:
     right = s.numeric or tuple(False for _ in s.headers)
     head = "".join(f"<th>{_h(x)}</th>" for x in s.headers)
     rows = "".join(

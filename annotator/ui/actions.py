@@ -44,6 +44,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "file",
         "Lead: write the merged file, with every reviewer's decision and yours",
     ),
+    ActionSpec(
+        "agreement",
+        "A&greement report…",
+        ("Ctrl+Shift+G",),
+        "file",
+        "Lead: how far reviewers, raters and the judge agree with the final labels",
+    ),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "file"),
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), "edit", "Undo the last decision, skip or clear"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "edit"),

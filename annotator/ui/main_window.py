@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from annotator import __version__, paths
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
-from annotator.services.merge import conflict_progress, has_reviews
+from annotator.services.agreement import AgreementReport, build_report
+from annotator.services.merge import conflict_progress, has_reviews, load_merged
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
@@ -39,6 +40,7 @@ from annotator.services.workspace import (
 from annotator.settings import Settings
 from annotator.ui import dialogs
 from annotator.ui.actions import ACTIONS, MAX_LABEL_KEYS, MENUS
+from annotator.ui.agreement_page import AgreementPage
 from annotator.ui.case_view import CaseView
 from annotator.ui.controller import ReviewController
 from annotator.ui.decision_panel import DecisionPanel
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self.queue.includesAgreementsChanged.connect(self._scope_includes_agreements)
         self.view.rubricRequested.connect(self.show_rubric)
 
+        self.agreement_page: AgreementPage | None = None
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
         for box in (self.panel.rationale, self.panel.tag_edit, self.queue.search):
@@ -119,6 +122,7 @@ class MainWindow(QMainWindow):
             "summary": self.show_summary,
             "merge": self.files.choose_and_merge,
             "export_merged": self.files.choose_and_export_merged,
+            "agreement": self.show_agreement,
             "conflicts": self.show_conflicts,
             "quit": self.close,
             "undo": self.review.undo,
@@ -242,6 +246,9 @@ class MainWindow(QMainWindow):
 
     def _set_workspace(self, ws: Workspace | None) -> None:
         self.review.keep_draft()  # into the workspace being left
+        if self.agreement_page is not None:
+            self.agreement_page.close()  # it describes the workspace being left
+            self.agreement_page = None
         if self.ws is not None and self.ws is not ws:
             self.ws.close()
         self.ws = ws
@@ -260,7 +267,7 @@ class MainWindow(QMainWindow):
         lead = self.ws is not None and has_reviews(self.ws)
         self.queue.set_lead_mode(lead)
         self.review.update_progress()
-        for key in ("export_merged", "conflicts"):
+        for key in ("export_merged", "agreement", "conflicts"):
             self.actions_by_id[key].setEnabled(lead)
         self.actions_by_id["merge"].setEnabled(self.ws is not None)
 
@@ -394,6 +401,32 @@ class MainWindow(QMainWindow):
 
         self.runner.run(
             self.tr("Counting…"), job, done, self._failed("Summary failed"), cancellable=False
+        )
+
+    def show_agreement(self) -> None:
+        """The Agreement page of a lead's workspace, computed in the background."""
+        ws = self.ws
+        if ws is None or not has_reviews(ws):
+            return
+        title = ws.project().title
+
+        def job(_progress: Any, _cancelled: Any) -> AgreementReport:
+            return build_report(load_merged(ws))
+
+        def done(report: AgreementReport) -> None:
+            if self.agreement_page is not None:
+                self.agreement_page.close()
+            page = AgreementPage(report, title, self)
+            page.cellActivated.connect(self.show_judge_cell)
+            page.show()
+            self.agreement_page = page
+
+        self.runner.run(
+            self.tr("Computing agreement…"),
+            job,
+            done,
+            self._failed("Agreement failed"),
+            cancellable=False,
         )
 
     def _failed(self, title: str) -> Any:
