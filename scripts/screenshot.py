@@ -1,6 +1,8 @@
 """Render docs/screenshot.png: the main window on the sample project, mid-review.
 
     python scripts/screenshot.py [OUT.png] [--dark]
+    python scripts/screenshot.py docs/lead.png --lead        a lead settling reviewer conflicts
+    python scripts/screenshot.py docs/agreement.png --agreement    the Agreement page
 
 Runs offscreen with a throw-away data folder; nothing of the user's is touched.
 """
@@ -17,11 +19,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["ANNOTATOR_BASEDIR"] = tempfile.mkdtemp(prefix="annotator-shot-")
 
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
-from PySide6.QtWidgets import QStyleFactory  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory  # noqa: E402
 
 from annotator.domain.model import Confidence  # noqa: E402
 from annotator.settings import Settings  # noqa: E402
 from annotator.ui.app import build_window, make_app  # noqa: E402
+from annotator.ui.main_window import MainWindow  # noqa: E402
 
 DECIDED = (
     ("pref-008", "A", "A is the only answer that says to call 999 now; B reads like a textbook."),
@@ -43,8 +46,39 @@ DARK = {
 }
 
 
+SAMPLE_REVIEWS = Path(__file__).resolve().parent.parent / "resources" / "sample" / "reviews"
+LEAD_DECISIONS = (
+    (
+        "faith-006",
+        "fail",
+        "At 4 months the one-week probation clause applies; quoting 12.2 tells the user "
+        "something the contract does not say about them. Wrong clause is an unsupported claim.",
+    ),
+    (
+        "help-003",
+        "4",
+        "Right escalation route, but the letter before action belongs before the claim and the "
+        "answer should say it covers England and Wales only.",
+    ),
+    (
+        "pref-004",
+        "A",
+        "Both are correct keigo; A keeps 'quick', which the English leads with. Lindahl's "
+        "reading of the register settles it.",
+    ),
+    (
+        "pref-009",
+        "B",
+        "The user is weighing a job offer: that a 50-mile, any-business restraint may be "
+        "unenforceable is the plain-English point that matters.",
+    ),
+)
+
+
 def main() -> int:
     out = Path(next((a for a in sys.argv[1:] if not a.startswith("--")), "docs/screenshot.png"))
+    if "--lead" in sys.argv or "--agreement" in sys.argv:
+        return lead(out, agreement="--agreement" in sys.argv)
     app = make_app()
     if "--dark" in sys.argv:
         app.setStyle(QStyleFactory.create("Fusion"))
@@ -75,6 +109,46 @@ def main() -> int:
     for _ in range(30):
         app.processEvents()
     window.grab().save(str(out))
+    print(f"wrote {out}")
+    return 0
+
+
+def _settle(app: QApplication, window: MainWindow) -> None:
+    while window.runner.tasks:
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(30):
+        app.processEvents()
+
+
+def lead(out: Path, *, agreement: bool) -> int:
+    """The sample's three reviewer files merged, four conflicts settled by the lead."""
+    app = make_app()
+    window = build_window(None, Settings(reviewer="Lead: Dr. R. Mensah"))
+    window.resize(1680, 1000)
+    window.show()
+    _settle(app, window)
+    window.files.merge(sorted(SAMPLE_REVIEWS.glob("*.jsonl")))
+    _settle(app, window)
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    service = window.review.service
+    assert service is not None
+    for ext_id, label, why in LEAD_DECISIONS:
+        service.decide(service.row_id(ext_id) or 0, label, why)
+    window.show_conflicts()
+    _settle(app, window)
+    if not agreement:
+        window.grab().save(str(out))
+        print(f"wrote {out}")
+        return 0
+    window.show_agreement()
+    _settle(app, window)
+    page = window.agreement_page
+    assert page is not None
+    page.resize(1280, 980)
+    _settle(app, window)
+    page.grab().save(str(out))
     print(f"wrote {out}")
     return 0
 

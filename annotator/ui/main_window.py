@@ -281,6 +281,7 @@ class MainWindow(QMainWindow):
         if self.ws is not None and has_reviews(self.ws):
             self.queue.show_reviews(ReviewState.CONFLICT)
             self.review.next_undecided(from_start=True)
+            self.review.update_progress()
 
     def show_judge_cell(self, criterion: str, judge: str, truth: str) -> None:
         """Open one cell of the judge's confusion matrix as the queue."""
