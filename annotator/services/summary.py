@@ -10,12 +10,13 @@ Per criterion (each has its own label set):
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from annotator.domain.agreement import cohen_kappa_counts
 from annotator.domain.model import Kind, LabelScheme
 from annotator.services.workspace import Workspace
 
@@ -123,7 +124,8 @@ def _criterion(conn: Connection, crit: str, scheme: LabelScheme) -> CriterionSum
     )
     out.judge_vs_consensus = _rate(scheme, consensus)
     if not scheme.ordinal:
-        out.judge_consensus_kappa = cohen_kappa(consensus)
+        # None when undefined (one label only): never a made-up 1.0.
+        out.judge_consensus_kappa = cohen_kappa_counts(consensus).value
     out.rater_pairs = _rate(
         scheme,
         _pairs(
@@ -163,23 +165,6 @@ def _pairs(conn: Connection, sql: str, params: dict[str, Any]) -> Pairs:
 def _rate(scheme: LabelScheme, pairs: Pairs) -> Rate:
     agree = sum(n for (a, b), n in pairs.items() if not scheme.differs(a, b))
     return Rate(agree, sum(pairs.values()))
-
-
-def cohen_kappa(pairs: Pairs) -> float | None:
-    """Cohen's kappa from counts of (first label, second label) pairs."""
-    total = sum(pairs.values())
-    if not total:
-        return None
-    first: defaultdict[str, int] = defaultdict(int)
-    second: defaultdict[str, int] = defaultdict(int)
-    for (a, b), n in pairs.items():
-        first[a] += n
-        second[b] += n
-    observed = sum(n for (a, b), n in pairs.items() if a == b) / total
-    expected = sum(first[k] * second.get(k, 0) for k in first) / (total * total)
-    if expected == 1:
-        return 1.0 if observed == 1 else None
-    return (observed - expected) / (1 - expected)
 
 
 def format_summary(summary: Summary) -> str:
