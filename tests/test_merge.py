@@ -154,7 +154,7 @@ def test_not_a_labelled_file_is_refused(files: list[Path], pack: Path, tmp_path:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert "empty.jsonl: is empty" in refused([empty], tmp_path / "out.jsonl")
-    assert "no such file" in refused([tmp_path / "nope.jsonl"], tmp_path / "out.jsonl")
+    assert "nope.jsonl: file not found" in refused([tmp_path / "nope.jsonl"], tmp_path / "o.jsonl")
 
 
 def test_malformed_and_truncated_lines_are_named(files: list[Path], tmp_path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 
 class FileRefused(Exception):
@@ -30,3 +31,15 @@ class LineProblem:
 
     def describe(self, path: Path) -> str:
         return f"{Path(path).name}, line {self.line}: {self.message}"
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open ``path`` for reading bytes, or refuse it saying why in words for the user."""
+    try:
+        return Path(path).open("rb")
+    except FileNotFoundError:
+        raise FileRefused(path, "file not found") from None
+    except IsADirectoryError:
+        raise FileRefused(path, "this is a folder, not a file") from None
+    except OSError as e:
+        raise FileRefused(path, f"cannot read the file: {e.strerror or e}") from None

@@ -23,7 +23,7 @@ from annotator.domain.merge import (
     Scale,
     case_from_record,
 )
-from annotator.formats.errors import FileRefused
+from annotator.formats.errors import FileRefused, open_binary
 
 DECISIONS_FORMAT = "annotator.decisions"
 DECISIONS_VERSION = 1
@@ -122,15 +122,7 @@ _NOT_LABELLED = {
 
 
 def _records(path: Path, fmt: str, version: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise FileRefused(path, "no such file") from None
-    except IsADirectoryError:
-        raise FileRefused(path, "is a folder, not a file") from None
-    except OSError as exc:
-        raise FileRefused(path, f"cannot be read ({exc.strerror or exc})") from None
-    with fh:
+    with open_binary(path) as fh:
         number = 0
         seen = False
         for raw in fh:

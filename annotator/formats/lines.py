@@ -8,7 +8,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.formats.errors import FileRefused
+from annotator.formats.errors import FileRefused, open_binary
 
 HEAD_BYTES = 8192
 """How much of the file is read at open to detect its encoding and format."""
@@ -56,16 +56,12 @@ class OpenedFile:
 
 def open_text(path: Path, requested: str | None) -> OpenedFile:
     """Check that ``path`` is a readable, non-empty text file and find its encoding."""
-    try:
-        with path.open("rb") as fh:
+    with open_binary(path) as fh:
+        try:
             size = path.stat().st_size
             head = fh.read(HEAD_BYTES)
-    except FileNotFoundError:
-        raise FileRefused(path, "file not found") from None
-    except IsADirectoryError:
-        raise FileRefused(path, "this is a folder, not a file") from None
-    except OSError as e:
-        raise FileRefused(path, f"cannot read the file: {e.strerror or e}") from None
+        except OSError as e:
+            raise FileRefused(path, f"cannot read the file: {e.strerror or e}") from None
     if size == 0 or not head:
         raise FileRefused(path, "the file has no cases")
     encoding = _encoding(path, head, requested)

@@ -43,7 +43,7 @@ from annotator.domain.merge import (
     tags_json,
 )
 from annotator.fileio import atomic_write
-from annotator.formats.errors import FileRefused
+from annotator.formats.errors import FileRefused, open_binary
 from annotator.formats.labelled import LabelledLine, file_format, read_labelled, read_merged
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
@@ -390,15 +390,13 @@ def _short(digest: str) -> str:
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
+        with open_binary(path) as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
-    except FileNotFoundError:
-        raise MergeError(f"{path.name}: no such file") from None
-    except IsADirectoryError:
-        raise MergeError(f"{path.name}: is a folder, not a file") from None
+    except FileRefused as exc:
+        raise MergeError(str(exc)) from None
     except OSError as exc:
-        raise MergeError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+        raise MergeError(f"{path.name}: cannot read the file: {exc.strerror or exc}") from None
     return f"sha256:{digest.hexdigest()}"
 
 
