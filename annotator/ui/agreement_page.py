@@ -51,6 +51,8 @@ from annotator.ui.widgets import plain_label, safe_tooltip, section_title
 class AgreementPage(QDialog):
     cellActivated = Signal(str, str, str)
     """``(criterion, judge label, final label)``: open those cases as the review queue."""
+    refreshRequested = Signal()
+    """Compute the report again (after more conflicts were settled)."""
 
     def __init__(self, report: AgreementReport, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +90,7 @@ class AgreementPage(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         for text, slot in (
+            (self.tr("Recompute"), self.refreshRequested.emit),
             (self.tr("Export Markdown…"), self.export_markdown),
             (self.tr("Export HTML…"), self.export_html),
         ):

@@ -419,6 +419,7 @@ class MainWindow(QMainWindow):
                 self.agreement_page.close()
             page = AgreementPage(report, title, self)
             page.cellActivated.connect(self.show_judge_cell)
+            page.refreshRequested.connect(self.show_agreement)
             page.show()
             self.agreement_page = page
 
