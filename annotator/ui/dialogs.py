@@ -134,12 +134,17 @@ def shortcuts_dialog(parent: QWidget | None) -> QDialog:
     return dialog
 
 
-def ask_reviewer(parent: QWidget | None, current: str = "") -> str | None:
+def ask_reviewer(parent: QWidget | None, current: str = "", *, lead: bool = False) -> str | None:
     """Ask the reviewer's name (written into every exported decision)."""
+    question = (
+        "Your name or initials, as it should stand on your decisions in the merged file:"
+        if lead
+        else "Your name or initials, as the lead should see it in your labelled file:"
+    )
     name, ok = QInputDialog.getText(
         parent,
         parent.tr("Your name") if parent else "Your name",
-        "Your name or initials, as the lead should see it in your labelled file:",
+        parent.tr(question) if parent else question,
         QLineEdit.EchoMode.Normal,
         current,
     )

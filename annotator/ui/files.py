@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from annotator import paths
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
@@ -220,20 +221,24 @@ class Files(QObject):
 
         return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
 
-
     # -- a lead's merge ---------------------------------------------------------------------------
 
     def choose_and_merge(self) -> None:
-        if self.current() is None:
+        ws = self.current()
+        if ws is None:
             return
-        paths, _ = QFileDialog.getOpenFileNames(
+        folder = self.settings.export_dir or str(Path.home())
+        bundled = paths.sample_file()
+        if ws.imported_from(bundled):  # trying it out on the sample
+            folder = str(bundled.parent / "reviews")
+        chosen, _ = QFileDialog.getOpenFileNames(
             self.window,
             self.tr("Merge reviewer files"),
-            self.settings.export_dir or str(Path.home()),
+            folder,
             "Labelled files (*.jsonl);;All files (*)",
         )
-        if paths:
-            self.merge([Path(p) for p in paths])
+        if chosen:
+            self.merge([Path(p) for p in chosen])
 
     def merge(self, paths: list[Path]) -> Task | None:
         """Bring reviewers' labelled files into the open workspace (all or nothing)."""

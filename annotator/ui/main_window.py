@@ -305,7 +305,8 @@ class MainWindow(QMainWindow):
         return self.settings.reviewer or None
 
     def change_reviewer(self) -> None:
-        name = dialogs.ask_reviewer(self, self.settings.reviewer)
+        lead = self.queue.reviews.isVisible()
+        name = dialogs.ask_reviewer(self, self.settings.reviewer, lead=lead)
         if name:
             self.settings.reviewer = name
             self.settings.save()
