@@ -69,15 +69,9 @@ class Review(NamedTuple):
         return (self.decided_at, self.label, self.rationale, tags_json(self.tags))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "reviewer": self.reviewer,
-            "label": self.label,
-            "rationale": self.rationale,
-            "tags": list(self.tags),
-            "confidence": self.confidence,
-            "who_right": self.who_right,
-            "decided_at": self.decided_at,
-        }
+        """The fields by name, in declaration order (``tags`` stays a tuple: JSON writes it as
+        a list). Built in C: a merge writes a million of these."""
+        return dict(zip(Review._fields, self, strict=True))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Review:
