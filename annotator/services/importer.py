@@ -6,15 +6,21 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
+import sqlite3
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
+from annotator.domain.disagreement import classify
 from annotator.domain.model import Kind, LabelScheme, Project, Rating, Verdict
 from annotator.domain.serialize import (
     canonical_json,
@@ -28,22 +34,31 @@ from annotator.formats.reader import CaseReader, ParsedCase
 from annotator.services.classification import (
     change_threshold,
     check_threshold,
-    classification_columns,
     reclassify,
 )
 from annotator.services.workspace import Workspace, now_iso, scheme_of, store_fingerprint
 from annotator.storage.db import writing
-from annotator.storage.tables import (
-    SEARCH_INSERT,
-    CaseRow,
-    CaseTextRow,
-    ImportRow,
-    RatingRow,
-    SchemeRow,
-)
+from annotator.storage.tables import SEARCH_TABLE, ImportRow, SchemeRow
 
 BATCH = 1000
+"""Cases per insert batch."""
+CLASSIFIED_KEPT = 100_000
 MAX_PROBLEMS_KEPT = 1000
+
+# Straight through the sqlite3 cursor with positional parameters: SQLAlchemy's per-row parameter
+# processing cost as much as the inserts themselves (docs/benchmarks.md).
+_INSERT_CASE = (
+    "INSERT INTO cases (id, ext_id, import_id, position, line, criterion, content_hash, "
+    "judge_label, rater_labels, n_ratings, consensus, kind, severity, status) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+)
+_INSERT_TEXT = "INSERT INTO case_text (case_id, raw, data, search) VALUES (?, ?, ?, ?)"
+_INSERT_RATING = "INSERT INTO rating (case_id, rater, label) VALUES (?, ?, ?)"
+_INDEX_TEXT = (
+    f"INSERT INTO {SEARCH_TABLE}(rowid, search) "
+    "SELECT case_id, search FROM case_text WHERE case_id BETWEEN ? AND ?"
+)
+"""Index a batch of new ``case_text`` rows (see storage/tables.py on why not a trigger)."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all)."""
@@ -122,7 +137,8 @@ class _Import:
         self._scheme_cache: dict[str, LabelScheme] = {}
         self.spellings: dict[str, dict[str, str]] = {}
         """Per undeclared criterion: casefolded label -> the spelling first seen."""
-        self.batch: list[ParsedCase] = []
+        self._classified: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, str, int]] = {}
+        """Classification by (criterion, judge label, rater labels): few distinct ones."""
         self.threshold = threshold
 
     def refuse(self, message: str, line: int | None = None) -> FileRefused:
@@ -148,18 +164,11 @@ class _Import:
         )
         self.load_schemes()
         self.apply_header(self.reader.project)
-        for item in self.reader:
-            if isinstance(item, LineProblem):
-                self.problem(item)
-                continue
-            conformed = self.conform(item)
-            if isinstance(conformed, LineProblem):
-                self.problem(conformed)
-                continue
-            self.batch.append(conformed)
-            if len(self.batch) >= BATCH:
-                self.flush()
-        self.flush()
+        self.sqlite = _driver(conn)
+        with _Lockstep(self.prepared_batches) as batches:
+            self.lockstep = batches
+            for batch, bytes_read in batches:
+                self.flush(batch, bytes_read)
         if self.report.added + self.report.present == 0:
             detail = f": {self.report.problems[0].message}" if self.report.problems else ""
             first = self.report.problems[0].line if self.report.problems else None
@@ -335,93 +344,128 @@ class _Import:
         if len(self.report.problems) < MAX_PROBLEMS_KEPT:
             self.report.problems.append(problem)
 
-    def flush(self) -> None:
-        if not self.batch:
-            return
+    def prepared_batches(self) -> Iterator[tuple[list[_Ready | LineProblem], int]]:
+        """The file's cases made ready to insert, in batches (runs on the preparing thread).
+
+        Everything here is Python work that needs no database: parsing, checking, the
+        canonical JSON and its hash, the search text and the classification. Schemes are not
+        changed while it runs (declared before, settled after), so it reads them safely.
+        """
+        batch: list[_Ready | LineProblem] = []
+        ready = 0
+        for item in self.reader:
+            if isinstance(item, ParsedCase):
+                conformed = self.conform(item)
+                if isinstance(conformed, ParsedCase):
+                    batch.append(self.ready(conformed))
+                    ready += 1
+                else:
+                    batch.append(conformed)
+            else:
+                batch.append(item)
+            if ready >= BATCH or len(batch) >= 4 * BATCH:
+                yield batch, self.reader.bytes_read
+                batch, ready = [], 0
+        if batch:
+            yield batch, self.reader.bytes_read
+
+    def ready(self, parsed: ParsedCase) -> _Ready:
+        """Everything the case's rows need that takes no database."""
+        case = parsed.case
+        data = canonical_json(case_to_dict(case))
+        raters = tuple(r.label for r in case.ratings)
+        key = (case.criterion, case.judge.label, raters)
+        columns = self._classified.get(key)
+        if columns is None:
+            c = classify(case.judge.label, raters, self.scheme_for(case.criterion))
+            columns = (c.consensus, c.kind.value, c.severity)
+            if len(self._classified) < CLASSIFIED_KEPT:
+                self._classified[key] = columns
+        return _Ready(
+            line=parsed.line,
+            ext_id=case.id,
+            raw=parsed.raw,
+            data=data,
+            content_hash=hash_of_canonical(data),
+            search=search_text(case),
+            criterion=case.criterion,
+            judge_label=case.judge.label,
+            rater_labels=json.dumps([[r.rater, r.label] for r in case.ratings], ensure_ascii=False),
+            ratings=[(r.rater, r.label) for r in case.ratings],
+            classification=columns,
+        )
+
+    def flush(self, batch: list[_Ready | LineProblem], bytes_read: int) -> None:
+        """Insert one batch: duplicates and changed cases refuse the file, as before."""
         if self.cancelled is not None and self.cancelled():
             raise ImportCancelled(f"import of {self.path.name} cancelled; nothing was imported")
-        batch, self.batch = self.batch, []
-        canonical = {p.case.id: canonical_json(case_to_dict(p.case)) for p in batch}
-        hashes = {cid: hash_of_canonical(data) for cid, data in canonical.items()}
-        existing = self.existing([p.case.id for p in batch])
+        ready: list[_Ready] = []
+        for item in batch:
+            if isinstance(item, LineProblem):
+                self.problem(item)
+            else:
+                ready.append(item)
+        existing = self.existing([r.ext_id for r in ready])
         first_line: dict[str, int] = {}
-        cases: list[dict[str, Any]] = []
-        texts: list[dict[str, Any]] = []
-        ratings: list[dict[str, Any]] = []
-        for parsed in batch:
-            case = parsed.case
-            if case.id in first_line:
-                raise self.duplicate(case.id, parsed.line, first_line[case.id])
-            first_line[case.id] = parsed.line
-            old = existing.get(case.id)
+        cases: list[tuple[Any, ...]] = []
+        texts: list[tuple[int, str, str, str]] = []
+        ratings: list[tuple[int, str, str]] = []
+        first_id = self.next_id
+        for r in ready:
+            if r.ext_id in first_line:
+                raise self.duplicate(r.ext_id, r.line, first_line[r.ext_id])
+            first_line[r.ext_id] = r.line
+            old = existing.get(r.ext_id)
             if old is not None:
                 old_import, old_line, old_hash, old_path = old
                 if old_import == self.import_id:
-                    raise self.duplicate(case.id, parsed.line, old_line)
-                if old_hash != hashes[case.id]:
+                    raise self.duplicate(r.ext_id, r.line, old_line)
+                if old_hash != r.content_hash:
                     raise self.refuse(
-                        f"case '{case.id}' is already in this workspace with different content "
+                        f"case '{r.ext_id}' is already in this workspace with different content "
                         f"(imported from {Path(old_path).name}, line {old_line})",
-                        parsed.line,
+                        r.line,
                     )
                 self.report.present += 1
                 continue
-            cases.append(self.case_row(parsed, hashes[case.id]))
-            texts.append(
-                {
-                    "case_id": self.next_id,
-                    "raw": parsed.raw,
-                    "data": canonical[case.id],
-                    "search": search_text(case),
-                }
-            )
-            ratings += [
-                {"case_id": self.next_id, "rater": r.rater, "label": r.label} for r in case.ratings
-            ]
+            row_id = self.next_id
             self.next_id += 1
+            self.next_pos += 1
+            consensus, kind, severity = r.classification
+            cases.append(
+                (row_id, r.ext_id, self.import_id, self.next_pos, r.line, r.criterion,
+                 r.content_hash, r.judge_label, r.rater_labels, len(r.ratings), consensus, kind,
+                 severity)
+            )  # fmt: skip
+            texts.append((row_id, r.raw, r.data, r.search))
+            ratings += [(row_id, rater, label) for rater, label in r.ratings]
+        db = self.sqlite
         if cases:
-            self.conn.execute(CaseRow.__table__.insert(), cases)  # type: ignore[attr-defined]
-            self.conn.execute(CaseTextRow.__table__.insert(), texts)  # type: ignore[attr-defined]
-            self.conn.execute(text(SEARCH_INSERT), texts)
+            db.executemany(_INSERT_CASE, cases)
+            db.executemany(_INSERT_TEXT, texts)
         if ratings:
-            self.conn.execute(RatingRow.__table__.insert(), ratings)  # type: ignore[attr-defined]
+            db.executemany(_INSERT_RATING, ratings)
+        if cases:
+            # One statement indexes the whole batch: FTS5 tokenizes it in C, without the GIL,
+            # while the other thread prepares the next batch.
+            self.lockstep.overlap()
+            db.execute(_INDEX_TEXT, (first_id, self.next_id - 1))
         self.report.added += len(cases)
         if self.progress is not None:
-            self.progress(self.reader.bytes_read, self.reader.size_bytes)
+            self.progress(bytes_read, self.reader.size_bytes)
 
     def duplicate(self, case_id: str, line: int, first: int) -> FileRefused:
         return self.refuse(f"duplicate id '{case_id}' (first seen on line {first})", line)
 
     def existing(self, ids: list[str]) -> dict[str, tuple[int, int, str, str]]:
-        query = text(
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        query = (
             "SELECT c.ext_id, c.import_id, c.line, c.content_hash, i.path FROM cases c "
-            "JOIN import_batch i ON i.id = c.import_id WHERE c.ext_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
-        return {
-            ext: (imp, line, h, p)
-            for ext, imp, line, h, p in self.conn.execute(query, {"ids": ids})
-        }
-
-    def case_row(self, parsed: ParsedCase, content_hash: str) -> dict[str, Any]:
-        case = parsed.case
-        self.next_pos += 1
-        raters = [r.label for r in case.ratings]
-        return {
-            "id": self.next_id,
-            "ext_id": case.id,
-            "import_id": self.import_id,
-            "position": self.next_pos,
-            "line": parsed.line,
-            "criterion": case.criterion,
-            "content_hash": content_hash,
-            "judge_label": case.judge.label,
-            "rater_labels": json.dumps(
-                [[r.rater, r.label] for r in case.ratings], ensure_ascii=False
-            ),
-            "n_ratings": len(case.ratings),
-            "status": 0,
-            **classification_columns(case.judge.label, raters, self.scheme_for(case.criterion)),
-        }
+            f"JOIN import_batch i ON i.id = c.import_id WHERE c.ext_id IN ({marks})"
+        )
+        return {ext: (imp, line, h, p) for ext, imp, line, h, p in self.sqlite.execute(query, ids)}
 
     def finish(self) -> None:
         r = self.report
@@ -448,6 +492,118 @@ class _Import:
             },
         )
         store_fingerprint(self.conn)
+
+
+@dataclass(slots=True)
+class _Ready:
+    """One case, checked and prepared, waiting for its row id."""
+
+    line: int
+    ext_id: str
+    raw: str
+    data: str
+    content_hash: str
+    search: str
+    criterion: str
+    judge_label: str
+    rater_labels: str
+    ratings: list[tuple[str, str]]
+    classification: tuple[str | None, str, int]
+    """consensus, kind, severity"""
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under ``conn`` (in its transaction)."""
+    dbapi = conn.connection.driver_connection
+    assert isinstance(dbapi, sqlite3.Connection)
+    return dbapi
+
+
+T = TypeVar("T")
+
+
+class _Lockstep(Generic[T]):
+    """Prepares the next batch on a second thread while SQLite indexes the current one.
+
+    Python threads share one interpreter lock; SQLite gives it up only while it works in C, and
+    the long stretch of that is FTS5 tokenizing a batch (one statement). So the two threads take
+    turns: the preparing thread works only between ``overlap()`` (called right before that
+    statement) and the hand-over of its batch, and never competes with the short inserts, whose
+    thousands of steps would each wait for the lock. With one core free the stages overlap;
+    without, they run one after the other as in a single thread.
+
+    An exception in the generator is raised in the consumer; leaving the ``with`` block early (an
+    error, a cancel) stops the generator on its thread, which closes the file.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[T]]) -> None:
+        self._produce = produce
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._permits = threading.Semaphore(1)  # the first batch is prepared at once
+        self._permitted = True
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="import-prepare", daemon=True)
+
+    def __enter__(self) -> _Lockstep[T]:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop = True
+        self._permits.release()
+        while self._thread.is_alive():  # a producer may be waiting to hand over a batch
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            self.overlap()
+            item = self._queue.get()
+            self._permitted = False
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+
+    def overlap(self) -> None:
+        """Let the next batch be prepared now (at most one batch ahead)."""
+        if not self._permitted:
+            self._permitted = True
+            self._permits.release()
+
+    def _run(self) -> None:
+        try:
+            generator = self._produce()
+            try:
+                while True:
+                    self._permits.acquire()
+                    if self._stop:
+                        return
+                    item = next(generator, _DONE)
+                    self._queue.put(item)
+                    if item is _DONE:
+                        return
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+        except BaseException as exc:  # raised again in the consumer
+            self._queue.put(_Failed(exc))
+
+
+_DONE: Any = object()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    exc: BaseException
 
 
 def infer_scheme(labels: list[str]) -> LabelScheme:

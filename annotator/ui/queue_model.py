@@ -2,24 +2,42 @@
 
 It holds only the row ids of the current filter and sort (a compact array, fine for a million
 cases) and fetches display rows in blocks, as the view asks for them.
+
+The ids are read on a worker thread (``services.queue.QueueLoad``): at a million cases a filter
+can take a few hundred milliseconds and a search for a common word seconds. The window waits a
+moment for them; if they take longer it shows the first rows, which come in milliseconds, and
+the rest joins the table when it is in. Typing in the search box interrupts the search before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from array import array
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from annotator.domain.model import Kind, Status
 from annotator.services.queue import (
     QueueFilter,
+    QueueLoad,
+    QueueLoadInterrupted,
     QueueRow,
     SortKey,
-    queue_ids,
+    first_undecided,
     queue_rows,
     undecided_among,
 )
@@ -29,6 +47,10 @@ from annotator.ui.widgets import safe_tooltip
 
 BLOCK = 200
 CACHE_ROWS = 5000
+WAIT_ALL = 0.02
+"""Seconds ``set_filter`` waits for every id before it settles for the first rows."""
+WAIT_FIRST = 0.15
+"""Seconds it waits for the first rows; then the table is empty until they come."""
 RowIndex = QModelIndex | QPersistentModelIndex
 
 COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
@@ -51,13 +73,72 @@ SHORT_KIND = {
 }
 
 
+class _Load:
+    """One reading of the ids, on its own thread; the GUI thread reads the results."""
+
+    def __init__(self, generation: int, query: QueueLoad, news: SignalInstance) -> None:
+        self.generation = generation
+        self.query = query
+        self.news = news
+        self.cond = threading.Condition()
+        self.head: array[int] | None = None
+        self.ids: array[int] | None = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.thread = threading.Thread(target=self._run, name="queue-load", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            ids = self.query.run(self._first)
+        except QueueLoadInterrupted:
+            ids, error = None, None
+        except BaseException as exc:  # handed to the GUI thread
+            ids, error = None, exc
+        else:
+            error = None
+        with self.cond:
+            self.ids, self.error, self.done = ids, error, True
+            self.cond.notify_all()
+        self._tell()
+
+    def _first(self, head: array[int]) -> None:
+        with self.cond:
+            self.head = head
+            self.cond.notify_all()
+        self._tell()
+
+    def _tell(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the model is gone (the window closed)
+            self.news.emit(self.generation)
+
+    def wait(self, until: float, *, first: bool) -> None:
+        """Wait until everything is in, or (``first``) the first rows, or ``until``."""
+        with self.cond:
+            while not self.done and not (first and self.head is not None):
+                left = until - time.perf_counter()
+                if left <= 0:
+                    return
+                self.cond.wait(None if left == float("inf") else left)
+
+
 class QueueModel(QAbstractTableModel):
+    rowsReady = Signal()
+    """After ``set_filter`` returned: rows came in (the first ones, or the rest), or the reading
+    ended (perhaps with none)."""
+    _news = Signal(int)
+    """From a load's thread: it has the first rows or is done (queued to the GUI thread)."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ws: Workspace | None = None
         self._filter = QueueFilter()
         self._ids: array[int] = array("q")
         self._cache: OrderedDict[int, QueueRow] = OrderedDict()
+        self._load: _Load | None = None
+        self._generation = 0
+        self._last_row = 0
+        self._news.connect(self._on_news, Qt.ConnectionType.QueuedConnection)
 
     # -- source ------------------------------------------------------------
 
@@ -65,11 +146,78 @@ class QueueModel(QAbstractTableModel):
         self._ws = ws
         self.set_filter(flt or self._filter)
 
-    def set_filter(self, flt: QueueFilter) -> None:
-        self.beginResetModel()
+    def set_filter(self, flt: QueueFilter, wait: float | None = None) -> None:
+        """Show the queue of ``flt``. ``wait`` None: return with every id read (as tests and
+        opening a workspace want). Else return within about ``wait`` seconds, with every id or
+        the first rows or (if even those take longer) none yet: ``rowsReady`` follows."""
+        if self._load is not None:
+            self._load.query.interrupt()
+            self._load = None
+        self._generation += 1
         self._filter = flt
+        if self._ws is None:
+            self._install(array("q"))
+            return
+        if self._ws.path is None:  # in memory: one connection for all threads, so no overlap
+            wait = None
+        load = _Load(self._generation, QueueLoad(self._ws.engine, flt), self._news)
+        self._load = load
+        start = time.perf_counter()
+        if wait is None:
+            load.wait(float("inf"), first=False)
+        else:
+            load.wait(start + min(wait, WAIT_ALL), first=False)
+            load.wait(start + max(wait, WAIT_FIRST), first=True)
+        self._take(load, reset=True)
+
+    @property
+    def loading(self) -> bool:
+        """True while the ids of the current filter are still being read."""
+        return self._load is not None
+
+    def wait_until_loaded(self) -> None:
+        """Block until every id of the current filter is in (for a search over all rows)."""
+        load = self._load
+        if load is not None:
+            load.wait(float("inf"), first=False)
+            self._take(load, reset=False)
+
+    def _on_news(self, generation: int) -> None:
+        load = self._load
+        if load is not None and load.generation == generation and self._take(load, reset=False):
+            self.rowsReady.emit()
+
+    def _take(self, load: _Load, *, reset: bool) -> bool:
+        """Show what ``load`` has read so far; True if rows came in or it is done."""
+        with load.cond:
+            head, ids, error, done = load.head, load.ids, load.error, load.done
+        if done:
+            self._load = None
+            if error is not None:
+                self._install(array("q"))
+                raise error
+            if ids is None:  # interrupted (not by us: we drop interrupted loads)
+                ids = array("q")
+            if not reset and len(self._ids) <= len(ids) and ids[: len(self._ids)] == self._ids:
+                if len(ids) > len(self._ids):  # the rest after the first rows
+                    self.beginInsertRows(QModelIndex(), len(self._ids), len(ids) - 1)
+                    self._ids = ids
+                    self.endInsertRows()
+                return True
+            self._install(ids)
+            return True
+        if head is not None and (reset or not self._ids):
+            self._install(head)
+            return True
+        if reset:
+            self._install(array("q"))
+        return False
+
+    def _install(self, ids: array[int]) -> None:
+        self.beginResetModel()
         self._cache.clear()
-        self._ids = queue_ids(self._ws.engine, flt) if self._ws else array("q")
+        self._ids = ids
+        self._last_row = 0
         self.endResetModel()
 
     @property
@@ -80,24 +228,44 @@ class QueueModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, row_id: int) -> int | None:
+        """The row of a case. Looks beside the last row found first: moving to the next case
+        must not scan a million ids."""
+        ids = self._ids
+        last = self._last_row
+        for row in (last, last + 1, last - 1):
+            if 0 <= row < len(ids) and ids[row] == row_id:
+                self._last_row = row
+                return row
         try:
-            return self._ids.index(row_id)
+            row = ids.index(row_id)
         except ValueError:
             return None
+        self._last_row = row
+        return row
 
     def find_undecided(self, start: int) -> int | None:
         """The first row at or after ``start`` (wrapping around) whose case is undecided."""
+        self.wait_until_loaded()
         n = len(self._ids)
         if self._ws is None or n == 0:
             return None
         start %= n
+        if start == 0:  # resuming: one walk of the queue index finds it
+            found = first_undecided(self._ws.engine, self._filter)
+            row = self.row_of(found) if found is not None else None
+            if row is not None or found is None:
+                return row
         for lo, hi in ((start, n), (0, start)):
-            for block in range(lo, hi, 1000):
-                ids = self._ids[block : min(block + 1000, hi)]
+            block = lo
+            size = 1000
+            while block < hi:  # growing blocks: few queries when many cases are decided
+                ids = self._ids[block : min(block + size, hi)]
                 open_ids = undecided_among(self._ws.engine, ids)
                 for offset, row_id in enumerate(ids):
                     if row_id in open_ids:
                         return block + offset
+                block += size
+                size = min(size * 2, 30_000)
         return None
 
     def refresh_case(self, row_id: int) -> None:
@@ -125,7 +293,8 @@ class QueueModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = COLUMNS[column][2]
         self.set_filter(
-            replace(self._filter, sort=key, descending=order == Qt.SortOrder.DescendingOrder)
+            replace(self._filter, sort=key, descending=order == Qt.SortOrder.DescendingOrder),
+            wait=WAIT_FIRST,
         )
 
     def data(self, index: RowIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

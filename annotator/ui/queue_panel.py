@@ -22,6 +22,8 @@ from annotator.services.queue import DISAGREEMENTS, QueueFilter
 from annotator.ui.queue_model import QueueModel
 
 ANY = object()
+FILTER_WAIT = 0.15
+"""Seconds a filter change may hold the window before the queue's rows come in later."""
 ALL_SCOPE = 2
 """Index of "All cases" in SCOPES."""
 SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
@@ -86,6 +88,9 @@ class QueuePanel(QWidget):
             grid.addWidget(combo, i // 2, i % 2)
         layout.addLayout(grid)
 
+        self._keep: int | None = None
+        self._settling = False
+        model.rowsReady.connect(self._settle)
         self.table = QTableView()
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -193,11 +198,25 @@ class QueuePanel(QWidget):
         )
 
     def apply_filters(self) -> None:
-        current = self.current_id()
-        self.model.set_filter(self.current_filter())
-        if current is not None and self.select_id(current):
+        """Show the queue the filters now ask for, keeping the case shown if it is in it.
+
+        At a million cases the rows may come in after this returns (see QueueModel.set_filter);
+        the window never waits more than a moment, and the case is chosen when rows arrive.
+        """
+        self._keep = self.current_id()
+        self._settling = True
+        self.model.set_filter(self.current_filter(), wait=FILTER_WAIT)
+        self._settle()
+
+    def _settle(self) -> None:
+        """After a filter change: select the case shown before if the new queue has it (among
+        the rows in so far), else the first; with no rows (once all are in), show none."""
+        if not self._settling:
             return
-        if not self.select_row(0):
+        if (self._keep is not None and self.select_id(self._keep)) or self.select_row(0):
+            self._settling = False
+        elif not self.model.loading:
+            self._settling = False
             self.caseActivated.emit(None)
 
     # -- selection ------------------------------------------------------------

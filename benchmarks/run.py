@@ -1,0 +1,278 @@
+"""The benchmark suite: ``python -m benchmarks`` (full size) or ``python -m benchmarks --quick``.
+
+Full size: import at 100,000 and 1,000,000 cases (each beside its floor), the window's open,
+next-case, filter and search figures and the export at 1,000,000 cases with 10 % decided, and
+the merge of 10 reviewer files of 100,000 decisions with 5 % conflicts. It writes
+docs/benchmarks.md. ``--quick`` runs every step once at 10,000 cases (in CI, to check that the
+suite works; its timings are not judged) and prints its table.
+
+Generated files are kept in ``--data`` (default: annotator-bench in the temporary folder) and
+reused while the generator and seed are the same; workspaces go to a fresh work folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import report
+from benchmarks.generate import ensure_project, ensure_reviewer_files
+from benchmarks.measure import REPO, Figure, StepFailed, run_process
+from benchmarks.setup import decide_share
+
+
+@dataclass(frozen=True)
+class Plan:
+    imports: tuple[tuple[int, int], ...]
+    """(cases, runs) for each import size."""
+    window_cases: int
+    window_runs: int
+    nav: int
+    export_runs: int
+    merge_cases: int
+    merge_runs: int
+    reviewers: int = 10
+    decided: float = 0.10
+    conflicts: float = 0.05
+    seed: int = 1
+
+
+FULL = Plan(
+    imports=((100_000, 3), (1_000_000, 1)),
+    window_cases=1_000_000,
+    window_runs=3,
+    nav=1000,
+    export_runs=3,
+    merge_cases=100_000,
+    merge_runs=3,
+)
+QUICK = Plan(
+    imports=((10_000, 1),),
+    window_cases=10_000,
+    window_runs=1,
+    nav=100,
+    export_runs=1,
+    merge_cases=10_000,
+    merge_runs=1,
+)
+
+
+@dataclass
+class Results:
+    plan: Plan
+    quick: bool
+    figures: list[Figure] = field(default_factory=list)
+    filters: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    filter_rows: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    load_before: tuple[float, float, float] = field(default_factory=os.getloadavg)
+
+    def figure(self, group: str, name: str, unit: str, target: float | None = None) -> Figure:
+        for f in self.figures:
+            if f.group == group and f.name == name:
+                return f
+        f = Figure(group, name, unit, target=target)
+        self.figures.append(f)
+        return f
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
+    res = Results(plan, quick)
+    workspaces: dict[int, Path] = {}
+
+    # -- import, beside its floor
+    for cases, runs in plan.imports:
+        source = _generate(data, cases, plan.seed)
+        label = f"{cases:,} cases"
+        for n in range(runs):
+            floor_db = _fresh(work / f"floor-{cases}.db")
+            floor = run_process(["-m", "benchmarks.floor", str(source), str(floor_db)])
+            _fresh(floor_db)
+            ws = _fresh(work / f"import-{cases}.annotator")
+            done = run_process(["-m", "annotator", "import", str(source), "--workspace", str(ws)])
+            _say(
+                f"import {label} run {n + 1}: {done.seconds:.1f} s, peak RSS "
+                f"{done.peak_rss_mb:.0f} MB; floor {floor.seconds:.1f} s"
+            )
+            res.figure("import", f"import, {label}", "s").values.append(done.seconds)
+            res.figure("import", f"floor, {label}", "s").values.append(floor.seconds)
+            ratio = res.figure("import", f"import ÷ floor, {label}", "x", target=1.5)
+            ratio.values.append(done.seconds / floor.seconds)
+            rss = res.figure("import", f"import peak RSS, {label}", "MB", target=300)
+            rss.values.append(done.peak_rss_mb)
+            rss_floor = res.figure("import", f"floor peak RSS, {label}", "MB")
+            rss_floor.values.append(floor.peak_rss_mb)
+        workspaces[cases] = work / f"import-{cases}.annotator"
+
+    # -- the window, on a workspace with a share of its cases decided
+    ws = _workspace(workspaces, data, work, plan.window_cases, plan.seed)
+    decided = decide_share(ws, plan.decided)
+    res.notes.append(
+        f"The window and export figures use the {plan.window_cases:,}-case workspace with "
+        f"{decided:,} cases ({plan.decided:.0%}) decided, the first of the queue."
+    )
+    label = f"{plan.window_cases:,} cases"
+    for n in range(plan.window_runs):
+        out = work / f"window-{n}.json"
+        basedir = Path(tempfile.mkdtemp(prefix="basedir-", dir=work))
+        env = {"ANNOTATOR_BASEDIR": str(basedir), "QT_QPA_PLATFORM": "offscreen"}
+        done = run_process(["-m", "benchmarks.gui", str(ws), str(out), str(plan.nav)], env=env)
+        got = json.loads(out.read_text())
+        res.figure("window", "window peak RSS", "MB").values.append(done.peak_rss_mb)
+        _say(
+            f"window run {n + 1}: open {got['open_s'] * 1000:.0f} ms, next case p50 "
+            f"{got['next_p50_s'] * 1000:.1f} ms p95 {got['next_p95_s'] * 1000:.1f} ms"
+        )
+        res.figure("window", f"open to first case painted, {label}", "ms", 1.0).values.append(
+            got["open_s"]
+        )
+        nav = f"next case ({plan.nav:,} in a row)"
+        res.figure("window", f"{nav}: p50", "ms").values.append(got["next_p50_s"])
+        res.figure("window", f"{nav}: p95", "ms", 0.016).values.append(got["next_p95_s"])
+        res.figure("window", "typing a search: longest freeze", "ms", 0.2).values.append(
+            got["typing_stall_s"]
+        )
+        for name, f in got["filters"].items():
+            entry = res.filters.setdefault(name, {"first": [], "all": []})
+            entry["first"].append(f["first_s"])
+            entry["all"].append(f["all_s"])
+            res.filter_rows[name] = f["rows"]
+
+    # -- export
+    for n in range(plan.export_runs):
+        out = _fresh(work / "export.jsonl")
+        done = run_process(["-m", "annotator", "export", str(ws), "-o", str(out)])
+        _say(f"export run {n + 1}: {done.seconds:.1f} s ({done.output.strip()})")
+        res.figure("export", f"export, {label}, {decided:,} decided", "s", 15).values.append(
+            done.seconds
+        )
+        rss = res.figure("export", f"export peak RSS, {label}", "MB")
+        rss.values.append(done.peak_rss_mb)
+
+    # -- merge
+    merge_ws = _workspace(workspaces, data, work, plan.merge_cases, plan.seed)
+    files = ensure_reviewer_files(
+        data / f"reviewers-{plan.merge_cases}-s{plan.seed}",
+        merge_ws,
+        plan.reviewers,
+        plan.conflicts,
+        plan.seed,
+    )
+    merge_name = (
+        f"merge, {plan.reviewers} files × {files.decisions:,} decisions, "
+        f"{files.conflicts:,} conflicts"
+    )
+    merge = res.figure("merge", merge_name, "s", 10)
+    merge_rss = res.figure("merge", "merge peak RSS", "MB")
+    if not _merge_available():
+        merge.available = merge_rss.available = False
+        _say("merge: 'annotator merge' is not available")
+    for n in range(plan.merge_runs if merge.available else 0):
+        out = _fresh(work / "merged.jsonl")
+        done = run_process(["-m", "annotator", "merge", *map(str, files.paths), "-o", str(out)])
+        _say(f"merge run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB")
+        merge.values.append(done.seconds)
+        merge_rss.values.append(done.peak_rss_mb)
+    return res
+
+
+def _generate(data: Path, cases: int, seed: int) -> Path:
+    start = time.perf_counter()
+    path = ensure_project(data, cases, seed)
+    took = time.perf_counter() - start
+    if took > 1:
+        _say(f"generated {path.name} ({path.stat().st_size / 1e6:,.0f} MB) in {took:.0f} s")
+    return path
+
+
+def _workspace(workspaces: dict[int, Path], data: Path, work: Path, cases: int, seed: int) -> Path:
+    """The workspace of ``cases`` imported above, or one imported now (not measured)."""
+    if cases not in workspaces:
+        source = _generate(data, cases, seed)
+        ws = _fresh(work / f"import-{cases}.annotator")
+        run_process(["-m", "annotator", "import", str(source), "--workspace", str(ws)])
+        workspaces[cases] = ws
+    return workspaces[cases]
+
+
+def _merge_available() -> bool:
+    """Whether this annotator has the ``merge`` command (it is being written)."""
+    try:
+        run_process(["-m", "annotator", "merge", "--help"])
+    except StepFailed:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="every step once at 10,000 cases")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "annotator-bench",
+        help="where generated files are kept and reused",
+    )
+    parser.add_argument("--work", type=Path, help="work folder (default: a new temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the report (default: docs/benchmarks.md; --quick: none, or the work folder's "
+        "with --keep)",
+    )
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        metavar="RESULTS",
+        help="write the report again from a run's results.json (after editing analysis.md)",
+    )
+    args = parser.parse_args(argv)
+    if args.report_only is not None:
+        target: Path = args.out or REPO / "docs" / "benchmarks.md"
+        target.write_text(report.from_saved(json.loads(args.report_only.read_text())), "utf-8")
+        _say(f"wrote {target}")
+        return 0
+    plan = QUICK if args.quick else FULL
+    work = args.work or Path(tempfile.mkdtemp(prefix="annotator-bench-work-"))
+    work.mkdir(parents=True, exist_ok=True)
+    out: Path | None = args.out or (REPO / "docs" / "benchmarks.md")
+    if args.quick and args.out is None:  # a check, not a report: kept only with --keep
+        out = work / "benchmarks.md" if args.keep else None
+    try:
+        res = run(plan, args.data, work, args.quick)
+        saved = report.saved(
+            res.figures, res.filters, res.filter_rows, res.notes, quick=args.quick,
+            seconds=time.perf_counter() - res.started, load=(res.load_before, os.getloadavg()),
+        )  # fmt: skip
+        (work / "results.json").write_text(json.dumps(saved, indent=1), encoding="utf-8")
+        print(report.table(res.figures, res.filters, res.filter_rows, quick=args.quick))
+        if out is not None:
+            out.write_text(report.from_saved(saved), encoding="utf-8")
+            _say(f"wrote {out} (results: {work / 'results.json'})")
+    finally:
+        if not args.keep and args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
