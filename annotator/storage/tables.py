@@ -134,8 +134,6 @@ class CaseTextRow(SQLModel, table=True):
 # terms after every row, three times slower); these triggers drop or redo a row's entry on every
 # delete (including the cascade from ``cases``) and update.
 SEARCH_TABLE = "case_search"
-SEARCH_INSERT = f"INSERT INTO {SEARCH_TABLE}(rowid, search) VALUES (:case_id, :search)"
-"""Index one new ``case_text`` row (parameters ``case_id`` and ``search``)."""
 _SEARCH_DDL = (
     f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(search, content='case_text', "
     "content_rowid='case_id', tokenize='trigram', detail='none')",
