@@ -228,7 +228,29 @@ def check_cli(bundle: Path, tmp: Path) -> str:
     )
     if bad.returncode == 0 or "error" not in bad.stderr:
         raise Failed("export of a missing workspace did not fail with an error")
-    return f"import, summary, export jsonl/csv of {expected} cases; errors exit {bad.returncode}"
+    merged = check_merge(cli, sample.parent / "reviews", workspace, base, tmp)
+    return (
+        f"import, summary, export jsonl/csv of {expected} cases; {merged}; "
+        f"errors exit {bad.returncode}"
+    )
+
+
+def check_merge(cli: Path, reviews: Path, workspace: Path, base: Path, tmp: Path) -> str:
+    """A lead's commands on the bundled reviewer files: merge (checked against the sample's
+    workspace) and the agreement report (orjson and the statistics are in the bundle)."""
+    files = sorted(reviews.glob("*.jsonl"))
+    if len(files) < 2:
+        raise Failed(f"the bundled reviewer files are missing from {reviews}")
+    merged = tmp / "merged.jsonl"
+    run([cli, "merge", *files, "-o", merged, "--workspace", workspace, "--basedir", base])
+    cases = [json.loads(line) for line in merged.read_text(encoding="utf-8").splitlines()]
+    if not cases or any(c.get("format") != "annotator.merged" for c in cases):
+        raise Failed(f"merge wrote no merged cases to {merged}")
+    conflicts = sum(c["resolution"] == "conflict" for c in cases)
+    report = json.loads(run([cli, "agreement", merged, "--json", "--basedir", base]).stdout)
+    if report.get("counts", {}).get("conflicts") != conflicts:
+        raise Failed(f"agreement counts {report.get('counts')}, the merge {conflicts} conflicts")
+    return f"merge of {len(files)} reviewer files ({len(cases)} cases), agreement"
 
 
 # -- the frozen GUI --------------------------------------------------------------------------
