@@ -152,3 +152,30 @@ def test_agreement_page_opens_a_heat_map_cell_as_the_queue(
     out = tmp_path / "report.html"
     page.write_report(out, "html")
     assert "<table" in out.read_text(encoding="utf-8")
+
+
+def test_export_dialogs_remember_the_folder_and_pick_the_format(
+    make_window, qtbot: QtBot, pack: Path, files: list[Path], tmp_path: Path, monkeypatch
+) -> None:
+    from annotator.ui import files as files_module
+
+    asked: list[str] = []
+
+    def save_as(_parent, _title, default, _filters):  # type: ignore[no-untyped-def]
+        asked.append(default)
+        name = "out.csv" if len(asked) == 1 else "merged.jsonl"
+        return str(tmp_path / "exports" / name), "CSV (*.csv)" if len(asked) == 1 else ""
+
+    (tmp_path / "exports").mkdir()
+    monkeypatch.setattr(files_module.QFileDialog, "getSaveFileName", save_as)
+    window = make_window(pack, reviewer="Lead Lee")
+    window.files.merge(files)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    window.files.choose_and_export()
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    assert (tmp_path / "exports" / "out.csv").read_text(encoding="utf-8").startswith("format,")
+    window.files.choose_and_export_merged()
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    assert (tmp_path / "exports" / "merged.jsonl").exists()
+    assert asked[0].endswith("Test-project-decisions.jsonl")
+    assert asked[1] == str(tmp_path / "exports" / "Test-project-merged.jsonl")  # the last folder

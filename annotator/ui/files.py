@@ -187,22 +187,28 @@ class Files(QObject):
     # -- exporting --------------------------------------------------------------------------------
 
     def choose_and_export(self) -> None:
+        asked = self._ask_export_path(
+            self.tr("Export labelled file"), "decisions", "JSON Lines (*.jsonl);;CSV (*.csv)"
+        )
+        if asked is not None:
+            path, chosen = asked
+            csv = path.suffix.lower() == ".csv" or chosen.startswith("CSV")
+            self.export_to(path, "csv" if csv else "jsonl")
+
+    def _ask_export_path(self, title: str, what: str, filters: str) -> tuple[Path, str] | None:
+        """Ask where to write (named after the project, in the last export folder), and
+        remember the folder. Returns the path and the chosen filter."""
         ws = self.current()
         if ws is None:
-            return
+            return None
         folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
-        default = folder / f"{_safe_stem(ws.project().title)}-decisions.jsonl"
-        path, chosen = QFileDialog.getSaveFileName(
-            self.window,
-            self.tr("Export labelled file"),
-            str(default),
-            "JSON Lines (*.jsonl);;CSV (*.csv)",
-        )
-        if path:
-            self.settings.export_dir = str(Path(path).parent)
-            self.settings.save()
-            fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "jsonl"
-            self.export_to(Path(path), fmt)
+        default = folder / f"{_safe_stem(ws.project().title)}-{what}.jsonl"
+        path, chosen = QFileDialog.getSaveFileName(self.window, title, str(default), filters)
+        if not path:
+            return None
+        self.settings.export_dir = str(Path(path).parent)
+        self.settings.save()
+        return Path(path), chosen
 
     def export_to(self, path: Path, fmt: str = "jsonl") -> Task | None:
         ws = self.current()
@@ -274,18 +280,11 @@ class Files(QObject):
         return self.runner.run(title, job, done, failed)
 
     def choose_and_export_merged(self) -> None:
-        ws = self.current()
-        if ws is None:
-            return
-        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
-        default = folder / f"{_safe_stem(ws.project().title)}-merged.jsonl"
-        path, _ = QFileDialog.getSaveFileName(
-            self.window, self.tr("Export merged file"), str(default), "JSON Lines (*.jsonl)"
+        asked = self._ask_export_path(
+            self.tr("Export merged file"), "merged", "JSON Lines (*.jsonl)"
         )
-        if path:
-            self.settings.export_dir = str(Path(path).parent)
-            self.settings.save()
-            self.export_merged_to(Path(path))
+        if asked is not None:
+            self.export_merged_to(asked[0])
 
     def export_merged_to(self, path: Path) -> Task | None:
         ws = self.current()
