@@ -9,6 +9,7 @@ with the file, the line and what is wrong, and the caller writes nothing.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -256,45 +257,34 @@ class _Shared:
 
 
 _str = str
+_ONLY_STR = {str}
+_TEXTS = operator.itemgetter(
+    "id", "label", "reviewer", "case_hash", "project", "criterion", "rationale", "decided_at",
+    "judge_label", "kind", "project_title",
+)  # fmt: skip
 
 
 def _fast_line(number: int, r: dict[str, Any], shared: _Shared) -> LabelledLine | None:
     """A well-formed decided line, read with as few checks as are enough; None for anything
     unusual, which the slow path then reads (and explains)."""
+    try:  # one C call for the text fields every exported line has
+        texts = _TEXTS(r)
+    except KeyError:
+        return None
+    if set(map(type, texts)) != _ONLY_STR:
+        return None
+    case_id, label, reviewer, case_hash, project, criterion, rationale, decided_at = texts[:8]
+    judge, kind, title = texts[8:]
+    if not (case_id.strip() and label.strip() and reviewer.strip() and case_hash.strip()):
+        return None
     get = r.get
-    case_id = get("id")
-    label = get("label")
-    reviewer = get("reviewer")
-    case_hash = get("case_hash")
-    project = get("project")
-    criterion = get("criterion") or ""
-    rationale = get("rationale") or ""
-    decided_at = get("decided_at") or ""
     confidence = get("confidence")
     who_right = get("who_right")
-    tags = get("tags") or []
-    raters = get("rater_labels") or {}
+    tags = get("tags")
+    raters = get("rater_labels")
     labels = get("labels")
-    judge = get("judge_label") or ""
-    kind = get("kind") or ""
-    title = get("project_title") or ""
     if not (
-        type(case_id) is _str
-        and type(label) is _str
-        and type(reviewer) is _str
-        and type(case_hash) is _str
-        and type(project) is _str
-        and case_id.strip()
-        and label.strip()
-        and reviewer.strip()
-        and case_hash.strip()
-        and project.strip()
-        and type(criterion) is _str
-        and type(rationale) is _str
-        and type(decided_at) is _str
-        and type(judge) is _str
-        and type(kind) is _str
-        and type(title) is _str
+        project.strip()
         and (confidence is None or type(confidence) is _str)
         and (who_right is None or type(who_right) is _str)
         and type(tags) is list
