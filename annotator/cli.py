@@ -27,7 +27,7 @@ from annotator.services.agreement import (
     render_html,
     render_markdown,
     render_text,
-    report_to_json,
+    report_to_json_text,
 )
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import ImportReport, import_file
@@ -376,7 +376,7 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
             with atomic_write(out) as fh:
                 fh.write(render(report, overruled_limit=None))
     if args.json:
-        print(json.dumps(report_to_json(report, overruled_limit=100), indent=2, allow_nan=False))
+        sys.stdout.write(report_to_json_text(report, overruled_limit=100))
     else:
         text = render_text(report)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

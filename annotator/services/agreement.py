@@ -399,16 +399,6 @@ def _criterion(name: str, t: _Tally, seed: int, resamples: int) -> CriterionRepo
     )
 
 
-def cases_in_cell(cases: Iterable[MergedCase], criterion: str, truth: str, judge: str) -> list[str]:
-    """Ids of the settled cases of ``criterion`` in one confusion-matrix cell: final label
-    ``truth`` and judge label ``judge`` (for opening a cell as a review queue)."""
-    return [
-        c.id
-        for c in cases
-        if c.criterion == criterion and c.judge_label == judge and c.final_label == truth
-    ]
-
-
 # --- JSON ----------------------------------------------------------------------------------------
 
 
@@ -540,7 +530,7 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
 def report_to_json_text(report: AgreementReport, *, overruled_limit: int | None = None) -> str:
     """The JSON document as text (for ``--json`` and for files)."""
     data = report_to_json(report, overruled_limit=overruled_limit)
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 # --- formatting figures --------------------------------------------------------------------------

@@ -71,9 +71,6 @@ class HeatMap(QWidget):
         n = len(self.matrix.labels)
         return QSize(self._left() + n * MIN_CELL + 8, self._top() + n * MIN_CELL + 8)
 
-    def heightForWidth(self, width: int) -> int:
-        return self.sizeHint().height()
-
     def _rect(self, row: int, column: int) -> QRect:
         size = self._cell()
         return QRect(self._left() + column * size, self._top() + row * size, size, size)
