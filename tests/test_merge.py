@@ -20,7 +20,6 @@ from annotator.services.merge import (
     load_merged,
     merge_files,
     merge_into_workspace,
-    reviews_of,
 )
 from annotator.services.queue import QueueFilter, queue_ids
 from annotator.services.review import ReviewService
@@ -212,7 +211,8 @@ def test_unknown_case_ids_are_refused_against_the_workspace(
     assert "not in this project" in message and "ben.jsonl, line 3: case 'c99'" in message
     with pytest.raises(MergeError, match="not in this project"):
         merge_into_workspace(lead, [files[0], bad])
-    assert not reviews_of(lead, ReviewService(lead).row_id("c1") or 0)  # nothing stored
+    review = ReviewService(lead)
+    assert not review.case(review.row_id("c1") or 0).reviews  # nothing stored
     lead.close()
 
 
@@ -239,7 +239,7 @@ def test_lead_settles_conflicts_in_the_workspace(
         "c3",
     ]
     c2 = review.row_id("c2") or 0
-    assert [(r.reviewer, r.label) for r in reviews_of(lead, c2)] == [
+    assert [(r.reviewer, r.label) for r in review.case(c2).reviews] == [
         ("ana", "fail"),
         ("ben", "pass"),
         ("cai", "fail"),

@@ -28,6 +28,7 @@ from annotator.formats.errors import FileRefused, open_binary
 
 DECISIONS_FORMAT = "annotator.decisions"
 DECISIONS_VERSION = 1
+"""The labelled file's format and version: written by services/exporter.py, read here."""
 _STATUSES = ("decided", "undecided", "skipped")
 
 
@@ -210,7 +211,7 @@ def _labelled_line(number: int, record: Mapping[str, Any], shared: _Shared) -> L
         if labels and label not in scale.labels:
             raise _Bad(
                 f"case '{case_id}': label '{label}' is not one of the labels of "
-                f"{_criterion(criterion)} ({', '.join(scale.labels)})"
+                f"{criterion_name(criterion)} ({', '.join(scale.labels)})"
             )
     tags = record.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -332,5 +333,6 @@ def _fast_line(number: int, r: dict[str, Any], shared: _Shared) -> LabelledLine 
     )
 
 
-def _criterion(criterion: str) -> str:
+def criterion_name(criterion: str) -> str:
+    """How a message names a criterion (files without criteria have one, named '')."""
     return f"criterion '{criterion}'" if criterion else "the criterion"

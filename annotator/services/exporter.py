@@ -17,11 +17,12 @@ from sqlalchemy import text
 from annotator import __version__
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
+from annotator.formats.labelled import DECISIONS_FORMAT, DECISIONS_VERSION
 from annotator.services.workspace import Workspace, workspace_files
 from annotator.storage.db import is_workspace_file
 
-FORMAT = "annotator.decisions"
-FORMAT_VERSION = 1
+FORMAT = DECISIONS_FORMAT
+FORMAT_VERSION = DECISIONS_VERSION
 FIELDS = (
     "format",
     "format_version",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,7 +36,7 @@ from annotator.services.classification import (
     reclassify,
 )
 from annotator.services.workspace import Workspace, now_iso, scheme_of, store_fingerprint
-from annotator.storage.db import writing
+from annotator.storage.db import driver_connection, writing
 from annotator.storage.tables import SEARCH_TABLE, ImportRow, SchemeRow
 
 BATCH = 1000
@@ -164,7 +163,7 @@ class _Import:
         )
         self.load_schemes()
         self.apply_header(self.reader.project)
-        self.sqlite = _driver(conn)
+        self.sqlite = driver_connection(conn)
         with _Lockstep(self.prepared_batches) as batches:
             self.lockstep = batches
             for batch, bytes_read in batches:
@@ -510,13 +509,6 @@ class _Ready:
     ratings: list[tuple[str, str]]
     classification: tuple[str | None, str, int]
     """consensus, kind, severity"""
-
-
-def _driver(conn: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under ``conn`` (in its transaction)."""
-    dbapi = conn.connection.driver_connection
-    assert isinstance(dbapi, sqlite3.Connection)
-    return dbapi
 
 
 T = TypeVar("T")

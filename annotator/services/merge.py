@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from annotator import __version__
 from annotator.domain.merge import (
@@ -44,7 +44,13 @@ from annotator.domain.merge import (
 )
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused, open_binary
-from annotator.formats.labelled import LabelledLine, file_format, read_labelled, read_merged
+from annotator.formats.labelled import (
+    LabelledLine,
+    criterion_name,
+    file_format,
+    read_labelled,
+    read_merged,
+)
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
 
@@ -356,8 +362,8 @@ def _check_scale(
         if line.review.label not in expected.labels:
             raise MergeError(
                 f"{path.name}, line {line.line}: case '{line.id}' has label "
-                f"'{line.review.label}', which is not one of the labels of {_crit(criterion)} "
-                f"({', '.join(expected.labels)})"
+                f"'{line.review.label}', which is not one of the labels of "
+                f"{criterion_name(criterion)} ({', '.join(expected.labels)})"
             )
         if line.scale is not None and line.scale.labels != expected.labels:
             raise MergeError(_label_sets(criterion, path, line.scale, "the workspace", expected))
@@ -373,14 +379,10 @@ def _check_scale(
 
 def _label_sets(criterion: str, path: Path, got: Scale, other: str, expected: Scale) -> str:
     return (
-        f"the label sets don't match for {_crit(criterion)}: {path.name} has "
+        f"the label sets don't match for {criterion_name(criterion)}: {path.name} has "
         f"({', '.join(got.labels)}{', ordered' if got.ordinal else ''}), {other} has "
         f"({', '.join(expected.labels)}{', ordered' if expected.ordinal else ''})"
     )
-
-
-def _crit(criterion: str) -> str:
-    return f"criterion '{criterion}'" if criterion else "the criterion"
 
 
 def _short(digest: str) -> str:
@@ -641,16 +643,15 @@ def conflict_progress(ws: Workspace) -> tuple[int, int]:
     return int(settled), int(total)
 
 
-def reviews_of(ws: Workspace, row_id: int) -> tuple[Review, ...]:
+def reviews_of(conn: Connection, row_id: int) -> tuple[Review, ...]:
     """The reviewers' decisions on one case, in reviewer order."""
-    with ws.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT reviewer, label, rationale, tags, confidence, who_right, decided_at "
-                "FROM review WHERE case_id = :id ORDER BY reviewer"
-            ),
-            {"id": row_id},
-        ).all()
+    rows = conn.execute(
+        text(
+            "SELECT reviewer, label, rationale, tags, confidence, who_right, decided_at "
+            "FROM review WHERE case_id = :id ORDER BY reviewer"
+        ),
+        {"id": row_id},
+    )
     return tuple(_review_of(row) for row in rows)
 
 
@@ -698,12 +699,11 @@ def export_merged(ws: Workspace, out: Path) -> MergeReport:
     from annotator.services.exporter import refuse_precious
 
     refuse_precious(ws, Path(out))
+    project = ws.project()
+    report = MergeReport(project=project.fingerprint, project_title=project.title, output=Path(out))
     with ws.engine.connect() as conn:
-        title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
-    report = MergeReport(project=fingerprint, project_title=title, output=Path(out))
-    cases = list(load_merged(ws))
-    _count(report, cases)
-    write_merged(cases, Path(out), fingerprint, title)
+        _count_stored(conn, report)
+    write_merged(load_merged(ws), Path(out), project.fingerprint, project.title)
     return report
 
 

@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, text
 
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind, Status
+from annotator.storage.db import driver_connection
 from annotator.storage.tables import SEARCH_TABLE
 
 DISAGREEMENTS = frozenset(k for k in Kind if k.is_disagreement)
@@ -134,8 +135,9 @@ class QueueFilter:
         if self.judge_truth is not None:
             clauses.append(
                 "c.criterion = :cell_criterion AND c.judge_label = :cell_judge AND "
-                "(d.label = :cell_truth OR (d.label IS NULL AND c.review_state = 1 AND "
-                "c.id IN (SELECT case_id FROM review WHERE label = :cell_truth)))"
+                "(d.label = :cell_truth OR (d.label IS NULL AND "
+                f"c.review_state = {int(ReviewState.UNANIMOUS)} AND EXISTS (SELECT 1 FROM "
+                "review v WHERE v.case_id = c.id AND v.label = :cell_truth)))"
             )
             criterion, judge, truth = self.judge_truth
             params.update(cell_criterion=criterion, cell_judge=judge, cell_truth=truth)
@@ -253,7 +255,7 @@ class QueueRow:
 def queue_ids(engine: Engine, flt: QueueFilter) -> array[int]:
     """The row ids of every case the filter admits, in queue order (compact for millions)."""
     with engine.connect() as conn:
-        db = _driver(conn)
+        db = driver_connection(conn)
         return _read_ids(db, *_query(flt, db))
 
 
@@ -289,7 +291,7 @@ class QueueLoad:
         """Every id, in queue order; ``first`` gets the first :attr:`page` ids before, if they
         come sooner (not when the filter admits no more than a page: that is everything)."""
         with self.engine.connect() as conn, conn.begin():  # one snapshot for both reads
-            db = _driver(conn)
+            db = driver_connection(conn)
             with self._lock:
                 if self._interrupted:
                     raise QueueLoadInterrupted
@@ -361,7 +363,7 @@ def first_undecided(engine: Engine, flt: QueueFilter) -> int | None:
     block takes a query per thousand.
     """
     with engine.connect() as conn:
-        db = _driver(conn)
+        db = driver_connection(conn)
         query, params = _query(flt, db, first_rows=True, extra="c.status != 2")
         row = db.execute(f"{query} LIMIT 1", params).fetchone()
     return None if row is None else int(row[0])
@@ -421,12 +423,6 @@ def _label_criteria(flt: QueueFilter, db: sqlite3.Connection) -> list[str] | Non
             (flt.label,),
         )
     ]
-
-
-def _driver(conn: Connection) -> sqlite3.Connection:
-    dbapi = conn.connection.driver_connection
-    assert isinstance(dbapi, sqlite3.Connection)
-    return dbapi
 
 
 def _read_all_ids(db: sqlite3.Connection, query: str, params: dict[str, Any]) -> array[int]:

@@ -109,6 +109,7 @@ class ReviewService:
                 {"id": row_id},
             ).one()
             decision = _decision_of(_state(conn, row_id)["decision"])
+            reviews = reviews_of(conn, row_id)
         case = case_from_dict(json.loads(row.data))
         scheme = LabelScheme(
             tuple(json.loads(row.labels or "[]")),
@@ -125,7 +126,7 @@ class ReviewService:
             decision,
             row.line,
             row.path,
-            reviews_of(self.ws, row_id),
+            reviews,
         )
 
     def row_id(self, ext_id: str) -> int | None:
