@@ -106,8 +106,7 @@ def main() -> int:
     )
     panel.check_tag("judge missed fact")
     panel.toggle_confidence(Confidence.HIGH)
-    for _ in range(30):
-        app.processEvents()
+    _settle(app, window)
     window.grab().save(str(out))
     print(f"wrote {out}")
     return 0
@@ -137,6 +136,7 @@ def lead(out: Path, *, agreement: bool) -> int:
     for ext_id, label, why in LEAD_DECISIONS:
         service.decide(service.row_id(ext_id) or 0, label, why)
     window.show_conflicts()
+    window.review.update_progress()  # decided through the service, not the window
     _settle(app, window)
     if not agreement:
         window.grab().save(str(out))

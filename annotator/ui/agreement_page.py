@@ -233,7 +233,7 @@ def _figure_card(name: str, figure: Figure, interval: Interval, style: Style, hi
     if figure.value is None:
         detail = figure.reason or ""
     elif interval.low is not None:
-        detail = f"95% CI {format_interval(interval, style)}  ·  n = {figure.n}"
+        detail = f"{interval.level:.0%} CI {format_interval(interval, style)}  ·  n = {figure.n}"
     else:
         detail = f"n = {figure.n}"
     for text in (detail, hint):
@@ -247,7 +247,7 @@ def _figure_card(name: str, figure: Figure, interval: Interval, style: Style, hi
 def _table(section: Section) -> QWidget:
     """The section's table, and under it the footnotes of its marked figures (why a figure
     is undefined, or what to know about it), numbered as in the text report."""
-    rows = [tuple(cell for cell in row) for row in section.rows]
+    rows = section.rows
     table = _grid(section.headers, len(rows))
     notes: list[str] = []
     for r, row in enumerate(rows):

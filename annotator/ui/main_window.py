@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.view.rubricRequested.connect(self.show_rubric)
 
         self.agreement_page: AgreementPage | None = None
+        self.lead = False
+        """Reviewer files were merged into the open workspace: it is a lead's."""
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
         for box in (self.panel.rationale, self.panel.tag_edit, self.queue.search):
@@ -255,38 +257,38 @@ class MainWindow(QMainWindow):
         service = ReviewService(ws, self.settings.reviewer) if ws else None
         self.review.include_agreements = self.settings.include_agreements
         self.queue.set_include_agreements(self.settings.include_agreements)
+        self._update_lead_mode()  # before the queue loads, so it loads with the right filter
         self.review.set_service(service)
         if ws is not None and ws.path is not None:
             self.settings.add_recent(ws.path)
             self.settings.save()
-        self._update_lead_mode()
         self._update_title()
 
     def _update_lead_mode(self) -> None:
         """A lead's workspace (reviewer files merged in) gets the lead's commands and filter."""
-        lead = self.ws is not None and has_reviews(self.ws)
-        self.queue.set_lead_mode(lead)
-        self.review.update_progress()
+        self.lead = self.ws is not None and has_reviews(self.ws)
+        self.queue.set_lead_mode(self.lead)
         for key in ("export_merged", "agreement", "conflicts"):
-            self.actions_by_id[key].setEnabled(lead)
+            self.actions_by_id[key].setEnabled(self.lead)
         self.actions_by_id["merge"].setEnabled(self.ws is not None)
 
     def _merged(self, _report: object) -> None:
-        self._more_cases()
+        """Reviewer files came in: no new cases, new tags perhaps, and the conflicts to show."""
+        self.review.refresh_vocabulary()
         self._update_lead_mode()
         self.show_conflicts()
+        self.review.reload()  # the case on screen now has reviewers to show
+        self.review.update_progress()
 
     def show_conflicts(self) -> None:
         """The lead's queue: the cases reviewers disagree on, undecided first."""
-        if self.ws is not None and has_reviews(self.ws):
+        if self.lead:
             self.queue.show_reviews(ReviewState.CONFLICT)
             self.review.next_undecided(from_start=True)
-            self.review.update_progress()
 
     def show_judge_cell(self, criterion: str, judge: str, truth: str) -> None:
         """Open one cell of the judge's confusion matrix as the queue."""
         self.queue.show_reviews((criterion, judge, truth))
-        self.queue.select_row(0)
         self.raise_()
         self.activateWindow()
 
@@ -305,8 +307,7 @@ class MainWindow(QMainWindow):
         return self.settings.reviewer or None
 
     def change_reviewer(self) -> None:
-        lead = self.queue.reviews.isVisible()
-        name = dialogs.ask_reviewer(self, self.settings.reviewer, lead=lead)
+        name = dialogs.ask_reviewer(self, self.settings.reviewer, lead=self.lead)
         if name:
             self.settings.reviewer = name
             self.settings.save()
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
     def show_agreement(self) -> None:
         """The Agreement page of a lead's workspace, computed in the background."""
         ws = self.ws
-        if ws is None or not has_reviews(ws):
+        if ws is None or not self.lead:
             return
         title = ws.project().title
 
@@ -466,9 +467,8 @@ class MainWindow(QMainWindow):
     # -- display ------------------------------------------------------------
 
     def _show_progress(self, progress: Progress) -> None:
-        lead = self.ws is not None and self.queue.reviews.isVisible()
-        self.conflicts_label.setVisible(lead)
-        if lead and self.ws is not None:
+        self.conflicts_label.setVisible(self.lead)
+        if self.lead and self.ws is not None:
             settled, total = conflict_progress(self.ws)
             self.conflicts_label.setText(
                 self.tr("Reviewer conflicts: {0} of {1} settled").format(settled, total)

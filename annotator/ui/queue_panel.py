@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -71,15 +71,15 @@ class QueuePanel(QWidget):
         )
         self.rater = self._combo([], self.tr("Cases this rater rated"))
         self.tag = self._combo([], self.tr("Decisions with this tag"))
-        self.reviews = self._combo(
-            [
-                (self.tr("Any reviews"), None),
-                (self.tr("Reviewer conflicts"), ReviewState.CONFLICT),
-                (self.tr("Reviewers unanimous"), ReviewState.UNANIMOUS),
-            ],
-            self.tr("What the merged reviewer files say of a case"),
-        )
-        self.reviews.activated.connect(self._reviews_chosen)
+        self.reviews = QComboBox()  # not _combo(): choosing one may change the scope first
+        self.reviews.setToolTip(self.tr("What the merged reviewer files say of a case"))
+        for text, value in (
+            (self.tr("Any reviews"), None),
+            (self.tr("Reviewer conflicts"), ReviewState.CONFLICT),
+            (self.tr("Reviewers unanimous"), ReviewState.UNANIMOUS),
+        ):
+            self.reviews.addItem(text, value)
+        self.reviews.currentIndexChanged.connect(lambda _i: self._reviews_chosen())
         self.reviews.hide()  # shown in a lead's workspace (reviewer files merged in)
         for i, combo in enumerate(
             (self.scope, self.status, self.criterion, self.label, self.rater, self.tag,
@@ -140,7 +140,8 @@ class QueuePanel(QWidget):
         """Show the reviews filter when reviewer files were merged into the workspace."""
         self.reviews.setVisible(lead)
         if not lead and self.reviews.currentIndex() != 0:
-            self.reviews.setCurrentIndex(0)
+            with QSignalBlocker(self.reviews):  # the caller loads the queue next
+                self.reviews.setCurrentIndex(0)
 
     def show_reviews(self, value: ReviewState | tuple[str, str, str]) -> None:
         """List the reviewer conflicts (or unanimous cases), or one cell of the judge's
@@ -151,20 +152,22 @@ class QueuePanel(QWidget):
             criterion, judge, truth = value  # type: ignore[misc]
             crit = f" ({criterion})" if criterion else ""
             text = self.tr("Judge said {0}, final {1}{2}").format(judge, truth, crit)
-            while self.reviews.count() > 3:  # one matrix cell at a time
-                self.reviews.removeItem(3)
-            self.reviews.addItem(text, value)
-            index = 3
-        self.reviews.blockSignals(True)
-        self.reviews.setCurrentIndex(index)
-        self.reviews.blockSignals(False)
+        with QSignalBlocker(self.reviews):  # one queue load, below
+            if index < 0:
+                while self.reviews.count() > 3:  # one matrix cell at a time
+                    self.reviews.removeItem(3)
+                self.reviews.addItem(text, value)
+                index = 3
+            self.reviews.setCurrentIndex(index)
         self._reviews_chosen()
 
     def _reviews_chosen(self) -> None:
+        """Load the queue once; a reviews filter looks at every kind of case, so the scope
+        becomes "All cases" (quietly: the user's "include agreements" setting stays)."""
         if self.reviews.currentData() is not None and self.scope.currentIndex() != ALL_SCOPE:
-            self.scope.setCurrentIndex(ALL_SCOPE)  # conflicts are found among every kind
-        else:
-            self.apply_filters()
+            with QSignalBlocker(self.scope):
+                self.scope.setCurrentIndex(ALL_SCOPE)
+        self.apply_filters()
 
     def set_include_agreements(self, include: bool) -> None:
         if self.includes_agreements() != include:
