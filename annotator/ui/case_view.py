@@ -1,18 +1,34 @@
 """The case: who said what (judge and each rater, side by side), then input, output(s), reference.
 
 Every piece of case text is shown with plain-text labels: no HTML is interpreted, nothing fetched.
+
+The view is built once and then only filled in: moving to the next case sets the text of the
+cards it has (hiding the ones this case does not need) instead of deleting and creating a few
+hundred widgets, and cards and pills paint themselves rather than each carrying a style sheet.
+That keeps a next-case action within a frame (docs/benchmarks.md, "Next case").
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent, QTextOption
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QResizeEvent,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -26,33 +42,63 @@ from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.widgets import (
     ElidedLabel,
-    FlowLayout,
+    Pill,
+    PillFlow,
     WrappingText,
-    clear_layout,
-    pill,
     plain_label,
+    restore_muted,
     section_title,
+    set_muted,
 )
+
+T = TypeVar("T", bound=QWidget)
 
 
 class Card(QFrame):
-    """A framed block with an optional coloured edge."""
+    """A framed block with an optional coloured left edge; it paints itself."""
+
+    EDGE = 4
 
     def __init__(self, name: str, accent_hue: int | None = None) -> None:
         super().__init__()
         self.setObjectName(name)
-        self.setStyleSheet(theme.card_style(name, accent_hue))
+        self._hue = accent_hue
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(14, 10, 14, 12)
         self.body.setSpacing(6)
 
+    def set_accent(self, hue: int | None) -> None:
+        if hue != self._hue:
+            self._hue = hue
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        dark = theme.is_dark()
+        background = QColor("#2b2d31") if dark else QColor("#ffffff")
+        border = QColor("#3c3f45") if dark else QColor("#dcdfe4")
+        edge = border if self._hue is None else theme.pill_colors(self._hue)[1]
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        outline = QPainterPath()
+        outline.addRoundedRect(box, 8, 8)
+        painter.fillPath(outline, background)
+        painter.setPen(border)
+        painter.drawPath(outline)
+        painter.setClipPath(outline)
+        painter.fillRect(QRectF(box.left(), box.top(), self.EDGE, box.height()), edge)
+
 
 class CardGrid(QWidget):
-    """Cards side by side, in as many columns as fit (at least ``min_width`` each)."""
+    """Cards side by side, in as many columns as fit (at least ``min_width`` each).
 
-    def __init__(self, cards: list[QWidget], min_width: int) -> None:
+    ``show_cards`` puts a given list of cards in the grid (the others are hidden): the cards are
+    kept and refilled from case to case.
+    """
+
+    def __init__(self, min_width: int) -> None:
         super().__init__()
-        self._cards = cards
+        self._cards: list[QWidget] = []
         self._min = min_width
         self._columns = 0
         self._grid = QGridLayout(self)
@@ -60,108 +106,49 @@ class CardGrid(QWidget):
         self._grid.setSpacing(10)
         # An explicit minimum keeps the grid from demanding the width of all cards in one row.
         self.setMinimumWidth(min_width)
-        self._place(len(cards))
+
+    def show_cards(self, cards: Sequence[QWidget], min_width: int | None = None) -> None:
+        if min_width is not None and min_width != self._min:
+            self._min = min_width
+            self.setMinimumWidth(min_width)
+        if list(cards) != self._cards:
+            for card in self._cards:
+                if card not in cards:
+                    card.hide()
+            self._cards = list(cards)
+            self._columns = 0  # place them again
+        self._place(self._fit(self.width()))
+        for card in self._cards:
+            card.show()  # after _place: in the grid, so never a window of its own
+
+    def _fit(self, width: int) -> int:
+        return max(1, min(len(self._cards), (width + 10) // (self._min + 10)))
 
     def _place(self, columns: int) -> None:
         if columns == self._columns:
             return
         self._columns = columns
-        for card in self._cards:
-            self._grid.removeWidget(card)
+        while self._grid.count():
+            self._grid.takeAt(0)
         for i, card in enumerate(self._cards):
             self._grid.addWidget(card, i // columns, i % columns)
-        for column in range(len(self._cards)):
+        for column in range(max(self._grid.columnCount(), len(self._cards))):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        fit = (event.size().width() + 10) // (self._min + 10)
-        self._place(max(1, min(len(self._cards), fit)))
+        self._place(self._fit(event.size().width()))
         super().resizeEvent(event)
-
-
-def verdict_card(who: str, detail: str, label: str, scheme: LabelScheme, text: str) -> Card:
-    hue = theme.label_hue(label, scheme)
-    card = Card("verdictCard", hue)
-    top = QHBoxLayout()
-    name = ElidedLabel(who)
-    font = name.font()
-    font.setBold(True)
-    name.setFont(font)
-    name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-    name.setMinimumWidth(min(name.sizeHint().width(), 80))
-    top.addWidget(name)
-    if detail:
-        sub = ElidedLabel(detail)
-        sub.setStyleSheet(f"color: {theme.muted_color().name()};")
-        top.addWidget(sub, 1)
-    else:
-        top.addStretch(1)
-    top.addWidget(pill(label, hue, big=True))
-    card.body.addLayout(top)
-    if len(text) > LONG_COMMENT:
-        # Keep "who said what" readable at a glance: a long rationale scrolls in its own box.
-        box = long_text_view(text)
-        box.setObjectName("commentText")
-        box.setMinimumHeight(0)
-        box.setMaximumHeight(180)
-        card.body.addWidget(box)
-    elif text:
-        card.body.addWidget(WrappingText(text))
-    card.body.addStretch(1)
-    return card
-
-
-MANY_RATERS = 6
-"""With more ratings than this, they share one compact card instead of a card each."""
-
-
-def ratings_card(case: Case, scheme: LabelScheme) -> Card:
-    """Many ratings at a glance: how many gave each label, then a list to scroll through."""
-    card = Card("verdictCard")
-    head = QHBoxLayout()
-    title = plain_label(f"{len(case.ratings)} raters", selectable=False, wrap=False)
-    font = title.font()
-    font.setBold(True)
-    title.setFont(font)
-    head.addWidget(title)
-    head.addStretch(1)
-    counts = Counter(r.label for r in case.ratings)
-    for label in sorted(counts, key=lambda x: (-counts[x], x)):
-        head.addWidget(pill(f"{label} ×{counts[label]}", theme.label_hue(label, scheme)))
-    card.body.addLayout(head)
-    lines = "\n".join(
-        f"{r.rater}: {r.label}" + (f" — {r.comment}" if r.comment else "") for r in case.ratings
-    )
-    box = long_text_view(lines)
-    box.setObjectName("ratingsList")
-    box.setMinimumHeight(0)
-    box.setMaximumHeight(200)
-    card.body.addWidget(box)
-    return card
-
-
-def text_card(title: str, text: str, extra: QWidget | None = None) -> Card:
-    """A titled block of case text; ``extra`` goes on its own line under the title."""
-    card = Card("textCard")
-    card.body.addWidget(section_title(title))
-    if extra is not None:
-        card.body.addWidget(extra)
-    if len(text) > LONG_TEXT:
-        card.body.addWidget(long_text_view(text))
-    else:
-        body = WrappingText(text)
-        body.setObjectName("caseText")
-        card.body.addWidget(body)
-    return card
 
 
 LONG_COMMENT = 600
 """A judge rationale or rater comment longer than this scrolls in a box of its own."""
 LONG_TEXT = 12_000
 """Above this many characters, text goes in a scrolling editor: labels lay out slowly."""
+MANY_RATERS = 6
+"""With more ratings than this, they share one compact card instead of a card each."""
 
 
-def long_text_view(text: str) -> QPlainTextEdit:
+def long_text_view(text: str = "") -> QPlainTextEdit:
     """A read-only, plain-text view of long text with its own scroll bar."""
     view = QPlainTextEdit()
     view.setObjectName("caseText")
@@ -177,6 +164,158 @@ def long_text_view(text: str) -> QPlainTextEdit:
     return view
 
 
+class TextBody:
+    """Text in a card: wrapped in place while short, in a scrolling box when long (``limit``).
+    The scrolling box is made the first time a text needs it."""
+
+    def __init__(self, layout: QVBoxLayout, limit: int, box_name: str, box_height: int) -> None:
+        self._layout = layout
+        self._limit = limit
+        self._box_name = box_name
+        self._box_height = box_height
+        self.short = WrappingText("")
+        self._layout.addWidget(self.short)
+        self.box: QPlainTextEdit | None = None
+
+    def set_text(self, text: str) -> None:
+        long = len(text) > self._limit
+        if long and self.box is None:
+            self.box = long_text_view()
+            self.box.setObjectName(self._box_name)
+            if self._box_height:
+                self.box.setMinimumHeight(0)
+                self.box.setMaximumHeight(self._box_height)
+            self._layout.insertWidget(self._layout.indexOf(self.short) + 1, self.box)
+        if self.box is not None:
+            self.box.setPlainText(text if long else "")
+            self.box.setVisible(long)
+        self.short.set_text("" if long else text)
+        self.short.setVisible(bool(text) and not long)
+
+
+class VerdictCard(Card):
+    """Who said what: a name, a detail (model, "rater"), the label, and what they wrote."""
+
+    def __init__(self) -> None:
+        super().__init__("verdictCard")
+        top = QHBoxLayout()
+        self.name = ElidedLabel()
+        bold = QFont()
+        bold.setBold(True)  # only the weight: the size follows the view's text zoom
+        self.name.setFont(bold)
+        self.name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        top.addWidget(self.name)
+        self.detail = ElidedLabel()
+        set_muted(self.detail)
+        top.addWidget(self.detail, 1)
+        self.label = Pill(big=True)
+        top.addWidget(self.label)
+        self.body.addLayout(top)
+        self.tags = PillFlow()
+        self.body.addWidget(self.tags)
+        self.text = TextBody(self.body, LONG_COMMENT, "commentText", 180)
+        self.body.addStretch(1)
+
+    def fill(
+        self, who: str, detail: str, label: str, hue: int, text: str, tags: Sequence[str] = ()
+    ) -> None:
+        self.set_accent(hue)
+        self.name.set_full_text(who)
+        self.name.setMinimumWidth(min(self.name.sizeHint().width(), 80))
+        self.detail.set_full_text(detail)
+        self.label.set_pill(label, hue)
+        self.tags.set_pills([(tag, -1) for tag in tags])
+        self.text.set_text(text)
+
+    def clear(self) -> None:
+        """Let go of the last case's text (a spare card holds nothing stale)."""
+        if self.name.full_text():
+            self.fill("", "", "", -1, "")
+
+
+class RatingsCard(Card):
+    """Many ratings at a glance: how many gave each label, then a list to scroll through."""
+
+    def __init__(self) -> None:
+        super().__init__("verdictCard")
+        head = QHBoxLayout()
+        self.title = plain_label(selectable=False, wrap=False)
+        bold = QFont()
+        bold.setBold(True)
+        self.title.setFont(bold)
+        head.addWidget(self.title, 1)
+        self.counts = PillFlow()
+        head.addWidget(self.counts)
+        self.body.addLayout(head)
+        self.list = long_text_view()
+        self.list.setObjectName("ratingsList")
+        self.list.setMinimumHeight(0)
+        self.list.setMaximumHeight(200)
+        self.body.addWidget(self.list)
+
+    def fill(self, case: Case, scheme: LabelScheme, title: str) -> None:
+        self.title.setText(title)
+        counts = Counter(r.label for r in case.ratings)
+        ranked = sorted(counts, key=lambda x: (-counts[x], x))
+        self.counts.set_pills([(f"{x} ×{counts[x]}", theme.label_hue(x, scheme)) for x in ranked])
+        self.list.setPlainText(
+            "\n".join(
+                f"{r.rater}: {r.label}" + (f" — {r.comment}" if r.comment else "")
+                for r in case.ratings
+            )
+        )
+
+
+class TextCard(Card):
+    """A titled block of case text, with a row of pills under the title if any."""
+
+    def __init__(self, title: str = "") -> None:
+        super().__init__("textCard")
+        self.title = section_title(title)
+        self.body.addWidget(self.title)
+        self.pills = PillFlow()
+        self.pills.hide()
+        self.body.addWidget(self.pills)
+        self.text = TextBody(self.body, LONG_TEXT, "caseText", 0)
+        self.text.short.setObjectName("caseText")
+
+    def fill(
+        self, text: str, title: str | None = None, pills: Sequence[tuple[str, int]] = ()
+    ) -> None:
+        if title is not None:
+            self.title.setText(title.upper())
+        self.pills.set_pills(list(pills))
+        self.text.set_text(text)
+
+    def clear(self) -> None:
+        self.fill("", None)
+
+
+class Pool(Generic[T]):
+    """Widgets of one kind, made as needed and kept for the next case."""
+
+    def __init__(
+        self, make: Callable[[], T], parent: QWidget, adopt: Callable[[QWidget], None]
+    ) -> None:
+        self._make = make
+        self._parent = parent
+        self._adopt = adopt
+        self._items: list[T] = []
+
+    def take(self, count: int) -> list[T]:
+        while len(self._items) < count:
+            made = self._make()
+            made.setParent(self._parent)  # owned by the view, hidden until shown in place
+            made.hide()  # explicitly: a child never hidden shows with its parent
+            self._adopt(made)
+            self._items.append(made)
+        return self._items[:count]
+
+    def spares(self, used: int) -> list[T]:
+        """The ones this case does not need."""
+        return self._items[used:]
+
+
 class CaseView(QScrollArea):
     rubricRequested = Signal()
 
@@ -186,86 +325,166 @@ class CaseView(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._inner = QWidget()
         self._inner.setObjectName("caseInner")
-        self._layout = QVBoxLayout(self._inner)
-        self._layout.setContentsMargins(18, 14, 18, 18)
-        self._layout.setSpacing(12)
+        outer = QVBoxLayout(self._inner)
+        outer.setContentsMargins(18, 14, 18, 18)
+        outer.setSpacing(0)
         self.setWidget(self._inner)
         self._base_point_size = self._inner.font().pointSizeF()
+        self._dark = theme.is_dark()
+        self._text_scale = 1.0
+
+        self._empty = plain_label()
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._scale(self._empty, 15 / 10)
+        set_muted(self._empty)
+        outer.addWidget(self._empty, 1)
+
+        self._content = QWidget()
+        self._layout = QVBoxLayout(self._content)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(12)
+        outer.addWidget(self._content)
+        self._build()
         self.show_case(None)
 
-    def set_text_scale(self, scale: float) -> None:
-        """Zoom the case text; call show_case again to lay it out at the new size."""
-        font = self._inner.font()
-        font.setPointSizeF(self._base_point_size * scale)
-        self._inner.setFont(font)
+    # -- building (once) ---------------------------------------------------------------------
 
-    def show_case(
-        self, detail: CaseDetail | None, position: str = "", empty_text: str = ""
-    ) -> None:
-        """Show a case, or (detail None) a centred hint: ``empty_text`` or how to open a file."""
-        clear_layout(self._layout)
-        if detail is None:
-            hint = empty_text or self.tr(
-                "No project open.\n\nOpen a case file or workspace with Ctrl+O, or drop it here."
-            )
-            empty = plain_label(hint)
-            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            empty.setStyleSheet(f"color: {theme.muted_color().name()}; font-size: 15px;")
-            self._layout.addStretch(1)
-            self._layout.addWidget(empty)
-            self._layout.addStretch(2)
-            return
-        self._layout.addLayout(self._header(detail, position))
-        self._layout.addWidget(section_title(self.tr("Who said what")))
-        self._layout.addWidget(self._verdicts(detail))
-        if detail.reviews:
-            self._reviews(detail)
-        case = detail.case
-        self._layout.addWidget(text_card(self.tr("Input"), case.input))
-        self._outputs(case, detail.scheme)
-        if case.reference is not None:
-            self._layout.addWidget(text_card(self.tr("Reference"), case.reference))
-        if case.meta:
-            meta = " · ".join(f"{k}: {v}" for k, v in case.meta.items())
-            line = plain_label(meta)
-            line.setStyleSheet(f"color: {theme.muted_color().name()};")
-            self._layout.addWidget(line)
-        self._layout.addStretch(1)
-        self.verticalScrollBar().setValue(0)
+    def _scale(self, widget: QWidget, factor: float) -> None:
+        """Give the widget a font ``factor`` times the view's."""
+        widget.setProperty("fontFactor", factor)
+        self._apply_font(widget)
 
-    def _header(self, detail: CaseDetail, position: str) -> QHBoxLayout:
+    def _apply_font(self, root: QWidget) -> None:
+        """Set the view's text size on ``root`` and everything in it. Set on each widget, not
+        inherited: under an application style sheet Qt stops passing fonts down to children."""
+        size = self._base_point_size * self._text_scale
+        for widget in (root, *root.findChildren(QWidget)):
+            font = QFont(widget.font())
+            font.setPointSizeF(size * float(widget.property("fontFactor") or 1.0))
+            widget.setFont(font)
+
+    def _section(self, text: str = "") -> QLabel:
+        title = section_title(text)
+        self._apply_font(title)
+        return title
+
+    def _build(self) -> None:
         row = QHBoxLayout()
         row.setSpacing(8)
-        title = ElidedLabel(detail.case.id)  # ids can be long (UUIDs, paths)
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.45)
+        self._title = ElidedLabel()  # ids can be long (UUIDs, paths)
+        self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        font = QFont(self._title.font())
         font.setBold(True)
-        title.setFont(font)
-        title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        title.setMinimumWidth(min(title.sizeHint().width(), 160))
-        row.addWidget(title)
-        kind = detail.classification.kind
-        row.addWidget(pill(kind.caption, theme.KIND_HUES[kind]))
-        if detail.case.criterion:
-            row.addWidget(pill(detail.case.criterion, -1))
-        if detail.status == Status.DECIDED:
-            row.addWidget(pill(self.tr("decided"), 140))
-        elif detail.status == Status.SKIPPED:
-            row.addWidget(pill(self.tr("skipped"), -1))
-        info = ElidedLabel(position)  # takes the spare width, elides only when there is none
-        info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        info.setStyleSheet(f"color: {theme.muted_color().name()};")
-        row.addWidget(info, 1)
+        self._title.setFont(font)
+        self._scale(self._title, 1.45)
+        row.addWidget(self._title)
+        self._kind = Pill()
+        self._criterion = Pill()
+        self._status = Pill()
+        for made in (self._kind, self._criterion, self._status):
+            row.addWidget(made)
+        self._position = ElidedLabel()  # takes the spare width, elides only when there is none
+        self._position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        set_muted(self._position)
+        row.addWidget(self._position, 1)
         rubric = QPushButton(self.tr("Rubric (F1)"))
         rubric.setFlat(True)
         rubric.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         rubric.clicked.connect(self.rubricRequested)
         row.addWidget(rubric)
-        return row
+        self._layout.addLayout(row)
 
-    def _verdicts(self, detail: CaseDetail) -> CardGrid:
-        cards: list[QWidget] = []
+        self._layout.addWidget(self._section(self.tr("Who said what")))
+        self._verdicts = CardGrid(min_width=210)
+        self._layout.addWidget(self._verdicts)
+        self._judge = VerdictCard()
+        self._raters = Pool(VerdictCard, self._verdicts, self._apply_font)
+        self._ratings = RatingsCard()
+        self._unrated = Card("verdictCard")
+        self._unrated.body.addWidget(plain_label(self.tr("No human ratings")))
+        for card in (self._judge, self._ratings, self._unrated):
+            card.setParent(self._verdicts)  # owned by the view, hidden until shown in place
+            card.hide()  # explicitly: a child never hidden shows with its parent
+
+        self._reviews_title = self._section()
+        self._layout.addWidget(self._reviews_title)
+        self._reviews = CardGrid(min_width=240)
+        self._layout.addWidget(self._reviews)
+        self._reviewers = Pool(VerdictCard, self._reviews, self._apply_font)
+
+        self._input = TextCard(self.tr("Input"))
+        self._layout.addWidget(self._input)
+        self._candidates_title = self._section(self.tr("Candidates"))
+        self._layout.addWidget(self._candidates_title)
+        self._candidates = CardGrid(min_width=300)
+        self._layout.addWidget(self._candidates)
+        self._candidate_cards = Pool(TextCard, self._candidates, self._apply_font)
+        self._output = TextCard(self.tr("Output"))
+        self._layout.addWidget(self._output)
+        self._reference = TextCard(self.tr("Reference"))
+        self._layout.addWidget(self._reference)
+        self._meta = plain_label()
+        set_muted(self._meta)
+        self._layout.addWidget(self._meta)
+        self._layout.addStretch(1)
+
+    def set_text_scale(self, scale: float) -> None:
+        """Zoom the case text."""
+        self._text_scale = scale
+        self._apply_font(self._inner)
+
+    # -- filling (every case) ----------------------------------------------------------------
+
+    def show_case(
+        self, detail: CaseDetail | None, position: str = "", empty_text: str = ""
+    ) -> None:
+        """Show a case, or (detail None) a centred hint: ``empty_text`` or how to open a file."""
+        if detail is None:
+            self._content.hide()
+            self._empty.setText(
+                empty_text
+                or self.tr(
+                    "No project open.\n\n"
+                    "Open a case file or workspace with Ctrl+O, or drop it here."
+                )
+            )
+            self._empty.show()
+            return
+        self._empty.hide()
+        if theme.is_dark() != self._dark:  # the system went light or dark: muted text too
+            self._dark = theme.is_dark()
+            restore_muted(self)
+        self._header(detail, position)
+        self._show_verdicts(detail)
+        self._show_reviews(detail)
+        case = detail.case
+        self._input.fill(case.input)
+        self._show_outputs(case, detail.scheme)
+        self._reference.setVisible(case.reference is not None)
+        self._reference.fill(case.reference or "")
+        meta = " · ".join(f"{k}: {v}" for k, v in case.meta.items())
+        self._meta.setText(meta)
+        self._meta.setVisible(bool(meta))
+        self._content.show()
+        self.verticalScrollBar().setValue(0)
+
+    def _header(self, detail: CaseDetail, position: str) -> None:
+        self._title.set_full_text(detail.case.id)
+        self._title.setMinimumWidth(min(self._title.sizeHint().width(), 160))
+        kind = detail.classification.kind
+        self._kind.set_pill(kind.caption, theme.KIND_HUES[kind])
+        self._criterion.set_pill(detail.case.criterion, -1)
+        self._criterion.setVisible(bool(detail.case.criterion))
+        status = {
+            Status.DECIDED: (self.tr("decided"), 140),
+            Status.SKIPPED: (self.tr("skipped"), -1),
+        }.get(detail.status)
+        self._status.set_pill(*(status or ("", -1)))
+        self._status.setVisible(status is not None)
+        self._position.set_full_text(position)
+
+    def _show_verdicts(self, detail: CaseDetail) -> None:
         case, scheme = detail.case, detail.scheme
         judge = case.judge
         extra = " · ".join(
@@ -273,69 +492,71 @@ class CaseView(QScrollArea):
             for x in (judge.model, f"score {judge.score:g}" if judge.score is not None else "")
             if x
         )
-        cards.append(verdict_card(self.tr("Judge"), extra, judge.label, scheme, judge.rationale))
+        hue = theme.label_hue(judge.label, scheme)
+        self._judge.fill(self.tr("Judge"), extra, judge.label, hue, judge.rationale)
+        cards: list[QWidget] = [self._judge]
         if not case.ratings:
-            none = Card("verdictCard")
-            none.body.addWidget(plain_label(self.tr("No human ratings")))
-            cards.append(none)
+            cards.append(self._unrated)
         if len(case.ratings) > MANY_RATERS:
-            cards.append(ratings_card(case, scheme))
-            return CardGrid(cards, min_width=320)
-        for rating in case.ratings:
-            cards.append(
-                verdict_card(rating.rater, self.tr("rater"), rating.label, scheme, rating.comment)
-            )
-        return CardGrid(cards, min_width=210)
+            self._ratings.fill(case, scheme, self.tr("{0} raters").format(len(case.ratings)))
+            cards.append(self._ratings)
+            self._verdicts.show_cards(cards, min_width=320)
+            _clear(self._raters.spares(0))
+            return
+        self._ratings.list.clear()
+        raters = self._raters.take(len(case.ratings))
+        _clear(self._raters.spares(len(raters)))
+        for card, rating in zip(raters, case.ratings, strict=True):
+            hue = theme.label_hue(rating.label, scheme)
+            card.fill(rating.rater, self.tr("rater"), rating.label, hue, rating.comment)
+        self._verdicts.show_cards([*cards, *raters], min_width=210)
 
-    def _reviews(self, detail: CaseDetail) -> None:
+    def _show_reviews(self, detail: CaseDetail) -> None:
         """The reviewers' decisions a lead merged in, each with its rationale, tags and
         confidence: what the lead settles a conflict from."""
-        labels = {r.label for r in detail.reviews}
         count = len(detail.reviews)
-        if len(labels) > 1:
+        self._reviews_title.setVisible(count > 0)
+        self._reviews.setVisible(count > 0)
+        _clear(self._reviewers.spares(count))
+        if not count:
+            return
+        if len({r.label for r in detail.reviews}) > 1:
             title = self.tr("Reviewers disagree ({0})").format(count)
         else:
             title = self.tr("Reviewers agree ({0})").format(count)
-        self._layout.addWidget(section_title(title))
-        cards: list[QWidget] = []
-        for review in detail.reviews:
+        self._reviews_title.setText(title.upper())
+        cards = self._reviewers.take(count)
+        for card, review in zip(cards, detail.reviews, strict=True):
             facts = self.tr("reviewer")
             if review.confidence:
                 facts += " · " + self.tr("{0} confidence").format(review.confidence)
-            card = verdict_card(
-                review.reviewer, facts, review.label, detail.scheme, review.rationale
-            )
-            if review.tags:
-                tags = QWidget()
-                flow = FlowLayout(tags, spacing=4)
-                flow.setContentsMargins(0, 0, 0, 0)
-                for tag in review.tags:
-                    flow.addWidget(pill(tag, -1))
-                card.body.insertWidget(card.body.count() - 1, tags)  # above the stretch
-            cards.append(card)
-        self._layout.addWidget(CardGrid(cards, min_width=240))
+            hue = theme.label_hue(review.label, detail.scheme)
+            card.fill(review.reviewer, facts, review.label, hue, review.rationale, review.tags)
+        self._reviews.show_cards(cards)
 
-    def _outputs(self, case: Case, scheme: LabelScheme) -> None:
-        if case.outputs:
-            self._layout.addWidget(section_title(self.tr("Candidates")))
-            candidates: list[QWidget] = [
-                text_card(self.tr("Candidate {0}").format(name), text, _pickers(case, name, scheme))
-                for name, text in case.outputs.items()
-            ]
-            self._layout.addWidget(CardGrid(candidates, min_width=300))
-        if case.output is not None:
-            self._layout.addWidget(text_card(self.tr("Output"), case.output))
+    def _show_outputs(self, case: Case, scheme: LabelScheme) -> None:
+        outputs = case.outputs or {}
+        names = list(outputs)
+        self._candidates_title.setVisible(bool(names))
+        self._candidates.setVisible(bool(names))
+        _clear(self._candidate_cards.spares(len(names)))
+        if names:
+            cards = self._candidate_cards.take(len(names))
+            for card, name in zip(cards, names, strict=True):
+                title = self.tr("Candidate {0}").format(name)
+                card.fill(outputs[name], title, _pickers(case, name, scheme))
+            self._candidates.show_cards(cards)
+        self._output.setVisible(case.output is not None)
+        self._output.fill(case.output or "")
 
 
-def _pickers(case: Case, candidate: str, scheme: LabelScheme) -> QWidget | None:
+def _clear(cards: Sequence[VerdictCard | TextCard]) -> None:
+    for card in cards:
+        card.clear()
+
+
+def _pickers(case: Case, candidate: str, scheme: LabelScheme) -> list[tuple[str, int]]:
     """Chips naming who preferred this candidate (judge and raters)."""
     names = [("judge", case.judge.label)] + [(r.rater, r.label) for r in case.ratings]
-    chosen = [who for who, label in names if label.casefold() == candidate.casefold()]
-    if not chosen:
-        return None
-    box = QWidget()
-    lay = FlowLayout(box, spacing=4)  # wraps on narrow cards
     hue = theme.label_hue(candidate, scheme)
-    for who in chosen:
-        lay.addWidget(pill(f"✓ {who}", hue))
-    return box
+    return [(f"✓ {who}", hue) for who, label in names if label.casefold() == candidate.casefold()]

@@ -91,6 +91,8 @@ class DecisionPanel(QFrame):
         self._override: WhoRight | None = None
         self._label_buttons: list[QPushButton] = []
         self._tag_buttons: dict[str, QPushButton] = {}
+        self._tag_vocabulary: list[str] = []
+        self._labels_key: tuple[object, ...] | None = None
         self._dirty = False
 
         outer = QVBoxLayout(self)
@@ -219,7 +221,7 @@ class DecisionPanel(QFrame):
     def _update_state(self, decision: Decision | None) -> None:
         if decision is None:
             self.state.setText(self.tr("Undecided — pick a label (1–9) and write why."))
-            self.state.setStyleSheet(f"color: {theme.muted_color().name()};")
+            self._state_style(f"color: {theme.muted_color().name()};")
         else:
             when = decision.decided_at.replace("T", " ").rstrip("Z")
             self.state.setText(
@@ -227,9 +229,26 @@ class DecisionPanel(QFrame):
                     decision.reviewer or "?", when
                 )
             )
-            self.state.setStyleSheet("color: #2e9d57; font-weight: 600;")
+            self._state_style("color: #2e9d57; font-weight: 600;")
+
+    def _state_style(self, style: str) -> None:
+        if style != self.state.styleSheet():  # a style sheet is parsed again on every set
+            self.state.setStyleSheet(style)
 
     def _build_labels(self, detail: CaseDetail | None) -> None:
+        """The label buttons of this case's scheme: made again only when the scheme (or the
+        light/dark palette) differs from the last case's, else just cleared."""
+        made_for = (
+            (detail.scheme.labels, detail.scheme.ordinal, theme.is_dark()) if detail else None
+        )
+        if made_for is not None and made_for == self._labels_key:
+            checked = self._label_group.checkedButton()
+            if checked is not None:
+                self._label_group.setExclusive(False)  # an exclusive group never unchecks
+                checked.setChecked(False)
+                self._label_group.setExclusive(True)
+            return
+        self._labels_key = made_for
         for button in self._label_buttons:
             self._label_group.removeButton(button)
         clear_layout(self._labels_box)
@@ -268,6 +287,14 @@ class DecisionPanel(QFrame):
             self._labels_box.addWidget(more)
 
     def _build_tags(self, tags: list[str]) -> None:
+        """A button per tag of the vocabulary: made again only when it changed, else cleared."""
+        if tags == self._tag_vocabulary and list(self._tag_buttons) == tags:
+            for button in self._tag_buttons.values():
+                button.blockSignals(True)  # clearing is not an edit
+                button.setChecked(False)
+                button.blockSignals(False)
+            return
+        self._tag_vocabulary = list(tags)
         clear_layout(self._tags_flow)
         self._tag_buttons = {}
         for tag in tags:
@@ -414,4 +441,4 @@ class DecisionPanel(QFrame):
         self._refresh_who()
         self._dirty = True
         self.state.setText(self.tr("Unsaved draft restored — Ctrl+Enter saves it."))
-        self.state.setStyleSheet("color: #c77700; font-weight: 600;")
+        self._state_style("color: #c77700; font-weight: 600;")

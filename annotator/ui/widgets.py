@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QResizeEvent, QTextOption
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -42,24 +50,118 @@ def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = True) -
 
 def section_title(text: str) -> QLabel:
     label = plain_label(text.upper(), selectable=False, wrap=False)
+    label.setProperty("fontFactor", 0.82)  # of the text around it, when that is zoomed
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 0.82)
     font.setBold(True)
     font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
     label.setFont(font)
-    label.setStyleSheet(f"color: {theme.muted_color().name()};")
+    set_muted(label)
     return label
 
 
-def pill(text: str, hue: int, *, big: bool = False) -> QLabel:
-    label = plain_label(text, selectable=False, wrap=False)
-    label.setStyleSheet(theme.pill_style(hue, pad="3px 12px" if big else "1px 8px"))
-    if big:
-        font = label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        label.setFont(font)
-    label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-    return label
+def set_muted(widget: QWidget) -> None:
+    """Draw the widget's text in the palette's muted colour (no per-widget style sheet: those
+    are parsed and polished again for every widget, every time)."""
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, theme.muted_color())
+    widget.setPalette(palette)
+    widget.setProperty("muted", True)
+
+
+def restore_muted(root: QWidget) -> None:
+    """Set the muted colour again on every muted widget in ``root`` (the palette changed)."""
+    for widget in root.findChildren(QWidget):
+        if widget.property("muted"):
+            set_muted(widget)
+
+
+class Pill(QLabel):
+    """A label in a rounded, tinted capsule, in the colours of ``hue`` (-1: neutral grey).
+
+    It paints itself, so changing its text or hue costs a repaint, not a style sheet, and its
+    font follows the view's (text zoom) with ``big`` pills a little larger. Plain text only.
+    """
+
+    def __init__(self, text: str = "", hue: int = -1, *, big: bool = False) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self._hue = hue
+        self._big = big
+        self._pad = (12, 3) if big else (8, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def set_pill(self, text: str, hue: int) -> None:
+        if text != self.text():
+            self.setText(text)  # QLabel asks its layout again
+        if hue != self._hue:
+            self._hue = hue
+            self.update()
+
+    def hue(self) -> int:
+        return self._hue
+
+    def _font(self) -> QFont:
+        font = QFont(self.font())
+        font.setWeight(QFont.Weight.DemiBold)
+        if self._big:
+            font.setPointSizeF(font.pointSizeF() * 1.15)
+        return font
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetricsF(self._font())
+        width = metrics.horizontalAdvance(self.text()) + 2 * self._pad[0]
+        height = metrics.height() + 2 * self._pad[1] + 2
+        return QSize(int(width + 1.5), int(height + 0.5))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        bg, fg = theme.pill_colors(self._hue)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        box = QRectF(self.rect())
+        radius = min(9.0, box.height() / 2)
+        painter.drawRoundedRect(box, radius, radius)
+        painter.setPen(fg)
+        painter.setFont(self._font())
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.text())
+
+
+def pill(text: str, hue: int, *, big: bool = False) -> Pill:
+    return Pill(text, hue, big=big)
+
+
+class PillFlow(QWidget):
+    """A row of pills that wraps; ``set_pills`` reuses the pills it has."""
+
+    def __init__(self, spacing: int = 4) -> None:
+        super().__init__()
+        self._flow = FlowLayout(self, spacing=spacing)
+        self._pills: list[Pill] = []
+
+    def set_pills(self, pills: list[tuple[str, int]]) -> None:
+        while len(self._pills) < len(pills):
+            made = Pill()
+            self._pills.append(made)
+            self._flow.addWidget(made)
+        for shown, (text, hue) in zip(self._pills, pills, strict=False):
+            shown.set_pill(text, hue)
+            shown.setVisible(True)
+        for spare in self._pills[len(pills) :]:
+            spare.set_pill("", -1)  # nothing stale left in a hidden pill
+            spare.setVisible(False)
+        self._flow.invalidate()
+        self.setVisible(bool(pills))
 
 
 class WrappingText(QTextEdit):
@@ -85,6 +187,10 @@ class WrappingText(QTextEdit):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._fit()
 
+    def set_text(self, text: str) -> None:
+        self.setPlainText(text)
+        self._fit()
+
     def _fit(self) -> None:
         self.document().setTextWidth(max(self.viewport().width(), 40))
         height = int(self.document().size().height() + 0.5) + 2 * self.frameWidth()
@@ -105,14 +211,27 @@ class WrappingText(QTextEdit):
 class ElidedLabel(QLabel):
     """One line of plain text that shrinks with an ellipsis (the full text is in the tooltip)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str = "") -> None:
         super().__init__()
-        self._full = text
+        self._full = ""
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setToolTip(safe_tooltip(text))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("…") * 3)
-        super().setText(text)
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        if text == self._full and self.text():
+            return
+        self._full = text
+        self.setToolTip(safe_tooltip(text) if text else "")
+        # Elided to the present width: if the layout then gives another, resizeEvent elides again.
+        super().setText(
+            self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
+        )
+        self.updateGeometry()
+
+    def full_text(self) -> str:
+        return self._full
 
     def sizeHint(self) -> QSize:
         return QSize(
@@ -165,13 +284,16 @@ class FlowLayout(QLayout):
     def minimumSize(self) -> QSize:
         size = QSize()
         for item in self._items:
-            size = size.expandedTo(item.minimumSize())
+            if not item.isEmpty():
+                size = size.expandedTo(item.minimumSize())
         return size
 
     def _arrange(self, rect: QRect, *, move: bool) -> int:
         x, y, line = rect.x(), rect.y(), 0
         gap = self.spacing()
         for item in self._items:
+            if item.isEmpty():  # a hidden widget takes no room
+                continue
             hint = item.sizeHint()
             if x + hint.width() > rect.right() and line > 0:
                 x, y, line = rect.x(), y + line + gap, 0
