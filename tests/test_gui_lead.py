@@ -114,7 +114,7 @@ def test_a_refused_merge_says_why_and_changes_nothing(
 
 
 def test_agreement_page_opens_a_heat_map_cell_as_the_queue(
-    make_window, qtbot: QtBot, pack: Path, files: list[Path], tmp_path: Path
+    make_window, qtbot: QtBot, pack: Path, files: list[Path], tmp_path: Path, monkeypatch
 ) -> None:
     from annotator.ui.heat_map import HeatMap
 
@@ -149,9 +149,24 @@ def test_agreement_page_opens_a_heat_map_cell_as_the_queue(
     listed = {window.model.data(window.model.index(r, 0)) for r in range(window.model.rowCount())}
     assert listed == {"c4", "c6"}
 
-    out = tmp_path / "report.html"
-    page.write_report(out, "html")
+    # Export HTML: offered in the last export folder, which then becomes the new one.
+    from annotator.ui import agreement_page
+
+    (tmp_path / "last").mkdir()
+    (tmp_path / "new").mkdir()
+    window.settings.export_dir = str(tmp_path / "last")
+    offered: list[str] = []
+    out = tmp_path / "new" / "report.html"
+
+    def save_as(_parent, _title, default, _filters):  # type: ignore[no-untyped-def]
+        offered.append(default)
+        return str(out), _filters
+
+    monkeypatch.setattr(agreement_page.QFileDialog, "getSaveFileName", save_as)
+    page.export_html()
+    assert Path(offered[0]).parent == tmp_path / "last"
     assert "<table" in out.read_text(encoding="utf-8")
+    assert window.settings.export_dir == str(tmp_path / "new")
 
 
 def test_export_dialogs_remember_the_folder_and_pick_the_format(

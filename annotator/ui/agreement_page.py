@@ -42,6 +42,7 @@ from annotator.services.agreement import (
     render_markdown,
     sections,
 )
+from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.case_view import Card
 from annotator.ui.heat_map import HeatMap
@@ -54,10 +55,18 @@ class AgreementPage(QDialog):
     refreshRequested = Signal()
     """Compute the report again (after more conflicts were settled)."""
 
-    def __init__(self, report: AgreementReport, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        report: AgreementReport,
+        title: str,
+        parent: QWidget | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.report = report
         self.title = title
+        self._settings = settings
+        """Where the last export went (``export_dir``): the report is offered there too."""
         self.setWindowTitle(self.tr("Agreement — {0}").format(title))
         self.setModal(False)
         self.resize(1180, 860)
@@ -203,10 +212,16 @@ class AgreementPage(QDialog):
 
     def _export(self, suffix: str, kind: str) -> None:
         stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in self.title)[:50]
-        default = str(Path.home() / f"{stem.strip('-') or 'agreement'}-agreement.{suffix}")
+        settings = self._settings
+        folder = Path(settings.export_dir) if settings and settings.export_dir else Path.home()
+        default = str(folder / f"{stem.strip('-') or 'agreement'}-agreement.{suffix}")
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), default, kind)
-        if path:
-            self.write_report(Path(path), suffix)
+        if not path:
+            return
+        if settings is not None:
+            settings.export_dir = str(Path(path).parent)
+            settings.save()
+        self.write_report(Path(path), suffix)
 
     def write_report(self, path: Path, suffix: str) -> None:
         render = render_html if suffix == "html" else render_markdown

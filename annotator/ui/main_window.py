@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
         def done(report: AgreementReport) -> None:
             if self.agreement_page is not None:
                 self.agreement_page.close()
-            page = AgreementPage(report, title, self)
+            page = AgreementPage(report, title, self, self.settings)
             page.cellActivated.connect(self.show_judge_cell)
             page.refreshRequested.connect(self.show_agreement)
             page.show()
