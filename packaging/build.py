@@ -212,11 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     if seconds is not None:
         print(f"build: PyInstaller took {seconds:.0f} s")
     for path in artefacts:
-        print(f"build: {path}  ({_size(path) / 1e6:.1f} MB)")
+        print(f"build: {path}  ({disk_size(path) / 1e6:.1f} MB)")
     return 0
 
 
-def _size(path: Path) -> int:
+def disk_size(path: Path) -> int:
+    """Bytes of a file, or of the files in a folder (links not followed)."""
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())

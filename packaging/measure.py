@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "packaging"))
 
-from smoke_test import MB, folder_size, version  # noqa: E402
+from build import disk_size, version  # noqa: E402
+from smoke_test import MB  # noqa: E402
 
 
 def build(out: Path) -> tuple[float, Path, Path]:
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             if i + 1 < args.builds:
                 shutil.rmtree(out)
         files = [p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()]
-        folder_bytes, tarball_bytes = folder_size(bundle), tarball.stat().st_size
+        folder_bytes, tarball_bytes = disk_size(bundle), tarball.stat().st_size
         result.update(
             build_seconds=build_times,
             folder_bytes=folder_bytes,

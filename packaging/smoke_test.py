@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from build import disk_size, version  # packaging/ is on the path: this file runs as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 LINUX = sys.platform.startswith("linux")
 WINDOWS = sys.platform == "win32"
@@ -48,13 +50,6 @@ BAD_QT_OUTPUT = re.compile(
 
 class Failed(Exception):
     pass
-
-
-def version() -> str:
-    text = (ROOT / "annotator" / "__init__.py").read_text(encoding="utf-8")
-    found = re.search(r'__version__ = "([^"]+)"', text)
-    assert found is not None
-    return found.group(1)
 
 
 def executable(bundle: Path, name: str) -> Path:
@@ -293,13 +288,9 @@ def build(out: Path) -> tuple[Path, Path | None]:
     return bundle, (tarballs[0] if tarballs else None)
 
 
-def folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
-
-
 def check_sizes(bundle: Path, tarball: Path | None) -> str:
     """The budgets hold for the Linux build; elsewhere the size is only reported."""
-    size = folder_size(bundle)
+    size = disk_size(bundle)
     text = f"folder {size / MB:.1f} MB (budget {FOLDER_BUDGET // MB} on Linux)"
     if size > FOLDER_BUDGET and LINUX:
         raise Failed(f"over budget: {text}")
