@@ -278,6 +278,7 @@ class TextCard(Card):
         self.body.addWidget(self.pills)
         self.text = TextBody(self.body, LONG_TEXT, "caseText", 0)
         self.text.short.setObjectName("caseText")
+        self.body.addStretch(1)  # beside a taller card, the text stays under its title
 
     def fill(
         self, text: str, title: str | None = None, pills: Sequence[tuple[str, int]] = ()
