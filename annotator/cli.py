@@ -35,7 +35,7 @@ from annotator.services.merge import (
     MergeError,
     export_merged,
     has_reviews,
-    merge_files,
+    merge_to_file,
     merged_cases,
 )
 from annotator.services.summary import format_summary, summarize
@@ -359,7 +359,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_merge(args: argparse.Namespace) -> int:
     ws = _open_existing(args.workspace) if args.workspace is not None else None
     try:
-        _cases, report = merge_files(args.files, args.output, against=ws)
+        report = merge_to_file(args.files, args.output, against=ws)
     finally:
         if ws is not None:
             ws.close()

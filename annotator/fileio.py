@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -16,6 +18,25 @@ def atomic_write(path: str | os.PathLike[str], *, newline: str | None = None) ->
 
     If the block raises, the target is left untouched and the temporary file is removed.
     """
+    with _replacing(path) as fd, os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def atomic_write_bytes(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """:func:`atomic_write` for bytes (no encoding, no newline translation)."""
+    with _replacing(path) as fd, os.fdopen(fd, "wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _replacing(path: str | os.PathLike[str]) -> Iterator[int]:
+    """A temporary file beside ``path`` (its descriptor), renamed over ``path`` when the block
+    ends, removed if it raises. The block closes the descriptor."""
     target = Path(path)
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder; give a file name to write")
@@ -26,16 +47,46 @@ def atomic_write(path: str | os.PathLike[str], *, newline: str | None = None) ->
         # mkstemp makes the file private (0600); give it the mode a new file would get, or
         # keep the mode of the file it replaces.
         os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield fd
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def writing_behind(fh: IO[bytes], depth: int = 8) -> Iterator[Callable[[bytes], None]]:
+    """A ``write(data)`` that returns at once: a thread writes to ``fh`` behind the caller, so
+    the system call (the copy into the system's cache) runs beside the caller's Python code,
+    on another core. At most ``depth`` writes wait. Leaving the block waits for the last one;
+    a write that failed raises in the caller, at its next write or when the block ends."""
+    pending: queue.Queue[bytes | None] = queue.Queue(depth)
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        while (data := pending.get()) is not None:
+            if not failed:  # (after a failure, only empty the queue)
+                try:
+                    fh.write(data)
+                except BaseException as exc:  # handed to the caller
+                    failed.append(exc)
+
+    def write(data: bytes) -> None:
+        if failed:
+            raise failed[0]
+        pending.put(data)
+
+    thread = threading.Thread(target=run, name="annotator-writer", daemon=True)
+    thread.start()
+    try:
+        yield write
+    finally:
+        pending.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _default_mode() -> int:

@@ -1,5 +1,12 @@
 """Entry point of the frozen command-line executable."""
 
-from annotator.cli import main
+import multiprocessing
+
+# A merge reads large files in worker processes ('spawn'): in the frozen app each worker is
+# this executable started again, and freeze_support() turns it into the worker (then exits)
+# before anything else runs.
+multiprocessing.freeze_support()
+
+from annotator.cli import main  # noqa: E402
 
 raise SystemExit(main())

@@ -241,11 +241,26 @@ def check_merge(cli: Path, reviews: Path, workspace: Path, base: Path, tmp: Path
     cases = [json.loads(line) for line in merged.read_text(encoding="utf-8").splitlines()]
     if not cases or any(c.get("format") != "annotator.merged" for c in cases):
         raise Failed(f"merge wrote no merged cases to {merged}")
+    # Large files are read in worker processes: the frozen executable started again, which
+    # multiprocessing.freeze_support() in packaging/launch_cli.py turns into a worker. Asked
+    # for (ANNOTATOR_MERGE_WORKERS), a worker that fails fails the merge.
+    parallel = tmp / "merged-in-workers.jsonl"
+    done = run(
+        [cli, "merge", *files, "-o", parallel, "--workspace", workspace, "--basedir", base],
+        env=dict(os.environ, ANNOTATOR_MERGE_WORKERS="2"),
+    )
+    if parallel.read_bytes() != merged.read_bytes():
+        raise Failed("merge in worker processes wrote another file than the merge in one")
+    if done.stderr.strip():
+        raise Failed(f"merge in worker processes printed:\n{done.stderr}")
     conflicts = sum(c["resolution"] == "conflict" for c in cases)
     report = json.loads(run([cli, "agreement", merged, "--json", "--basedir", base]).stdout)
     if report.get("counts", {}).get("conflicts") != conflicts:
         raise Failed(f"agreement counts {report.get('counts')}, the merge {conflicts} conflicts")
-    return f"merge of {len(files)} reviewer files ({len(cases)} cases), agreement"
+    return (
+        f"merge of {len(files)} reviewer files ({len(cases)} cases, the same in worker "
+        "processes), agreement"
+    )
 
 
 # -- the frozen GUI --------------------------------------------------------------------------

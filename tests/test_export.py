@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from annotator import __version__
-from annotator.fileio import atomic_write
+from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
 from annotator.services.exporter import FORMAT, FORMAT_VERSION, export_decisions
 from annotator.services.importer import import_file
 from annotator.services.review import ReviewService
@@ -102,6 +104,32 @@ def test_interrupted_write_leaves_old_file(tmp_path: Path) -> None:
         raise RuntimeError("disk pulled")
     assert target.read_text(encoding="utf-8") == "old content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.jsonl"]
+
+
+def test_bytes_written_behind_the_caller_fail_in_the_caller(tmp_path: Path) -> None:
+    """A merge writes its file from a thread (writing_behind): all the bytes, in order, and
+    a write that fails (a full disk) fails the whole write, leaving the old file."""
+    target = tmp_path / "merged.jsonl"
+    with atomic_write_bytes(target) as fh, writing_behind(fh, depth=2) as write:
+        for i in range(100):
+            write(b"%d\n" % i)
+    assert target.read_bytes() == b"".join(b"%d\n" % i for i in range(100))
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"), writing_behind(FullDisk()) as write:
+        for _ in range(50):  # the failure shows at a later write, or at the end
+            write(b"x")
+    with (
+        pytest.raises(OSError, match="No space left"),
+        atomic_write_bytes(target),
+        writing_behind(FullDisk()) as write,
+    ):
+        write(b"partial")
+    assert target.read_bytes().startswith(b"0\n1\n")  # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["merged.jsonl"]
 
 
 def test_hash_matches_between_jsonl_and_csv(tmp_path: Path) -> None:

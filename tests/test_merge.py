@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 
 from annotator.cli import main
-from annotator.domain.merge import Resolution, ReviewState
-from annotator.formats.labelled import read_merged
+from annotator.domain.merge import Resolution, Review, ReviewState
+from annotator.formats.labelled import read_merged, scan_labelled
 from annotator.services.importer import import_file
 from annotator.services.merge import (
     MergeError,
@@ -20,6 +21,7 @@ from annotator.services.merge import (
     load_merged,
     merge_files,
     merge_into_workspace,
+    write_merged,
 )
 from annotator.services.queue import QueueFilter, queue_ids
 from annotator.services.review import ReviewService
@@ -339,3 +341,217 @@ def test_cli_agreement_reads_reviewer_files_a_merged_file_or_a_workspace(
 
     assert main(["agreement", str(merged), str(files[0])]) == 1
     assert "is a merged file: give it alone" in capsys.readouterr().err
+
+
+# -- reading the files in worker processes ------------------------------------------------------
+#
+# Large inputs are read in worker processes (services/merge_worker.py); small ones, as in every
+# test above, in the merging process. Asked for (workers=2), the workers read even these small
+# files, and must give the same bytes, cases, report and refusals as reading in one process.
+
+
+def merge_both_ways(paths: list[Path], tmp_path: Path, **kw: Any) -> list[Any]:
+    """merge_files in one process and in two workers: the outputs, or the refusals."""
+    results = []
+    for workers in (1, 2):
+        out = tmp_path / f"merged-{workers}-workers.jsonl"
+        try:
+            cases, report = merge_files(paths, out, workers=workers, **kw)
+        except MergeError as exc:
+            assert not out.exists()
+            assert not list(out.parent.glob(f".{out.name}.*"))
+            results.append(("refused", str(exc)))
+            continue
+        described = report.describe().replace(str(out), "OUT")
+        results.append((out.read_bytes(), cases, described, report.superseded))
+    return results
+
+
+def test_worker_processes_merge_to_the_same_bytes(files: list[Path], tmp_path: Path):
+    def later(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["id"] != "c2":
+            return None
+        record.update(label="pass", rationale="changed my mind", decided_at="2099-01-01T00:00:00Z")
+        return record
+
+    update = rewrite(files[0], tmp_path / "ana-update.jsonl", later)
+    serial, parallel = merge_both_ways([files[1], update, files[0], files[2]], tmp_path)
+    assert serial == parallel
+    assert b'"rationale":"changed my mind"' in serial[0] and serial[3]  # one superseded
+    from_cli, from_api = tmp_path / "cli.jsonl", tmp_path / "api.jsonl"
+    assert main(["merge", *map(str, files), "-o", str(from_cli)]) == 0
+    merge_files(files, from_api)
+    assert from_cli.read_bytes() == from_api.read_bytes()
+
+
+def test_a_refused_line_read_by_a_worker_names_the_file_and_line(files: list[Path], tmp_path: Path):
+    text = files[0].read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([text[0], "{not json", *text[1:]]) + "\n", encoding="utf-8")
+    serial, parallel = merge_both_ways([files[1], broken], tmp_path)
+    assert serial == parallel == ("refused", parallel[1])
+    assert parallel[1].startswith("broken.jsonl, line 2: not valid JSON")
+
+    def stray(record: dict[str, Any]) -> dict[str, Any]:
+        if record["id"] == "c3":
+            record["label"] = "maybe"
+        return record
+
+    bad_label = rewrite(files[1], tmp_path / "b2.jsonl", stray)
+    serial, parallel = merge_both_ways([files[0], bad_label], tmp_path)
+    assert serial == parallel
+    assert "b2.jsonl, line 3: case 'c3': label 'maybe' is not one of the labels" in parallel[1]
+
+
+def test_worker_refusals_come_in_file_order_then_line_order(
+    files: list[Path], pack: Path, tmp_path: Path
+):
+    """The first problem in the order the files were given wins, as when reading one by one;
+    within a file, a label outside the workspace's scale on line 1 comes before a malformed
+    line 3, though the reader stops at line 3 and the label is checked afterwards."""
+    text = files[0].read_text(encoding="utf-8").splitlines()
+    late = tmp_path / "late.jsonl"
+    late.write_text("\n".join([*text[:2], "{oops", *text[2:]]) + "\n", encoding="utf-8")
+    early = tmp_path / "early.jsonl"
+    early.write_text('{"format": "annotator.decisions", "format_version": 9}\n')
+    for order, named in (([late, early], "late.jsonl, line 3"), ([early, late], "early.jsonl")):
+        serial, parallel = merge_both_ways(order, tmp_path)
+        assert serial == parallel and parallel[1].startswith(named)
+
+    ws = Workspace.open(tmp_path / "other.annotator")
+    import_file(ws, pack)
+    with ws.engine.begin() as conn:  # the workspace's scale has other labels
+        conn.exec_driver_sql('UPDATE scheme SET labels = \'["no", "yes"]\'')
+    serial, parallel = merge_both_ways([late], tmp_path, against=ws)
+    ws.close()
+    assert serial == parallel
+    assert parallel[1].startswith("late.jsonl, line 1: case 'c1' has label 'fail'")
+
+
+def test_a_file_given_twice_is_counted_once_by_the_workers(files: list[Path], tmp_path: Path):
+    copy = tmp_path / "copy-of-ana.jsonl"
+    copy.write_bytes(files[0].read_bytes())
+    serial, parallel = merge_both_ways([*files, copy, tmp_path / "nope.jsonl"], tmp_path)
+    assert serial == parallel == ("refused", "nope.jsonl: file not found")
+    serial, parallel = merge_both_ways([*files, copy], tmp_path)
+    assert serial == parallel and "counted once" in parallel[2]
+
+
+def test_workers_merge_into_the_workspace_as_one_process_does(
+    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path
+):
+    report = merge_into_workspace(lead, files, workers=2)
+    export_merged(lead, tmp_path / "from-workers.jsonl")
+    other = Workspace.open(tmp_path / "lead-1.annotator")
+    import_file(other, pack)
+    assert merge_into_workspace(other, files, workers=1).describe() == report.describe()
+    export_merged(other, tmp_path / "from-one.jsonl")
+    other.close()
+    assert (tmp_path / "from-workers.jsonl").read_bytes() == (
+        tmp_path / "from-one.jsonl"
+    ).read_bytes()
+
+
+RATIONALE = 'é \U0001f600 "quoted" \\ \n and\ttabs'
+
+
+def test_the_merged_file_is_written_as_write_merged_writes_the_cases(
+    files: list[Path], tmp_path: Path
+):
+    """The merge writes each line from the decisions' JSON as read; write_merged (the
+    workspace's export) writes MergedCase objects: the same bytes, whatever the lines hold."""
+
+    def odd(record: dict[str, Any]) -> dict[str, Any]:
+        record["rater_labels"] = {"alice": 1, "bob": None, "cé": "fail \u2713"}
+        record["rationale"] = RATIONALE  # written with \\u escapes (json.dumps)
+        record["confidence"], record["who_right"] = "", None
+        record["tags"] = ["x", "é"]
+        if record["id"] == "c2":
+            record.pop("labels")  # a file from before labelled files carried the scale
+        return record
+
+    paths = [rewrite(files[0], tmp_path / "odd.jsonl", odd), *files[1:]]
+    out = tmp_path / "merged.jsonl"
+    cases, report = merge_files(paths, out)
+    again = tmp_path / "again.jsonl"
+    write_merged(cases, again, report.project, report.project_title)
+    assert out.read_bytes() == again.read_bytes()
+    c1 = next(c for c in cases if c.id == "c1")
+    assert dict(c1.rater_labels) == {"alice": "1", "bob": "None", "cé": "fail \u2713"}
+    ana = c1.review_by("ana")
+    assert ana is not None
+    assert ana == Review("ana", "fail", RATIONALE, ("x", "é"), None, None, ana.decided_at)
+
+
+def test_scan_labelled_hashes_the_file_and_keeps_its_first_problem(
+    files: list[Path], tmp_path: Path
+):
+    scan = scan_labelled(files[0])
+    assert scan.error is None
+    assert scan.sha256 == "sha256:" + hashlib.sha256(files[0].read_bytes()).hexdigest()
+    assert scan.ids == ["c1", "c2", "c3", "c4", "c6"] and list(scan.lines) == [1, 2, 3, 4, 5]
+    assert {g.reviewer for g in scan.groups} == {"ana"}
+    assert [(c.line, c.label) for c in scan.checks] == [(1, "fail"), (3, "pass")]
+
+    text = files[0].read_bytes().splitlines(keepends=True)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b"".join([*text[:2], b'{"format": "annotator.decisions", "id": "c', *text[2:]]))
+    scan = scan_labelled(cut)
+    assert scan.error is not None and scan.error.startswith("cut.jsonl, line 3: not valid JSON")
+    assert scan.sha256 == "sha256:" + hashlib.sha256(cut.read_bytes()).hexdigest()
+    assert not scan.ids and [c.line for c in scan.checks] == [1]  # the lines before it
+    assert scan_labelled(tmp_path / "none.jsonl").error == "none.jsonl: file not found"
+
+
+def test_large_inputs_are_read_in_worker_processes(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from annotator.services import merge
+
+    monkeypatch.delenv(merge.WORKERS_VARIABLE, raising=False)
+    assert merge._worker_count(files, None) == (1, False)  # small: this process reads them
+    monkeypatch.setattr(merge, "PARALLEL_MIN_BYTES", 1)
+    count, asked = merge._worker_count(files, None)
+    assert 1 <= count <= min(3, merge.MAX_WORKERS) and not asked
+    assert merge._worker_count(files[:1], None) == (1, False)
+    assert merge._worker_count(files, 2) == (2, True)
+    monkeypatch.setenv(merge.WORKERS_VARIABLE, "1")
+    assert merge._worker_count(files, None) == (1, True)
+
+
+def test_a_worker_that_dies_is_replaced_by_this_process(files: list[Path]):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from annotator.services import merge
+
+    died: Future[str] = Future()
+    died.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+    assert merge._scanned(died, files[0], asked=False) == scan_labelled(files[0])
+    with pytest.raises(MergeError, match="decisions.jsonl: a worker process could not read it"):
+        merge._scanned(died, files[0], asked=True)
+
+
+def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
+    files: list[Path], tmp_path: Path
+):
+    """A scan leaves out the case members (judge, raters, kind) of cases a merge read before;
+    a worker remembers the cases of the files it read for one merge, but not of a file the
+    merge passes over (merged before)."""
+    from annotator.services.merge_worker import load_scan, scan_into
+
+    scan = scan_labelled(files[1], known={"c1", "c3"})  # ben: c1, c2, c3, c6
+    assert [bool(info) for info in scan.case_info] == [False, True, False, True]
+    assert b'"judge_label":"pass"' in scan.case_info[1]
+
+    folder = tmp_path / "merge"
+    folder.mkdir()
+    first = load_scan(scan_into(files[0], str(folder)))  # ana: c1, c2, c3, c4, c6
+    assert all(first.case_info)
+    second = load_scan(scan_into(files[1], str(folder)))
+    assert not any(second.case_info) and not list(folder.iterdir())
+    other = tmp_path / "another-merge"
+    other.mkdir()
+    passed_over = load_scan(scan_into(files[0], str(other), {first.sha256}))
+    assert all(passed_over.case_info)
+    assert all(load_scan(scan_into(files[1], str(other), {first.sha256})).case_info)

@@ -8,11 +8,14 @@ with the file, the line and what is wrong, and the caller writes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
-from collections.abc import Iterator, Mapping
+from array import array
+from collections.abc import Container, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
@@ -20,7 +23,6 @@ from annotator.domain.merge import (
     MERGED_FORMAT,
     MERGED_VERSION,
     MergedCase,
-    Review,
     Scale,
     case_from_record,
 )
@@ -32,46 +34,313 @@ DECISIONS_VERSION = 1
 _STATUSES = ("decided", "undecided", "skipped")
 
 
-class LabelledLine(NamedTuple):
-    """One decided case of a reviewer's labelled file."""
+@dataclass(slots=True)
+class CheckPoint:
+    """The first line of a labelled file with a given project, criterion, scale and label: what
+    a merge checks against the other files and the workspace (once each, not once a line)."""
 
     line: int
     id: str
-    case_hash: str
-    criterion: str
     project: str
     project_title: str
+    criterion: str
     scale: Scale | None
-    """None for a file written before labelled files carried the scale."""
-    judge_label: str
-    rater_labels: Mapping[str, Any]
-    """``{rater: label}`` as read (the case hash vouches for it)."""
-    kind: str
-    review: Review
+    label: str
 
 
-def read_labelled(path: Path) -> Iterator[LabelledLine]:
-    """The decided lines of a reviewer's labelled file (undecided and skipped lines are passed
-    over). Raises :class:`FileRefused` on the first problem."""
+class LineGroup(NamedTuple):
+    criterion: str
+    scale: Scale | None
+    """None for a line written before labelled files carried the scale."""
+    label: str
+    reviewer: str
+
+
+@dataclass(slots=True)
+class LabelledScan:
+    """A reviewer's labelled file, read in full and checked (:func:`scan_labelled`).
+
+    What a merge needs of each decided line, in columns (one list per field, one entry per
+    decided line, in file order), so that a worker process hands it back cheaply: the strings
+    that repeat are one object each, and a decision is the JSON text the merged file writes.
+    """
+
+    path: Path
+    sha256: str = ""
+    """``sha256:<hex>`` of the whole file; empty when the file could not be read."""
+    error: str | None = None
+    """The file's first problem (``name, line N: what``), or None. The columns are then
+    empty, but ``checks`` holds those of the lines before the problem (a merge checks them
+    first, as it would have when reading the file line by line)."""
+    checks: list[CheckPoint] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    case_hashes: list[str] = field(default_factory=list)
+    groups: list[LineGroup] = field(default_factory=list)
+    """What many lines share: criterion, scale, label and reviewer (a few per file)."""
+    group: array[int] = field(default_factory=lambda: array("L"))
+    """Each line's index in ``groups``."""
+    lines: array[int] = field(default_factory=lambda: array("L"))
+    reviews: list[bytes] = field(default_factory=list)
+    """Each decision as the merged file writes it: the members of ``Review.to_dict()`` as a
+    JSON object (without the braces)."""
+    case_info: list[bytes] = field(default_factory=list)
+    """``"judge_label":…,"rater_labels":…,"kind":…`` of each line: the JSON members the merged
+    file writes for the case (rater labels as strings); empty for a case that was ``known``."""
+
+
+_CHUNK = 1 << 22
+_BOM = b"\xef\xbb\xbf"
+
+
+def scan_labelled(path: Path, known: Container[str] = ()) -> LabelledScan:
+    """Read and check a reviewer's labelled file in one pass, hashing it on the way.
+
+    Every line is checked (docs/formats.md); undecided and skipped lines are passed over.
+    The first problem ends the reading (the rest of the file is only hashed) and is kept in
+    ``error`` rather than raised, so that a worker process can hand it back. Pure and
+    picklable both ways: :mod:`annotator.services.merge` runs it in worker processes.
+
+    ``known``: ids of cases a merge has read in an earlier file already; it takes a case's
+    members from the first file that has the case, so their ``case_info`` is left empty.
+    """
     path = Path(path)
+    scan = LabelledScan(path)
+    digest = hashlib.sha256()
+    try:
+        with open_binary(path) as fh:
+            try:
+                _scan_lines(fh, digest, scan, known)
+            except FileRefused as exc:
+                scan.error = str(exc)
+                scan.ids, scan.case_hashes, scan.groups = [], [], []
+                scan.group, scan.lines = array("L"), array("L")
+                scan.reviews, scan.case_info = [], []
+            while chunk := fh.read(_CHUNK):  # what is left after a problem: its hash only
+                digest.update(chunk)
+    except FileRefused as exc:  # cannot be opened
+        scan.error, scan.checks = str(exc), []
+        return scan
+    except OSError as exc:
+        scan.error = f"{path.name}: cannot read the file: {exc.strerror or exc}"
+        scan.checks = []
+        return scan
+    scan.sha256 = f"sha256:{digest.hexdigest()}"
+    return scan
+
+
+def _split_lines(fh: BinaryIO, digest: Any) -> Iterator[list[bytes]]:
+    """The file's lines in batches, without their newline, hashing every byte read. The last
+    line of a file that does not end in a newline comes alone, as ``[line, None]``."""
+    rest = b""
+    while chunk := fh.read(_CHUNK):
+        digest.update(chunk)
+        lines = chunk.split(b"\n")
+        if rest:
+            lines[0] = rest + lines[0]
+        rest = lines.pop()
+        yield lines
+    if rest:
+        yield [rest, None]  # type: ignore[list-item]
+
+
+def _scan_lines(fh: BinaryIO, digest: Any, scan: LabelledScan, known: Container[str]) -> None:
+    """The lines of one file into ``scan``; raises :class:`FileRefused` on the first problem.
+
+    Most lines are exported by annotator and alike: they take the fast path below, which
+    accepts exactly what ``_fast_line`` accepts; any other line goes the long way round
+    (``_other_line``), which explains what is wrong.
+    """
+    path = scan.path
     shared = _Shared()
-    for number, record in _records(path, DECISIONS_FORMAT, DECISIONS_VERSION):
-        status = record.get("status")
-        if status == "decided":
-            line = _fast_line(number, record, shared)
-            if line is not None:
-                yield line
+    add_id, add_hash, add_group = scan.ids.append, scan.case_hashes.append, scan.group.append
+    add_line, add_review, add_info = scan.lines.append, scan.reviews.append, scan.case_info.append
+    group_index: dict[tuple[str, str, int, str, str], int] = {}
+    seen_checks: set[tuple[str, str, int, str]] = set()
+    scales = shared.scales
+    tags_seen = shared.tags
+    loads, dumps, fields = orjson.loads, orjson.dumps, _FIELDS
+    fmt, version, decided = DECISIONS_FORMAT, DECISIONS_VERSION, "decided"
+    last_labels: list[Any] | None = None
+    last_criterion = last_ordinal = scale = None
+    number = 0
+    seen = False
+    for batch in _split_lines(fh, digest):
+        for raw in batch:
+            if raw is None:  # the last line had no newline
                 continue
-        try:
-            _text(record, "id", required=True)
-            if status not in _STATUSES:
-                raise _Bad(f"'status' must be one of {', '.join(_STATUSES)}")
-            if status != "decided":  # exported with --all: no decision on this case
+            number += 1
+            try:
+                r = loads(raw)
+            except ValueError:
+                full = raw + b"\n" if batch[-1] is not None else raw
+                r = _record(path, number, full, seen)
+                if r is None:  # a blank line
+                    continue
+            if type(r) is not dict:
+                raise FileRefused(path, "each line must be a JSON object", number)
+            # -- the fast path: a line as annotator exports it
+            got = None
+            try:
+                values = fields(r)
+            except KeyError:
+                values = None
+            if (
+                values is not None
+                and values[0] == fmt
+                and type(values[1]) is int
+                and values[1] <= version
+                and values[2] == decided
+            ):
+                (
+                    _, _, _, case_id, label, reviewer, case_hash, project, criterion, rationale,
+                    decided_at, judge, kind, title, tags, raters,
+                ) = values  # fmt: skip
+                get = r.get
+                confidence = get("confidence")
+                who_right = get("who_right")
+                labels = get("labels")
+                if (  # type(x) is str, one by one: map(type, …) takes three times as long
+                    type(case_id) is str
+                    and type(label) is str
+                    and type(reviewer) is str
+                    and type(case_hash) is str
+                    and type(project) is str
+                    and type(criterion) is str
+                    and type(rationale) is str
+                    and type(decided_at) is str
+                    and type(judge) is str
+                    and type(kind) is str
+                    and type(title) is str
+                    and type(tags) is list
+                    and type(raters) is dict
+                    and case_id.strip()
+                    and label.strip()
+                    and reviewer.strip()
+                    and case_hash.strip()
+                    and project.strip()
+                    and (confidence is None or type(confidence) is str)
+                    and (who_right is None or type(who_right) is str)
+                ):
+                    if labels is None:
+                        scale = last_labels = None
+                        got = True
+                    elif type(labels) is list:
+                        ordinal = get("ordinal")
+                        if not (
+                            labels == last_labels
+                            and ordinal is last_ordinal
+                            and criterion == last_criterion
+                        ):
+                            key = (criterion, tuple(labels), bool(ordinal))
+                            scale = scales.get(key)
+                            if scale is None and all(type(x) is str for x in labels):
+                                scale = scales[key] = Scale(key[1], key[2])
+                            last_labels, last_ordinal, last_criterion = labels, ordinal, criterion
+                        if scale is not None and (not labels or label in scale.labels):
+                            got = True
+                        else:
+                            last_labels = None
+                    if got and tags:
+                        tag_key = tuple(tags)
+                        if tag_key not in tags_seen:
+                            if all(type(t) is str for t in tag_key):
+                                tags_seen[tag_key] = tag_key
+                            else:
+                                got = None
+            if got:
+                seen = True
+                confidence = confidence or None
+                who_right = who_right or None
+            else:  # -- the long way round
+                seen = True  # (the format was checked: later lines are read as labelled lines)
+                line = _other_line(path, number, r, shared)
+                if line is None:  # undecided or skipped
+                    continue
+                (
+                    case_id, case_hash, criterion, project, title, scale, judge, raters, kind,
+                    reviewer, label, rationale, tags, confidence, who_right, decided_at,
+                ) = line  # fmt: skip
+                last_labels = None
+            gkey = (project, criterion, id(scale), label, reviewer)
+            g = group_index.get(gkey)
+            if g is None:
+                g = group_index[gkey] = len(scan.groups)
+                scan.groups.append(LineGroup(criterion, scale, label, reviewer))
+                check = (project, criterion, id(scale), label)
+                if check not in seen_checks:
+                    seen_checks.add(check)
+                    scan.checks.append(
+                        CheckPoint(number, case_id, project, title, criterion, scale, label)
+                    )
+            add_id(case_id)
+            add_hash(case_hash)
+            add_group(g)
+            add_line(number)
+            decision = {
+                "reviewer": reviewer,
+                "label": label,
+                "rationale": rationale,
+                "tags": tags,
+                "confidence": confidence,
+                "who_right": who_right,
+                "decided_at": decided_at,
+            }
+            # [1:-1]: the members only; and a copy of exactly their size, where orjson's own
+            # result keeps the kilobyte it started with (a million of those: a gigabyte).
+            add_review(dumps(decision)[1:-1])
+            if case_id in known:
+                add_info(b"")
                 continue
-            line = _labelled_line(number, record, shared)
-        except _Bad as bad:
-            raise FileRefused(path, str(bad), number) from None
-        yield line
+            try:  # are the rater labels all strings? (join says so in C, fast)
+                "".join(raters.values())
+            except TypeError:
+                raters = {str(k): str(v) for k, v in raters.items()}
+            add_info(dumps({"judge_label": judge, "rater_labels": raters, "kind": kind})[1:-1])
+    if not seen:
+        raise FileRefused(path, "is empty: it holds no decisions")
+
+
+def _other_line(path: Path, number: int, record: dict[str, Any], shared: _Shared) -> _Line | None:
+    """A line the fast path passed over, read as the reader always did: the format, the
+    status, then the line (None for an undecided or skipped case). Raises
+    :class:`FileRefused` saying what is wrong."""
+    _check_format(path, number, record, DECISIONS_FORMAT, DECISIONS_VERSION)
+    status = record.get("status")
+    if status == "decided":
+        line = _fast_line(record, shared)
+        if line is not None:
+            return line
+    try:
+        _text(record, "id", required=True)
+        if status not in _STATUSES:
+            raise _Bad(f"'status' must be one of {', '.join(_STATUSES)}")
+        if status != "decided":  # exported with --all: no decision on this case
+            return None
+        return _slow_line(record, shared)
+    except _Bad as bad:
+        raise FileRefused(path, str(bad), number) from None
+
+
+def _record(path: Path, number: int, raw: bytes, seen: bool) -> dict[str, Any] | None:
+    """A line that did not parse at once: blank (None), after a byte order mark, or refused
+    saying why."""
+    if not raw.strip():
+        return None
+    if number == 1 and raw.startswith(_BOM):
+        raw = raw[3:]  # a byte order mark, added by some editors
+    try:
+        record: dict[str, Any] = orjson.loads(raw)
+    except ValueError as exc:
+        if not raw.endswith(b"\n") and seen:
+            raise FileRefused(
+                path, "the line is cut short: the file looks truncated", number
+            ) from None
+        if not seen:
+            raise FileRefused(
+                path, f"is not a labelled file (line 1 is not JSON: {exc})", number
+            ) from None
+        raise FileRefused(path, f"not valid JSON ({exc})", number) from None
+    return record
 
 
 def read_merged(path: Path) -> Iterator[MergedCase]:
@@ -129,22 +398,9 @@ def _records(path: Path, fmt: str, version: int) -> Iterator[tuple[int, dict[str
         seen = False
         for raw in fh:
             number += 1
-            if not raw.strip():
+            record = _record(path, number, raw, seen)
+            if record is None:  # a blank line
                 continue
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]  # a byte order mark, added by some editors
-            try:
-                record = orjson.loads(raw)
-            except ValueError as exc:
-                if not raw.endswith(b"\n") and seen:
-                    raise FileRefused(
-                        path, "the line is cut short: the file looks truncated", number
-                    ) from None
-                if not seen:
-                    raise FileRefused(
-                        path, f"is not a labelled file (line 1 is not JSON: {exc})", number
-                    ) from None
-                raise FileRefused(path, f"not valid JSON ({exc})", number) from None
             if not isinstance(record, dict):
                 raise FileRefused(path, "each line must be a JSON object", number)
             _check_format(path, number, record, fmt, version)
@@ -193,7 +449,16 @@ def _text(record: Mapping[str, Any], key: str, *, required: bool = False) -> str
     return value
 
 
-def _labelled_line(number: int, record: Mapping[str, Any], shared: _Shared) -> LabelledLine:
+_Line = tuple[
+    str, str, str, str, str, "Scale | None", str, dict[str, Any], str,
+    str, str, str, "tuple[str, ...]", "str | None", "str | None", str,
+]  # fmt: skip
+"""A decided line: id, case hash, criterion, project, project title, scale, judge label,
+rater labels, kind; then the decision: reviewer, label, rationale, tags, confidence, who was
+right, decided at."""
+
+
+def _slow_line(record: Mapping[str, Any], shared: _Shared) -> _Line:
     """Read a line that the fast path turned down, saying exactly what is wrong with it."""
     scales = shared.scales
     case_id = _text(record, "id", required=True)
@@ -221,26 +486,28 @@ def _labelled_line(number: int, record: Mapping[str, Any], shared: _Shared) -> L
         raise _Bad("'rater_labels' must be an object of rater: label")
     confidence = record.get("confidence")
     who_right = record.get("who_right")
-    return LabelledLine(
-        line=number,
-        id=case_id,
-        case_hash=_text(record, "case_hash", required=True),
-        criterion=criterion,
-        project=_text(record, "project", required=True),
-        project_title=_text(record, "project_title"),
-        scale=scale,
-        judge_label=_text(record, "judge_label"),
-        rater_labels=raters,
-        kind=_text(record, "kind"),
-        review=Review(
-            reviewer=_text(record, "reviewer", required=True),
-            label=label,
-            rationale=_text(record, "rationale"),
-            tags=tuple(tags),
-            confidence=confidence if isinstance(confidence, str) else None,
-            who_right=who_right if isinstance(who_right, str) else None,
-            decided_at=_text(record, "decided_at"),
-        ),
+    case_hash = _text(record, "case_hash", required=True)
+    project = _text(record, "project", required=True)
+    title = _text(record, "project_title")
+    judge = _text(record, "judge_label")
+    kind = _text(record, "kind")
+    return (
+        case_id,
+        case_hash,
+        criterion,
+        project,
+        title,
+        scale,
+        judge,
+        raters,
+        kind,
+        _text(record, "reviewer", required=True),
+        label,
+        _text(record, "rationale"),
+        tuple(tags),
+        confidence if isinstance(confidence, str) else None,
+        who_right if isinstance(who_right, str) else None,
+        _text(record, "decided_at"),
     )
 
 
@@ -259,13 +526,18 @@ class _Shared:
 
 _str = str
 _ONLY_STR = {str}
+_FIELDS = operator.itemgetter(
+    "format", "format_version", "status", "id", "label", "reviewer", "case_hash", "project",
+    "criterion", "rationale", "decided_at", "judge_label", "kind", "project_title", "tags",
+    "rater_labels",
+)  # fmt: skip
 _TEXTS = operator.itemgetter(
     "id", "label", "reviewer", "case_hash", "project", "criterion", "rationale", "decided_at",
     "judge_label", "kind", "project_title",
 )  # fmt: skip
 
 
-def _fast_line(number: int, r: dict[str, Any], shared: _Shared) -> LabelledLine | None:
+def _fast_line(r: dict[str, Any], shared: _Shared) -> _Line | None:
     """A well-formed decided line, read with as few checks as are enough; None for anything
     unusual, which the slow path then reads (and explains)."""
     try:  # one C call for the text fields every exported line has
@@ -310,8 +582,7 @@ def _fast_line(number: int, r: dict[str, Any], shared: _Shared) -> LabelledLine 
         if not all(type(t) is _str for t in tags):
             return None
         shared_tags = shared.tags[tag_key] = tag_key
-    return LabelledLine(
-        number,
+    return (
         case_id,
         case_hash,
         strings.setdefault(criterion, criterion),
@@ -321,15 +592,13 @@ def _fast_line(number: int, r: dict[str, Any], shared: _Shared) -> LabelledLine 
         judge,
         raters,
         kind,
-        Review(
-            strings.setdefault(reviewer, reviewer),
-            strings.setdefault(label, label),
-            rationale,
-            shared_tags,
-            strings.setdefault(confidence, confidence) if confidence else None,
-            strings.setdefault(who_right, who_right) if who_right else None,
-            decided_at,
-        ),
+        strings.setdefault(reviewer, reviewer),
+        strings.setdefault(label, label),
+        rationale,
+        shared_tags,
+        strings.setdefault(confidence, confidence) if confidence else None,
+        strings.setdefault(who_right, who_right) if who_right else None,
+        decided_at,
     )
 
 

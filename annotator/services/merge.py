@@ -2,10 +2,16 @@
 
 Two ways in, one set of rules (``domain/merge.py``) and one reader (``formats/labelled.py``):
 
-- ``merge_files`` reads labelled files and writes the merged file (``annotator merge``).
+- ``merge_files`` reads labelled files and writes the merged file; ``merge_to_file`` does the
+  same without building the merged cases as objects (``annotator merge``).
 - ``merge_into_workspace`` stores the reviewers' decisions in the workspace the pack was made
   from, so that the lead settles the conflicts in the review window; ``export_merged`` then
   writes the merged file with the lead's decisions.
+
+Large inputs are read in worker processes, a file each at a time (``_scanning``,
+``services/merge_worker.py``); what comes back is each file's decisions in columns, with each
+decision already the JSON the merged file writes (``LabelledScan``). Small ones are read here,
+by the same reader, with the same result.
 
 Properties the lead relies on (tests/test_merge.py checks each):
 
@@ -21,9 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -34,7 +41,9 @@ from sqlalchemy import Connection, text
 from annotator import __version__
 from annotator.domain.merge import (
     MERGED_FORMAT,
+    MERGED_VERSION,
     MergedCase,
+    Resolution,
     Review,
     ReviewState,
     Scale,
@@ -42,14 +51,15 @@ from annotator.domain.merge import (
     newest,
     tags_json,
 )
-from annotator.fileio import atomic_write
-from annotator.formats.errors import FileRefused, open_binary
+from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
+from annotator.formats.errors import FileRefused
 from annotator.formats.labelled import (
-    LabelledLine,
+    CheckPoint,
+    LabelledScan,
     criterion_name,
     file_format,
-    read_labelled,
     read_merged,
+    scan_labelled,
 )
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
@@ -178,13 +188,24 @@ class _Origin(NamedTuple):
         return f"{self.path.name}, line {self.line}"
 
 
+_ROW = 0xFFFFFFFF
+"""A decision is found by one int: ``file index << 32 | row`` (its row in the file's scan)."""
+
+
 @dataclass(slots=True)
 class _Case:
-    """What the files say of one case while they are read."""
+    """What the files say of one case while they are read: the first line's case (its
+    hash, criterion, scale and the case members of the merged file) and each reviewer's
+    decision, as a reference into the scans."""
 
-    first: LabelledLine
-    where: _Origin
-    reviews: dict[str, tuple[Review, _Origin]] = field(default_factory=dict)
+    case_hash: str
+    criterion: str
+    scale: Scale | None
+    info: bytes
+    first: int
+    reviews: dict[str, int]
+    label: str | None
+    """The label every reviewer chose; None when they disagree."""
 
 
 @dataclass
@@ -192,6 +213,39 @@ class _Collected:
     cases: dict[str, _Case]
     report: MergeReport
     scales: dict[str, Scale]
+    scans: list[LabelledScan | None]
+    """By file index; None for a file that was counted once or merged before."""
+    labels: list[list[str]]
+    """By file index, each decision's label."""
+
+    def fragment(self, ref: int) -> bytes:
+        """A decision as the merged file writes it: the members of its JSON object."""
+        return self.scans[ref >> 32].reviews[ref & _ROW]  # type: ignore[union-attr]
+
+    def review(self, ref: int) -> Review:
+        return _review_of_json(self.fragment(ref))
+
+    def agreed_label(self, case: _Case) -> str | None:
+        labels = {self.labels[ref >> 32][ref & _ROW] for ref in case.reviews.values()}
+        return labels.pop() if len(labels) == 1 else None
+
+    def origin(self, ref: int) -> _Origin:
+        scan = self.scans[ref >> 32]
+        assert scan is not None
+        return _Origin(scan.path, scan.lines[ref & _ROW])
+
+
+def _review_of_json(members: bytes) -> Review:
+    d = orjson.loads(b"{" + members + b"}")
+    return Review(
+        d["reviewer"],
+        d["label"],
+        d["rationale"],
+        tuple(d["tags"]),
+        d["confidence"],
+        d["who_right"],
+        d["decided_at"],
+    )
 
 
 # -- reading and checking -------------------------------------------------------------------
@@ -211,14 +265,116 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+PARALLEL_MIN_BYTES = 64 << 20
+"""Files smaller than this in all are read in this process: starting worker processes takes
+longer than reading them."""
+MAX_WORKERS = 4
+WORKERS_VARIABLE = "ANNOTATOR_MERGE_WORKERS"
+"""Set to a number of worker processes to read the files with (1: none), whatever their size."""
+
+
+def _worker_count(paths: Sequence[Path], requested: int | None) -> tuple[int, bool]:
+    """How many worker processes read the files, and whether that number was asked for (the
+    argument, else ``ANNOTATOR_MERGE_WORKERS``). Unasked: one per core (at most
+    ``MAX_WORKERS``) when there are two files or more and enough to read, else none (1: this
+    process reads)."""
+    if requested is None:
+        with contextlib.suppress(ValueError):
+            requested = int(os.environ.get(WORKERS_VARIABLE, ""))
+    if requested is not None:
+        return max(1, min(requested, len(paths))), True
+    if len(paths) < 2:
+        return 1, False
+    size = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            size += os.stat(path).st_size
+    if size < PARALLEL_MIN_BYTES:
+        return 1, False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, len(paths), MAX_WORKERS)), False
+
+
+@contextlib.contextmanager
+def _scanning(
+    paths: Sequence[Path],
+    workers: int | None,
+    cases: Container[str] = (),
+    skip_hashes: frozenset[str] = frozenset(),
+) -> Iterator[Iterator[LabelledScan]]:
+    """The files read and checked (:func:`scan_labelled`), in the order given.
+
+    With more than one worker the files are read in worker processes
+    (``services/merge_worker.py``), several at a time, and the caller takes each file's scan
+    as soon as it is ready, in order. The workers are fresh interpreters ('spawn', as on
+    Windows and macOS): safe from a GUI thread, and in the frozen app, whose entry points
+    call ``multiprocessing.freeze_support()``. Leaving the block early (a refused file)
+    cancels the files not started yet. Where processes cannot be started, or a worker dies,
+    this process reads the files itself, unless the workers were asked for: then that is a
+    :class:`MergeError`.
+
+    ``cases``: the cases merged so far (filled as the caller takes the scans), whose members
+    the scans of later files need not carry; ``skip_hashes``: the files the merge passes over.
+    """
+    count, asked = _worker_count(paths, workers)
+    if count <= 1:
+        yield (scan_labelled(path, cases) for path in paths)
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            from annotator.services.merge_worker import scan_into
+
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="annotator-merge-"))
+            pool = stack.enter_context(ProcessPoolExecutor(count, get_context("spawn")))
+            futures = [pool.submit(scan_into, path, folder, skip_hashes) for path in paths]
+        except (ImportError, OSError, RuntimeError, NotImplementedError) as exc:
+            if asked:
+                raise MergeError(f"cannot start processes to read the files: {exc}") from exc
+            stack.close()
+            futures = []
+        if not futures:
+            yield (scan_labelled(path, cases) for path in paths)
+            return
+        try:
+            yield (_scanned(f, path, asked) for f, path in zip(futures, paths, strict=True))
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _scanned(future: Any, path: Path, asked: bool) -> LabelledScan:
+    """A worker's scan of ``path``. If the worker failed (it died, or could not write the scan)
+    this process reads the file instead, unless the workers were asked for."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from annotator.services.merge_worker import load_scan
+
+    try:
+        return load_scan(future.result())
+    except (BrokenProcessPool, OSError) as exc:
+        if asked:
+            raise MergeError(f"{path.name}: a worker process could not read it: {exc}") from exc
+        return scan_labelled(path)
+
+
 def _collect(
     paths: Sequence[Path],
     facts: ProjectFacts | None,
     skip_hashes: Iterable[str] = (),
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> _Collected:
+    """Read and check every file: a problem anywhere raises :class:`MergeError` (the first one
+    in the order the files were given, and in line order within a file)."""
     if not paths:
         raise MergeError("no files to merge")
+    paths = [Path(p) for p in paths]
     report = MergeReport()
     cases: dict[str, _Case] = {}
     seen_hashes: dict[str, Path] = {}
@@ -228,57 +384,31 @@ def _collect(
     mismatches: list[str] = []
     unknown: list[str] = []
     total = len(paths)
-    for done, path in enumerate(paths):
-        path = Path(path)
-        digest = _sha256(path)
-        if digest in seen_hashes:
-            report.sources.append(Source(path, digest, (), 0, same_as=seen_hashes[digest]))
-            continue
-        seen_hashes[digest] = path
-        if digest in skip:
-            report.sources.append(Source(path, digest, (), 0, already_merged=True))
-            continue
-        reviewers: set[str] = set()
-        count = 0
-        checked: tuple[str, str, Scale | None, str] | None = None
-        try:
-            for line in read_labelled(path):
-                where = _Origin(path, line.line)
-                # Most lines repeat the last line's project, criterion, scale and label:
-                # check those once per change, not once per line.
-                if checked != (line.project, line.criterion, line.scale, line.review.label):
-                    _check_project(line, path, projects, facts)
-                    _check_scale(line, path, scales, facts)
-                    checked = (line.project, line.criterion, line.scale, line.review.label)
-                known = facts.cases.get(line.id) if facts is not None else None
-                if facts is not None and known is None:
-                    if len(unknown) < MAX_LISTED:
-                        unknown.append(f"{where}: case '{line.id}'")
-                    else:
-                        unknown.append("")
-                    continue
-                case = cases.get(line.id)
-                if case is None:
-                    case = cases[line.id] = _Case(line, where)
-                    expected = known[1] if known is not None else line.case_hash
-                    if expected != line.case_hash:
-                        mismatches.append(
-                            f"case '{line.id}': {where} has {_short(line.case_hash)}, the "
-                            f"workspace has {_short(expected)}"
-                        )
-                elif case.first.case_hash != line.case_hash:
-                    mismatches.append(
-                        f"case '{line.id}': {case.where} has {_short(case.first.case_hash)}, "
-                        f"{where} has {_short(line.case_hash)}"
-                    )
-                reviewers.add(line.review.reviewer)
-                count += 1
-                _add_review(case, line.id, line.review, where, report)
-        except FileRefused as exc:
-            raise MergeError(str(exc)) from None
-        report.sources.append(Source(path, digest, tuple(sorted(reviewers)), count))
-        if progress is not None:
-            progress(done + 1, total)
+    collected = _Collected(cases, report, {}, [], [])
+    with _scanning(paths, workers, cases, frozenset(skip)) as scans:
+        for index, (path, scan) in enumerate(zip(paths, scans, strict=True)):
+            collected.scans.append(None)
+            collected.labels.append([])
+            digest = scan.sha256
+            if not digest:  # the file could not be read
+                raise MergeError(scan.error)
+            if digest in seen_hashes:
+                report.sources.append(Source(path, digest, (), 0, same_as=seen_hashes[digest]))
+                continue
+            seen_hashes[digest] = path
+            if digest in skip:
+                report.sources.append(Source(path, digest, (), 0, already_merged=True))
+                continue
+            for check in scan.checks:
+                _check_project(check, path, projects, facts)
+                _check_scale(check, path, scales, facts)
+            if scan.error is not None:
+                raise MergeError(scan.error)
+            collected.scans[index] = scan
+            reviewers, count = _add_scan(collected, index, facts, unknown, mismatches)
+            report.sources.append(Source(path, digest, tuple(sorted(reviewers)), count))
+            if progress is not None:
+                progress(index + 1, total)
     if unknown:
         listed = [u for u in unknown if u]
         more = len(unknown) - len(listed)
@@ -299,27 +429,99 @@ def _collect(
         report.project, (_, report.project_title) = next(iter(projects.items()))
     if facts is not None:
         report.project, report.project_title = facts.fingerprint, facts.title
-    return _Collected(cases, report, {c: s for c, (s, _) in scales.items()})
+    collected.scales = {c: s for c, (s, _) in scales.items()}
+    return collected
+
+
+def _add_scan(
+    collected: _Collected,
+    index: int,
+    facts: ProjectFacts | None,
+    unknown: list[str],
+    mismatches: list[str],
+) -> tuple[set[str], int]:
+    """Add one file's decisions to the cases; returns its reviewers and decision count."""
+    scan = collected.scans[index]
+    assert scan is not None
+    cases = collected.cases
+    ids, hashes, groups, group_of = scan.ids, scan.case_hashes, scan.groups, scan.group
+    # Each line's reviewer and label, built in C (a list index per line).
+    reviewers = list(map([g.reviewer for g in groups].__getitem__, group_of))
+    labels = collected.labels[index] = list(map([g.label for g in groups].__getitem__, group_of))
+    known_cases = facts.cases if facts is not None else None
+    base = index << 32
+    skipped = 0
+    for row, case_id in enumerate(ids):
+        if known_cases is not None:
+            known = known_cases.get(case_id)
+            if known is None:
+                where = _Origin(scan.path, scan.lines[row])
+                unknown.append(f"{where}: case '{case_id}'" if len(unknown) < MAX_LISTED else "")
+                reviewers[row] = ""  # not counted
+                skipped += 1
+                continue
+        ref = base | row
+        case = cases.get(case_id)
+        if case is None:
+            case_hash = hashes[row]
+            group = groups[group_of[row]]
+            info = scan.case_info[row]
+            if not info:  # (scan_labelled leaves it out only for a case read before)
+                raise RuntimeError(f"{scan.path.name}: no case members for new case {case_id}")
+            cases[case_id] = _Case(
+                case_hash,
+                group.criterion,
+                group.scale,
+                info,
+                ref,
+                {reviewers[row]: ref},
+                group.label,
+            )
+            if known_cases is not None and known_cases[case_id][1] != case_hash:
+                where = _Origin(scan.path, scan.lines[row])
+                mismatches.append(
+                    f"case '{case_id}': {where} has {_short(case_hash)}, the "
+                    f"workspace has {_short(known_cases[case_id][1])}"
+                )
+            continue
+        if case.case_hash != hashes[row]:
+            mismatches.append(
+                f"case '{case_id}': {collected.origin(case.first)} has "
+                f"{_short(case.case_hash)}, {_Origin(scan.path, scan.lines[row])} has "
+                f"{_short(hashes[row])}"
+            )
+        previous = case.reviews.setdefault(reviewers[row], ref)
+        if previous != ref:
+            _add_review(collected, case, case_id, reviewers[row], previous, ref)
+        elif case.label is not None and case.label != labels[row]:
+            case.label = None  # a reviewer conflict
+    found = set(reviewers)
+    if skipped:
+        found.discard("")
+    count = len(ids) - skipped
+    # What the cases need of these columns is in the cases now; the rest goes.
+    scan.ids, scan.case_hashes, scan.case_info = [], [], []
+    return found, count
 
 
 def _add_review(
-    case: _Case, case_id: str, review: Review, where: _Origin, report: MergeReport
+    collected: _Collected, case: _Case, case_id: str, reviewer: str, previous: int, ref: int
 ) -> None:
-    previous = case.reviews.get(review.reviewer)
-    if previous is None:
-        case.reviews[review.reviewer] = (review, where)
-        return
-    if previous[0] == review:  # the same decision in two files (a copy): counts once
-        return
-    incoming = (review, where)
-    older_kept = newest(previous[0], review) is previous[0]
-    kept, dropped = (previous, incoming) if older_kept else (incoming, previous)
-    case.reviews[review.reviewer] = kept
-    report.superseded.append(Superseded(case_id, review.reviewer, str(kept[1]), str(dropped[1])))
+    """A reviewer decided the case again: keep the newer decision."""
+    if collected.fragment(previous) == collected.fragment(ref):
+        return  # the same decision in two files (a copy): counts once
+    before = collected.review(previous)
+    older_kept = newest(before, collected.review(ref)) is before
+    kept, dropped = (previous, ref) if older_kept else (ref, previous)
+    case.reviews[reviewer] = kept
+    case.label = collected.agreed_label(case)
+    collected.report.superseded.append(
+        Superseded(case_id, reviewer, str(collected.origin(kept)), str(collected.origin(dropped)))
+    )
 
 
 def _check_project(
-    line: LabelledLine,
+    line: CheckPoint,
     path: Path,
     projects: dict[str, tuple[Path, str]],
     facts: ProjectFacts | None,
@@ -347,7 +549,7 @@ def _check_project(
 
 
 def _check_scale(
-    line: LabelledLine,
+    line: CheckPoint,
     path: Path,
     scales: dict[str, tuple[Scale, Path]],
     facts: ProjectFacts | None,
@@ -359,10 +561,10 @@ def _check_scale(
             f"{path.name}, line {line.line}: the workspace has no criterion '{criterion}'"
         )
     if expected is not None:
-        if line.review.label not in expected.labels:
+        if line.label not in expected.labels:
             raise MergeError(
                 f"{path.name}, line {line.line}: case '{line.id}' has label "
-                f"'{line.review.label}', which is not one of the labels of "
+                f"'{line.label}', which is not one of the labels of "
                 f"{criterion_name(criterion)} ({', '.join(expected.labels)})"
             )
         if line.scale is not None and line.scale.labels != expected.labels:
@@ -389,19 +591,6 @@ def _short(digest: str) -> str:
     return digest[:19] + "…" if len(digest) > 20 else digest
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open_binary(path) as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except FileRefused as exc:
-        raise MergeError(str(exc)) from None
-    except OSError as exc:
-        raise MergeError(f"{path.name}: cannot read the file: {exc.strerror or exc}") from None
-    return f"sha256:{digest.hexdigest()}"
-
-
 # -- files to a merged file --------------------------------------------------------------------
 
 
@@ -411,39 +600,139 @@ def merge_files(
     *,
     against: Workspace | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> tuple[list[MergedCase], MergeReport]:
     """Merge reviewers' labelled files; write the merged file to ``out`` if given.
 
     With ``against`` (the workspace the pack was made from), every case id, hash and label is
-    also checked against it. The cases come back in id order.
+    also checked against it. The cases come back in id order. ``workers``: how many processes
+    read the files (see :func:`merge_to_file`).
     """
     facts = ProjectFacts.of(against) if against is not None else None
     with _no_gc():
-        collected = _collect(paths, facts, progress=progress)
-        cases = [_merged(cid, c, collected.scales) for cid, c in sorted(collected.cases.items())]
-        del collected.cases
+        collected = _collect(paths, facts, progress=progress, workers=workers)
         report = collected.report
-        _count(report, cases)
         if out is not None:
             _refuse_inputs(out, paths)
-            write_merged(cases, out, report.project, report.project_title)
+            _write_collected(collected, Path(out))
             report.output = Path(out)
+        cases = [_merged(cid, c, collected) for cid, c in sorted(collected.cases.items())]
+        _count(report, cases)
     return cases, report
 
 
-def _merged(case_id: str, case: _Case, scales: dict[str, Scale]) -> MergedCase:
-    first = case.first
-    scale = first.scale or scales.get(first.criterion) or Scale(())
+def merge_to_file(
+    paths: Sequence[Path],
+    out: Path,
+    *,
+    against: Workspace | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> MergeReport:
+    """:func:`merge_files` writing the merged file only (``annotator merge``): the merged cases
+    are never built as objects, which keeps a merge of a million decisions fast and small.
+
+    ``workers`` is how many processes read the files; by default one per core (at most
+    ``MAX_WORKERS``) for large inputs and none for small ones (environment variable
+    ``ANNOTATOR_MERGE_WORKERS`` to choose). Either way the result is the same, to the byte.
+    """
+    facts = ProjectFacts.of(against) if against is not None else None
+    with _no_gc():
+        collected = _collect(paths, facts, progress=progress, workers=workers)
+        _refuse_inputs(out, paths)
+        _write_collected(collected, Path(out))
+        collected.report.output = Path(out)
+    return collected.report
+
+
+def _merged(case_id: str, case: _Case, collected: _Collected) -> MergedCase:
+    info = orjson.loads(b"{" + case.info + b"}")
     return MergedCase(
         id=case_id,
-        case_hash=first.case_hash,
-        criterion=first.criterion,
-        scale=scale,
-        judge_label=first.judge_label,
-        rater_labels=tuple((str(k), str(v)) for k, v in first.rater_labels.items()),
-        kind=first.kind,
-        reviews=tuple(r for _, (r, _w) in sorted(case.reviews.items())),
+        case_hash=case.case_hash,
+        criterion=case.criterion,
+        scale=case.scale or collected.scales.get(case.criterion) or Scale(()),
+        judge_label=info["judge_label"],
+        rater_labels=tuple(info["rater_labels"].items()),
+        kind=info["kind"],
+        reviews=tuple(collected.review(ref) for _, ref in sorted(case.reviews.items())),
     )
+
+
+def _write_collected(collected: _Collected, out: Path) -> None:
+    """Write the merged file of ``collected`` atomically, and count its cases in the report.
+
+    The same bytes as :func:`write_merged` of the merged cases, built from the decisions' JSON
+    as read, a case at a time (``orjson`` writes an object as its members joined by commas).
+    """
+    report = collected.report
+    cases, scales = collected.cases, collected.scales
+    fragments = [scan.reviews if scan is not None else [] for scan in collected.scans]
+    dumps = orjson.dumps
+    tails: dict[int, tuple[Scale, bytes]] = {}
+    newline = os.linesep.encode("ascii")  # as the text file write_merged writes
+    unanimous = single = conflicts = 0
+    with atomic_write_bytes(out) as fh, writing_behind(fh) as write:
+        chunk: list[bytes] = []
+        size = 0
+        for case_id in sorted(cases):
+            case = cases[case_id]
+            refs = list(map(case.reviews.__getitem__, sorted(case.reviews)))  # reviewer order
+            settled = case.label is not None
+            if settled:
+                unanimous += 1
+                single += len(refs) == 1
+            else:
+                conflicts += 1
+            scale = case.scale or scales.get(case.criterion) or _NO_SCALE
+            tail = tails.get(id(scale))
+            if tail is None:
+                members = {
+                    "labels": list(scale.labels),
+                    "ordinal": scale.ordinal,
+                    "project": report.project,
+                    "project_title": report.project_title,
+                    "app_version": __version__,
+                }
+                tail = tails[id(scale)] = (scale, dumps(members)[1:])
+            head = dumps(
+                {
+                    "format": MERGED_FORMAT,
+                    "format_version": MERGED_VERSION,
+                    "id": case_id,
+                    "case_hash": case.case_hash,
+                    "criterion": case.criterion,
+                    "label": case.label,
+                    "resolution": _UNANIMOUS if settled else _CONFLICT,
+                }
+            )
+            line = b"".join(
+                (
+                    head[:-1],
+                    b',"reviews":[{',
+                    b"},{".join([fragments[ref >> 32][ref & _ROW] for ref in refs]),
+                    b'}],"lead":null,',
+                    case.info,
+                    b",",
+                    tail[1],
+                    newline,
+                )
+            )
+            chunk.append(line)
+            size += len(line)
+            if size >= _WRITE_CHUNK:
+                write(b"".join(chunk))
+                chunk.clear()
+                size = 0
+        write(b"".join(chunk))
+    report.cases = len(cases)
+    report.unanimous, report.single, report.conflicts = unanimous, single, conflicts
+    report.settled_by_lead = 0
+
+
+_NO_SCALE = Scale(())
+_UNANIMOUS, _CONFLICT = Resolution.UNANIMOUS.value, Resolution.CONFLICT.value
+_WRITE_CHUNK = 1 << 20
 
 
 def _count(report: MergeReport, cases: Iterable[MergedCase]) -> None:
@@ -480,7 +769,11 @@ def write_merged(cases: Iterable[MergedCase], out: Path, project: str, title: st
 
 
 def merge_into_workspace(
-    ws: Workspace, paths: Sequence[Path], progress: Progress | None = None
+    ws: Workspace,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
 ) -> MergeReport:
     """Store the reviewers' decisions in ``ws`` (the workspace the pack was made from).
 
@@ -491,7 +784,7 @@ def merge_into_workspace(
     with ws.engine.connect() as conn:
         merged_before = {h for (h,) in conn.execute(text("SELECT sha256 FROM merge_source"))}
     with _no_gc():
-        collected = _collect(paths, facts, merged_before, progress)
+        collected = _collect(paths, facts, merged_before, progress, workers)
     report = collected.report
     with writing(ws.engine) as conn:
         source_ids: dict[Path, int] = {}
@@ -517,7 +810,8 @@ def merge_into_workspace(
         rows: list[dict[str, Any]] = []
         for case_id, case in collected.cases.items():
             row_id = facts.cases[case_id][0]
-            for reviewer, (review, where) in case.reviews.items():
+            for reviewer, ref in case.reviews.items():
+                review, where = collected.review(ref), collected.origin(ref)
                 before = stored.get((row_id, reviewer))
                 if before is not None and before != review:
                     if newest(before, review) is before:
