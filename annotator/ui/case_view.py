@@ -49,6 +49,7 @@ from annotator.ui.widgets import (
     restore_muted,
     section_title,
     set_muted,
+    show_if,
 )
 
 T = TypeVar("T", bound=QWidget)
@@ -114,12 +115,12 @@ class CardGrid(QWidget):
         if list(cards) != self._cards:
             for card in self._cards:
                 if card not in cards:
-                    card.hide()
+                    show_if(card, False)
             self._cards = list(cards)
             self._columns = 0  # place them again
         self._place(self._fit(self.width()))
         for card in self._cards:
-            card.show()  # after _place: in the grid, so never a window of its own
+            show_if(card, True)  # after _place: in the grid, so never a window of its own
 
     def _fit(self, width: int) -> int:
         return max(1, min(len(self._cards), (width + 10) // (self._min + 10)))
@@ -187,10 +188,11 @@ class TextBody:
                 self.box.setMaximumHeight(self._box_height)
             self._layout.insertWidget(self._layout.indexOf(self.short) + 1, self.box)
         if self.box is not None:
-            self.box.setPlainText(text if long else "")
-            self.box.setVisible(long)
+            if long or self.box.document().characterCount() > 1:  # (an empty one has 1)
+                self.box.setPlainText(text if long else "")
+            show_if(self.box, long)
         self.short.set_text("" if long else text)
-        self.short.setVisible(bool(text) and not long)
+        show_if(self.short, bool(text) and not long)
 
 
 class VerdictCard(Card):
@@ -452,7 +454,7 @@ class CaseView(QScrollArea):
             )
             self._empty.show()
             return
-        self._empty.hide()
+        show_if(self._empty, False)
         if theme.is_dark() != self._dark:  # the system went light or dark: muted text too
             self._dark = theme.is_dark()
             restore_muted(self)
@@ -462,12 +464,12 @@ class CaseView(QScrollArea):
         case = detail.case
         self._input.fill(case.input)
         self._show_outputs(case, detail.scheme)
-        self._reference.setVisible(case.reference is not None)
+        show_if(self._reference, case.reference is not None)
         self._reference.fill(case.reference or "")
         meta = " · ".join(f"{k}: {v}" for k, v in case.meta.items())
         self._meta.setText(meta)
-        self._meta.setVisible(bool(meta))
-        self._content.show()
+        show_if(self._meta, bool(meta))
+        show_if(self._content, True)
         self.verticalScrollBar().setValue(0)
 
     def _header(self, detail: CaseDetail, position: str) -> None:
@@ -476,13 +478,13 @@ class CaseView(QScrollArea):
         kind = detail.classification.kind
         self._kind.set_pill(kind.caption, theme.KIND_HUES[kind])
         self._criterion.set_pill(detail.case.criterion, -1)
-        self._criterion.setVisible(bool(detail.case.criterion))
+        show_if(self._criterion, bool(detail.case.criterion))
         status = {
             Status.DECIDED: (self.tr("decided"), 140),
             Status.SKIPPED: (self.tr("skipped"), -1),
         }.get(detail.status)
         self._status.set_pill(*(status or ("", -1)))
-        self._status.setVisible(status is not None)
+        show_if(self._status, status is not None)
         self._position.set_full_text(position)
 
     def _show_verdicts(self, detail: CaseDetail) -> None:
@@ -516,8 +518,8 @@ class CaseView(QScrollArea):
         """The reviewers' decisions a lead merged in, each with its rationale, tags and
         confidence: what the lead settles a conflict from."""
         count = len(detail.reviews)
-        self._reviews_title.setVisible(count > 0)
-        self._reviews.setVisible(count > 0)
+        show_if(self._reviews_title, count > 0)
+        show_if(self._reviews, count > 0)
         _clear(self._reviewers.spares(count))
         if not count:
             return
@@ -538,8 +540,8 @@ class CaseView(QScrollArea):
     def _show_outputs(self, case: Case, scheme: LabelScheme) -> None:
         outputs = case.outputs or {}
         names = list(outputs)
-        self._candidates_title.setVisible(bool(names))
-        self._candidates.setVisible(bool(names))
+        show_if(self._candidates_title, bool(names))
+        show_if(self._candidates, bool(names))
         _clear(self._candidate_cards.spares(len(names)))
         if names:
             cards = self._candidate_cards.take(len(names))
@@ -547,7 +549,7 @@ class CaseView(QScrollArea):
                 title = self.tr("Candidate {0}").format(name)
                 card.fill(outputs[name], title, _pickers(case, name, scheme))
             self._candidates.show_cards(cards)
-        self._output.setVisible(case.output is not None)
+        show_if(self._output, case.output is not None)
         self._output.fill(case.output or "")
 
 

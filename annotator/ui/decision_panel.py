@@ -6,6 +6,7 @@ service to save it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain.disagreement import who_was_right
-from annotator.domain.model import Confidence, Decision, WhoRight
+from annotator.domain.model import Confidence, Decision, LabelScheme, WhoRight
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.actions import MAX_LABEL_KEYS
@@ -34,6 +35,7 @@ from annotator.ui.widgets import (
     plain_label,
     safe_tooltip,
     section_title,
+    set_muted,
 )
 
 WHO_TEXT = {
@@ -92,7 +94,6 @@ class DecisionPanel(QFrame):
         self._label_buttons: list[QPushButton] = []
         self._tag_buttons: dict[str, QPushButton] = {}
         self._tag_vocabulary: list[str] = []
-        self._labels_key: tuple[object, ...] | None = None
         self._dirty = False
 
         outer = QVBoxLayout(self)
@@ -106,9 +107,11 @@ class DecisionPanel(QFrame):
         self._labels_box = QVBoxLayout()
         self._labels_box.setSpacing(4)
         outer.addLayout(self._labels_box)
-        self._label_group = QButtonGroup(self)
-        self._label_group.setExclusive(True)
-        self._label_group.idClicked.connect(self._label_clicked)
+        self._label_sets: dict[tuple[tuple[str, ...], bool] | None, _LabelSet] = {}
+        self._label_sets_dark = theme.is_dark()
+        self._no_labels = QButtonGroup(self)
+        self._label_group = self._no_labels
+        """The group of the label buttons shown (no buttons: no case)."""
 
         outer.addSpacing(4)
         outer.addWidget(section_title(self.tr("Who was right")))
@@ -236,55 +239,33 @@ class DecisionPanel(QFrame):
             self.state.setStyleSheet(style)
 
     def _build_labels(self, detail: CaseDetail | None) -> None:
-        """The label buttons of this case's scheme: made again only when the scheme (or the
-        light/dark palette) differs from the last case's, else just cleared."""
-        made_for = (
-            (detail.scheme.labels, detail.scheme.ordinal, theme.is_dark()) if detail else None
-        )
-        if made_for is not None and made_for == self._labels_key:
-            checked = self._label_group.checkedButton()
-            if checked is not None:
-                self._label_group.setExclusive(False)  # an exclusive group never unchecks
-                checked.setChecked(False)
-                self._label_group.setExclusive(True)
+        """Show the label buttons of this case's scheme, cleared. Each scheme's buttons are made
+        once and kept (a project mixes pass/fail, 1-5 and A/B criteria: moving between them
+        swaps sets instead of making buttons); all are made again when the palette turns
+        light or dark."""
+        dark = theme.is_dark()
+        if self._label_sets_dark != dark or len(self._label_sets) > MAX_LABEL_SETS:
+            for kept in self._label_sets.values():
+                kept.hide()
+                kept.deleteLater()
+            self._label_sets = {}
+            self._label_sets_dark = dark
+        key = (detail.scheme.labels, detail.scheme.ordinal) if detail else None
+        shown = self._label_sets.get(key) if key is not None else None
+        if shown is None and detail is not None and key is not None:
+            shown = self._label_sets[key] = _LabelSet(detail.scheme, self._label_clicked)
+            self._labels_box.addWidget(shown)
+        for other in self._label_sets.values():
+            if other is not shown:
+                other.hide()
+        if shown is None:
+            self._label_group = self._no_labels
+            self._label_buttons = []
             return
-        self._labels_key = made_for
-        for button in self._label_buttons:
-            self._label_group.removeButton(button)
-        clear_layout(self._labels_box)
-        self._label_buttons = []
-        if detail is None:
-            return
-        scheme = detail.scheme
-        for i, label in enumerate(scheme.labels):
-            key = str(i + 1) if i < MAX_LABEL_KEYS else ""
-            shown = label.replace("&", "&&")  # "&" would make a mnemonic (R&D: Alt+D)
-            button = QPushButton(f"{key}   {shown}" if key else shown)
-            button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.setToolTip(
-                safe_tooltip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
-            )
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.setMinimumHeight(30)
-            bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
-            button.setStyleSheet(
-                "QPushButton { text-align: left; padding: 5px 12px; border-radius: 6px;"
-                " border: 1px solid palette(mid); background-color: palette(button); }"
-                f"QPushButton:hover {{ border-color: {fg.name()}; }}"
-                f"QPushButton:checked {{ background-color: {bg.name()}; color: {fg.name()};"
-                f" font-weight: 700; border: 2px solid {fg.name()}; }}"
-            )
-            self._label_group.addButton(button, i)
-            self._label_buttons.append(button)
-            self._labels_box.addWidget(button)
-        if len(scheme.labels) > MAX_LABEL_KEYS:
-            more = plain_label(
-                self.tr("Labels after the 9th have no key: click them, or Tab to them and Space."),
-                selectable=False,
-            )
-            more.setStyleSheet(f"color: {theme.muted_color().name()};")
-            self._labels_box.addWidget(more)
+        shown.clear()
+        shown.show()
+        self._label_group = shown.group
+        self._label_buttons = shown.buttons
 
     def _build_tags(self, tags: list[str]) -> None:
         """A button per tag of the vocabulary: made again only when it changed, else cleared."""
@@ -442,3 +423,57 @@ class DecisionPanel(QFrame):
         self._dirty = True
         self.state.setText(self.tr("Unsaved draft restored — Ctrl+Enter saves it."))
         self._state_style("color: #c77700; font-weight: 600;")
+
+
+MAX_LABEL_SETS = 32
+"""Label sets kept at most (one per scheme met); past that, they are made again as needed."""
+
+
+class _LabelSet(QWidget):
+    """The buttons of one label scheme: the number key, the label, in the label's colour."""
+
+    def __init__(self, scheme: LabelScheme, clicked: Callable[[int], None]) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.group.idClicked.connect(clicked)
+        self.buttons: list[QPushButton] = []
+        for i, label in enumerate(scheme.labels):
+            key = str(i + 1) if i < MAX_LABEL_KEYS else ""
+            shown = label.replace("&", "&&")  # "&" would make a mnemonic (R&D: Alt+D)
+            button = QPushButton(f"{key}   {shown}" if key else shown)
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setToolTip(
+                safe_tooltip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
+            )
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setMinimumHeight(30)
+            bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
+            button.setStyleSheet(
+                "QPushButton { text-align: left; padding: 5px 12px; border-radius: 6px;"
+                " border: 1px solid palette(mid); background-color: palette(button); }"
+                f"QPushButton:hover {{ border-color: {fg.name()}; }}"
+                f"QPushButton:checked {{ background-color: {bg.name()}; color: {fg.name()};"
+                f" font-weight: 700; border: 2px solid {fg.name()}; }}"
+            )
+            self.group.addButton(button, i)
+            self.buttons.append(button)
+            box.addWidget(button)
+        if len(scheme.labels) > MAX_LABEL_KEYS:
+            more = plain_label(
+                self.tr("Labels after the 9th have no key: click them, or Tab to them and Space."),
+                selectable=False,
+            )
+            set_muted(more)
+            box.addWidget(more)
+
+    def clear(self) -> None:
+        checked = self.group.checkedButton()
+        if checked is not None:
+            self.group.setExclusive(False)  # an exclusive group never unchecks
+            checked.setChecked(False)
+            self.group.setExclusive(True)

@@ -63,6 +63,13 @@ COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
     ("criterion", "Criterion", SortKey.CRITERION),
 )
 STATUS_COLUMN = 5
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_USER = int(Qt.ItemDataRole.UserRole.value)
+_ANSWERED = frozenset((_DISPLAY, _TOOLTIP, _FOREGROUND, _FONT, _USER))
+"""The roles ``QueueModel.data`` answers."""
 _STATUS_MARK = {Status.UNDECIDED: "", Status.SKIPPED: "↷ skip", Status.DECIDED: "✓"}
 SHORT_KIND = {
     Kind.JUDGE_VS_ALL: "vs all",
@@ -297,31 +304,33 @@ class QueueModel(QAbstractTableModel):
             wait=WAIT_FIRST,
         )
 
-    def data(self, index: RowIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: RowIndex, role: int = _DISPLAY) -> Any:
+        # Called for every role of every cell painted (some 2,500 times when the table scrolls):
+        # the roles this model answers are plain ints, and any other one returns at once.
+        if role not in _ANSWERED or not index.isValid():
             return None
         row_id = self._ids[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
+        if role == _USER:
             return row_id
         item = self._row(index.row(), row_id)
         if item is None:
             return None
         column = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return safe_tooltip(
                 f"{item.ext_id} — {item.kind.caption}\n"
                 f"judge: {item.judge_label}\n"
                 + "\n".join(f"{rater}: {label}" for rater, label in item.ratings)
             )
-        if role == Qt.ItemDataRole.ForegroundRole and column == "kind":
+        if role == _FOREGROUND and column == "kind":
             return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
-        if role == Qt.ItemDataRole.ForegroundRole and column == "status":
+        if role == _FOREGROUND and column == "status":
             return QBrush(
                 QColor("#2e9d57") if item.status == Status.DECIDED else theme.muted_color()
             )
-        if role == Qt.ItemDataRole.FontRole and column == "final" and item.final_label:
+        if role == _FONT and column == "final" and item.final_label:
             font = QFont()
             font.setBold(True)
             return font

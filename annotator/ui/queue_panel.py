@@ -236,12 +236,15 @@ class QueuePanel(QWidget):
         if not 0 <= row < self.model.rowCount():
             return False
         index = self.model.index(row, 0)
+        if not self.table.viewport().rect().contains(self.table.visualRect(index)):
+            # Out of sight: to the middle, with the cases around it in view. (Scrolled a row
+            # at a time, the whole table would be painted again on every next case.)
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
-        self.table.scrollTo(index)
         return True
 
     def select_id(self, row_id: int) -> bool:

@@ -60,6 +60,13 @@ def section_title(text: str) -> QLabel:
     return label
 
 
+def show_if(widget: QWidget, visible: bool) -> None:
+    """``widget.setVisible(visible)``, left out when it would change nothing: a view that is
+    refilled for every case makes many such calls, and each costs."""
+    if widget.isHidden() == visible:
+        widget.setVisible(visible)
+
+
 def set_muted(widget: QWidget) -> None:
     """Draw the widget's text in the palette's muted colour (no per-widget style sheet: those
     are parsed and polished again for every widget, every time)."""
@@ -156,12 +163,12 @@ class PillFlow(QWidget):
             self._flow.addWidget(made)
         for shown, (text, hue) in zip(self._pills, pills, strict=False):
             shown.set_pill(text, hue)
-            shown.setVisible(True)
+            show_if(shown, True)
         for spare in self._pills[len(pills) :]:
             spare.set_pill("", -1)  # nothing stale left in a hidden pill
-            spare.setVisible(False)
+            show_if(spare, False)
         self._flow.invalidate()
-        self.setVisible(bool(pills))
+        show_if(self, bool(pills))
 
 
 class WrappingText(QTextEdit):
@@ -173,6 +180,7 @@ class WrappingText(QTextEdit):
         self.setReadOnly(True)
         self.setAcceptRichText(False)
         self.setUndoRedoEnabled(False)
+        self._text = text
         self.setPlainText(text)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -188,6 +196,9 @@ class WrappingText(QTextEdit):
         self._fit()
 
     def set_text(self, text: str) -> None:
+        if text == self._text:  # the same (often: empty): the layout stands
+            return
+        self._text = text
         self.setPlainText(text)
         self._fit()
 
