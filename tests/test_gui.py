@@ -589,3 +589,22 @@ def test_many_raters_share_one_compact_card(make_window, tmp_path: Path) -> None
     lists = [v for v in window.view.findChildren(QPlainTextEdit) if v.objectName() == "ratingsList"]
     assert len(lists) == 1 and "r07: fail" in lists[0].toPlainText()
     assert lists[0].maximumHeight() <= 200
+
+
+def test_next_case_out_of_sight_comes_to_the_middle_of_the_queue(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    rows = [case(f"c{i:03d}") for i in range(200)]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    table = window.queue.table
+    qtbot.waitUntil(lambda: window.model.rowCount() == 200, timeout=5000)
+    window.queue.select_row(120)
+    rect = table.visualRect(window.model.index(120, 0))
+    middle = table.viewport().height() / 2
+    assert table.viewport().rect().contains(rect)
+    assert abs(rect.center().y() - middle) < rect.height()
+    # The next cases are in sight: the table stays where it is (nothing repainted needlessly).
+    scrolled = table.verticalScrollBar().value()
+    for row in (121, 122, 123):
+        window.queue.select_row(row)
+        assert table.verticalScrollBar().value() == scrolled
