@@ -27,8 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "packaging"))
 
-from build import disk_size, version  # noqa: E402
-from smoke_test import MB  # noqa: E402
+from smoke_test import MB, disk_size, version  # noqa: E402
 
 
 def build(out: Path) -> tuple[float, Path, Path]:
