@@ -11,7 +11,12 @@ Two ways in, one set of rules (``domain/merge.py``) and one reader (``formats/la
 Large inputs are read in worker processes, a file each at a time (``_scanning``,
 ``services/merge_worker.py``); what comes back is each file's decisions in columns, with each
 decision already the JSON the merged file writes (``LabelledScan``). Small ones are read here,
-by the same reader, with the same result.
+by the same reader, with the same result. The workers are started the way Windows and macOS
+start processes ('spawn'): each imports the main module of the program again, so a script of
+your own that merges large files must call the merge under ``if __name__ == "__main__":``, as
+with any use of :mod:`multiprocessing`. (``annotator``, ``python -m annotator`` and the
+frozen app need nothing: their main module is guarded, a package's ``__main__``, or calls
+``freeze_support``.)
 
 Properties the lead relies on (tests/test_merge.py checks each):
 
