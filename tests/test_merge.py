@@ -179,6 +179,23 @@ def test_malformed_and_truncated_lines_are_named(files: list[Path], tmp_path: Pa
     assert message == "noid.jsonl, line 1: 'id' is missing"
 
 
+@pytest.mark.parametrize("field", ["tags", "labels"])
+@pytest.mark.parametrize("value", [[["x"]], [{}]])
+def test_a_list_of_lists_or_objects_is_refused_not_a_crash(
+    files: list[Path], tmp_path: Path, field: str, value: list[Any]
+):
+    """(Once a TypeError from hashing it, with no file or line.)"""
+
+    def odd(record: dict[str, Any]) -> dict[str, Any]:
+        if record.get("status") == "decided":
+            record[field] = value
+        return record
+
+    bad = rewrite(files[0], tmp_path / "odd.jsonl", odd)
+    message = refused([bad], tmp_path / "o.jsonl")
+    assert message.startswith("odd.jsonl, line 1: ") and "must be a list of strings" in message
+
+
 def test_label_sets_that_do_not_match_are_refused(files: list[Path], tmp_path: Path):
     def relabelled(record: dict[str, Any]) -> dict[str, Any]:
         record["labels"] = ["no", "yes"]

@@ -232,7 +232,10 @@ def _scan_lines(fh: BinaryIO, digest: Any, scan: LabelledScan, known: Container[
                             and criterion == last_criterion
                         ):
                             key = (criterion, tuple(labels), bool(ordinal))
-                            scale = scales.get(key)
+                            try:
+                                scale = scales.get(key)
+                            except TypeError:  # a label that is a list or an object
+                                scale = None
                             if scale is None and all(type(x) is str for x in labels):
                                 scale = scales[key] = Scale(key[1], key[2])
                             last_labels, last_ordinal, last_criterion = labels, ordinal, criterion
@@ -242,7 +245,11 @@ def _scan_lines(fh: BinaryIO, digest: Any, scan: LabelledScan, known: Container[
                             last_labels = None
                     if got and tags:
                         tag_key = tuple(tags)
-                        if tag_key not in tags_seen:
+                        try:
+                            known_tags = tag_key in tags_seen
+                        except TypeError:  # a tag that is a list or an object: the long way
+                            known_tags, got = True, None
+                        if not known_tags:
                             if all(type(t) is str for t in tag_key):
                                 tags_seen[tag_key] = tag_key
                             else:
@@ -568,19 +575,19 @@ def _fast_line(r: dict[str, Any], shared: _Shared) -> _Line | None:
     strings = shared.strings
     scale = None
     if labels is not None:
+        if not all(type(x) is _str for x in labels):
+            return None
         key = (criterion, tuple(labels), bool(get("ordinal")))
         scale = shared.scales.get(key)
         if scale is None:
-            if not all(type(x) is _str for x in labels):
-                return None
             scale = shared.scales[key] = Scale(key[1], key[2])
         if labels and label not in scale.labels:
             return None
+    if not all(type(t) is _str for t in tags):
+        return None
     tag_key = tuple(tags)
     shared_tags = shared.tags.get(tag_key)
     if shared_tags is None:
-        if not all(type(t) is _str for t in tags):
-            return None
         shared_tags = shared.tags[tag_key] = tag_key
     return (
         case_id,
