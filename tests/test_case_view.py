@@ -117,12 +117,43 @@ def test_candidates_then_single_outputs(make_window, qtbot: QtBot) -> None:
 
 
 def test_text_zoom_reaches_refilled_cards(make_window, qtbot: QtBot, tmp_path: Path) -> None:
-    rows = [case("a"), case("b", raters={"x": "fail", "y": "fail", "z": "pass"})]
+    rows = [
+        case("a", input="a question\n" * 8 + "and a long last line " * 12),
+        case("b", raters={"x": "fail", "y": "fail", "z": "pass"}),
+        case("long", output="word " * 4000),
+    ]
     window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
-    before = window.view.findChildren(QTextEdit)[0].font().pointSizeF()
+    assert window.review.detail.case.id == "a"
+    boxes = [t for t in window.view.findChildren(QTextEdit) if t.isVisibleTo(window.view)]
+    before = boxes[0].font().pointSizeF()
+    heights = [t.height() for t in boxes]
     window.view.set_text_scale(1.5)
+    # The case in front of the reviewer grows with its text: nothing is cut off.
+    for box, height in zip(boxes, heights, strict=True):
+        assert box.height() > height
+        assert box.height() >= box.document().size().height()
     window.queue.scope.setCurrentIndex(ALL_SCOPE)
     window.queue.select_id(window.review.service.row_id("b") or 0)
     qtbot.waitUntil(lambda: window.review.detail.case.id == "b", timeout=3000)
     sizes = [t.font().pointSizeF() for t in window.view.findChildren(QTextEdit)]
     assert len(sizes) >= 6 and all(size == pytest.approx(before * 1.5) for size in sizes)
+    # A scrolling box made after the zoom (the first long text) is zoomed too.
+    window.queue.select_id(window.review.service.row_id("long") or 0)
+    qtbot.waitUntil(lambda: window.review.detail.case.id == "long", timeout=3000)
+    long_boxes = [v for v in window.view.findChildren(QPlainTextEdit) if v.isVisibleTo(window.view)]
+    assert long_boxes and long_boxes[0].font().pointSizeF() == pytest.approx(before * 1.5)
+
+
+def test_no_case_shown_holds_no_case_text(make_window, qtbot: QtBot) -> None:
+    """A filter that leaves no case: the view keeps nothing of the last one, even hidden."""
+    window = make_window(SAMPLE)
+    window.queue.select_id(window.review.service.row_id("pref-008") or 0)  # candidates too
+    qtbot.waitUntil(lambda: window.review.detail.case.id == "pref-008", timeout=3000)
+    shown_case = window.review.detail.case
+    window.queue.search.setText("no case says this")
+    qtbot.waitUntil(lambda: window.review.detail is None, timeout=5000)
+    held = everything(window)
+    texts = [shown_case.input, shown_case.judge.rationale, *(shown_case.outputs or {}).values()]
+    assert "pref-008" not in held and "CANDIDATE A" not in held and "preference" not in held
+    assert not any(text[:40] in held for text in texts)
+    assert not any(r.rater in held for r in shown_case.ratings)

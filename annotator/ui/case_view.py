@@ -182,6 +182,7 @@ class TextBody:
         long = len(text) > self._limit
         if long and self.box is None:
             self.box = long_text_view()
+            self.box.setFont(self.short.font())  # the view's text zoom, set on each widget
             self.box.setObjectName(self._box_name)
             if self._box_height:
                 self.box.setMinimumHeight(0)
@@ -255,6 +256,11 @@ class RatingsCard(Card):
         self.list.setMaximumHeight(200)
         self.body.addWidget(self.list)
 
+    def clear(self) -> None:
+        self.title.clear()
+        self.counts.set_pills([])
+        self.list.clear()
+
     def fill(self, case: Case, scheme: LabelScheme, title: str) -> None:
         self.title.setText(title)
         counts = Counter(r.label for r in case.ratings)
@@ -291,7 +297,7 @@ class TextCard(Card):
         self.text.set_text(text)
 
     def clear(self) -> None:
-        self.fill("", None)
+        self.fill("", "")
 
 
 class Pool(Generic[T]):
@@ -444,7 +450,8 @@ class CaseView(QScrollArea):
     ) -> None:
         """Show a case, or (detail None) a centred hint: ``empty_text`` or how to open a file."""
         if detail is None:
-            self._content.hide()
+            self._forget()
+            show_if(self._content, False)
             self._empty.setText(
                 empty_text
                 or self.tr(
@@ -471,6 +478,23 @@ class CaseView(QScrollArea):
         show_if(self._meta, bool(meta))
         show_if(self._content, True)
         self.verticalScrollBar().setValue(0)
+
+    def _forget(self) -> None:
+        """Empty every card (no case is shown: none of the last one's text stays behind)."""
+        if not self._title.full_text():
+            return
+        self._title.set_full_text("")
+        self._position.set_full_text("")
+        for made in (self._kind, self._criterion, self._status):
+            made.set_pill("", -1)
+        self._judge.clear()
+        self._ratings.clear()
+        _clear(self._raters.spares(0))
+        _clear(self._reviewers.spares(0))
+        _clear(self._candidate_cards.spares(0))
+        for card in (self._input, self._output, self._reference):
+            card.fill("")
+        self._meta.clear()
 
     def _header(self, detail: CaseDetail, position: str) -> None:
         self._title.set_full_text(detail.case.id)
@@ -506,7 +530,7 @@ class CaseView(QScrollArea):
             self._verdicts.show_cards(cards, min_width=320)
             _clear(self._raters.spares(0))
             return
-        self._ratings.list.clear()
+        self._ratings.clear()
         raters = self._raters.take(len(case.ratings))
         _clear(self._raters.spares(len(raters)))
         for card, rating in zip(raters, case.ratings, strict=True):

@@ -64,28 +64,7 @@ def pill_colors(hue: int) -> tuple[QColor, QColor]:
     return QColor.fromHsl(h, sat, 225), QColor.fromHsl(h, min(sat + 60, 255), 60)
 
 
-def pill_style(hue: int, *, bold: bool = True, radius: int = 9, pad: str = "2px 10px") -> str:
-    bg, fg = pill_colors(hue)
-    weight = "600" if bold else "normal"
-    return (
-        f"background-color: {bg.name()}; color: {fg.name()}; border-radius: {radius}px;"
-        f" padding: {pad}; font-weight: {weight};"
-    )
-
-
 def muted_color() -> QColor:
     app = QApplication.instance()
     palette = app.palette() if isinstance(app, QApplication) else QPalette()
     return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
-
-
-def card_style(object_name: str, accent_hue: int | None = None) -> str:
-    """A subtle card: a slightly raised background with a coloured left edge."""
-    dark = is_dark()
-    bg = QColor("#2b2d31") if dark else QColor("#ffffff")
-    border = QColor("#3c3f45") if dark else QColor("#dcdfe4")
-    edge = border if accent_hue is None else pill_colors(accent_hue)[1]
-    return (
-        f"#{object_name} {{ background-color: {bg.name()}; border: 1px solid {border.name()};"
-        f" border-left: 4px solid {edge.name()}; border-radius: 8px; }}"
-    )

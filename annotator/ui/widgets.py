@@ -106,9 +106,6 @@ class Pill(QLabel):
             self._hue = hue
             self.update()
 
-    def hue(self) -> int:
-        return self._hue
-
     def _font(self) -> QFont:
         font = QFont(self.font())
         font.setWeight(QFont.Weight.DemiBold)
@@ -142,10 +139,6 @@ class Pill(QLabel):
         painter.setPen(fg)
         painter.setFont(self._font())
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.text())
-
-
-def pill(text: str, hue: int, *, big: bool = False) -> Pill:
-    return Pill(text, hue, big=big)
 
 
 class PillFlow(QWidget):
@@ -211,6 +204,11 @@ class WrappingText(QTextEdit):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoomed: the same text, another height
+            self._fit()
 
     def minimumSizeHint(self) -> QSize:
         return QSize(40, self.height())
