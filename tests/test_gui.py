@@ -591,20 +591,29 @@ def test_many_raters_share_one_compact_card(make_window, tmp_path: Path) -> None
     assert lists[0].maximumHeight() <= 200
 
 
-def test_next_case_out_of_sight_comes_to_the_middle_of_the_queue(
+def test_next_case_out_of_sight_turns_a_page_of_the_queue(
     make_window, qtbot: QtBot, tmp_path: Path
 ) -> None:
+    from annotator.ui.queue_panel import CONTEXT_ROWS
+
     rows = [case(f"c{i:03d}") for i in range(200)]
     window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
     table = window.queue.table
     qtbot.waitUntil(lambda: window.model.rowCount() == 200, timeout=5000)
+
+    def top_row() -> int:
+        return table.rowAt(0)
+
+    # Down: the case comes near the top, the few before it above it.
     window.queue.select_row(120)
-    rect = table.visualRect(window.model.index(120, 0))
-    middle = table.viewport().height() / 2
-    assert table.viewport().rect().contains(rect)
-    assert abs(rect.center().y() - middle) < rect.height()
+    assert top_row() == 120 - CONTEXT_ROWS
     # The next cases are in sight: the table stays where it is (nothing repainted needlessly).
     scrolled = table.verticalScrollBar().value()
     for row in (121, 122, 123):
         window.queue.select_row(row)
         assert table.verticalScrollBar().value() == scrolled
+    # Up, out of sight: near the bottom, the few after it below it.
+    window.queue.select_row(60)
+    bottom = table.rowAt(table.viewport().height() - 1)
+    assert bottom in (60 + CONTEXT_ROWS, 60 + CONTEXT_ROWS + 1)  # a last row partly shown
+    assert table.viewport().rect().contains(table.visualRect(window.model.index(60, 0)))

@@ -25,6 +25,8 @@ ANY = object()
 FILTER_WAIT = 0.15
 """Seconds a filter change may hold the window before the queue's rows come in later."""
 ALL_SCOPE = 2
+CONTEXT_ROWS = 3
+"""Rows kept in view on the side a case came from, when the queue turns a page to show it."""
 """Index of "All cases" in SCOPES."""
 SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
     ("Disagreements", DISAGREEMENTS),
@@ -236,10 +238,20 @@ class QueuePanel(QWidget):
         if not 0 <= row < self.model.rowCount():
             return False
         index = self.model.index(row, 0)
-        if not self.table.viewport().rect().contains(self.table.visualRect(index)):
-            # Out of sight: to the middle, with the cases around it in view. (Scrolled a row
-            # at a time, the whole table would be painted again on every next case.)
-            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        rect = self.table.visualRect(index)
+        if not self.table.viewport().rect().contains(rect):
+            # Out of sight: a page turn, not a row at a time (which would paint the whole
+            # table again on every next case). Going down, the case comes near the top, with
+            # the few before it above and the page of those to come below; going up, near
+            # the bottom.
+            hint = QAbstractItemView.ScrollHint
+            last = self.model.rowCount() - 1
+            if rect.top() >= 0:
+                anchor, where = self.model.index(max(0, row - CONTEXT_ROWS), 0), hint.PositionAtTop
+            else:
+                anchor = self.model.index(min(last, row + CONTEXT_ROWS), 0)
+                where = hint.PositionAtBottom
+            self.table.scrollTo(anchor, where)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
