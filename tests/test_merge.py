@@ -51,6 +51,14 @@ def rewrite(path: Path, out: Path, change: Any) -> Path:
     return out
 
 
+def changed_mind_on_c2(record: dict[str, Any]) -> dict[str, Any] | None:
+    """For :func:`rewrite`: only case c2, decided again later with another label."""
+    if record["id"] != "c2":
+        return None
+    record.update(label="pass", rationale="changed my mind", decided_at="2099-01-01T00:00:00Z")
+    return record
+
+
 def test_merge_settles_unanimous_cases_and_flags_conflicts(files: list[Path], tmp_path: Path):
     cases, report = merge_files(files, tmp_path / "merged.jsonl")
     by_id = {c.id: c for c in cases}
@@ -96,13 +104,7 @@ def test_a_file_given_twice_counts_once(files: list[Path], tmp_path: Path):
 
 
 def test_a_reviewer_in_two_files_keeps_the_newer_decision(files: list[Path], tmp_path: Path):
-    def later(record: dict[str, Any]) -> dict[str, Any] | None:
-        if record["id"] != "c2":
-            return None
-        record.update(label="pass", rationale="changed my mind", decided_at="2099-01-01T00:00:00Z")
-        return record
-
-    update = rewrite(files[0], tmp_path / "ana-update.jsonl", later)
+    update = rewrite(files[0], tmp_path / "ana-update.jsonl", changed_mind_on_c2)
     results = []
     for order in ([*files, update], [update, *files]):
         cases, report = merge_files(order, None)
@@ -385,13 +387,7 @@ def merge_both_ways(paths: list[Path], tmp_path: Path, **kw: Any) -> list[Any]:
 
 
 def test_worker_processes_merge_to_the_same_bytes(files: list[Path], tmp_path: Path):
-    def later(record: dict[str, Any]) -> dict[str, Any] | None:
-        if record["id"] != "c2":
-            return None
-        record.update(label="pass", rationale="changed my mind", decided_at="2099-01-01T00:00:00Z")
-        return record
-
-    update = rewrite(files[0], tmp_path / "ana-update.jsonl", later)
+    update = rewrite(files[0], tmp_path / "ana-update.jsonl", changed_mind_on_c2)
     serial, parallel = merge_both_ways([files[1], update, files[0], files[2]], tmp_path)
     assert serial == parallel
     assert b'"rationale":"changed my mind"' in serial[0] and serial[3]  # one superseded

@@ -314,8 +314,7 @@ class Pool(Generic[T]):
     def take(self, count: int) -> list[T]:
         while len(self._items) < count:
             made = self._make()
-            made.setParent(self._parent)  # owned by the view, hidden until shown in place
-            made.hide()  # explicitly: a child never hidden shows with its parent
+            _park(made, self._parent)
             self._adopt(made)
             self._items.append(made)
         return self._items[:count]
@@ -413,8 +412,7 @@ class CaseView(QScrollArea):
         self._unrated = Card("verdictCard")
         self._unrated.body.addWidget(plain_label(self.tr("No human ratings")))
         for card in (self._judge, self._ratings, self._unrated):
-            card.setParent(self._verdicts)  # owned by the view, hidden until shown in place
-            card.hide()  # explicitly: a child never hidden shows with its parent
+            _park(card, self._verdicts)
 
         self._reviews_title = self._section()
         self._layout.addWidget(self._reviews_title)
@@ -575,6 +573,13 @@ class CaseView(QScrollArea):
             self._candidates.show_cards(cards)
         show_if(self._output, case.output is not None)
         self._output.fill(case.output or "")
+
+
+def _park(widget: QWidget, parent: QWidget) -> None:
+    """Give ``widget`` to ``parent``, hidden until a grid shows it in place (hidden
+    explicitly: a child never hidden would show with its parent, at 0,0)."""
+    widget.setParent(parent)
+    widget.hide()
 
 
 def _clear(cards: Sequence[VerdictCard | TextCard]) -> None:

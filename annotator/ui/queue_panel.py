@@ -245,13 +245,12 @@ class QueuePanel(QWidget):
             # the few before it above and the page of those to come below; going up, near
             # the bottom.
             hint = QAbstractItemView.ScrollHint
-            last = self.model.rowCount() - 1
             if rect.top() >= 0:
-                anchor, where = self.model.index(max(0, row - CONTEXT_ROWS), 0), hint.PositionAtTop
+                anchor, where = max(0, row - CONTEXT_ROWS), hint.PositionAtTop
             else:
-                anchor = self.model.index(min(last, row + CONTEXT_ROWS), 0)
+                anchor = min(self.model.rowCount() - 1, row + CONTEXT_ROWS)
                 where = hint.PositionAtBottom
-            self.table.scrollTo(anchor, where)
+            self.table.scrollTo(self.model.index(anchor, 0), where)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
