@@ -49,8 +49,13 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
         raters = {f"r{j}": rng.choice(labels) for j in range(rng.randint(0, 3))}
         words = " ".join(rng.sample(WORDS, 2))
         rows.append(
-            case(f"c{i:03d}", judge=rng.choice(labels), raters=raters, criterion=crit,
-                 input=f"question {i}: {words}")  # fmt: skip
+            case(
+                f"c{i:03d}",
+                judge=rng.choice(labels),
+                raters=raters,
+                criterion=crit,
+                input=f"question {i}: {words}",
+            )  # fmt: skip
         )
     w = Workspace.open(tmp / "q.annotator")
     import_file(w, write_jsonl(tmp / "q.jsonl", rows, HEADER))

@@ -107,9 +107,7 @@ Index(
 Index("ix_cases_status", _cases.c.status, _cases.c.severity.desc(), _cases.c.position)
 Index("ix_cases_criterion", _cases.c.criterion, _cases.c.severity.desc(), _cases.c.position)
 Index("ix_cases_judge", _cases.c.judge_label, _cases.c.severity.desc(), _cases.c.position)
-Index(
-    "ix_cases_review_state", _cases.c.review_state, _cases.c.severity.desc(), _cases.c.position
-)
+Index("ix_cases_review_state", _cases.c.review_state, _cases.c.severity.desc(), _cases.c.position)
 
 
 class CaseTextRow(SQLModel, table=True):
@@ -245,7 +243,5 @@ class ReviewRow(SQLModel, table=True):
     tags: str = "[]"
     confidence: str | None = None
     decided_at: str = ""
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("merge_source.id"), nullable=False)
-    )
+    source_id: int = Field(sa_column=Column(Integer, ForeignKey("merge_source.id"), nullable=False))
     line: int = 0

@@ -13,24 +13,6 @@ from annotator import APP_NAME, __version__, paths
 from annotator.settings import Settings
 from annotator.ui.main_window import MainWindow
 
-STYLE = """
-QPushButton#primary { font-weight: 700; padding: 6px 14px; }
-QPushButton#choice { padding: 4px 6px; }
-QPushButton#choice:checked {
-    background-color: palette(highlight); color: palette(highlighted-text); font-weight: 600;
-    border: 1px solid palette(highlight); border-radius: 4px;
-}
-QPushButton#tag {
-    padding: 3px 10px; border-radius: 11px; border: 1px solid palette(mid);
-    background-color: palette(button);
-}
-QPushButton#tag:hover { border-color: palette(highlight); }
-QPushButton#tag:checked {
-    background-color: palette(highlight); color: palette(highlighted-text);
-    border-color: palette(highlight);
-}
-"""
-
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
@@ -47,7 +29,6 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     icon = paths.resource_path("icons", "annotator.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    app.setStyleSheet(STYLE)
     return app
 
 

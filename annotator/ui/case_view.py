@@ -363,8 +363,9 @@ class CaseView(QScrollArea):
         self._apply_font(widget)
 
     def _apply_font(self, root: QWidget) -> None:
-        """Set the view's text size on ``root`` and everything in it. Set on each widget, not
-        inherited: under an application style sheet Qt stops passing fonts down to children."""
+        """Set the view's text size on ``root`` and everything in it: on each widget, times its
+        own ``fontFactor`` (a font set on a widget is not passed down to children that have
+        their own)."""
         size = self._base_point_size * self._text_scale
         for widget in (root, *root.findChildren(QWidget)):
             font = QFont(widget.font())

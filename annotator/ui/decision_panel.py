@@ -79,6 +79,28 @@ class Draft:
         )
 
 
+# The panel's buttons. Set on the panel, not on the application: under an application style
+# sheet every widget paints through Qt's style sheet style, and the queue's cells took a fifth
+# longer to paint.
+STYLE = """
+QPushButton#primary { font-weight: 700; padding: 6px 14px; }
+QPushButton#choice { padding: 4px 6px; }
+QPushButton#choice:checked {
+    background-color: palette(highlight); color: palette(highlighted-text); font-weight: 600;
+    border: 1px solid palette(highlight); border-radius: 4px;
+}
+QPushButton#tag {
+    padding: 3px 10px; border-radius: 11px; border: 1px solid palette(mid);
+    background-color: palette(button);
+}
+QPushButton#tag:hover { border-color: palette(highlight); }
+QPushButton#tag:checked {
+    background-color: palette(highlight); color: palette(highlighted-text);
+    border-color: palette(highlight);
+}
+"""
+
+
 class DecisionPanel(QFrame):
     saveRequested = Signal()
     skipRequested = Signal()
@@ -88,6 +110,7 @@ class DecisionPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("decisionPanel")
+        self.setStyleSheet(STYLE)
         self.setMinimumWidth(300)
         self._detail: CaseDetail | None = None
         self._override: WhoRight | None = None
