@@ -28,6 +28,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QPaintEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from annotator.domain.model import Status  # noqa: E402
@@ -51,8 +52,11 @@ class PaintWatch(QObject):
         app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Every event of the application passes here (some 450 per next case): the test is
+        # isinstance, not event.type(), which makes a Python enum each time and made this
+        # filter, which the application does not have, a tenth of the time it measured.
         if (
-            event.type() == QEvent.Type.Paint
+            isinstance(event, QPaintEvent)
             and isinstance(watched, QWidget)
             and (watched is self.root or self.root.isAncestorOf(watched))
         ):

@@ -223,3 +223,25 @@ def test_a_decision_waits_for_another_writer(path: Path) -> None:
     other.close()
     assert review.case(rid).status is Status.DECIDED
     ws.close()
+
+
+def test_tags_offered_grow_with_a_new_tag_and_a_draft_comes_with_its_case(path: Path) -> None:
+    ws, review = open_review(path)
+    offered = review.tags()
+    assert "judge missed fact" in offered and "typo in rubric" not in offered
+    rid, other = review.row_id("all"), review.row_id("maj")
+    assert rid is not None and other is not None
+    review.decide(rid, "fail", "Checked.", tags=["judge missed fact"])
+    assert review.tags() == offered  # a known tag: nothing new
+    review.decide(rid, "fail", "Checked.", tags=["typo in rubric", "judge missed fact"])
+    grown = review.tags()
+    assert sorted(grown) == sorted([*offered, "typo in rubric"])
+    ws.close()
+    ws, review = open_review(path)
+    assert review.tags() == grown  # what was kept is what the workspace says, in its order
+
+    assert review.case(other).draft is None
+    review.save_draft(other, {"label": "fail", "rationale": "half"})
+    assert review.case(other).draft == {"label": "fail", "rationale": "half"}
+    assert review.case(rid).draft is None
+    ws.close()

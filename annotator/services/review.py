@@ -57,6 +57,8 @@ class CaseDetail:
     source: str
     reviews: tuple[Review, ...] = ()
     """Reviewers' decisions merged in by a lead, in reviewer order (empty for a reviewer)."""
+    draft: dict[str, Any] | None = None
+    """What was typed on the case and not saved (``save_draft``), read with the case."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class ReviewService:
     def __init__(self, ws: Workspace, reviewer: str = "") -> None:
         self.ws = ws
         self.reviewer = reviewer
+        self._tags: list[str] | None = None
+        """The tag vocabulary, read once: only this service adds to it (``decide``)."""
         self._ensure_tags()
 
     # -- reading ------------------------------------------------------------
@@ -110,6 +114,7 @@ class ReviewService:
             ).one()
             decision = _decision_of(_state(conn, row_id)["decision"])
             reviews = reviews_of(conn, row_id)
+            draft = _draft(conn, row_id)
         case = case_from_dict(json.loads(row.data))
         scheme = LabelScheme(
             tuple(json.loads(row.labels or "[]")),
@@ -127,6 +132,7 @@ class ReviewService:
             row.line,
             row.path,
             reviews,
+            draft,
         )
 
     def row_id(self, ext_id: str) -> int | None:
@@ -166,10 +172,12 @@ class ReviewService:
             }
 
     def tags(self) -> list[str]:
-        with self.ws.engine.connect() as conn:
-            return [
-                r[0] for r in conn.execute(text("SELECT name FROM tag ORDER BY created_at, name"))
-            ]
+        """Every tag offered, oldest first: the defaults, then those reviewers added."""
+        if self._tags is None:
+            with self.ws.engine.connect() as conn:
+                query = text("SELECT name FROM tag ORDER BY created_at, name")
+                self._tags = [r[0] for r in conn.execute(query)]
+        return list(self._tags)
 
     # -- changing ------------------------------------------------------------
 
@@ -219,6 +227,8 @@ class ReviewService:
             self._change(
                 conn, row_id, "decide", {"status": 2, "decision": _decision_dict(decision)}
             )
+        if self._tags is not None and not set(clean_tags) <= set(self._tags):
+            self._tags = None  # a new tag: read the vocabulary again, in its order
         return decision
 
     def skip(self, row_id: int) -> None:
@@ -245,10 +255,7 @@ class ReviewService:
 
     def draft(self, row_id: int) -> dict[str, Any] | None:
         with self.ws.engine.connect() as conn:
-            data = conn.execute(
-                text("SELECT data FROM draft WHERE case_id = :c"), {"c": row_id}
-            ).scalar()
-        return json.loads(data) if data else None
+            return _draft(conn, row_id)
 
     def discard_draft(self, row_id: int) -> None:
         with writing(self.ws.engine) as conn:
@@ -338,6 +345,11 @@ _STEP_QUERY = {
         "JOIN cases c ON c.id = h.case_id WHERE h.undone = 1 ORDER BY h.seq ASC LIMIT 1"
     ),
 }
+
+
+def _draft(conn: Connection, row_id: int) -> dict[str, Any] | None:
+    data = conn.execute(text("SELECT data FROM draft WHERE case_id = :c"), {"c": row_id}).scalar()
+    return json.loads(data) if data else None
 
 
 def _state(conn: Connection, row_id: int) -> dict[str, Any]:

@@ -84,9 +84,8 @@ class ReviewController(QObject):
         position = f"{row + 1} / {total}" if row is not None else ""
         self.view.show_case(self.detail, position)
         self.panel.set_case(self.detail, self.service.tags())
-        draft = self.service.draft(row_id)
-        if draft is not None:
-            self.panel.apply_draft(Draft.from_json(draft))
+        if self.detail.draft is not None:
+            self.panel.apply_draft(Draft.from_json(self.detail.draft))
         self.caseShown.emit(self.detail)
 
     def _empty_text(self) -> str:
