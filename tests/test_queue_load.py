@@ -24,6 +24,7 @@ from annotator.services.queue import (
     SortKey,
     first_undecided,
     queue_ids,
+    undecided_among,
 )
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
@@ -169,3 +170,12 @@ def test_the_model_shows_the_same_rows_in_two_steps(
         r for r, i in enumerate(expected) if i in set(queue_ids(ws.engine, replace(
             flt, status=Status.UNDECIDED)))
     )  # fmt: skip
+    # "Next undecided" among the first rows does not wait for the rest.
+    with qtbot.waitSignal(model.rowsReady, timeout=5000):
+        model.set_filter(QueueFilter(kinds=None, sort=SortKey.ID, descending=True), wait=0.0)
+        head = [model.id_at(r) for r in range(model.rowCount())]
+        open_ids = undecided_among(ws.engine, [i for i in head if i is not None])
+        assert model.loading and open_ids, "the test wants an open case among the first rows"
+        want = next(r for r, i in enumerate(head) if i in open_ids)
+        assert model.find_undecided(1 if want > 0 else 0) == want
+        assert model.loading

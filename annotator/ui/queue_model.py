@@ -254,28 +254,45 @@ class QueueModel(QAbstractTableModel):
         return row
 
     def find_undecided(self, start: int) -> int | None:
-        """The first row at or after ``start`` (wrapping around) whose case is undecided."""
-        self.wait_until_loaded()
+        """The first row at or after ``start`` (wrapping around) whose case is undecided.
+
+        While the ids are still being read (a search for a common word, at a million cases),
+        the rows already in are looked at first: only when none of them after ``start`` is
+        open does it wait for the rest.
+        """
+        ws = self._ws
+        if ws is None:
+            return None
+        if self._load is not None:
+            n = len(self._ids)
+            if 0 <= start < n:
+                row = self._open_row(ws, start, n)
+                if row is not None:
+                    return row
+            self.wait_until_loaded()
         n = len(self._ids)
-        if self._ws is None or n == 0:
+        if n == 0:
             return None
         start %= n
         if start == 0:  # resuming: one walk of the queue index finds it
-            found = first_undecided(self._ws.engine, self._filter)
+            found = first_undecided(ws.engine, self._filter)
             row = self.row_of(found) if found is not None else None
             if row is not None or found is None:
                 return row
-        for lo, hi in ((start, n), (0, start)):
-            block = lo
-            size = 1000
-            while block < hi:  # growing blocks: few queries when many cases are decided
-                ids = self._ids[block : min(block + size, hi)]
-                open_ids = undecided_among(self._ws.engine, ids)
-                for offset, row_id in enumerate(ids):
-                    if row_id in open_ids:
-                        return block + offset
-                block += size
-                size = min(size * 2, 30_000)
+        row = self._open_row(ws, start, n)
+        return row if row is not None else self._open_row(ws, 0, start)
+
+    def _open_row(self, ws: Workspace, lo: int, hi: int) -> int | None:
+        """The first row in ``lo`` … ``hi - 1`` whose case is undecided."""
+        block, size = lo, 1000
+        while block < hi:  # growing blocks: few queries when many cases are decided
+            ids = self._ids[block : min(block + size, hi)]
+            open_ids = undecided_among(ws.engine, ids)
+            for offset, row_id in enumerate(ids):
+                if row_id in open_ids:
+                    return block + offset
+            block += size
+            size = min(size * 2, 30_000)
         return None
 
     def refresh_case(self, row_id: int) -> None:
