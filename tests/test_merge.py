@@ -14,6 +14,7 @@ import pytest
 from annotator.cli import main
 from annotator.domain.merge import Resolution, Review, ReviewState
 from annotator.formats.labelled import read_merged, scan_labelled
+from annotator.services import merge
 from annotator.services.importer import import_file
 from annotator.services.merge import (
     MergeError,
@@ -196,6 +197,38 @@ def test_a_list_of_lists_or_objects_is_refused_not_a_crash(
     bad = rewrite(files[0], tmp_path / "odd.jsonl", odd)
     message = refused([bad], tmp_path / "o.jsonl")
     assert message.startswith("odd.jsonl, line 1: ") and "must be a list of strings" in message
+
+
+@pytest.mark.parametrize("value", [["decisions"], {"a": 1}, 3])
+def test_a_format_that_is_not_text_is_refused_not_a_crash(
+    files: list[Path], tmp_path: Path, value: Any
+):
+    """(Once a TypeError from looking a list or an object up, with no file or line.)"""
+
+    def odd(record: dict[str, Any]) -> dict[str, Any]:
+        record["format"] = value
+        return record
+
+    bad = rewrite(files[0], tmp_path / "odd.jsonl", odd)
+    message = refused([bad], tmp_path / "o.jsonl")
+    assert message.startswith("odd.jsonl, line 1: is not a labelled file (format ")
+
+
+def test_an_empty_confidence_is_none_on_every_line(files: list[Path], tmp_path: Path):
+    """A line read the long way (here: no rationale) normalizes as the fast path does."""
+
+    def empty(record: dict[str, Any]) -> dict[str, Any]:
+        if record.get("status") == "decided":
+            record.update(confidence="", who_right="")
+            if record["id"] == "c2":
+                record.pop("rationale")
+        return record
+
+    merged = tmp_path / "m.jsonl"
+    merge_files([rewrite(files[0], tmp_path / "e.jsonl", empty)], merged)
+    text = merged.read_text(encoding="utf-8")
+    assert '"confidence":""' not in text and '"who_right":""' not in text
+    assert '"confidence":null' in text
 
 
 def test_label_sets_that_do_not_match_are_refused(files: list[Path], tmp_path: Path):
@@ -568,3 +601,218 @@ def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
     passed_over = load_scan(scan_into(files[0], str(other), {first.sha256}))
     assert all(passed_over.case_info)
     assert all(load_scan(scan_into(files[1], str(other), {first.sha256})).case_info)
+
+
+# -- files merged before, or given twice, are known by their hash and not read ------------------
+
+
+def test_the_hash_taken_first_is_the_hash_the_reader_takes(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from annotator.services import merge
+
+    text = files[0].read_bytes()
+    odd = {
+        "bom-crlf.jsonl": b"\xef\xbb\xbf" + text.replace(b"\n", b"\r\n"),
+        "no-newline.jsonl": text.rstrip(b"\n"),
+        "refused.jsonl": text[:40] + b"\n{oops\n" + text,  # hashed to the end all the same
+        "empty.jsonl": b"",
+    }
+    paths = list(files)
+    for name, content in odd.items():
+        (tmp_path / name).write_bytes(content)
+        paths.append(tmp_path / name)
+    monkeypatch.setattr(merge, "_HASH_CHUNK", 7)  # chunks that end anywhere
+    for path in paths:
+        assert merge._file_hash(path) == scan_labelled(path).sha256 != ""
+    assert merge._file_hash(tmp_path / "none.jsonl") is None  # reading it will say why
+    assert merge._file_hash(tmp_path) is None
+
+
+class Reads:
+    """Records the files merge.py reads (in this process: ``scan_labelled``; and the files it
+    hands to ``_scanning``, which are all that worker processes would read)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from annotator.services import merge
+
+        self.scanned: list[Path] = []
+        self.handed: list[list[Path]] = []
+        scan, scanning = merge.scan_labelled, merge._scanning
+
+        def counted_scan(path: Path, known: Any = ()) -> Any:
+            self.scanned.append(Path(path))
+            return scan(path, known)
+
+        def counted_scanning(paths: Any, *args: Any) -> Any:
+            self.handed.append(list(paths))
+            return scanning(paths, *args)
+
+        monkeypatch.setattr(merge, "scan_labelled", counted_scan)
+        monkeypatch.setattr(merge, "_scanning", counted_scanning)
+
+
+def merge_reading_everything(
+    pack: Path, path: Path, merges: list[list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, bytes]:
+    """The merges into a new workspace as before files were hashed first (every file read);
+    the last report and the merged file exported."""
+    from annotator.services import merge
+
+    with monkeypatch.context() as patch:
+        patch.setattr(merge, "_hashes_first", lambda paths, _skip: [None] * len(paths))
+        ws = Workspace.open(path)
+        import_file(ws, pack)
+        for paths in merges:
+            report = merge_into_workspace(ws, paths)
+        export_merged(ws, path.with_suffix(".jsonl"))
+        ws.close()
+    return report, path.with_suffix(".jsonl").read_bytes()
+
+
+def test_merging_again_with_a_new_file_reads_only_the_new_file(
+    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    old, new = files[:2], files[2]
+    merge_into_workspace(lead, old)
+    reads = Reads(monkeypatch)
+    steps: list[tuple[int, int]] = []
+    report = merge_into_workspace(lead, [old[1], new, old[0]], lambda *step: steps.append(step))
+    assert reads.scanned == [new] and reads.handed == [[new]]
+    assert steps == [(1, 3), (2, 3), (3, 3)]
+    digest = {p: "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    assert report.sources[0] == merge.Source(old[1], digest[old[1]], (), 0, already_merged=True)
+    assert report.sources[1] == merge.Source(new, digest[new], ("cai",), 2)
+    assert report.sources[2] == merge.Source(old[0], digest[old[0]], (), 0, already_merged=True)
+
+    before, merged = merge_reading_everything(
+        pack, tmp_path / "before.annotator", [old, [old[1], new, old[0]]], monkeypatch
+    )
+    assert report == before
+    export_merged(lead, tmp_path / "lead.jsonl")
+    assert (tmp_path / "lead.jsonl").read_bytes() == merged
+    c2 = ReviewService(lead).row_id("c2") or 0
+    with lead.engine.connect() as conn:
+        assert [(r.reviewer, r.label) for r in merge.reviews_of(conn, c2)] == [
+            ("ana", "fail"),
+            ("ben", "pass"),
+            ("cai", "fail"),
+        ]
+
+    reads.scanned.clear()
+    steps.clear()
+    again = merge_into_workspace(lead, files, lambda *step: steps.append(step))
+    assert not reads.scanned and steps[-1] == (3, 3)
+    assert all(s.already_merged and not s.reviewers for s in again.sources)
+
+
+def test_merging_again_hands_only_the_new_files_to_the_workers(
+    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    ana, ben, cai = files
+    update = rewrite(ana, tmp_path / "ana-update.jsonl", changed_mind_on_c2)
+    merge_into_workspace(lead, [ben], workers=2)
+    reads = Reads(monkeypatch)
+    report = merge_into_workspace(lead, [ana, ben, cai, update], workers=2)
+    assert reads.handed == [[ana, cai, update]] and not reads.scanned  # (read by the workers)
+    before, merged = merge_reading_everything(
+        pack, tmp_path / "before.annotator", [[ben], [ana, ben, cai, update]], monkeypatch
+    )
+    assert report == before and report.sources[1].already_merged
+    assert [(s.case_id, s.reviewer) for s in report.superseded] == [("c2", "ana")]
+    export_merged(lead, tmp_path / "lead.jsonl")
+    assert (tmp_path / "lead.jsonl").read_bytes() == merged
+
+
+def test_a_file_given_twice_is_read_once(
+    files: list[Path], lead: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    once = merge_files(files, tmp_path / "once.jsonl")[1]
+    copy = tmp_path / "copy-of-ana.jsonl"
+    copy.write_bytes(files[0].read_bytes())
+    reads = Reads(monkeypatch)
+    steps: list[tuple[int, int]] = []
+    given = [files[0], files[1], files[0], copy, files[2]]
+    _, report = merge_files(given, tmp_path / "twice.jsonl", progress=lambda *s: steps.append(s))
+    assert reads.scanned == files and steps[-1] == (5, 5)
+    assert (tmp_path / "once.jsonl").read_bytes() == (tmp_path / "twice.jsonl").read_bytes()
+    assert [s.same_as for s in report.sources] == [None, None, files[0], files[0], None]
+    assert [s for s in report.sources if s.same_as is None] == once.sources
+    assert report.sources[3] == merge.Source(copy, once.sources[0].sha256, (), 0, files[0])
+
+    merge_into_workspace(lead, files[:1])
+    reads.scanned.clear()
+    report = merge_into_workspace(lead, [copy, files[0], copy])
+    assert not reads.scanned
+    assert [(s.path, s.already_merged, s.same_as) for s in report.sources] == [
+        (copy, True, None),
+        (files[0], False, copy),
+        (copy, False, copy),
+    ]
+
+
+def test_files_known_by_their_hash_change_no_refusal(
+    lead: Workspace, files: list[Path], tmp_path: Path
+):
+    """The first problem in the order given still wins; a file merged before or given twice is
+    passed over, problems and all, as it was when every file was read."""
+    merge_into_workspace(lead, files[:1])
+    text = files[1].read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([text[0], "{not json", *text[1:]]) + "\n", encoding="utf-8")
+    missing = tmp_path / "nope.jsonl"
+    for order, first in (
+        ([files[0], broken, missing], "broken.jsonl, line 2: not valid JSON"),
+        ([files[0], missing, broken], "nope.jsonl: file not found"),
+        ([files[0], tmp_path, files[2]], f"{tmp_path.name}: this is a folder, not a file"),
+    ):
+        for workers in (1, 2):
+            with pytest.raises(MergeError) as info:
+                merge_into_workspace(lead, order, workers=workers)
+            assert str(info.value).startswith(first)
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(broken.read_bytes())
+    with pytest.raises(MergeError, match=r"^broken.jsonl, line 2"):
+        merge_files([broken, copy])
+    assert merge_into_workspace(lead, [files[0], files[2]]).sources[1].reviewers == ("cai",)
+
+
+def test_a_refusal_does_not_wait_for_the_workers_still_reading(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import tempfile
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    started = time.monotonic()
+    with ProcessPoolExecutor(1, get_context("spawn")) as pool:
+        reading = pool.submit(time.sleep, 60)
+        processes = list(pool._processes.values())  # type: ignore[attr-defined]
+        merge._stop(pool, [reading])
+    assert time.monotonic() - started < 30
+    assert processes and not any(p.is_alive() for p in processes)
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{oops\n", encoding="utf-8")
+    with pytest.raises(MergeError, match=r"^broken.jsonl, line 1"):
+        merge_files([broken, *files], workers=2)
+    assert not list(temp.iterdir())  # the workers' folder is gone
+
+
+def test_a_copy_whose_original_changed_after_hashing_is_read_after_all(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Hashed first, files 1 and 2 were the same, but file 1 read otherwise (it changed in
+    between): file 2 is read too, and the merge is as if nothing had been hashed first."""
+    monkeypatch.setattr(merge, "_hashes_first", lambda paths, _skip: ["sha256:x", "sha256:x", None])
+    cases, report = merge_files(files, tmp_path / "out.jsonl")
+    assert not any(s.same_as for s in report.sources)
+    assert [s.reviewers for s in report.sources] == [("ana",), ("ben",), ("cai",)]
+    monkeypatch.undo()
+    again, other = merge_files(files, tmp_path / "again.jsonl")
+    assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "again.jsonl").read_bytes()
+    assert cases == again and report.sources == other.sources

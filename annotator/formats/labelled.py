@@ -146,9 +146,9 @@ def _split_lines(fh: BinaryIO, digest: Any) -> Iterator[list[bytes]]:
 def _scan_lines(fh: BinaryIO, digest: Any, scan: LabelledScan, known: Container[str]) -> None:
     """The lines of one file into ``scan``; raises :class:`FileRefused` on the first problem.
 
-    Most lines are exported by annotator and alike: they take the fast path below, which
-    accepts exactly what ``_fast_line`` accepts; any other line goes the long way round
-    (``_other_line``), which explains what is wrong.
+    Most lines are exported by annotator and alike: they take the fast path below. Any other
+    line goes the long way round (``_other_line``, then ``_slow_line``), which explains what
+    is wrong.
     """
     path = scan.path
     shared = _Shared()
@@ -313,10 +313,6 @@ def _other_line(path: Path, number: int, record: dict[str, Any], shared: _Shared
     :class:`FileRefused` saying what is wrong."""
     _check_format(path, number, record, DECISIONS_FORMAT, DECISIONS_VERSION)
     status = record.get("status")
-    if status == "decided":
-        line = _fast_line(record, shared)
-        if line is not None:
-            return line
     try:
         _text(record, "id", required=True)
         if status not in _STATUSES:
@@ -422,7 +418,7 @@ def _check_format(
 ) -> None:
     found = record.get("format")
     if found != fmt:
-        if found in _NOT_LABELLED:
+        if isinstance(found, str) and found in _NOT_LABELLED:
             raise FileRefused(path, _NOT_LABELLED[found], number)
         if found is None:
             raise FileRefused(
@@ -512,101 +508,30 @@ def _slow_line(record: Mapping[str, Any], shared: _Shared) -> _Line:
         label,
         _text(record, "rationale"),
         tuple(tags),
-        confidence if isinstance(confidence, str) else None,
-        who_right if isinstance(who_right, str) else None,
+        # empty is none, as on the fast path
+        confidence if isinstance(confidence, str) and confidence else None,
+        who_right if isinstance(who_right, str) and who_right else None,
         _text(record, "decided_at"),
     )
 
 
 class _Shared:
-    """What the lines of one file share: one object for each repeated string and scale.
+    """What the lines of one file share: one object for each repeated scale and list of tags.
 
-    A reviewer's name, the labels and tags repeat on thousands of lines; keeping one
-    copy of each keeps a merge of a million decisions in a few hundred MB.
+    The labels and tags repeat on thousands of lines; keeping one copy of each keeps a merge
+    of a million decisions in a few hundred MB.
     """
 
     def __init__(self) -> None:
-        self.strings: dict[str, str] = {}
         self.tags: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
         self.scales: dict[tuple[str, tuple[str, ...], bool], Scale] = {}
 
 
-_str = str
-_ONLY_STR = {str}
 _FIELDS = operator.itemgetter(
     "format", "format_version", "status", "id", "label", "reviewer", "case_hash", "project",
     "criterion", "rationale", "decided_at", "judge_label", "kind", "project_title", "tags",
     "rater_labels",
 )  # fmt: skip
-_TEXTS = operator.itemgetter(
-    "id", "label", "reviewer", "case_hash", "project", "criterion", "rationale", "decided_at",
-    "judge_label", "kind", "project_title",
-)  # fmt: skip
-
-
-def _fast_line(r: dict[str, Any], shared: _Shared) -> _Line | None:
-    """A well-formed decided line, read with as few checks as are enough; None for anything
-    unusual, which the slow path then reads (and explains)."""
-    try:  # one C call for the text fields every exported line has
-        texts = _TEXTS(r)
-    except KeyError:
-        return None
-    if set(map(type, texts)) != _ONLY_STR:
-        return None
-    case_id, label, reviewer, case_hash, project, criterion, rationale, decided_at = texts[:8]
-    judge, kind, title = texts[8:]
-    if not (case_id.strip() and label.strip() and reviewer.strip() and case_hash.strip()):
-        return None
-    get = r.get
-    confidence = get("confidence")
-    who_right = get("who_right")
-    tags = get("tags")
-    raters = get("rater_labels")
-    labels = get("labels")
-    if not (
-        project.strip()
-        and (confidence is None or type(confidence) is _str)
-        and (who_right is None or type(who_right) is _str)
-        and type(tags) is list
-        and type(raters) is dict
-        and (labels is None or type(labels) is list)
-    ):
-        return None
-    strings = shared.strings
-    scale = None
-    if labels is not None:
-        if not all(type(x) is _str for x in labels):
-            return None
-        key = (criterion, tuple(labels), bool(get("ordinal")))
-        scale = shared.scales.get(key)
-        if scale is None:
-            scale = shared.scales[key] = Scale(key[1], key[2])
-        if labels and label not in scale.labels:
-            return None
-    if not all(type(t) is _str for t in tags):
-        return None
-    tag_key = tuple(tags)
-    shared_tags = shared.tags.get(tag_key)
-    if shared_tags is None:
-        shared_tags = shared.tags[tag_key] = tag_key
-    return (
-        case_id,
-        case_hash,
-        strings.setdefault(criterion, criterion),
-        strings.setdefault(project, project),
-        strings.setdefault(title, title),
-        scale,
-        judge,
-        raters,
-        kind,
-        strings.setdefault(reviewer, reviewer),
-        strings.setdefault(label, label),
-        rationale,
-        shared_tags,
-        strings.setdefault(confidence, confidence) if confidence else None,
-        strings.setdefault(who_right, who_right) if who_right else None,
-        decided_at,
-    )
 
 
 def criterion_name(criterion: str) -> str:
