@@ -18,13 +18,12 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QModelRoleData,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -47,6 +46,9 @@ from annotator.services.queue import (
 from annotator.services.workspace import Workspace
 from annotator.ui import theme
 from annotator.ui.widgets import safe_tooltip
+
+if TYPE_CHECKING:  # PySide6 has it from 6.7 (before, Qt never calls multiData from Python)
+    from PySide6.QtCore import QModelRoleDataSpan
 
 BLOCK = 200
 CACHE_ROWS = 5000
