@@ -1,4 +1,4 @@
-"""Counts and agreement figures for a workspace, computed with SQL aggregates.
+"""Counts and agreement figures for a workspace, counted in one pass over its cases.
 
 Per criterion (each has its own label set):
 - how often the judge agrees with each rating, and with the raters' consensus (with Cohen's kappa
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from annotator.domain.agreement import cohen_kappa_counts
 from annotator.domain.model import Kind, LabelScheme
 from annotator.services.workspace import Workspace
+from annotator.storage.db import driver_connection
 
 Pairs = Counter[tuple[str, str]]
 
@@ -75,10 +77,35 @@ class Summary:
 
 
 def summarize(ws: Workspace) -> Summary:
+    """Every figure in one pass over the cases, their ratings and decisions, each read in case
+    order: cases alike (criterion, kind, labels, decision) are counted together, and each
+    distinct one is tallied once (a million cases: seconds; a query per figure and criterion
+    took several times as long)."""
     schemes = ws.project().schemes
+    alike: Counter[tuple[Any, ...]] = Counter()
     with ws.engine.connect() as conn:
         title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
-        criteria = [_criterion(conn, crit, schemes[crit]) for crit in sorted(schemes)]
+        db = driver_connection(conn)
+        ratings = db.execute("SELECT case_id, label FROM rating ORDER BY case_id, rater")
+        decisions = db.execute("SELECT case_id, label, who_right FROM decision ORDER BY case_id")
+        rating, decision = next(ratings, None), next(decisions, None)
+        for row_id, crit, kind, status, judge, consensus in db.execute(
+            "SELECT id, criterion, kind, status, judge_label, consensus FROM cases ORDER BY id"
+        ):
+            labels: list[str] = []
+            while rating is not None and rating[0] <= row_id:
+                if rating[0] == row_id:
+                    labels.append(rating[1])  # in rater order
+                rating = next(ratings, None)
+            while decision is not None and decision[0] < row_id:
+                decision = next(decisions, None)
+            final = decision[1:] if decision is not None and decision[0] == row_id else None
+            alike[crit, kind, status == 2, judge, consensus, tuple(labels), final] += 1
+    tallies = {crit: _Tally() for crit in schemes}
+    for (crit, *case), count in alike.items():
+        if crit in tallies:
+            tallies[crit].add(*case, count=count)
+    criteria = [tallies[crit].summary(crit, schemes[crit]) for crit in sorted(schemes)]
     kinds: Counter[str] = Counter()
     for c in criteria:
         kinds.update(c.kinds)
@@ -92,74 +119,62 @@ def summarize(ws: Workspace) -> Summary:
     )
 
 
-def _criterion(conn: Connection, crit: str, scheme: LabelScheme) -> CriterionSummary:
-    out = CriterionSummary(crit, list(scheme.labels), scheme.ordinal, scheme.threshold)
-    p = {"c": crit}
-    for kind, n in conn.execute(
-        text("SELECT kind, count(*) FROM cases WHERE criterion = :c GROUP BY kind"), p
-    ):
-        out.kinds[kind] = n
-    out.cases = sum(out.kinds.values())
-    out.decided = int(
-        conn.execute(
-            text("SELECT count(*) FROM cases WHERE criterion = :c AND status = 2"), p
-        ).scalar()
-        or 0
-    )
-    out.judge_vs_ratings = _rate(
-        scheme,
-        _pairs(
-            conn,
-            "SELECT c.judge_label, r.label, count(*) FROM cases c "
-            "JOIN rating r ON r.case_id = c.id "
-            "WHERE c.criterion = :c GROUP BY 1, 2",
-            p,
-        ),
-    )
-    consensus = _pairs(
-        conn,
-        "SELECT judge_label, consensus, count(*) FROM cases WHERE criterion = :c "
-        "AND consensus IS NOT NULL GROUP BY 1, 2",
-        p,
-    )
-    out.judge_vs_consensus = _rate(scheme, consensus)
-    if not scheme.ordinal:
-        # None when undefined (one label only): never a made-up 1.0.
-        out.judge_consensus_kappa = cohen_kappa_counts(consensus).value
-    out.rater_pairs = _rate(
-        scheme,
-        _pairs(
-            conn,
-            "SELECT a.label, b.label, count(*) FROM rating a "
-            "JOIN rating b ON a.case_id = b.case_id "
-            "AND a.rater < b.rater JOIN cases c ON c.id = a.case_id WHERE c.criterion = :c "
-            "GROUP BY 1, 2",
-            p,
-        ),
-    )
-    decided_from = "FROM cases c JOIN decision d ON d.case_id = c.id WHERE c.criterion = :c"
-    out.judge_vs_final = _rate(
-        scheme,
-        _pairs(conn, f"SELECT c.judge_label, d.label, count(*) {decided_from} GROUP BY 1, 2", p),
-    )
-    out.consensus_vs_final = _rate(
-        scheme,
-        _pairs(
-            conn,
-            f"SELECT c.consensus, d.label, count(*) {decided_from} AND c.consensus IS NOT NULL "
-            "GROUP BY 1, 2",
-            p,
-        ),
-    )
-    out.who_right = {
-        w: n
-        for w, n in conn.execute(text(f"SELECT d.who_right, count(*) {decided_from} GROUP BY 1"), p)
-    }
-    return out
+class _Tally:
+    """The counts of one criterion, as its cases go by."""
 
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.decided = 0
+        self.judge_vs_ratings: Pairs = Counter()
+        self.consensus: Pairs = Counter()
+        self.rater_pairs: Pairs = Counter()
+        self.judge_vs_final: Pairs = Counter()
+        self.consensus_vs_final: Pairs = Counter()
+        self.who_right: Counter[str | None] = Counter()
 
-def _pairs(conn: Connection, sql: str, params: dict[str, Any]) -> Pairs:
-    return Counter({(a, b): n for a, b, n in conn.execute(text(sql), params)})
+    def add(
+        self,
+        kind: str,
+        is_decided: bool,
+        judge: str,
+        consensus: str | None,
+        labels: Sequence[str],
+        decision: tuple[str, str | None] | None,
+        *,
+        count: int,
+    ) -> None:
+        """``count`` cases alike: their kind, judge, consensus, rating labels in rater order,
+        and final label and who was right (None: not decided)."""
+        self.kinds[kind] += count
+        self.decided += is_decided * count
+        for i, label in enumerate(labels):
+            self.judge_vs_ratings[judge, label] += count
+            for other in labels[i + 1 :]:
+                self.rater_pairs[label, other] += count
+        if consensus is not None:
+            self.consensus[judge, consensus] += count
+        if decision is not None:
+            final, who = decision
+            self.judge_vs_final[judge, final] += count
+            if consensus is not None:
+                self.consensus_vs_final[consensus, final] += count
+            self.who_right[who] += count
+
+    def summary(self, crit: str, scheme: LabelScheme) -> CriterionSummary:
+        out = CriterionSummary(crit, list(scheme.labels), scheme.ordinal, scheme.threshold)
+        out.kinds = dict(self.kinds)
+        out.cases = sum(self.kinds.values())
+        out.decided = self.decided
+        out.judge_vs_ratings = _rate(scheme, self.judge_vs_ratings)
+        out.judge_vs_consensus = _rate(scheme, self.consensus)
+        if not scheme.ordinal:
+            # None when undefined (one label only): never a made-up 1.0.
+            out.judge_consensus_kappa = cohen_kappa_counts(self.consensus).value
+        out.rater_pairs = _rate(scheme, self.rater_pairs)
+        out.judge_vs_final = _rate(scheme, self.judge_vs_final)
+        out.consensus_vs_final = _rate(scheme, self.consensus_vs_final)
+        out.who_right = dict(self.who_right)  # type: ignore[arg-type]
+        return out
 
 
 def _rate(scheme: LabelScheme, pairs: Pairs) -> Rate:

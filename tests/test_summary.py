@@ -1,0 +1,125 @@
+"""The summary counts every figure in one pass; each must equal the plain SQL aggregate."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from annotator.domain.model import WhoRight
+from annotator.services.importer import import_file
+from annotator.services.queue import QueueFilter, queue_ids
+from annotator.services.review import ReviewService
+from annotator.services.summary import summarize
+from annotator.services.workspace import Workspace
+from tests.helpers import case, write_jsonl
+
+HEADER = {
+    "criteria": {
+        "grade": {"labels": ["fail", "pass"]},
+        "score": {"labels": ["1", "2", "3", "4", "5"], "ordinal": True, "threshold": 1},
+        "pick": {"labels": ["A", "B", "tie"]},
+    }
+}
+
+
+def _reference(ws: Workspace) -> dict[str, Any]:
+    """Each figure as its own GROUP BY, criterion by criterion (what summarize once ran)."""
+    out: dict[str, Any] = {}
+    with ws.engine.connect() as conn:
+
+        def pairs(sql: str, crit: str) -> Counter[tuple[str, str]]:
+            return Counter({(a, b): n for a, b, n in conn.execute(text(sql), {"c": crit})})
+
+        for (crit,) in conn.execute(text("SELECT criterion FROM scheme")).all():
+            decided = "FROM cases c JOIN decision d ON d.case_id = c.id WHERE c.criterion = :c"
+            out[crit] = {
+                "kinds": dict(
+                    conn.execute(
+                        text("SELECT kind, count(*) FROM cases WHERE criterion = :c GROUP BY 1"),
+                        {"c": crit},
+                    ).all()
+                ),
+                "decided": conn.execute(
+                    text("SELECT count(*) FROM cases WHERE criterion = :c AND status = 2"),
+                    {"c": crit},
+                ).scalar(),
+                "judge_vs_ratings": pairs(
+                    "SELECT c.judge_label, r.label, count(*) FROM cases c JOIN rating r "
+                    "ON r.case_id = c.id WHERE c.criterion = :c GROUP BY 1, 2",
+                    crit,
+                ),
+                "consensus": pairs(
+                    "SELECT judge_label, consensus, count(*) FROM cases WHERE criterion = :c "
+                    "AND consensus IS NOT NULL GROUP BY 1, 2",
+                    crit,
+                ),
+                "rater_pairs": pairs(
+                    "SELECT a.label, b.label, count(*) FROM rating a JOIN rating b "
+                    "ON a.case_id = b.case_id AND a.rater < b.rater JOIN cases c "
+                    "ON c.id = a.case_id WHERE c.criterion = :c GROUP BY 1, 2",
+                    crit,
+                ),
+                "judge_vs_final": pairs(
+                    f"SELECT c.judge_label, d.label, count(*) {decided} GROUP BY 1, 2", crit
+                ),
+                "consensus_vs_final": pairs(
+                    f"SELECT c.consensus, d.label, count(*) {decided} "
+                    "AND c.consensus IS NOT NULL GROUP BY 1, 2",
+                    crit,
+                ),
+                "who_right": dict(
+                    conn.execute(
+                        text(f"SELECT d.who_right, count(*) {decided} GROUP BY 1"), {"c": crit}
+                    ).all()
+                ),
+            }
+    return out
+
+
+def test_the_one_pass_summary_is_the_plain_aggregates(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    rows = []
+    for i in range(600):
+        crit = rng.choice(list(HEADER["criteria"]))
+        labels = HEADER["criteria"][crit]["labels"]
+        raters = {f"r{j}": rng.choice(labels) for j in rng.sample(range(6), rng.randint(0, 4))}
+        rows.append(case(f"c{i:03d}", judge=rng.choice(labels), raters=raters, criterion=crit))
+    ws = Workspace.open(tmp_path / "s.annotator")
+    import_file(ws, write_jsonl(tmp_path / "s.jsonl", rows, HEADER))
+    review = ReviewService(ws, "rev")
+    for row_id in rng.sample(list(queue_ids(ws.engine, QueueFilter(kinds=None))), 250):
+        labels = review.case(row_id).scheme.labels
+        if rng.random() < 0.2:
+            review.skip(row_id)
+            continue
+        who = rng.choice([None, *WhoRight])
+        review.decide(row_id, rng.choice(labels), "because", who_right=who)
+
+    got = summarize(ws)
+    expected = _reference(ws)
+    assert {c.criterion for c in got.criteria} == set(expected)
+    assert got.cases == 600 and got.decided == sum(e["decided"] for e in expected.values())
+    for c in got.criteria:
+        e = expected[c.criterion]
+        assert c.kinds == e["kinds"] and c.cases == sum(e["kinds"].values())
+        assert c.decided == e["decided"] and c.who_right == e["who_right"]
+        for name in ("judge_vs_ratings", "rater_pairs", "judge_vs_final", "consensus_vs_final"):
+            rate = getattr(c, name)
+            assert rate.total == sum(e[name].values()), name
+        assert c.judge_vs_consensus.total == sum(e["consensus"].values())
+        # agreement as the scale sees it (ordinal scores within the threshold agree)
+        scheme = review.ws.project().schemes[c.criterion]
+        for name, key in (
+            ("judge_vs_ratings", "judge_vs_ratings"),
+            ("rater_pairs", "rater_pairs"),
+            ("judge_vs_final", "judge_vs_final"),
+            ("consensus_vs_final", "consensus_vs_final"),
+            ("judge_vs_consensus", "consensus"),
+        ):
+            agree = sum(n for (a, b), n in e[key].items() if not scheme.differs(a, b))
+            assert getattr(c, name).agree == agree, (c.criterion, name)
+    assert sum(c.judge_vs_final.total for c in got.criteria) == got.decided
