@@ -7,9 +7,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from annotator.domain.model import WhoRight
+from annotator.services import summary
 from annotator.services.importer import import_file
 from annotator.services.queue import QueueFilter, queue_ids
 from annotator.services.review import ReviewService
@@ -80,7 +82,11 @@ def _reference(ws: Workspace) -> dict[str, Any]:
     return out
 
 
-def test_the_one_pass_summary_is_the_plain_aggregates(tmp_path: Path) -> None:
+@pytest.mark.parametrize("max_alike", [summary.MAX_ALIKE, 7])
+def test_the_one_pass_summary_is_the_plain_aggregates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_alike: int
+) -> None:
+    monkeypatch.setattr(summary, "MAX_ALIKE", max_alike)  # 7: tallied as it goes
     rng = random.Random(11)
     rows = []
     for i in range(600):

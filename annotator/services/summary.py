@@ -82,6 +82,7 @@ def summarize(ws: Workspace) -> Summary:
     distinct one is tallied once (a million cases: seconds; a query per figure and criterion
     took several times as long)."""
     schemes = ws.project().schemes
+    tallies = {crit: _Tally() for crit in schemes}
     alike: Counter[tuple[Any, ...]] = Counter()
     with ws.engine.connect() as conn:
         title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
@@ -101,10 +102,9 @@ def summarize(ws: Workspace) -> Summary:
                 decision = next(decisions, None)
             final = decision[1:] if decision is not None and decision[0] == row_id else None
             alike[crit, kind, status == 2, judge, consensus, tuple(labels), final] += 1
-    tallies = {crit: _Tally() for crit in schemes}
-    for (crit, *case), count in alike.items():
-        if crit in tallies:
-            tallies[crit].add(*case, count=count)
+            if len(alike) >= MAX_ALIKE:  # many raters per case: few cases alike
+                _tally(tallies, alike)
+    _tally(tallies, alike)
     criteria = [tallies[crit].summary(crit, schemes[crit]) for crit in sorted(schemes)]
     kinds: Counter[str] = Counter()
     for c in criteria:
@@ -117,6 +117,17 @@ def summarize(ws: Workspace) -> Summary:
         kinds={k.value: kinds.get(k.value, 0) for k in Kind},
         criteria=criteria,
     )
+
+
+MAX_ALIKE = 100_000
+"""Distinct kinds of case kept before they are tallied (bounds the memory of the pass)."""
+
+
+def _tally(tallies: dict[str, _Tally], alike: Counter[tuple[Any, ...]]) -> None:
+    for (crit, *case), count in alike.items():
+        if crit in tallies:
+            tallies[crit].add(*case, count=count)
+    alike.clear()
 
 
 class _Tally:
