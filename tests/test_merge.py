@@ -609,7 +609,7 @@ def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
 def test_the_hash_taken_first_is_the_hash_the_reader_takes(
     files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from annotator.services import merge
+    from annotator.formats import labelled
 
     text = files[0].read_bytes()
     odd = {
@@ -622,11 +622,11 @@ def test_the_hash_taken_first_is_the_hash_the_reader_takes(
     for name, content in odd.items():
         (tmp_path / name).write_bytes(content)
         paths.append(tmp_path / name)
-    monkeypatch.setattr(merge, "_HASH_CHUNK", 7)  # chunks that end anywhere
+    monkeypatch.setattr(labelled, "_CHUNK", 7)  # chunks that end anywhere
     for path in paths:
-        assert merge._file_hash(path) == scan_labelled(path).sha256 != ""
-    assert merge._file_hash(tmp_path / "none.jsonl") is None  # reading it will say why
-    assert merge._file_hash(tmp_path) is None
+        assert labelled.file_sha256(path) == scan_labelled(path).sha256 != ""
+    assert labelled.file_sha256(tmp_path / "none.jsonl") is None  # reading it will say why
+    assert labelled.file_sha256(tmp_path) is None
 
 
 class Reads:

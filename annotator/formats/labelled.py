@@ -124,8 +124,26 @@ def scan_labelled(path: Path, known: Container[str] = ()) -> LabelledScan:
         scan.error = f"{path.name}: cannot read the file: {exc.strerror or exc}"
         scan.checks = []
         return scan
-    scan.sha256 = f"sha256:{digest.hexdigest()}"
+    scan.sha256 = _named(digest)
     return scan
+
+
+def file_sha256(path: Path) -> str | None:
+    """What :func:`scan_labelled` finds as ``LabelledScan.sha256``, from the bytes alone (a
+    merge knows files it merged before by it, without reading their lines). None when the file
+    cannot be read: reading it says why."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)  # (without the GIL: files hash on all cores at once)
+    except OSError:
+        return None
+    return _named(digest)
+
+
+def _named(digest: Any) -> str:
+    return f"sha256:{digest.hexdigest()}"
 
 
 def _split_lines(fh: BinaryIO, digest: Any) -> Iterator[list[bytes]]:

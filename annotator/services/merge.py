@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
 import os
 import tempfile
@@ -64,6 +63,7 @@ from annotator.formats.labelled import (
     LabelledScan,
     criterion_name,
     file_format,
+    file_sha256,
     read_merged,
     scan_labelled,
 )
@@ -307,22 +307,6 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-_HASH_CHUNK = 1 << 22
-
-
-def _file_hash(path: Path) -> str | None:
-    """``sha256:<hex>`` of the file's bytes: what :func:`scan_labelled` finds as it reads the
-    file (``LabelledScan.sha256``). None when the file cannot be read: reading it says why."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(_HASH_CHUNK):
-                digest.update(chunk)  # (without the GIL: the files hash on all cores)
-    except OSError:
-        return None
-    return f"sha256:{digest.hexdigest()}"
-
-
 def _hashes_first(paths: Sequence[Path], skip: set[str]) -> list[str | None]:
     """The hashes of the files that the merge may pass over without reading them, by file
     index (None: not hashed, or unreadable): every file when some were merged before
@@ -340,12 +324,12 @@ def _hashes_first(paths: Sequence[Path], skip: set[str]) -> list[str | None]:
     hashes: list[str | None] = [None] * len(paths)
     threads = min(_cores(), len(wanted), MAX_WORKERS)
     if threads <= 1:
-        digests = list(map(_file_hash, [paths[i] for i in wanted]))
+        digests = list(map(file_sha256, [paths[i] for i in wanted]))
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(threads) as pool:
-            digests = list(pool.map(_file_hash, [paths[i] for i in wanted]))
+            digests = list(pool.map(file_sha256, [paths[i] for i in wanted]))
     for index, digest in zip(wanted, digests, strict=True):
         hashes[index] = digest
     return hashes
@@ -460,7 +444,7 @@ def _collect(
     total = len(paths)
     collected = _Collected(cases, report, {}, [], [])
     # Files merged before, or copies of an earlier file, are known by their hash: not read.
-    hashed = _hashes_first(paths, skip) if skip or len(paths) > 1 else [None] * total
+    hashed = _hashes_first(paths, skip)
     first_hashes: set[str] = set()
     passed_over = []
     for digest in hashed:
