@@ -21,6 +21,7 @@ from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from annotator.domain import agreement as ag
+from annotator.domain import bootstrap as bs
 
 TOL = 1e-9
 ALPHABET = ("a", "b", "c", "d", "e")
@@ -413,10 +414,10 @@ def test_leave_one_out_by_hand() -> None:
 
 def test_bootstrap_is_reproducible() -> None:
     pairs = Counter({("a", "a"): 40, ("a", "b"): 7, ("b", "a"): 9, ("b", "b"): 44})
-    first = ag.bootstrap_interval(pairs, ag.accuracy_counts, resamples=500, seed=3)
-    again = ag.bootstrap_interval(dict(reversed(pairs.items())), ag.accuracy_counts,
+    first = bs.bootstrap_interval(pairs, ag.accuracy_counts, resamples=500, seed=3)
+    again = bs.bootstrap_interval(dict(reversed(pairs.items())), ag.accuracy_counts,
                                   resamples=500, seed=3)  # fmt: skip
-    other = ag.bootstrap_interval(pairs, ag.accuracy_counts, resamples=500, seed=4)
+    other = bs.bootstrap_interval(pairs, ag.accuracy_counts, resamples=500, seed=4)
     assert first == again
     assert first != other
     assert first.low is not None and first.high is not None
@@ -428,7 +429,7 @@ def test_bootstrap_matches_resampling_units() -> None:
     (up to Monte Carlo error)."""
     pairs = Counter({("a", "a"): 30, ("a", "b"): 12, ("b", "a"): 8, ("b", "b"): 50})
     labels = ["a", "b"]
-    ours = ag.bootstrap_interval(
+    ours = bs.bootstrap_interval(
         pairs, lambda c: ag.cohen_kappa_counts(c, labels), resamples=4000, seed=1
     )
     units = [k for k, c in pairs.items() for _ in range(c)]
@@ -445,14 +446,14 @@ def test_bootstrap_matches_resampling_units() -> None:
 
 
 def test_bootstrap_undefined_cases() -> None:
-    one = ag.bootstrap_interval({("a", "a"): 1}, ag.accuracy_counts)
+    one = bs.bootstrap_interval({("a", "a"): 1}, ag.accuracy_counts)
     assert one.low is None and "two or more" in (one.reason or "")
-    single_label = ag.bootstrap_interval(
+    single_label = bs.bootstrap_interval(
         {("a", "a"): 10}, lambda c: ag.cohen_kappa_counts(c, ["a", "b"])
     )
     assert single_label.low is None and "undefined" in (single_label.reason or "")
     # Kappa on a resample that happens to hold one label only is undefined: left out, counted.
-    rare = ag.bootstrap_interval(
+    rare = bs.bootstrap_interval(
         {("a", "a"): 8, ("b", "b"): 1}, lambda c: ag.cohen_kappa_counts(c, ["a", "b"]),
         resamples=300, seed=0,
     )  # fmt: skip
@@ -463,13 +464,13 @@ def test_bootstrap_undefined_cases() -> None:
 def test_quantile_is_numpys_linear_rule() -> None:
     values = sorted(random.Random(5).random() for _ in range(37))
     for q in (0.0, 0.025, 0.5, 0.975, 1.0):
-        assert ag._quantile(values, q) == pytest.approx(float(np.quantile(values, q)), abs=1e-12)
+        assert bs._quantile(values, q) == pytest.approx(float(np.quantile(values, q)), abs=1e-12)
 
 
 @pytest.mark.parametrize(("n", "p"), [(5, 0.3), (40, 0.1), (1000, 0.3), (10**6, 0.42), (50, 0.9)])
 def test_binomial_sampler_has_the_right_mean_and_variance(n: int, p: float) -> None:
     rng = random.Random(11)
-    draws = [ag.binomial(rng, n, p) for _ in range(20000)]
+    draws = [bs.binomial(rng, n, p) for _ in range(20000)]
     assert all(0 <= x <= n for x in draws)
     mean, var = n * p, n * p * (1 - p)
     assert statistics.fmean(draws) == pytest.approx(mean, abs=4 * math.sqrt(var / 20000))
@@ -480,7 +481,7 @@ def test_binomial_sampler_distribution() -> None:
     """A chi-square check of the BTRS branch against exact binomial probabilities."""
     n, p, draws = 60, 0.35, 40000
     rng = random.Random(7)
-    seen = Counter(ag.binomial(rng, n, p) for _ in range(draws))
+    seen = Counter(bs.binomial(rng, n, p) for _ in range(draws))
     chi2 = 0.0
     bins = 0
     for k in range(n + 1):
@@ -493,6 +494,6 @@ def test_binomial_sampler_distribution() -> None:
 
 def test_binomial_sampler_edges() -> None:
     rng = random.Random(0)
-    assert ag.binomial(rng, 0, 0.5) == 0
-    assert ag.binomial(rng, 10, 0.0) == 0
-    assert ag.binomial(rng, 10, 1.0) == 10
+    assert bs.binomial(rng, 0, 0.5) == 0
+    assert bs.binomial(rng, 10, 0.0) == 0
+    assert bs.binomial(rng, 10, 1.0) == 10

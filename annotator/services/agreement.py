@@ -29,7 +29,6 @@ from annotator.domain.agreement import (
     LabelScore,
     LooUnit,
     accuracy_counts,
-    bootstrap_intervals,
     cohen_kappa_counts,
     confusion_matrix_counts,
     fleiss_kappa_counts,
@@ -39,6 +38,7 @@ from annotator.domain.agreement import (
     percent_agreement_counts,
     precision_recall_counts,
 )
+from annotator.domain.bootstrap import bootstrap_intervals
 from annotator.domain.merge import MergedCase, Resolution, Scale
 
 REPORT_FORMAT = "annotator.agreement"
