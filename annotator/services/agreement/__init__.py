@@ -1,0 +1,82 @@
+"""The agreement report of merged cases, and its renderers (JSON, terminal, Markdown, HTML).
+
+Everything is per criterion, because criteria have different scales. The adjudicated truth of a
+case is its ``final_label``; cases without one (open conflicts, unreviewed cases) are left out of
+the figures against the truth, and the report counts them. Agreement between reviewers and the
+human ceiling don't need the truth, so they use every case.
+
+One pass over the cases collects counts (of label pairs and of kinds of case); every figure and
+every bootstrap interval is computed from those counts (see ``annotator.domain.agreement`` and
+``annotator.domain.bootstrap``), so a million cases take seconds.
+
+The modules: ``report`` (the report's dataclasses), ``build`` (``build_report`` and its
+tallying), ``to_json`` (the JSON document), ``tables`` (figures as text and the tables the
+renderers and the window share), and one module per renderer: ``text``, ``markdown`` and
+``html_page``. Import from here.
+"""
+
+from annotator.services.agreement.build import build_report
+from annotator.services.agreement.html_page import render_html
+from annotator.services.agreement.markdown import render_markdown
+from annotator.services.agreement.report import (
+    LEVEL,
+    AgreementReport,
+    Counts,
+    CriterionReport,
+    HumanCeiling,
+    JudgeVsTruth,
+    Overruled,
+    OverruledCase,
+    PairKappa,
+    RaterVsTruth,
+    ReviewerAgreement,
+    TagCount,
+)
+from annotator.services.agreement.tables import (
+    Cell,
+    Marked,
+    Section,
+    Style,
+    criterion_notes,
+    format_figure,
+    format_interval,
+    sections,
+)
+from annotator.services.agreement.text import render_text
+from annotator.services.agreement.to_json import (
+    REPORT_FORMAT,
+    REPORT_VERSION,
+    report_to_json,
+    report_to_json_text,
+)
+
+__all__ = [
+    "LEVEL",
+    "REPORT_FORMAT",
+    "REPORT_VERSION",
+    "AgreementReport",
+    "Cell",
+    "Counts",
+    "CriterionReport",
+    "HumanCeiling",
+    "JudgeVsTruth",
+    "Marked",
+    "Overruled",
+    "OverruledCase",
+    "PairKappa",
+    "RaterVsTruth",
+    "ReviewerAgreement",
+    "Section",
+    "Style",
+    "TagCount",
+    "build_report",
+    "criterion_notes",
+    "format_figure",
+    "format_interval",
+    "render_html",
+    "render_markdown",
+    "render_text",
+    "report_to_json",
+    "report_to_json_text",
+    "sections",
+]

@@ -1,0 +1,154 @@
+"""The agreement report as a standalone HTML page: inline CSS, no scripts, every piece of user
+text escaped; the confusion matrix is a heat map."""
+
+from __future__ import annotations
+
+import html
+
+from annotator.domain.agreement import ConfusionMatrix
+from annotator.services.agreement.report import LEVEL, AgreementReport, OverruledCase
+from annotator.services.agreement.tables import (
+    Cell,
+    Marked,
+    Section,
+    criterion_name,
+    criterion_notes,
+    overruled_lines,
+    sections,
+)
+
+_CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330;
+       margin: 2em auto; max-width: 70em; padding: 0 1em; }
+h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #d8dce4; }
+h3 { font-size: 1.05em; margin-top: 1.4em; }
+table { border-collapse: collapse; margin: .4em 0 1em; }
+th, td { padding: .3em .7em; border: 1px solid #d8dce4; text-align: left; vertical-align: top; }
+th { background: #f1f3f7; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.undef { color: #8a5a00; }
+small.foot { display: block; color: #6b6f78; font-size: .85em; max-width: 28em; }
+.note { color: #4a4f5a; }
+table.heat td { text-align: center; min-width: 4.5em; font-variant-numeric: tabular-nums; }
+table.heat td small { display: block; opacity: .8; }
+table.heat th.corner { font-weight: 400; color: #4a4f5a; }
+.rationale { color: #39404d; }
+code { background: #f1f3f7; padding: 0 .25em; border-radius: 3px; }
+"""
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -> str:
+    """The report as a standalone HTML page: inline CSS, no scripts, no external resources;
+    every piece of user text escaped. The confusion matrix is a heat map."""
+    c0 = report.counts
+    body = [
+        "<h1>Agreement report</h1>",
+        f"<p>{c0.cases} cases: {c0.unanimous} settled unanimously, {c0.lead} by the lead, "
+        f"{c0.conflicts} open conflicts, {c0.unreviewed} not reviewed. Intervals: "
+        f"{LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, seed "
+        f"{report.seed}.</p>",
+    ]
+    for c in report.criteria:
+        scale = ", ".join(_h(x) for x in c.scale.labels)
+        body += [
+            f"<h2>{_h(criterion_name(c))}</h2>",
+            f"<p>Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}</p>",
+        ]
+        for s in sections(c):
+            body.append(f"<h3>{_h(s.title)}</h3>")
+            body.append(_html_table(s) if s.rows else "<p>(none)</p>")
+        body += [
+            "<h3>Confusion matrix</h3>",
+            '<p class="note">Rows: the adjudicated truth; columns: the judge. Shading: the '
+            "share of each truth row (green on the diagonal, red off it).</p>",
+            _heat_map(c.judge.confusion),
+        ]
+        body.append(
+            '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in criterion_notes(c)) + "</ul>"
+        )
+        body.append("<h3>Overruled</h3>")
+        if not c.overruled:
+            body.append("<p>(nobody)</p>")
+        for o in c.overruled:
+            head, shown, more = overruled_lines(o, overruled_limit)
+            body.append(f"<h4>{_h(head)}</h4>")
+            if not shown:
+                continue
+            rows = "".join(
+                f"<tr><td><code>{_h(x.case_id)}</code></td><td>{_h(x.label)}</td>"
+                f"<td>{_h(x.final_label)}</td><td>{_h(x.settled_by)}</td>"
+                f'<td class="rationale">{_rationales_html(x)}</td></tr>'
+                for x in shown
+            )
+            body.append(
+                "<table><tr><th>case</th><th>their label</th><th>final label</th>"
+                f"<th>settled</th><th>rationale</th></tr>{rows}</table>"
+            )
+            if more:
+                body.append(f'<p class="note">… and {more} more</p>')
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Agreement report</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _rationales_html(x: OverruledCase) -> str:
+    return "<br>".join(
+        f"<b>{_h(by)}</b>: {_h(why) if why.strip() else '<i>no rationale</i>'}"
+        for by, why in x.rationales
+    )
+
+
+def _cell_html(cell: Cell, numeric: bool) -> str:
+    if isinstance(cell, Marked):
+        klass = "undef" if cell.undefined else ("num" if numeric else "")
+        return (
+            f'<td class="{klass}">{_h(cell.text)} <small class="foot">{_h(cell.footnote)}</small>'
+            "</td>"
+        )
+    return f'<td class="num">{_h(cell)}</td>' if numeric else f"<td>{_h(cell)}</td>"
+
+
+def _html_table(s: Section) -> str:
+    right = s.numeric or tuple(False for _ in s.headers)
+    head = "".join(f"<th>{_h(x)}</th>" for x in s.headers)
+    rows = "".join(
+        "<tr>" + "".join(_cell_html(x, r) for x, r in zip(row, right, strict=True)) + "</tr>"
+        for row in s.rows
+    )
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def _heat_map(m: ConfusionMatrix) -> str:
+    head = '<th class="corner">truth \\ judge</th>' + "".join(f"<th>{_h(x)}</th>" for x in m.labels)
+    rows = []
+    for i, (label, row) in enumerate(zip(m.labels, m.counts, strict=True)):
+        total = sum(row)
+        cells = []
+        for k, count in enumerate(row):
+            share = count / total if total else 0.0
+            cells.append(
+                f'<td style="{_heat_style(share, i == k)}" '
+                f'title="truth {_h(label)}, judge {_h(m.labels[k])}: {count}">'
+                f"{count}<small>{share:.0%}</small></td>"
+            )
+        rows.append(f"<tr><th>{_h(label)}</th>{''.join(cells)}</tr>")
+    return f'<table class="heat"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _heat_style(share: float, diagonal: bool) -> str:
+    """Green for agreement, red for confusion; stronger for a larger share of the row."""
+    base = (46, 139, 87) if diagonal else (200, 55, 45)
+    strength = 0.08 + 0.85 * share if share else 0.0
+    r, g, b = (round(255 + (c - 255) * strength) for c in base)
+    ink = "#ffffff" if strength > 0.55 else "#1d2330"
+    return f"background:rgb({r},{g},{b});color:{ink}"

@@ -1,0 +1,80 @@
+"""The agreement report as a Markdown document, to share: user text escaped, one line per cell."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from annotator.services.agreement.report import LEVEL, AgreementReport
+from annotator.services.agreement.tables import (
+    Section,
+    confusion_section,
+    criterion_name,
+    criterion_notes,
+    footnoted,
+    overruled_lines,
+    plain,
+    rationale_text,
+    sections,
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def _md(text: str) -> str:
+    """User text safe inside a Markdown table cell: one line, Markdown punctuation escaped, and
+    HTML escaped (Markdown viewers render raw HTML)."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", plain(text)), quote=False)
+
+
+def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50) -> str:
+    """The report as a Markdown document, to share."""
+    c0 = report.counts
+    out = [
+        "# Agreement report",
+        "",
+        f"{c0.cases} cases: {c0.unanimous} settled unanimously, {c0.lead} by the lead, "
+        f"{c0.conflicts} open conflicts, {c0.unreviewed} not reviewed. Intervals: "
+        f"{LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, seed {report.seed}.",
+    ]
+    for c in report.criteria:
+        scale = ", ".join(_md(x) for x in c.scale.labels)
+        out += [
+            "",
+            f"## {_md(criterion_name(c))}",
+            "",
+            f"Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}",
+        ]
+        for s in sections(c):
+            out += ["", f"### {s.title}", ""]
+            out += _md_table(s) if s.rows else ["(none)"]
+        out += ["", "### Confusion matrix", "", "Rows: truth; columns: the judge.", ""]
+        out += _md_table(confusion_section(c.judge.confusion))
+        out += [""] + [f"- {n}" for n in criterion_notes(c)]
+        out += ["", "### Overruled", ""]
+        for o in c.overruled:
+            head, shown, more = overruled_lines(o, overruled_limit)
+            out.append(f"- **{_md(head)}**")
+            for x in shown:
+                out.append(
+                    f"  - case {_md(x.case_id)}: {_md(x.label)} → "
+                    f"{_md(x.final_label)} — {_md(rationale_text(x))}"
+                )
+            if more:
+                out.append(f"  - … and {more} more")
+        if not c.overruled:
+            out.append("(nobody)")
+    return "\n".join(out) + "\n"
+
+
+def _md_table(s: Section) -> list[str]:
+    right = s.numeric or tuple(False for _ in s.headers)
+    body, notes = footnoted(s, lambda text, k: f"{text} ({k})")
+    out = [
+        "| " + " | ".join(_md(h) for h in s.headers) + " |",
+        "|" + "|".join("---:" if r else "---" for r in right) + "|",
+        *("| " + " | ".join(_md(x) for x in row) + " |" for row in body),
+    ]
+    if notes:
+        out += [""] + [f"({k}) {_md(text)}  " for k, text in notes]
+    return out

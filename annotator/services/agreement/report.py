@@ -1,0 +1,170 @@
+"""The agreement report's data: counts, figures and intervals per criterion, and who was
+overruled. ``build_report`` (in ``build``) makes one; the renderers only read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from annotator.domain.agreement import ConfusionMatrix, Figure, Interval, LabelScore
+from annotator.domain.merge import Scale
+
+LEVEL = 0.95
+"""The confidence level of every interval in the report."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How the cases stand after the merge."""
+
+    cases: int = 0
+    unanimous: int = 0
+    """Settled: every reviewer who saw the case chose the same label."""
+    lead: int = 0
+    """Settled by the lead."""
+    conflicts: int = 0
+    """Reviewers disagree and the lead has not decided: no truth yet."""
+    unreviewed: int = 0
+    """No reviewer saw the case and the lead has not decided: no truth."""
+
+    @property
+    def settled(self) -> int:
+        return self.unanimous + self.lead
+
+    @property
+    def unresolved(self) -> int:
+        """Cases left out of the figures against the truth."""
+        return self.conflicts + self.unreviewed
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.cases + other.cases,
+            self.unanimous + other.unanimous,
+            self.lead + other.lead,
+            self.conflicts + other.conflicts,
+            self.unreviewed + other.unreviewed,
+        )
+
+
+@dataclass(frozen=True)
+class PairKappa:
+    """Cohen's kappa of two reviewers over the cases both reviewed (``kappa.n``)."""
+
+    first: str
+    second: str
+    kappa: Figure
+
+
+@dataclass(frozen=True)
+class ReviewerAgreement:
+    """How far the reviewers agree with each other (their own labels, before the lead)."""
+
+    reviewers: tuple[str, ...]
+    percent: Figure
+    pairs: tuple[PairKappa, ...]
+    fleiss: Figure
+    alpha_nominal: Figure
+    alpha_ordinal: Figure | None
+    """None on a nominal scale."""
+    alpha_interval: Interval
+    """For :attr:`alpha`, the headline alpha."""
+
+    @property
+    def alpha(self) -> Figure:
+        """The headline alpha: ordinal on an ordinal scale, else nominal."""
+        return self.alpha_ordinal if self.alpha_ordinal is not None else self.alpha_nominal
+
+
+@dataclass(frozen=True)
+class JudgeVsTruth:
+    """The LLM judge against the adjudicated truth."""
+
+    accuracy: Figure
+    accuracy_interval: Interval
+    kappa: Figure
+    kappa_interval: Interval
+    confusion: ConfusionMatrix
+    """Truth in rows, the judge in columns, labels in scale order."""
+    per_label: tuple[LabelScore, ...]
+    wrong: int
+    """Settled cases where the judge's label is not the final label."""
+    no_label: int
+    """Settled cases without a judge label, left out."""
+
+
+@dataclass(frozen=True)
+class RaterVsTruth:
+    """One original human rater against the adjudicated truth (``n`` is in the figures)."""
+
+    rater: str
+    accuracy: Figure
+    kappa: Figure
+
+
+@dataclass(frozen=True)
+class HumanCeiling:
+    """Leave-one-out agreement of the original raters, and the judge's against the same
+    references (``annotator.domain.agreement.leave_one_out_counts``)."""
+
+    humans: Figure
+    humans_interval: Interval
+    judge: Figure
+    judge_interval: Interval
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag, and on how many cases the judge got wrong someone attached it."""
+
+    tag: str
+    cases: int
+
+
+@dataclass(frozen=True)
+class OverruledCase:
+    """A case where the final label went against someone, and what settled it."""
+
+    case_id: str
+    label: str
+    """Their label."""
+    final_label: str
+    settled_by: Literal["lead", "unanimous"]
+    rationales: tuple[tuple[str, str], ...]
+    """``(who, rationale)``: the lead's, or every reviewer's when they were unanimous."""
+
+
+@dataclass(frozen=True)
+class Overruled:
+    """One person's overruled cases."""
+
+    person: str
+    role: Literal["rater", "reviewer"]
+    settled: int
+    """Settled cases this person labelled."""
+    cases: tuple[OverruledCase, ...]
+    """Sorted by case id."""
+
+
+@dataclass(frozen=True)
+class CriterionReport:
+    criterion: str
+    scale: Scale
+    counts: Counts
+    reviewers: ReviewerAgreement
+    judge: JudgeVsTruth
+    raters: tuple[RaterVsTruth, ...]
+    ceiling: HumanCeiling
+    judge_wrong_tags: tuple[TagCount, ...]
+    """Most frequent first, then by tag."""
+    overruled: tuple[Overruled, ...]
+    """Raters first, then reviewers, each by name."""
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    counts: Counts
+    criteria: tuple[CriterionReport, ...]
+    """By criterion name."""
+    seed: int
+    resamples: int
+    level: float = LEVEL

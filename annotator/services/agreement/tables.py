@@ -1,0 +1,270 @@
+"""The report as tables and sentences, shared by the text, Markdown and HTML renderers and the
+window: how a figure or an interval prints, the :class:`Section` tables of a criterion (cells that
+need a footnote are :class:`Marked`), and the small helpers the renderers share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from annotator.domain.agreement import ConfusionMatrix, Figure, Interval
+from annotator.services.agreement.report import (
+    LEVEL,
+    Counts,
+    CriterionReport,
+    JudgeVsTruth,
+    Overruled,
+    OverruledCase,
+    ReviewerAgreement,
+)
+
+Style = Literal["rate", "coefficient"]
+"""A rate (accuracy, percent agreement…) prints as a percentage; a coefficient (kappa, alpha)
+with three decimals."""
+
+
+def _number(value: float, style: Style) -> str:
+    return f"{value:.1%}" if style == "rate" else f"{value:.3f}"
+
+
+def format_figure(f: Figure | None, style: Style = "coefficient") -> str:
+    """A figure as text: its value, or "undefined (reason)". Never "nan"."""
+    if f is None:
+        return "—"
+    if f.value is None:
+        return f"undefined ({f.reason})"
+    return _number(f.value, style)
+
+
+def format_interval(i: Interval, style: Style = "coefficient") -> str:
+    if i.low is None or i.high is None:
+        return f"no interval ({i.reason})"
+    return f"[{_number(i.low, style)}, {_number(i.high, style)}]"
+
+
+def _n(f: Figure | None) -> str:
+    return "" if f is None else str(f.n)
+
+
+def plain(text: str) -> str:
+    """User text on one line (a rationale may span several)."""
+    return " ".join(text.split())
+
+
+def criterion_name(c: CriterionReport) -> str:
+    return c.criterion or "(default criterion)"
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A table cell that comes with a footnote: why a figure is undefined, or a caveat."""
+
+    text: str
+    footnote: str
+    undefined: bool = False
+
+
+Cell = str | Marked
+
+
+def _fig(f: Figure, style: Style = "coefficient") -> Cell:
+    if f.value is None:
+        return Marked("—", f"undefined: {f.reason}", undefined=True)
+    if f.note:
+        return Marked(_number(f.value, style), f.note)
+    return _number(f.value, style)
+
+
+def _ci(i: Interval, style: Style) -> Cell:
+    if i.low is None or i.high is None:
+        return Marked("—", f"no interval: {i.reason}", undefined=True)
+    text = format_interval(i, style)
+    if i.undefined_resamples:
+        return Marked(
+            text,
+            f"the figure was undefined on {i.undefined_resamples} of {i.resamples} resamples, "
+            "which are left out",
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled table, shared by the text, Markdown and HTML renderers and the window."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    numeric: tuple[bool, ...] = ()
+    """Right-align these columns."""
+
+
+def _count_rows(c: Counts) -> tuple[tuple[Cell, ...], ...]:
+    return (
+        ("cases", str(c.cases)),
+        ("settled, unanimous", str(c.unanimous)),
+        ("settled by the lead", str(c.lead)),
+        ("open conflicts", str(c.conflicts)),
+        ("not reviewed", str(c.unreviewed)),
+    )
+
+
+def sections(c: CriterionReport) -> list[Section]:
+    """The tables of one criterion, in reading order (user text still raw)."""
+    return [
+        Section("Cases", ("", "count"), _count_rows(c.counts), (False, True)),
+        _headline_section(c),
+        _between_section(c.reviewers),
+        _versus_section(c),
+        _per_label_section(c.judge),
+        Section(
+            "Tags on cases the judge got wrong",
+            ("tag", "cases"),
+            tuple((t.tag, str(t.cases)) for t in c.judge_wrong_tags),
+            (False, True),
+        ),
+    ]
+
+
+def _headline_section(c: CriterionReport) -> Section:
+    r, j, h = c.reviewers, c.judge, c.ceiling
+    headline: tuple[tuple[str, Figure, Interval, Style], ...] = (
+        ("judge accuracy", j.accuracy, j.accuracy_interval, "rate"),
+        ("judge kappa", j.kappa, j.kappa_interval, "coefficient"),
+        (
+            f"reviewer alpha ({'ordinal' if c.scale.ordinal else 'nominal'})",
+            r.alpha,
+            r.alpha_interval,
+            "coefficient",
+        ),
+        ("human ceiling (leave-one-out)", h.humans, h.humans_interval, "rate"),
+        ("judge vs the same references", h.judge, h.judge_interval, "rate"),
+    )
+    return Section(
+        "Headline figures",
+        ("figure", "value", f"{LEVEL:.0%} CI", "n"),
+        tuple((name, _fig(f, s), _ci(i, s), _n(f)) for name, f, i, s in headline),
+        (False, True, False, True),
+    )
+
+
+def _between_section(r: ReviewerAgreement) -> Section:
+    between: list[tuple[Cell, ...]] = [
+        ("percent agreement", _fig(r.percent, "rate"), _n(r.percent)),
+        ("Fleiss' kappa", _fig(r.fleiss), _n(r.fleiss)),
+        ("Krippendorff's alpha, nominal", _fig(r.alpha_nominal), _n(r.alpha_nominal)),
+    ]
+    if r.alpha_ordinal is not None:
+        between.append(
+            ("Krippendorff's alpha, ordinal", _fig(r.alpha_ordinal), _n(r.alpha_ordinal))
+        )
+    for p in r.pairs:
+        between.append((f"Cohen's kappa, {p.first} / {p.second}", _fig(p.kappa), _n(p.kappa)))
+    return Section(
+        "Between reviewers",
+        ("figure", "value", "n"),
+        tuple(between),
+        (False, True, True),
+    )
+
+
+def _versus_section(c: CriterionReport) -> Section:
+    j = c.judge
+    versus: list[tuple[Cell, ...]] = [
+        ("judge", _fig(j.accuracy, "rate"), _fig(j.kappa), _n(j.accuracy)),
+    ]
+    for x in c.raters:
+        versus.append(
+            (
+                f"rater {x.rater}",
+                _fig(x.accuracy, "rate"),
+                _fig(x.kappa),
+                _n(x.accuracy),
+            )
+        )
+    return Section(
+        "Against the adjudicated truth",
+        ("who", "accuracy", "Cohen's kappa", "n"),
+        tuple(versus),
+        (False, True, True, True),
+    )
+
+
+def _per_label_section(j: JudgeVsTruth) -> Section:
+    return Section(
+        "Judge per label",
+        ("label", "precision", "recall", "truly this label"),
+        tuple(
+            (
+                s.label,
+                _fig(s.precision, "rate"),
+                _fig(s.recall, "rate"),
+                str(s.support),
+            )
+            for s in j.per_label
+        ),
+        (False, True, True, True),
+    )
+
+
+def criterion_notes(c: CriterionReport) -> list[str]:
+    """Plain sentences that go with a criterion's tables."""
+    notes = []
+    if c.counts.unresolved:
+        notes.append(
+            f"{c.counts.unresolved} of {c.counts.cases} case(s) have no final label yet "
+            f"({c.counts.conflicts} open conflict(s), {c.counts.unreviewed} not reviewed) and are "
+            "left out of the figures against the truth."
+        )
+    if c.judge.no_label:
+        notes.append(f"{c.judge.no_label} settled case(s) have no judge label and are left out.")
+    notes.append(f"The judge was wrong on {c.judge.wrong} settled case(s).")
+    return notes
+
+
+# --- shared by the renderers ---------------------------------------------------------------------
+
+
+def overruled_lines(o: Overruled, limit: int | None) -> tuple[str, list[OverruledCase], int]:
+    """A person's overruled list: its heading, the cases shown (up to ``limit``), how many not."""
+    shown = o.cases if limit is None else o.cases[:limit]
+    head = f"{o.role} {o.person}: overruled on {len(o.cases)} of {o.settled} settled case(s)"
+    return head, list(shown), len(o.cases) - len(shown)
+
+
+def rationale_text(x: OverruledCase) -> str:
+    parts = [
+        f"{by}: {plain(why)}" if why.strip() else f"{by}: (no rationale)"
+        for by, why in x.rationales
+    ]
+    prefix = "lead " if x.settled_by == "lead" else ""
+    return prefix + "; ".join(parts)
+
+
+def confusion_section(m: ConfusionMatrix) -> Section:
+    return Section(
+        "",
+        ("truth \\ judge", *m.labels),
+        tuple((t, *(str(x) for x in row)) for t, row in zip(m.labels, m.counts, strict=True)),
+        (False, *(True for _ in m.labels)),
+    )
+
+
+def footnoted(
+    s: Section, mark: Callable[[str, int], str]
+) -> tuple[list[tuple[str, ...]], list[tuple[int, str]]]:
+    """Rows as plain strings, a marked cell followed by its footnote number; and the footnotes
+    (the same footnote text keeps one number)."""
+    numbers: dict[str, int] = {}
+    rows = []
+    for row in s.rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, Marked):
+                k = numbers.setdefault(cell.footnote, len(numbers) + 1)
+                cells.append(mark(cell.text, k))
+            else:
+                cells.append(cell)
+        rows.append(tuple(cells))
+    return rows, [(k, text) for text, k in numbers.items()]

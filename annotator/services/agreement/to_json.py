@@ -1,0 +1,144 @@
+"""The agreement report as JSON: keys in a fixed order, an undefined figure as ``null`` with
+its reason (never NaN)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from annotator.domain.agreement import Figure, Interval
+from annotator.services.agreement.report import AgreementReport, Counts, CriterionReport
+
+REPORT_FORMAT = "annotator.agreement"
+REPORT_VERSION = 1
+
+
+def report_to_json(
+    report: AgreementReport, *, overruled_limit: int | None = None
+) -> dict[str, Any]:
+    """The report as JSON-ready data, keys in a fixed order; an undefined figure has
+    ``"value": null`` and its ``"reason"``. ``overruled_limit`` keeps the first cases of each
+    person's overruled list (``"overruled"`` still gives the full count): with a million
+    cases the full lists run to hundreds of megabytes."""
+    return {
+        "format": REPORT_FORMAT,
+        "format_version": REPORT_VERSION,
+        "seed": report.seed,
+        "resamples": report.resamples,
+        "level": report.level,
+        "counts": _counts_json(report.counts),
+        "criteria": [_criterion_json(c, overruled_limit) for c in report.criteria],
+    }
+
+
+def _counts_json(c: Counts) -> dict[str, int]:
+    return {
+        "cases": c.cases,
+        "settled": c.settled,
+        "unanimous": c.unanimous,
+        "lead": c.lead,
+        "conflicts": c.conflicts,
+        "unreviewed": c.unreviewed,
+    }
+
+
+def _figure_json(f: Figure | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"value": f.value, "n": f.n, "reason": f.reason, "note": f.note}
+
+
+def _interval_json(i: Interval) -> dict[str, Any]:
+    return {
+        "low": i.low,
+        "high": i.high,
+        "level": i.level,
+        "resamples": i.resamples,
+        "seed": i.seed,
+        "undefined_resamples": i.undefined_resamples,
+        "reason": i.reason,
+    }
+
+
+def _with_interval(f: Figure, i: Interval) -> dict[str, Any]:
+    out = _figure_json(f)
+    assert out is not None
+    out["interval"] = _interval_json(i)
+    return out
+
+
+def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str, Any]:
+    r, j, h = c.reviewers, c.judge, c.ceiling
+    return {
+        "criterion": c.criterion,
+        "labels": list(c.scale.labels),
+        "ordinal": c.scale.ordinal,
+        "counts": _counts_json(c.counts),
+        "reviewers": {
+            "names": list(r.reviewers),
+            "percent_agreement": _figure_json(r.percent),
+            "cohen_kappa_pairs": [
+                {"first": p.first, "second": p.second, "kappa": _figure_json(p.kappa)}
+                for p in r.pairs
+            ],
+            "fleiss_kappa": _figure_json(r.fleiss),
+            "alpha_nominal": _figure_json(r.alpha_nominal),
+            "alpha_ordinal": _figure_json(r.alpha_ordinal),
+            "alpha_interval": _interval_json(r.alpha_interval),
+        },
+        "judge": {
+            "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
+            "kappa": _with_interval(j.kappa, j.kappa_interval),
+            "wrong": j.wrong,
+            "no_label": j.no_label,
+            "confusion": {
+                "rows": "truth",
+                "columns": "judge",
+                "labels": list(j.confusion.labels),
+                "counts": [list(row) for row in j.confusion.counts],
+            },
+            "per_label": [
+                {
+                    "label": s.label,
+                    "support": s.support,
+                    "precision": _figure_json(s.precision),
+                    "recall": _figure_json(s.recall),
+                }
+                for s in j.per_label
+            ],
+        },
+        "raters": [
+            {"rater": x.rater, "accuracy": _figure_json(x.accuracy), "kappa": _figure_json(x.kappa)}
+            for x in c.raters
+        ],
+        "human_ceiling": {
+            "humans": _with_interval(h.humans, h.humans_interval),
+            "judge": _with_interval(h.judge, h.judge_interval),
+        },
+        "judge_wrong_tags": [{"tag": t.tag, "cases": t.cases} for t in c.judge_wrong_tags],
+        "overruled": [
+            {
+                "person": o.person,
+                "role": o.role,
+                "settled": o.settled,
+                "overruled": len(o.cases),
+                "cases": [
+                    {
+                        "id": x.case_id,
+                        "label": x.label,
+                        "final_label": x.final_label,
+                        "settled_by": x.settled_by,
+                        "rationales": [{"by": by, "rationale": why} for by, why in x.rationales],
+                    }
+                    for x in (o.cases if overruled_limit is None else o.cases[:overruled_limit])
+                ],
+            }
+            for o in c.overruled
+        ],
+    }
+
+
+def report_to_json_text(report: AgreementReport, *, overruled_limit: int | None = None) -> str:
+    """The JSON document as text (for ``--json`` and for files)."""
+    data = report_to_json(report, overruled_limit=overruled_limit)
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
