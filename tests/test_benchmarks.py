@@ -50,7 +50,7 @@ def test_bulk_decisions_read_back_like_the_windows(tmp_path: Path) -> None:
     assert decide_share(ws_path, 0.1) == CASES // 10  # already done: nothing more
     ws = Workspace.open(ws_path)
     review = ReviewService(ws, "someone")
-    everything = queue_ids(ws.engine, QueueFilter(kinds=None))
+    everything = queue_ids(ws, QueueFilter(kinds=None))
     first = review.case(everything[0])
     assert first.status is Status.DECIDED and first.decision is not None
     assert first.decision.rationale == rationale(0)

@@ -9,13 +9,14 @@ window's model must show the same rows whether they came at once or in two steps
 from __future__ import annotations
 
 import random
+import time
 from array import array
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from annotator.domain.model import Kind, Status
-from annotator.services import queue
 from annotator.services.importer import import_file
 from annotator.services.queue import (
     QueueFilter,
@@ -61,7 +62,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     w = Workspace.open(tmp / "q.annotator")
     import_file(w, write_jsonl(tmp / "q.jsonl", rows, HEADER))
     review = ReviewService(w, "rev")
-    everything = list(queue_ids(w.engine, QueueFilter(kinds=None)))
+    everything = list(queue_ids(w, QueueFilter(kinds=None)))
     for n, row_id in enumerate(everything[:60]):
         label = review.case(row_id).scheme.labels[0]
         review.decide(row_id, label, f"Checked the Straße dose, note {n}", tags=["odd"] * (n % 2))
@@ -97,9 +98,9 @@ FILTERS = [
 @pytest.mark.parametrize("flt", FILTERS)
 @pytest.mark.parametrize("page", [1, 7, 1000])
 def test_first_rows_then_all_are_the_plain_answer(ws: Workspace, flt: QueueFilter, page: int):
-    expected = queue_ids(ws.engine, flt)
+    expected = queue_ids(ws, flt)
     firsts: list[array[int]] = []
-    got = QueueLoad(ws.engine, flt, page=page).run(firsts.append)
+    got = QueueLoad(ws, flt, page=page).run(firsts.append)
     assert got == expected
     assert len(firsts) <= 1
     if firsts:
@@ -109,15 +110,13 @@ def test_first_rows_then_all_are_the_plain_answer(ws: Workspace, flt: QueueFilte
 
 
 @pytest.mark.parametrize("flt", FILTERS)
-def test_first_rows_cut_short_still_end_with_every_row(
-    ws: Workspace, flt: QueueFilter, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setattr(queue, "PAGE_SECONDS", 0.0)  # the first rows always run out of time
-    assert QueueLoad(ws.engine, flt, page=5).run() == queue_ids(ws.engine, flt)
+def test_first_rows_cut_short_still_end_with_every_row(ws: Workspace, flt: QueueFilter):
+    # page_seconds 0: the first rows always run out of time
+    assert QueueLoad(ws, flt, page=5, page_seconds=0.0).run() == queue_ids(ws, flt)
 
 
 def test_interrupted_load_raises(ws: Workspace) -> None:
-    load = QueueLoad(ws.engine, QueueFilter(kinds=None))
+    load = QueueLoad(ws, QueueFilter(kinds=None))
     load.interrupt()
     with pytest.raises(QueueLoadInterrupted):
         load.run()
@@ -125,38 +124,33 @@ def test_interrupted_load_raises(ws: Workspace) -> None:
 
 @pytest.mark.parametrize("flt", FILTERS)
 def test_first_undecided_is_the_first_open_case_of_the_queue(ws: Workspace, flt: QueueFilter):
-    ids = queue_ids(ws.engine, flt)
-    undecided = queue_ids(ws.engine, replace(flt, status=Status.UNDECIDED))
-    skipped = queue_ids(ws.engine, replace(flt, status=Status.SKIPPED))
+    ids = queue_ids(ws, flt)
+    undecided = queue_ids(ws, replace(flt, status=Status.UNDECIDED))
+    skipped = queue_ids(ws, replace(flt, status=Status.SKIPPED))
     open_ids = set(undecided) | set(skipped)
     expected = next((i for i in ids if i in open_ids), None)
-    assert first_undecided(ws.engine, flt) == expected
+    assert first_undecided(ws, flt) == expected
 
 
 @pytest.mark.gui
-def test_the_model_shows_the_same_rows_in_two_steps(
-    ws: Workspace, qtbot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from annotator.ui import queue_model
+def test_the_model_shows_the_same_rows_in_two_steps(ws: Workspace, qtbot) -> None:
     from annotator.ui.queue_model import QueueModel
+
+    class SlowLoad(QueueLoad):
+        """Reads all the ids slowly: the first rows come well before them."""
+
+        def read_all(self, db: Any) -> array[int]:
+            time.sleep(0.3)
+            return super().read_all(db)
 
     model = QueueModel()
     model.set_workspace(ws, QueueFilter(kinds=None))
-    assert model.rowCount() == len(queue_ids(ws.engine, QueueFilter(kinds=None)))
+    assert model.rowCount() == len(queue_ids(ws, QueueFilter(kinds=None)))
     # Slow reads: set_filter returns with the first rows, the rest follows.
-    monkeypatch.setattr(queue_model, "WAIT_ALL", 0.0)
-    monkeypatch.setattr(queue, "PAGE", 10)
-    read = queue._read_all_ids
-
-    def slow(*args: object) -> array[int]:
-        import time
-
-        time.sleep(0.3)
-        return read(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(queue, "_read_all_ids", slow)
+    model = QueueModel(loader=lambda ws, flt: SlowLoad(ws, flt, page=10), wait_all=0.0)
+    model.set_workspace(ws, QueueFilter(kinds=None))
     flt = QueueFilter(kinds=None, label="fail")
-    expected = queue_ids(ws.engine, flt)
+    expected = queue_ids(ws, flt)
     with qtbot.waitSignal(model.rowsReady, timeout=5000):
         model.set_filter(flt, wait=0.0)
         assert model.loading and 0 < model.rowCount() <= 10
@@ -167,14 +161,14 @@ def test_the_model_shows_the_same_rows_in_two_steps(
     assert [model.id_at(r) for r in range(model.rowCount())] == list(expected)
     # A row the model has not read yet is found once everything is in.
     assert model.find_undecided(0) == next(
-        r for r, i in enumerate(expected) if i in set(queue_ids(ws.engine, replace(
+        r for r, i in enumerate(expected) if i in set(queue_ids(ws, replace(
             flt, status=Status.UNDECIDED)))
     )  # fmt: skip
     # "Next undecided" among the first rows does not wait for the rest.
     with qtbot.waitSignal(model.rowsReady, timeout=5000):
         model.set_filter(QueueFilter(kinds=None, sort=SortKey.ID, descending=True), wait=0.0)
         head = [model.id_at(r) for r in range(model.rowCount())]
-        open_ids = undecided_among(ws.engine, [i for i in head if i is not None])
+        open_ids = undecided_among(ws, [i for i in head if i is not None])
         assert model.loading and open_ids, "the test wants an open case among the first rows"
         want = next(r for r, i in enumerate(head) if i in open_ids)
         assert model.find_undecided(1 if want > 0 else 0) == want

@@ -139,14 +139,14 @@ def test_skip_and_clear(path: Path) -> None:
 
 def test_queue_order_and_filters(path: Path) -> None:
     ws, review = open_review(path)
-    order = [queue_rows(ws.engine, [i])[i].ext_id for i in queue_ids(ws.engine, QueueFilter())]
+    order = [queue_rows(ws, [i])[i].ext_id for i in queue_ids(ws, QueueFilter())]
     assert order == ["all", "one", "maj", "split"]  # most raters against the judge first
-    everything = queue_ids(ws.engine, QueueFilter(kinds=None))
+    everything = queue_ids(ws, QueueFilter(kinds=None))
     assert len(everything) == 5
 
     def ids(**kw: object) -> list[str]:
-        found = queue_ids(ws.engine, QueueFilter(kinds=None, **kw))  # type: ignore[arg-type]
-        return sorted(r.ext_id for r in queue_rows(ws.engine, found).values())
+        found = queue_ids(ws, QueueFilter(kinds=None, **kw))  # type: ignore[arg-type]
+        return sorted(r.ext_id for r in queue_rows(ws, found).values())
 
     assert ids(rater="carol") == ["maj"]
     assert ids(text="ANSWER SPL") == ["split"]
@@ -157,8 +157,8 @@ def test_queue_order_and_filters(path: Path) -> None:
     assert ids(status=Status.DECIDED) == ["agree"]
     assert ids(tag="rater error") == ["agree"]
     assert ids(label="fail") == ["agree", "all", "maj", "one", "split"]
-    by_id = queue_ids(ws.engine, QueueFilter(kinds=None, sort=SortKey.ID, descending=True))
-    assert [queue_rows(ws.engine, [i])[i].ext_id for i in by_id][0] == "split"
+    by_id = queue_ids(ws, QueueFilter(kinds=None, sort=SortKey.ID, descending=True))
+    assert [queue_rows(ws, [i])[i].ext_id for i in by_id][0] == "split"
     ws.close()
 
 

@@ -60,7 +60,7 @@ def test_v1_search_index_is_intact(v1: Path) -> None:
     ws = Workspace.open(v1)
     with ws.engine.begin() as conn:
         conn.execute(text("INSERT INTO case_search(case_search) VALUES ('integrity-check')"))
-    assert len(queue_ids(ws.engine, QueueFilter(kinds=None, text="paracetamol"))) >= 1
+    assert len(queue_ids(ws, QueueFilter(kinds=None, text="paracetamol"))) >= 1
     ws.close()
 
 

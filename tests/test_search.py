@@ -23,6 +23,7 @@ from annotator.services.importer import import_file
 from annotator.services.queue import QueueFilter, queue_ids, queue_rows, severity_ranges
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
+from annotator.storage.db import writing
 from tests.helpers import PASS_FAIL, case, write_jsonl
 
 ROWS = [
@@ -109,9 +110,9 @@ def brute_force(ws: Workspace, needle: str) -> set[str]:
 
 
 def search(ws: Workspace, needle: str) -> set[str]:
-    ids = queue_ids(ws.engine, QueueFilter(kinds=None, text=needle))
+    ids = queue_ids(ws, QueueFilter(kinds=None, text=needle))
     assert len(set(ids)) == len(ids)
-    return {row.ext_id for row in queue_rows(ws.engine, ids).values()}
+    return {row.ext_id for row in queue_rows(ws, ids).values()}
 
 
 def integrity_ok(ws: Workspace) -> None:
@@ -213,15 +214,15 @@ def test_kind_filters_and_progress_match_counts(tmp_path: Path) -> None:
     ws = Workspace.open(tmp_path / "p.annotator")
     import_file(ws, write_jsonl(tmp_path / "p.jsonl", rows, header))
     review = ReviewService(ws, "rev")
-    for row_id in list(queue_ids(ws.engine, QueueFilter(kinds=None)))[::7]:
+    for row_id in list(queue_ids(ws, QueueFilter(kinds=None)))[::7]:
         review.decide(row_id, "3", "checked")
-    for row_id in list(queue_ids(ws.engine, QueueFilter(kinds=None)))[1::11]:
+    for row_id in list(queue_ids(ws, QueueFilter(kinds=None)))[1::11]:
         review.skip(row_id)
     truth = _brute_kinds(ws)
     for kinds in ({Kind.JUDGE_VS_ALL}, {Kind.UNRATED, Kind.RATERS_SPLIT}, set(Kind)):
         for status in (None, Status.UNDECIDED, Status.DECIDED):
             flt = QueueFilter(kinds=frozenset(kinds), status=status)
-            found = queue_rows(ws.engine, queue_ids(ws.engine, flt))
+            found = queue_rows(ws, queue_ids(ws, flt))
             expected = {
                 e for e, (k, s) in truth.items() if k in kinds and status in (None, Status(s))
             }
@@ -239,10 +240,7 @@ def test_kind_filters_and_progress_match_counts(tmp_path: Path) -> None:
     ws.close()
 
 
-def test_reclassify_in_batches_matches_classify(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(classification, "BATCH", 7)
+def test_reclassify_in_batches_matches_classify(tmp_path: Path) -> None:
     rng = random.Random(11)
     header = {
         "criteria": {
@@ -258,10 +256,10 @@ def test_reclassify_in_batches_matches_classify(
         rows.append(case(f"c{i:03d}", judge=rng.choice(labels), raters=raters, criterion=crit))
     ws = Workspace.open(tmp_path / "r.annotator")
     import_file(ws, write_jsonl(tmp_path / "r.jsonl", rows, header))
-    review = ReviewService(ws, "rev")
     other_before = {e: k for e, (k, _) in _brute_kinds(ws).items() if e in _ids(rows, "other")}
     for threshold in (1.0, 2.0, 0.0):
-        review.set_threshold("scale", threshold)
+        with writing(ws.engine) as conn:  # batches of 7 cases
+            classification.change_threshold(conn, "scale", threshold, batch=7)
         scheme = LabelScheme(("1", "2", "3", "4", "5"), True, threshold)
         with ws.engine.connect() as conn:
             stored = {

@@ -83,10 +83,7 @@ def _reference(ws: Workspace) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("max_alike", [summary.MAX_ALIKE, 7])
-def test_the_one_pass_summary_is_the_plain_aggregates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_alike: int
-) -> None:
-    monkeypatch.setattr(summary, "MAX_ALIKE", max_alike)  # 7: tallied as it goes
+def test_the_one_pass_summary_is_the_plain_aggregates(tmp_path: Path, max_alike: int) -> None:
     rng = random.Random(11)
     rows = []
     for i in range(600):
@@ -97,7 +94,7 @@ def test_the_one_pass_summary_is_the_plain_aggregates(
     ws = Workspace.open(tmp_path / "s.annotator")
     import_file(ws, write_jsonl(tmp_path / "s.jsonl", rows, HEADER))
     review = ReviewService(ws, "rev")
-    for row_id in rng.sample(list(queue_ids(ws.engine, QueueFilter(kinds=None))), 250):
+    for row_id in rng.sample(list(queue_ids(ws, QueueFilter(kinds=None))), 250):
         labels = review.case(row_id).scheme.labels
         if rng.random() < 0.2:
             review.skip(row_id)
@@ -105,7 +102,7 @@ def test_the_one_pass_summary_is_the_plain_aggregates(
         who = rng.choice([None, *WhoRight])
         review.decide(row_id, rng.choice(labels), "because", who_right=who)
 
-    got = summarize(ws)
+    got = summarize(ws, max_alike=max_alike)  # 7: tallied as it goes
     expected = _reference(ws)
     assert {c.criterion for c in got.criteria} == set(expected)
     assert got.cases == 600 and got.decided == sum(e["decided"] for e in expected.values())

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from annotator.domain.disagreement import classify, who_was_right
 from annotator.domain.model import LabelScheme
+from annotator.storage import cases, decisions, schemes
 
-SEP = "\x1f"
 BATCH = 2000
+"""Cases read at a time when a criterion is classified again."""
 
 
 def classification_columns(
@@ -23,38 +23,26 @@ def classification_columns(
     return {"kind": c.kind.value, "severity": c.severity, "consensus": c.consensus}
 
 
-def reclassify(conn: Connection, criterion: str, scheme: LabelScheme) -> int:
+def reclassify(conn: Connection, criterion: str, scheme: LabelScheme, *, batch: int = BATCH) -> int:
     """Recompute kind, severity and consensus of every case of ``criterion``. Returns the count.
 
-    Reads the cases in batches by row id (memory stays flat on a million cases) and writes only
-    the rows whose classification changed.
+    Reads the cases in batches of ``batch`` by row id (memory stays flat on a million cases)
+    and writes only the rows whose classification changed.
     """
-    select = text(
-        "SELECT c.id, c.judge_label, c.kind, c.severity, c.consensus, "
-        "(SELECT group_concat(r.label, :sep) FROM rating r WHERE r.case_id = c.id) "
-        # "+c.criterion": walk the rows by id; the criterion index would sort every batch.
-        "FROM cases c WHERE c.id > :after AND +c.criterion = :crit ORDER BY c.id LIMIT :n"
-    )
-    update = text(
-        "UPDATE cases SET kind = :kind, severity = :severity, consensus = :consensus WHERE id = :id"
-    )
     count = 0
     after = 0
     while True:
-        rows = conn.execute(select, {"sep": SEP, "crit": criterion, "after": after, "n": BATCH})
+        rows = cases.classified(conn, criterion, after, batch)
         changed: list[dict[str, Any]] = []
-        n = 0
-        for case_id, judge, kind, severity, consensus, joined in rows:
-            n += 1
-            after = case_id
-            raters = joined.split(SEP) if joined else []
-            new = classification_columns(judge, raters, scheme)
-            if (new["kind"], new["severity"], new["consensus"]) != (kind, severity, consensus):
-                changed.append({"id": case_id, **new})
-        if changed:
-            conn.execute(update, changed)
-        count += n
-        if n < BATCH:
+        for row in rows:
+            new = classification_columns(row.judge_label, row.rater_labels, scheme)
+            if (new["kind"], new["severity"], new["consensus"]) != row[2:5]:
+                changed.append({"id": row.id, **new})
+        if rows:
+            after = rows[-1].id
+        cases.reclassify(conn, changed)
+        count += len(rows)
+        if len(rows) < batch:
             rederive_who_right(conn, criterion, scheme)
             return count
 
@@ -65,22 +53,12 @@ def rederive_who_right(conn: Connection, criterion: str, scheme: LabelScheme) ->
     It depends on the scale (an ordinal threshold), so it follows the scale when that changes.
     Returns how many decisions changed.
     """
-    rows = conn.execute(
-        text(
-            "SELECT d.case_id, d.label, d.who_right, c.judge_label, "
-            "(SELECT group_concat(r.label, :sep) FROM rating r WHERE r.case_id = c.id) "
-            "FROM decision d JOIN cases c ON c.id = d.case_id "
-            "WHERE c.criterion = :crit AND d.who_right_overridden = 0"
-        ),
-        {"sep": SEP, "crit": criterion},
-    )
     changed = []
-    for case_id, label, who, judge, joined in rows:
-        derived = who_was_right(label, judge, joined.split(SEP) if joined else [], scheme).value
+    for case_id, label, who, judge, raters in decisions.derived_who_right(conn, criterion):
+        derived = who_was_right(label, judge, raters, scheme).value
         if derived != who:
-            changed.append({"id": case_id, "who": derived})
-    if changed:
-        conn.execute(text("UPDATE decision SET who_right = :who WHERE case_id = :id"), changed)
+            changed.append((case_id, derived))
+    decisions.set_who_right(conn, changed)
     return len(changed)
 
 
@@ -90,15 +68,9 @@ def check_threshold(threshold: float) -> None:
         raise ValueError(f"The threshold must be a number of 0 or more, not {threshold}.")
 
 
-def change_threshold(conn: Connection, criterion: str, threshold: float) -> None:
+def change_threshold(
+    conn: Connection, criterion: str, threshold: float, *, batch: int = BATCH
+) -> None:
     """Set an ordinal criterion's disagreement threshold and reclassify its cases."""
     check_threshold(threshold)
-    row = conn.execute(
-        text("SELECT labels, ordinal, rubric FROM scheme WHERE criterion = :c"), {"c": criterion}
-    ).one()
-    conn.execute(
-        text("UPDATE scheme SET threshold = :t WHERE criterion = :c"),
-        {"t": threshold, "c": criterion},
-    )
-    scheme = LabelScheme(tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric)
-    reclassify(conn, criterion, scheme)
+    reclassify(conn, criterion, schemes.set_threshold(conn, criterion, threshold), batch=batch)

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import text
-
 from annotator.domain.agreement import cohen_kappa_counts
 from annotator.domain.model import Kind, LabelScheme
 from annotator.services.workspace import Workspace
+from annotator.storage import cases
+from annotator.storage import project as stored_project
 from annotator.storage.db import driver_connection
 
 Pairs = Counter[tuple[str, str]]
@@ -76,33 +76,22 @@ class Summary:
         return dict(fix(asdict(self)))
 
 
-def summarize(ws: Workspace) -> Summary:
+def summarize(ws: Workspace, *, max_alike: int | None = None) -> Summary:
     """Every figure in one pass over the cases, their ratings and decisions, each read in case
     order: cases alike (criterion, kind, labels, decision) are counted together, and each
     distinct one is tallied once (a million cases: seconds; a query per figure and criterion
-    took several times as long)."""
+    took several times as long). ``max_alike``: how many distinct cases are kept before they
+    are tallied (default :data:`MAX_ALIKE`)."""
+    limit = MAX_ALIKE if max_alike is None else max_alike
     schemes = ws.project().schemes
     tallies = {crit: _Tally() for crit in schemes}
     alike: Counter[tuple[Any, ...]] = Counter()
     with ws.engine.connect() as conn:
-        title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
-        db = driver_connection(conn)
-        ratings = db.execute("SELECT case_id, label FROM rating ORDER BY case_id, rater")
-        decisions = db.execute("SELECT case_id, label, who_right FROM decision ORDER BY case_id")
-        rating, decision = next(ratings, None), next(decisions, None)
-        for row_id, crit, kind, status, judge, consensus in db.execute(
-            "SELECT id, criterion, kind, status, judge_label, consensus FROM cases ORDER BY id"
-        ):
-            labels: list[str] = []
-            while rating is not None and rating[0] <= row_id:
-                if rating[0] == row_id:
-                    labels.append(rating[1])  # in rater order
-                rating = next(ratings, None)
-            while decision is not None and decision[0] < row_id:
-                decision = next(decisions, None)
-            final = decision[1:] if decision is not None and decision[0] == row_id else None
-            alike[crit, kind, status == 2, judge, consensus, tuple(labels), final] += 1
-            if len(alike) >= MAX_ALIKE:  # many raters per case: few cases alike
+        record = stored_project.project(conn)
+        title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
+        for row in cases.summary_rows(driver_connection(conn)):
+            alike[row] += 1
+            if len(alike) >= limit:  # many raters per case: few cases alike
                 _tally(tallies, alike)
     _tally(tallies, alike)
     criteria = [tallies[crit].summary(crit, schemes[crit]) for crit in sorted(schemes)]

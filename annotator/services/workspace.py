@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
-from sqlmodel import Session, select
+from sqlalchemy import Engine
 
 from annotator import __version__, paths
-from annotator.domain.model import LabelScheme, Project
-from annotator.domain.serialize import canonical_json
-from annotator.storage.db import WorkspaceError, is_workspace_file, open_engine
-from annotator.storage.tables import ProjectRow, SchemeRow
+from annotator.domain.model import Project
+from annotator.storage import cases, schemes
+from annotator.storage import project as stored_project
+from annotator.storage.db import (
+    BUSY_SECONDS,
+    WorkspaceBusy,
+    WorkspaceError,
+    is_workspace_file,
+    open_engine,
+)
 
 WORKSPACE_SUFFIX = ".annotator"
 
-__all__ = ["Workspace", "WorkspaceError", "default_workspace_for", "now_iso", "WORKSPACE_SUFFIX"]
+__all__ = [
+    "Clock",
+    "Workspace",
+    "WorkspaceBusy",
+    "WorkspaceError",
+    "default_workspace_for",
+    "now_iso",
+    "WORKSPACE_SUFFIX",
+]
+
+Clock = Callable[[], str]
+"""What the services ask for the time (UTC, ISO 8601): :func:`now_iso`, or a test's clock."""
 
 
 def now_iso() -> str:
@@ -42,14 +58,16 @@ class Workspace:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path | str | None) -> Workspace:
-        """Open (or create) the workspace at ``path``; None gives a throwaway in-memory one."""
+    def open(
+        cls, path: Path | str | None, *, busy_seconds: float = BUSY_SECONDS, clock: Clock = now_iso
+    ) -> Workspace:
+        """Open (or create) the workspace at ``path``; None gives a throwaway in-memory one.
+
+        ``busy_seconds``: how long a write waits for another connection's write lock before
+        it gives up with :class:`WorkspaceBusy`."""
         p = Path(path) if path is not None else None
-        ws = cls(open_engine(p), p)
-        with Session(ws.engine) as session:
-            if session.get(ProjectRow, 1) is None:
-                session.add(ProjectRow(id=1, created_at=now_iso(), app_version=__version__))
-                session.commit()
+        ws = cls(open_engine(p, busy_seconds), p)
+        stored_project.ensure_project(ws.engine, clock(), __version__)
         return ws
 
     @staticmethod
@@ -76,9 +94,9 @@ class Workspace:
     def imported_from(self, case_file: Path) -> bool:
         """True when cases were imported from ``case_file`` (compared by resolved path)."""
         with self.engine.connect() as conn:
-            paths = [p for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
+            imported = cases.imported_paths(conn)
         wanted = case_file.resolve()
-        return any(Path(p).resolve() == wanted for p in paths)
+        return any(Path(p).resolve() == wanted for p in imported)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -88,35 +106,16 @@ class Workspace:
         return self.path.name if self.path else "in-memory workspace"
 
     def project(self) -> Project:
-        with Session(self.engine) as session:
-            row = session.get(ProjectRow, 1)
-            schemes = {s.criterion: scheme_of(s) for s in session.exec(select(SchemeRow)).all()}
-        if row is None:
+        with self.engine.connect() as conn:
+            record = stored_project.project(conn)
+            by_criterion = schemes.label_schemes(conn)
+        if record is None:
             raise WorkspaceError(f"{self.name} has no project record")
-        return Project(row.title, row.guidelines, schemes, row.fingerprint)
+        return Project(record.title, record.guidelines, by_criterion, record.fingerprint)
 
     def case_count(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM cases")).scalar() or 0)
-
-
-def store_fingerprint(conn: Connection) -> str:
-    """Recompute and store the project fingerprint: the label schemes and every case's hash.
-
-    Two reviewers' files with the same fingerprint were made from the same cases.
-    """
-    schemes = {
-        crit: {"labels": json.loads(labels), "ordinal": bool(ordinal)}
-        for crit, labels, ordinal in conn.execute(
-            text("SELECT criterion, labels, ordinal FROM scheme ORDER BY criterion")
-        )
-    }
-    digest = hashlib.sha256(canonical_json(schemes).encode("utf-8"))
-    for (case_hash,) in conn.execute(text("SELECT content_hash FROM cases ORDER BY ext_id")):
-        digest.update(case_hash.encode("ascii"))
-    fingerprint = f"sha256:{digest.hexdigest()}"
-    conn.execute(text("UPDATE project SET fingerprint = :f WHERE id = 1"), {"f": fingerprint})
-    return fingerprint
+            return cases.count(conn)
 
 
 def workspace_files(path: Path) -> list[Path]:
@@ -128,7 +127,3 @@ def remove_workspace(path: Path) -> None:
     """Delete a workspace file with its write-ahead log (for one that was never used)."""
     for file in workspace_files(path):
         file.unlink(missing_ok=True)
-
-
-def scheme_of(row: SchemeRow) -> LabelScheme:
-    return LabelScheme(tuple(json.loads(row.labels)), row.ordinal, row.threshold, row.rubric)

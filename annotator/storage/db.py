@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
@@ -62,6 +63,12 @@ class WorkspaceError(Exception):
     """A workspace cannot be opened; the message says why, for the user."""
 
 
+class WorkspaceBusy(WorkspaceError):
+    """Another connection held the workspace's write lock for longer than the busy timeout
+    (another window or command writing a long import, say): nothing was written. The message
+    is SQLite's ("database is locked")."""
+
+
 def is_workspace_file(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
@@ -70,14 +77,18 @@ def is_workspace_file(path: Path) -> bool:
         return False
 
 
-def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+BUSY_SECONDS = 10.0
+"""How long a write waits for another connection's write lock by default."""
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float) -> None:
     # Let SQLAlchemy control transactions (see its pysqlite notes) and make them durable.
     dbapi_conn.isolation_level = None
     # Unicode-aware case folding for search (SQLite's LIKE folds ASCII letters only).
     dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000):d}")
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA journal_mode = WAL")  # ignored (stays "memory") for in-memory databases
     # 32 MB of page cache (the default is 2 MB): the indexes of a million cases are tens of MB.
@@ -108,19 +119,34 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
     A transaction that reads first and writes later fails at once ("database is locked") if
     another connection wrote meanwhile; one that asks for the lock up front waits for it
-    (busy_timeout) instead. Every write goes through here.
+    (busy_timeout) instead. Every write goes through here. Raises :class:`WorkspaceBusy` when
+    the lock did not come within the busy timeout.
     """
-    with engine.connect() as conn:
-        conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            yield conn
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise WorkspaceBusy(str(exc.orig)) from exc
+        raise
 
 
-def open_engine(path: Path | None) -> Engine:
+def is_busy(exc: OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+
+
+def open_engine(path: Path | None, busy_seconds: float = BUSY_SECONDS) -> Engine:
     """An engine on the workspace at ``path`` (None: a private in-memory database).
 
     Creates the schema in a new file, upgrades an older one (after a backup) and refuses a
-    database written by a newer version of the app.
+    database written by a newer version of the app. ``busy_seconds``: how long a write waits
+    for another connection's write lock before it gives up (:class:`WorkspaceBusy`).
     """
     if path is not None:
         path = Path(path)
@@ -133,7 +159,7 @@ def open_engine(path: Path | None) -> Engine:
     # One shared connection for an in-memory database, or each thread would see its own.
     pool = {"poolclass": StaticPool} if path is None else {}
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", lambda dbapi, _record: _on_connect(dbapi, busy_seconds))
     event.listen(engine, "begin", _on_begin)
     try:
         _prepare(engine, path)

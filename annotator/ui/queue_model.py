@@ -16,7 +16,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # PySide6 has it from 6.7 (before, Qt never calls multiData f
 BLOCK = 200
 CACHE_ROWS = 5000
 WAIT_ALL = 0.02
-"""Seconds ``set_filter`` waits for every id before it settles for the first rows."""
+"""Seconds ``set_filter`` waits for every id before it settles for the first rows (default)."""
 WAIT_FIRST = 0.15
 """Seconds it waits for the first rows; then the table is empty until they come."""
 RowIndex = QModelIndex | QPersistentModelIndex
@@ -141,8 +141,18 @@ class QueueModel(QAbstractTableModel):
     _news = Signal(int)
     """From a load's thread: it has the first rows or is done (queued to the GUI thread)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        loader: Callable[[Workspace, QueueFilter], QueueLoad] = QueueLoad,
+        wait_all: float = WAIT_ALL,
+    ) -> None:
+        """``loader`` reads a filter's ids (:class:`QueueLoad`); ``wait_all``: how long
+        ``set_filter`` waits for every id before it settles for the first rows."""
         super().__init__(parent)
+        self._loader = loader
+        self._wait_all = wait_all
         self._ws: Workspace | None = None
         self._filter = QueueFilter()
         self._ids: array[int] = array("q")
@@ -172,13 +182,13 @@ class QueueModel(QAbstractTableModel):
             return
         if self._ws.path is None:  # in memory: one connection for all threads, so no overlap
             wait = None
-        load = _Load(self._generation, QueueLoad(self._ws.engine, flt), self._news)
+        load = _Load(self._generation, self._loader(self._ws, flt), self._news)
         self._load = load
         start = time.perf_counter()
         if wait is None:
             load.wait(float("inf"), first=False)
         else:
-            load.wait(start + min(wait, WAIT_ALL), first=False)
+            load.wait(start + min(wait, self._wait_all), first=False)
             load.wait(start + max(wait, WAIT_FIRST), first=True)
         self._take(load, reset=True)
 
@@ -277,7 +287,7 @@ class QueueModel(QAbstractTableModel):
             return None
         start %= n
         if start == 0:  # resuming: one walk of the queue index finds it
-            found = first_undecided(ws.engine, self._filter)
+            found = first_undecided(ws, self._filter)
             row = self.row_of(found) if found is not None else None
             if row is not None or found is None:
                 return row
@@ -289,7 +299,7 @@ class QueueModel(QAbstractTableModel):
         block, size = lo, 1000
         while block < hi:  # growing blocks: few queries when many cases are decided
             ids = self._ids[block : min(block + size, hi)]
-            open_ids = undecided_among(ws.engine, ids)
+            open_ids = undecided_among(ws, ids)
             for offset, row_id in enumerate(ids):
                 if row_id in open_ids:
                     return block + offset
@@ -416,7 +426,7 @@ class QueueModel(QAbstractTableModel):
             return None
         start = max(0, row - BLOCK // 4)
         block = self._ids[start : start + BLOCK]
-        fetched = queue_rows(self._ws.engine, block)
+        fetched = queue_rows(self._ws, block)
         for rid in block:
             if rid in fetched:
                 self._cache[rid] = fetched[rid]

@@ -1,0 +1,68 @@
+"""The review queue as data: which cases (a filter), in what order (a sort key), and what one
+line of it shows. The SQL that answers a filter is :mod:`annotator.storage.queue`."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from annotator.domain.merge import ReviewState
+from annotator.domain.model import Kind, Status
+
+DISAGREEMENTS = frozenset(k for k in Kind if k.is_disagreement)
+
+
+class SortKey(enum.StrEnum):
+    SEVERITY = "severity"
+    ID = "id"
+    JUDGE = "judge"
+    FINAL = "final"
+    STATUS = "status"
+    CRITERION = "criterion"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    kinds: frozenset[Kind] | None = DISAGREEMENTS
+    """None: every kind."""
+    status: Status | None = None
+    label: str | None = None
+    """Cases where the judge, a rater or the final decision used this label."""
+    rater: str | None = None
+    criterion: str | None = None
+    tag: str | None = None
+    text: str = ""
+    review_state: ReviewState | None = None
+    """Cases the merged reviewer files left unanimous, or in conflict (a lead's queue)."""
+    judge_truth: tuple[str, str, str] | None = None
+    """``(criterion, judge label, final label)``: one cell of the judge's confusion matrix. The
+    final label is the lead's decision, else the reviewers' unanimous label."""
+    sort: SortKey = SortKey.SEVERITY
+    descending: bool = False
+    """Reverse of the sort key's natural order (severity's natural order is most severe first)."""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """What one line of the queue table shows."""
+
+    id: int
+    ext_id: str
+    criterion: str
+    kind: Kind
+    judge_label: str
+    ratings: tuple[tuple[str, str], ...]
+    """(rater, label) pairs, in file order."""
+    status: Status
+    final_label: str | None
+
+
+def severity_ranges(kinds: frozenset[Kind] | set[Kind]) -> list[tuple[int, int]]:
+    """The severity ranges that hold exactly the cases of ``kinds`` (adjacent kinds merged)."""
+    ranges: list[tuple[int, int]] = []
+    for low, high in sorted(k.severity_range for k in kinds):
+        if ranges and ranges[-1][1] + 1 == low:
+            ranges[-1] = (ranges[-1][0], high)
+        else:
+            ranges.append((low, high))
+    return ranges

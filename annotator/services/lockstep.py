@@ -1,0 +1,98 @@
+"""Two threads taking turns: one prepares the next batch while the other hands the current one
+to SQLite (the import's pipeline, ``services/importer.py``)."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Lockstep(Generic[T]):
+    """Prepares the next batch on a second thread while SQLite indexes the current one.
+
+    Python threads share one interpreter lock; SQLite gives it up only while it works in C, and
+    the long stretch of that is FTS5 tokenizing a batch (one statement). So the two threads take
+    turns: the preparing thread works only between ``overlap()`` (called right before that
+    statement) and the hand-over of its batch, and never competes with the short inserts, whose
+    thousands of steps would each wait for the lock. With one core free the stages overlap;
+    without, they run one after the other as in a single thread.
+
+    An exception in the generator is raised in the consumer; leaving the ``with`` block early (an
+    error, a cancel) stops the generator on its thread, which closes the file.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[T]]) -> None:
+        self._produce = produce
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._permits = threading.Semaphore(1)  # the first batch is prepared at once
+        self._permitted = True
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="import-prepare", daemon=True)
+
+    def __enter__(self) -> Lockstep[T]:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop = True
+        self._permits.release()
+        while self._thread.is_alive():  # a producer may be waiting to hand over a batch
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            self.overlap()
+            item = self._queue.get()
+            self._permitted = False
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+
+    def overlap(self) -> None:
+        """Let the next batch be prepared now (at most one batch ahead)."""
+        if not self._permitted:
+            self._permitted = True
+            self._permits.release()
+
+    def _run(self) -> None:
+        try:
+            generator = self._produce()
+            try:
+                while True:
+                    self._permits.acquire()
+                    if self._stop:
+                        return
+                    item = next(generator, _DONE)
+                    self._queue.put(item)
+                    if item is _DONE:
+                        return
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+        except BaseException as exc:  # raised again in the consumer
+            self._queue.put(_Failed(exc))
+
+
+_DONE: Any = object()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    exc: BaseException

@@ -1,0 +1,214 @@
+"""Decisions with their status, their history (undo and redo), drafts and the tag vocabulary:
+the SQL of ``decision``, ``cases.status``, ``history``, ``draft`` and ``tag``.
+
+A case's *state* is its status and its decision, as one JSON-ready dict
+(``{"status": 2, "decision": {...}}``): what the history keeps before and after each change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, text
+
+from annotator.domain.model import Status
+from annotator.storage.cases import SEP
+
+State = dict[str, Any]
+
+DECISION_COLUMNS = (
+    "label",
+    "rationale",
+    "who_right",
+    "who_right_overridden",
+    "tags",
+    "confidence",
+    "reviewer",
+    "decided_at",
+)
+
+
+class MissingCase(LookupError):
+    """No case has the row id asked for."""
+
+
+def state(conn: Connection, row_id: int) -> State:
+    """The status and decision of a case; raises :class:`MissingCase`."""
+    status = conn.execute(text("SELECT status FROM cases WHERE id = :id"), {"id": row_id}).scalar()
+    if status is None:
+        raise MissingCase(row_id)
+    row = conn.execute(
+        text(f"SELECT {', '.join(DECISION_COLUMNS)} FROM decision WHERE case_id = :id"),
+        {"id": row_id},
+    ).first()
+    decision = None
+    if row is not None:
+        decision = dict(row._mapping)
+        decision["tags"] = json.loads(decision["tags"])
+        decision["who_right_overridden"] = bool(decision["who_right_overridden"])
+    return {"status": int(status), "decision": decision}
+
+
+def apply_state(conn: Connection, row_id: int, new: State) -> None:
+    """Give a case the status and decision of ``new`` (a :func:`state`)."""
+    conn.execute(
+        text("UPDATE cases SET status = :s WHERE id = :id"), {"s": new["status"], "id": row_id}
+    )
+    conn.execute(text("DELETE FROM decision WHERE case_id = :id"), {"id": row_id})
+    if new["decision"] is not None:
+        insert_decisions(conn, [(row_id, new["decision"])])
+
+
+def insert_decisions(conn: Connection, decisions: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Insert decisions of cases that have none (``(row id, decision dict)`` pairs)."""
+    marks = ", ".join(f":{c}" for c in DECISION_COLUMNS)
+    rows = [
+        {**d, "id": row_id, "tags": json.dumps(d["tags"], ensure_ascii=False)}
+        for row_id, d in decisions
+    ]
+    if rows:
+        conn.execute(
+            text(
+                f"INSERT INTO decision (case_id, {', '.join(DECISION_COLUMNS)}) "
+                f"VALUES (:id, {marks})"
+            ),
+            rows,
+        )
+
+
+# -- history ------------------------------------------------------------------------------------
+
+
+class Step(NamedTuple):
+    """A history entry, as undo and redo read it."""
+
+    seq: int
+    case_id: int
+    action: str
+    before: State
+    after: State
+    ext_id: str
+
+
+def record(conn: Connection, changes: Sequence[tuple[int, str, State, State]], at: str) -> None:
+    """Add ``(row id, action, before, after)`` entries to the history, after dropping the
+    entries that were undone (a new change ends the redo)."""
+    conn.execute(text("DELETE FROM history WHERE undone = 1"))
+    conn.execute(
+        text(
+            "INSERT INTO history (case_id, action, before, after, undone, at) "
+            "VALUES (:c, :a, :b, :f, 0, :t)"
+        ),
+        [
+            {"c": row_id, "a": action, "b": json.dumps(before), "f": json.dumps(after), "t": at}
+            for row_id, action, before, after in changes
+        ],
+    )
+
+
+_STEP_QUERY = {
+    True: text(
+        "SELECT h.seq, h.case_id, h.action, h.before, h.after, c.ext_id FROM history h "
+        "JOIN cases c ON c.id = h.case_id WHERE h.undone = 0 ORDER BY h.seq DESC LIMIT 1"
+    ),
+    False: text(
+        "SELECT h.seq, h.case_id, h.action, h.before, h.after, c.ext_id FROM history h "
+        "JOIN cases c ON c.id = h.case_id WHERE h.undone = 1 ORDER BY h.seq ASC LIMIT 1"
+    ),
+}
+
+
+def next_step(conn: Connection, undo: bool) -> Step | None:
+    """The entry an undo (the last one done) or a redo (the first one undone) would take."""
+    row = conn.execute(_STEP_QUERY[undo]).first()
+    if row is None:
+        return None
+    before, after = json.loads(row.before), json.loads(row.after)
+    return Step(row.seq, row.case_id, row.action, before, after, row.ext_id)
+
+
+def mark_step(conn: Connection, seq: int, undone: bool) -> None:
+    conn.execute(
+        text("UPDATE history SET undone = :u WHERE seq = :s"), {"u": int(undone), "s": seq}
+    )
+
+
+# -- drafts -------------------------------------------------------------------------------------
+
+
+def draft(conn: Connection, row_id: int) -> dict[str, Any] | None:
+    data = conn.execute(text("SELECT data FROM draft WHERE case_id = :c"), {"c": row_id}).scalar()
+    return json.loads(data) if data else None
+
+
+def save_draft(conn: Connection, row_id: int, data: dict[str, Any], at: str) -> None:
+    conn.execute(
+        text("INSERT OR REPLACE INTO draft (case_id, data, updated_at) VALUES (:c, :d, :t)"),
+        {"c": row_id, "d": json.dumps(data, ensure_ascii=False), "t": at},
+    )
+
+
+def delete_draft(conn: Connection, row_id: int) -> None:
+    conn.execute(text("DELETE FROM draft WHERE case_id = :c"), {"c": row_id})
+
+
+# -- tags ---------------------------------------------------------------------------------------
+
+
+def tags(conn: Connection) -> list[str]:
+    """Every tag offered, oldest first."""
+    return [r[0] for r in conn.execute(text("SELECT name FROM tag ORDER BY created_at, name"))]
+
+
+def has_tags(conn: Connection) -> bool:
+    return conn.execute(text("SELECT 1 FROM tag LIMIT 1")).first() is not None
+
+
+def add_tags(conn: Connection, names: Iterable[tuple[str, str]]) -> None:
+    """Add ``(name, created at)`` tags to the vocabulary; those it has already stay."""
+    rows = [{"n": name, "t": at} for name, at in names]
+    if rows:
+        conn.execute(text("INSERT OR IGNORE INTO tag (name, created_at) VALUES (:n, :t)"), rows)
+
+
+# -- who was right, derived ---------------------------------------------------------------------
+
+
+def derived_who_right(
+    conn: Connection, criterion: str
+) -> list[tuple[int, str, str, str, list[str]]]:
+    """The decisions of ``criterion`` whose "who was right" was derived, not overridden:
+    ``(row id, label, who was right, judge label, rater labels)``."""
+    rows = conn.execute(
+        text(
+            "SELECT d.case_id, d.label, d.who_right, c.judge_label, "
+            "(SELECT group_concat(r.label, :sep) FROM rating r WHERE r.case_id = c.id) "
+            "FROM decision d JOIN cases c ON c.id = d.case_id "
+            "WHERE c.criterion = :crit AND d.who_right_overridden = 0"
+        ),
+        {"sep": SEP, "crit": criterion},
+    )
+    return [
+        (case_id, label, who, judge, joined.split(SEP) if joined else [])
+        for case_id, label, who, judge, joined in rows
+    ]
+
+
+def set_who_right(conn: Connection, changed: Sequence[tuple[int, str]]) -> None:
+    """Set ``(row id, who was right)`` of decisions."""
+    if changed:
+        conn.execute(
+            text("UPDATE decision SET who_right = :who WHERE case_id = :id"),
+            [{"id": row_id, "who": who} for row_id, who in changed],
+        )
+
+
+def decided_count(conn: Connection) -> int:
+    return int(
+        conn.execute(
+            text(f"SELECT count(*) FROM cases WHERE status = {int(Status.DECIDED)}")
+        ).scalar()
+        or 0
+    )
