@@ -30,7 +30,7 @@ from annotator.services.agreement import (
     report_to_json_text,
 )
 from annotator.services.exporter import export_decisions
-from annotator.services.importer import ImportReport, import_file
+from annotator.services.importer import ImportReport, ImportTarget, import_file
 from annotator.services.merge import (
     MergeError,
     export_merged,
@@ -39,12 +39,7 @@ from annotator.services.merge import (
     merged_cases,
 )
 from annotator.services.summary import format_summary, summarize
-from annotator.services.workspace import (
-    Workspace,
-    WorkspaceError,
-    default_workspace_for,
-    remove_workspace,
-)
+from annotator.services.workspace import Workspace, WorkspaceError
 
 COMMANDS = ("import", "export", "summary", "merge", "agreement")
 
@@ -284,18 +279,14 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
 def _cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise CliError(f"{args.file} is not a file")
-    target = args.workspace or default_workspace_for(args.file)
-    new = not target.exists()
-    ws = Workspace.open(target)
+    into = ImportTarget.open(args.file, args.workspace)
     try:
-        _print_report(_import(ws, args.file, args), ws, args.json)
+        _print_report(_import(into.ws, args.file, args), into.ws, args.json)
     except BaseException:
-        if new and ws.case_count() == 0:
-            ws.close()
-            remove_workspace(target)  # a refused file leaves nothing behind
+        into.abandon()  # a refused file leaves no workspace made for it behind
         raise
     finally:
-        ws.close()
+        into.ws.close()
     return 0
 
 

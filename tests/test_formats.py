@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -754,7 +753,6 @@ def test_streaming_a_large_file_keeps_memory_flat(tmp_path: Path) -> None:
         while fh.tell() < 50_000_000:
             fh.writelines(line.replace('"id": ""', f'"id": "c{n + i}"') + "\n" for i in range(1000))
             n += 1000
-    started = time.perf_counter()
     tracemalloc.start()
     try:
         reader = CaseReader(path)
@@ -764,8 +762,7 @@ def test_streaming_a_large_file_keeps_memory_flat(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == n
     assert reader.bytes_read == reader.size_bytes >= 50_000_000
-    assert peak < 20_000_000
-    assert time.perf_counter() - started < 30
+    assert peak < 20_000_000  # (how fast it reads is measured in benchmarks/: the import)
 
 
 def test_broken_utf16_is_refused(tmp_path: Path) -> None:

@@ -18,14 +18,14 @@ from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
 from annotator.services.exporter import ExportCancelled, export_decisions
-from annotator.services.importer import ImportCancelled, ImportReport, import_file
-from annotator.services.merge import MergeReport, export_merged, merge_into_workspace
-from annotator.services.workspace import (
-    Workspace,
-    WorkspaceError,
-    default_workspace_for,
-    remove_workspace,
+from annotator.services.importer import (
+    ImportCancelled,
+    ImportReport,
+    ImportTarget,
+    import_file,
 )
+from annotator.services.merge import MergeReport, export_merged, merge_into_workspace
+from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
 from annotator.settings import Settings
 from annotator.ui import dialogs
 from annotator.ui.import_dialog import ImportChoice, ImportDialog
@@ -57,6 +57,8 @@ class Files(QObject):
         self.current = current
         self.switch = switch
         self.refresh = refresh
+        self.importer: Callable[..., ImportReport] = import_file
+        """What imports a file (``import_file``'s arguments); tests may wrap it."""
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -96,9 +98,9 @@ class Files(QObject):
             if asked is None:
                 return
             choice = asked
-        ws = self._open(target)
-        if ws is not None:
-            self.run_import(ws, choice, switch=True)
+        into = self._open_target(path)
+        if into is not None:
+            self.run_import(into.ws, choice, switch=True, created=into.created)
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -113,6 +115,14 @@ class Files(QObject):
     def _open(self, path: Path) -> Workspace | None:
         try:
             return Workspace.open(path)
+        except (WorkspaceError, OSError) as exc:
+            dialogs.error(self.window, self.tr("Cannot open workspace"), str(exc))
+            return None
+
+    def _open_target(self, case_file: Path) -> ImportTarget | None:
+        """The case file's own workspace, opened (made, perhaps) for its import."""
+        try:
+            return ImportTarget.open(case_file)
         except (WorkspaceError, OSError) as exc:
             dialogs.error(self.window, self.tr("Cannot open workspace"), str(exc))
             return None
@@ -133,13 +143,18 @@ class Files(QObject):
         if ws is not None:
             self.run_import(ws, choice, switch=False)
             return
-        new = self._open(default_workspace_for(Path(path)))
-        if new is not None:
-            self.run_import(new, choice, switch=True)
+        into = self._open_target(Path(path))
+        if into is not None:
+            self.run_import(into.ws, choice, switch=True, created=into.created)
 
-    def run_import(self, ws: Workspace, choice: ImportChoice, *, switch: bool) -> Task:
+    def run_import(
+        self, ws: Workspace, choice: ImportChoice, *, switch: bool, created: bool = False
+    ) -> Task:
+        """Import the chosen file into ``ws``; ``switch``: show that workspace after (one
+        ``created`` for the import goes again if the import fails)."""
+
         def job(progress: Any, cancelled: Any) -> ImportReport:
-            return import_file(
+            return self.importer(
                 ws,
                 choice.path,
                 choice.mapping,
@@ -158,10 +173,7 @@ class Files(QObject):
 
         def failed(exc: BaseException) -> None:
             if switch and ws is not self.current():
-                empty = ws.case_count() == 0
-                ws.close()
-                if empty and ws.path is not None:
-                    remove_workspace(ws.path)  # made for this file only
+                ImportTarget(ws, created).abandon()  # closed; removed if made for this file
             if not isinstance(exc, ImportCancelled):
                 dialogs.error(
                     self.window, self.tr("Import refused — nothing was imported"), str(exc)
