@@ -32,6 +32,34 @@ def test_no_qt_outside_ui() -> None:
     assert offenders == []
 
 
+def test_the_window_reaches_the_workspace_only_through_the_services() -> None:
+    """The UI never imports the database layer (SQLAlchemy, SQLModel, annotator.storage): it
+    calls services, which raise the app's own errors (``WorkspaceBusy``, ``WorkspaceError``)."""
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}: {name}"
+        for path in UI.rglob("*.py")
+        for name in _imports(path)
+        if name.split(".")[0] in ("sqlalchemy", "sqlmodel") or name.startswith("annotator.storage")
+    ]
+    assert offenders == []
+
+
+def test_the_layers_contract_names_every_module_of_the_package() -> None:
+    """Every top-level module and package of annotator has its place in the layers."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    layered = {name.strip() for layer in contract["layers"] for name in layer.split("|")}
+    modules = {
+        f"annotator.{p.stem if p.is_file() else p.name}"
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" and not p.name.startswith("__"))
+        or (p.is_dir() and (p / "__init__.py").exists() and p.name != "resources")
+    }
+    assert modules - layered == set()
+
+
 def test_cli_commands_do_not_load_qt(tmp_path: Path) -> None:
     code = (
         "import sys, annotator.cli\n"

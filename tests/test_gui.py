@@ -118,6 +118,40 @@ def test_rationale_is_required_in_the_window(make_window, qtbot: QtBot, tmp_path
     assert window.review.detail is not None and window.review.detail.status is Status.UNDECIDED
 
 
+def test_a_busy_workspace_keeps_the_decision_on_screen(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Another program holds the workspace's write lock: saving says so and keeps what was
+    typed; once the lock is free, the same keys save it."""
+    import sqlite3
+
+    from annotator.services.importer import import_file
+    from annotator.services.workspace import Workspace
+
+    path = tmp_path / "w.annotator"
+    ws = Workspace.open(path, busy_seconds=0.05)
+    import_file(ws, write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window = make_window()
+    window.files.switch(ws)
+    qtbot.waitUntil(window.isActiveWindow)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    window.queue.table.setFocus()
+    key(qtbot, window, "1")
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "The dose is wrong.")
+    key(qtbot, window, "Ctrl+Return")
+    assert window.panel.error.isVisible()
+    assert "the workspace is busy (database is locked)" in window.panel.error.text()
+    assert window.review.detail is not None and window.review.detail.case.id == "a"
+    assert window.panel.rationale.toPlainText() == "The dose is wrong."
+    other.execute("COMMIT")
+    other.close()
+    key(qtbot, window, "Ctrl+Return")
+    assert window.review.detail.case.id == "b"
+    assert window.progress_bar.value() == 1
+
+
 def test_resume_where_the_reviewer_stopped(make_window, qtbot: QtBot, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b"), case("c")], PASS_FAIL)
     window = make_window(path)

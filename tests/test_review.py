@@ -12,7 +12,7 @@ from annotator.domain.model import Confidence, Kind, Status, WhoRight
 from annotator.services.importer import import_file
 from annotator.services.queue import QueueFilter, SortKey, queue_ids, queue_rows
 from annotator.services.review import ReviewError, ReviewService
-from annotator.services.workspace import Workspace
+from annotator.services.workspace import Workspace, WorkspaceBusy
 from annotator.storage.db import SCHEMA_VERSION, WorkspaceError
 from tests.conftest import SAMPLE
 from tests.helpers import PASS_FAIL, case, write_jsonl
@@ -221,6 +221,26 @@ def test_a_decision_waits_for_another_writer(path: Path) -> None:
     review.decide(rid, "fail", "saved after the other writer finished")
     release.join()
     other.close()
+    assert review.case(rid).status is Status.DECIDED
+    ws.close()
+
+
+def test_a_writer_that_holds_on_past_the_busy_timeout_is_workspace_busy(path: Path) -> None:
+    """A write that cannot get the lock in time raises the app's own error, saves nothing,
+    and the next one, once the lock is free, lands."""
+    ws = Workspace.open(path, busy_seconds=0.05)
+    review = ReviewService(ws, "rev")
+    rid = review.row_id("all") or 0
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(WorkspaceBusy, match="locked"):
+        review.decide(rid, "fail", "not yet")
+    with pytest.raises(WorkspaceBusy):
+        review.save_draft(rid, {"label": "fail"})
+    other.execute("COMMIT")
+    other.close()
+    assert review.case(rid).status is Status.UNDECIDED and review.case(rid).draft is None
+    review.decide(rid, "fail", "now")
     assert review.case(rid).status is Status.DECIDED
     ws.close()
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from sqlalchemy.exc import OperationalError
 
 from annotator.domain.model import Confidence, Status, WhoRight
 from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
+from annotator.services.workspace import WorkspaceBusy
 from annotator.ui.case_view import CaseView
 from annotator.ui.decision_panel import DecisionPanel, Draft
 from annotator.ui.queue_panel import QueuePanel
@@ -116,8 +116,8 @@ class ReviewController(QObject):
         if self.service is not None and self.detail is not None and self.panel.is_dirty():
             try:
                 self.service.save_draft(self.detail.row_id, self.panel.draft().to_json())
-            except OperationalError:
-                self._autosave.start()  # the workspace is busy: try again shortly
+            except WorkspaceBusy:
+                self._autosave.start()  # try again shortly
 
     def refresh_vocabulary(self) -> None:
         if self.service is None:
@@ -165,10 +165,10 @@ class ReviewController(QObject):
         except ReviewError as exc:
             self.panel.show_error(str(exc))
             return False
-        except OperationalError as exc:  # the workspace stayed locked past the busy timeout
+        except WorkspaceBusy as exc:  # another program held the workspace past the busy timeout
             self.panel.show_error(
                 self.tr("Not saved: the workspace is busy ({0}). Try again in a moment.").format(
-                    exc.orig
+                    exc
                 )
             )
             return False
