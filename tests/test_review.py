@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from annotator.domain.model import Confidence, Kind, Status, WhoRight
+from annotator.services.changes import NOTHING, RECLASSIFIED, Changes
 from annotator.services.importer import import_file
 from annotator.services.queue import QueueFilter, SortKey, queue_ids, queue_rows
 from annotator.services.review import ReviewError, ReviewService
@@ -90,9 +91,13 @@ def test_who_right_override_is_recorded(path: Path) -> None:
     ws, review = open_review(path)
     rid = review.row_id("split")
     assert rid is not None
-    derived = review.decide(rid, "pass", "r")
+    review.decide(rid, "pass", "r")
+    derived = review.case(rid).decision
+    assert derived is not None
     assert (derived.who_right, derived.who_right_overridden) == (WhoRight.BOTH, False)
-    overridden = review.decide(rid, "pass", "r", who_right=WhoRight.JUDGE)
+    review.decide(rid, "pass", "r", who_right=WhoRight.JUDGE)
+    overridden = review.case(rid).decision
+    assert overridden is not None
     assert (overridden.who_right, overridden.who_right_overridden) == (WhoRight.JUDGE, True)
     ws.close()
 
@@ -200,7 +205,9 @@ def test_threshold_change_rederives_who_was_right(tmp_path: Path) -> None:
     )
     review = ReviewService(ws, "r")
     rid = review.row_id("a") or 0
-    assert review.decide(rid, "4", "between").who_right is WhoRight.BOTH  # 1 from each
+    review.decide(rid, "4", "between")
+    decision = review.case(rid).decision
+    assert decision is not None and decision.who_right is WhoRight.BOTH  # 1 from each
     review.set_threshold("", 0)
     decision = review.case(rid).decision
     assert decision is not None and decision.who_right is WhoRight.NEITHER
@@ -242,6 +249,26 @@ def test_a_writer_that_holds_on_past_the_busy_timeout_is_workspace_busy(path: Pa
     assert review.case(rid).status is Status.UNDECIDED and review.case(rid).draft is None
     review.decide(rid, "fail", "now")
     assert review.case(rid).status is Status.DECIDED
+    ws.close()
+
+
+def test_each_change_says_what_it_changed(path: Path) -> None:
+    """What the window refreshes after a change is what the service says it touched."""
+    ws, review = open_review(path)
+    rid = review.row_id("all") or 0
+    case_only = Changes(frozenset({rid}), counts=True, history=True)
+    assert review.decide(rid, "fail", "Checked.", tags=["judge missed fact"]) == case_only
+    with_tag = review.decide(rid, "fail", "Checked.", tags=["a tag never seen"])
+    assert with_tag == Changes(frozenset({rid}), counts=True, history=True, vocabulary=True)
+    assert review.skip(rid) == NOTHING  # decided: nothing to skip
+    assert review.clear(rid) == case_only
+    assert review.clear(rid) == NOTHING  # nothing left to clear
+    change = review.undo()
+    assert change is not None and change.changes == case_only
+    assert review.set_threshold("", 1) == RECLASSIFIED
+    assert case_only | RECLASSIFIED == Changes(
+        frozenset({rid}), queue=True, counts=True, history=True
+    )
     ws.close()
 
 

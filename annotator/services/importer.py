@@ -26,6 +26,7 @@ from annotator.domain.serialize import (
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
+from annotator.services.changes import MORE_CASES, Changes
 from annotator.services.classification import check_threshold
 from annotator.services.lockstep import Lockstep
 from annotator.services.schemes import ImportSchemes, infer_scheme
@@ -65,6 +66,11 @@ class ImportReport:
     """The first reported line problems (at most 1,000)."""
     kinds: Counter[str] = field(default_factory=Counter)
     """Disagreement kinds of the cases added."""
+
+    @property
+    def changes(self) -> Changes:
+        """What the import changed in its workspace (cases, perhaps their schemes)."""
+        return MORE_CASES
 
     @property
     def disagreements(self) -> int:

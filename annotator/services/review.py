@@ -26,6 +26,7 @@ from annotator.domain.model import (
 )
 from annotator.domain.queue import DISAGREEMENTS
 from annotator.domain.serialize import case_from_dict
+from annotator.services.changes import NOTHING, RECLASSIFIED, Changes
 from annotator.services.classification import change_threshold, check_threshold
 from annotator.services.merge import reviews_of
 from annotator.services.workspace import Clock, Workspace, now_iso
@@ -92,6 +93,10 @@ class Change:
             self.action, self.action
         )
         return f"{what} on {self.ext_id}"
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.of_case(self.row_id)
 
 
 class ReviewService:
@@ -177,7 +182,7 @@ class ReviewService:
         who_right: WhoRight | None = None,
         tags: tuple[str, ...] | list[str] = (),
         confidence: Confidence | None = None,
-    ) -> Decision:
+    ) -> Changes:
         """Save (or replace) the decision on a case. A rationale is required."""
         detail = self.case(row_id)
         canonical = detail.scheme.canonical(label) if detail.scheme.labels else label
@@ -205,6 +210,7 @@ class ReviewService:
             reviewer=self.reviewer,
             decided_at=self.clock(),
         )
+        offered = self.tags()
         with writing(self.ws.engine) as conn:
             decisions.add_tags(conn, [(tag, self.clock()) for tag in clean_tags])
             self._change(
@@ -213,23 +219,28 @@ class ReviewService:
                 "decide",
                 {"status": int(Status.DECIDED), "decision": _decision_dict(decision)},
             )
-        if self._tags is not None and not set(clean_tags) <= set(self._tags):
-            self._tags = None  # a new tag: read the vocabulary again, in its order
-        return decision
+        new_tag = not set(clean_tags) <= set(offered)
+        if new_tag:
+            self._tags = None  # read the vocabulary again, in its order
+        return Changes.of_case(row_id, vocabulary=new_tag)
 
-    def skip(self, row_id: int) -> None:
+    def skip(self, row_id: int) -> Changes:
         """Mark an undecided case as skipped, to come back to it later."""
         with writing(self.ws.engine) as conn:
-            if _state(conn, row_id)["status"] == Status.UNDECIDED:
-                skipped = {"status": int(Status.SKIPPED), "decision": None}
-                self._change(conn, row_id, "skip", skipped)
+            if _state(conn, row_id)["status"] != Status.UNDECIDED:
+                return NOTHING
+            skipped = {"status": int(Status.SKIPPED), "decision": None}
+            self._change(conn, row_id, "skip", skipped)
+        return Changes.of_case(row_id)
 
-    def clear(self, row_id: int) -> None:
+    def clear(self, row_id: int) -> Changes:
         """Remove the decision on a case (undoable)."""
         with writing(self.ws.engine) as conn:
-            if _state(conn, row_id)["status"] != Status.UNDECIDED:
-                undecided = {"status": int(Status.UNDECIDED), "decision": None}
-                self._change(conn, row_id, "clear", undecided)
+            if _state(conn, row_id)["status"] == Status.UNDECIDED:
+                return NOTHING
+            undecided = {"status": int(Status.UNDECIDED), "decision": None}
+            self._change(conn, row_id, "clear", undecided)
+        return Changes.of_case(row_id)
 
     def save_draft(self, row_id: int, draft: dict[str, Any]) -> None:
         """Keep unsaved input on a case, so that a crash or a restart does not lose it."""
@@ -271,7 +282,7 @@ class ReviewService:
             decisions.mark_step(conn, step.seq, undone=undo)
         return Change(step.case_id, step.ext_id, step.action)
 
-    def set_threshold(self, criterion: str, threshold: float) -> None:
+    def set_threshold(self, criterion: str, threshold: float) -> Changes:
         """Change an ordinal scale's disagreement threshold and reclassify its cases.
 
         Decisions whose "who was right" was derived follow the new scale.
@@ -282,6 +293,7 @@ class ReviewService:
             raise ReviewError(str(exc)) from None
         with writing(self.ws.engine) as conn:
             change_threshold(conn, criterion, threshold)
+        return RECLASSIFIED
 
     def _ensure_tags(self) -> None:
         with writing(self.ws.engine) as conn:

@@ -21,6 +21,9 @@ class ReviewController(QObject):
     progressChanged = Signal(object)
     """A :class:`Progress`."""
     message = Signal(str)
+    changed = Signal(object)
+    """The reviewer changed the workspace (the service's :class:`Changes`): for the window
+    to route (``MainWindow.apply``)."""
     historyChanged = Signal()
     allDecided = Signal(object)
     """Every case in review scope is decided (a :class:`Progress`)."""
@@ -154,7 +157,7 @@ class ReviewController(QObject):
         self.service.reviewer = reviewer
         was_open = self.detail.status != Status.DECIDED
         try:
-            self.service.decide(
+            changes = self.service.decide(
                 self.detail.row_id,
                 draft.label,
                 draft.rationale,
@@ -173,11 +176,9 @@ class ReviewController(QObject):
             )
             return False
         self.panel.mark_clean()
-        self._after_change(self.detail.row_id)
+        self.changed.emit(changes)
         if was_open:
             self._announce_if_done()
-        if draft.tags:
-            self.refresh_vocabulary()
         self.message.emit(self.tr("Saved {0}: {1}").format(self.detail.case.id, draft.label))
         return True
 
@@ -196,8 +197,7 @@ class ReviewController(QObject):
     def skip(self) -> None:
         if self.service is None or self.detail is None:
             return
-        self.service.skip(self.detail.row_id)
-        self._after_change(self.detail.row_id)
+        self.changed.emit(self.service.skip(self.detail.row_id))
         if not self.go(+1):
             self.reload()
         self.focus_review()
@@ -213,8 +213,7 @@ class ReviewController(QObject):
             self.show(self.detail.row_id)
             self.message.emit(self.tr("Draft on {0} discarded.").format(self.detail.case.id))
             return
-        self.service.clear(self.detail.row_id)
-        self._after_change(self.detail.row_id)
+        self.changed.emit(self.service.clear(self.detail.row_id))
         self.reload()
         self.message.emit(
             self.tr("Decision on {0} cleared (Ctrl+Z to undo).").format(self.detail.case.id)
@@ -224,11 +223,6 @@ class ReviewController(QObject):
         progress = self.progress()
         if progress is not None and progress.total and progress.decided == progress.total:
             self.allDecided.emit(progress)
-
-    def _after_change(self, row_id: int) -> None:
-        self.queue.model.refresh_case(row_id)
-        self.update_progress()
-        self.historyChanged.emit()
 
     def undo(self) -> None:
         self._step(undo=True)
@@ -245,7 +239,7 @@ class ReviewController(QObject):
             return
         # Unsaved input is never dropped here: show() writes the panel's draft and brings back
         # the changed case's own draft over its restored state.
-        self._after_change(change.row_id)
+        self.changed.emit(change.changes)
         showing = self.detail is not None and self.detail.row_id == change.row_id
         # Selecting the case in the queue shows it; show it directly if it is already shown or
         # the queue's filters leave it out.

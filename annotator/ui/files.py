@@ -1,7 +1,8 @@
 """Files in and out of the window: opening workspaces and case files, importing, exporting.
 
 Every long step runs through the window's TaskRunner; what to show afterwards is the window's
-business (``switch`` to a workspace, ``refresh`` after more cases came in).
+business (``switch`` to a workspace, ``refresh`` with what an import into the open one
+changed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from annotator import paths
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
+from annotator.services.changes import Changes
 from annotator.services.exporter import ExportCancelled, export_decisions
 from annotator.services.importer import (
     ImportCancelled,
@@ -48,7 +50,7 @@ class Files(QObject):
         runner: TaskRunner,
         current: Callable[[], Workspace | None],
         switch: Callable[[Workspace], None],
-        refresh: Callable[[], None],
+        refresh: Callable[[Changes], None],
     ) -> None:
         super().__init__(parent)
         self.window = parent
@@ -168,7 +170,7 @@ class Files(QObject):
             if switch:
                 self.switch(ws)
             else:
-                self.refresh()
+                self.refresh(report.changes)
             self._report(report)
 
         def failed(exc: BaseException) -> None:

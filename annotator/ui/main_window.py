@@ -31,7 +31,8 @@ from annotator import __version__, paths
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
 from annotator.services.agreement import AgreementReport, build_report
-from annotator.services.merge import conflict_progress, has_reviews, load_merged
+from annotator.services.changes import NOTHING, REVIEWS_MERGED, Changes
+from annotator.services.merge import MergeReport, conflict_progress, has_reviews, load_merged
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import (
@@ -49,9 +50,6 @@ from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel
 from annotator.ui.widgets import safe_tooltip
 from annotator.ui.workers import TaskRunner
-
-CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
-WORKSPACES = "Workspaces (*.annotator)"
 
 
 class MainWindow(QMainWindow):
@@ -89,12 +87,13 @@ class MainWindow(QMainWindow):
 
         self.review = ReviewController(self.queue, self.view, self.panel, self.ensure_reviewer)
         self.files = Files(
-            self, settings, self.runner, lambda: self.ws, self._set_workspace, self._more_cases
+            self, settings, self.runner, lambda: self.ws, self._set_workspace, self.apply
         )
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.files.merged.connect(self._merged)
         self.review.progressChanged.connect(self._show_progress)
         self.review.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.review.changed.connect(self.apply)
         self.review.historyChanged.connect(self._update_history_actions)
         self.review.caseShown.connect(self._case_shown)
         self.review.allDecided.connect(self._all_decided)
@@ -272,13 +271,30 @@ class MainWindow(QMainWindow):
             self.actions_by_id[key].setEnabled(self.lead)
         self.actions_by_id["merge"].setEnabled(self.ws is not None)
 
-    def _merged(self, _report: object) -> None:
-        """Reviewer files came in: no new cases, new tags perhaps, and the conflicts to show."""
-        self.review.refresh_vocabulary()
-        self._update_lead_mode()
-        self.show_conflicts()
-        self.review.reload()  # the case on screen now has reviewers to show
-        self.review.update_progress()
+    def apply(self, changes: Changes) -> None:
+        """The one place the window follows a change to the workspace (the reviewer's, an
+        import's, a merge's, a new scale's): what the change touched is shown again, nothing
+        else. A case that stays in the queue stays shown, with what was typed on it."""
+        if changes.reviews:
+            self._update_lead_mode()
+        if changes.vocabulary:
+            self.review.refresh_vocabulary()
+        if changes.queue:
+            self.queue.apply_filters()
+            self.review.reload()
+        else:
+            for row_id in changes.cases:
+                self.model.refresh_case(row_id)
+        if changes.counts:
+            self.review.update_progress()
+        if changes.history:
+            self._update_history_actions()
+
+    def _merged(self, report: MergeReport) -> None:
+        """Reviewer files came in: the queue lists the conflicts to settle, undecided first."""
+        self.queue.show_reviews(ReviewState.CONFLICT, load=False)  # read by apply()
+        self.apply(REVIEWS_MERGED)
+        self.review.next_undecided(from_start=True)
 
     def show_conflicts(self) -> None:
         """The lead's queue: the cases reviewers disagree on, undecided first."""
@@ -291,13 +307,6 @@ class MainWindow(QMainWindow):
         self.queue.show_reviews((criterion, judge, truth))
         self.raise_()
         self.activateWindow()
-
-    def _more_cases(self) -> None:
-        """Cases were added to the open workspace: stay on the case being worked on."""
-        current = self.review.detail.row_id if self.review.detail else None
-        self.review.set_service(self.review.service)
-        if current is not None:
-            self.queue.select_id(current)
 
     # -- small commands ------------------------------------------------------------
 
@@ -358,19 +367,16 @@ class MainWindow(QMainWindow):
         if not changes:
             return
 
-        def job(_progress: Any, _cancelled: Any) -> None:
+        def job(_progress: Any, _cancelled: Any) -> Changes:
+            done = NOTHING
             for criterion, value in changes.items():
-                service.set_threshold(criterion, value)
-
-        def done(_result: None) -> None:
-            self.queue.apply_filters()
-            self.review.update_progress()
-            self.review.reload()
+                done |= service.set_threshold(criterion, value)
+            return done
 
         self.runner.run(
             self.tr("Reclassifying cases…"),
             job,
-            done,
+            self.apply,
             self._failed("Threshold not changed"),
             cancellable=False,
         )

@@ -145,9 +145,10 @@ class QueuePanel(QWidget):
             with QSignalBlocker(self.reviews):  # the caller loads the queue next
                 self.reviews.setCurrentIndex(0)
 
-    def show_reviews(self, value: ReviewState | tuple[str, str, str]) -> None:
+    def show_reviews(self, value: ReviewState | tuple[str, str, str], *, load: bool = True) -> None:
         """List the reviewer conflicts (or unanimous cases), or one cell of the judge's
-        confusion matrix ``(criterion, judge label, final label)``, whatever their kind."""
+        confusion matrix ``(criterion, judge label, final label)``, whatever their kind.
+        ``load`` False: only choose the filter; the caller reads the queue next."""
         self.set_lead_mode(True)
         index = self.reviews.findData(value)
         if index < 0:
@@ -161,15 +162,16 @@ class QueuePanel(QWidget):
                 self.reviews.addItem(text, value)
                 index = 3
             self.reviews.setCurrentIndex(index)
-        self._reviews_chosen()
+        self._reviews_chosen(load=load)
 
-    def _reviews_chosen(self) -> None:
+    def _reviews_chosen(self, *, load: bool = True) -> None:
         """Load the queue once; a reviews filter looks at every kind of case, so the scope
         becomes "All cases" (quietly: the user's "include agreements" setting stays)."""
         if self.reviews.currentData() is not None and self.scope.currentIndex() != ALL_SCOPE:
             with QSignalBlocker(self.scope):
                 self.scope.setCurrentIndex(ALL_SCOPE)
-        self.apply_filters()
+        if load:
+            self.apply_filters()
 
     def set_include_agreements(self, include: bool) -> None:
         if self.includes_agreements() != include:
