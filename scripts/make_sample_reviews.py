@@ -30,13 +30,10 @@ import re
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 # First, before anything of annotator is imported: every folder the app uses goes to a
 # throw-away directory, never to the user's data.
@@ -46,7 +43,6 @@ os.environ["ANNOTATOR_BASEDIR"] = _BASEDIR.name
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import annotator.services.review as review_module  # noqa: E402
 from annotator.domain.model import Confidence  # noqa: E402
 from annotator.services.exporter import export_decisions  # noqa: E402
 from annotator.services.importer import import_file  # noqa: E402
@@ -257,7 +253,7 @@ def load_plan(path: Path = PLAN) -> Plan:
 
 
 class FixedClock:
-    """Stands in for ``now_iso`` in the review service: the time only moves when told to."""
+    """The review service's clock: the time only moves when told to."""
 
     def __init__(self, start: datetime) -> None:
         self.at = start
@@ -274,12 +270,6 @@ def minutes_for(call: Call) -> int:
     return 2 + len(call.rationale) // 70
 
 
-@contextmanager
-def fixed_clock(clock: FixedClock) -> Iterator[None]:
-    with mock.patch.object(review_module, "now_iso", clock.now_iso):
-        yield
-
-
 def calls_of(reviewer: Reviewer, plan: Plan) -> list[Call]:
     return [c for c in plan.calls if c.reviewer is reviewer]
 
@@ -290,26 +280,21 @@ def write_reviewer_file(reviewer: Reviewer, plan: Plan, out_dir: Path, scratch: 
     try:
         import_file(ws, SAMPLE)
         clock = FixedClock(reviewer.start)
-        with fixed_clock(clock):
-            service = ReviewService(ws, reviewer.name)
-            rows: list[tuple[int, Call]] = []
-            for call in calls_of(reviewer, plan):
-                row_id = service.row_id(call.case)
-                if row_id is None:
-                    raise SystemExit(f"{call.where}: {call.case} is not a case of {SAMPLE.name}")
-                rows.append((row_id, call))
-            for row_id, call in sorted(rows, key=lambda pair: pair[0]):  # in queue order
-                try:
-                    service.decide(
-                        row_id,
-                        call.label,
-                        call.rationale,
-                        tags=call.tags,
-                        confidence=call.confidence,
-                    )
-                except ReviewError as exc:
-                    raise SystemExit(f"{call.where}: {exc}") from None
-                clock.advance(minutes_for(call))
+        service = ReviewService(ws, reviewer.name, clock=clock.now_iso)
+        rows: list[tuple[int, Call]] = []
+        for call in calls_of(reviewer, plan):
+            row_id = service.row_id(call.case)
+            if row_id is None:
+                raise SystemExit(f"{call.where}: {call.case} is not a case of {SAMPLE.name}")
+            rows.append((row_id, call))
+        for row_id, call in sorted(rows, key=lambda pair: pair[0]):  # in queue order
+            try:
+                service.decide(
+                    row_id, call.label, call.rationale, tags=call.tags, confidence=call.confidence
+                )
+            except ReviewError as exc:
+                raise SystemExit(f"{call.where}: {exc}") from None
+            clock.advance(minutes_for(call))
         out = out_dir / f"{reviewer.slug}.jsonl"
         export_decisions(ws, out)
     finally:
