@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import statistics
 import sys
 import time
@@ -31,7 +30,14 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QPaintEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from annotator.domain.model import Status  # noqa: E402
+from annotator.domain.model import Kind, Status  # noqa: E402
+from annotator.services.queue import (  # noqa: E402
+    QueueFilter,
+    SortKey,
+    queue_ids,
+    queue_rows,
+)
+from annotator.services.workspace import Workspace  # noqa: E402
 from annotator.settings import Settings  # noqa: E402
 from annotator.ui.app import make_app  # noqa: E402
 from annotator.ui.main_window import MainWindow  # noqa: E402
@@ -119,7 +125,8 @@ def measure(workspace: Path, nav: int) -> dict[str, Any]:
 
     # -- filters and searches
     panel = window.queue
-    cases, decided, some_id = _counts(workspace)
+    assert window.ws is not None
+    cases, decided, some_id = _counts(window.ws)
     note = rationale(decided // 2)[-13:-2]  # "note 004242": one decision's rationale
     filters: list[tuple[str, Callable[[], None]]] = [
         ("all cases", lambda: panel.scope.setCurrentIndex(ALL_SCOPE)),
@@ -145,20 +152,21 @@ def measure(workspace: Path, nav: int) -> dict[str, Any]:
     return out
 
 
-def _counts(workspace: Path) -> tuple[int, int, str]:
+def _counts(ws: Workspace) -> tuple[int, int, str]:
     """Cases and decided cases in the workspace, and the id of a case in the default queue (a
-    disagreement) five eighths of the way through the file."""
-    db = sqlite3.connect(f"file:{workspace}?mode=ro", uri=True)
-    try:
-        cases, decided = db.execute("SELECT count(*), sum(status = 2) FROM cases").fetchone()
-        (some_id,) = db.execute(
-            "SELECT ext_id FROM cases WHERE position >= ? AND kind = 'judge_vs_all' "
-            "ORDER BY position LIMIT 1",
-            (cases * 5 // 8,),
-        ).fetchone()
-    finally:
-        db.close()
-    return int(cases), int(decided or 0), str(some_id)
+    disagreement) five eighths of the way through the file (the generator numbers the cases
+    in file order: ``case-0000000`` on)."""
+    cases = ws.case_count()
+    decided = len(queue_ids(ws, QueueFilter(kinds=None, status=Status.DECIDED)))
+    by_id = QueueFilter(kinds=frozenset({Kind.JUDGE_VS_ALL}), sort=SortKey.ID)
+    ids = queue_ids(ws, by_id)
+    wanted = f"case-{cases * 5 // 8 - 1:07d}"
+    for start in range(0, len(ids), 1000):
+        rows = queue_rows(ws, ids[start : start + 1000])
+        found = sorted(r.ext_id for r in rows.values() if r.ext_id >= wanted)
+        if found:
+            return cases, decided, found[0]
+    raise RuntimeError("no case of the kind judge_vs_all late enough in the file")
 
 
 def _choose(combo: Any, value: Any) -> None:

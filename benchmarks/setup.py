@@ -3,17 +3,24 @@
 A lead's workspace at a million cases has decisions in it; the export benchmark writes them, and
 opening, filtering and searching should be measured with them there. Deciding a hundred
 thousand cases through ``ReviewService.decide`` (one durable transaction each) would take
-minutes of the suite's budget, so they are written here in one transaction, with the same rows
-``decide`` writes (decision, status, history, tags). The cases decided are the first of the
-queue, as a reviewer who works through it leaves them; ``tests/test_benchmarks.py`` checks that
-the review service reads them back.
+minutes of the suite's budget, so they are written here in one transaction, through the
+storage functions ``decide`` writes with (decision, status, history, tags). The cases decided
+are the first of the queue, as a reviewer who works through it leaves them;
+``tests/test_benchmarks.py`` checks that the review service reads them back.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
+from typing import Any
+
+from annotator.domain.disagreement import classify
+from annotator.domain.model import LabelScheme, Status
+from annotator.domain.queue import QueueRow
+from annotator.services.queue import QueueFilter, queue_ids, queue_rows
+from annotator.services.workspace import Workspace
+from annotator.storage import decisions
+from annotator.storage.db import writing
 
 TAG = "rubric ambiguous"
 DECIDED_AT = "2025-03-01T09:00:00Z"
@@ -27,58 +34,47 @@ def rationale(n: int) -> str:
 def decide_share(workspace: Path, share: float, reviewer: str = "bench") -> int:
     """Decide the first ``share`` of the cases in queue order (most severe first), unless that
     many are decided already. Returns how many cases are decided."""
-    db = sqlite3.connect(workspace, isolation_level=None)
+    ws = Workspace.open(workspace)
     try:
-        db.execute("PRAGMA synchronous = FULL")
-        total = db.execute("SELECT count(*) FROM cases").fetchone()[0]
+        total = ws.case_count()
+        done = len(queue_ids(ws, QueueFilter(kinds=None, status=Status.DECIDED)))
         wanted = int(total * share)
-        done = db.execute("SELECT count(*) FROM cases WHERE status = 2").fetchone()[0]
         if done >= wanted:
-            return int(done)
-        rows = db.execute(
-            "SELECT c.id, c.judge_label, c.consensus, s.labels FROM cases c "
-            "JOIN scheme s ON s.criterion = c.criterion WHERE c.status != 2 "
-            "ORDER BY c.severity DESC, c.position LIMIT ?",
-            (wanted - done,),
-        ).fetchall()
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT OR IGNORE INTO tag (name, created_at) VALUES (?, ?)", (TAG, DECIDED_AT))
-        decisions = []
-        history = []
-        for n, (row_id, judge, consensus, labels) in enumerate(rows, start=done):
-            scale = json.loads(labels)
-            label = consensus if consensus in scale else judge
-            who = "judge" if label == judge else "raters"
-            tags = [TAG] if n % 7 == 0 else []
-            decision = {
-                "label": label,
-                "rationale": rationale(n),
-                "who_right": who,
-                "who_right_overridden": False,
-                "tags": tags,
-                "confidence": "high",
-                "reviewer": reviewer,
-                "decided_at": DECIDED_AT,
-            }
-            decisions.append(
-                (row_id, label, decision["rationale"], who, json.dumps(tags), reviewer)
-            )
-            before = json.dumps({"status": 0, "decision": None})
-            after = json.dumps({"status": 2, "decision": decision})
-            history.append((row_id, before, after))
-        db.executemany(
-            "INSERT INTO decision (case_id, label, rationale, who_right, who_right_overridden, "
-            f"tags, confidence, reviewer, decided_at) VALUES (?, ?, ?, ?, 0, ?, 'high', ?, "
-            f"'{DECIDED_AT}')",
-            decisions,
-        )
-        db.executemany(
-            "INSERT INTO history (case_id, action, before, after, undone, at) "
-            f"VALUES (?, 'decide', ?, ?, 0, '{DECIDED_AT}')",
-            history,
-        )
-        db.executemany("UPDATE cases SET status = 2 WHERE id = ?", [(d[0],) for d in decisions])
-        db.execute("COMMIT")
-        return int(done + len(rows))
+            return done
+        chosen = queue_ids(ws, QueueFilter(kinds=None, status=Status.UNDECIDED))[: wanted - done]
+        schemes = ws.project().schemes
+        states: list[tuple[int, dict[str, Any]]] = []
+        for start in range(0, len(chosen), 5000):
+            rows = queue_rows(ws, chosen[start : start + 5000])
+            for n, row_id in enumerate(chosen[start : start + 5000], start=done + start):
+                states.append((row_id, _decided(n, rows[row_id], schemes, reviewer)))
+        undecided = {"status": int(Status.UNDECIDED), "decision": None}
+        with writing(ws.engine) as conn:
+            decisions.add_tags(conn, [(TAG, DECIDED_AT)])
+            decisions.apply_states(conn, states)
+            history = [(row_id, "decide", undecided, state) for row_id, state in states]
+            decisions.record(conn, history, DECIDED_AT)
+        return done + len(states)
     finally:
-        db.close()
+        ws.close()
+
+
+def _decided(
+    n: int, row: QueueRow, schemes: dict[str, LabelScheme], reviewer: str
+) -> dict[str, Any]:
+    """The state of the ``n``-th decided case: the raters' consensus if it is a label, else
+    the judge's."""
+    scheme = schemes[row.criterion]
+    consensus = classify(row.judge_label, [label for _, label in row.ratings], scheme).consensus
+    label = consensus if consensus in scheme.labels else row.judge_label
+    decision = {
+        "label": label,
+        "rationale": rationale(n),
+        "who_right": "judge" if label == row.judge_label else "raters",
+        "who_right_overridden": False,
+        "tags": [TAG] if n % 7 == 0 else [],
+        "confidence": "high",
+        "reviewer": reviewer,
+        "decided_at": DECIDED_AT,
+    }
+    return {"status": int(Status.DECIDED), "decision": decision}

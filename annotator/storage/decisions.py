@@ -53,28 +53,33 @@ def state(conn: Connection, row_id: int) -> State:
 
 def apply_state(conn: Connection, row_id: int, new: State) -> None:
     """Give a case the status and decision of ``new`` (a :func:`state`)."""
+    apply_states(conn, [(row_id, new)])
+
+
+def apply_states(conn: Connection, states: Sequence[tuple[int, State]]) -> None:
+    """:func:`apply_state` for many cases at once (``(row id, state)`` pairs)."""
+    if not states:
+        return
     conn.execute(
-        text("UPDATE cases SET status = :s WHERE id = :id"), {"s": new["status"], "id": row_id}
+        text("UPDATE cases SET status = :s WHERE id = :id"),
+        [{"s": new["status"], "id": row_id} for row_id, new in states],
     )
-    conn.execute(text("DELETE FROM decision WHERE case_id = :id"), {"id": row_id})
-    if new["decision"] is not None:
-        insert_decisions(conn, [(row_id, new["decision"])])
-
-
-def insert_decisions(conn: Connection, decisions: Iterable[tuple[int, dict[str, Any]]]) -> None:
-    """Insert decisions of cases that have none (``(row id, decision dict)`` pairs)."""
-    marks = ", ".join(f":{c}" for c in DECISION_COLUMNS)
-    rows = [
+    conn.execute(
+        text("DELETE FROM decision WHERE case_id = :id"), [{"id": row_id} for row_id, _ in states]
+    )
+    decided = [
         {**d, "id": row_id, "tags": json.dumps(d["tags"], ensure_ascii=False)}
-        for row_id, d in decisions
+        for row_id, new in states
+        if (d := new["decision"]) is not None
     ]
-    if rows:
+    if decided:
+        marks = ", ".join(f":{c}" for c in DECISION_COLUMNS)
         conn.execute(
             text(
                 f"INSERT INTO decision (case_id, {', '.join(DECISION_COLUMNS)}) "
                 f"VALUES (:id, {marks})"
             ),
-            rows,
+            decided,
         )
 
 
