@@ -22,6 +22,8 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from annotator.domain import agreement as ag
 from annotator.domain import bootstrap as bs
+from annotator.domain import ceiling as loo
+from annotator.domain import reliability as rel
 
 TOL = 1e-9
 ALPHABET = ("a", "b", "c", "d", "e")
@@ -202,7 +204,7 @@ def test_accuracy_with_no_items_is_undefined() -> None:
 @given(fleiss_tables())
 def test_fleiss_kappa_matches_statsmodels(table: list[list[int]]) -> None:
     reference = _quiet(sm_fleiss_kappa, np.array(table), method="fleiss")
-    ours = ag.fleiss_kappa_table(table)
+    ours = rel.fleiss_kappa_table(table)
     assert_matches(ours, reference)
     assert ours.n == len(table)
 
@@ -211,7 +213,7 @@ def test_fleiss_kappa_matches_statsmodels(table: list[list[int]]) -> None:
 @given(st.lists(st.lists(st.sampled_from(ALPHABET[:3]), max_size=5), min_size=1, max_size=30))
 def test_fleiss_kappa_uses_items_with_the_most_common_count(units: list[list[str]]) -> None:
     sizes = Counter(len(u) for u in units if len(u) >= 2)
-    ours = ag.fleiss_kappa(units, ALPHABET[:3])
+    ours = rel.fleiss_kappa(units, ALPHABET[:3])
     if not sizes:
         assert ours.value is None and ours.reason
         return
@@ -227,15 +229,15 @@ def test_fleiss_kappa_uses_items_with_the_most_common_count(units: list[list[str
 
 
 def test_fleiss_kappa_edge_cases() -> None:
-    single = ag.fleiss_kappa([["a", "a"], ["a", "a"]])
+    single = rel.fleiss_kappa([["a", "a"], ["a", "a"]])
     assert single.value is None and "one label" in (single.reason or "")
-    assert ag.fleiss_kappa([["a", "a"], ["b", "b"]]).value == 1.0
-    assert ag.fleiss_kappa([["a"], ["b"]]).value is None  # nobody rated twice
+    assert rel.fleiss_kappa([["a", "a"], ["b", "b"]]).value == 1.0
+    assert rel.fleiss_kappa([["a"], ["b"]]).value is None  # nobody rated twice
     # Ties between counts go to the larger number of ratings.
-    tie = ag.fleiss_kappa([["a", "b"], ["a", "a", "b"]])
+    tie = rel.fleiss_kappa([["a", "b"], ["a", "a", "b"]])
     assert tie.n == 1 and "1 item" in (tie.note or "")
     with pytest.raises(ValueError):
-        ag.fleiss_kappa_table([[2, 0], [1, 2]])
+        rel.fleiss_kappa_table([[2, 0], [1, 2]])
 
 
 # --- Krippendorff's alpha ------------------------------------------------------------------------
@@ -245,7 +247,7 @@ def test_fleiss_kappa_edge_cases() -> None:
 @given(reliability(), st.sampled_from(["nominal", "ordinal"]))
 def test_alpha_matches_krippendorff(data, level) -> None:
     matrix, domain = data
-    ours = ag.krippendorff_alpha(_units(matrix), domain, level)
+    ours = rel.krippendorff_alpha(_units(matrix), domain, level)
     assert_matches(ours, _reference_alpha(matrix, domain, level))
     assert ours.n == sum(1 for u in _units(matrix) if len(u) >= 2)
 
@@ -258,7 +260,7 @@ def test_alpha_unused_domain_labels_match(data) -> None:
     wider = [*domain, "z0", "z1"]
     for level in ("nominal", "ordinal"):
         assert_matches(
-            ag.krippendorff_alpha(_units(matrix), wider, level),
+            rel.krippendorff_alpha(_units(matrix), wider, level),
             _reference_alpha(matrix, wider, level),
         )
 
@@ -277,8 +279,8 @@ def test_alpha_on_the_package_examples() -> None:
          "very low", nan],
     ]  # fmt: skip
     domain = ["very low", "low", "mid", "high", "very high"]
-    ordinal = ag.krippendorff_alpha(_units(data), domain, "ordinal")
-    nominal = ag.krippendorff_alpha(_units(data), domain, "nominal")
+    ordinal = rel.krippendorff_alpha(_units(data), domain, "ordinal")
+    nominal = rel.krippendorff_alpha(_units(data), domain, "nominal")
     assert round(ordinal.value or 0, 3) == 0.815
     assert round(nominal.value or 0, 3) == 0.743
     assert_matches(ordinal, _reference_alpha(data, domain, "ordinal"))
@@ -286,20 +288,20 @@ def test_alpha_on_the_package_examples() -> None:
 
 def test_alpha_edge_cases() -> None:
     domain = ["1", "2", "3"]
-    one_label = ag.krippendorff_alpha([["2", "2"], ["2", "2", "2"]], domain)
+    one_label = rel.krippendorff_alpha([["2", "2"], ["2", "2", "2"]], domain)
     assert one_label.value is None and "one label" in (one_label.reason or "")
-    missing = ag.krippendorff_alpha([["1"], [], ["3"]], domain)
+    missing = rel.krippendorff_alpha([["1"], [], ["3"]], domain)
     assert missing.value is None and "pairs" in (missing.reason or "") and missing.n == 0
-    assert ag.krippendorff_alpha([], domain).value is None
-    assert ag.krippendorff_alpha([["1", "1"]], ["1"]).value is None  # one-label scale
-    assert ag.krippendorff_alpha([["1", "1"], ["3", "3"]], domain).value == 1.0
+    assert rel.krippendorff_alpha([], domain).value is None
+    assert rel.krippendorff_alpha([["1", "1"]], ["1"]).value is None  # one-label scale
+    assert rel.krippendorff_alpha([["1", "1"], ["3", "3"]], domain).value == 1.0
     # A single-value unit adds nothing.
     assert (
-        ag.krippendorff_alpha([["1", "1"], ["3", "3"], ["2"]], domain).value
-        == ag.krippendorff_alpha([["1", "1"], ["3", "3"]], domain).value
+        rel.krippendorff_alpha([["1", "1"], ["3", "3"], ["2"]], domain).value
+        == rel.krippendorff_alpha([["1", "1"], ["3", "3"]], domain).value
     )
     with pytest.raises(ValueError):
-        ag.krippendorff_alpha([["1", "9"]], domain)
+        rel.krippendorff_alpha([["1", "9"]], domain)
 
 
 def test_ordinal_alpha_forgives_near_misses() -> None:
@@ -308,13 +310,13 @@ def test_ordinal_alpha_forgives_near_misses() -> None:
     domain = ["1", "2", "3", "4", "5"]
     near = [["1", "1"], ["2", "2"], ["3", "3"], ["4", "4"], ["5", "5"], ["2", "3"], ["4", "5"]]
     far = [["1", "1"], ["2", "2"], ["3", "3"], ["4", "4"], ["5", "5"], ["2", "4"], ["3", "5"]]
-    nominal_near = ag.krippendorff_alpha(near, domain, "nominal").value
-    ordinal_near = ag.krippendorff_alpha(near, domain, "ordinal").value
-    ordinal_far = ag.krippendorff_alpha(far, domain, "ordinal").value
+    nominal_near = rel.krippendorff_alpha(near, domain, "nominal").value
+    ordinal_near = rel.krippendorff_alpha(near, domain, "ordinal").value
+    ordinal_far = rel.krippendorff_alpha(far, domain, "ordinal").value
     assert nominal_near is not None and ordinal_near is not None and ordinal_far is not None
     assert ordinal_near > nominal_near
     assert ordinal_near > ordinal_far
-    assert ag.krippendorff_alpha(far, domain, "nominal").value == nominal_near
+    assert rel.krippendorff_alpha(far, domain, "nominal").value == nominal_near
 
 
 # --- percent agreement ---------------------------------------------------------------------------
@@ -384,7 +386,7 @@ def _brute_loo(units: list[tuple[str | None, list[str]]]) -> tuple[float | None,
     )
 )
 def test_leave_one_out_matches_the_plain_definition(units) -> None:
-    result = ag.leave_one_out(units)
+    result = loo.leave_one_out(units)
     humans, judge = _brute_loo(units)
     assert_matches(result.humans, humans)
     assert_matches(result.judge, judge)
@@ -392,20 +394,20 @@ def test_leave_one_out_matches_the_plain_definition(units) -> None:
 
 def test_leave_one_out_by_hand() -> None:
     # Two raters: the other one is the reference, so this is plain pairwise agreement.
-    assert ag.leave_one_out([("a", ["a", "b"])]).humans.value == 0.0
-    assert ag.leave_one_out([("a", ["a", "b"])]).judge.value == 0.5
+    assert loo.leave_one_out([("a", ["a", "b"])]).humans.value == 0.0
+    assert loo.leave_one_out([("a", ["a", "b"])]).judge.value == 0.5
     # Three raters a, a, b: leaving out an "a" leaves a tie {a, b} (scores 1/2); leaving out
     # "b" leaves "a" (b scores 0): humans (1/2 + 1/2 + 0) / 3; a judge saying "a" gets
     # (1/2 + 1/2 + 1) / 3.
-    result = ag.leave_one_out([("a", ["a", "a", "b"])])
+    result = loo.leave_one_out([("a", ["a", "a", "b"])])
     assert result.humans.value == pytest.approx(1 / 3)
     assert result.judge.value == pytest.approx(2 / 3)
     # Everyone agrees: both 1.
-    assert ag.leave_one_out([("x", ["x", "x", "x"])]).humans.value == 1.0
-    none = ag.leave_one_out([("a", ["a"])])
+    assert loo.leave_one_out([("x", ["x", "x", "x"])]).humans.value == 1.0
+    none = loo.leave_one_out([("a", ["a"])])
     assert none.humans.value is None and none.humans.reason
     assert none.judge.value is None and none.judge.reason
-    no_judge = ag.leave_one_out([(None, ["a", "a"])])
+    no_judge = loo.leave_one_out([(None, ["a", "a"])])
     assert no_judge.humans.value == 1.0 and no_judge.judge.value is None
 
 

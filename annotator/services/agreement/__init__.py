@@ -6,8 +6,8 @@ the figures against the truth, and the report counts them. Agreement between rev
 human ceiling don't need the truth, so they use every case.
 
 One pass over the cases collects counts (of label pairs and of kinds of case); every figure and
-every bootstrap interval is computed from those counts (see ``annotator.domain.agreement`` and
-``annotator.domain.bootstrap``), so a million cases take seconds.
+every bootstrap interval is computed from those counts (see ``annotator.domain.agreement``,
+``reliability``, ``ceiling`` and ``bootstrap``), so a million cases take seconds.
 
 The modules: ``report`` (the report's dataclasses), ``build`` (``build_report`` and its
 tallying), ``to_json`` (the JSON document), ``tables`` (figures as text and the tables the

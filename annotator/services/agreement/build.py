@@ -13,19 +13,16 @@ from annotator.domain.agreement import (
     DEFAULT_RESAMPLES,
     Figure,
     Interval,
-    LooUnit,
     accuracy_counts,
     cohen_kappa_counts,
     confusion_matrix_counts,
-    fleiss_kappa_counts,
-    krippendorff_alpha_counts,
-    leave_one_out_from_scores,
-    leave_one_out_scores,
     percent_agreement_counts,
     precision_recall_counts,
 )
 from annotator.domain.bootstrap import bootstrap_intervals
+from annotator.domain.ceiling import LooUnit, leave_one_out_from_scores, leave_one_out_scores
 from annotator.domain.merge import MergedCase, Resolution, Scale
+from annotator.domain.reliability import fleiss_kappa_counts, krippendorff_alpha_counts
 from annotator.services.agreement.report import (
     LEVEL,
     AgreementReport,

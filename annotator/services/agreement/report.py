@@ -104,7 +104,7 @@ class RaterVsTruth:
 @dataclass(frozen=True)
 class HumanCeiling:
     """Leave-one-out agreement of the original raters, and the judge's against the same
-    references (``annotator.domain.agreement.leave_one_out_counts``)."""
+    references (``annotator.domain.ceiling.leave_one_out_counts``)."""
 
     humans: Figure
     humans_interval: Interval
