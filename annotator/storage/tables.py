@@ -1,13 +1,15 @@
 """The workspace schema. One row per case; decisions and their history beside it.
 
-Bulk paths (import, reclassify, queue queries) use these tables through SQLAlchemy Core for speed;
-everything else goes through short sessions and returns plain domain objects.
+The SQL that reads and writes these tables is in the aggregate modules beside this one (see
+``annotator/storage/__init__.py`` on the three ways it is issued); a new table or column is
+declared here and, for an existing workspace, added by a migration in ``db.py``.
 
 Built for a million cases: ``cases`` holds only the short columns the queue filters and sorts on
 (a row is about 100 bytes), so scans and index lookups stay cheap; the case text (the original
 record and the normalized JSON, kilobytes each) lives in ``case_text``, with a trigram full-text
-index over it (``case_search``) kept in sync by triggers. The indexes are chosen so that each queue
-filter reads one index range already in queue order (see annotator/services/queue.py), and
+index over it (``case_search``): the import adds each batch's text to it in one statement, and
+triggers keep it in step when a text is deleted or changed. The indexes are chosen so that each
+queue filter reads one index range already in queue order (see annotator/storage/queue.py), and
 ``docs/benchmarks.md`` has the numbers.
 """
 
