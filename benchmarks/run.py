@@ -97,67 +97,80 @@ def _fresh(path: Path) -> Path:
 def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
     res = Results(plan, quick)
     workspaces: dict[int, Path] = {}
-
-    # -- import, beside its floor
     for cases, runs in plan.imports:
-        source = _generate(data, cases, plan.seed)
-        label = f"{cases:,} cases"
-        for n in range(runs):
-            floor_db = _fresh(work / f"floor-{cases}.db")
-            floor = run_process(["-m", "benchmarks.floor", str(source), str(floor_db)])
-            _fresh(floor_db)
-            ws = _fresh(work / f"import-{cases}.annotator")
-            done = run_process(["-m", "annotator", "import", str(source), "--workspace", str(ws)])
-            _say(
-                f"import {label} run {n + 1}: {done.seconds:.1f} s, peak RSS "
-                f"{done.peak_rss_mb:.0f} MB; floor {floor.seconds:.1f} s"
-            )
-            res.figure("import", f"import, {label}", "s").values.append(done.seconds)
-            res.figure("import", f"floor, {label}", "s").values.append(floor.seconds)
-            ratio = res.figure("import", f"import ÷ floor, {label}", "x", target=1.5)
-            ratio.values.append(done.seconds / floor.seconds)
-            rss = res.figure("import", f"import peak RSS, {label}", "MB", target=300)
-            rss.values.append(done.peak_rss_mb)
-            rss_floor = res.figure("import", f"floor peak RSS, {label}", "MB")
-            rss_floor.values.append(floor.peak_rss_mb)
+        _imports(res, data, work, cases, runs)
         workspaces[cases] = work / f"import-{cases}.annotator"
-
-    # -- the window, on a workspace with a share of its cases decided
     ws = _workspace(workspaces, data, work, plan.window_cases, plan.seed)
     decided = decide_share(ws, plan.decided)
     res.notes.append(
         f"The window and export figures use the {plan.window_cases:,}-case workspace with "
         f"{decided:,} cases ({plan.decided:.0%}) decided, the first of the queue."
     )
-    label = f"{plan.window_cases:,} cases"
     for n in range(plan.window_runs):
-        out = work / f"window-{n}.json"
-        basedir = Path(tempfile.mkdtemp(prefix="basedir-", dir=work))
-        env = {"ANNOTATOR_BASEDIR": str(basedir), "QT_QPA_PLATFORM": "offscreen"}
-        done = run_process(["-m", "benchmarks.gui", str(ws), str(out), str(plan.nav)], env=env)
-        got = json.loads(out.read_text())
-        res.figure("window", "window peak RSS", "MB").values.append(done.peak_rss_mb)
-        _say(
-            f"window run {n + 1}: open {got['open_s'] * 1000:.0f} ms, next case p50 "
-            f"{got['next_p50_s'] * 1000:.1f} ms p95 {got['next_p95_s'] * 1000:.1f} ms"
-        )
-        res.figure("window", f"open to first case painted, {label}", "ms", 1.0).values.append(
-            got["open_s"]
-        )
-        nav = f"next case ({plan.nav:,} in a row)"
-        res.figure("window", f"{nav}: p50", "ms").values.append(got["next_p50_s"])
-        res.figure("window", f"{nav}: p95", "ms", 0.016).values.append(got["next_p95_s"])
-        res.figure("window", "typing a search: longest freeze", "ms", 0.2).values.append(
-            got["typing_stall_s"]
-        )
-        for name, f in got["filters"].items():
-            entry = res.filters.setdefault(name, {"first": [], "all": []})
-            entry["first"].append(f["first_s"])
-            entry["all"].append(f["all_s"])
-            res.filter_rows[name] = f["rows"]
+        _window(res, ws, work, n)
+    _exports(res, ws, work, decided)
+    _merges(res, _workspace(workspaces, data, work, plan.merge_cases, plan.seed), data, work)
+    return res
 
-    # -- export
-    for n in range(plan.export_runs):
+
+def _imports(res: Results, data: Path, work: Path, cases: int, runs: int) -> None:
+    """The import of ``cases``, beside its floor, ``runs`` times."""
+    source = _generate(data, cases, res.plan.seed)
+    label = f"{cases:,} cases"
+    for n in range(runs):
+        floor_db = _fresh(work / f"floor-{cases}.db")
+        floor = run_process(["-m", "benchmarks.floor", str(source), str(floor_db)])
+        _fresh(floor_db)
+        ws = _fresh(work / f"import-{cases}.annotator")
+        done = run_process(["-m", "annotator", "import", str(source), "--workspace", str(ws)])
+        _say(
+            f"import {label} run {n + 1}: {done.seconds:.1f} s, peak RSS "
+            f"{done.peak_rss_mb:.0f} MB; floor {floor.seconds:.1f} s"
+        )
+        res.figure("import", f"import, {label}", "s").values.append(done.seconds)
+        res.figure("import", f"floor, {label}", "s").values.append(floor.seconds)
+        ratio = res.figure("import", f"import ÷ floor, {label}", "x", target=1.5)
+        ratio.values.append(done.seconds / floor.seconds)
+        rss = res.figure("import", f"import peak RSS, {label}", "MB", target=300)
+        rss.values.append(done.peak_rss_mb)
+        rss_floor = res.figure("import", f"floor peak RSS, {label}", "MB")
+        rss_floor.values.append(floor.peak_rss_mb)
+
+
+def _window(res: Results, ws: Path, work: Path, n: int) -> None:
+    """The window's ``n``-th run, in a process of its own, on a workspace with a share of its
+    cases decided."""
+    plan = res.plan
+    label = f"{plan.window_cases:,} cases"
+    out = work / f"window-{n}.json"
+    basedir = Path(tempfile.mkdtemp(prefix="basedir-", dir=work))
+    env = {"ANNOTATOR_BASEDIR": str(basedir), "QT_QPA_PLATFORM": "offscreen"}
+    done = run_process(["-m", "benchmarks.gui", str(ws), str(out), str(plan.nav)], env=env)
+    got = json.loads(out.read_text())
+    res.figure("window", "window peak RSS", "MB").values.append(done.peak_rss_mb)
+    _say(
+        f"window run {n + 1}: open {got['open_s'] * 1000:.0f} ms, next case p50 "
+        f"{got['next_p50_s'] * 1000:.1f} ms p95 {got['next_p95_s'] * 1000:.1f} ms"
+    )
+    res.figure("window", f"open to first case painted, {label}", "ms", 1.0).values.append(
+        got["open_s"]
+    )
+    nav = f"next case ({plan.nav:,} in a row)"
+    res.figure("window", f"{nav}: p50", "ms").values.append(got["next_p50_s"])
+    res.figure("window", f"{nav}: p95", "ms", 0.016).values.append(got["next_p95_s"])
+    res.figure("window", "typing a search: longest freeze", "ms", 0.2).values.append(
+        got["typing_stall_s"]
+    )
+    for name, f in got["filters"].items():
+        entry = res.filters.setdefault(name, {"first": [], "all": []})
+        entry["first"].append(f["first_s"])
+        entry["all"].append(f["all_s"])
+        res.filter_rows[name] = f["rows"]
+
+
+def _exports(res: Results, ws: Path, work: Path, decided: int) -> None:
+    label = f"{res.plan.window_cases:,} cases"
+    for n in range(res.plan.export_runs):
         out = _fresh(work / "export.jsonl")
         done = run_process(["-m", "annotator", "export", str(ws), "-o", str(out)])
         _say(f"export run {n + 1}: {done.seconds:.1f} s ({done.output.strip()})")
@@ -167,8 +180,10 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
         rss = res.figure("export", f"export peak RSS, {label}", "MB")
         rss.values.append(done.peak_rss_mb)
 
-    # -- merge
-    merge_ws = _workspace(workspaces, data, work, plan.merge_cases, plan.seed)
+
+def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
+    """The merge of the reviewers' files made from ``merge_ws``."""
+    plan = res.plan
     files = ensure_reviewer_files(
         data / f"reviewers-{plan.merge_cases}-s{plan.seed}",
         merge_ws,
@@ -191,7 +206,6 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
         _say(f"merge run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB")
         merge.values.append(done.seconds)
         merge_rss.values.append(done.peak_rss_mb)
-    return res
 
 
 def _generate(data: Path, cases: int, seed: int) -> Path:
