@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from annotator.ui.case_view import Card
+from annotator.ui.case_cards import Card
 from annotator.ui.queue_panel import ALL_SCOPE
 from tests.conftest import SAMPLE
 from tests.helpers import PASS_FAIL, case, write_jsonl

@@ -44,7 +44,7 @@ from annotator.services.agreement import (
 )
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
-from annotator.ui.case_view import Card
+from annotator.ui.case_cards import Card
 from annotator.ui.heat_map import HeatMap
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
 
