@@ -1,42 +1,31 @@
 """The decision: final label (keys 1–9), who was right, rationale, tags, confidence.
 
 The panel only collects the reviewer's intent and emits signals; the window asks the review
-service to save it.
+service to save it. Its label and tag buttons are kept in ``panel_buttons``; what it holds
+unsaved is a ``Draft`` (``draft``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCompleter,
     QFrame,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from annotator.domain.disagreement import who_was_right
-from annotator.domain.model import Confidence, Decision, LabelScheme, WhoRight
+from annotator.domain.model import Confidence, Decision, WhoRight
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
-from annotator.ui.actions import MAX_LABEL_KEYS
-from annotator.ui.widgets import (
-    FlowLayout,
-    clear_layout,
-    plain_label,
-    safe_tooltip,
-    section_title,
-    set_muted,
-)
+from annotator.ui.draft import Draft
+from annotator.ui.panel_buttons import LabelSets, TagButtons
+from annotator.ui.widgets import FlowLayout, plain_label, section_title
 
 WHO_TEXT = {
     WhoRight.JUDGE: ("Judge", "Alt+J"),
@@ -45,38 +34,6 @@ WHO_TEXT = {
     WhoRight.NEITHER: ("Neither", "Alt+N"),
 }
 CONF_KEYS = {Confidence.LOW: "Ctrl+1", Confidence.MEDIUM: "Ctrl+2", Confidence.HIGH: "Ctrl+3"}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What the reviewer has entered so far."""
-
-    label: str | None
-    rationale: str
-    who_right: WhoRight | None
-    """None: derive it from the label."""
-    tags: tuple[str, ...]
-    confidence: Confidence | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "rationale": self.rationale,
-            "who_right": self.who_right.value if self.who_right else None,
-            "tags": list(self.tags),
-            "confidence": self.confidence.value if self.confidence else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Draft:
-        who, conf = str(data.get("who_right")), str(data.get("confidence"))
-        return cls(
-            label=data.get("label"),
-            rationale=str(data.get("rationale", "")),
-            who_right=WhoRight(who) if who in set(WhoRight) else None,
-            tags=tuple(str(t) for t in data.get("tags", [])),
-            confidence=Confidence(conf) if conf in set(Confidence) else None,
-        )
 
 
 # The panel's buttons. Set on the panel, not on the application: under an application style
@@ -115,8 +72,6 @@ class DecisionPanel(QFrame):
         self._detail: CaseDetail | None = None
         self._override: WhoRight | None = None
         self._label_buttons: list[QPushButton] = []
-        self._tag_buttons: dict[str, QPushButton] = {}
-        self._tag_vocabulary: list[str] = []
         self._dirty = False
 
         outer = QVBoxLayout(self)
@@ -127,17 +82,49 @@ class DecisionPanel(QFrame):
         outer.addWidget(self.state)
 
         outer.addWidget(section_title(self.tr("Final label")))
-        self._labels_box = QVBoxLayout()
-        self._labels_box.setSpacing(4)
-        outer.addLayout(self._labels_box)
-        self._label_sets: dict[tuple[tuple[str, ...], bool] | None, _LabelSet] = {}
-        self._label_sets_dark = theme.is_dark()
+        labels_box = QVBoxLayout()
+        labels_box.setSpacing(4)
+        outer.addLayout(labels_box)
+        self._label_sets = LabelSets(labels_box, self._label_clicked)
         self._no_labels = QButtonGroup(self)
         self._label_group = self._no_labels
         """The group of the label buttons shown (no buttons: no case)."""
 
         outer.addSpacing(4)
         outer.addWidget(section_title(self.tr("Who was right")))
+        self._add_who(outer)
+
+        outer.addSpacing(4)
+        outer.addWidget(section_title(self.tr("Rationale (required)")))
+        self.rationale = QPlainTextEdit()
+        self.rationale.setPlaceholderText(
+            self.tr("Why is this the right label? What did the judge or the raters miss?")
+        )
+        self.rationale.setTabChangesFocus(True)
+        self.rationale.setMinimumHeight(110)
+        self.rationale.textChanged.connect(self._changed)
+        outer.addWidget(self.rationale, 1)
+
+        outer.addWidget(section_title(self.tr("Tags")))
+        tags_host = QWidget()
+        tags_flow = FlowLayout(tags_host, spacing=4)
+        outer.addWidget(tags_host)
+        self.tag_edit = QLineEdit()
+        self.tag_edit.setPlaceholderText(self.tr("Add a tag and press Enter (Ctrl+T)"))
+        self.tag_edit.returnPressed.connect(self._add_typed_tag)
+        self.tag_edit.textEdited.connect(lambda _t: self._changed())
+        outer.addWidget(self.tag_edit)
+        self._tags = TagButtons(tags_flow, self.tag_edit, self._changed)
+
+        outer.addWidget(section_title(self.tr("Confidence")))
+        self._add_confidence(outer)
+
+        outer.addSpacing(6)
+        self._add_save_skip_clear(outer)
+        self.set_case(None, [])
+
+    def _add_who(self, outer: QVBoxLayout) -> None:
+        """The "who was right" buttons and the hint under them."""
         who_row = QHBoxLayout()
         who_row.setSpacing(4)
         self._who_group = QButtonGroup(self)
@@ -160,28 +147,7 @@ class DecisionPanel(QFrame):
         self.who_hint.setStyleSheet(f"color: {theme.muted_color().name()};")
         outer.addWidget(self.who_hint)
 
-        outer.addSpacing(4)
-        outer.addWidget(section_title(self.tr("Rationale (required)")))
-        self.rationale = QPlainTextEdit()
-        self.rationale.setPlaceholderText(
-            self.tr("Why is this the right label? What did the judge or the raters miss?")
-        )
-        self.rationale.setTabChangesFocus(True)
-        self.rationale.setMinimumHeight(110)
-        self.rationale.textChanged.connect(self._changed)
-        outer.addWidget(self.rationale, 1)
-
-        outer.addWidget(section_title(self.tr("Tags")))
-        self._tags_host = QWidget()
-        self._tags_flow = FlowLayout(self._tags_host, spacing=4)
-        outer.addWidget(self._tags_host)
-        self.tag_edit = QLineEdit()
-        self.tag_edit.setPlaceholderText(self.tr("Add a tag and press Enter (Ctrl+T)"))
-        self.tag_edit.returnPressed.connect(self._add_typed_tag)
-        self.tag_edit.textEdited.connect(lambda _t: self._changed())
-        outer.addWidget(self.tag_edit)
-
-        outer.addWidget(section_title(self.tr("Confidence")))
+    def _add_confidence(self, outer: QVBoxLayout) -> None:
         conf_row = QHBoxLayout()
         conf_row.setSpacing(4)
         self._conf_buttons: dict[Confidence, QPushButton] = {}
@@ -198,7 +164,8 @@ class DecisionPanel(QFrame):
             conf_row.addWidget(button)
         outer.addLayout(conf_row)
 
-        outer.addSpacing(6)
+    def _add_save_skip_clear(self, outer: QVBoxLayout) -> None:
+        """The error line, then the buttons that act on the decision."""
         self.error = plain_label("", selectable=False)
         self.error.setStyleSheet("color: #d64545; font-weight: 600;")
         self.error.hide()
@@ -217,7 +184,6 @@ class DecisionPanel(QFrame):
         row.addWidget(self.skip_button)
         row.addWidget(self.clear_button)
         outer.addLayout(row)
-        self.set_case(None, [])
 
     # -- filling ------------------------------------------------------------
 
@@ -227,7 +193,7 @@ class DecisionPanel(QFrame):
         self.tag_edit.clear()
         self.error.hide()
         self._build_labels(detail)
-        self._build_tags(tags)
+        self._tags.set_vocabulary(tags)
         decision = detail.decision if detail else None
         self.rationale.blockSignals(True)
         self.rationale.setPlainText(decision.rationale if decision else "")
@@ -237,7 +203,7 @@ class DecisionPanel(QFrame):
             if decision.who_right_overridden:
                 self._override = decision.who_right
             for tag in decision.tags:
-                self._ensure_tag(tag).setChecked(True)
+                self._tags.ensure(tag).setChecked(True)
         self._set_confidence(decision.confidence if decision else None)
         self._update_state(decision)
         self._refresh_who()
@@ -262,62 +228,10 @@ class DecisionPanel(QFrame):
             self.state.setStyleSheet(style)
 
     def _build_labels(self, detail: CaseDetail | None) -> None:
-        """Show the label buttons of this case's scheme, cleared. Each scheme's buttons are made
-        once and kept (a project mixes pass/fail, 1-5 and A/B criteria: moving between them
-        swaps sets instead of making buttons); all are made again when the palette turns
-        light or dark."""
-        dark = theme.is_dark()
-        if self._label_sets_dark != dark or len(self._label_sets) > MAX_LABEL_SETS:
-            for kept in self._label_sets.values():
-                kept.hide()
-                kept.deleteLater()
-            self._label_sets = {}
-            self._label_sets_dark = dark
-        key = (detail.scheme.labels, detail.scheme.ordinal) if detail else None
-        shown = self._label_sets.get(key) if key is not None else None
-        if shown is None and detail is not None and key is not None:
-            shown = self._label_sets[key] = _LabelSet(detail.scheme, self._label_clicked)
-            self._labels_box.addWidget(shown)
-        for other in self._label_sets.values():
-            if other is not shown:
-                other.hide()
-        if shown is None:
-            self._label_group = self._no_labels
-            self._label_buttons = []
-            return
-        shown.clear()
-        shown.show()
-        self._label_group = shown.group
-        self._label_buttons = shown.buttons
-
-    def _build_tags(self, tags: list[str]) -> None:
-        """A button per tag of the vocabulary: made again only when it changed, else cleared."""
-        if tags == self._tag_vocabulary and list(self._tag_buttons) == tags:
-            for button in self._tag_buttons.values():
-                button.blockSignals(True)  # clearing is not an edit
-                button.setChecked(False)
-                button.blockSignals(False)
-            return
-        self._tag_vocabulary = list(tags)
-        clear_layout(self._tags_flow)
-        self._tag_buttons = {}
-        for tag in tags:
-            self._ensure_tag(tag)
-        completer = QCompleter(tags, self.tag_edit)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.tag_edit.setCompleter(completer)
-
-    def _ensure_tag(self, tag: str) -> QPushButton:
-        button = self._tag_buttons.get(tag)
-        if button is None:
-            button = QPushButton(tag.replace("&", "&&"))
-            button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.setObjectName("tag")
-            button.toggled.connect(self._changed)
-            self._tag_buttons[tag] = button
-            self._tags_flow.addWidget(button)
-        return button
+        """Show the label buttons of this case's scheme, cleared (each scheme's are kept)."""
+        shown = self._label_sets.show(detail.scheme if detail else None)
+        self._label_group = shown.group if shown is not None else self._no_labels
+        self._label_buttons = shown.buttons if shown is not None else []
 
     # -- intents from keys and clicks ------------------------------------------------------------
 
@@ -354,12 +268,12 @@ class DecisionPanel(QFrame):
 
     def check_tag(self, tag: str) -> None:
         """Tick a tag (adding it to the list if it is new)."""
-        self._ensure_tag(tag).setChecked(True)
+        self._tags.ensure(tag).setChecked(True)
 
     def _add_typed_tag(self) -> None:
         text = self.tag_edit.text().strip()
         if text:
-            self._ensure_tag(text).setChecked(True)
+            self._tags.ensure(text).setChecked(True)
         self.tag_edit.clear()
 
     def _refresh_who(self) -> None:
@@ -408,7 +322,7 @@ class DecisionPanel(QFrame):
 
     def draft(self) -> Draft:
         """What is entered, including a tag typed in the tag box but not yet added with Enter."""
-        tags = [t for t, b in self._tag_buttons.items() if b.isChecked()]
+        tags = self._tags.checked()
         pending = self.tag_edit.text().strip()
         if pending and pending not in tags:
             tags.append(pending)
@@ -439,64 +353,10 @@ class DecisionPanel(QFrame):
             self._select_label(draft.label)
         self.rationale.setPlainText(draft.rationale)
         for tag in draft.tags:
-            self._ensure_tag(tag).setChecked(True)
+            self._tags.ensure(tag).setChecked(True)
         self._set_confidence(draft.confidence)
         self._override = draft.who_right
         self._refresh_who()
         self._dirty = True
         self.state.setText(self.tr("Unsaved draft restored — Ctrl+Enter saves it."))
         self._state_style("color: #c77700; font-weight: 600;")
-
-
-MAX_LABEL_SETS = 32
-"""Label sets kept at most (one per scheme met); past that, they are made again as needed."""
-
-
-class _LabelSet(QWidget):
-    """The buttons of one label scheme: the number key, the label, in the label's colour."""
-
-    def __init__(self, scheme: LabelScheme, clicked: Callable[[int], None]) -> None:
-        super().__init__()
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(4)
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
-        self.group.idClicked.connect(clicked)
-        self.buttons: list[QPushButton] = []
-        for i, label in enumerate(scheme.labels):
-            key = str(i + 1) if i < MAX_LABEL_KEYS else ""
-            shown = label.replace("&", "&&")  # "&" would make a mnemonic (R&D: Alt+D)
-            button = QPushButton(f"{key}   {shown}" if key else shown)
-            button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.setToolTip(
-                safe_tooltip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
-            )
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.setMinimumHeight(30)
-            bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
-            button.setStyleSheet(
-                "QPushButton { text-align: left; padding: 5px 12px; border-radius: 6px;"
-                " border: 1px solid palette(mid); background-color: palette(button); }"
-                f"QPushButton:hover {{ border-color: {fg.name()}; }}"
-                f"QPushButton:checked {{ background-color: {bg.name()}; color: {fg.name()};"
-                f" font-weight: 700; border: 2px solid {fg.name()}; }}"
-            )
-            self.group.addButton(button, i)
-            self.buttons.append(button)
-            box.addWidget(button)
-        if len(scheme.labels) > MAX_LABEL_KEYS:
-            more = plain_label(
-                self.tr("Labels after the 9th have no key: click them, or Tab to them and Space."),
-                selectable=False,
-            )
-            set_muted(more)
-            box.addWidget(more)
-
-    def clear(self) -> None:
-        checked = self.group.checkedButton()
-        if checked is not None:
-            self.group.setExclusive(False)  # an exclusive group never unchecks
-            checked.setChecked(False)
-            self.group.setExclusive(True)

@@ -1,0 +1,155 @@
+"""The decision panel's sets of buttons: the label buttons of each scheme met, kept and swapped
+as the reviewer moves between criteria, and a checkable button per tag of the vocabulary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCompleter,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.domain.model import LabelScheme
+from annotator.ui import theme
+from annotator.ui.actions import MAX_LABEL_KEYS
+from annotator.ui.widgets import FlowLayout, clear_layout, plain_label, safe_tooltip, set_muted
+
+MAX_LABEL_SETS = 32
+"""Label sets kept at most (one per scheme met); past that, they are made again as needed."""
+
+
+class LabelSets:
+    """The label buttons of each scheme, made once and kept: a project mixes pass/fail, 1-5 and
+    A/B criteria, and moving between them swaps sets instead of making buttons. All are made
+    again when the palette turns light or dark."""
+
+    def __init__(self, box: QVBoxLayout, clicked: Callable[[int], None]) -> None:
+        """``box`` holds the sets; ``clicked`` gets the index of a label button clicked."""
+        self._box = box
+        self._clicked = clicked
+        self._sets: dict[tuple[tuple[str, ...], bool], LabelSet] = {}
+        self._dark = theme.is_dark()
+
+    def show(self, scheme: LabelScheme | None) -> LabelSet | None:
+        """Show the buttons of ``scheme``, cleared, and hide the others (None: no buttons)."""
+        dark = theme.is_dark()
+        if self._dark != dark or len(self._sets) > MAX_LABEL_SETS:
+            for kept in self._sets.values():
+                kept.hide()
+                kept.deleteLater()
+            self._sets = {}
+            self._dark = dark
+        key = (scheme.labels, scheme.ordinal) if scheme is not None else None
+        shown = self._sets.get(key) if key is not None else None
+        if shown is None and scheme is not None and key is not None:
+            shown = self._sets[key] = LabelSet(scheme, self._clicked)
+            self._box.addWidget(shown)
+        for other in self._sets.values():
+            if other is not shown:
+                other.hide()
+        if shown is not None:
+            shown.clear()
+            shown.show()
+        return shown
+
+
+class LabelSet(QWidget):
+    """The buttons of one label scheme: the number key, the label, in the label's colour."""
+
+    def __init__(self, scheme: LabelScheme, clicked: Callable[[int], None]) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.group.idClicked.connect(clicked)
+        self.buttons: list[QPushButton] = []
+        for i, label in enumerate(scheme.labels):
+            key = str(i + 1) if i < MAX_LABEL_KEYS else ""
+            shown = label.replace("&", "&&")  # "&" would make a mnemonic (R&D: Alt+D)
+            button = QPushButton(f"{key}   {shown}" if key else shown)
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setToolTip(
+                safe_tooltip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
+            )
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setMinimumHeight(30)
+            bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
+            button.setStyleSheet(
+                "QPushButton { text-align: left; padding: 5px 12px; border-radius: 6px;"
+                " border: 1px solid palette(mid); background-color: palette(button); }"
+                f"QPushButton:hover {{ border-color: {fg.name()}; }}"
+                f"QPushButton:checked {{ background-color: {bg.name()}; color: {fg.name()};"
+                f" font-weight: 700; border: 2px solid {fg.name()}; }}"
+            )
+            self.group.addButton(button, i)
+            self.buttons.append(button)
+            box.addWidget(button)
+        if len(scheme.labels) > MAX_LABEL_KEYS:
+            more = plain_label(
+                self.tr("Labels after the 9th have no key: click them, or Tab to them and Space."),
+                selectable=False,
+            )
+            set_muted(more)
+            box.addWidget(more)
+
+    def clear(self) -> None:
+        checked = self.group.checkedButton()
+        if checked is not None:
+            self.group.setExclusive(False)  # an exclusive group never unchecks
+            checked.setChecked(False)
+            self.group.setExclusive(True)
+
+
+class TagButtons:
+    """A checkable button per tag, in a flow, and the tag box's completion of their names."""
+
+    def __init__(self, flow: FlowLayout, edit: QLineEdit, changed: Callable[[], None]) -> None:
+        """``changed`` is called when a button is ticked or unticked by the reviewer."""
+        self._flow = flow
+        self._edit = edit
+        self._changed = changed
+        self.buttons: dict[str, QPushButton] = {}
+        self._vocabulary: list[str] = []
+
+    def set_vocabulary(self, tags: list[str]) -> None:
+        """A button per tag of the vocabulary: made again only when it changed, else cleared."""
+        if tags == self._vocabulary and list(self.buttons) == tags:
+            for button in self.buttons.values():
+                button.blockSignals(True)  # clearing is not an edit
+                button.setChecked(False)
+                button.blockSignals(False)
+            return
+        self._vocabulary = list(tags)
+        clear_layout(self._flow)
+        self.buttons = {}
+        for tag in tags:
+            self.ensure(tag)
+        completer = QCompleter(tags, self._edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._edit.setCompleter(completer)
+
+    def ensure(self, tag: str) -> QPushButton:
+        """The button of ``tag``, added after the others if the tag is new."""
+        button = self.buttons.get(tag)
+        if button is None:
+            button = QPushButton(tag.replace("&", "&&"))
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setObjectName("tag")
+            button.toggled.connect(self._changed)
+            self.buttons[tag] = button
+            self._flow.addWidget(button)
+        return button
+
+    def checked(self) -> list[str]:
+        return [t for t, b in self.buttons.items() if b.isChecked()]
