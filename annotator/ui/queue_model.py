@@ -1,18 +1,18 @@
 """The queue table: a lazy model over a SQL query.
 
 It holds only the row ids of the current filter and sort (a compact array, fine for a million
-cases) and fetches display rows in blocks, as the view asks for them.
+cases) and fetches display rows in blocks, as the view asks for them; what each cell shows is
+in ``queue_cells``.
 
-The ids are read on a worker thread (``services.queue.QueueLoad``): at a million cases a filter
-can take a few hundred milliseconds and a search for a common word seconds. The window waits a
-moment for them; if they take longer it shows the first rows, which come in milliseconds, and
-the rest joins the table when it is in. Typing in the search box interrupts the search before.
+The ids are read on a worker thread (``services.queue.QueueLoad``, run by ``queue_ids``): at a
+million cases a filter can take a few hundred milliseconds and a search for a common word
+seconds. The window waits a moment for them; if they take longer it shows the first rows, which
+come in milliseconds, and the rest joins the table when it is in. Typing in the search box
+interrupts the search before.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from array import array
 from collections import OrderedDict
@@ -28,15 +28,11 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     Signal,
-    SignalInstance,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
 
-from annotator.domain.model import Kind, Status
 from annotator.services.queue import (
     QueueFilter,
     QueueLoad,
-    QueueLoadInterrupted,
     QueueRow,
     SortKey,
     first_undecided,
@@ -44,8 +40,8 @@ from annotator.services.queue import (
     undecided_among,
 )
 from annotator.services.workspace import Workspace
-from annotator.ui import theme
-from annotator.ui.widgets import safe_tooltip
+from annotator.ui.queue_cells import ANSWERED, DISPLAY, USER, cell
+from annotator.ui.queue_ids import IdsLoad
 
 if TYPE_CHECKING:  # PySide6 has it from 6.7 (before, Qt never calls multiData from Python)
     from PySide6.QtCore import QModelRoleDataSpan
@@ -68,70 +64,6 @@ COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
     ("criterion", "Criterion", SortKey.CRITERION),
 )
 STATUS_COLUMN = 5
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
-_FONT = int(Qt.ItemDataRole.FontRole.value)
-_USER = int(Qt.ItemDataRole.UserRole.value)
-_ANSWERED = frozenset((_DISPLAY, _TOOLTIP, _FOREGROUND, _FONT, _USER))
-"""The roles ``QueueModel.data`` answers."""
-_STATUS_MARK = {Status.UNDECIDED: "", Status.SKIPPED: "↷ skip", Status.DECIDED: "✓"}
-SHORT_KIND = {
-    Kind.JUDGE_VS_ALL: "vs all",
-    Kind.JUDGE_VS_MAJORITY: "vs majority",
-    Kind.RATERS_SPLIT: "raters split",
-    Kind.AGREEMENT: "agreement",
-    Kind.UNRATED: "no ratings",
-}
-
-
-class _Load:
-    """One reading of the ids, on its own thread; the GUI thread reads the results."""
-
-    def __init__(self, generation: int, query: QueueLoad, news: SignalInstance) -> None:
-        self.generation = generation
-        self.query = query
-        self.news = news
-        self.cond = threading.Condition()
-        self.head: array[int] | None = None
-        self.ids: array[int] | None = None
-        self.error: BaseException | None = None
-        self.done = False
-        self.thread = threading.Thread(target=self._run, name="queue-load", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            ids = self.query.run(self._first)
-        except QueueLoadInterrupted:
-            ids, error = None, None
-        except BaseException as exc:  # handed to the GUI thread
-            ids, error = None, exc
-        else:
-            error = None
-        with self.cond:
-            self.ids, self.error, self.done = ids, error, True
-            self.cond.notify_all()
-        self._tell()
-
-    def _first(self, head: array[int]) -> None:
-        with self.cond:
-            self.head = head
-            self.cond.notify_all()
-        self._tell()
-
-    def _tell(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the model is gone (the window closed)
-            self.news.emit(self.generation)
-
-    def wait(self, until: float, *, first: bool) -> None:
-        """Wait until everything is in, or (``first``) the first rows, or ``until``."""
-        with self.cond:
-            while not self.done and not (first and self.head is not None):
-                left = until - time.perf_counter()
-                if left <= 0:
-                    return
-                self.cond.wait(None if left == float("inf") else left)
 
 
 class QueueModel(QAbstractTableModel):
@@ -157,7 +89,7 @@ class QueueModel(QAbstractTableModel):
         self._filter = QueueFilter()
         self._ids: array[int] = array("q")
         self._cache: OrderedDict[int, QueueRow] = OrderedDict()
-        self._load: _Load | None = None
+        self._load: IdsLoad | None = None
         self._generation = 0
         self._last_row = 0
         self._news.connect(self._on_news, Qt.ConnectionType.QueuedConnection)
@@ -182,7 +114,7 @@ class QueueModel(QAbstractTableModel):
             return
         if self._ws.path is None:  # in memory: one connection for all threads, so no overlap
             wait = None
-        load = _Load(self._generation, self._loader(self._ws, flt), self._news)
+        load = IdsLoad(self._generation, self._loader(self._ws, flt), self._news)
         self._load = load
         start = time.perf_counter()
         if wait is None:
@@ -209,7 +141,7 @@ class QueueModel(QAbstractTableModel):
         if load is not None and load.generation == generation and self._take(load, reset=False):
             self.rowsReady.emit()
 
-    def _take(self, load: _Load, *, reset: bool) -> bool:
+    def _take(self, load: IdsLoad, *, reset: bool) -> bool:
         """Show what ``load`` has read so far; True if rows came in or it is done."""
         with load.cond:
             head, ids, error, done = load.head, load.ids, load.error, load.done
@@ -336,15 +268,15 @@ class QueueModel(QAbstractTableModel):
             wait=WAIT_FIRST,
         )
 
-    def data(self, index: RowIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: RowIndex, role: int = DISPLAY) -> Any:
         # Painting goes through ``multiData``; this answers tooltips, tests and accessibility.
-        if role not in _ANSWERED or not index.isValid():
+        if role not in ANSWERED or not index.isValid():
             return None
         row = index.row()
-        if role == _USER:
+        if role == USER:
             return self._ids[row]
         item = self._row(row, self._ids[row])
-        return None if item is None else self._cell(item, COLUMNS[index.column()][0], role)
+        return None if item is None else cell(item, COLUMNS[index.column()][0], role)
 
     def multiData(self, index: RowIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """Every role the view asks of one cell, in one call.
@@ -368,54 +300,11 @@ class QueueModel(QAbstractTableModel):
         )
         for entry in entries:
             role = entry.role()
-            value = (
-                None if item is None or role not in _ANSWERED else self._cell(item, column, role)
-            )
+            value = None if item is None or role not in ANSWERED else cell(item, column, role)
             if value is None:
                 entry.clearData()
             else:
                 entry.setData(value)
-
-    def _cell(self, item: QueueRow, column: str, role: int) -> Any:
-        """A cell's value for ``role`` (``None``: the view's default)."""
-        if role == _DISPLAY:
-            return self._display(item, column)
-        if role == _USER:
-            return item.id
-        if role == _TOOLTIP:
-            return safe_tooltip(
-                f"{item.ext_id} — {item.kind.caption}\n"
-                f"judge: {item.judge_label}\n"
-                + "\n".join(f"{rater}: {label}" for rater, label in item.ratings)
-            )
-        if role == _FOREGROUND and column == "kind":
-            return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
-        if role == _FOREGROUND and column == "status":
-            return QBrush(
-                QColor("#2e9d57") if item.status == Status.DECIDED else theme.muted_color()
-            )
-        if role == _FONT and column == "final" and item.final_label:
-            font = QFont()
-            font.setBold(True)
-            return font
-        return None
-
-    @staticmethod
-    def _display(item: QueueRow, column: str) -> str:
-        if column == "id":
-            return item.ext_id
-        if column == "kind":
-            return SHORT_KIND[item.kind]
-        if column == "criterion":
-            return item.criterion or "—"
-        if column == "judge":
-            return item.judge_label
-        if column == "raters":
-            # Compact: the labels only; the tooltip names the raters.
-            return "  ".join(label for _rater, label in item.ratings) or "—"
-        if column == "final":
-            return item.final_label or ""
-        return _STATUS_MARK[item.status]
 
     def _row(self, row: int, row_id: int) -> QueueRow | None:
         item = self._cache.get(row_id)

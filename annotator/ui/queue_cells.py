@@ -1,0 +1,73 @@
+"""What a cell of the queue shows, for each role the view asks (``queue_model.QueueModel``).
+
+The model answers every role of a cell in one call (``multiData``), so these run for each role
+of each cell painted: they stay plain functions of the row, with the roles as ints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from annotator.domain.model import Kind, Status
+from annotator.services.queue import QueueRow
+from annotator.ui import theme
+from annotator.ui.widgets import safe_tooltip
+
+DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+FONT = int(Qt.ItemDataRole.FontRole.value)
+USER = int(Qt.ItemDataRole.UserRole.value)
+ANSWERED = frozenset((DISPLAY, TOOLTIP, FOREGROUND, FONT, USER))
+"""The roles ``QueueModel.data`` answers."""
+STATUS_MARK = {Status.UNDECIDED: "", Status.SKIPPED: "↷ skip", Status.DECIDED: "✓"}
+SHORT_KIND = {
+    Kind.JUDGE_VS_ALL: "vs all",
+    Kind.JUDGE_VS_MAJORITY: "vs majority",
+    Kind.RATERS_SPLIT: "raters split",
+    Kind.AGREEMENT: "agreement",
+    Kind.UNRATED: "no ratings",
+}
+
+
+def cell(item: QueueRow, column: str, role: int) -> Any:
+    """A cell's value for ``role`` (``None``: the view's default)."""
+    if role == DISPLAY:
+        return display(item, column)
+    if role == USER:
+        return item.id
+    if role == TOOLTIP:
+        return safe_tooltip(
+            f"{item.ext_id} — {item.kind.caption}\n"
+            f"judge: {item.judge_label}\n"
+            + "\n".join(f"{rater}: {label}" for rater, label in item.ratings)
+        )
+    if role == FOREGROUND and column == "kind":
+        return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
+    if role == FOREGROUND and column == "status":
+        return QBrush(QColor("#2e9d57") if item.status == Status.DECIDED else theme.muted_color())
+    if role == FONT and column == "final" and item.final_label:
+        font = QFont()
+        font.setBold(True)
+        return font
+    return None
+
+
+def display(item: QueueRow, column: str) -> str:
+    if column == "id":
+        return item.ext_id
+    if column == "kind":
+        return SHORT_KIND[item.kind]
+    if column == "criterion":
+        return item.criterion or "—"
+    if column == "judge":
+        return item.judge_label
+    if column == "raters":
+        # Compact: the labels only; the tooltip names the raters.
+        return "  ".join(label for _rater, label in item.ratings) or "—"
+    if column == "final":
+        return item.final_label or ""
+    return STATUS_MARK[item.status]
