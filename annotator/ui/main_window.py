@@ -116,6 +116,42 @@ class MainWindow(QMainWindow):
     # -- building ------------------------------------------------------------
 
     def _build_actions(self) -> None:
+        """The actions of ``actions.ACTIONS``, each with its handler, in its menu; then the
+        toolbar."""
+        handlers = self._handlers()
+        menus = {key: self.menuBar().addMenu(self.tr(title)) for key, title in MENUS}
+        for spec in ACTIONS:
+            action = QAction(self.tr(spec.text), self)
+            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            keys = ", ".join(spec.shortcuts)
+            tip = self.tr(spec.tip) if spec.tip else spec.text.replace("&", "").rstrip("…")
+            action.setToolTip(f"{tip} ({keys})" if keys else tip)
+            action.setStatusTip(tip)
+            action.setCheckable(spec.checkable)
+            handler = handlers[spec.id]
+            if spec.checkable:
+                action.toggled.connect(handler)
+            else:
+                action.triggered.connect(lambda _checked=False, h=handler: h())
+            self.addAction(action)
+            if spec.menu in menus:
+                menus[spec.menu].addAction(action)
+            self.actions_by_id[spec.id] = action
+            if spec.id == "import":
+                self.recent_menu = menus["file"].addMenu(self.tr("Open &recent"))
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
+            if spec.id in ("summary", "agreement", "reviewer", "clear", "who_auto", "conf_high"):
+                menus[spec.menu].addSeparator()
+        self.view.set_text_scale(self.settings.text_scale)
+        self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
+        self.queue.setVisible(self.settings.show_queue)
+        self.actions_by_id["include_agreements"].setChecked(self.settings.include_agreements)
+
+        self._build_toolbar()
+
+    def _handlers(self) -> dict[str, Any]:
+        """What each action of ``actions.ACTIONS`` calls, by its id."""
         handlers: dict[str, Any] = {
             "open": self.files.choose_and_open,
             "import": self.files.choose_and_import,
@@ -158,35 +194,9 @@ class MainWindow(QMainWindow):
         }
         for n in range(1, MAX_LABEL_KEYS + 1):
             handlers[f"label_{n}"] = partial(self.review.choose_label, n)
-        menus = {key: self.menuBar().addMenu(self.tr(title)) for key, title in MENUS}
-        for spec in ACTIONS:
-            action = QAction(self.tr(spec.text), self)
-            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            keys = ", ".join(spec.shortcuts)
-            tip = self.tr(spec.tip) if spec.tip else spec.text.replace("&", "").rstrip("…")
-            action.setToolTip(f"{tip} ({keys})" if keys else tip)
-            action.setStatusTip(tip)
-            action.setCheckable(spec.checkable)
-            handler = handlers[spec.id]
-            if spec.checkable:
-                action.toggled.connect(handler)
-            else:
-                action.triggered.connect(lambda _checked=False, h=handler: h())
-            self.addAction(action)
-            if spec.menu in menus:
-                menus[spec.menu].addAction(action)
-            self.actions_by_id[spec.id] = action
-            if spec.id == "import":
-                self.recent_menu = menus["file"].addMenu(self.tr("Open &recent"))
-                self.recent_menu.aboutToShow.connect(self._fill_recent)
-            if spec.id in ("summary", "agreement", "reviewer", "clear", "who_auto", "conf_high"):
-                menus[spec.menu].addSeparator()
-        self.view.set_text_scale(self.settings.text_scale)
-        self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
-        self.queue.setVisible(self.settings.show_queue)
-        self.actions_by_id["include_agreements"].setChecked(self.settings.include_agreements)
+        return handlers
 
+    def _build_toolbar(self) -> None:
         bar = QToolBar(self.tr("Main"))
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
