@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotator.domain.model import Status
+from annotator.formats.labelled import jsonl_writer, labelled_record
+
 GENERATOR_VERSION = 2
 """Bump when the generated content changes, so that cached files are made again."""
 
@@ -188,9 +191,10 @@ def ensure_reviewer_files(
 ) -> ReviewerFiles:
     """Labelled files of ``reviewers`` reviewers, each deciding every case of ``workspace``.
 
-    The lines are what ``annotator export`` writes (docs/formats.md, "The labelled file"), with
-    the workspace's real case hashes and project fingerprint. Every reviewer gives a case the
-    same label, except on a ``conflict_rate`` share of the cases, where some reviewers differ.
+    The lines are what ``annotator export`` writes (docs/formats.md, "The labelled file"; written
+    by ``formats/labelled/``), with the workspace's real case hashes and project fingerprint.
+    Every reviewer gives a case the same label, except on a ``conflict_rate`` share of the
+    cases, where some reviewers differ.
     """
     folder.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(f"file:{workspace}?mode=ro", uri=True)
@@ -234,6 +238,7 @@ def _write_reviewer_files(
     )
     rng = random.Random(seed)
     handles = [p.with_suffix(".tmp").open("w", encoding="utf-8") for p in paths]
+    writers = [jsonl_writer(fh) for fh in handles]
     conflicts = 0
     try:
         for n, (ext_id, content_hash, crit, judge, kind, raters) in enumerate(rows):
@@ -245,33 +250,32 @@ def _write_reviewer_files(
                 for r in rng.sample(range(len(paths)), rng.randint(1, len(paths) // 2)):
                     chosen[r] = rng.choice([x for x in labels if x != agreed])
             day = 1 + n % 28
-            for r, (fh, label) in enumerate(zip(handles, chosen, strict=True)):
-                record = {
-                    "format": "annotator.decisions",
-                    "format_version": 1,
-                    "id": ext_id,
-                    "case_hash": content_hash,
-                    "criterion": crit,
-                    "status": "decided",
-                    "label": label,
-                    "rationale": f"Reviewer {r + 1}: the answer {'holds' if n % 2 else 'fails'} "
-                    f"on the second point; see the reference.",
-                    "who_right": "judge" if label == judge else "raters",
-                    "who_right_overridden": False,
-                    "tags": ["rubric ambiguous"] if n % 17 == 0 else [],
-                    "confidence": ("low", "medium", "high")[(n + r) % 3],
-                    "reviewer": f"reviewer{r + 1:02d}",
-                    "decided_at": f"2025-03-{day:02d}T{r % 24:02d}:{n % 60:02d}:00Z",
-                    "judge_label": judge,
-                    "rater_labels": json.loads(raters) if raters else {},
-                    "kind": kind,
-                    "labels": labels,
-                    "ordinal": ordinal,
-                    "project": fingerprint,
-                    "project_title": title,
-                    "app_version": "bench",
-                }
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for r, (write, label) in enumerate(zip(writers, chosen, strict=True)):
+                write(
+                    labelled_record(
+                        case_id=ext_id,
+                        case_hash=content_hash,
+                        criterion=crit,
+                        status=Status.DECIDED,
+                        label=label,
+                        rationale=f"Reviewer {r + 1}: the answer "
+                        f"{'holds' if n % 2 else 'fails'} on the second point; see the reference.",
+                        who_right="judge" if label == judge else "raters",
+                        who_right_overridden=False,
+                        tags=["rubric ambiguous"] if n % 17 == 0 else [],
+                        confidence=("low", "medium", "high")[(n + r) % 3],
+                        reviewer=f"reviewer{r + 1:02d}",
+                        decided_at=f"2025-03-{day:02d}T{r % 24:02d}:{n % 60:02d}:00Z",
+                        judge_label=judge,
+                        rater_labels=json.loads(raters) if raters else {},
+                        kind=kind,
+                        labels=labels,
+                        ordinal=ordinal,
+                        project=fingerprint,
+                        project_title=title,
+                        app_version="bench",
+                    )
+                )
     finally:
         for fh in handles:
             fh.close()

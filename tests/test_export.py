@@ -12,7 +12,8 @@ import pytest
 
 from annotator import __version__
 from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
-from annotator.services.exporter import FORMAT, FORMAT_VERSION, export_decisions
+from annotator.formats.labelled import DECISIONS_FORMAT, DECISIONS_VERSION
+from annotator.services.exporter import export_decisions
 from annotator.services.importer import import_file
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
@@ -37,7 +38,7 @@ def test_jsonl_lines_stand_on_their_own(decided: Workspace, tmp_path: Path) -> N
     assert export_decisions(decided, out) == 2
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     first = lines[0]
-    assert first["format"] == FORMAT and first["format_version"] == FORMAT_VERSION
+    assert first["format"] == DECISIONS_FORMAT and first["format_version"] == DECISIONS_VERSION
     assert first["id"] == "a"
     assert first["case_hash"].startswith("sha256:") and len(first["case_hash"]) == 71
     assert first["label"] == "fail" and first["rationale"] == "Missed the dosage."

@@ -13,7 +13,8 @@ import pytest
 
 from annotator.cli import main
 from annotator.domain.merge import Resolution, Review, ReviewState
-from annotator.formats.labelled import read_merged, scan_labelled
+from annotator.formats.labelled import file_sha256, scan_labelled
+from annotator.formats.merged import read_merged
 from annotator.services import merge
 from annotator.services.importer import import_file
 from annotator.services.merge import (
@@ -606,11 +607,7 @@ def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
 # -- files merged before, or given twice, are known by their hash and not read ------------------
 
 
-def test_the_hash_taken_first_is_the_hash_the_reader_takes(
-    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    from annotator.formats import labelled
-
+def test_the_hash_taken_first_is_the_hash_the_reader_takes(files: list[Path], tmp_path: Path):
     text = files[0].read_bytes()
     odd = {
         "bom-crlf.jsonl": b"\xef\xbb\xbf" + text.replace(b"\n", b"\r\n"),
@@ -622,11 +619,11 @@ def test_the_hash_taken_first_is_the_hash_the_reader_takes(
     for name, content in odd.items():
         (tmp_path / name).write_bytes(content)
         paths.append(tmp_path / name)
-    monkeypatch.setattr(labelled, "_CHUNK", 7)  # chunks that end anywhere
     for path in paths:
-        assert labelled.file_sha256(path) == scan_labelled(path).sha256 != ""
-    assert labelled.file_sha256(tmp_path / "none.jsonl") is None  # reading it will say why
-    assert labelled.file_sha256(tmp_path) is None
+        for chunk in (7, 1 << 22):  # chunks that end anywhere, and whole files
+            assert file_sha256(path, chunk) == scan_labelled(path, chunk=chunk).sha256 != ""
+    assert file_sha256(tmp_path / "none.jsonl") is None  # reading it will say why
+    assert file_sha256(tmp_path) is None
 
 
 class Reads:

@@ -5,8 +5,9 @@ For every case, the reviewers who saw it either agree (the label is settled, *un
 they don't (a *reviewer conflict*, for the lead to settle). The lead's own decision, when there
 is one, is final.
 
-Pure data and rules; reading files is ``annotator.formats.labelled``, and merging files or a
-workspace is ``annotator.services.merge``.
+Pure data and rules. The files are ``annotator.formats.labelled`` (a reviewer's decisions) and
+``annotator.formats.merged`` (the merged file); merging files or a workspace is
+``annotator.services.merge``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-
-MERGED_FORMAT = "annotator.merged"
-MERGED_VERSION = 1
 
 
 class Resolution(enum.StrEnum):
@@ -135,48 +133,3 @@ class MergedCase:
 
     def review_by(self, reviewer: str) -> Review | None:
         return next((r for r in self.reviews if r.reviewer == reviewer), None)
-
-
-def merged_record(case: MergedCase, project: str, title: str, app_version: str) -> dict[str, Any]:
-    """The merged file's line for ``case`` (docs/formats.md, "The merged file")."""
-    return {
-        "format": MERGED_FORMAT,
-        "format_version": MERGED_VERSION,
-        "id": case.id,
-        "case_hash": case.case_hash,
-        "criterion": case.criterion,
-        "label": case.final_label,
-        "resolution": case.resolution.value,
-        "reviews": [r.to_dict() for r in case.reviews],
-        "lead": case.lead.to_dict() if case.lead is not None else None,
-        "judge_label": case.judge_label,
-        "rater_labels": dict(case.rater_labels),
-        "kind": case.kind,
-        "labels": list(case.scale.labels),
-        "ordinal": case.scale.ordinal,
-        "project": project,
-        "project_title": title,
-        "app_version": app_version,
-    }
-
-
-def case_from_record(data: Mapping[str, Any]) -> MergedCase:
-    """The inverse of :func:`merged_record` (the record was validated by the reader)."""
-    lead = data.get("lead")
-    return MergedCase(
-        id=str(data["id"]),
-        case_hash=str(data["case_hash"]),
-        criterion=str(data.get("criterion") or ""),
-        scale=Scale(tuple(str(x) for x in data.get("labels") or ()), bool(data.get("ordinal"))),
-        judge_label=str(data.get("judge_label") or ""),
-        rater_labels=tuple((str(k), str(v)) for k, v in (data.get("rater_labels") or {}).items()),
-        kind=str(data.get("kind") or ""),
-        reviews=tuple(
-            sorted((Review.from_dict(r) for r in data.get("reviews") or ()), key=_by_reviewer)
-        ),
-        lead=Review.from_dict(lead) if lead else None,
-    )
-
-
-def _by_reviewer(review: Review) -> str:
-    return review.reviewer

@@ -1,52 +1,25 @@
-"""Writing the labelled file: one line per decided case, standing on its own.
+"""Writing a workspace's labelled file: one line per decided case, standing on its own.
 
-The format is documented in docs/formats.md ("The labelled file"). The file is written
-atomically, so an interrupted export never leaves a truncated file behind.
+The format is ``formats/labelled/`` (its line and writers) and documented in docs/formats.md
+("The labelled file"). The file is written atomically, so an interrupted export never leaves a
+truncated file behind.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import text
 
 from annotator import __version__
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
-from annotator.formats.labelled import DECISIONS_FORMAT, DECISIONS_VERSION
+from annotator.formats.labelled import csv_writer, jsonl_writer, labelled_record
 from annotator.services.workspace import Workspace, workspace_files
 from annotator.storage.db import is_workspace_file
-
-FORMAT = DECISIONS_FORMAT
-FORMAT_VERSION = DECISIONS_VERSION
-FIELDS = (
-    "format",
-    "format_version",
-    "id",
-    "case_hash",
-    "criterion",
-    "status",
-    "label",
-    "rationale",
-    "who_right",
-    "who_right_overridden",
-    "tags",
-    "confidence",
-    "reviewer",
-    "decided_at",
-    "judge_label",
-    "rater_labels",
-    "kind",
-    "labels",
-    "ordinal",
-    "project",
-    "project_title",
-    "app_version",
-)
 
 Progress = Callable[[int, int], None]
 
@@ -71,7 +44,7 @@ def export_decisions(
     total = _count(ws, include_undecided)
     written = 0
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
-        write = _csv_writer(fh) if fmt == "csv" else _jsonl_writer(fh)
+        write = csv_writer(fh) if fmt == "csv" else jsonl_writer(fh)
         for record in _records(ws, include_undecided):
             write(record)
             written += 1
@@ -121,48 +94,26 @@ def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]
         }
         result = conn.execution_options(yield_per=2000).execute(query)
         for row in result:
-            yield {
-                "format": FORMAT,
-                "format_version": FORMAT_VERSION,
-                "id": row[0],
-                "case_hash": row[1],
-                "criterion": row[2],
-                "status": Status(row[3]).name.lower(),
-                "label": row[7],
-                "rationale": row[8],
-                "who_right": row[9],
-                "who_right_overridden": bool(row[10]) if row[10] is not None else None,
-                "tags": json.loads(row[11]) if row[11] else [],
-                "confidence": row[12],
-                "reviewer": row[13],
-                "decided_at": row[14],
-                "judge_label": row[4],
-                "rater_labels": json.loads(row[6]) if row[6] else {},
-                "kind": row[5],
-                "labels": scales.get(row[2], ([], False))[0],
-                "ordinal": scales.get(row[2], ([], False))[1],
-                "project": fingerprint,
-                "project_title": title,
-                "app_version": __version__,
-            }
-
-
-def _jsonl_writer(fh: IO[str]) -> Callable[[dict[str, Any]], None]:
-    def write(record: dict[str, Any]) -> None:
-        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-    return write
-
-
-def _csv_writer(fh: IO[str]) -> Callable[[dict[str, Any]], None]:
-    writer = csv.DictWriter(fh, fieldnames=FIELDS)
-    writer.writeheader()
-
-    def write(record: dict[str, Any]) -> None:
-        flat = dict(record)
-        flat["tags"] = "; ".join(record["tags"])
-        flat["rater_labels"] = json.dumps(record["rater_labels"], ensure_ascii=False)
-        flat["labels"] = json.dumps(record["labels"], ensure_ascii=False)
-        writer.writerow(flat)
-
-    return write
+            labels, ordinal = scales.get(row[2], ([], False))
+            yield labelled_record(
+                case_id=row[0],
+                case_hash=row[1],
+                criterion=row[2],
+                status=Status(row[3]),
+                label=row[7],
+                rationale=row[8],
+                who_right=row[9],
+                who_right_overridden=bool(row[10]) if row[10] is not None else None,
+                tags=json.loads(row[11]) if row[11] else [],
+                confidence=row[12],
+                reviewer=row[13],
+                decided_at=row[14],
+                judge_label=row[4],
+                rater_labels=json.loads(row[6]) if row[6] else {},
+                kind=row[5],
+                labels=labels,
+                ordinal=ordinal,
+                project=fingerprint,
+                project_title=title,
+                app_version=__version__,
+            )

@@ -1,6 +1,7 @@
 """Merging reviewers' labelled files: into one merged file, or into the lead's workspace.
 
-Two ways in, one set of rules (``domain/merge.py``) and one reader (``formats/labelled.py``):
+Two ways in, one set of rules (``domain/merge.py``) and one reader (``formats/labelled/``);
+the merged file is ``formats/merged.py``'s:
 
 - ``merge_files`` reads labelled files and writes the merged file; ``merge_to_file`` does the
   same without building the merged cases as objects (``annotator merge``).
@@ -43,20 +44,15 @@ from typing import Any, NamedTuple
 import orjson
 from sqlalchemy import Connection, text
 
-from annotator import __version__
 from annotator.domain.merge import (
-    MERGED_FORMAT,
-    MERGED_VERSION,
     MergedCase,
     Resolution,
     Review,
     ReviewState,
     Scale,
-    merged_record,
     newest,
     tags_json,
 )
-from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
 from annotator.formats.errors import FileRefused
 from annotator.formats.labelled import (
     CheckPoint,
@@ -64,8 +60,14 @@ from annotator.formats.labelled import (
     criterion_name,
     file_format,
     file_sha256,
-    read_merged,
     scan_labelled,
+)
+from annotator.formats.merged import (
+    MERGED_FORMAT,
+    MergedLines,
+    read_merged,
+    write_lines,
+    write_merged,
 )
 from annotator.services.workspace import Workspace, now_iso
 from annotator.storage.db import writing
@@ -743,76 +745,47 @@ def _write_collected(collected: _Collected, out: Path) -> None:
     """Write the merged file of ``collected`` atomically, and count its cases in the report.
 
     The same bytes as :func:`write_merged` of the merged cases, built from the decisions' JSON
-    as read, a case at a time (``orjson`` writes an object as its members joined by commas).
+    as read (:class:`MergedLines`), a case at a time.
     """
+    report = collected.report
+    counts = [0, 0, 0]  # unanimous, of which single, conflicts
+    write_lines(out, _lines(collected, counts))
+    report.cases = len(collected.cases)
+    report.unanimous, report.single, report.conflicts = counts
+    report.settled_by_lead = 0
+
+
+def _lines(collected: _Collected, counts: list[int]) -> Iterator[bytes]:
+    """The lines in case id order; ``counts`` counts them as they go."""
     report = collected.report
     cases, scales = collected.cases, collected.scales
     fragments = [scan.reviews if scan is not None else [] for scan in collected.scans]
-    dumps = orjson.dumps
-    tails: dict[int, tuple[Scale, bytes]] = {}
-    newline = os.linesep.encode("ascii")  # as the text file write_merged writes
+    line = MergedLines(report.project, report.project_title).line
     unanimous = single = conflicts = 0
-    with atomic_write_bytes(out) as fh, writing_behind(fh) as write:
-        chunk: list[bytes] = []
-        size = 0
-        for case_id in sorted(cases):
-            case = cases[case_id]
-            refs = list(map(case.reviews.__getitem__, sorted(case.reviews)))  # reviewer order
-            settled = case.label is not None
-            if settled:
-                unanimous += 1
-                single += len(refs) == 1
-            else:
-                conflicts += 1
-            scale = case.scale or scales.get(case.criterion) or _NO_SCALE
-            tail = tails.get(id(scale))
-            if tail is None:
-                members = {
-                    "labels": list(scale.labels),
-                    "ordinal": scale.ordinal,
-                    "project": report.project,
-                    "project_title": report.project_title,
-                    "app_version": __version__,
-                }
-                tail = tails[id(scale)] = (scale, dumps(members)[1:])
-            head = dumps(
-                {
-                    "format": MERGED_FORMAT,
-                    "format_version": MERGED_VERSION,
-                    "id": case_id,
-                    "case_hash": case.case_hash,
-                    "criterion": case.criterion,
-                    "label": case.label,
-                    "resolution": _UNANIMOUS if settled else _CONFLICT,
-                }
-            )
-            line = b"".join(
-                (
-                    head[:-1],
-                    b',"reviews":[{',
-                    b"},{".join([fragments[ref >> 32][ref & _ROW] for ref in refs]),
-                    b'}],"lead":null,',
-                    case.info,
-                    b",",
-                    tail[1],
-                    newline,
-                )
-            )
-            chunk.append(line)
-            size += len(line)
-            if size >= _WRITE_CHUNK:
-                write(b"".join(chunk))
-                chunk.clear()
-                size = 0
-        write(b"".join(chunk))
-    report.cases = len(cases)
-    report.unanimous, report.single, report.conflicts = unanimous, single, conflicts
-    report.settled_by_lead = 0
+    for case_id in sorted(cases):
+        case = cases[case_id]
+        refs = list(map(case.reviews.__getitem__, sorted(case.reviews)))  # reviewer order
+        settled = case.label is not None
+        if settled:
+            unanimous += 1
+            single += len(refs) == 1
+        else:
+            conflicts += 1
+        yield line(
+            case_id,
+            case.case_hash,
+            case.criterion,
+            case.label,
+            _UNANIMOUS if settled else _CONFLICT,
+            [fragments[ref >> 32][ref & _ROW] for ref in refs],
+            case.info,
+            case.scale or scales.get(case.criterion) or _NO_SCALE,
+        )
+    counts[:] = unanimous, single, conflicts
 
 
 _NO_SCALE = Scale(())
 _UNANIMOUS, _CONFLICT = Resolution.UNANIMOUS.value, Resolution.CONFLICT.value
-_WRITE_CHUNK = 1 << 20
 
 
 def _count(report: MergeReport, cases: Iterable[MergedCase]) -> None:
@@ -832,17 +805,6 @@ def _refuse_inputs(out: Path, paths: Sequence[Path]) -> None:
     target = Path(out).resolve()
     if any(Path(p).resolve() == target for p in paths):
         raise MergeError(f"{Path(out).name} is one of the files being merged; choose another name")
-
-
-def write_merged(cases: Iterable[MergedCase], out: Path, project: str, title: str) -> int:
-    """Write the merged file atomically; returns the number of lines."""
-    count = 0
-    with atomic_write(out) as fh:
-        for case in cases:
-            record = merged_record(case, project, title, __version__)
-            fh.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8"))
-            count += 1
-    return count
 
 
 # -- files into the lead's workspace -----------------------------------------------------------
