@@ -112,6 +112,8 @@ class AgreementPage(QDialog):
     # -- one criterion ---------------------------------------------------------------------------
 
     def _criterion_tab(self, c: CriterionReport) -> QWidget:
+        """The headline figures, the judge's heat map beside its tables, then the reviewers'
+        agreement, the tags, who was overruled and the notes."""
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -121,7 +123,29 @@ class AgreementPage(QDialog):
         body.setSpacing(12)
         scale = ", ".join(c.scale.labels) + (self.tr(" (ordered)") if c.scale.ordinal else "")
         body.addWidget(plain_label(self.tr("Labels: {0}").format(scale)))
+        body.addLayout(self._headline(c))
+        tables = {s.title: s for s in sections(c)}
+        body.addLayout(self._judge_errors(c, tables))
 
+        for title in ("Between reviewers", "Tags on cases the judge got wrong"):
+            body.addWidget(section_title(self.tr(title)))
+            if tables[title].rows:
+                body.addWidget(_table(tables[title]))
+            else:
+                body.addWidget(plain_label(self.tr("None.")))
+        body.addWidget(section_title(self.tr("Overruled: where the final label went against")))
+        body.addWidget(_overruled_table(c))
+        for note in criterion_notes(c):
+            line = plain_label(note)
+            line.setStyleSheet(f"color: {theme.muted_color().name()};")
+            body.addWidget(line)
+        body.addStretch(1)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _headline(self, c: CriterionReport) -> QHBoxLayout:
+        """A card each: the judge's accuracy and kappa, the human ceiling, the reviewers'
+        alpha."""
         headline = QHBoxLayout()
         j, h, r = c.judge, c.ceiling, c.reviewers
         alpha = self.tr("ordinal") if c.scale.ordinal else self.tr("nominal")
@@ -159,13 +183,16 @@ class AgreementPage(QDialog):
         )
         for name, figure, interval, style, hint in cards:
             headline.addWidget(_figure_card(name, figure, interval, style, hint))
-        body.addLayout(headline)
+        return headline
 
+    def _judge_errors(self, c: CriterionReport, tables: dict[str, Section]) -> QHBoxLayout:
+        """The judge's confusion matrix as a heat map (a cell opens its cases as the queue),
+        beside the tables against the adjudicated truth and per label."""
         middle = QHBoxLayout()
         middle.setSpacing(16)
         left = QVBoxLayout()
         left.addWidget(section_title(self.tr("Where the judge goes wrong")))
-        heat = HeatMap(j.confusion)
+        heat = HeatMap(c.judge.confusion)
         heat.cellActivated.connect(
             lambda judge, truth, crit=c.criterion: self.cellActivated.emit(crit, judge, truth)
         )
@@ -178,29 +205,12 @@ class AgreementPage(QDialog):
         left.addStretch(1)
         middle.addLayout(left, 2)
         right = QVBoxLayout()
-        tables = {s.title: s for s in sections(c)}
         for title in ("Against the adjudicated truth", "Judge per label"):
             right.addWidget(section_title(self.tr(title)))
             right.addWidget(_table(tables[title]))
         right.addStretch(1)
         middle.addLayout(right, 3)
-        body.addLayout(middle)
-
-        for title in ("Between reviewers", "Tags on cases the judge got wrong"):
-            body.addWidget(section_title(self.tr(title)))
-            if tables[title].rows:
-                body.addWidget(_table(tables[title]))
-            else:
-                body.addWidget(plain_label(self.tr("None.")))
-        body.addWidget(section_title(self.tr("Overruled: where the final label went against")))
-        body.addWidget(_overruled_table(c))
-        for note in criterion_notes(c):
-            line = plain_label(note)
-            line.setStyleSheet(f"color: {theme.muted_color().name()};")
-            body.addWidget(line)
-        body.addStretch(1)
-        scroll.setWidget(inner)
-        return scroll
+        return middle
 
     # -- exporting -------------------------------------------------------------------------------
 
