@@ -19,15 +19,21 @@ from annotator.services import merge
 from annotator.services.importer import import_file
 from annotator.services.merge import (
     MergeError,
+    ReadOptions,
     export_merged,
     load_merged,
     merge_files,
     merge_into_workspace,
     write_merged,
 )
+from annotator.services.merge import reading as merge_reading
+from annotator.services.merge.collect import Collected, collect
+from annotator.services.merge.workspace import project_facts
+from annotator.services.merge.writing import write_collected
 from annotator.services.queue import QueueFilter, queue_ids
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
+from annotator.storage import reviews as stored_reviews
 from tests.helpers import PASS_FAIL, REVIEW_PLAN, case, reviewer_file, write_jsonl
 
 
@@ -312,6 +318,18 @@ def test_lead_settles_conflicts_in_the_workspace(
     assert next(c for c in load_merged(lead) if c.id == "c2").resolution is Resolution.CONFLICT
 
 
+def test_the_workspace_says_when_each_file_was_merged(lead: Workspace, files: list[Path]):
+    merge_into_workspace(lead, files[:2], clock=lambda: "2030-01-02T03:04:05Z")
+    merge_into_workspace(lead, files, clock=lambda: "2030-02-03T04:05:06Z")
+    with lead.engine.connect() as conn:
+        merged = conn.exec_driver_sql("SELECT path, merged_at FROM merge_source ORDER BY id")
+        assert [(Path(p), at) for p, at in merged] == [
+            (files[0].resolve(), "2030-01-02T03:04:05Z"),
+            (files[1].resolve(), "2030-01-02T03:04:05Z"),
+            (files[2].resolve(), "2030-02-03T04:05:06Z"),  # the others were merged before
+        ]
+
+
 def test_merging_into_the_workspace_matches_the_file_merge(
     lead: Workspace, files: list[Path], tmp_path: Path
 ):
@@ -398,7 +416,7 @@ def test_cli_agreement_reads_reviewer_files_a_merged_file_or_a_workspace(
 
 # -- reading the files in worker processes ------------------------------------------------------
 #
-# Large inputs are read in worker processes (services/merge_worker.py); small ones, as in every
+# Large inputs are read in worker processes (services/merge/worker.py); small ones, as in every
 # test above, in the merging process. Asked for (workers=2), the workers read even these small
 # files, and must give the same bytes, cases, report and refusals as reading in one process.
 
@@ -553,30 +571,27 @@ def test_scan_labelled_hashes_the_file_and_keeps_its_first_problem(
 def test_large_inputs_are_read_in_worker_processes(
     files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from annotator.services import merge
-
+    worker_count = merge_reading.worker_count
     monkeypatch.delenv(merge.WORKERS_VARIABLE, raising=False)
-    assert merge._worker_count(files, None) == (1, False)  # small: this process reads them
-    monkeypatch.setattr(merge, "PARALLEL_MIN_BYTES", 1)
-    count, asked = merge._worker_count(files, None)
+    assert worker_count(files, ReadOptions()) == (1, False)  # small: this process reads them
+    low = ReadOptions(parallel_min_bytes=1)
+    count, asked = worker_count(files, low)
     assert 1 <= count <= min(3, merge.MAX_WORKERS) and not asked
-    assert merge._worker_count(files[:1], None) == (1, False)
-    assert merge._worker_count(files, 2) == (2, True)
+    assert worker_count(files[:1], low) == (1, False)
+    assert worker_count(files, ReadOptions(workers=2)) == (2, True)
     monkeypatch.setenv(merge.WORKERS_VARIABLE, "1")
-    assert merge._worker_count(files, None) == (1, True)
+    assert worker_count(files, low) == (1, True)
 
 
 def test_a_worker_that_dies_is_replaced_by_this_process(files: list[Path]):
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from annotator.services import merge
-
     died: Future[str] = Future()
     died.set_exception(BrokenProcessPool("a child process terminated abruptly"))
-    assert merge._scanned(died, files[0], asked=False) == scan_labelled(files[0])
+    assert merge_reading.scanned(died, files[0], asked=False) == scan_labelled(files[0])
     with pytest.raises(MergeError, match="decisions.jsonl: a worker process could not read it"):
-        merge._scanned(died, files[0], asked=True)
+        merge_reading.scanned(died, files[0], asked=True)
 
 
 def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
@@ -585,7 +600,7 @@ def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
     """A scan leaves out the case members (judge, raters, kind) of cases a merge read before;
     a worker remembers the cases of the files it read for one merge, but not of a file the
     merge passes over (merged before)."""
-    from annotator.services.merge_worker import load_scan, scan_into
+    from annotator.services.merge.worker import load_scan, scan_into
 
     scan = scan_labelled(files[1], known={"c1", "c3"})  # ben: c1, c2, c3, c6
     assert [bool(info) for info in scan.case_info] == [False, True, False, True]
@@ -624,58 +639,44 @@ def test_the_hash_taken_first_is_the_hash_the_reader_takes(files: list[Path], tm
             assert file_sha256(path, chunk) == scan_labelled(path, chunk=chunk).sha256 != ""
     assert file_sha256(tmp_path / "none.jsonl") is None  # reading it will say why
     assert file_sha256(tmp_path) is None
+    merge_files(files, tmp_path / "whole.jsonl")
+    merge_files(files, tmp_path / "in-pieces.jsonl", reading=ReadOptions(chunk=7))
+    assert (tmp_path / "whole.jsonl").read_bytes() == (tmp_path / "in-pieces.jsonl").read_bytes()
 
 
-class Reads:
-    """Records the files merge.py reads (in this process: ``scan_labelled``; and the files it
-    hands to ``_scanning``, which are all that worker processes would read)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from annotator.services import merge
-
-        self.scanned: list[Path] = []
-        self.handed: list[list[Path]] = []
-        scan, scanning = merge.scan_labelled, merge._scanning
-
-        def counted_scan(path: Path, known: Any = ()) -> Any:
-            self.scanned.append(Path(path))
-            return scan(path, known)
-
-        def counted_scanning(paths: Any, *args: Any) -> Any:
-            self.handed.append(list(paths))
-            return scanning(paths, *args)
-
-        monkeypatch.setattr(merge, "scan_labelled", counted_scan)
-        monkeypatch.setattr(merge, "_scanning", counted_scanning)
+def read_by(ws: Workspace | None, paths: list[Path], **kw: Any) -> Collected:
+    """The files collected as a merge (into ``ws``, if given) collects them; its ``read`` are
+    the files read (the others were known by their hash)."""
+    if ws is None:
+        return collect(paths, None, **kw)
+    with ws.engine.connect() as conn:
+        merged_before = stored_reviews.merged_hashes(conn)
+    return collect(paths, project_facts(ws), merged_before, **kw)
 
 
 def merge_reading_everything(
-    pack: Path, path: Path, merges: list[list[Path]], monkeypatch: pytest.MonkeyPatch
-) -> tuple[Any, bytes]:
+    pack: Path, path: Path, merges: list[list[Path]]
+) -> tuple[merge.MergeReport, bytes]:
     """The merges into a new workspace as before files were hashed first (every file read);
     the last report and the merged file exported."""
-    from annotator.services import merge
-
-    with monkeypatch.context() as patch:
-        patch.setattr(merge, "_hashes_first", lambda paths, _skip: [None] * len(paths))
-        ws = Workspace.open(path)
-        import_file(ws, pack)
-        for paths in merges:
-            report = merge_into_workspace(ws, paths)
-        export_merged(ws, path.with_suffix(".jsonl"))
-        ws.close()
+    every_file = ReadOptions(hash_first=False)
+    ws = Workspace.open(path)
+    import_file(ws, pack)
+    for paths in merges:
+        report = merge_into_workspace(ws, paths, reading=every_file)
+    export_merged(ws, path.with_suffix(".jsonl"))
+    ws.close()
     return report, path.with_suffix(".jsonl").read_bytes()
 
 
 def test_merging_again_with_a_new_file_reads_only_the_new_file(
-    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path
 ):
     old, new = files[:2], files[2]
     merge_into_workspace(lead, old)
-    reads = Reads(monkeypatch)
+    assert read_by(lead, [old[1], new, old[0]]).read == [new]
     steps: list[tuple[int, int]] = []
     report = merge_into_workspace(lead, [old[1], new, old[0]], lambda *step: steps.append(step))
-    assert reads.scanned == [new] and reads.handed == [[new]]
     assert steps == [(1, 3), (2, 3), (3, 3)]
     digest = {p: "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
     assert report.sources[0] == merge.Source(old[1], digest[old[1]], (), 0, already_merged=True)
@@ -683,7 +684,7 @@ def test_merging_again_with_a_new_file_reads_only_the_new_file(
     assert report.sources[2] == merge.Source(old[0], digest[old[0]], (), 0, already_merged=True)
 
     before, merged = merge_reading_everything(
-        pack, tmp_path / "before.annotator", [old, [old[1], new, old[0]]], monkeypatch
+        pack, tmp_path / "before.annotator", [old, [old[1], new, old[0]]]
     )
     assert report == before
     export_merged(lead, tmp_path / "lead.jsonl")
@@ -696,24 +697,24 @@ def test_merging_again_with_a_new_file_reads_only_the_new_file(
             ("cai", "fail"),
         ]
 
-    reads.scanned.clear()
+    assert not read_by(lead, files).read
     steps.clear()
     again = merge_into_workspace(lead, files, lambda *step: steps.append(step))
-    assert not reads.scanned and steps[-1] == (3, 3)
+    assert steps[-1] == (3, 3)
     assert all(s.already_merged and not s.reviewers for s in again.sources)
 
 
 def test_merging_again_hands_only_the_new_files_to_the_workers(
-    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lead: Workspace, files: list[Path], pack: Path, tmp_path: Path
 ):
     ana, ben, cai = files
     update = rewrite(ana, tmp_path / "ana-update.jsonl", changed_mind_on_c2)
     merge_into_workspace(lead, [ben], workers=2)
-    reads = Reads(monkeypatch)
-    report = merge_into_workspace(lead, [ana, ben, cai, update], workers=2)
-    assert reads.handed == [[ana, cai, update]] and not reads.scanned  # (read by the workers)
+    two = ReadOptions(workers=2)
+    assert read_by(lead, [ana, ben, cai, update], reading=two).read == [ana, cai, update]
+    report = merge_into_workspace(lead, [ana, ben, cai, update], reading=two)
     before, merged = merge_reading_everything(
-        pack, tmp_path / "before.annotator", [[ben], [ana, ben, cai, update]], monkeypatch
+        pack, tmp_path / "before.annotator", [[ben], [ana, ben, cai, update]]
     )
     assert report == before and report.sources[1].already_merged
     assert [(s.case_id, s.reviewer) for s in report.superseded] == [("c2", "ana")]
@@ -721,26 +722,23 @@ def test_merging_again_hands_only_the_new_files_to_the_workers(
     assert (tmp_path / "lead.jsonl").read_bytes() == merged
 
 
-def test_a_file_given_twice_is_read_once(
-    files: list[Path], lead: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_a_file_given_twice_is_read_once(files: list[Path], lead: Workspace, tmp_path: Path):
     once = merge_files(files, tmp_path / "once.jsonl")[1]
     copy = tmp_path / "copy-of-ana.jsonl"
     copy.write_bytes(files[0].read_bytes())
-    reads = Reads(monkeypatch)
     steps: list[tuple[int, int]] = []
     given = [files[0], files[1], files[0], copy, files[2]]
+    assert read_by(None, given).read == files
     _, report = merge_files(given, tmp_path / "twice.jsonl", progress=lambda *s: steps.append(s))
-    assert reads.scanned == files and steps[-1] == (5, 5)
+    assert steps[-1] == (5, 5)
     assert (tmp_path / "once.jsonl").read_bytes() == (tmp_path / "twice.jsonl").read_bytes()
     assert [s.same_as for s in report.sources] == [None, None, files[0], files[0], None]
     assert [s for s in report.sources if s.same_as is None] == once.sources
     assert report.sources[3] == merge.Source(copy, once.sources[0].sha256, (), 0, files[0])
 
     merge_into_workspace(lead, files[:1])
-    reads.scanned.clear()
+    assert not read_by(lead, [copy, files[0], copy]).read
     report = merge_into_workspace(lead, [copy, files[0], copy])
-    assert not reads.scanned
     assert [(s.path, s.already_merged, s.same_as) for s in report.sources] == [
         (copy, True, None),
         (files[0], False, copy),
@@ -786,7 +784,7 @@ def test_a_refusal_does_not_wait_for_the_workers_still_reading(
     with ProcessPoolExecutor(1, get_context("spawn")) as pool:
         reading = pool.submit(time.sleep, 60)
         processes = list(pool._processes.values())  # type: ignore[attr-defined]
-        merge._stop(pool, [reading])
+        merge_reading.stop(pool, [reading])
     assert time.monotonic() - started < 30
     assert processes and not any(p.is_alive() for p in processes)
 
@@ -801,15 +799,16 @@ def test_a_refusal_does_not_wait_for_the_workers_still_reading(
 
 
 def test_a_copy_whose_original_changed_after_hashing_is_read_after_all(
-    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    files: list[Path], tmp_path: Path
 ):
     """Hashed first, files 1 and 2 were the same, but file 1 read otherwise (it changed in
     between): file 2 is read too, and the merge is as if nothing had been hashed first."""
-    monkeypatch.setattr(merge, "_hashes_first", lambda paths, _skip: ["sha256:x", "sha256:x", None])
-    cases, report = merge_files(files, tmp_path / "out.jsonl")
+    collected = collect(files, None, hashed=["sha256:x", "sha256:x", None])
+    assert collected.read == [files[0], files[2], files[1]]  # file 2 after all
+    write_collected(collected, tmp_path / "out.jsonl")
+    cases, report = collected.merged(), collected.report
     assert not any(s.same_as for s in report.sources)
     assert [s.reviewers for s in report.sources] == [("ana",), ("ben",), ("cai",)]
-    monkeypatch.undo()
     again, other = merge_files(files, tmp_path / "again.jsonl")
     assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "again.jsonl").read_bytes()
     assert cases == again and report.sources == other.sources

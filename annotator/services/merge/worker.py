@@ -1,7 +1,9 @@
 """What a merge's worker process runs: read and check one reviewer's file, hand the result back.
 
-``services/merge.py`` starts the workers (fresh interpreters: 'spawn'), so this module imports
-as little as it can: the reader and the standard library, not the workspace and SQLAlchemy.
+``reading.py`` starts the workers (fresh interpreters: 'spawn'), so this module imports as
+little as it can: the reader and the standard library, not the workspace and SQLAlchemy. (A
+worker imports this package's ``__init__`` first, which is why that one loads the rest of the
+merge only when asked.)
 
 The result goes back through a file in a private temporary folder rather than through the
 worker's pipe: a file of 100,000 decisions pickles to some 40 MB, which a pipe carries in 64 kB
@@ -16,13 +18,13 @@ import tempfile
 from collections.abc import Container
 from pathlib import Path
 
-from annotator.formats.labelled import LabelledScan, scan_labelled
+from annotator.formats.labelled import CHUNK, LabelledScan, scan_labelled
 
 _seen: tuple[str, set[str]] = ("", set())
 """The merge this worker reads for (its folder) and the case ids of the files it read for it."""
 
 
-def scan_into(path: Path, folder: str, skip_hashes: Container[str] = ()) -> str:
+def scan_into(path: Path, folder: str, skip_hashes: Container[str] = (), chunk: int = CHUNK) -> str:
     """Read and check ``path`` (:func:`scan_labelled`); pickle the scan into a new file in
     ``folder`` and return that file's name, for :func:`load_scan`.
 
@@ -36,7 +38,7 @@ def scan_into(path: Path, folder: str, skip_hashes: Container[str] = ()) -> str:
     if _seen[0] != folder:
         _seen = (folder, set())
     known = _seen[1]
-    scan = scan_labelled(path, known)
+    scan = scan_labelled(path, known, chunk)
     if scan.sha256 not in skip_hashes:
         known.update(scan.ids)  # (none when the file was refused: the merge stops there)
     fd, name = tempfile.mkstemp(prefix="scan-", suffix=".pickle", dir=folder)

@@ -1,0 +1,150 @@
+"""Reviewers' files merged into the lead's workspace, and the merged cases read back from it.
+
+``merge_into_workspace`` stores the reviewers' decisions in the workspace the pack was made
+from, so that the lead settles the conflicts in the review window; ``export_merged`` then
+writes the merged file with the lead's decisions. The SQL is ``storage/reviews.py``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from annotator.domain.merge import MergedCase, Review, newest
+from annotator.formats.merged import write_merged
+from annotator.services.merge.checks import ProjectFacts
+from annotator.services.merge.collect import Collected, collect
+from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
+from annotator.services.merge.report import MergeReport, Progress, Superseded
+from annotator.services.workspace import Workspace, now_iso
+from annotator.storage import reviews
+from annotator.storage.db import writing
+from annotator.storage.reviews import StoredReview
+
+
+def project_facts(ws: Workspace) -> ProjectFacts:
+    """What a merge checks the files against: the workspace the pack was made from."""
+    with ws.engine.connect() as conn:
+        return _facts(conn)
+
+
+def _facts(conn: Connection) -> ProjectFacts:
+    title, fingerprint = reviews.project_title_fingerprint(conn)
+    return ProjectFacts(fingerprint, title, reviews.scales(conn), reviews.case_hashes(conn))
+
+
+def merge_into_workspace(
+    ws: Workspace,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+    reading: ReadOptions = DEFAULT_READING,
+    clock: Callable[[], str] = now_iso,
+) -> MergeReport:
+    """Store the reviewers' decisions in ``ws`` (the workspace the pack was made from).
+
+    All or nothing: the files are checked in full first, then written in one transaction.
+    A reviewer's decision replaces one stored before only when it is newer. ``workers``,
+    ``reading``: how the files are read (``merge_to_file``); ``clock``: when a file was merged.
+    """
+    with ws.engine.connect() as conn:
+        facts = _facts(conn)
+        merged_before = reviews.merged_hashes(conn)
+    if workers is not None:
+        reading = replace(reading, workers=workers)
+    with no_gc():
+        collected = collect(paths, facts, merged_before, progress, reading)
+    with writing(ws.engine) as conn:
+        _store(conn, collected, facts, clock())
+    return collected.report
+
+
+def _store(conn: Connection, collected: Collected, facts: ProjectFacts, merged_at: str) -> None:
+    """Store the files and their decisions, and count the merged cases in the report."""
+    report = collected.report
+    source_ids: dict[Path, int] = {}
+    for source in report.sources:
+        if source.same_as is not None or source.already_merged:
+            continue
+        source_ids[source.path] = reviews.add_source(
+            conn,
+            str(source.path.resolve()),
+            source.sha256,
+            source.reviewers,
+            source.decisions,
+            merged_at,
+        )
+    stored = reviews.stored_reviews(conn, {r for s in report.sources for r in s.reviewers})
+    if reviews.store_reviews(conn, _new_reviews(collected, facts, stored, source_ids)):
+        reviews.update_states(conn, [facts.cases[c][0] for c in collected.cases])
+    _count_stored(conn, report)
+
+
+def _new_reviews(
+    collected: Collected,
+    facts: ProjectFacts,
+    stored: dict[tuple[int, str], Review],
+    source_ids: dict[Path, int],
+) -> Iterator[StoredReview]:
+    """The decisions to store: those the workspace has not, or has older (the report says
+    which decisions were dropped, from the files or from the workspace). One at a time: a
+    million of them in a list would keep Python's cycle collector busy."""
+    superseded = collected.report.superseded
+    for case_id, case in collected.cases.items():
+        row_id = facts.cases[case_id][0]
+        for reviewer, ref in case.reviews.items():
+            review, where = collected.review(ref), collected.origin(ref)
+            before = stored.get((row_id, reviewer))
+            if before is not None and before != review:
+                if newest(before, review) is before:
+                    superseded.append(Superseded(case_id, reviewer, "the workspace", str(where)))
+                    continue
+                superseded.append(Superseded(case_id, reviewer, str(where), "the workspace"))
+            elif before is not None:
+                continue
+            yield StoredReview(row_id, review, source_ids[where.path], where.line)
+
+
+def _count_stored(conn: Connection, report: MergeReport) -> None:
+    """:meth:`MergeReport.count` over a workspace, in SQL."""
+    counts = reviews.merge_counts(conn)
+    report.cases, report.unanimous, report.single = counts.cases, counts.unanimous, counts.single
+    report.conflicts, report.settled_by_lead = counts.conflicts, counts.settled_by_lead
+
+
+def has_reviews(ws: Workspace) -> bool:
+    """Whether reviewers' files were merged into ``ws`` (it is a lead's workspace)."""
+    with ws.engine.connect() as conn:
+        return reviews.has_reviews(conn)
+
+
+def conflict_progress(ws: Workspace) -> tuple[int, int]:
+    """``(settled, all)`` reviewer conflicts: how far the lead has got."""
+    with ws.engine.connect() as conn:
+        return reviews.conflict_progress(conn)
+
+
+def load_merged(ws: Workspace) -> Iterator[MergedCase]:
+    """Every case with a reviewer's or the lead's decision, in id order, as merged.
+
+    The lead's decisions are the workspace's own (``decision``).
+    """
+    with ws.engine.connect() as conn:
+        yield from reviews.load_merged(conn)
+
+
+def export_merged(ws: Workspace, out: Path) -> MergeReport:
+    """Write the merged file of a lead's workspace: reviewers' decisions and the lead's."""
+    from annotator.services.exporter import refuse_precious
+
+    refuse_precious(ws, Path(out))
+    project = ws.project()
+    report = MergeReport(project=project.fingerprint, project_title=project.title, output=Path(out))
+    with ws.engine.connect() as conn:
+        _count_stored(conn, report)
+    write_merged(load_merged(ws), Path(out), project.fingerprint, project.title)
+    return report

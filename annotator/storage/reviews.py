@@ -1,0 +1,263 @@
+"""Reviewers' decisions a lead merged into the workspace: ``review`` and ``merge_source``.
+
+Plain functions over a SQLAlchemy ``Connection``; a service opens it (``writing()`` for the
+writes, in one transaction with the rest of its merge). ``services/merge/`` calls them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, text
+
+from annotator.domain.merge import MergedCase, Review, ReviewState, Scale, tags_json
+from annotator.domain.model import Status
+
+# -- merge sources: the files merged -----------------------------------------------------------
+
+
+def merged_hashes(conn: Connection) -> set[str]:
+    """The hashes of the files merged into the workspace so far."""
+    return {h for (h,) in conn.execute(text("SELECT sha256 FROM merge_source"))}
+
+
+def add_source(
+    conn: Connection, path: str, sha256: str, reviewers: Sequence[str], lines: int, merged_at: str
+) -> int:
+    """Record a merged file; returns its id, for its reviews' ``source_id``."""
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO merge_source (path, sha256, reviewers, lines, merged_at) "
+                "VALUES (:p, :h, :r, :n, :t) RETURNING id"
+            ),
+            {
+                "p": path,
+                "h": sha256,
+                "r": json.dumps(list(reviewers), ensure_ascii=False),
+                "n": lines,
+                "t": merged_at,
+            },
+        ).scalar_one()
+    )
+
+
+def has_reviews(conn: Connection) -> bool:
+    """Whether reviewers' files were merged into the workspace (it is a lead's workspace)."""
+    return conn.execute(text("SELECT 1 FROM merge_source LIMIT 1")).first() is not None
+
+
+# -- reviews -----------------------------------------------------------------------------------
+
+
+class StoredReview(NamedTuple):
+    """A review to store: on which case (its row id), and where it was read."""
+
+    row_id: int
+    review: Review
+    source_id: int
+    line: int
+
+
+def stored_reviews(conn: Connection, reviewers: Iterable[str]) -> dict[tuple[int, str], Review]:
+    """The stored decisions of ``reviewers``, by (case row id, reviewer)."""
+    stored: dict[tuple[int, str], Review] = {}
+    for reviewer in reviewers:
+        for row in conn.execute(
+            text(
+                "SELECT case_id, reviewer, label, rationale, tags, confidence, who_right, "
+                "decided_at FROM review WHERE reviewer = :r"
+            ),
+            {"r": reviewer},
+        ):
+            stored[(row[0], row[1])] = _review_of(row[1:])
+    return stored
+
+
+def store_reviews(conn: Connection, reviews: Iterable[StoredReview]) -> int:
+    """Store each review, replacing the one its reviewer had on the case; returns how many."""
+    rows = list(map(_review_row, reviews))
+    if not rows:
+        return 0
+    conn.execute(
+        text(
+            "INSERT INTO review (case_id, reviewer, label, rationale, who_right, tags, "
+            "confidence, decided_at, source_id, line) VALUES (:case_id, :reviewer, "
+            ":label, :rationale, :who_right, :tags, :confidence, :decided_at, "
+            ":source_id, :line) ON CONFLICT (case_id, reviewer) DO UPDATE SET "
+            "label = excluded.label, rationale = excluded.rationale, "
+            "who_right = excluded.who_right, tags = excluded.tags, "
+            "confidence = excluded.confidence, decided_at = excluded.decided_at, "
+            "source_id = excluded.source_id, line = excluded.line"
+        ),
+        rows,
+    )
+    return len(rows)
+
+
+def _review_row(stored: StoredReview) -> dict[str, Any]:
+    review = stored.review
+    return {
+        "case_id": stored.row_id,
+        "reviewer": review.reviewer,
+        "label": review.label,
+        "rationale": review.rationale,
+        "who_right": review.who_right,
+        "tags": tags_json(review.tags),
+        "confidence": review.confidence,
+        "decided_at": review.decided_at,
+        "source_id": stored.source_id,
+        "line": stored.line,
+    }
+
+
+def update_states(conn: Connection, row_ids: Sequence[int]) -> None:
+    """Recompute ``cases.review_state`` of ``row_ids`` from their stored reviews."""
+    query = text(
+        "UPDATE cases SET review_state = CASE "
+        "(SELECT count(DISTINCT label) FROM review WHERE case_id = cases.id) "
+        f"WHEN 0 THEN {int(ReviewState.NONE)} WHEN 1 THEN {int(ReviewState.UNANIMOUS)} "
+        f"ELSE {int(ReviewState.CONFLICT)} END WHERE id = :id"
+    )  # (the states written in: bound, they would be three more parameters on every row)
+    conn.execute(query, [{"id": i} for i in row_ids])
+
+
+def reviews_of(conn: Connection, row_id: int) -> tuple[Review, ...]:
+    """The reviewers' decisions on one case, in reviewer order."""
+    rows = conn.execute(
+        text(
+            "SELECT reviewer, label, rationale, tags, confidence, who_right, decided_at "
+            "FROM review WHERE case_id = :id ORDER BY reviewer"
+        ),
+        {"id": row_id},
+    )
+    return tuple(_review_of(row) for row in rows)
+
+
+def _review_of(row: Sequence[Any]) -> Review:
+    reviewer, label, rationale, tags, confidence, who_right, decided_at = row
+    return Review(
+        reviewer=reviewer,
+        label=label,
+        rationale=rationale or "",
+        tags=tuple(json.loads(tags or "[]")),
+        confidence=confidence,
+        who_right=who_right,
+        decided_at=decided_at or "",
+    )
+
+
+def _states() -> dict[str, int]:
+    return {
+        "none": int(ReviewState.NONE),
+        "unanimous": int(ReviewState.UNANIMOUS),
+        "conflict": int(ReviewState.CONFLICT),
+    }
+
+
+# -- the merged cases --------------------------------------------------------------------------
+
+
+class MergeCounts(NamedTuple):
+    cases: int
+    """With a reviewer's or the lead's decision."""
+    unanimous: int
+    single: int
+    """Of the unanimous cases, those one reviewer decided."""
+    conflicts: int
+    settled_by_lead: int
+    """Of the conflicts, those the lead decided."""
+
+
+def merge_counts(conn: Connection) -> MergeCounts:
+    """The merged cases counted in SQL (no case is read: a million would take seconds)."""
+    row = conn.execute(
+        text(
+            "SELECT count(*), "
+            "coalesce(sum(c.review_state = :unanimous), 0), "
+            "coalesce(sum(c.review_state = :unanimous AND "
+            "(SELECT count(*) FROM review r WHERE r.case_id = c.id) = 1), 0), "
+            "coalesce(sum(c.review_state = :conflict), 0), "
+            "coalesce(sum(c.review_state = :conflict AND d.case_id IS NOT NULL), 0) "
+            "FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
+            "WHERE c.review_state != :none OR d.case_id IS NOT NULL"
+        ),
+        _states(),
+    ).one()
+    return MergeCounts(*(int(x) for x in row))
+
+
+def conflict_progress(conn: Connection) -> tuple[int, int]:
+    """``(settled, all)`` reviewer conflicts: how far the lead has got."""
+    total, settled = conn.execute(
+        text(
+            "SELECT count(*), coalesce(sum(status = :decided), 0) FROM cases "
+            "WHERE review_state = :conflict"
+        ),
+        {"decided": int(Status.DECIDED), "conflict": int(ReviewState.CONFLICT)},
+    ).one()
+    return int(settled), int(total)
+
+
+def load_merged(conn: Connection) -> Iterator[MergedCase]:
+    """Every case with a reviewer's or the lead's decision, in id order, as merged. The lead's
+    decisions are the workspace's own (``decision``)."""
+    scale_of = scales(conn)
+    query = text(
+        "SELECT c.id, c.ext_id, c.content_hash, c.criterion, c.judge_label, "
+        "c.rater_labels, c.kind, d.label, d.rationale, d.tags, d.confidence, d.who_right, "
+        "d.decided_at, d.reviewer, "
+        "(SELECT json_group_array(json_array(r.reviewer, r.label, r.rationale, r.tags, "
+        "r.confidence, r.who_right, r.decided_at)) FROM "
+        "(SELECT * FROM review WHERE case_id = c.id ORDER BY reviewer) r) "
+        "FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
+        "WHERE c.review_state != :none OR d.case_id IS NOT NULL ORDER BY c.ext_id"
+    )
+    rows = conn.execution_options(yield_per=2000).execute(query, {"none": int(ReviewState.NONE)})
+    for row in rows:
+        lead = None
+        if row[7] is not None:
+            lead = _review_of((row[13] or "lead", *row[7:9], row[9], row[10], *row[11:13]))
+        yield MergedCase(
+            id=row[1],
+            case_hash=row[2],
+            criterion=row[3],
+            scale=scale_of.get(row[3], Scale(())),
+            judge_label=row[4],
+            rater_labels=tuple((r, lbl) for r, lbl in json.loads(row[5])),
+            kind=row[6],
+            reviews=tuple(_review_of(r) for r in json.loads(row[14] or "[]")),
+            lead=lead,
+        )
+
+
+# -- reads of the project for a merge ----------------------------------------------------------
+# (What a merge checks the files against. They read other aggregates' tables and belong beside
+# the project, scheme and case SQL: to move there.)
+
+
+def project_title_fingerprint(conn: Connection) -> tuple[str, str]:
+    title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
+    return title, fingerprint
+
+
+def scales(conn: Connection) -> dict[str, Scale]:
+    """Each criterion's scale."""
+    return {
+        crit: Scale(tuple(json.loads(labels)), bool(ordinal))
+        for crit, labels, ordinal in conn.execute(
+            text("SELECT criterion, labels, ordinal FROM scheme")
+        )
+    }
+
+
+def case_hashes(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Each case's row id and content hash, by case id."""
+    return {
+        ext_id: (row_id, content_hash)
+        for row_id, ext_id, content_hash in conn.execute(
+            text("SELECT id, ext_id, content_hash FROM cases")
+        )
+    }
