@@ -1,8 +1,8 @@
 """The merged file: one line per case a reviewer or the lead decided (docs/formats.md).
 
 Its lines are written two ways, to the same bytes, from the same parts: :func:`head` (the
-case and how it was settled), the reviews and the lead, :func:`case_members` (the judge and
-the raters) and :func:`tail` (the scale and the project).
+case and how it was settled), the reviews and the lead, the case's members (``judge_label``,
+``rater_labels``, ``kind``) and :func:`tail` (the scale and the project).
 
 - :func:`write_merged` writes :class:`MergedCase` objects (a lead's workspace, or cases merged
   in memory): a line is :func:`merged_record`, dumped.
@@ -56,7 +56,6 @@ __all__ = [
     "MERGED_VERSION",
     "MergedLines",
     "case_from_record",
-    "case_members",
     "head",
     "merged_record",
     "read_merged",
@@ -84,14 +83,6 @@ def head(
     }
 
 
-def case_members(
-    judge_label: str, rater_labels: Mapping[str, str] | Iterable[tuple[str, str]], kind: str
-) -> dict[str, Any]:
-    """The members from ``judge_label`` to ``kind``, after the reviews and the lead. (A merge's
-    scanner writes the same three members for each line it reads: ``LabelledScan.case_info``.)"""
-    return {"judge_label": judge_label, "rater_labels": dict(rater_labels), "kind": kind}
-
-
 def tail(scale: Scale, project: str, title: str, app_version: str) -> dict[str, Any]:
     """The members from ``labels`` to ``app_version``."""
     return {
@@ -105,13 +96,14 @@ def tail(scale: Scale, project: str, title: str, app_version: str) -> dict[str, 
 
 def merged_record(case: MergedCase, project: str, title: str, app_version: str) -> dict[str, Any]:
     """The merged file's line for ``case``, as a dict in :data:`FIELDS` order."""
-    return {
-        **head(case.id, case.case_hash, case.criterion, case.final_label, case.resolution.value),
-        "reviews": [r.to_dict() for r in case.reviews],
-        "lead": case.lead.to_dict() if case.lead is not None else None,
-        **case_members(case.judge_label, case.rater_labels, case.kind),
-        **tail(case.scale, project, title, app_version),
-    }
+    record = head(case.id, case.case_hash, case.criterion, case.final_label, case.resolution.value)
+    record["reviews"] = [r.to_dict() for r in case.reviews]
+    record["lead"] = case.lead.to_dict() if case.lead is not None else None
+    record["judge_label"] = case.judge_label  # the case's members (LabelledScan.case_info)
+    record["rater_labels"] = dict(case.rater_labels)
+    record["kind"] = case.kind
+    record.update(tail(case.scale, project, title, app_version))
+    return record
 
 
 # -- the writers --------------------------------------------------------------------------------
@@ -136,7 +128,8 @@ def write_merged(
 class MergedLines:
     """The lines :func:`write_merged` would write, built from JSON already written: each
     review's members (``Review._fields`` as a JSON object, without the braces) and the case's
-    (:func:`case_members`, likewise). No lead: a merge of files has none."""
+    (``judge_label``, ``rater_labels``, ``kind``, likewise). No lead: a merge of files has
+    none."""
 
     def __init__(self, project: str, title: str, app_version: str = __version__) -> None:
         self.project, self.title, self.app_version = project, title, app_version
