@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from annotator import __version__
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
 from annotator.formats.labelled import csv_writer, jsonl_writer, labelled_record
 from annotator.services.workspace import Workspace, workspace_files
+from annotator.storage import decisions, schemes
+from annotator.storage import project as stored_project
 from annotator.storage.db import is_workspace_file
 
 Progress = Callable[[int, int], None]
@@ -70,30 +70,16 @@ def refuse_precious(ws: Workspace, out: Path) -> None:
 
 
 def _count(ws: Workspace, include_undecided: bool) -> int:
-    where = "" if include_undecided else "WHERE status = 2"
     with ws.engine.connect() as conn:
-        return int(conn.execute(text(f"SELECT count(*) FROM cases {where}")).scalar() or 0)
+        return decisions.labelled_count(conn, include_undecided)
 
 
 def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
-    where = "" if include_undecided else "WHERE c.status = 2"
-    query = text(
-        "SELECT c.ext_id, c.content_hash, c.criterion, c.status, c.judge_label, c.kind, "
-        "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
-        "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
-        "d.reviewer, d.decided_at "
-        f"FROM cases c LEFT JOIN decision d ON d.case_id = c.id {where} ORDER BY c.position"
-    )
     with ws.engine.connect() as conn:
-        title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
-        scales = {
-            criterion: (json.loads(labels), bool(ordinal))
-            for criterion, labels, ordinal in conn.execute(
-                text("SELECT criterion, labels, ordinal FROM scheme")
-            )
-        }
-        result = conn.execution_options(yield_per=2000).execute(query)
-        for row in result:
+        record = stored_project.project(conn)
+        title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
+        scales = {c: (list(s.labels), s.ordinal) for c, s in schemes.scales(conn).items()}
+        for row in decisions.labelled_rows(conn, include_undecided):
             labels, ordinal = scales.get(row[2], ([], False))
             yield labelled_record(
                 case_id=row[0],

@@ -28,12 +28,12 @@ from annotator.domain.queue import DISAGREEMENTS
 from annotator.domain.serialize import case_from_dict
 from annotator.services.changes import NOTHING, RECLASSIFIED, Changes
 from annotator.services.classification import change_threshold, check_threshold
-from annotator.services.merge import reviews_of
 from annotator.services.workspace import Clock, Workspace, now_iso
 from annotator.storage import cases, decisions, schemes
 from annotator.storage.db import writing
 from annotator.storage.decisions import MissingCase, State
 from annotator.storage.queue import severity_condition
+from annotator.storage.reviews import reviews_of
 
 DEFAULT_TAGS = (
     "judge missed fact",

@@ -138,6 +138,16 @@ def count(conn: Connection) -> int:
     return int(conn.execute(text("SELECT count(*) FROM cases")).scalar() or 0)
 
 
+def case_hashes(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Each case's row id and content hash, by case id."""
+    return {
+        ext_id: (row_id, content_hash)
+        for row_id, ext_id, content_hash in conn.execute(
+            text("SELECT id, ext_id, content_hash FROM cases")
+        )
+    }
+
+
 def row_id(conn: Connection, ext_id: str) -> int | None:
     value = conn.execute(text("SELECT id FROM cases WHERE ext_id = :e"), {"e": ext_id}).scalar()
     return int(value) if value is not None else None

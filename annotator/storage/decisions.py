@@ -8,7 +8,7 @@ A case's *state* is its status and its decision, as one JSON-ready dict
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
@@ -217,3 +217,29 @@ def decided_count(conn: Connection) -> int:
         ).scalar()
         or 0
     )
+
+
+# -- the labelled file's rows -------------------------------------------------------------------
+
+
+def labelled_count(conn: Connection, include_undecided: bool) -> int:
+    """How many lines the labelled file has: decided cases, or every case."""
+    where = "" if include_undecided else f"WHERE status = {int(Status.DECIDED)}"
+    return int(conn.execute(text(f"SELECT count(*) FROM cases {where}")).scalar() or 0)
+
+
+def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
+    """The cases of the labelled file (decided ones, or all), in file order, read a few
+    thousand at a time: rows of id, content hash, criterion, status, judge label, kind, the
+    rater labels (a JSON object), then the decision's label, rationale, who was right, whether
+    that was overridden, tags (a JSON list), confidence, reviewer and time (None when
+    undecided)."""
+    where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
+    query = text(
+        "SELECT c.ext_id, c.content_hash, c.criterion, c.status, c.judge_label, c.kind, "
+        "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
+        "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
+        "d.reviewer, d.decided_at "
+        f"FROM cases c LEFT JOIN decision d ON d.case_id = c.id {where} ORDER BY c.position"
+    )
+    yield from conn.execution_options(yield_per=2000).execute(query)

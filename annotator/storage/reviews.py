@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from annotator.domain.merge import MergedCase, Review, ReviewState, Scale, tags_json
 from annotator.domain.model import Status
+from annotator.storage.schemes import scales
 
 # -- merge sources: the files merged -----------------------------------------------------------
 
@@ -231,33 +232,3 @@ def load_merged(conn: Connection) -> Iterator[MergedCase]:
             reviews=tuple(_review_of(r) for r in json.loads(row[14] or "[]")),
             lead=lead,
         )
-
-
-# -- reads of the project for a merge ----------------------------------------------------------
-# (What a merge checks the files against. They read other aggregates' tables and belong beside
-# the project, scheme and case SQL: to move there.)
-
-
-def project_title_fingerprint(conn: Connection) -> tuple[str, str]:
-    title, fingerprint = conn.execute(text("SELECT title, fingerprint FROM project")).one()
-    return title, fingerprint
-
-
-def scales(conn: Connection) -> dict[str, Scale]:
-    """Each criterion's scale."""
-    return {
-        crit: Scale(tuple(json.loads(labels)), bool(ordinal))
-        for crit, labels, ordinal in conn.execute(
-            text("SELECT criterion, labels, ordinal FROM scheme")
-        )
-    }
-
-
-def case_hashes(conn: Connection) -> dict[str, tuple[int, str]]:
-    """Each case's row id and content hash, by case id."""
-    return {
-        ext_id: (row_id, content_hash)
-        for row_id, ext_id, content_hash in conn.execute(
-            text("SELECT id, ext_id, content_hash FROM cases")
-        )
-    }

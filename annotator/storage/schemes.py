@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from annotator.domain.merge import Scale
 from annotator.domain.model import LabelScheme
 
 
@@ -64,6 +65,16 @@ def set_threshold(conn: Connection, criterion: str, threshold: float) -> LabelSc
         {"t": threshold, "c": criterion},
     )
     return LabelScheme(tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric)
+
+
+def scales(conn: Connection) -> dict[str, Scale]:
+    """Each criterion's labels and whether they are ordered (what a merge checks)."""
+    return {
+        crit: Scale(tuple(json.loads(labels)), bool(ordinal))
+        for crit, labels, ordinal in conn.execute(
+            text("SELECT criterion, labels, ordinal FROM scheme")
+        )
+    }
 
 
 def criteria(conn: Connection) -> list[str]:

@@ -19,8 +19,9 @@ from annotator.services.merge.checks import ProjectFacts
 from annotator.services.merge.collect import Collected, collect
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
 from annotator.services.merge.report import MergeReport, Progress, Superseded
-from annotator.services.workspace import Workspace, now_iso
-from annotator.storage import reviews
+from annotator.services.workspace import Workspace, WorkspaceError, now_iso
+from annotator.storage import cases, reviews, schemes
+from annotator.storage import project as stored_project
 from annotator.storage.db import writing
 from annotator.storage.reviews import StoredReview
 
@@ -32,8 +33,12 @@ def project_facts(ws: Workspace) -> ProjectFacts:
 
 
 def _facts(conn: Connection) -> ProjectFacts:
-    title, fingerprint = reviews.project_title_fingerprint(conn)
-    return ProjectFacts(fingerprint, title, reviews.scales(conn), reviews.case_hashes(conn))
+    record = stored_project.project(conn)
+    if record is None:
+        raise WorkspaceError("the workspace has no project record")
+    return ProjectFacts(
+        record.fingerprint, record.title, schemes.scales(conn), cases.case_hashes(conn)
+    )
 
 
 def merge_into_workspace(
