@@ -29,7 +29,7 @@ from annotator.services.agreement import (
     render_text,
     report_to_json_text,
 )
-from annotator.services.exporter import export_decisions
+from annotator.services.exporter import FORMATS, export_decisions, export_format
 from annotator.services.importer import ImportReport, ImportTarget, import_file
 from annotator.services.merge import (
     MergeError,
@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         dest="fmt",
-        choices=("jsonl", "csv"),
+        choices=FORMATS,
         help="default: by the output's extension, else jsonl",
     )
     p.add_argument(
@@ -326,7 +326,7 @@ def _open_existing(path: Path) -> Workspace:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "jsonl")
+    fmt = export_format(args.output, args.fmt)
     ws = _open_existing(args.workspace)
     try:
         if args.merged:

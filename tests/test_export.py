@@ -178,3 +178,15 @@ def test_export_gets_normal_file_permissions(decided: Workspace, tmp_path: Path)
     out.chmod(0o640)
     export_decisions(decided, out)  # replacing a file keeps its mode
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_the_format_goes_by_what_was_asked_else_by_the_name() -> None:
+    """One rule, for the command line and the window's save dialog."""
+    from annotator.services.exporter import export_format
+
+    assert export_format(Path("d.csv")) == "csv"
+    assert export_format(Path("d.CSV")) == "csv"
+    assert export_format(Path("d.jsonl")) == "jsonl"
+    assert export_format(Path("decisions")) == "jsonl"
+    assert export_format(Path("d.jsonl"), "csv") == "csv"
+    assert export_format(Path("d.csv"), "jsonl") == "jsonl"

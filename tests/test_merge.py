@@ -16,6 +16,7 @@ from annotator.domain.merge import Resolution, Review, ReviewState
 from annotator.formats.labelled import file_sha256, scan_labelled
 from annotator.formats.merged import read_merged
 from annotator.services import merge
+from annotator.services.changes import REVIEWS_MERGED
 from annotator.services.importer import import_file
 from annotator.services.merge import (
     MergeError,
@@ -293,9 +294,10 @@ def test_lead_settles_conflicts_in_the_workspace(
 ):
     report = merge_into_workspace(lead, files)
     assert (report.cases, report.unanimous, report.conflicts) == (5, 3, 2)
+    assert report.changes == REVIEWS_MERGED  # what the window shows again
     conflicts = QueueFilter(kinds=None, review_state=ReviewState.CONFLICT)
     review = ReviewService(lead, "lead")
-    assert sorted(review.case(i).case.id for i in queue_ids(lead.engine, conflicts)) == [
+    assert sorted(review.case(i).case.id for i in queue_ids(lead, conflicts)) == [
         "c2",
         "c3",
     ]

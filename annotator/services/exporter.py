@@ -22,6 +22,16 @@ from annotator.storage import project as stored_project
 from annotator.storage.db import is_workspace_file
 
 Progress = Callable[[int, int], None]
+FORMATS = ("jsonl", "csv")
+"""The labelled file's formats: JSON Lines, or CSV for a spreadsheet."""
+
+
+def export_format(path: Path, asked: str | None = None) -> str:
+    """The format to write ``path`` in: the one ``asked`` for, else CSV for a ``.csv`` name,
+    else JSON Lines."""
+    if asked is not None:
+        return asked
+    return "csv" if path.suffix.lower() == ".csv" else "jsonl"
 
 
 class ExportCancelled(Exception):
@@ -38,7 +48,7 @@ def export_decisions(
     cancelled: Callable[[], bool] | None = None,
 ) -> int:
     """Write the decisions of ``ws`` to ``out`` as ``jsonl`` or ``csv``. Returns the line count."""
-    if fmt not in ("jsonl", "csv"):
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
     refuse_precious(ws, Path(out))
     total = _count(ws, include_undecided)

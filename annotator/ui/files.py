@@ -19,7 +19,7 @@ from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
 from annotator.services.changes import Changes
-from annotator.services.exporter import ExportCancelled, export_decisions
+from annotator.services.exporter import ExportCancelled, export_decisions, export_format
 from annotator.services.importer import (
     ImportCancelled,
     ImportReport,
@@ -206,8 +206,7 @@ class Files(QObject):
         )
         if asked is not None:
             path, chosen = asked
-            csv = path.suffix.lower() == ".csv" or chosen.startswith("CSV")
-            self.export_to(path, "csv" if csv else "jsonl")
+            self.export_to(path, export_format(path, "csv" if chosen.startswith("CSV") else None))
 
     def _ask_export_path(self, title: str, what: str, filters: str) -> tuple[Path, str] | None:
         """Ask where to write (named after the project, in the last export folder), and

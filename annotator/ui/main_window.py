@@ -31,7 +31,7 @@ from annotator import __version__, paths
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
 from annotator.services.agreement import AgreementReport, build_report
-from annotator.services.changes import NOTHING, REVIEWS_MERGED, Changes
+from annotator.services.changes import NOTHING, Changes
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews, load_merged
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
     def _merged(self, report: MergeReport) -> None:
         """Reviewer files came in: the queue lists the conflicts to settle, undecided first."""
         self.queue.show_reviews(ReviewState.CONFLICT, load=False)  # read by apply()
-        self.apply(REVIEWS_MERGED)
+        self.apply(report.changes)
         self.review.next_undecided(from_start=True)
 
     def show_conflicts(self) -> None:

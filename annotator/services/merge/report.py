@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.domain.merge import MergedCase
+from annotator.services.changes import NOTHING, Changes
 
 Progress = Callable[[int, int], None]
 """Called with ``(files done, files)`` as the files are read."""
@@ -57,6 +58,8 @@ class MergeReport:
     project: str = ""
     project_title: str = ""
     output: Path | None = None
+    changes: Changes = NOTHING
+    """What the merge changed in a workspace (nothing, for a merge into a file)."""
 
     @property
     def open_conflicts(self) -> int:

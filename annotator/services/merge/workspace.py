@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from annotator.domain.merge import MergedCase, Review, newest
 from annotator.formats.merged import write_merged
+from annotator.services.changes import REVIEWS_MERGED
 from annotator.services.merge.checks import ProjectFacts
 from annotator.services.merge.collect import Collected, collect
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
@@ -65,6 +66,7 @@ def merge_into_workspace(
         collected = collect(paths, facts, merged_before, progress, reading)
     with writing(ws.engine) as conn:
         _store(conn, collected, facts, clock())
+    collected.report.changes = REVIEWS_MERGED
     return collected.report
 
 
