@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotator.domain.model import Status
+from annotator.domain.model import Project, Status
 from annotator.formats.labelled import jsonl_writer, labelled_record
+from annotator.services.workspace import Workspace
+from annotator.storage import decisions
 
 GENERATOR_VERSION = 2
 """Bump when the generated content changes, so that cached files are made again."""
@@ -197,26 +198,24 @@ def ensure_reviewer_files(
     cases, where some reviewers differ.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(f"file:{workspace}?mode=ro", uri=True)
+    ws = Workspace.open(workspace)
     try:
-        fingerprint, title = db.execute("SELECT fingerprint, title FROM project").fetchone()
-        count = db.execute("SELECT count(*) FROM cases").fetchone()[0]
+        project = ws.project()
+        count = ws.case_count()
         stamp = folder / "reviewers.stamp"
-        expected = f"{GENERATOR_VERSION} {reviewers} {conflict_rate} {seed} {fingerprint} {count}"
-        paths = [folder / f"reviewer-{r + 1:02d}.jsonl" for r in range(reviewers)]
-        conflicts = _write_reviewer_files(
-            db, paths, fingerprint, title, conflict_rate, seed, stamp, expected
+        expected = (
+            f"{GENERATOR_VERSION} {reviewers} {conflict_rate} {seed} {project.fingerprint} {count}"
         )
+        paths = [folder / f"reviewer-{r + 1:02d}.jsonl" for r in range(reviewers)]
+        conflicts = _write_reviewer_files(ws, paths, conflict_rate, seed, stamp, expected)
     finally:
-        db.close()
+        ws.close()
     return ReviewerFiles(paths, count, conflicts)
 
 
 def _write_reviewer_files(
-    db: sqlite3.Connection,
+    ws: Workspace,
     paths: list[Path],
-    fingerprint: str,
-    title: str,
     conflict_rate: float,
     seed: int,
     stamp: Path,
@@ -227,55 +226,25 @@ def _write_reviewer_files(
         if first == expected:
             return int(kept)
     stamp.unlink(missing_ok=True)
-    scales = {
-        crit: (json.loads(labels), bool(ordinal))
-        for crit, labels, ordinal in db.execute("SELECT criterion, labels, ordinal FROM scheme")
-    }
-    rows = db.execute(
-        "SELECT c.ext_id, c.content_hash, c.criterion, c.judge_label, c.kind, "
-        "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id) "
-        "FROM cases c ORDER BY c.position"
-    )
+    project = ws.project()
+    scales = {crit: (list(s.labels), s.ordinal) for crit, s in project.schemes.items()}
     rng = random.Random(seed)
     handles = [p.with_suffix(".tmp").open("w", encoding="utf-8") for p in paths]
     writers = [jsonl_writer(fh) for fh in handles]
     conflicts = 0
     try:
-        for n, (ext_id, content_hash, crit, judge, kind, raters) in enumerate(rows):
-            labels, ordinal = scales[crit]
-            agreed = rng.choice(labels)
-            chosen = [agreed] * len(paths)
-            if rng.random() < conflict_rate:
-                conflicts += 1
-                for r in rng.sample(range(len(paths)), rng.randint(1, len(paths) // 2)):
-                    chosen[r] = rng.choice([x for x in labels if x != agreed])
-            day = 1 + n % 28
-            for r, (write, label) in enumerate(zip(writers, chosen, strict=True)):
-                write(
-                    labelled_record(
-                        case_id=ext_id,
-                        case_hash=content_hash,
-                        criterion=crit,
-                        status=Status.DECIDED,
-                        label=label,
-                        rationale=f"Reviewer {r + 1}: the answer "
-                        f"{'holds' if n % 2 else 'fails'} on the second point; see the reference.",
-                        who_right="judge" if label == judge else "raters",
-                        who_right_overridden=False,
-                        tags=["rubric ambiguous"] if n % 17 == 0 else [],
-                        confidence=("low", "medium", "high")[(n + r) % 3],
-                        reviewer=f"reviewer{r + 1:02d}",
-                        decided_at=f"2025-03-{day:02d}T{r % 24:02d}:{n % 60:02d}:00Z",
-                        judge_label=judge,
-                        rater_labels=json.loads(raters) if raters else {},
-                        kind=kind,
-                        labels=labels,
-                        ordinal=ordinal,
-                        project=fingerprint,
-                        project_title=title,
-                        app_version="bench",
-                    )
-                )
+        with ws.engine.connect() as conn:
+            # Every case, in file order, as the labelled file reads it.
+            for n, row in enumerate(decisions.labelled_rows(conn, include_undecided=True)):
+                labels, ordinal = scales[row[2]]
+                agreed = rng.choice(labels)
+                chosen = [agreed] * len(paths)
+                if rng.random() < conflict_rate:
+                    conflicts += 1
+                    for r in rng.sample(range(len(paths)), rng.randint(1, len(paths) // 2)):
+                        chosen[r] = rng.choice([x for x in labels if x != agreed])
+                for r, (write, label) in enumerate(zip(writers, chosen, strict=True)):
+                    write(_reviewer_line(n, r, row, label, (labels, ordinal), project))
     finally:
         for fh in handles:
             fh.close()
@@ -283,3 +252,34 @@ def _write_reviewer_files(
         p.with_suffix(".tmp").replace(p)
     stamp.write_text(f"{expected} {conflicts}\n")
     return conflicts
+
+
+def _reviewer_line(
+    n: int, r: int, row: Any, label: str, scale: tuple[list[str], bool], project: Project
+) -> dict[str, Any]:
+    """Reviewer ``r``'s line on the ``n``-th case (``row``, as the labelled file reads it)."""
+    ext_id, content_hash, crit, _status, judge, kind, raters = row[:7]
+    day = 1 + n % 28
+    verdict = "holds" if n % 2 else "fails"
+    return labelled_record(
+        case_id=ext_id,
+        case_hash=content_hash,
+        criterion=crit,
+        status=Status.DECIDED,
+        label=label,
+        rationale=f"Reviewer {r + 1}: the answer {verdict} on the second point; see the reference.",
+        who_right="judge" if label == judge else "raters",
+        who_right_overridden=False,
+        tags=["rubric ambiguous"] if n % 17 == 0 else [],
+        confidence=("low", "medium", "high")[(n + r) % 3],
+        reviewer=f"reviewer{r + 1:02d}",
+        decided_at=f"2025-03-{day:02d}T{r % 24:02d}:{n % 60:02d}:00Z",
+        judge_label=judge,
+        rater_labels=json.loads(raters) if raters else {},
+        kind=kind,
+        labels=scale[0],
+        ordinal=scale[1],
+        project=project.fingerprint,
+        project_title=project.title,
+        app_version="bench",
+    )
