@@ -18,7 +18,6 @@ from pathlib import Path
 
 from annotator import __version__, paths
 from annotator.domain.agreement import DEFAULT_RESAMPLES
-from annotator.domain.model import Kind
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import TARGETS, FieldMapping
@@ -291,30 +290,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: ImportReport, ws: Workspace, as_json: bool) -> None:
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "workspace": str(ws.path),
-                    "file": str(report.path),
-                    "cases": ws.case_count(),
-                    "added": report.added,
-                    "already_present": report.present,
-                    "skipped_lines": report.skipped,
-                    "disagreements": report.disagreements,
-                    "kinds": {k.value: report.kinds.get(k.value, 0) for k in Kind},
-                },
-                indent=2,
-            )
-        )
-        return
-    print(f"Imported {report.path.name} into {ws.path}")
-    print(f"  cases added      {report.added:>8}")
-    print(f"  already present  {report.present:>8}")
-    print(f"  lines skipped    {report.skipped:>8}")
-    print(f"  disagreements    {report.disagreements:>8}")
-    for kind in Kind:
-        print(f"    {kind.caption:<22}{report.kinds.get(kind.value, 0):>6}")
+    print(report.to_json(ws.path, ws.case_count()) if as_json else report.describe(ws.path))
 
 
 def _open_existing(path: Path) -> Workspace:

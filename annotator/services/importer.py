@@ -7,16 +7,15 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
 from annotator.domain.disagreement import classify
-from annotator.domain.model import Kind, Project
+from annotator.domain.model import Project
 from annotator.domain.serialize import (
     canonical_json,
     case_to_dict,
@@ -26,8 +25,8 @@ from annotator.domain.serialize import (
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
-from annotator.services.changes import MORE_CASES, Changes
 from annotator.services.classification import check_threshold
+from annotator.services.import_report import ImportReport
 from annotator.services.lockstep import Lockstep
 from annotator.services.schemes import ImportSchemes, infer_scheme
 from annotator.services.workspace import (
@@ -53,34 +52,6 @@ Progress = Callable[[int, int], None]
 
 class ImportCancelled(Exception):
     """The user cancelled; nothing was imported."""
-
-
-@dataclass
-class ImportReport:
-    path: Path
-    added: int = 0
-    present: int = 0
-    """Cases already in the workspace with the same content, left as they were."""
-    skipped: int = 0
-    problems: list[LineProblem] = field(default_factory=list)
-    """The first reported line problems (at most 1,000)."""
-    kinds: Counter[str] = field(default_factory=Counter)
-    """Disagreement kinds of the cases added."""
-
-    @property
-    def changes(self) -> Changes:
-        """What the import changed in its workspace (cases, perhaps their schemes)."""
-        return MORE_CASES
-
-    @property
-    def disagreements(self) -> int:
-        return sum(n for k, n in self.kinds.items() if Kind(k).is_disagreement)
-
-    def describe_problems(self, limit: int = 20) -> list[str]:
-        lines = [p.describe(self.path) for p in self.problems[:limit]]
-        if self.skipped > limit:
-            lines.append(f"… and {self.skipped - limit} more skipped lines")
-        return lines
 
 
 def import_file(

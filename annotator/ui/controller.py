@@ -13,7 +13,8 @@ from annotator.domain.model import Confidence, Status, WhoRight
 from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
 from annotator.services.workspace import WorkspaceBusy
 from annotator.ui.case_view import CaseView
-from annotator.ui.decision_panel import DecisionPanel, Draft
+from annotator.ui.decision_panel import DecisionPanel
+from annotator.ui.draft import Draft
 from annotator.ui.queue_panel import QueuePanel
 
 

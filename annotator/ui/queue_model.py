@@ -63,7 +63,6 @@ COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
     ("status", "Status", SortKey.STATUS),
     ("criterion", "Criterion", SortKey.CRITERION),
 )
-STATUS_COLUMN = 5
 
 
 class QueueModel(QAbstractTableModel):
