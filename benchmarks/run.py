@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import report
-from benchmarks.generate import ensure_project, ensure_reviewer_files
+from benchmarks.generate import ensure_project
 from benchmarks.measure import REPO, Figure, StepFailed, run_process
-from benchmarks.setup import decide_share
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,9 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
         _imports(res, data, work, cases, runs)
         workspaces[cases] = work / f"import-{cases}.annotator"
     ws = _workspace(workspaces, data, work, plan.window_cases, plan.seed)
-    decided = decide_share(ws, plan.decided)
+    # (In processes of their own, as every step: what the runner holds would count in the peak
+    # RSS of the children it starts.)
+    decided = int(run_process(["-m", "benchmarks.setup", str(ws), str(plan.decided)]).output)
     res.notes.append(
         f"The window and export figures use the {plan.window_cases:,}-case workspace with "
         f"{decided:,} cases ({plan.decided:.0%}) decided, the first of the queue."
@@ -184,16 +185,14 @@ def _exports(res: Results, ws: Path, work: Path, decided: int) -> None:
 def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
     """The merge of the reviewers' files made from ``merge_ws``."""
     plan = res.plan
-    files = ensure_reviewer_files(
-        data / f"reviewers-{plan.merge_cases}-s{plan.seed}",
-        merge_ws,
-        plan.reviewers,
-        plan.conflicts,
-        plan.seed,
-    )
+    made = run_process(
+        ["-m", "benchmarks.reviewers", str(data / f"reviewers-{plan.merge_cases}-s{plan.seed}"),
+         str(merge_ws), str(plan.reviewers), str(plan.conflicts), str(plan.seed)]
+    )  # fmt: skip
+    files = json.loads(made.output)
     merge_name = (
-        f"merge, {plan.reviewers} files × {files.decisions:,} decisions, "
-        f"{files.conflicts:,} conflicts"
+        f"merge, {plan.reviewers} files × {files['decisions']:,} decisions, "
+        f"{files['conflicts']:,} conflicts"
     )
     merge = res.figure("merge", merge_name, "s", 10)
     merge_rss = res.figure("merge", "merge peak RSS", "MB")
@@ -202,7 +201,7 @@ def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
         _say("merge: 'annotator merge' is not available")
     for n in range(plan.merge_runs if merge.available else 0):
         out = _fresh(work / "merged.jsonl")
-        done = run_process(["-m", "annotator", "merge", *map(str, files.paths), "-o", str(out)])
+        done = run_process(["-m", "annotator", "merge", *files["paths"], "-o", str(out)])
         _say(f"merge run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB")
         merge.values.append(done.seconds)
         merge_rss.values.append(done.peak_rss_mb)

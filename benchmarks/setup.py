@@ -11,6 +11,7 @@ are the first of the queue, as a reviewer who works through it leaves them;
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,14 @@ def _decided(
         "decided_at": DECIDED_AT,
     }
     return {"status": int(Status.DECIDED), "decision": decision}
+
+
+def main(argv: list[str]) -> int:
+    """``python -m benchmarks.setup WORKSPACE SHARE``: decide the share, print how many are."""
+    workspace, share = argv
+    print(decide_share(Path(workspace), float(share)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -17,8 +17,9 @@ from annotator.services.merge import merge_files
 from annotator.services.queue import QueueFilter, queue_ids
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
-from benchmarks.generate import RARE_WORD, ensure_project, ensure_reviewer_files
+from benchmarks.generate import RARE_WORD, ensure_project
 from benchmarks.measure import Figure
+from benchmarks.reviewers import ensure_reviewer_files
 from benchmarks.setup import decide_share, rationale
 
 CASES = 400
