@@ -9,12 +9,10 @@ from collections.abc import Sequence
 from annotator.domain.queue import DISAGREEMENTS, QueueFilter, QueueRow, SortKey, severity_ranges
 from annotator.services.workspace import Workspace
 from annotator.storage import queue_reads
-from annotator.storage.queue_reads import PAGE, PAGE_SECONDS, QueueLoadInterrupted
+from annotator.storage.queue_reads import QueueLoadInterrupted
 
 __all__ = [
     "DISAGREEMENTS",
-    "PAGE",
-    "PAGE_SECONDS",
     "QueueFilter",
     "QueueLoad",
     "QueueLoadInterrupted",

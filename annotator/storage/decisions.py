@@ -210,15 +210,6 @@ def set_who_right(conn: Connection, changed: Sequence[tuple[int, str]]) -> None:
         )
 
 
-def decided_count(conn: Connection) -> int:
-    return int(
-        conn.execute(
-            text(f"SELECT count(*) FROM cases WHERE status = {int(Status.DECIDED)}")
-        ).scalar()
-        or 0
-    )
-
-
 # -- the labelled file's rows -------------------------------------------------------------------
 
 

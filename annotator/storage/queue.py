@@ -1,10 +1,9 @@
-"""The queue's SQL: which cases a :class:`QueueFilter` admits, in queue order, read fast at a
-million cases.
+"""The queue's SQL: the condition and order that give the cases a :class:`QueueFilter` admits,
+in queue order (reading them is :mod:`annotator.storage.queue_reads`).
 
 Written for a million cases: the kind filter is a severity range and every other filter an
 ``IN`` over a small index, so that the queue is read from one index in queue order (the indexes
-are in ``storage/tables.py``). Ids are read straight through the sqlite3 cursor: a million ids
-are a million rows, and SQLAlchemy's result rows would double the time.
+are in ``storage/tables.py``).
 """
 
 from __future__ import annotations
