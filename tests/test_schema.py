@@ -76,7 +76,7 @@ def test_v1_upgrades_to_the_schema_of_a_new_workspace(v1: Path, tmp_path: Path) 
     import sqlite3
 
     Workspace.open(v1).close()
-    assert list(tmp_path.glob("v1.annotator.v1-*.bak"))
+    assert list(tmp_path.glob("v1.annotator.v1.bak"))
     Workspace.open(tmp_path / "new.annotator").close()
 
     def schema(path: Path) -> tuple[object, ...]:

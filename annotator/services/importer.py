@@ -30,7 +30,9 @@ from annotator.services.import_report import ImportReport
 from annotator.services.lockstep import Lockstep
 from annotator.services.schemes import ImportSchemes, infer_scheme
 from annotator.services.workspace import (
+    BUSY_SECONDS,
     Clock,
+    OnWait,
     Workspace,
     default_workspace_for,
     now_iso,
@@ -96,12 +98,23 @@ class ImportTarget:
     created: bool
 
     @classmethod
-    def open(cls, case_file: Path, workspace: Path | None = None) -> ImportTarget:
+    def open(
+        cls,
+        case_file: Path,
+        workspace: Path | None = None,
+        *,
+        busy_seconds: float = BUSY_SECONDS,
+        on_wait: OnWait | None = None,
+    ) -> ImportTarget:
         """Open ``workspace`` (default: the case file's own, in the user data folder),
-        making it if it does not exist. Raises ``WorkspaceError``."""
+        making it if it does not exist. Raises ``WorkspaceError``. ``busy_seconds`` and
+        ``on_wait``: as for :meth:`Workspace.open`."""
         target = workspace or default_workspace_for(case_file)
-        created = not target.exists()
-        return cls(Workspace.open(target), created)
+        existed = target.exists()
+        ws = Workspace.open(target, busy_seconds=busy_seconds, on_wait=on_wait)
+        # One that holds nothing yet (an import into it was killed before its commit) is
+        # reused, and counts as made for this import.
+        return cls(ws, not existed or ws.never_imported())
 
     def abandon(self) -> None:
         """The import failed: close the workspace, and remove it if it was made for the

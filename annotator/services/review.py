@@ -296,6 +296,9 @@ class ReviewService:
         return RECLASSIFIED
 
     def _ensure_tags(self) -> None:
+        with self.ws.engine.connect() as conn:
+            if decisions.has_tags(conn) or self.ws.read_only:
+                return
         with writing(self.ws.engine) as conn:
             if decisions.has_tags(conn):
                 return

@@ -20,7 +20,7 @@ from annotator.domain.model import Kind, LabelScheme
 from annotator.services.workspace import Workspace
 from annotator.storage import cases
 from annotator.storage import project as stored_project
-from annotator.storage.db import driver_connection
+from annotator.storage.db import driver_connection, name_of, translated
 
 Pairs = Counter[tuple[str, str]]
 
@@ -86,7 +86,7 @@ def summarize(ws: Workspace, *, max_alike: int | None = None) -> Summary:
     schemes = ws.project().schemes
     tallies = {crit: _Tally() for crit in schemes}
     alike: Counter[tuple[Any, ...]] = Counter()
-    with ws.engine.connect() as conn:
+    with ws.engine.connect() as conn, translated(name_of(ws.engine)):
         record = stored_project.project(conn)
         title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
         for row in cases.summary_rows(driver_connection(conn)):

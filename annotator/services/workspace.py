@@ -16,19 +16,32 @@ from annotator.storage import cases, schemes
 from annotator.storage import project as stored_project
 from annotator.storage.db import (
     BUSY_SECONDS,
+    NotAWorkspace,
+    OnWait,
     WorkspaceBusy,
+    WorkspaceCorrupt,
     WorkspaceError,
+    WorkspaceFull,
+    WorkspaceReadOnly,
+    is_read_only,
     is_workspace_file,
     open_engine,
+    set_on_wait,
 )
 
 WORKSPACE_SUFFIX = ".annotator"
 
 __all__ = [
+    "BUSY_SECONDS",
     "Clock",
+    "NotAWorkspace",
+    "OnWait",
     "Workspace",
     "WorkspaceBusy",
+    "WorkspaceCorrupt",
     "WorkspaceError",
+    "WorkspaceFull",
+    "WorkspaceReadOnly",
     "default_workspace_for",
     "now_iso",
     "WORKSPACE_SUFFIX",
@@ -59,16 +72,49 @@ class Workspace:
 
     @classmethod
     def open(
-        cls, path: Path | str | None, *, busy_seconds: float = BUSY_SECONDS, clock: Clock = now_iso
+        cls,
+        path: Path | str | None,
+        *,
+        busy_seconds: float = BUSY_SECONDS,
+        clock: Clock = now_iso,
+        on_wait: OnWait | None = None,
     ) -> Workspace:
         """Open (or create) the workspace at ``path``; None gives a throwaway in-memory one.
 
+        A foreign, damaged or too new file is refused unchanged (a :class:`WorkspaceError`);
+        one this process may not write is opened read-only (:attr:`read_only`), so that it
+        can be read and exported, and every write raises :class:`WorkspaceReadOnly`.
+
         ``busy_seconds``: how long a write waits for another connection's write lock before
-        it gives up with :class:`WorkspaceBusy`."""
+        it gives up with :class:`WorkspaceBusy`; ``on_wait`` is told the seconds waited so
+        far, about twice a second, while it waits."""
         p = Path(path) if path is not None else None
-        ws = cls(open_engine(p, busy_seconds), p)
-        stored_project.ensure_project(ws.engine, clock(), __version__)
+        ws = cls(open_engine(p, busy_seconds, on_wait), p)
+        try:
+            if ws.read_only:
+                if ws._project_record_missing():
+                    raise WorkspaceReadOnly(
+                        f"{ws.name} is read-only and has no project yet: nothing to show"
+                    )
+            else:
+                stored_project.ensure_project(ws.engine, clock(), __version__)
+        except BaseException:
+            ws.close()
+            raise
         return ws
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only: the file, its folder or its disk may not be written."""
+        return is_read_only(self.engine)
+
+    def set_on_wait(self, on_wait: OnWait | None) -> None:
+        """Who is told while a write waits for another program's lock on the workspace."""
+        set_on_wait(self.engine, on_wait)
+
+    def _project_record_missing(self) -> bool:
+        with self.engine.connect() as conn:
+            return stored_project.project(conn) is None
 
     @staticmethod
     def is_workspace(path: Path) -> bool:
@@ -112,6 +158,12 @@ class Workspace:
         if record is None:
             raise WorkspaceError(f"{self.name} has no project record")
         return Project(record.title, record.guidelines, by_criterion, record.fingerprint)
+
+    def never_imported(self) -> bool:
+        """No case, and no import was ever recorded (a new workspace, or one whose first
+        import was killed before it committed)."""
+        with self.engine.connect() as conn:
+            return cases.count(conn) == 0 and not cases.imported_paths(conn)
 
     def case_count(self) -> int:
         with self.engine.connect() as conn:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
 import shutil
 import sqlite3
+import time
+import urllib.parse
+import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
@@ -60,13 +67,30 @@ def _create(
 
 
 class WorkspaceError(Exception):
-    """A workspace cannot be opened; the message says why, for the user."""
+    """A workspace cannot be opened or used; the message says why, for the user."""
 
 
 class WorkspaceBusy(WorkspaceError):
     """Another connection held the workspace's write lock for longer than the busy timeout
-    (another window or command writing a long import, say): nothing was written. The message
-    is SQLite's ("database is locked")."""
+    (another window or command writing a long import, say): nothing was written."""
+
+
+class WorkspaceCorrupt(WorkspaceError):
+    """SQLite finds the file damaged (truncated, overwritten), or its tables do not match its
+    schema version. The message names the file and its backups."""
+
+
+class WorkspaceReadOnly(WorkspaceError):
+    """The workspace (or its folder, or the disk) cannot be written: nothing was saved."""
+
+
+class WorkspaceFull(WorkspaceError):
+    """The disk holding the workspace is full: the write was rolled back, nothing was saved."""
+
+
+class NotAWorkspace(WorkspaceError):
+    """The file is not an annotator workspace (not SQLite, or another application's
+    database). It was not changed."""
 
 
 def is_workspace_file(path: Path) -> bool:
@@ -80,17 +104,66 @@ def is_workspace_file(path: Path) -> bool:
 BUSY_SECONDS = 10.0
 """How long a write waits for another connection's write lock by default."""
 
+BUSY_STEP_SECONDS = 0.5
+"""SQLite's own busy timeout: a write that waits longer than this gives control back to
+:func:`writing`, which tells the caller's ``on_wait`` and tries again until ``busy_seconds``."""
 
-def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float) -> None:
+APPLICATION_ID = 0x416E6E6F  # "Anno": PRAGMA application_id of every workspace
+WAL_LIMIT_BYTES = 64 * 1024 * 1024
+"""A write-ahead log is truncated back to this after a checkpoint (``journal_size_limit``)."""
+WAL_LEFT_BYTES = 1024 * 1024
+"""A write-ahead log found larger than this at opening (a killed import's holds hundreds of MB
+that no reader will use) is checkpointed and truncated."""
+
+OnWait = Callable[[float], None]
+"""Told the seconds waited so far, about every :data:`BUSY_STEP_SECONDS`, while a write waits
+for another connection's lock."""
+
+
+@dataclass
+class _Waiting:
+    name: str
+    busy_seconds: float
+    on_wait: OnWait | None = None
+    read_only: bool = False
+
+
+_ENGINES: weakref.WeakKeyDictionary[Engine, _Waiting] = weakref.WeakKeyDictionary()
+
+
+def set_on_wait(engine: Engine, on_wait: OnWait | None) -> None:
+    """Who is told while a write on ``engine`` waits for another connection's lock."""
+    _policy(engine).on_wait = on_wait
+
+
+def is_read_only(engine: Engine) -> bool:
+    return _policy(engine).read_only
+
+
+def name_of(engine: Engine) -> str:
+    """The workspace's path, as errors name it."""
+    return _policy(engine).name
+
+
+def _policy(engine: Engine) -> _Waiting:
+    policy = _ENGINES.get(engine)
+    if policy is None:
+        policy = _ENGINES[engine] = _Waiting("workspace", BUSY_SECONDS)
+    return policy
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: bool) -> None:
     # Let SQLAlchemy control transactions (see its pysqlite notes) and make them durable.
     dbapi_conn.isolation_level = None
     # Unicode-aware case folding for search (SQLite's LIKE folds ASCII letters only).
     dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000):d}")
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA journal_mode = WAL")  # ignored (stays "memory") for in-memory databases
+    cur.execute(f"PRAGMA busy_timeout = {int(min(busy_seconds, BUSY_STEP_SECONDS) * 1000):d}")
+    if not read_only:
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA journal_mode = WAL")  # ignored (stays "memory") in memory
+        cur.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES:d}")
     # 32 MB of page cache (the default is 2 MB): the indexes of a million cases are tens of MB.
     cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cur.close()
@@ -119,103 +192,408 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
     A transaction that reads first and writes later fails at once ("database is locked") if
     another connection wrote meanwhile; one that asks for the lock up front waits for it
-    (busy_timeout) instead. Every write goes through here. Raises :class:`WorkspaceBusy` when
-    the lock did not come within the busy timeout.
+    instead: up to the engine's ``busy_seconds``, telling its ``on_wait`` as it goes. Every
+    write goes through here. Raises :class:`WorkspaceBusy` when the lock did not come in
+    time, and the other :class:`WorkspaceError` types for what SQLite reports (read-only,
+    full, damaged): the transaction is then rolled back, nothing was written.
     """
-    try:
-        with engine.connect() as conn:
+    policy = _policy(engine)
+    if policy.read_only:
+        raise _read_only_error(policy.name, "it was opened read-only")
+    started = time.monotonic()
+    while True:
+        conn = engine.connect()
+        try:
             conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
-    except OperationalError as exc:
-        if is_busy(exc):
-            raise WorkspaceBusy(str(exc.orig)) from exc
-        raise
+            transaction = conn.begin()
+        except WorkspaceBusy:
+            conn.close()
+            waited = time.monotonic() - started
+            if waited >= policy.busy_seconds:
+                raise WorkspaceBusy(_busy_message(policy.name, waited)) from None
+            if policy.on_wait is not None:
+                policy.on_wait(waited)
+            continue
+        except BaseException:
+            conn.close()
+            raise
+        break
+    with conn, translated(policy.name), transaction:
+        yield conn
 
 
-def is_busy(exc: OperationalError) -> bool:
+def _busy_message(name: str, waited: float | None) -> str:
+    how_long = f" for {waited:.0f} s" if waited is not None else ""
+    return (
+        f"{name} is busy: another program (an annotator window, or an import or merge "
+        f"running) kept it locked{how_long}, so nothing was written. Try again when it has "
+        "finished, or close the other window."
+    )
+
+
+def _read_only_error(name: str, why: str) -> WorkspaceReadOnly:
+    return WorkspaceReadOnly(
+        f"cannot write to {name}: {why}. Nothing was saved. Copy the workspace to a folder "
+        "you can write to and open the copy."
+    )
+
+
+def is_busy(exc: BaseException) -> bool:
     """Whether SQLite gave up waiting for another connection's lock."""
-    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(exc, WorkspaceBusy):
+        return True
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+    return "locked" in str(orig) or "busy" in str(orig)
 
 
-def open_engine(path: Path | None, busy_seconds: float = BUSY_SECONDS) -> Engine:
+# -- what SQLite reports, in the app's words ------------------------------------------------
+
+
+def classify(exc: BaseException, name: str) -> WorkspaceError | None:
+    """The app's error for a SQLite error on the workspace ``name``; None for one that is a
+    bug (a constraint, a syntax error): those stay what they are."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, WorkspaceError):
+        return orig
+    if not isinstance(orig, sqlite3.Error):
+        return None
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if code is not None else None
+    message = str(orig)
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return WorkspaceBusy(_busy_message(name, None))
+    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return _read_only_error(name, f"{message} (a read-only file, folder or disk?)")
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return WorkspaceCorrupt(corrupt_message(name, message))
+    if primary == sqlite3.SQLITE_FULL:
+        return WorkspaceFull(
+            f"the disk holding {name} is full: nothing was saved. Free some space and try again."
+        )
+    if primary == sqlite3.SQLITE_IOERR:
+        return WorkspaceError(
+            f"cannot read or write {name}: {message} (a disk error, a full disk, or a network "
+            "folder that went away?). The last change was not saved."
+        )
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return WorkspaceError(
+            f"cannot open {name}: {message} (does its folder exist, and may you write to it?)"
+        )
+    if primary is None and ("locked" in message or "busy" in message):
+        return WorkspaceBusy(_busy_message(name, None))
+    return None
+
+
+def corrupt_message(name: str, detail: str) -> str:
+    path = Path(name)
+    backups = sorted(path.parent.glob(f"{glob.escape(path.name)}.*.bak")) if path.name else []
+    where = (
+        "backups made before upgrades: " + ", ".join(b.name for b in backups)
+        if backups
+        else "no backup of it was found beside it"
+    )
+    return (
+        f"{path} is damaged (SQLite: {detail}). Restore it from your own backups ({where}); "
+        f"to rescue what can still be read, try 'annotator export {path} -o rescued.jsonl', "
+        "which stops at the damage."
+    )
+
+
+@contextlib.contextmanager
+def translated(name: str) -> Iterator[None]:
+    """Raise the app's :class:`WorkspaceError` types for what SQLite reports inside the block
+    (for the paths that use the sqlite3 connection directly; the engine's own statements are
+    translated by its ``handle_error`` listener)."""
+    try:
+        yield
+    except (sqlite3.Error, DBAPIError) as exc:
+        error = classify(exc, name)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _on_error(context: ExceptionContext, name: str) -> None:
+    error = classify(context.original_exception, name)
+    if error is not None:
+        raise error from context.original_exception
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+
+def open_engine(
+    path: Path | None,
+    busy_seconds: float = BUSY_SECONDS,
+    on_wait: OnWait | None = None,
+) -> Engine:
     """An engine on the workspace at ``path`` (None: a private in-memory database).
 
-    Creates the schema in a new file, upgrades an older one (after a backup) and refuses a
-    database written by a newer version of the app. ``busy_seconds``: how long a write waits
-    for another connection's write lock before it gives up (:class:`WorkspaceBusy`).
+    Nothing in an existing file is changed before it is known to be a workspace of ours, of a
+    schema this version reads, with the tables that schema has: a foreign or inconsistent
+    file is refused (:class:`NotAWorkspace`, :class:`WorkspaceCorrupt`) untouched. Then it
+    creates the schema in a new file, upgrades an older one (after one backup) and refuses a
+    database written by a newer version of the app. A workspace this process may not write
+    (a read-only file, folder or disk) is opened read-only: reading works, and every write
+    raises :class:`WorkspaceReadOnly`.
+
+    ``busy_seconds``: how long a write waits for another connection's write lock before it
+    gives up (:class:`WorkspaceBusy`); ``on_wait`` is told while it waits.
     """
+    name = str(path) if path is not None else "the in-memory workspace"
+    read_only = False
+    found: _Found | None = None
     if path is not None:
         path = Path(path)
-        if path.exists() and path.stat().st_size and not is_workspace_file(path):
-            raise WorkspaceError(f"{path.name} is not an annotator workspace (not a SQLite file)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{path}"
+        found = _inspect(path)
+        read_only = found.exists and not _writable(path)
+        if read_only and found.version < SCHEMA_VERSION:
+            raise _read_only_error(
+                str(path),
+                f"it has schema {found.version}, which this version must upgrade (a write), "
+                "and it is read-only",
+            )
+        if not found.exists:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{_read_only_uri(path)}&uri=true" if read_only else f"sqlite:///{path}"
     else:
         url = "sqlite://"
     # One shared connection for an in-memory database, or each thread would see its own.
     pool = {"poolclass": StaticPool} if path is None else {}
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
-    event.listen(engine, "connect", lambda dbapi, _record: _on_connect(dbapi, busy_seconds))
+    _ENGINES[engine] = _Waiting(name, busy_seconds, on_wait, read_only)
+    event.listen(
+        engine, "connect", lambda dbapi, _record: _on_connect(dbapi, busy_seconds, read_only)
+    )
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "handle_error", lambda context: _on_error(context, name))
     try:
-        _prepare(engine, path)
+        if not read_only:
+            _prepare(engine, path, found)
     except Exception:
         engine.dispose()
         raise
     return engine
 
 
-def _prepare(engine: Engine, path: Path | None) -> None:
+@dataclass(frozen=True)
+class _Found:
+    """What an existing file holds, read without changing it."""
+
+    exists: bool
+    version: int = 0
+    tables: frozenset[str] = frozenset()
+    application_id: int = 0
+
+
+_ADDED_IN: dict[int, tuple[frozenset[str], dict[str, frozenset[str]]]] = {
+    2: (frozenset({"merge_source", "review"}), {"cases": frozenset({"review_state"})}),
+}
+"""``_ADDED_IN[v]``: the tables, and the columns of older tables, schema ``v`` added."""
+
+
+def expected_columns(version: int) -> dict[str, frozenset[str]]:
+    """Each table of schema ``version`` with its columns."""
+    columns = {
+        name: frozenset(c.name for c in table.columns)
+        for name, table in SQLModel.metadata.tables.items()
+    }
+    for later in range(SCHEMA_VERSION, version, -1):
+        new_tables, new_columns = _ADDED_IN.get(later, (frozenset(), {}))
+        for table in new_tables:
+            columns.pop(table, None)
+        for table, added in new_columns.items():
+            columns[table] = columns[table] - added
+    return columns
+
+
+def _inspect(path: Path) -> _Found:
+    """Read an existing file's identity without writing to it; refuse a foreign, damaged or
+    inconsistent one. A missing or empty file is a new workspace."""
+    try:
+        size = path.stat().st_size if path.exists() else 0
+    except OSError as exc:
+        raise WorkspaceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise NotAWorkspace(f"{path} is a folder, not a workspace file")
+    if size == 0:
+        return _Found(exists=False)
+    if not is_workspace_file(path):
+        raise NotAWorkspace(f"{path.name} is not an annotator workspace (not a SQLite file)")
+    try:
+        found = _read_identity(path)
+    except sqlite3.Error as exc:
+        raise classify(exc, str(path)) or WorkspaceCorrupt(
+            corrupt_message(str(path), str(exc))
+        ) from exc
+    if found.application_id not in (0, APPLICATION_ID) or (
+        found.tables and not {"project", "cases"} <= found.tables
+    ):
+        raise NotAWorkspace(
+            f"{path.name} is a SQLite database of another application, not an annotator "
+            "workspace; it was not changed"
+        )
+    if found.version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"{path.name} was written by a newer annotator (schema {found.version}; this "
+            f"version reads up to {SCHEMA_VERSION}). Please update annotator."
+        )
+    if found.tables and (found.version == 0 or found.version not in range(1, SCHEMA_VERSION + 1)):
+        raise WorkspaceCorrupt(
+            corrupt_message(str(path), f"it has tables but no schema version ({found.version})")
+        )
+    return found
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` for reading without writing to it or beside it.
+
+    A workspace in WAL mode needs its ``-shm`` index beside it: in a folder that cannot be
+    written, one closed cleanly (no ``-wal`` left) is opened as immutable instead."""
+    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _read_identity(path: Path) -> _Found:
+    conn = sqlite3.connect(_read_only_uri(path), uri=True)
+    try:
+        application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        tables = frozenset(str(name) for (name,) in rows)
+        found = _Found(True, version, tables, application_id)
+        if tables and application_id in (0, APPLICATION_ID) and {"project", "cases"} <= tables:
+            _check_tables(conn, path, found)
+        return found
+    finally:
+        conn.close()
+
+
+def _check_tables(conn: sqlite3.Connection, path: Path, found: _Found) -> None:
+    if found.version < 1 or found.version > SCHEMA_VERSION:
+        return  # refused by the caller with its own words
+    problems = []
+    for table, columns in expected_columns(found.version).items():
+        if table not in found.tables:
+            problems.append(f"table {table} is missing")
+            continue
+        have = {str(row[1]) for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        missing = sorted(columns - have)
+        if missing:
+            problems.append(f"table {table} lacks {', '.join(missing)}")
+    for later in range(found.version + 1, SCHEMA_VERSION + 1):
+        new_tables, _new_columns = _ADDED_IN.get(later, (frozenset(), {}))
+        problems += [
+            f"it has table {t} of schema {later}" for t in sorted(new_tables & found.tables)
+        ]
+    if problems:
+        raise WorkspaceCorrupt(
+            corrupt_message(
+                str(path),
+                f"its tables do not match its schema version {found.version}: "
+                + "; ".join(problems),
+            )
+        )
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the workspace and the log files SQLite keeps beside it
+    (``os.access`` also says no on a read-only mount, even to root)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _prepare(engine: Engine, path: Path | None, found: _Found | None) -> None:
     with engine.connect() as conn:
         if path is not None:
             mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
             if str(mode).lower() != "wal":
                 raise WorkspaceError(f"cannot use write-ahead logging on {path}")
-        try:
-            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
-            has_tables = bool(
-                conn.exec_driver_sql(
-                    "SELECT count(*) FROM sqlite_master WHERE type='table'"
-                ).scalar()
-            )
-        except Exception as exc:  # a damaged or encrypted file
-            raise WorkspaceError(f"cannot read workspace {path}: {exc}") from exc
-    if version > SCHEMA_VERSION:
-        raise WorkspaceError(
-            f"{path.name if path else 'workspace'} was written by a newer annotator "
-            f"(schema {version}; this version reads up to {SCHEMA_VERSION}). "
-            "Please update annotator."
-        )
-    if not has_tables:
+    if found is None or not found.tables:
         SQLModel.metadata.create_all(engine)
         with engine.begin() as conn:
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
             conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return
-    if version < SCHEMA_VERSION:
-        _migrate(engine, path, version)
+    assert path is not None
+    _shrink_log(engine, path)
+    if found.application_id != APPLICATION_ID:  # a workspace made before the id was set
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
+    if found.version < SCHEMA_VERSION:
+        _migrate(engine, path, found.version)
 
 
-def _migrate(engine: Engine, path: Path | None, version: int) -> None:
-    if version == 0 or any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
-        raise WorkspaceError(f"cannot upgrade workspace schema {version} to {SCHEMA_VERSION}")
-    if path is not None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        backup = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+def _shrink_log(engine: Engine, path: Path) -> None:
+    """A write-ahead log left large (an import killed before its commit holds hundreds of MB
+    of frames no reader will use) is checkpointed and truncated."""
+    log = Path(f"{path}-wal")
+    try:
+        large = log.stat().st_size > WAL_LEFT_BYTES
+    except OSError:
+        return
+    if large:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy2(path, backup)
+
+
+def _migrate(engine: Engine, path: Path, version: int) -> None:
+    if any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
+        raise WorkspaceError(f"cannot upgrade workspace schema {version} to {SCHEMA_VERSION}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup_before_upgrade(path, version)
     raw = engine.raw_connection()
     try:
         dbapi = raw.driver_connection
         assert isinstance(dbapi, sqlite3.Connection)
-        for step in range(version, SCHEMA_VERSION):
-            dbapi.execute("BEGIN")
-            MIGRATIONS[step](dbapi)
-            dbapi.execute(f"PRAGMA user_version = {step + 1}")
-            dbapi.execute("COMMIT")
+        with translated(str(path)):
+            for step in range(version, SCHEMA_VERSION):
+                dbapi.execute("BEGIN IMMEDIATE")
+                try:
+                    MIGRATIONS[step](dbapi)
+                    dbapi.execute(f"PRAGMA user_version = {step + 1}")
+                except BaseException:
+                    dbapi.execute("ROLLBACK")
+                    raise
+                dbapi.execute("COMMIT")
     finally:
         raw.close()
+
+
+def backup_before_upgrade(path: Path, version: int) -> Path:
+    """Copy the workspace to ``NAME.vN.bak`` before its upgrade from schema ``N``: once. A
+    backup already there with the same bytes (an upgrade that failed, then tried again) is
+    kept; one with other bytes (another workspace of that name, upgraded before) is kept too,
+    and this one gets a dated name of its own."""
+    backup = path.with_name(f"{path.name}.v{version}.bak")
+    if backup.exists():
+        if _same_bytes(backup, path):
+            return backup
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        backup = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    try:
+        shutil.copy2(path, backup)
+    except OSError as exc:
+        backup.unlink(missing_ok=True)
+        raise WorkspaceError(
+            f"cannot back up {path.name} before upgrading it ({exc.strerror or exc}): "
+            "it was not upgraded"
+        ) from None
+    return backup
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            chunk = fa.read(1 << 20)
+            if chunk != fb.read(1 << 20):
+                return False
+            if not chunk:
+                return True

@@ -7,10 +7,9 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
-from sqlmodel import Session
 
 from annotator.domain.serialize import canonical_json
-from annotator.storage.tables import ProjectRow
+from annotator.storage.db import writing
 
 UNTITLED = "Untitled project"
 """The title of a project no file has named yet."""
@@ -25,10 +24,18 @@ class ProjectRecord:
 
 def ensure_project(engine: Engine, created_at: str, app_version: str) -> None:
     """Give a new workspace its project row (an existing one is left as it is)."""
-    with Session(engine) as session:
-        if session.get(ProjectRow, 1) is None:
-            session.add(ProjectRow(id=1, created_at=created_at, app_version=app_version))
-            session.commit()
+    with engine.connect() as conn:
+        if project(conn) is not None:
+            return
+    with writing(engine) as conn:
+        conn.execute(
+            text(
+                "INSERT OR IGNORE INTO project "
+                "(id, title, guidelines, fingerprint, created_at, app_version) "
+                "VALUES (1, :title, '', '', :at, :version)"
+            ),
+            {"title": UNTITLED, "at": created_at, "version": app_version},
+        )
 
 
 def project(conn: Connection) -> ProjectRecord | None:

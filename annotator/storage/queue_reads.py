@@ -20,14 +20,14 @@ from sqlalchemy import Engine, bindparam, text
 
 from annotator.domain.model import Kind, Status
 from annotator.domain.queue import QueueFilter, QueueRow
-from annotator.storage.db import driver_connection
+from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.queue import select_ids
 from annotator.storage.tables import SEARCH_TABLE
 
 
 def queue_ids(engine: Engine, flt: QueueFilter) -> array[int]:
     """The row ids of every case the filter admits, in queue order (compact for millions)."""
-    with engine.connect() as conn:
+    with engine.connect() as conn, translated(name_of(engine)):
         db = driver_connection(conn)
         return _read_ids(db, *select_ids(flt, db))
 
@@ -71,7 +71,8 @@ class QueueLoad:
     def run(self, first: Callable[[array[int]], None] | None = None) -> array[int]:
         """Every id, in queue order; ``first`` gets the first :attr:`page` ids before, if they
         come sooner (not when the filter admits no more than a page: that is everything)."""
-        with self.engine.connect() as conn, conn.begin():  # one snapshot for both reads
+        # One snapshot for both reads.
+        with self.engine.connect() as conn, translated(name_of(self.engine)), conn.begin():
             db = driver_connection(conn)
             with self._lock:
                 if self._interrupted:
@@ -147,7 +148,7 @@ def first_undecided(engine: Engine, flt: QueueFilter) -> int | None:
     hundred thousand decided, that is milliseconds, where checking the queue's ids block by
     block takes a query per thousand.
     """
-    with engine.connect() as conn:
+    with engine.connect() as conn, translated(name_of(engine)):
         db = driver_connection(conn)
         open_only = f"c.status != {int(Status.DECIDED)}"
         query, params = select_ids(flt, db, first_rows=True, extra=open_only)

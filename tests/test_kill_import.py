@@ -1,0 +1,91 @@
+"""An import killed half-way (SIGKILL: no handler runs) loses nothing and leaves nothing large:
+the workspace made for it holds no case, the next import reuses it, and its write-ahead log is
+truncated when it is next opened."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from annotator.services.workspace import Workspace, default_workspace_for
+from annotator.storage.db import WAL_LEFT_BYTES
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = 40_000
+
+
+def big_case_file(path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"project": {"title": "Big", "labels": ["fail", "pass"]}}) + "\n")
+        for i in range(CASES):
+            record = {
+                "id": f"c{i:06d}",
+                "input": f"question {i} " * 20,
+                "output": f"answer {i} " * 20,
+                "judge": {"label": "pass" if i % 3 else "fail", "rationale": "because " * 10},
+                "ratings": [{"rater": "a", "label": "fail"}, {"rater": "b", "label": "pass"}],
+            }
+            fh.write(json.dumps(record) + "\n")
+    return path
+
+
+def run_import(base: Path, cases: Path, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "annotator", "--basedir", str(base), "import", str(cases), *extra],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "ANNOTATOR_BASEDIR": str(base)},
+    )
+
+
+def kill_when_writing(proc: subprocess.Popen[bytes], wal: Path, timeout: float = 120) -> None:
+    """SIGKILL ``proc`` once its write-ahead log holds a few MB of the import's rows."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the import ended before it could be killed: {proc.stderr!r}")
+        if wal.exists() and wal.stat().st_size > 4 * 1024 * 1024:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+            return
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail("the import never started writing")
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["given-workspace", "default-workspace"])
+def test_a_killed_import_leaves_an_empty_workspace_the_next_import_reuses(
+    tmp_path: Path, named: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = tmp_path / "base"
+    monkeypatch.setenv("ANNOTATOR_BASEDIR", str(base))
+    cases = big_case_file(tmp_path / "cases.jsonl")
+    target = tmp_path / "ws.annotator" if named else default_workspace_for(cases)
+    extra = ("-w", str(target)) if named else ()
+    wal = Path(f"{target}-wal")
+
+    kill_when_writing(run_import(base, cases, *extra), wal)
+
+    if target.exists():  # what is left is an empty workspace
+        ws = Workspace.open(target)
+        assert ws.case_count() == 0 and ws.never_imported()
+        ws.close()
+        assert not wal.exists() or wal.stat().st_size <= WAL_LEFT_BYTES
+    again = run_import(base, cases, *extra)
+    _, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err.decode()
+    assert [p.name for p in target.parent.glob("*.annotator")] == [target.name]
+    ws = Workspace.open(target)
+    assert ws.case_count() == CASES
+    ws.close()
+    assert not wal.exists() or wal.stat().st_size <= WAL_LEFT_BYTES
