@@ -142,7 +142,7 @@ def test_a_busy_workspace_keeps_the_decision_on_screen(
     qtbot.keyClicks(window.panel.rationale, "The dose is wrong.")
     key(qtbot, window, "Ctrl+Return")
     assert window.panel.error.isVisible()
-    assert "the workspace is busy (database is locked)" in window.panel.error.text()
+    assert "w.annotator is busy" in window.panel.error.text()
     assert window.review.detail is not None and window.review.detail.case.id == "a"
     assert window.panel.rationale.toPlainText() == "The dose is wrong."
     other.execute("COMMIT")

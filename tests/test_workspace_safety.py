@@ -357,3 +357,64 @@ def test_a_full_disk_during_an_import_rolls_it_back_with_the_apps_error(
         assert ws.case_count() == 0
     finally:
         ws.close()
+
+
+# -- two windows on one workspace -------------------------------------------------------------
+
+
+def test_a_decision_never_overwrites_a_newer_one_made_elsewhere(workspace: Path) -> None:
+    """Two windows (two services, two connections) show c1; the second one to save is refused
+    and told what the case is now, instead of overwriting the first one's decision."""
+    from annotator.services.review import ChangedElsewhere
+
+    first, second = Workspace.open(workspace), Workspace.open(workspace)
+    a, b = ReviewService(first, "ana"), ReviewService(second, "ben")
+    row = a.row_id("c1") or 0
+    seen_by_a, seen_by_b = a.case(row), b.case(row)
+    a.decide(row, "pass", "fine", expected=seen_by_a.version)
+    with pytest.raises(ChangedElsewhere, match="decided 'pass' by ana"):
+        b.decide(row, "fail", "wrong", expected=seen_by_b.version)
+    with pytest.raises(ChangedElsewhere):
+        b.skip(row, expected=seen_by_b.version)
+    with pytest.raises(ChangedElsewhere):
+        b.clear(row, expected=seen_by_b.version)
+    decision = a.case(row).decision
+    assert decision is not None and decision.label == "pass"
+    b.decide(row, "fail", "wrong after all", expected=b.case(row).version)  # seen: allowed
+    first.close()
+    second.close()
+
+
+def test_undo_never_overwrites_a_change_made_since_elsewhere(workspace: Path) -> None:
+    from annotator.services.review import ChangedElsewhere
+
+    first, second = Workspace.open(workspace), Workspace.open(workspace)
+    a, b = ReviewService(first, "ana"), ReviewService(second, "ben")
+    row = a.row_id("c2") or 0
+    a.decide(row, "pass", "fine")
+    b.decide(row, "fail", "no", expected=b.case(row).version)
+    # The last step in the history is ben's: undo takes it back (the case is as it left it).
+    undone = a.undo()
+    assert undone is not None and undone.ext_id == "c2"
+    decision = a.case(row).decision
+    assert decision is not None and decision.label == "pass"
+    # Change it behind the history's back (a merge, an old version of the app): undo refuses.
+    with first.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE decision SET label = 'fail' WHERE case_id = {row}")
+    with pytest.raises(ChangedElsewhere, match="Cannot undo"):
+        a.undo()
+    first.close()
+    second.close()
+
+
+def test_held_writes_are_refused_saying_why(workspace: Path) -> None:
+    ws = Workspace.open(workspace)
+    review = ReviewService(ws, "ana")
+    ws.hold_writes("ws.annotator is open in another window")
+    assert ws.read_only
+    with pytest.raises(WorkspaceReadOnly, match="open in another window"):
+        review.decide(review.row_id("c1") or 0, "pass", "fine")
+    ws.hold_writes(None)
+    assert not ws.read_only
+    review.decide(review.row_id("c1") or 0, "pass", "fine")
+    ws.close()

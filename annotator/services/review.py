@@ -49,6 +49,11 @@ class ReviewError(ValueError):
     """A decision that cannot be saved; the message says why, for the user."""
 
 
+class ChangedElsewhere(ReviewError):
+    """The case was changed by another window or program since it was read (its
+    :attr:`CaseDetail.version` no longer matches): nothing was written."""
+
+
 @dataclass(frozen=True)
 class CaseDetail:
     row_id: int
@@ -63,6 +68,9 @@ class CaseDetail:
     """Reviewers' decisions merged in by a lead, in reviewer order (empty for a reviewer)."""
     draft: dict[str, Any] | None = None
     """What was typed on the case and not saved (``save_draft``), read with the case."""
+    version: str = ""
+    """The state's fingerprint when read: pass it as ``expected`` to a change, and the change
+    is refused (:class:`ChangedElsewhere`) if someone else changed the case meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,8 @@ class ReviewService:
     def case(self, row_id: int) -> CaseDetail:
         with self.ws.engine.connect() as conn:
             row = cases.case_record(conn, row_id)
-            decision = _decision_of(_state(conn, row_id)["decision"])
+            state = _state(conn, row_id)
+            decision = _decision_of(state["decision"])
             reviews = reviews_of(conn, row_id)
             draft = decisions.draft(conn, row_id)
         case = case_from_dict(json.loads(row.data))
@@ -139,6 +148,7 @@ class ReviewService:
             row.path,
             reviews,
             draft,
+            decisions.state_version(state),
         )
 
     def row_id(self, ext_id: str) -> int | None:
@@ -182,8 +192,11 @@ class ReviewService:
         who_right: WhoRight | None = None,
         tags: tuple[str, ...] | list[str] = (),
         confidence: Confidence | None = None,
+        expected: str | None = None,
     ) -> Changes:
-        """Save (or replace) the decision on a case. A rationale is required."""
+        """Save (or replace) the decision on a case. A rationale is required. ``expected``:
+        the :attr:`CaseDetail.version` the decision was made on (see :class:`ChangedElsewhere`).
+        """
         detail = self.case(row_id)
         canonical = detail.scheme.canonical(label) if detail.scheme.labels else label
         if canonical is None:
@@ -218,25 +231,30 @@ class ReviewService:
                 row_id,
                 "decide",
                 {"status": int(Status.DECIDED), "decision": _decision_dict(decision)},
+                expected,
             )
         new_tag = not set(clean_tags) <= set(offered)
         if new_tag:
             self._tags = None  # read the vocabulary again, in its order
         return Changes.of_case(row_id, vocabulary=new_tag)
 
-    def skip(self, row_id: int) -> Changes:
+    def skip(self, row_id: int, expected: str | None = None) -> Changes:
         """Mark an undecided case as skipped, to come back to it later."""
         with writing(self.ws.engine) as conn:
-            if _state(conn, row_id)["status"] != Status.UNDECIDED:
+            now = _state(conn, row_id)
+            _check_version(conn, row_id, now, expected)
+            if now["status"] != Status.UNDECIDED:
                 return NOTHING
             skipped = {"status": int(Status.SKIPPED), "decision": None}
             self._change(conn, row_id, "skip", skipped)
         return Changes.of_case(row_id)
 
-    def clear(self, row_id: int) -> Changes:
+    def clear(self, row_id: int, expected: str | None = None) -> Changes:
         """Remove the decision on a case (undoable)."""
         with writing(self.ws.engine) as conn:
-            if _state(conn, row_id)["status"] == Status.UNDECIDED:
+            now = _state(conn, row_id)
+            _check_version(conn, row_id, now, expected)
+            if now["status"] == Status.UNDECIDED:
                 return NOTHING
             undecided = {"status": int(Status.UNDECIDED), "decision": None}
             self._change(conn, row_id, "clear", undecided)
@@ -255,8 +273,16 @@ class ReviewService:
         with writing(self.ws.engine) as conn:
             decisions.delete_draft(conn, row_id)
 
-    def _change(self, conn: Connection, row_id: int, action: str, after: State) -> None:
+    def _change(
+        self,
+        conn: Connection,
+        row_id: int,
+        action: str,
+        after: State,
+        expected: str | None = None,
+    ) -> None:
         before = _state(conn, row_id)
+        _check_version(conn, row_id, before, expected)
         decisions.apply_state(conn, row_id, after)
         if action == "decide":  # the draft became the decision
             decisions.delete_draft(conn, row_id)
@@ -278,6 +304,16 @@ class ReviewService:
             step = decisions.next_step(conn, undo)
             if step is None:
                 return None
+            # The case must still be as the step left it: a change made since (in another
+            # window, or by a merge) is never overwritten by an undo.
+            now = _state(conn, step.case_id)
+            left = step.after if undo else step.before
+            if decisions.state_version(now) != decisions.state_version(left):
+                verb = "undo" if undo else "redo"
+                raise ChangedElsewhere(
+                    f"Cannot {verb} the {step.action} on {step.ext_id}: the case was changed "
+                    "since, in another window or program. Nothing was changed."
+                )
             decisions.apply_state(conn, step.case_id, step.before if undo else step.after)
             decisions.mark_step(conn, step.seq, undone=undo)
         return Change(step.case_id, step.ext_id, step.action)
@@ -304,6 +340,23 @@ class ReviewService:
                 return
             stamp = self.clock()
             decisions.add_tags(conn, [(t, f"{stamp}#{i:02d}") for i, t in enumerate(DEFAULT_TAGS)])
+
+
+def _check_version(conn: Connection, row_id: int, now: State, expected: str | None) -> None:
+    if expected is None or decisions.state_version(now) == expected:
+        return
+    ext_id = cases.ext_id(conn, row_id) or str(row_id)
+    status = Status(now["status"]).name.lower()
+    decision = now["decision"]
+    what = (
+        f"decided '{decision['label']}' by {decision['reviewer'] or 'someone'}"
+        if decision is not None
+        else status
+    )
+    raise ChangedElsewhere(
+        f"Not saved: {ext_id} was changed in another window or program since it was shown "
+        f"(it is now {what}). It is shown again as it is now; what you typed is kept."
+    )
 
 
 def _state(conn: Connection, row_id: int) -> State:

@@ -23,6 +23,7 @@ from annotator.storage.db import (
     WorkspaceError,
     WorkspaceFull,
     WorkspaceReadOnly,
+    hold_writes,
     is_read_only,
     is_workspace_file,
     open_engine,
@@ -107,6 +108,11 @@ class Workspace:
     def read_only(self) -> bool:
         """Opened read-only: the file, its folder or its disk may not be written."""
         return is_read_only(self.engine)
+
+    def hold_writes(self, why: str | None) -> None:
+        """Refuse every write from now on with :class:`WorkspaceReadOnly` saying ``why`` (it
+        is open in another window, say); None allows them again. :attr:`read_only` follows."""
+        hold_writes(self.engine, why)
 
     def set_on_wait(self, on_wait: OnWait | None) -> None:
         """Who is told while a write waits for another program's lock on the workspace."""

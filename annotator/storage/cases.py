@@ -153,6 +153,11 @@ def row_id(conn: Connection, ext_id: str) -> int | None:
     return int(value) if value is not None else None
 
 
+def ext_id(conn: Connection, row_id: int) -> str | None:
+    value = conn.execute(text("SELECT ext_id FROM cases WHERE id = :i"), {"i": row_id}).scalar()
+    return str(value) if value is not None else None
+
+
 class CaseRecord(NamedTuple):
     """A case as the review reads it, with its criterion's scheme columns."""
 

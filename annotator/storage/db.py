@@ -126,6 +126,9 @@ class _Waiting:
     busy_seconds: float
     on_wait: OnWait | None = None
     read_only: bool = False
+    why_read_only: str = ""
+    """Why writes are refused, for the user ("it is open in another window", say): set by
+    :func:`hold_writes`; empty for a file that cannot be written."""
 
 
 _ENGINES: weakref.WeakKeyDictionary[Engine, _Waiting] = weakref.WeakKeyDictionary()
@@ -137,7 +140,13 @@ def set_on_wait(engine: Engine, on_wait: OnWait | None) -> None:
 
 
 def is_read_only(engine: Engine) -> bool:
-    return _policy(engine).read_only
+    return _policy(engine).read_only or bool(_policy(engine).why_read_only)
+
+
+def hold_writes(engine: Engine, why: str | None) -> None:
+    """Refuse every write on ``engine`` from now on, saying ``why`` (the workspace is open in
+    another window, say); None allows them again (unless the file cannot be written)."""
+    _policy(engine).why_read_only = why or ""
 
 
 def name_of(engine: Engine) -> str:
@@ -198,6 +207,8 @@ def writing(engine: Engine) -> Iterator[Connection]:
     full, damaged): the transaction is then rolled back, nothing was written.
     """
     policy = _policy(engine)
+    if policy.why_read_only:
+        raise WorkspaceReadOnly(f"Not saved: {policy.why_read_only}.")
     if policy.read_only:
         raise _read_only_error(policy.name, "it was opened read-only")
     started = time.monotonic()

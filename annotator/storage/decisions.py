@@ -7,6 +7,7 @@ A case's *state* is its status and its decision, as one JSON-ready dict
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -49,6 +50,18 @@ def state(conn: Connection, row_id: int) -> State:
         decision["tags"] = json.loads(decision["tags"])
         decision["who_right_overridden"] = bool(decision["who_right_overridden"])
     return {"status": int(status), "decision": decision}
+
+
+def state_version(state: State) -> str:
+    """A short fingerprint of a case's state: two windows compare it before they write, so
+    that neither overwrites a change it has not seen."""
+    decision = state.get("decision")
+    same = {
+        "status": int(state["status"]),
+        "decision": None if decision is None else {c: decision.get(c) for c in DECISION_COLUMNS},
+    }
+    blob = json.dumps(same, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def apply_state(conn: Connection, row_id: int, new: State) -> None:
