@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import platform
 import queue
+import re
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -36,24 +41,139 @@ def atomic_write_bytes(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 @contextlib.contextmanager
 def _replacing(path: str | os.PathLike[str]) -> Iterator[int]:
     """A temporary file beside ``path`` (its descriptor), renamed over ``path`` when the block
-    ends, removed if it raises. The block closes the descriptor."""
+    ends, removed if it raises. The block closes the descriptor.
+
+    The temporary file is named for the target and the writer (:func:`temp_name`), so that a
+    write killed before it could clean up (power cut, SIGKILL) leaves a file the next write of
+    the same target recognises and removes (:func:`remove_stale_temps`). An ``OSError`` about
+    the temporary file (a full disk, a folder that may not be written) names the target."""
     target = Path(path)
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder; give a file name to write")
     if not target.parent.is_dir():  # a typo in a path must not build folders
         raise FileNotFoundError(f"the folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temps(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # about a name of the temporary file: say the target's
+        raise _about(exc, target) from exc
     try:
         # mkstemp makes the file private (0600); give it the mode a new file would get, or
         # keep the mode of the file it replaces.
         os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
         yield fd
         os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, tmp):
+            raise _about(exc, target) from exc
         raise
     _fsync_dir(target.parent)
+
+
+def _about(exc: OSError, target: Path) -> OSError:
+    """The same error (the subclass of its errno), about ``target``."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(target))
+
+
+# -- temporary files, and the ones killed writes left behind --------------------------------------
+
+TEMP_MARK = "annotator"
+STALE_SECONDS = 24 * 3600
+"""A temporary file written from another host is stale when untouched for this long."""
+_NAME_BYTES = 120  # the target's name in a temporary one, at most (file names: 255 bytes)
+_OURS = re.compile(r"(?P<host>[A-Za-z0-9_]+)-(?P<pid>[0-9]+)-[a-z0-9_]{8}\.tmp")
+_BEFORE = re.compile(r"[a-z0-9_]{8}\.tmp")  # tempfile.mkstemp(prefix=".NAME.") of earlier versions
+
+
+def temp_name(target: Path, host: str, pid: int, token: str) -> str:
+    """The temporary file that writes ``target``: ``.NAME.annotator-HOST-PID-TOKEN.tmp``."""
+    return f"{_temp_prefix(target, host, pid)}{token}.tmp"
+
+
+def remove_stale_temps(target: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files that killed writes of ``target`` left beside it; the ones
+    removed. The rule (only files of this target, only dead writers):
+
+    - ``.NAME.annotator-HOST-PID-TOKEN.tmp`` for this very NAME, written on this host by a
+      process that no longer runs (a live PID, perhaps reused, keeps the file);
+    - the same from another host (a shared network folder, where its PID means nothing here),
+      or ``.NAME.XXXXXXXX.tmp`` (the name earlier versions gave), once untouched for
+      :data:`STALE_SECONDS`.
+
+    Nothing else is touched, and a file that cannot be removed is left."""
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if _is_stale(entry, target.name, now):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def _is_stale(entry: os.DirEntry[str], target: str, now: float) -> bool:
+    name = entry.name
+    mark = f".{_shortened(target)}.{TEMP_MARK}-"
+    if name.startswith(mark):
+        ours = _OURS.fullmatch(name[len(mark) :])
+        if ours is None:
+            return False
+        if ours["host"] != _host():
+            return now - entry.stat().st_mtime > STALE_SECONDS
+        pid = int(ours["pid"])
+        return pid != os.getpid() and not _alive(pid)
+    before = f".{target}."
+    if not (name.startswith(before) and _BEFORE.fullmatch(name[len(before) :])):
+        return False
+    return now - entry.stat().st_mtime > STALE_SECONDS
+
+
+def _temp_prefix(target: Path, host: str | None = None, pid: int | None = None) -> str:
+    host = _host() if host is None else host
+    pid = os.getpid() if pid is None else pid
+    return f".{_shortened(target.name)}.{TEMP_MARK}-{host}-{pid}-"
+
+
+def _shortened(name: str) -> str:
+    data = name.encode("utf-8", "surrogateescape")
+    return name if len(data) <= _NAME_BYTES else data[:_NAME_BYTES].decode("utf-8", "ignore")
+
+
+@functools.cache
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", platform.node())[:40] or "host"
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host (True when that cannot be told)."""
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate it on Windows
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists
+        try:
+            code = ctypes.c_ulong()
+            running = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return not running or code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it runs, as another user
+        return True
+    return True
 
 
 @contextlib.contextmanager
