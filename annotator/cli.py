@@ -10,13 +10,12 @@ annotator agreement FILE...|WORKSPACE [--json] [--markdown OUT] [--html OUT]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from annotator import __version__, paths
+from annotator import __version__, console, paths
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
@@ -28,7 +27,8 @@ from annotator.services.agreement import (
     render_text,
     report_to_json_text,
 )
-from annotator.services.exporter import FORMATS, export_decisions, export_format
+from annotator.services.classification import check_threshold
+from annotator.services.exporter import FORMATS, export_decisions, export_format, refuse_precious
 from annotator.services.importer import ImportReport, ImportTarget, import_file
 from annotator.services.merge import (
     MergeError,
@@ -37,14 +37,19 @@ from annotator.services.merge import (
     merge_to_file,
     merged_cases,
 )
+from annotator.services.review import ReviewError
 from annotator.services.summary import format_summary, summarize
-from annotator.services.workspace import Workspace, WorkspaceError
+from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
 
 COMMANDS = ("import", "export", "summary", "merge", "agreement")
 
 
 class CliError(Exception):
     """An error for the user: printed to stderr, exit status 1."""
+
+
+EXPECTED = (CliError, FileRefused, WorkspaceError, MergeError, ReviewError)
+"""The app's own errors, whose message is for the user (with OSError: console.guarded)."""
 
 
 def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -55,6 +60,8 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
         default=argparse.SUPPRESS if sub else None,
         help="keep all data and settings under DIR (portable use, tests)",
     )
+    if sub:
+        console.wait_option(parser)
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annotator",
         description="Review cases where an LLM judge and human raters disagree.",
-        epilog="Run 'annotator COMMAND --help' for a command's options.",
+        epilog=f"Run 'annotator COMMAND --help' for a command's options. {console.STATUSES}",
     )
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     _common(parser)
@@ -206,30 +213,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "basedir", None):
         os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
     if not is_command:
-        return _run_gui(args.path, self_test=args.self_test)
-    try:
-        return _dispatch(args)
-    except BrokenPipeError:  # output piped into head, less, ...: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return console.guarded(lambda: _run_gui(args.path, self_test=args.self_test), EXPECTED)
+    return console.guarded(lambda: _dispatch(args), EXPECTED)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    try:
-        if args.command == "import":
-            return _cmd_import(args)
-        if args.command == "export":
-            return _cmd_export(args)
-        if args.command == "merge":
-            return _cmd_merge(args)
-        if args.command == "agreement":
-            return _cmd_agreement(args)
-        return _cmd_summary(args)
-    except BrokenPipeError:
-        raise
-    except (CliError, FileRefused, WorkspaceError, MergeError, ValueError, OSError) as exc:
-        print(f"annotator: error: {exc}", file=sys.stderr)
-        return 1
+    run = {"import": _cmd_import, "export": _cmd_export, "merge": _cmd_merge,
+           "agreement": _cmd_agreement, "summary": _cmd_summary}  # fmt: skip
+    return run[args.command](args)
 
 
 def _first_word(args: list[str]) -> str | None:
@@ -260,7 +251,12 @@ def _run_gui(path: Path | None, *, self_test: bool = False) -> int:
 
 def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport:
     """Import with the options of _input_options(); skipped lines are reported on stderr."""
-    mapping = FieldMapping.parse(args.map) if args.map else None
+    try:
+        mapping = FieldMapping.parse(args.map) if args.map else None
+        if args.threshold is not None:
+            check_threshold(args.threshold)
+    except ValueError as exc:  # (both only check what they are given)
+        raise CliError(str(exc)) from None
     report = import_file(
         ws,
         path,
@@ -278,7 +274,10 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
 def _cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise CliError(f"{args.file} is not a file")
-    into = ImportTarget.open(args.file, args.workspace)
+    target = args.workspace or default_workspace_for(args.file)
+    into = ImportTarget.open(
+        args.file, target, busy_seconds=args.wait, on_wait=console.WaitNotice(target)
+    )
     try:
         _print_report(_import(into.ws, args.file, args), into.ws, args.json)
     except BaseException:
@@ -293,18 +292,26 @@ def _print_report(report: ImportReport, ws: Workspace, as_json: bool) -> None:
     print(report.to_json(ws.path, ws.case_count()) if as_json else report.describe(ws.path))
 
 
-def _open_existing(path: Path) -> Workspace:
+def _open(path: Path, args: argparse.Namespace) -> Workspace:
+    return Workspace.open(path, busy_seconds=args.wait, on_wait=console.WaitNotice(path))
+
+
+def _open_existing(path: Path, args: argparse.Namespace) -> Workspace:
     if not path.exists():
         raise CliError(f"{path} does not exist")
     if not Workspace.is_workspace(path):
         raise CliError(f"{path} is not a workspace; import it first with 'annotator import {path}'")
-    return Workspace.open(path)
+    return _open(path, args)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     fmt = export_format(args.output, args.fmt)
-    ws = _open_existing(args.workspace)
+    ws = _open_existing(args.workspace, args)
     try:
+        try:
+            refuse_precious(ws, args.output)
+        except ValueError as exc:  # (it only checks the name it is given)
+            raise CliError(str(exc)) from None
         if args.merged:
             if fmt != "jsonl" or args.all:
                 raise CliError("--merged writes JSON Lines with every merged case")
@@ -324,7 +331,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
-    ws = _open_existing(args.workspace) if args.workspace is not None else None
+    ws = _open_existing(args.workspace, args) if args.workspace is not None else None
     try:
         report = merge_to_file(args.files, args.output, against=ws)
     finally:
@@ -337,7 +344,12 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_agreement(args: argparse.Namespace) -> int:
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
-    report = build_report(merged_cases(args.files), seed=args.seed, resamples=args.resamples)
+    try:
+        report = build_report(merged_cases(args.files), seed=args.seed, resamples=args.resamples)
+    except ValueError as exc:
+        if console.raised_by(exc, build_report):  # two scales for one criterion: the files' fault
+            raise CliError(str(exc)) from None
+        raise
     for out, render in ((args.markdown, render_markdown), (args.html, render_html)):
         if out is not None:
             with atomic_write(out) as fh:
@@ -368,15 +380,16 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 f"{', '.join(given)} apply to reading a case file, not to a workspace; to change "
                 f"a workspace's threshold: annotator import FILE -w {args.target} --threshold N"
             )
-        ws = Workspace.open(args.target)
+        ws = _open(args.target, args)
     else:
         ws = Workspace.open(None)
-        _import(ws, args.target, args)
     try:
+        if ws.path is None:  # a case file, read without saving
+            _import(ws, args.target, args)
         summary = summarize(ws)
     finally:
         ws.close()
-    print(json.dumps(summary.to_json(), indent=2) if args.json else format_summary(summary))
+    print(console.json_text(summary.to_json()) if args.json else format_summary(summary))
     return 0
 
 

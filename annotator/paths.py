@@ -38,6 +38,18 @@ def config_dir() -> Path:
     return path
 
 
+def log_dir() -> Path:
+    """Where the app writes what the developers need to see after a bug (the crash log)."""
+    path = data_dir() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def crash_log() -> Path:
+    """The crash log: the traceback of every internal error, newest last."""
+    return log_dir() / "crash.log"
+
+
 def workspaces_dir() -> Path:
     path = data_dir() / "workspaces"
     path.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 """A killed export leaves the old file or the whole new one, and its temporary file goes at the
-next export. (fileio._replacing)"""
+next export; Ctrl+C and SIGTERM clean up at once. (fileio._replacing, console.guarded)"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -101,6 +102,27 @@ def test_a_killed_export_leaves_the_old_file_or_the_new_one(
         assert out.read_bytes() == new
         assert _temps(out) == []  # the killed one's temporary file is gone too
     assert left_behind >= 1, "no kill landed while an export was writing"
+
+
+def test_ctrl_c_and_sigterm_clean_up_at_once(big: tuple[Path, bytes], tmp_path: Path) -> None:
+    workspace, new = big
+    said = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
+    outs = {sig: tmp_path / f"{sig.name}.jsonl" for sig in said}
+    for out in outs.values():
+        out.write_text(OLD, encoding="utf-8")
+    running = {sig: _export(workspace, out) for sig, out in outs.items()}
+    for sig, proc in running.items():
+        if _when(lambda out=outs[sig]: _size(out) >= 0, proc):  # type: ignore[misc]
+            proc.send_signal(sig)
+    for sig, proc in running.items():
+        _, err = proc.communicate(timeout=60)
+        out = outs[sig]
+        assert _temps(out) == []
+        if proc.returncode == 0:
+            assert out.read_bytes() == new  # it finished first
+            continue
+        assert (proc.returncode, err.decode()) == (said[sig][0], f"annotator: {said[sig][1]}\n")
+        assert out.read_text(encoding="utf-8") == OLD
 
 
 # -- the rule for stale temporary files -----------------------------------------------------------

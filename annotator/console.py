@@ -1,0 +1,181 @@
+"""What a command says on the terminal besides its output: the error boundary and the waits.
+
+:func:`guarded` runs a command and turns every way it can end into an exit status:
+
+- 0: done. A closed pipe (``annotator summary W | head``) also ends quietly with 0.
+- 1: an error for the user, in one line: a refused file or workspace (the app's own errors),
+  or what the system refused (a full disk, a read-only folder, no permission).
+- 2: an internal error (a bug): one line that points to the crash log, where the traceback is.
+- 130: interrupted (Ctrl+C); 143: terminated (SIGTERM). Either unwinds the command like an
+  exception, so a half-written file or a workspace made for it is removed as on any error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from annotator.failures import crash_line, os_error_line, record_crash
+
+WAIT_SECONDS = 120.0
+"""How long a command waits for another program's write to a workspace (default of --wait)."""
+EXIT_ERROR = 1
+EXIT_BUG = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+STATUSES = (
+    "Exit status: 0 done, 1 an error (one line on stderr says what to do), 2 an internal error "
+    "(its details are written to a crash log in the user data folder; stderr names it), "
+    "130 interrupted (Ctrl+C), 143 terminated."
+)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it cleans up as after Ctrl+C."""
+
+
+def guarded(command: Callable[[], int], expected: tuple[type[Exception], ...]) -> int:
+    """Run ``command``: its exit status, or the status of how it failed, said in one line on
+    stderr. ``expected``: the app's own errors, whose message is for the user."""
+    restore = _on_sigterm()
+    try:
+        return command()
+    except BrokenPipeError:  # output piped into head, less, ...: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Terminated:
+        say("annotator: terminated")
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        say("annotator: interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        say(f"annotator: error: {os_error_line(exc)}")
+        return EXIT_ERROR
+    except expected as exc:
+        say(f"annotator: error: {exc}")
+        return EXIT_ERROR
+    except Exception as exc:
+        log = record_crash(exc)
+        say(f"annotator: {crash_line(exc, log)}")
+        if log is None and sys.stderr is not None:
+            traceback.print_exception(exc, file=sys.stderr)
+        return EXIT_BUG
+    finally:
+        restore()
+
+
+def say(line: str) -> None:
+    """A line on stderr (there is none in a windowed Windows executable)."""
+    if sys.stderr is not None:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _on_sigterm() -> Callable[[], None]:
+    """Make SIGTERM raise :class:`Terminated`; the undoing of that."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, _terminate)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def raised_by(exc: BaseException, function: Callable[..., Any]) -> bool:
+    """Whether ``function`` itself raised ``exc`` (not something it called): its own refusal
+    of its input, as its docstring promises, rather than a bug further down."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    code = getattr(function, "__code__", None)
+    return tb is not None and code is not None and tb.tb_frame.f_code is code
+
+
+def json_text(data: Any) -> str:
+    """``data`` as JSON any parser reads: a figure that is not finite (no such thing in JSON)
+    is null, as an undefined one."""
+    return json.dumps(_finite(data), indent=2, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def wait_option(parser: argparse.ArgumentParser) -> None:
+    """``--wait SECONDS``: how long a command waits for another program's write."""
+    parser.add_argument(
+        "--wait",
+        type=_seconds,
+        default=WAIT_SECONDS,
+        metavar="SECONDS",
+        help="while another program writes to the workspace, wait up to SECONDS for it "
+        f"(default {WAIT_SECONDS:g})",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+class WaitNotice:
+    """``on_wait`` for a workspace a command writes: while another program holds its write
+    lock, says so once on stderr and, on a terminal, counts the seconds on that line."""
+
+    def __init__(self, workspace: Path, stream: TextIO | None = None) -> None:
+        self.name = workspace.name
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = False
+
+    def __call__(self, seconds: float) -> None:
+        if self.stream is None:
+            return
+        text = f"annotator: waiting for {self.name}: another program is writing to it…"
+        if not self.shown:
+            self.shown = True
+            self.stream.write(text + "\n")
+        elif _can_rewrite(self.stream):  # the line above, again, with the seconds
+            self.stream.write(f"\x1b[F{text} {seconds:.0f} s\x1b[K\n")
+        else:
+            return
+        self.stream.flush()
+
+
+def _can_rewrite(stream: TextIO) -> bool:
+    """A terminal that understands moving the cursor up (not a file, a pipe or an old console)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    if not tty:
+        return False
+    if os.name == "nt":
+        return "WT_SESSION" in os.environ  # Windows Terminal
+    return os.environ.get("TERM", "") != "dumb"
