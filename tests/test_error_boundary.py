@@ -8,7 +8,9 @@ import json
 import math
 import os
 import sqlite3
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
@@ -308,3 +310,96 @@ def test_no_crash_log_when_it_cannot_be_written(
     err = capsys.readouterr().err
     assert err.startswith("annotator: internal error: RuntimeError: boom. The details could not")
     assert "Traceback" in err
+
+
+# -- the window -----------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_the_window_logs_a_bug_in_a_slot_and_says_so_once(qtbot: Any, isolated_dirs: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from annotator.ui.app import CrashHook, make_app
+
+    shown: list[tuple[str, str]] = []
+    hook = CrashHook(make_app(), show=lambda text, details: shown.append((text, details)))
+    hook.install()
+    try:
+
+        def slot() -> None:
+            raise RuntimeError("a slot broke")
+
+        QTimer.singleShot(0, slot)
+        qtbot.waitUntil(lambda: len(shown) == 1, timeout=5000)
+
+        def in_a_thread() -> None:
+            raise LookupError("a thread broke")
+
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        thread.join()
+        qtbot.waitUntil(lambda: len(shown) == 2, timeout=5000)
+
+        def a_full_disk() -> None:  # a refusal no handler caught: its own words, and the log
+            raise OSError(errno.ENOSPC, "No space left on device", "/x/settings.json")
+
+        QTimer.singleShot(0, a_full_disk)
+        qtbot.waitUntil(lambda: len(shown) == 3, timeout=5000)
+    finally:
+        hook.uninstall()
+    assert sys.excepthook is not hook.excepthook
+    log = isolated_dirs / "data" / "logs" / "crash.log"
+    text, details = shown[0]
+    assert text == (
+        "Internal error: RuntimeError: a slot broke. Details were written to "
+        f"{log}; please send that file to the developers."
+    )
+    assert details == "" and "LookupError: a thread broke" in shown[1][0]
+    assert shown[2][0] == (
+        "The disk is full: /x/settings.json could not be written; free some space and try "
+        f"again. (Details were written to {log}.)"
+    )
+    logged = log.read_text(encoding="utf-8")
+    assert "RuntimeError: a slot broke" in logged and "LookupError: a thread broke" in logged
+
+
+@pytest.mark.gui
+def test_the_crash_message_box_is_shown_once_while_it_is_up(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.ui import app
+
+    hook = app.CrashHook(app.make_app())
+    boxes: list[Any] = []
+
+    def show(text: str, details: str) -> Any:
+        boxes.append(app.show_crash(text, details))
+        return boxes[-1]
+
+    hook.show = show
+    hook.install()
+    try:
+        for _ in range(3):  # as a paint event would, again and again
+            sys.excepthook(RuntimeError, RuntimeError("again"), None)
+        qtbot.waitUntil(lambda: len(boxes) == 1 and boxes[0].isVisible(), timeout=5000)
+        qtbot.wait(50)
+        assert len(boxes) == 1
+        box = boxes[0]
+        assert isinstance(box, QMessageBox) and "again" in box.text()
+        box.close()
+    finally:
+        hook.uninstall()
+
+
+@pytest.mark.gui
+def test_a_corrupt_workspace_at_startup_is_a_message(
+    qtbot: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.ui import app
+
+    bad = tmp_path / "broken.annotator"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x07" * 4000)
+    app.make_app()
+    assert main([str(bad), "--self-test"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "broken.annotator" in err

@@ -1,17 +1,39 @@
-"""The composition root: settings, application, window."""
+"""The composition root: settings, application, window; and what catches what no one else did.
+
+A bug that reaches the event loop (an exception in a slot or an event handler, or in a
+thread) does not end the app: :class:`CrashHook` writes its traceback to the crash log and shows
+one message naming the log. A workspace or file that cannot be opened at startup is a message,
+not a traceback.
+"""
 
 from __future__ import annotations
 
 import sys
+import threading
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from annotator import APP_NAME, __version__, paths
+from annotator.failures import crash_line, os_error_line, record_crash
+from annotator.formats.errors import FileRefused
+from annotator.services.review import ReviewError
+from annotator.services.workspace import WorkspaceError
 from annotator.settings import Settings
 from annotator.ui.main_window import MainWindow
+
+REFUSALS = (WorkspaceError, FileRefused, ReviewError, OSError)
+"""Errors whose message is for the user: a workspace or file refused, a decision that cannot be
+saved, what the system refused."""
+
+Show = Callable[[str, str], QWidget | None]
+"""Shows a crash: its one-line message, and the traceback when the log could not be written;
+returns the message box while it is up, if it stays up."""
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -40,9 +62,128 @@ def build_window(path: Path | None, settings: Settings | None = None) -> MainWin
 
 def run(path: Path | None = None) -> int:
     app = make_app()
-    window = build_window(path)
-    window.show()
-    return app.exec()
+    hook = CrashHook(app)
+    hook.install()
+    try:
+        window = _start(lambda: build_window(path), quiet=False)
+        if window is None:
+            return 1
+        window.show()
+        return app.exec()
+    finally:
+        hook.uninstall()
+
+
+def _start(make: Callable[[], MainWindow], *, quiet: bool) -> MainWindow | None:
+    """The window ``make`` builds; None, after saying why, when it could not be (a refused
+    workspace or file: a message; a bug: the crash log and a message naming it)."""
+    try:
+        return make()
+    except REFUSALS as exc:
+        _tell("Cannot open", _words(exc), "", quiet=quiet)
+    except Exception as exc:
+        log = record_crash(exc)
+        details = "" if log is not None else "".join(traceback.format_exception(exc))
+        _tell("Internal error", _sentence(crash_line(exc, log)), details, quiet=quiet)
+    return None
+
+
+def _tell(title: str, text: str, details: str, *, quiet: bool) -> None:
+    _say(f"annotator: {title.lower()}: {text}", error=True)
+    if details:
+        _say(details, error=True)
+    if not quiet:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if details:
+            box.setDetailedText(details)
+        box.exec()
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _words(exc: BaseException) -> str:
+    return os_error_line(exc) if isinstance(exc, OSError) else str(exc)
+
+
+def _crash_text(exc: BaseException, log: Path | None) -> str:
+    """The one line for a bug; for a refusal no handler caught, its own words and the log."""
+    if not isinstance(exc, REFUSALS) or log is None:
+        return _sentence(crash_line(exc, log))
+    return f"{_sentence(_words(exc)).rstrip('.')}. (Details were written to {log}.)"
+
+
+def show_crash(text: str, details: str) -> QWidget:
+    """The crash message, over the active window (non-blocking: the app goes on)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Internal error",
+        text,
+        QMessageBox.StandardButton.Ok,
+        QApplication.activeWindow(),
+    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if details:
+        box.setDetailedText(details)
+    box.finished.connect(box.deleteLater)
+    box.open()
+    return box
+
+
+class CrashHook(QObject):
+    """``sys.excepthook`` and ``threading.excepthook`` for the window: a bug's traceback goes
+    to the crash log and one message names it; the app goes on. Further errors while that
+    message is up are logged without another message (an error in a paint event repeats)."""
+
+    _crashed = Signal(str, str)  # from any thread, shown on the GUI thread
+
+    def __init__(self, parent: QObject, show: Show = show_crash) -> None:
+        super().__init__(parent)
+        self.show = show
+        self.box: QWidget | None = None
+        self.previous: tuple[object, object] | None = None
+        self._crashed.connect(self._show, Qt.ConnectionType.QueuedConnection)
+
+    def install(self) -> None:
+        self.previous = (sys.excepthook, threading.excepthook)
+        sys.excepthook = self.excepthook
+        threading.excepthook = self.thread_excepthook
+
+    def uninstall(self) -> None:
+        if self.previous is not None:
+            sys.excepthook, threading.excepthook = self.previous  # type: ignore[assignment]
+            self.previous = None
+
+    def excepthook(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl+C in the terminal it was started from
+            QApplication.closeAllWindows()  # (each saves what it holds)
+            return
+        self.report(exc.with_traceback(tb))
+
+    def thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
+            self.report(args.exc_value.with_traceback(args.exc_traceback))
+
+    def report(self, exc: BaseException) -> None:
+        """Log ``exc`` and show (on the GUI thread) the one message."""
+        log = record_crash(exc)
+        details = "" if log is not None else "".join(traceback.format_exception(exc))
+        text = _crash_text(exc, log)
+        _say(f"annotator: {text}", error=True)
+        self._crashed.emit(text, details)
+
+    def _show(self, text: str, details: str) -> None:
+        if self.box is not None:
+            try:
+                if self.box.isVisible():
+                    return
+            except RuntimeError:  # closed and deleted
+                pass
+        self.box = self.show(text, details)
 
 
 # -- self-test of an installed or frozen build (packaging/smoke_test.py) -------------------------
@@ -57,11 +198,20 @@ def self_test(path: Path | None = None, timeout_ms: int = 30000) -> int:
     already aborts QApplication with a non-zero status.
     """
     app = make_app()
-    window = build_window(path)
-    check = _SelfTest(app, window, timeout_ms)
-    window.show()
-    app.exec()
-    return check.status
+    hook = CrashHook(app)  # a bug's message box fails the test
+    hook.install()
+    try:
+        window = _start(lambda: MainWindow(Settings.load()), quiet=True)
+        if window is None:
+            return 1
+        check = _SelfTest(app, window, timeout_ms)
+        window.show()
+        # Opened in the event loop, so that the test sees a dialog the opening shows.
+        QTimer.singleShot(0, window, lambda: window.open_path(path or paths.sample_file()))
+        app.exec()
+        return check.status
+    finally:
+        hook.uninstall()
 
 
 def _say(text: str, *, error: bool = False) -> None:
@@ -101,6 +251,10 @@ class _SelfTest(QObject):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QMessageBox) and widget.isVisible():
                 self._finish(f"a message box opened: {widget.windowTitle()}: {widget.text()}")
+                return
+            if isinstance(widget, QDialog) and widget.isVisible():  # waiting for an answer
+                widget.reject()
+                self._finish(f"a dialog opened: {widget.windowTitle()}")
                 return
         detail = self.window.review.detail
         if not self.painted or detail is None:
