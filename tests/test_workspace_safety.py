@@ -418,3 +418,45 @@ def test_held_writes_are_refused_saying_why(workspace: Path) -> None:
     assert not ws.read_only
     review.decide(review.row_id("c1") or 0, "pass", "fine")
     ws.close()
+
+
+def test_what_can_still_be_read_of_a_damaged_workspace_is_rescued(tmp_path: Path) -> None:
+    """One damaged page of the cases table: export refuses with WorkspaceCorrupt; the rescue
+    writes every case on the other pages and counts the ones it lost."""
+    import json
+
+    from annotator.services.exporter import rescue_decisions
+
+    rows = [case(f"c{i:04d}") for i in range(3000)]
+    path = tmp_path / "ws.annotator"
+    ws = Workspace.open(path)
+    import_file(ws, write_jsonl(tmp_path / "cases.jsonl", rows, PASS_FAIL))
+    with ws.engine.connect() as conn:
+        try:
+            leaves = list(
+                conn.exec_driver_sql(
+                    "SELECT pageno FROM dbstat WHERE name = 'cases' AND pagetype = 'leaf'"
+                ).scalars()
+            )
+        except Exception:
+            pytest.skip("this SQLite has no dbstat table")
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    ws.close()
+    assert len(leaves) > 3 and isinstance(page_size, int)
+    with path.open("r+b") as fh:
+        fh.seek((leaves[len(leaves) // 2] - 1) * page_size)
+        fh.write(b"\xff" * page_size)
+
+    ws = Workspace.open(path)
+    try:
+        with pytest.raises(WorkspaceCorrupt, match="--rescue"):
+            export_decisions(ws, tmp_path / "all.jsonl", include_undecided=True)
+        assert not (tmp_path / "all.jsonl").exists()
+        out = tmp_path / "rescued.jsonl"
+        rescue = rescue_decisions(ws, out, include_undecided=True)
+    finally:
+        ws.close()
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rescue.written == len(ids) and 0 < rescue.unreadable < 3000
+    assert 3000 - rescue.unreadable <= len(ids) < 3000
+    assert ids == sorted(ids) and ids[0] == "c0000" and ids[-1] == "c2999"

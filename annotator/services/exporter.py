@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from annotator import __version__
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
 from annotator.formats.labelled import csv_writer, jsonl_writer, labelled_record
-from annotator.services.workspace import Workspace, workspace_files
+from annotator.services.workspace import Workspace, WorkspaceCorrupt, workspace_files
 from annotator.storage import decisions, schemes
 from annotator.storage import project as stored_project
 from annotator.storage.db import is_workspace_file
@@ -68,6 +69,76 @@ def export_decisions(
     return written
 
 
+RESCUE_BLOCK = 1000
+"""Row ids a rescue reads at once; a block SQLite cannot read is read again one case at a time."""
+
+
+@dataclass(frozen=True)
+class Rescue:
+    """What :func:`rescue_decisions` got out of a damaged workspace."""
+
+    written: int
+    """Lines written: cases SQLite could still read."""
+    unreadable: int
+    """Row ids that could not be read (some may never have held a case)."""
+
+    def describe(self, out: Path) -> str:
+        lost = (
+            f"; {self.unreadable} row(s) could not be read and are missing"
+            if self.unreadable
+            else "; every row could be read"
+        )
+        return f"Rescued {self.written} cases into {out}{lost}."
+
+
+def rescue_decisions(
+    ws: Workspace, out: Path | str, fmt: str = "jsonl", *, include_undecided: bool = False
+) -> Rescue:
+    """Write what can still be read of a damaged workspace's decisions to ``out``: the cases
+    are read a block of row ids at a time, and a block that SQLite cannot read is read again
+    case by case, so that one damaged page loses only the cases on it. Lines come in row id
+    (import) order."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
+    refuse_precious(ws, Path(out))
+    unreadable = 0
+    written = 0
+    with ws.engine.connect() as conn:
+        last = decisions.last_row_id(conn)
+    with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
+        write = csv_writer(fh) if fmt == "csv" else jsonl_writer(fh)
+        try:
+            context = _context(ws)
+        except WorkspaceCorrupt:  # lines without the project's title and scales
+            context = _Context("", "", {})
+        for first in range(1, last + 1, RESCUE_BLOCK):
+            block_last = min(first + RESCUE_BLOCK - 1, last)
+            rows, lost = _read_around_damage(ws, first, block_last, include_undecided)
+            unreadable += lost
+            for row in rows:
+                write(_record(row, context))
+                written += 1
+    return Rescue(written, unreadable)
+
+
+def _read_around_damage(
+    ws: Workspace, first: int, last: int, include_undecided: bool
+) -> tuple[list[Any], int]:
+    try:
+        with ws.engine.connect() as conn:
+            return decisions.labelled_rows_between(conn, first, last, include_undecided), 0
+    except WorkspaceCorrupt:
+        if first == last:
+            return [], 1
+    rows: list[Any] = []
+    lost = 0
+    for row_id in range(first, last + 1):
+        got, missing = _read_around_damage(ws, row_id, row_id, include_undecided)
+        rows += got
+        lost += missing
+    return rows, lost
+
+
 def refuse_precious(ws: Workspace, out: Path) -> None:
     """Never write the labelled file over a workspace or over a case file it was imported from."""
     if out.exists() and is_workspace_file(out):
@@ -84,32 +155,51 @@ def _count(ws: Workspace, include_undecided: bool) -> int:
         return decisions.labelled_count(conn, include_undecided)
 
 
-def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Context:
+    """What every line of the labelled file repeats: the project and the scales."""
+
+    title: str
+    fingerprint: str
+    scales: dict[str, tuple[list[str], bool]]
+
+
+def _context(ws: Workspace) -> _Context:
     with ws.engine.connect() as conn:
         record = stored_project.project(conn)
         title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
         scales = {c: (list(s.labels), s.ordinal) for c, s in schemes.scales(conn).items()}
+    return _Context(title, fingerprint, scales)
+
+
+def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
+    context = _context(ws)
+    with ws.engine.connect() as conn:
         for row in decisions.labelled_rows(conn, include_undecided):
-            labels, ordinal = scales.get(row[2], ([], False))
-            yield labelled_record(
-                case_id=row[0],
-                case_hash=row[1],
-                criterion=row[2],
-                status=Status(row[3]),
-                label=row[7],
-                rationale=row[8],
-                who_right=row[9],
-                who_right_overridden=bool(row[10]) if row[10] is not None else None,
-                tags=json.loads(row[11]) if row[11] else [],
-                confidence=row[12],
-                reviewer=row[13],
-                decided_at=row[14],
-                judge_label=row[4],
-                rater_labels=json.loads(row[6]) if row[6] else {},
-                kind=row[5],
-                labels=labels,
-                ordinal=ordinal,
-                project=fingerprint,
-                project_title=title,
-                app_version=__version__,
-            )
+            yield _record(row, context)
+
+
+def _record(row: Any, context: _Context) -> dict[str, Any]:
+    labels, ordinal = context.scales.get(row[2], ([], False))
+    return labelled_record(
+        case_id=row[0],
+        case_hash=row[1],
+        criterion=row[2],
+        status=Status(row[3]),
+        label=row[7],
+        rationale=row[8],
+        who_right=row[9],
+        who_right_overridden=bool(row[10]) if row[10] is not None else None,
+        tags=json.loads(row[11]) if row[11] else [],
+        confidence=row[12],
+        reviewer=row[13],
+        decided_at=row[14],
+        judge_label=row[4],
+        rater_labels=json.loads(row[6]) if row[6] else {},
+        kind=row[5],
+        labels=labels,
+        ordinal=ordinal,
+        project=context.fingerprint,
+        project_title=context.title,
+        app_version=__version__,
+    )

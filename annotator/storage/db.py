@@ -308,8 +308,8 @@ def corrupt_message(name: str, detail: str) -> str:
     )
     return (
         f"{path} is damaged (SQLite: {detail}). Restore it from your own backups ({where}); "
-        f"to rescue what can still be read, try 'annotator export {path} -o rescued.jsonl', "
-        "which stops at the damage."
+        f"to save what SQLite can still read of it: 'annotator export {path} -o "
+        "rescued.jsonl --all --rescue'."
     )
 
 

@@ -232,6 +232,15 @@ def labelled_count(conn: Connection, include_undecided: bool) -> int:
     return int(conn.execute(text(f"SELECT count(*) FROM cases {where}")).scalar() or 0)
 
 
+_LABELLED_COLUMNS = (
+    "SELECT c.ext_id, c.content_hash, c.criterion, c.status, c.judge_label, c.kind, "
+    "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
+    "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
+    "d.reviewer, d.decided_at "
+    "FROM cases c LEFT JOIN decision d ON d.case_id = c.id"
+)
+
+
 def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
     """The cases of the labelled file (decided ones, or all), in file order, read a few
     thousand at a time: rows of id, content hash, criterion, status, judge label, kind, the
@@ -239,11 +248,21 @@ def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
     that was overridden, tags (a JSON list), confidence, reviewer and time (None when
     undecided)."""
     where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
-    query = text(
-        "SELECT c.ext_id, c.content_hash, c.criterion, c.status, c.judge_label, c.kind, "
-        "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
-        "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
-        "d.reviewer, d.decided_at "
-        f"FROM cases c LEFT JOIN decision d ON d.case_id = c.id {where} ORDER BY c.position"
-    )
+    query = text(f"{_LABELLED_COLUMNS} {where} ORDER BY c.position")
     yield from conn.execution_options(yield_per=2000).execute(query)
+
+
+def last_row_id(conn: Connection) -> int:
+    """The largest row id a case has had (from the table's own counter when the table cannot
+    be walked)."""
+    return int(conn.execute(text("SELECT max(id) FROM cases")).scalar() or 0)
+
+
+def labelled_rows_between(
+    conn: Connection, first: int, last: int, include_undecided: bool
+) -> list[Any]:
+    """:func:`labelled_rows` of the cases whose row ids are ``first`` to ``last``, in row id
+    order, read at once (for a rescue that reads around damaged pages)."""
+    status = "" if include_undecided else f"AND c.status = {int(Status.DECIDED)}"
+    query = text(f"{_LABELLED_COLUMNS} WHERE c.id BETWEEN :a AND :b {status} ORDER BY c.id")
+    return list(conn.execute(query, {"a": first, "b": last}))
