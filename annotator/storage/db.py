@@ -210,7 +210,7 @@ def writing(engine: Engine) -> Iterator[Connection]:
     if policy.why_read_only:
         raise WorkspaceReadOnly(f"Not saved: {policy.why_read_only}.")
     if policy.read_only:
-        raise _read_only_error(policy.name, "it was opened read-only")
+        raise _read_only_error(policy.name, _why_not_writable(Path(policy.name)))
     started = time.monotonic()
     while True:
         conn = engine.connect()
@@ -516,6 +516,18 @@ def _writable(path: Path) -> bool:
     """Whether this process may write the workspace and the log files SQLite keeps beside it
     (``os.access`` also says no on a read-only mount, even to root)."""
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _why_not_writable(path: Path) -> str:
+    try:
+        on_read_only_disk = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        on_read_only_disk = False
+    if on_read_only_disk:
+        return "it is on a read-only disk"
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    return f"its folder {path.parent} cannot be written to"
 
 
 def _prepare(engine: Engine, path: Path | None, found: _Found | None) -> None:
