@@ -537,7 +537,7 @@ def test_the_merged_file_is_written_as_write_merged_writes_the_cases(
             record.pop("labels")  # a file from before labelled files carried the scale
         return record
 
-    paths = [rewrite(files[0], tmp_path / "odd.jsonl", odd), *files[1:]]
+    paths = [rewrite(path, tmp_path / f"odd-{i}.jsonl", odd) for i, path in enumerate(files)]
     out = tmp_path / "merged.jsonl"
     cases, report = merge_files(paths, out)
     again = tmp_path / "again.jsonl"
@@ -596,15 +596,14 @@ def test_a_worker_that_dies_is_replaced_by_this_process(files: list[Path]):
         merge_reading.scanned(died, files[0], asked=True)
 
 
-def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
-    files: list[Path], tmp_path: Path
-):
-    """A scan leaves out the case members (judge, raters, kind) of cases a merge read before;
-    a worker remembers the cases of the files it read for one merge, but not of a file the
-    merge passes over (merged before)."""
+def test_a_worker_hands_back_the_case_members_once_per_merge(files: list[Path], tmp_path: Path):
+    """Every line's case members (judge, raters, kind) are read, to be checked against the
+    case's first line; a worker leaves out those it handed back already for the same merge
+    (the same bytes), but not those of a file the merge passes over (merged before), nor
+    members that differ."""
     from annotator.services.merge.worker import load_scan, scan_into
 
-    scan = scan_labelled(files[1], known={"c1", "c3"})  # ben: c1, c2, c3, c6
+    scan = scan_labelled(files[1], known={"c1", "c3"})  # (the reader can leave them out)
     assert [bool(info) for info in scan.case_info] == [False, True, False, True]
     assert b'"judge_label":"pass"' in scan.case_info[1]
 
@@ -614,6 +613,16 @@ def test_the_case_members_come_once_from_the_first_file_that_has_the_case(
     assert all(first.case_info)
     second = load_scan(scan_into(files[1], str(folder)))
     assert not any(second.case_info) and not list(folder.iterdir())
+
+    def judged_otherwise(record: dict[str, Any]) -> dict[str, Any]:
+        if record["id"] == "c2":
+            record["judge_label"] = "fail"
+        return record
+
+    edited = rewrite(files[2], tmp_path / "cai.jsonl", judged_otherwise)  # cai: c1, c2
+    third = load_scan(scan_into(edited, str(folder)))
+    assert third.case_info[0] == b"" and b'"judge_label":"fail"' in third.case_info[1]
+
     other = tmp_path / "another-merge"
     other.mkdir()
     passed_over = load_scan(scan_into(files[0], str(other), {first.sha256}))

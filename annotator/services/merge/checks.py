@@ -12,6 +12,7 @@ from pathlib import Path
 
 from annotator.domain.merge import Scale
 from annotator.formats.labelled import CheckPoint, criterion_name
+from annotator.services.merge.members import MembersReader
 from annotator.services.merge.report import MAX_LISTED, MergeError
 
 
@@ -24,6 +25,8 @@ class ProjectFacts:
     scales: dict[str, Scale]
     cases: dict[str, tuple[int, str]]
     """ext_id -> (row id, content hash)."""
+    members: MembersReader | None = None
+    """What the workspace says each case was (``members.py``), read when asked."""
 
 
 @dataclass
@@ -34,6 +37,10 @@ class Checks:
     """The workspace checked against; None: the files are checked against each other only."""
     projects: dict[str, tuple[Path, str]] = field(default_factory=dict)
     """The project fingerprint of the files (one), and the first file's path and title."""
+    titles: set[str] = field(default_factory=set)
+    """The project titles the files give (a reviewer's workspace may name the project after
+    its case file): the merged file takes the first in alphabetical order, whatever the order
+    of the files."""
     scales: dict[str, tuple[Scale, Path]] = field(default_factory=dict)
     """Each criterion's scale, and the first file that had it."""
     unknown: list[str] = field(default_factory=list)
@@ -73,12 +80,13 @@ class Checks:
         if self.facts is not None:
             return self.facts.fingerprint, self.facts.title
         if self.projects:
-            fingerprint, (_, title) = next(iter(self.projects.items()))
-            return fingerprint, title
+            return next(iter(self.projects)), min(self.titles)
         return "", ""
 
     def found_scales(self) -> dict[str, Scale]:
-        """The scales the files carry, by criterion."""
+        """The scales the files carry, by criterion (those of the workspace, against one)."""
+        if self.facts is not None:
+            return dict(self.facts.scales)
         return {criterion: scale for criterion, (scale, _) in self.scales.items()}
 
     def _check_project(self, line: CheckPoint, path: Path) -> None:
@@ -92,6 +100,7 @@ class Checks:
                     "files exported from this review pack."
                 )
             return
+        self.titles.add(line.project_title)
         if line.project in projects:
             return
         if projects:
@@ -118,7 +127,7 @@ class Checks:
                     f"'{line.label}', which is not one of the labels of "
                     f"{criterion_name(criterion)} ({', '.join(expected.labels)})"
                 )
-            if line.scale is not None and line.scale.labels != expected.labels:
+            if line.scale is not None and line.scale != expected:
                 raise MergeError(
                     _label_sets(criterion, path, line.scale, "the workspace", expected)
                 )

@@ -1,9 +1,11 @@
 """Collecting the files of a merge: each file read, checked, and its decisions added to the cases.
 
-One set of rules (``domain/merge.py``): a case's members come from the first file that has it;
-one decision per reviewer and case, the newer one kept (and the report says so); a file given
-twice (by content) counts once, and a file merged before is passed over. The first problem in
-the order the files were given (and in line order within a file) refuses the merge.
+One set of rules (``domain/merge.py``): every file must say the same of a case (its members:
+criterion, judge and rater labels, kind; ``members.py``), and, against a workspace, what the
+workspace says; one decision per reviewer and case, the newer one kept (and the report says
+so; equal times fall back to the content); a file given twice (by content) counts once, and a
+file merged before is passed over. The first problem in the order the files were given (and in
+line order within a file) refuses the merge.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import orjson
 from annotator.domain.merge import MergedCase, Review, Scale, newest
 from annotator.formats.labelled import LabelledScan, scan_labelled
 from annotator.services.merge.checks import Checks, ProjectFacts, short
+from annotator.services.merge.members import Differing, check_members, difference, members
 from annotator.services.merge.reading import (
     DEFAULT_READING,
     ReadOptions,
@@ -70,6 +73,10 @@ class Collected:
     """By file index; None for a file that was counted once or merged before."""
     labels: list[list[str]]
     """By file index, each decision's label."""
+    differing: list[Differing] = field(default_factory=list)
+    """The lines whose members differ from those of the first line of their case."""
+    criteria: set[str] = field(default_factory=set)
+    """The criteria of the files' lines."""
     read: list[Path] = field(default_factory=list)
     """The files read: those handed to the reader, in order, then any read after all (a copy
     whose original changed since it was hashed). Not those passed over, known by their hash."""
@@ -149,19 +156,25 @@ def collect(
     collected = Collected({}, MergeReport(), {}, [], [], read=list(to_read))
     checks = Checks(facts)
     seen: dict[str, Path] = {}
-    with scanning(to_read, reading, collected.cases, frozenset(skip)) as scans:
+    with scanning(to_read, reading, frozenset(skip)) as scans:
         read = iter(scans)
         for index, path in enumerate(paths):
             scan = None if over[index] else next(read)
             digest = hashed[index] if scan is None else scan.sha256
             if scan is None and digest not in seen and digest not in skip:
-                scan = scan_labelled(path, collected.cases, reading.chunk)  # changed since hashed
+                scan = scan_labelled(path, chunk=reading.chunk)  # changed since hashed
                 digest = scan.sha256
                 collected.read.append(path)
             _add_file(collected, checks, index, path, scan, digest or "", seen, skip)
             if progress is not None:
                 progress(index + 1, len(paths))
     checks.refuse_cases()
+    check_members(
+        collected.cases,
+        collected.differing,
+        collected.origin,
+        facts.members if facts is not None else None,
+    )
     collected.report.project, collected.report.project_title = checks.project()
     collected.scales = checks.found_scales()
     return collected
@@ -210,6 +223,12 @@ def add_scan(collected: Collected, index: int, checks: Checks) -> tuple[set[str]
     # Each line's reviewer and label, built in C (a list index per line).
     reviewers = list(map([g.reviewer for g in groups].__getitem__, group_of))
     labels = collected.labels[index] = list(map([g.label for g in groups].__getitem__, group_of))
+    infos = scan.case_info
+    # Each line's criterion, to check against its case's: only when the files have more than one.
+    collected.criteria.update(g.criterion for g in groups)
+    criteria = None
+    if len(collected.criteria) > 1:
+        criteria = list(map([g.criterion for g in groups].__getitem__, group_of))
     known_cases = checks.facts.cases if checks.facts is not None else None
     base = index << 32
     skipped = 0
@@ -226,8 +245,8 @@ def add_scan(collected: Collected, index: int, checks: Checks) -> tuple[set[str]
         if case is None:
             case_hash = hashes[row]
             group = groups[group_of[row]]
-            info = scan.case_info[row]
-            if not info:  # (scan_labelled leaves it out only for a case read before)
+            info = infos[row]
+            if not info:  # (a worker leaves it out only for a case it read before)
                 raise RuntimeError(f"{scan.path.name}: no case members for new case {case_id}")
             cases[case_id] = CaseSoFar(
                 case_hash,
@@ -250,6 +269,12 @@ def add_scan(collected: Collected, index: int, checks: Checks) -> tuple[set[str]
                 f"{short(case.case_hash)}, {Origin(scan.path, scan.lines[row])} has "
                 f"{short(hashes[row])}"
             )
+        info = infos[row]
+        if (info and info != case.info) or (
+            criteria is not None and criteria[row] != case.criterion
+        ):
+            criterion = criteria[row] if criteria is not None else case.criterion
+            _other_members(collected, case, case_id, ref, criterion, info)
         previous = case.reviews.setdefault(reviewers[row], ref)
         if previous != ref:
             _add_review(collected, case, case_id, reviewers[row], previous, ref)
@@ -263,14 +288,33 @@ def add_scan(collected: Collected, index: int, checks: Checks) -> tuple[set[str]
     return found, len(ids) - skipped
 
 
+def _other_members(
+    collected: Collected, case: CaseSoFar, case_id: str, ref: int, criterion: str, info: bytes
+) -> None:
+    """A line whose members are not written as those of the first line of its case: the same
+    members written otherwise (rater labels in another order) are the same case, and the
+    merged file takes the smaller bytes, whatever the order of the files; others differ."""
+    if (
+        criterion == case.criterion
+        and info
+        and difference(members(criterion, info), members(criterion, case.info)) is None
+    ):
+        case.info = min(case.info, info)
+        return
+    collected.differing.append(Differing(case_id, ref, criterion, info))
+
+
 def _add_review(
     collected: Collected, case: CaseSoFar, case_id: str, reviewer: str, previous: int, ref: int
 ) -> None:
     """A reviewer decided the case again: keep the newer decision."""
     if collected.fragment(previous) == collected.fragment(ref):
         return  # the same decision in two files (a copy): counts once
-    before = collected.review(previous)
-    older_kept = newest(before, collected.review(ref)) is before
+    before, after = collected.review(previous), collected.review(ref)
+    if before.sort_key() == after.sort_key():  # (differing in confidence or who was right)
+        older_kept = collected.fragment(previous) > collected.fragment(ref)
+    else:
+        older_kept = newest(before, after) is before
     kept, dropped = (previous, ref) if older_kept else (ref, previous)
     case.reviews[reviewer] = kept
     case.label = collected.agreed_label(case)

@@ -141,7 +141,6 @@ def passed_over(hashed: Sequence[str | None], skip: Container[str]) -> list[bool
 def scanning(
     paths: Sequence[Path],
     options: ReadOptions,
-    cases: Container[str] = (),
     skip_hashes: frozenset[str] = frozenset(),
 ) -> Iterator[Iterator[LabelledScan]]:
     """The files read and checked (:func:`scan_labelled`), in the order given.
@@ -154,13 +153,14 @@ def scanning(
     processes cannot be started, or a worker dies, this process reads the files itself,
     unless the workers were asked for: then that is a :class:`MergeError`.
 
-    ``cases``: the cases merged so far (filled as the caller takes the scans), whose members
-    the scans of later files need not carry; ``skip_hashes``: the files the merge passes over.
+    Every line's case members (``case_info``) are read, to be checked against the case's
+    first line, but a worker leaves out those that are the same as in a file it read before
+    (``worker.py``). ``skip_hashes``: the files the merge passes over.
     """
     count, asked = worker_count(paths, options)
     chunk = options.chunk
     if count <= 1:
-        yield (scan_labelled(path, cases, chunk) for path in paths)
+        yield (scan_labelled(path, chunk=chunk) for path in paths)
         return
     with contextlib.ExitStack() as stack:
         try:
@@ -178,7 +178,7 @@ def scanning(
             stack.close()
             futures = []
         if not futures:
-            yield (scan_labelled(path, cases, chunk) for path in paths)
+            yield (scan_labelled(path, chunk=chunk) for path in paths)
             return
         try:
             yield (scanned(f, path, asked, chunk) for f, path in zip(futures, paths, strict=True))

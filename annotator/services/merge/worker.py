@@ -20,27 +20,35 @@ from pathlib import Path
 
 from annotator.formats.labelled import CHUNK, LabelledScan, scan_labelled
 
-_seen: tuple[str, set[str]] = ("", set())
-"""The merge this worker reads for (its folder) and the case ids of the files it read for it."""
+_seen: tuple[str, dict[str, bytes]] = ("", {})
+"""The merge this worker reads for (its folder), and the case members it handed back for it,
+by case id."""
 
 
 def scan_into(path: Path, folder: str, skip_hashes: Container[str] = (), chunk: int = CHUNK) -> str:
     """Read and check ``path`` (:func:`scan_labelled`); pickle the scan into a new file in
     ``folder`` and return that file's name, for :func:`load_scan`.
 
-    A merge takes a case's members (judge, raters, kind) from the first file that has the
-    case, so the cases of the files this worker read before for the same merge are ``known``:
-    a worker takes the files in the order the merge gives them, so those files come earlier,
-    and the merge has the cases from them, or from a file earlier still. Not so for a file the
-    merge passes over (``skip_hashes``: merged before): its cases are not remembered.
+    The merge checks every line's case members (judge, raters, kind: ``case_info``) against
+    those of the first line of the case, but what a worker handed back already need not
+    travel again: a line whose members are the same as those of a line this worker read for
+    the same merge has them left out (empty). A worker takes the files in the order the
+    merge gives them, so that line comes earlier, and the merge checked it. Not so for a
+    file the merge passes over (``skip_hashes``: merged before): its lines are not
+    remembered.
     """
     global _seen
     if _seen[0] != folder:
-        _seen = (folder, set())
-    known = _seen[1]
-    scan = scan_labelled(path, known, chunk)
-    if scan.sha256 not in skip_hashes:
-        known.update(scan.ids)  # (none when the file was refused: the merge stops there)
+        _seen = (folder, {})
+    seen = _seen[1]
+    scan = scan_labelled(path, chunk=chunk)
+    if scan.sha256 not in skip_hashes:  # (no lines when the file was refused)
+        infos = scan.case_info
+        for row, case_id in enumerate(scan.ids):
+            info = infos[row]
+            before = seen.setdefault(case_id, info)
+            if before is not info and before == info:
+                infos[row] = b""
     fd, name = tempfile.mkstemp(prefix="scan-", suffix=".pickle", dir=folder)
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(scan, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -7,8 +7,10 @@ writes the merged file with the lead's decisions. The SQL is ``storage/reviews.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -18,10 +20,11 @@ from annotator.formats.merged import write_merged
 from annotator.services.changes import REVIEWS_MERGED
 from annotator.services.merge.checks import ProjectFacts
 from annotator.services.merge.collect import Collected, collect
+from annotator.services.merge.members import CaseMembers
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
 from annotator.services.merge.report import MergeReport, Progress, Superseded
 from annotator.services.workspace import Workspace, WorkspaceError, now_iso
-from annotator.storage import cases, reviews, schemes
+from annotator.storage import cases, decisions, reviews, schemes
 from annotator.storage import project as stored_project
 from annotator.storage.db import writing
 from annotator.storage.reviews import StoredReview
@@ -30,16 +33,50 @@ from annotator.storage.reviews import StoredReview
 def project_facts(ws: Workspace) -> ProjectFacts:
     """What a merge checks the files against: the workspace the pack was made from."""
     with ws.engine.connect() as conn:
-        return _facts(conn)
+        return _facts(ws, conn)
 
 
-def _facts(conn: Connection) -> ProjectFacts:
+def _facts(ws: Workspace, conn: Connection) -> ProjectFacts:
     record = stored_project.project(conn)
     if record is None:
         raise WorkspaceError("the workspace has no project record")
+    hashes = cases.case_hashes(conn)
     return ProjectFacts(
-        record.fingerprint, record.title, schemes.scales(conn), cases.case_hashes(conn)
+        record.fingerprint,
+        record.title,
+        schemes.scales(conn),
+        hashes,
+        partial(_members, ws, hashes),
     )
+
+
+_MEMBERS_BATCH = 1000
+
+
+def _members(
+    ws: Workspace, hashes: dict[str, tuple[int, str]], wanted: Collection[str]
+) -> dict[str, CaseMembers]:
+    """What the workspace says the cases ``wanted`` were: criterion, judge and rater labels,
+    kind (``members.py``). Most of the workspace's cases are read in one pass over them all
+    (the export's read); a few, by their row ids (the queue's read, about twice as long a
+    case)."""
+    found: dict[str, CaseMembers] = {}
+    if 2 * len(wanted) >= len(hashes):
+        with ws.engine.connect() as conn:
+            for row in decisions.labelled_rows(conn, include_undecided=True):
+                if row[0] in wanted:
+                    raters = json.loads(row[6]) if row[6] else {}
+                    found[row[0]] = CaseMembers(row[2], row[4], raters, row[5])
+        return found
+    from annotator.services.queue import queue_rows
+
+    row_ids = [hashes[case_id][0] for case_id in wanted]
+    for start in range(0, len(row_ids), _MEMBERS_BATCH):
+        for row in queue_rows(ws, row_ids[start : start + _MEMBERS_BATCH]).values():
+            found[row.ext_id] = CaseMembers(
+                row.criterion, row.judge_label, dict(row.ratings), row.kind.value
+            )
+    return found
 
 
 def merge_into_workspace(
@@ -53,12 +90,13 @@ def merge_into_workspace(
 ) -> MergeReport:
     """Store the reviewers' decisions in ``ws`` (the workspace the pack was made from).
 
-    All or nothing: the files are checked in full first, then written in one transaction.
-    A reviewer's decision replaces one stored before only when it is newer. ``workers``,
-    ``reading``: how the files are read (``merge_to_file``); ``clock``: when a file was merged.
+    All or nothing: the files are checked in full first (each line's case against the
+    workspace's too), then written in one transaction. A reviewer's decision replaces one
+    stored before only when it is newer. ``workers``, ``reading``: how the files are read
+    (``merge_to_file``); ``clock``: when a file was merged.
     """
     with ws.engine.connect() as conn:
-        facts = _facts(conn)
+        facts = _facts(ws, conn)
         merged_before = reviews.merged_hashes(conn)
     if workers is not None:
         reading = replace(reading, workers=workers)
