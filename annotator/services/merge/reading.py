@@ -19,13 +19,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import tempfile
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.formats.labelled import CHUNK, LabelledScan, file_sha256, scan_labelled
+from annotator.services.merge import tempfolder
 from annotator.services.merge.report import MergeError
 
 PARALLEL_MIN_BYTES = 64 << 20
@@ -118,8 +118,11 @@ def hashes_first(paths: Sequence[Path], skip: set[str], chunk: int = CHUNK) -> l
     else:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(threads) as pool:
+        pool = ThreadPoolExecutor(threads)
+        try:
             digests = list(pool.map(file_sha256, files, [chunk] * len(files)))
+        finally:  # (on Ctrl+C, hash no further file)
+            pool.shutdown(cancel_futures=True)
     for index, digest in zip(wanted, digests, strict=True):
         hashes[index] = digest
     return hashes
@@ -153,12 +156,17 @@ def scanning(
     processes cannot be started, or a worker dies, this process reads the files itself,
     unless the workers were asked for: then that is a :class:`MergeError`.
 
+    The workers end with this process, however it ends (``worker.started``), and their
+    temporary folder is removed when the block ends, or, if this process is killed, by the
+    next merge (``tempfolder.py``). Ctrl+C (KeyboardInterrupt) ends the workers and goes on.
+
     Every line's case members (``case_info``) are read, to be checked against the case's
     first line, but a worker leaves out those that are the same as in a file it read before
     (``worker.py``). ``skip_hashes``: the files the merge passes over.
     """
     count, asked = worker_count(paths, options)
     chunk = options.chunk
+    tempfolder.sweep()  # (the folders of merges that were killed)
     if count <= 1:
         yield (scan_labelled(path, chunk=chunk) for path in paths)
         return
@@ -167,10 +175,14 @@ def scanning(
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            from annotator.services.merge.worker import scan_into
+            from annotator.services.merge.worker import scan_into, started
 
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="annotator-merge-"))
-            pool = stack.enter_context(ProcessPoolExecutor(count, get_context("spawn")))
+            folder = stack.enter_context(tempfolder.new_folder())
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    count, get_context("spawn"), initializer=started, initargs=(os.getpid(),)
+                )
+            )
             futures = [pool.submit(scan_into, p, folder, skip_hashes, chunk) for p in paths]
         except (ImportError, OSError, RuntimeError, NotImplementedError) as exc:
             if asked:

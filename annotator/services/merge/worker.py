@@ -5,16 +5,25 @@ little as it can: the reader and the standard library, not the workspace and SQL
 worker imports this package's ``__init__`` first, which is why that one loads the rest of the
 merge only when asked.)
 
-The result goes back through a file in a private temporary folder rather than through the
+The result goes back through a file in the merge's temporary folder rather than through the
 worker's pipe: a file of 100,000 decisions pickles to some 40 MB, which a pipe carries in 64 kB
-pieces, gathered again on the other side; a file takes half the time on both sides.
+pieces, gathered again on the other side; a file takes half the time on both sides. The folder
+is named after the merging process (``tempfolder.py``), so that a merge that was killed
+is known by it and its folder removed by the next one.
+
+A worker never outlives the merge (:func:`started`): it ends as soon as the merging process
+does, however that ends (killed, crashed, interrupted), not only when it is asked to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Container
 from pathlib import Path
 
@@ -23,6 +32,60 @@ from annotator.formats.labelled import CHUNK, LabelledScan, scan_labelled
 _seen: tuple[str, dict[str, bytes]] = ("", {})
 """The merge this worker reads for (its folder), and the case members it handed back for it,
 by case id."""
+
+ORPHANED = 70
+"""A worker's exit status when it ended because the merging process had ended."""
+
+
+def started(parent: int, kernel: bool = True) -> None:
+    """Run first in every worker (the pool's initializer): tie the worker's life to the
+    merging process (pid ``parent``), and leave Ctrl+C to it.
+
+    The watch is a thread that waits on the pipe multiprocessing opens from the merging process
+    to each worker (``parent_process().sentinel``; on Windows, the process's handle): only the
+    merging process holds its other end, so it reads end-of-file when that process ends, for
+    any reason, and the worker ends at once (``os._exit``: nothing to clean up, its temporary
+    files are the merge's, which the next merge removes). On Linux the kernel also kills the
+    worker when the merging thread that started it ends (``PR_SET_PDEATHSIG``), even in the
+    middle of a long call (``kernel``: tests turn it off, to see the watch alone). Ctrl+C
+    goes to the whole terminal's process group: the merging process stops the workers itself
+    (``reading.stop``), so they ignore it.
+    """
+    with contextlib.suppress(ValueError, OSError):  # (not the main thread: nothing to ignore)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if kernel and sys.platform.startswith("linux"):
+        _kill_me_with_parent()
+    watch = threading.Thread(target=_watch_parent, args=(parent,), daemon=True)
+    watch.name = "annotator-merge-parent-watch"
+    watch.start()
+    if os.name == "posix" and os.getppid() != parent:  # it ended before the watch began
+        os._exit(ORPHANED)
+
+
+def _kill_me_with_parent() -> None:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)``, where the C library has it (Linux)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+
+
+def _watch_parent(parent: int) -> None:
+    """Wait for the merging process to end, then end this worker."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    process = multiprocessing.parent_process()
+    sentinel = process.sentinel if process is not None else None
+    if sentinel is not None:
+        with contextlib.suppress(OSError, ValueError):
+            wait([sentinel])
+    else:  # (not started by multiprocessing: watch whose child this is)
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+    os._exit(ORPHANED)
 
 
 def scan_into(path: Path, folder: str, skip_hashes: Container[str] = (), chunk: int = CHUNK) -> str:
