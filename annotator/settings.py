@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -36,26 +37,40 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
+        """The saved settings; the defaults for what is missing, corrupt or of the wrong type
+        (a damaged settings file never stops the app from starting)."""
         try:
             data: Any = json.loads(cls.file().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # (RecursionError: nested too deeply)
             return cls()
         if not isinstance(data, dict):
             return cls()
         known = {f.name for f in fields(cls)}
         settings = cls()
         for key, value in data.items():
-            default = getattr(settings, key, None)
-            if (
-                isinstance(default, float)
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-            ):
-                value = float(value)
-            if key in known and isinstance(value, type(default)):
-                setattr(settings, key, value)
+            if key in known:
+                checked = _checked(value, getattr(settings, key))
+                if checked is not None:
+                    setattr(settings, key, checked)
         return settings
 
     def save(self) -> None:
         with atomic_write(self.file()) as fh:
             json.dump(asdict(self), fh, indent=2, ensure_ascii=False)
+
+
+def _checked(value: Any, default: Any) -> Any:
+    """``value`` if it is of the type of ``default`` (a whole number for a float; a finite
+    float; a list of strings for a list), else None."""
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        try:
+            value = float(value)
+        except OverflowError:
+            return None
+    if not isinstance(value, type(default)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        return None
+    return value

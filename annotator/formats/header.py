@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import math
 from pathlib import Path
 from typing import Any
 
 from annotator.domain.model import DEFAULT_CRITERION, LabelScheme, Project
-from annotator.formats.errors import FileRefused
+from annotator.formats.errors import FileRefused, open_binary
+from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.normalize import Invalid, kind_of, to_label
 
 _SCHEME_KEYS = ("labels", "ordinal", "threshold", "rubric")
@@ -31,22 +32,38 @@ def parse_header(
         raise FileRefused(path, f"bad project header: {e}", line) from None
 
 
+SIDECAR_LIMIT = 1 << 24
+"""Largest project file read (16 MB): a header is a few kilobytes."""
+
+
 def load_sidecar(path: Path) -> Project | None:
     """The project in ``<stem>.project.json`` next to ``path``, if there is one."""
     sidecar = path.with_name(f"{path.stem}.project.json")
     if not sidecar.is_file():
         return None
+    with open_binary(sidecar) as fh:
+        try:
+            data = fh.read(SIDECAR_LIMIT + 1)
+        except OSError as e:
+            raise FileRefused(sidecar, f"cannot read the project file: {e.strerror}") from None
+    if len(data) > SIDECAR_LIMIT:
+        raise FileRefused(sidecar, "the project file is too large (over 16 MB)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        data = json.loads(sidecar.read_text(encoding="utf-8-sig"))
-    except OSError as e:
-        raise FileRefused(sidecar, f"cannot read the project file: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise FileRefused(sidecar, "the project file is not valid UTF-8") from None
-    except json.JSONDecodeError as e:
-        raise FileRefused(sidecar, f"invalid JSON: {e.msg} at column {e.colno}", e.lineno) from None
-    if not isinstance(data, dict):
-        raise FileRefused(sidecar, f"bad project header: expected an object, not {kind_of(data)}")
-    return parse_header(data if "project" in data else {"project": data}, sidecar, None, path.stem)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise FileRefused(sidecar, "the project file is not valid UTF-8", line) from None
+    try:
+        record = loads(text)
+    except JsonError as e:
+        raise FileRefused(sidecar, f"invalid JSON: {e}", e.line) from None
+    if not isinstance(record, dict):
+        raise FileRefused(sidecar, f"bad project header: expected an object, not {kind_of(record)}")
+    return parse_header(
+        record if "project" in record else {"project": record}, sidecar, None, path.stem
+    )
 
 
 def _project(spec: Any, default_title: str) -> Project:
@@ -103,10 +120,24 @@ def _scheme(spec: dict[str, Any], name: str) -> LabelScheme:
     ordinal = spec.get("ordinal", False)
     if not isinstance(ordinal, bool):
         raise Invalid(f"'ordinal'{where} must be true or false")
-    threshold = spec.get("threshold", 0)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 0:
-        raise Invalid(f"'threshold'{where} must be a number >= 0")
+    threshold = _threshold(spec.get("threshold", 0), where)
     if threshold and not ordinal:
         raise Invalid(f"'threshold'{where} needs \"ordinal\": true")
     rubric = _text(spec.get("rubric"), "rubric")
-    return LabelScheme(tuple(seen.values()), ordinal, float(threshold), rubric)
+    return LabelScheme(tuple(seen.values()), ordinal, threshold, rubric)
+
+
+def _threshold(value: Any, where: str) -> float:
+    """A threshold: a finite number, not negative (NaN, 1e999 and too large an integer are
+    refused here as in every reader, so that none reaches the workspace)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"'threshold'{where} must be a number >= 0")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise Invalid(f"'threshold'{where} must be a finite number >= 0")
+    if number < 0:
+        raise Invalid(f"'threshold'{where} must be a number >= 0")
+    return number

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Generator
 from contextlib import closing
-from typing import Any
 
 from annotator.domain.model import Project
 from annotator.formats.errors import FileRefused
 from annotator.formats.header import is_header, parse_header
+from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.lines import Lines, OpenedFile
 from annotator.formats.normalize import kind_of
 from annotator.formats.records import RawRecord
@@ -29,14 +28,16 @@ def scan(opened: OpenedFile) -> tuple[Project | None, int | None]:
             if header_line is not None:
                 return project, header_line
             _refuse_whole_json(opened, stripped, lines.line)
-            record = _loads(stripped)
-            if record is None and _HEADER_START.match(stripped):
-                # Meant as the header but broken: importing without it would lose the label
-                # sets and the rubric, so the whole file is refused.
-                error = _json_error(stripped)
-                raise FileRefused(
-                    opened.path, f"bad project header: invalid JSON: {error}", lines.line
-                )
+            try:
+                record = loads(stripped)
+            except JsonError as e:
+                if _HEADER_START.match(stripped):
+                    # Meant as the header but broken: importing without it would lose the
+                    # label sets and the rubric, so the whole file is refused.
+                    raise FileRefused(
+                        opened.path, f"bad project header: invalid JSON: {e}", lines.line
+                    ) from None
+                record = None
             if not is_header(record):
                 return None, None
             project = parse_header(record, opened.path, lines.line)
@@ -61,25 +62,6 @@ def _refuse_whole_json(opened: OpenedFile, first: str, line: int) -> None:
 _HEADER_START = re.compile(r'^\{\s*"project"\s*:')
 
 
-def _json_error(text: str) -> str:
-    try:
-        json.loads(text)
-    except ValueError as exc:
-        return str(exc)
-    return "unreadable"
-
-
-def _loads(text: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
 def records(lines: Lines, header_line: int | None) -> Generator[RawRecord, None, None]:
     """Every non-blank line after the header, parsed."""
     for text in lines:
@@ -95,13 +77,9 @@ def records(lines: Lines, header_line: int | None) -> Generator[RawRecord, None,
 
 def _record(line: int, raw: str) -> RawRecord:
     try:
-        data = json.loads(raw, parse_constant=_no_constant)
-    except json.JSONDecodeError as e:
-        return RawRecord(line, raw, None, f"invalid JSON: {e.msg} at column {e.colno}")
-    except ValueError as e:
+        data = loads(raw)
+    except JsonError as e:
         return RawRecord(line, raw, None, f"invalid JSON: {e}")
-    except RecursionError:
-        return RawRecord(line, raw, None, "invalid JSON: nested too deeply")
     if not isinstance(data, dict):
         return RawRecord(line, raw, None, f"not a JSON object (found {kind_of(data)})")
     if is_header(data):

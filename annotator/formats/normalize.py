@@ -166,9 +166,11 @@ def _score(value: Any) -> float | None:
     try:
         score = float(value)
     except ValueError:
-        raise Invalid(f"judge score must be a number (got '{value}')") from None
+        raise Invalid(f"judge score must be a number (got '{str(value)[:40]}')") from None
+    except OverflowError:  # an integer beyond any float
+        score = math.inf
     if not math.isfinite(score):
-        raise Invalid(f"judge score must be a finite number (got '{value}')")
+        raise Invalid(f"judge score must be a finite number (got '{str(value)[:40]}')")
     return score
 
 

@@ -12,7 +12,6 @@ what is wrong (:class:`FileRefused`), and the caller writes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import orjson
 
 from annotator.formats.errors import FileRefused, open_binary
+from annotator.formats.jsontext import describe
 
 DECISIONS_FORMAT = "annotator.decisions"
 """The labelled file (``formats/labelled/``)."""
@@ -81,10 +81,10 @@ def check_format(
                 "is not a labelled file: it has no 'format' field (a case file? Import it instead)",
                 number,
             )
-        raise FileRefused(path, f"is not a labelled file (format '{found}')", number)
+        raise FileRefused(path, f"is not a labelled file (format {describe(found)})", number)
     got = record.get("format_version")
-    if not isinstance(got, int) or isinstance(got, bool):
-        raise FileRefused(path, "'format_version' must be a whole number", number)
+    if not isinstance(got, int) or isinstance(got, bool) or got < 1:
+        raise FileRefused(path, "'format_version' must be a whole number from 1", number)
     if got > version:
         raise FileRefused(
             path,
@@ -122,19 +122,30 @@ def text_field(record: Mapping[str, Any], key: str, *, required: bool = False) -
             raise Bad(f"'{key}' is missing")
         return ""
     if not isinstance(value, str):
-        raise Bad(f"'{key}' must be a string, not {json.dumps(value)[:40]}")
+        raise Bad(f"'{key}' must be a string, not {describe(value)}")
     if required and not value.strip():
         raise Bad(f"'{key}' is empty")
     return value
 
 
 def file_format(path: Path) -> str | None:
-    """The ``format`` named on the first line of ``path`` (None if it names none or is not JSON)."""
+    """The ``format`` named on the first line of ``path`` (None if it names none, is not JSON or
+    cannot be read: reading it says why)."""
     try:
         with Path(path).open("rb") as fh:
-            first = fh.readline()
-        record = json.loads(first)
-    except (OSError, ValueError):
+            first = fh.readline(FIRST_LINE_LIMIT)
+    except OSError:
+        return None
+    if first.startswith(BOM):
+        first = first[3:]
+    try:
+        record = orjson.loads(first)
+    except ValueError:  # (orjson.JSONDecodeError: not JSON, too deep, a number too large)
         return None
     value = record.get("format") if isinstance(record, dict) else None
     return value if isinstance(value, str) else None
+
+
+FIRST_LINE_LIMIT = 1 << 24
+"""How much of the first line :func:`file_format` reads (a line of a labelled or merged file
+is a few kilobytes; a longer one is read by the reader, which says what is wrong)."""
