@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,32 +80,68 @@ def _encoding(path: Path, head: bytes, requested: str | None) -> TextEncoding:
     if requested is None:
         return TextEncoding("utf-8", 0)
     try:
-        name = codecs.lookup(requested).name
-    except LookupError:
+        info = codecs.lookup(requested)
+    except (LookupError, ValueError, TypeError):  # (ValueError: a name with a NUL)
         raise FileRefused(path, f"unknown encoding '{requested}'") from None
+    if not info._is_text_encoding:  # rot13, hex, base64, zlib: not a way to write text
+        raise FileRefused(
+            path, f"'{requested}' is not a text encoding (try utf-8, cp1252 or utf-16)"
+        )
+    name = info.name
     return TextEncoding("utf-8" if name == "utf-8-sig" else name, 0)
 
 
 def _decode_head(path: Path, head: bytes, encoding: TextEncoding, complete: bool) -> str:
-    decoder = codecs.getincrementaldecoder(encoding.codec)()
     data = head[encoding.bom :]
     try:
-        return decoder.decode(data, final=complete)
+        decoder = codecs.getincrementaldecoder(encoding.codec)()
+        text: str = decoder.decode(data, final=complete)
     except UnicodeDecodeError as e:
         if not encoding.bytewise:
             raise FileRefused(path, f"not valid {encoding.title}") from None
         before = data[: e.start]
         column = e.start - before.rfind(b"\n")
         line = before.count(b"\n") + 1
-        raise _not_decodable(path, encoding, data[e.start], column, line) from None
+        byte = data[e.start] if e.start < len(data) else None
+        raise _not_decodable(path, encoding, byte, column, line) from None
+    except _CODEC_ERRORS as e:
+        raise _undecodable(path, encoding, e, None) from None
+    _refuse_surrogates(path, encoding, text, None)
+    return text
+
+
+_CODEC_ERRORS = (UnicodeError, ValueError, TypeError, LookupError)
+"""What a codec may raise on bytes it cannot decode (idna and punycode raise UnicodeError)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(path: Path, encoding: TextEncoding, text: str, line: int | None) -> None:
+    """A codec such as utf-7 or unicode_escape can decode to a lone surrogate, which is not a
+    character (no UTF-8 file or database holds it); UTF-8, UTF-16 and UTF-32 refuse it."""
+    if encoding.codec != "utf-8" and _SURROGATE.search(text):
+        raise FileRefused(path, f"not valid {encoding.title}: a lone surrogate", line)
 
 
 def _not_decodable(
-    path: Path, encoding: TextEncoding, byte: int, column: int, line: int | None
+    path: Path, encoding: TextEncoding, byte: int | None, column: int, line: int | None
 ) -> FileRefused:
-    where = f": byte 0x{byte:02x} at position {column}"
+    where = f": byte 0x{byte:02x} at position {column}" if byte is not None else ""
     hint = _UTF8_HINT if encoding.codec == "utf-8" else "pass the file's --encoding"
     return FileRefused(path, f"not valid {encoding.title}{where}; {hint}", line)
+
+
+def _undecodable(
+    path: Path, encoding: TextEncoding, error: Exception, line: int | None
+) -> FileRefused:
+    if "does not start with BOM" in str(error):  # UTF-16/32 asked for, without a BOM
+        bare = encoding.codec.replace("_", "-")
+        return FileRefused(
+            path,
+            f"cannot be read as {encoding.title}: it does not start with a byte order mark; "
+            f"pass --encoding {bare}-le (or {bare}-be)",
+            line,
+        )
+    return FileRefused(path, f"cannot be read as {encoding.title} ({error})", line)
 
 
 class Lines:
@@ -130,32 +167,48 @@ class Lines:
     def _bytewise(self) -> Generator[str, None, None]:
         opened = self.opened
         decode = codecs.getdecoder(opened.encoding.codec)
-        with opened.path.open("rb") as fh:
-            for raw in fh:
-                start = opened.encoding.bom if self.bytes_read == 0 else 0
-                self.bytes_read += len(raw)
-                self.line += 1
-                try:
-                    text = decode(raw[start:])[0]
-                except UnicodeDecodeError as e:
-                    column = e.start + 1
-                    raise _not_decodable(
-                        opened.path, opened.encoding, raw[start + e.start], column, self.line
-                    ) from None
-                yield text
+        check = opened.encoding.codec != "utf-8"
+        with open_binary(opened.path) as fh:
+            try:
+                for raw in fh:
+                    start = opened.encoding.bom if self.bytes_read == 0 else 0
+                    self.bytes_read += len(raw)
+                    self.line += 1
+                    try:
+                        text = decode(raw[start:])[0]
+                    except UnicodeDecodeError as e:
+                        at = start + e.start
+                        byte = raw[at] if at < len(raw) else None
+                        raise _not_decodable(
+                            opened.path, opened.encoding, byte, e.start + 1, self.line
+                        ) from None
+                    except _CODEC_ERRORS as e:
+                        raise _undecodable(opened.path, opened.encoding, e, self.line) from None
+                    if check:
+                        _refuse_surrogates(opened.path, opened.encoding, text, self.line)
+                    yield text
+            except OSError as e:  # a disk or network failure while reading
+                raise _unreadable(opened.path, e, self.line) from None
 
     def _wide(self) -> Generator[str, None, None]:
         opened = self.opened
-        with opened.path.open("rb") as fh:
+        with open_binary(opened.path) as fh:
             text = io.TextIOWrapper(fh, encoding=opened.encoding.codec, newline="\n")
             try:
                 for line in text:
                     self.line += 1
                     self.bytes_read = fh.tell()
                     yield line
-            except UnicodeDecodeError:
+            except UnicodeError:
                 message = f"not valid {opened.encoding.title} after line {self.line}"
                 raise FileRefused(opened.path, message) from None
+            except OSError as e:
+                raise _unreadable(opened.path, e, self.line) from None
             finally:
                 text.detach()
             self.bytes_read = opened.size
+
+
+def _unreadable(path: Path, error: OSError, after: int | None) -> FileRefused:
+    where = f" after line {after}" if after else ""
+    return FileRefused(path, f"cannot read the file{where}: {error.strerror or error}")
