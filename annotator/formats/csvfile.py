@@ -8,9 +8,11 @@ from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from types import GeneratorType
+from typing import Any, NoReturn, cast
 
 from annotator.formats.errors import FileRefused
+from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.lines import Lines, OpenedFile
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.records import RawRecord
@@ -36,7 +38,7 @@ def scan(opened: OpenedFile) -> CsvLayout:
     """Read the header row. FileRefused when it is unusable or no row follows."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     lines = Lines(opened)
-    with closing(iter(lines)) as it:
+    with closing(_lines(lines)) as it:
         first = next((text for text in it if text.strip()), None)
         if first is None:
             raise FileRefused(opened.path, "the file has no cases")
@@ -44,13 +46,63 @@ def scan(opened: OpenedFile) -> CsvLayout:
         delimiter = sniff_delimiter(first)
         reader = csv.reader(chain([first], it), delimiter=delimiter)
         header = _next(reader, opened, start) or []
+        if it.gi_frame is None:  # (see records())
+            _unmatched_quote(opened, start, lines.line)
         layout = CsvLayout(delimiter, _columns(header, opened, start), lines.line, start)
         while True:
-            row = _next(reader, opened, lines.line + 1)
+            start = lines.line + 1
+            row = _next(reader, opened, start)
             if row is None:
                 raise FileRefused(opened.path, "the file has no cases")
+            if it.gi_frame is None:
+                _unmatched_quote(opened, start, lines.line)
             if any(cell.strip() for cell in row):
                 return layout
+
+
+def _lines(lines: Lines) -> GeneratorType[str, None, None]:
+    """The lines as the generator they are (its ``gi_frame`` is None once they run out)."""
+    return cast("GeneratorType[str, None, None]", iter(lines))
+
+
+def _unmatched_quote(
+    opened: OpenedFile, start: int, end: int, cells: tuple[int, int] | None = None
+) -> NoReturn:
+    """Refuse the file for a quote left open in the row on lines ``start`` to ``end``: one
+    never closed (it ran into the end of the file), or closed only by a stray quote lines
+    later, leaving ``cells`` (found, expected) that don't fit the header.
+
+    The csv module reads a quote that is never closed as a cell running to the end of the
+    file, and returns it as a row: hundreds of rows would be lost without a word.
+    """
+    quote = _quote_line(opened, start, end)
+    n = end - quote
+    taken = f"{n} line{'s' if n != 1 else ''}"
+    if cells is None:
+        how = f"is never closed, so the {taken} after it would be read as one cell"
+    else:
+        how = (
+            f"takes in the {taken} after it, to line {end}, and leaves a row of {cells[0]} "
+            f"cells where the header has {cells[1]}"
+        )
+    raise FileRefused(opened.path, f"unmatched quote: the quote opened on this line {how}", quote)
+
+
+def _quote_line(opened: OpenedFile, start: int, end: int) -> int:
+    """The line where the last quoted cell of the row on lines ``start`` to ``end`` opened: a
+    line with an odd number of quotes opens a cell, the next such line closes it. (Read again
+    from the file: this is only ever done once, for the message.)"""
+    lines = Lines(opened)
+    found, inside = start, False
+    with closing(iter(lines)) as it:
+        for text in it:
+            if lines.line > end:
+                break
+            if lines.line >= start and text.count('"') & 1:
+                inside = not inside
+                if inside:
+                    found = lines.line
+    return found
 
 
 def sniff_delimiter(line: str) -> str:
@@ -114,15 +166,24 @@ def records(lines: Lines, layout: CsvLayout) -> Generator[RawRecord, None, None]
     """Every non-blank row after the header."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     width = len(layout.columns)
-    reader = csv.reader(iter(lines), delimiter=layout.delimiter)
+    it = _lines(lines)
+    reader = csv.reader(it, delimiter=layout.delimiter)
     while True:
         start = lines.line + 1
         row = _next(reader, lines.opened, start)
         if row is None:
             return
-        if lines.line <= layout.header_line or not any(cell.strip() for cell in row):
+        if lines.line <= layout.header_line:
+            continue
+        if it.gi_frame is None:
+            # The lines ran out inside the row, which the csv module only reads on for a
+            # quoted cell: a quote never closed. (A complete last row leaves them unfinished.)
+            _unmatched_quote(lines.opened, start, lines.line)
+        if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
+            if lines.line > start:  # a quoted cell across lines, and the cells don't fit
+                _unmatched_quote(lines.opened, start, lines.line, (len(row), width))
             yield RawRecord(start, "", None, f"{len(row)} fields where the header has {width}")
             continue
         flat = {col: cell for col, cell in zip(layout.columns, row, strict=True) if col}
@@ -178,9 +239,9 @@ def nest(flat: dict[str, str]) -> dict[str, Any]:
 def _json_cell(value: str) -> Any:
     if value.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(value)
-        except ValueError:
-            pass
+            return loads(value)
+        except JsonError:
+            pass  # kept as the text it is (a cell that only looks like JSON)
     return value
 
 
