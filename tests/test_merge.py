@@ -242,7 +242,8 @@ def test_an_empty_confidence_is_none_on_every_line(files: list[Path], tmp_path: 
 def test_label_sets_that_do_not_match_are_refused(files: list[Path], tmp_path: Path):
     def relabelled(record: dict[str, Any]) -> dict[str, Any]:
         record["labels"] = ["no", "yes"]
-        record["label"] = "yes"
+        record["label"] = record["judge_label"] = "yes"
+        record["rater_labels"] = dict.fromkeys(record["rater_labels"], "no")
         return record
 
     other = rewrite(files[1], tmp_path / "ben.jsonl", relabelled)
@@ -529,7 +530,7 @@ def test_the_merged_file_is_written_as_write_merged_writes_the_cases(
     workspace's export) writes MergedCase objects: the same bytes, whatever the lines hold."""
 
     def odd(record: dict[str, Any]) -> dict[str, Any]:
-        record["rater_labels"] = {"alice": 1, "bob": None, "cé": "fail \u2713"}
+        record["rater_labels"] = {"alice": "pass", "bob": "fail", "cé": "fail"}
         record["rationale"] = RATIONALE  # written with \\u escapes (json.dumps)
         record["confidence"], record["who_right"] = "", None
         record["tags"] = ["x", "é"]
@@ -544,7 +545,7 @@ def test_the_merged_file_is_written_as_write_merged_writes_the_cases(
     write_merged(cases, again, report.project, report.project_title)
     assert out.read_bytes() == again.read_bytes()
     c1 = next(c for c in cases if c.id == "c1")
-    assert dict(c1.rater_labels) == {"alice": "1", "bob": "None", "cé": "fail \u2713"}
+    assert dict(c1.rater_labels) == {"alice": "pass", "bob": "fail", "cé": "fail"}
     ana = c1.review_by("ana")
     assert ana is not None
     assert ana == Review("ana", "fail", RATIONALE, ("x", "é"), None, None, ana.decided_at)

@@ -16,6 +16,7 @@ import enum
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 
@@ -44,6 +45,11 @@ class Scale:
 
     labels: tuple[str, ...]
     ordinal: bool = False
+
+    @cached_property
+    def label_set(self) -> frozenset[str]:
+        """The labels, to look one up fast (a reader checks every line's labels)."""
+        return frozenset(self.labels)
 
 
 class Review(NamedTuple):

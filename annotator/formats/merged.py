@@ -22,9 +22,18 @@ from typing import Any
 import orjson
 
 from annotator import __version__
-from annotator.domain.merge import MergedCase, Review, Scale
+from annotator.domain.merge import MergedCase, Resolution, Review, Scale
 from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
 from annotator.formats.errors import FileRefused
+from annotator.formats.jsontext import describe
+from annotator.formats.labelled.careful import (
+    CONFIDENCES,
+    KINDS,
+    WHO_RIGHT,
+    choice,
+    criterion_name,
+    rater_labels,
+)
 from annotator.formats.versioned import MERGED_FORMAT, Bad, checked_records, problem, text_field
 
 MERGED_VERSION = 1
@@ -56,6 +65,7 @@ __all__ = [
     "MERGED_VERSION",
     "MergedLines",
     "case_from_record",
+    "checked_case",
     "head",
     "merged_record",
     "read_merged",
@@ -189,24 +199,137 @@ def write_lines(out: Path, lines: Iterable[bytes]) -> None:
 
 
 def read_merged(path: Path) -> Iterator[MergedCase]:
-    """The cases of a merged file; a problem refuses it (:class:`FileRefused`)."""
+    """The cases of a merged file, every field checked against its documented values
+    (docs/formats.md, "The merged file"); a problem refuses it (:class:`FileRefused`)."""
     path = Path(path)
+    first_line: dict[str, int] = {}
     for number, record in checked_records(path, MERGED_FORMAT, MERGED_VERSION):
         try:
-            for key in ("id", "case_hash"):
-                text_field(record, key, required=True)
-            reviews = record.get("reviews")
-            if not isinstance(reviews, list):
-                raise Bad("'reviews' must be a list")
-            for review in [*reviews, record.get("lead") or {"reviewer": "-", "label": "-"}]:
-                if not isinstance(review, dict):
-                    raise Bad("each review must be an object")
-                text_field(review, "reviewer", required=True)
-                text_field(review, "label", required=True)
-            case = case_from_record(record)
-        except (Bad, KeyError, TypeError, ValueError) as bad:
+            case = checked_case(record)
+        except (Bad, KeyError) as bad:
             raise FileRefused(path, problem(bad), number) from None
+        first = first_line.setdefault(case.id, number)
+        if first != number:
+            raise FileRefused(path, f"case '{case.id}' is also on line {first}", number)
         yield case
+
+
+def checked_case(record: Mapping[str, Any]) -> MergedCase:
+    """The case of one line of a merged file, checked; raises :class:`Bad` saying what is wrong."""
+    case_id = text_field(record, "id", required=True)
+    case_hash = text_field(record, "case_hash", required=True)
+    criterion = text_field(record, "criterion")
+    scale = _scale(record)
+    on_scale = _Labels(case_id, criterion, scale)
+    reviews = record.get("reviews")
+    if not isinstance(reviews, list):
+        raise Bad(f"'reviews' must be a list, not {describe(reviews)}")
+    checked = [_review(r, f"review {n}", on_scale) for n, r in enumerate(reviews, start=1)]
+    names = [r.reviewer for r in checked]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise Bad(f"reviewer '{twice}' has two reviews of case '{case_id}'")
+    lead = record.get("lead")
+    judge = text_field(record, "judge_label")
+    if judge:
+        on_scale.check(judge, "the judge's label")
+    raters = rater_labels(record.get("rater_labels"))
+    for rater, label in raters.items():
+        on_scale.check(label, f"rater '{rater}'s label")
+    kind = text_field(record, "kind")
+    if kind not in KINDS:
+        raise Bad(f"'kind' must be one of {', '.join(sorted(k for k in KINDS if k))}, not "
+                  f"{describe(kind)}")  # fmt: skip
+    for key in ("project", "project_title", "app_version"):
+        text_field(record, key)
+    case = MergedCase(
+        id=case_id,
+        case_hash=case_hash,
+        criterion=criterion,
+        scale=scale,
+        judge_label=judge,
+        rater_labels=tuple(raters.items()),
+        kind=kind,
+        reviews=tuple(sorted(checked, key=_by_reviewer)),
+        lead=_review(lead, "'lead'", on_scale) if lead is not None else None,
+    )
+    _check_outcome(record, case)
+    return case
+
+
+def _scale(record: Mapping[str, Any]) -> Scale:
+    labels = record.get("labels")
+    if labels is None:
+        labels = []
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise Bad(f"'labels' must be a list of strings, not {describe(labels)}")
+    if len(set(labels)) != len(labels):
+        raise Bad("'labels' must not name a label twice")
+    ordinal = record.get("ordinal")
+    if ordinal is not None and not isinstance(ordinal, bool):
+        raise Bad(f"'ordinal' must be true or false, not {describe(ordinal)}")
+    return Scale(tuple(labels), bool(ordinal))
+
+
+class _Labels:
+    """A line's scale, to check its labels against (when it names its labels)."""
+
+    def __init__(self, case_id: str, criterion: str, scale: Scale) -> None:
+        self.case_id, self.criterion, self.scale = case_id, criterion, scale
+
+    def check(self, label: str, what: str) -> None:
+        if self.scale.labels and label not in self.scale.label_set:
+            raise Bad(
+                f"case '{self.case_id}': {what} '{label}' is not one of the labels of "
+                f"{criterion_name(self.criterion)} ({', '.join(self.scale.labels)})"
+            )
+
+
+def _review(value: Any, what: str, on_scale: _Labels) -> Review:
+    """A review (or the lead's decision), checked as the labelled file's decision is."""
+    if not isinstance(value, dict):
+        raise Bad(f"{what} must be an object, not {describe(value)}")
+    try:
+        reviewer = text_field(value, "reviewer", required=True)
+        label = text_field(value, "label", required=True)
+        on_scale.check(label, "the label")
+        tags = value.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise Bad("'tags' must be a list of strings")
+        return Review(
+            reviewer=reviewer,
+            label=label,
+            rationale=text_field(value, "rationale"),
+            tags=tuple(tags),
+            confidence=choice(value, "confidence", CONFIDENCES) or None,
+            who_right=choice(value, "who_right", WHO_RIGHT) or None,
+            decided_at=text_field(value, "decided_at"),
+        )
+    except Bad as bad:
+        raise Bad(f"{what}: {bad}") from None
+
+
+def _check_outcome(record: Mapping[str, Any], case: MergedCase) -> None:
+    """``label`` and ``resolution`` are what the reviews and the lead make of the case."""
+    resolution = record.get("resolution")
+    if resolution not in _RESOLUTIONS:
+        raise Bad(
+            f"'resolution' must be one of {', '.join(_RESOLUTIONS)}, not {describe(resolution)}"
+        )
+    if resolution != case.resolution.value:
+        raise Bad(
+            f"case '{case.id}': 'resolution' is {resolution}, but its reviews and lead make "
+            f"it {case.resolution.value}"
+        )
+    label = record.get("label")
+    if label != case.final_label:
+        raise Bad(
+            f"case '{case.id}': 'label' is {describe(label)}, but its reviews and lead make "
+            f"it {describe(case.final_label)}"
+        )
+
+
+_RESOLUTIONS = tuple(r.value for r in Resolution)
 
 
 def case_from_record(data: Mapping[str, Any]) -> MergedCase:

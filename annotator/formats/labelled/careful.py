@@ -11,11 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from annotator.domain.merge import Scale
+from annotator.domain.model import Confidence, Kind, WhoRight
 from annotator.formats.errors import FileRefused
+from annotator.formats.jsontext import describe
 from annotator.formats.labelled.record import DECISIONS_VERSION
 from annotator.formats.versioned import DECISIONS_FORMAT, Bad, check_format, text_field
 
 STATUSES = ("decided", "undecided", "skipped")
+CONFIDENCES = frozenset({"", *Confidence})
+"""The values of ``confidence`` (``null`` too; ``""`` is read as ``null``)."""
+WHO_RIGHT = frozenset({"", *WhoRight})
+"""The values of ``who_right`` (``null`` too; ``""`` is read as ``null``)."""
+KINDS = frozenset({"", *Kind})
+"""The values of ``kind`` (``""``: not known, as for a missing ``kind``)."""
 
 Line = tuple[
     str, str, str, str, str, "Scale | None", str, dict[str, Any], str,
@@ -56,7 +64,11 @@ def other_line(path: Path, number: int, record: dict[str, Any], shared: Shared) 
 
 
 def slow_line(record: Mapping[str, Any], shared: Shared) -> Line:
-    """Read a line that the fast path turned down, saying exactly what is wrong with it."""
+    """Read a line that the fast path turned down, saying exactly what is wrong with it.
+
+    Every field is checked against its documented values (docs/formats.md, "The labelled
+    file"), as the fast path checks them: what one accepts, the other accepts.
+    """
     case_id = text_field(record, "id", required=True)
     label = text_field(record, "label", required=True)
     criterion = text_field(record, "criterion")
@@ -64,22 +76,30 @@ def slow_line(record: Mapping[str, Any], shared: Shared) -> Line:
     tags = record.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise Bad("'tags' must be a list of strings")
-    raters = record.get("rater_labels") or {}
-    if not isinstance(raters, dict):
-        raise Bad("'rater_labels' must be an object of rater: label")
-    confidence = record.get("confidence")
-    who_right = record.get("who_right")
-    case_hash = text_field(record, "case_hash", required=True)
-    project = text_field(record, "project", required=True)
-    title = text_field(record, "project_title")
     judge = text_field(record, "judge_label")
+    raters = rater_labels(record.get("rater_labels"))
+    if scale is not None and scale.labels:
+        if judge and judge not in scale.label_set:
+            raise Bad(_not_on_scale(case_id, "the judge's label", judge, criterion, scale))
+        for rater, value in raters.items():
+            if value not in scale.label_set:
+                what = f"rater '{rater}'s label"
+                raise Bad(_not_on_scale(case_id, what, value, criterion, scale))
+    confidence = choice(record, "confidence", CONFIDENCES)
+    who_right = choice(record, "who_right", WHO_RIGHT)
     kind = text_field(record, "kind")
+    if kind not in KINDS:
+        raise Bad(f"'kind' must be one of {', '.join(Kind)}, not {describe(kind)}")
+    overridden = record.get("who_right_overridden")
+    if overridden is not None and not isinstance(overridden, bool):
+        raise Bad(f"'who_right_overridden' must be true or false, not {describe(overridden)}")
+    text_field(record, "app_version")
     return (
         case_id,
-        case_hash,
+        text_field(record, "case_hash", required=True),
         criterion,
-        project,
-        title,
+        text_field(record, "project", required=True),
+        text_field(record, "project_title"),
         scale,
         judge,
         raters,
@@ -88,11 +108,33 @@ def slow_line(record: Mapping[str, Any], shared: Shared) -> Line:
         label,
         text_field(record, "rationale"),
         tuple(tags),
-        # empty is none, as on the fast path
-        confidence if isinstance(confidence, str) and confidence else None,
-        who_right if isinstance(who_right, str) and who_right else None,
+        confidence or None,  # empty is none, as on the fast path
+        who_right or None,
         text_field(record, "decided_at"),
     )
+
+
+def rater_labels(value: Any) -> dict[str, str]:
+    """``rater_labels``: an object of rater: label, both strings (missing: none)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Bad(f"'rater_labels' must be an object of rater: label, not {describe(value)}")
+    for rater, label in value.items():
+        if not isinstance(label, str):
+            raise Bad(
+                f"'rater_labels': rater '{rater}'s label must be a string, not {describe(label)}"
+            )
+    return value
+
+
+def choice(record: Mapping[str, Any], key: str, values: frozenset[str]) -> str | None:
+    """The value at ``key``: null, or one of ``values`` (raises :class:`Bad`)."""
+    value = record.get(key)
+    if value is None or isinstance(value, str) and value in values:
+        return value
+    allowed = ", ".join(sorted(v for v in values if v))
+    raise Bad(f"'{key}' must be one of {allowed} or null, not {describe(value)}")
 
 
 def _scale(
@@ -105,16 +147,25 @@ def _scale(
         return None
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise Bad("'labels' must be a list of strings")
-    key = (criterion, tuple(labels), bool(record.get("ordinal")))
+    if len(set(labels)) != len(labels):
+        raise Bad("'labels' must not name a label twice")
+    ordinal = record.get("ordinal")
+    if ordinal is not None and not isinstance(ordinal, bool):
+        raise Bad(f"'ordinal' must be true or false, not {describe(ordinal)}")
+    key = (criterion, tuple(labels), bool(ordinal))
     scale = shared.scales.get(key)
     if scale is None:
         scale = shared.scales[key] = Scale(key[1], key[2])
-    if labels and label not in scale.labels:
-        raise Bad(
-            f"case '{case_id}': label '{label}' is not one of the labels of "
-            f"{criterion_name(criterion)} ({', '.join(scale.labels)})"
-        )
+    if labels and label not in scale.label_set:
+        raise Bad(_not_on_scale(case_id, "label", label, criterion, scale))
     return scale
+
+
+def _not_on_scale(case_id: str, what: str, label: str, criterion: str, scale: Scale) -> str:
+    return (
+        f"case '{case_id}': {what} '{label}' is not one of the labels of "
+        f"{criterion_name(criterion)} ({', '.join(scale.labels)})"
+    )
 
 
 def criterion_name(criterion: str) -> str:

@@ -20,7 +20,13 @@ import orjson
 
 from annotator.domain.merge import Scale
 from annotator.formats.errors import FileRefused, open_binary
-from annotator.formats.labelled.careful import Shared, other_line
+from annotator.formats.labelled.careful import (
+    CONFIDENCES,
+    KINDS,
+    WHO_RIGHT,
+    Shared,
+    other_line,
+)
 from annotator.formats.labelled.record import DECISIONS_VERSION
 from annotator.formats.versioned import DECISIONS_FORMAT, parse_line
 
@@ -175,6 +181,8 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
     fmt, version, decided = DECISIONS_FORMAT, DECISIONS_VERSION, "decided"
     last_labels: list[Any] | None = None
     last_criterion = last_ordinal = scale = None
+    on_scale: frozenset[str] = frozenset()
+    kinds, sure, whose = KINDS, CONFIDENCES, WHO_RIGHT
     number = 0
     seen = False
     for batch in batches:
@@ -190,7 +198,8 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                     continue
             if type(r) is not dict:
                 raise FileRefused(path, "each line must be a JSON object", number)
-            # -- the fast path: a line as annotator exports it
+            # -- the fast path: a line as annotator exports it, every field checked against
+            # its documented values (careful.py accepts exactly the same lines)
             got = None
             try:
                 values = fields(r)
@@ -200,7 +209,7 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                 values is not None
                 and values[0] == fmt
                 and type(values[1]) is int
-                and values[1] <= version
+                and 0 < values[1] <= version
                 and values[2] == decided
             ):
                 (
@@ -210,6 +219,8 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                 get = r.get
                 confidence = get("confidence")
                 who_right = get("who_right")
+                overridden = get("who_right_overridden")
+                app_version = get("app_version")
                 labels = get("labels")
                 if (  # type(x) is str, one by one: map(type, …) takes three times as long
                     type(case_id) is str
@@ -230,8 +241,11 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                     and reviewer.strip()
                     and case_hash.strip()
                     and project.strip()
-                    and (confidence is None or type(confidence) is str)
-                    and (who_right is None or type(who_right) is str)
+                    and kind in kinds
+                    and (confidence is None or type(confidence) is str and confidence in sure)
+                    and (who_right is None or type(who_right) is str and who_right in whose)
+                    and (overridden is None or type(overridden) is bool)
+                    and (app_version is None or type(app_version) is str)
                 ):
                     if labels is None:
                         scale = last_labels = None
@@ -243,19 +257,25 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                             and ordinal is last_ordinal
                             and criterion == last_criterion
                         ):
-                            key = (criterion, tuple(labels), bool(ordinal))
-                            try:
-                                scale = scales.get(key)
-                            except TypeError:  # a label that is a list or an object
-                                scale = None
-                            else:
-                                if scale is None:  # (the first line with these labels)
-                                    scale = _new_scale(scales, key)
+                            scale = _line_scale(scales, criterion, labels, ordinal)
+                            on_scale = scale.label_set if scale is not None else frozenset()
                             last_labels, last_ordinal, last_criterion = labels, ordinal, criterion
-                        if scale is not None and (not labels or label in scale.labels):
+                        if scale is None:
+                            pass
+                        elif not labels:
                             got = True
-                        else:
+                        elif label in on_scale and (not judge or judge in on_scale):
+                            try:  # every rater's label on the scale (and so a string)?
+                                got = on_scale.issuperset(raters.values()) or None
+                            except TypeError:  # a label that is a list or an object
+                                got = None
+                        if not got:
                             last_labels = None
+                    if got and not labels:  # no scale to check the raters' labels against
+                        try:  # are they all strings? (join says so in C, fast)
+                            "".join(raters.values())
+                        except TypeError:
+                            got = None
                     if got and tags:
                         try:
                             known_tags = tuple(tags) in tags_seen
@@ -300,24 +320,30 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
             if case_id in known:
                 add_info(b"")
                 continue
-            try:  # are the rater labels all strings? (join says so in C, fast)
-                "".join(raters.values())
-            except TypeError:
-                raters = {str(k): str(v) for k, v in raters.items()}
             add_info(dumps({"judge_label": judge, "rater_labels": raters, "kind": kind})[1:-1])
     if not seen:
         raise FileRefused(path, "is empty: it holds no decisions")
 
 
-def _new_scale(
-    scales: dict[tuple[str, tuple[str, ...], bool], Scale], key: tuple[str, tuple[Any, ...], bool]
+def _line_scale(
+    scales: dict[tuple[str, tuple[str, ...], bool], Scale],
+    criterion: str,
+    labels: list[Any],
+    ordinal: Any,
 ) -> Scale | None:
-    """The one scale object of a criterion's labels, made for the first line that has them;
-    None when a label is not a string (the line goes the long way round, which says so)."""
-    if all(type(x) is str for x in key[1]):
+    """The one scale object of a criterion's labels (made for the first line that has them);
+    None when the labels are not unique strings or ``ordinal`` is not true, false or missing
+    (the line goes the long way round, which says so)."""
+    if ordinal is not None and type(ordinal) is not bool:
+        return None
+    key = (criterion, tuple(labels), ordinal is True)
+    try:
+        scale = scales.get(key)
+    except TypeError:  # a label that is a list or an object
+        return None
+    if scale is None and all(type(x) is str for x in key[1]) and len(set(labels)) == len(labels):
         scale = scales[key] = Scale(key[1], key[2])
-        return scale
-    return None
+    return scale
 
 
 def _new_tags(tags_seen: dict[tuple[str, ...], tuple[str, ...]], tags: list[Any]) -> bool | None:
