@@ -1,0 +1,136 @@
+"""Write the bad-input corpus: one small file per bad input (docs/formats.md, "Bad input").
+
+    python -m tests.data.bad.make
+
+Each file is run by tests/test_bad_inputs.py with the command the table in docs/formats.md
+gives it. A new bad input: a file here (written by this script, or added by hand), and a row
+in that table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.fuzz import labelled_line, merged_line
+
+HERE = Path(__file__).resolve().parent
+DEEP = "[" * 5000 + "]" * 5000
+HUGE = "1" + "0" * 400
+"""A whole number beyond any float."""
+
+
+def case(cid: str, **extra: Any) -> dict[str, Any]:
+    return {"id": cid, "input": f"question {cid}", "judge": "pass", **extra}
+
+
+def jsonl(*records: Any) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+
+
+def csv_rows(n: int, broken: dict[int, str]) -> str:
+    rows = [broken.get(i, f"c{i},question {i},pass") for i in range(1, n + 1)]
+    return "id,input,judge\n" + "\n".join(rows) + "\n"
+
+
+def header(**project: Any) -> dict[str, Any]:
+    return {"project": {"labels": ["pass", "fail"], **project}}
+
+
+SCALE = {"labels": [1, 2, 3], "ordinal": True}
+GOOD_CSV = "id,input,judge\nc1,question,pass\n"
+
+CASE_FILES: dict[str, str | bytes] = {
+    "empty.jsonl": "",
+    "blank_lines.jsonl": "\n  \n\n",
+    "header_only.jsonl": jsonl(header()),
+    "binary.jsonl": b'{"id": "c1"}\n\x00\x01\x02\x00',
+    "latin1.csv": "id,input,judge\nc1,café,pass\n".encode("cp1252"),
+    "latin1_late.jsonl": jsonl(*(case(f"c{i}") for i in range(300))).encode() + b'{"id": "\xe9"}\n',
+    "array.json": json.dumps([case("c1"), case("c2")]),
+    "pretty.json": json.dumps(case("c1"), indent=2) + "\n",
+    "header_unknown_key.jsonl": jsonl({"project": {"lables": ["pass", "fail"]}}, case("c1")),
+    "header_duplicate_labels.jsonl": jsonl({"project": {"labels": ["pass", "Pass"]}}, case("c1")),
+    "header_negative_threshold.jsonl": jsonl({"project": {**SCALE, "threshold": -1}}, case("c1")),
+    "header_threshold_not_ordinal.jsonl": jsonl(header(threshold=1), case("c1")),
+    "header_malformed.jsonl": jsonl('{"project": {"labels": [}', case("c1")),
+    "header_deep.jsonl": jsonl('{"project": {"title": ' + DEEP + "}}", case("c1")),
+    "header_threshold_nan.jsonl": jsonl(
+        '{"project": {"labels": [1, 2, 3], "ordinal": true, "threshold": NaN}}', case("c1")
+    ),
+    "header_threshold_1e999.jsonl": jsonl(
+        '{"project": {"labels": [1, 2, 3], "ordinal": true, "threshold": 1e999}}',
+        {"id": "c1", "input": "question", "judge": 1, "ratings": [3]},
+    ),
+    "sidecar_nan.csv": "id,input,judge\nc1,question,2\n",
+    "sidecar_nan.project.json": '{"project": {"labels": [1, 2, 3], "ordinal": true, '
+    '"threshold": NaN}}',
+    "sidecar_huge_threshold.csv": "id,input,judge\nc1,question,2\n",
+    "sidecar_huge_threshold.project.json": '{"labels": [1, 2, 3], "ordinal": true, '
+    f'"threshold": {HUGE}}}',
+    "sidecar_deep.csv": GOOD_CSV,
+    "sidecar_deep.project.json": '{"project":\n' + DEEP + "}",
+    "sidecar_malformed.csv": GOOD_CSV,
+    "sidecar_malformed.project.json": '{"project": {"labels": ["pass",]}}',
+    "missing_columns.csv": "uid,prompt,verdict\nc1,question,pass\n",
+    "column_twice.csv": "id,input,judge,input\nc1,question,pass,again\n",
+    "unmatched_quote.csv": csv_rows(100, {3: 'c3,"question 3,pass'}),
+    "quote_closed_late.csv": csv_rows(100, {3: 'c3,"question 3,pass', 50: 'c50,q",pass,x'}),
+    "duplicate_id.jsonl": jsonl(case("c1"), case("c2"), case("c1", input="other")),
+    "all_lines_bad.jsonl": jsonl({"id": "c1"}, "[1, 2]", "{oops"),
+    "strict_bad_line.jsonl": jsonl(case("c1"), {"id": "c2", "input": "q"}),
+    "encoding.csv": GOOD_CSV,
+    "utf16_no_bom.csv": GOOD_CSV.encode("utf-16-le"),
+    "lone_surrogate.jsonl": jsonl(case("c1"), '{"id": "c2", "input": "\\ud800", "judge": "x"}'),
+    "deep_case.jsonl": jsonl(case("c1"), '{"id": "c2", "input": ' + DEEP + ', "judge": "x"}'),
+    "score_too_large.jsonl": jsonl(
+        case("c1"), '{"id": "c2", "input": "q", "judge": {"label": "x", "score": ' + HUGE + "}}"
+    ),
+    "short_row.csv": "id,input,judge\nc1,question,pass\nc2,only two\n",
+}
+
+LABELLED = {
+    "labelled_who_right.jsonl": jsonl(labelled_line(who_right="martians")),
+    "labelled_confidence_number.jsonl": jsonl(labelled_line(confidence=0.9)),
+    "labelled_tags_string.jsonl": jsonl(labelled_line(tags="judge missed fact")),
+    "labelled_kind.jsonl": jsonl(labelled_line(kind="martians")),
+    "labelled_rater_labels.jsonl": jsonl(labelled_line(rater_labels="fail")),
+    "labelled_label_outside.jsonl": jsonl(labelled_line(), labelled_line(id="c2", label="maybe")),
+    "labelled_truncated.jsonl": jsonl(labelled_line()) + json.dumps(labelled_line(id="c2"))[:90],
+    "labelled_newer.jsonl": jsonl(labelled_line(format_version=2)),
+    "labelled_nan.jsonl": jsonl(
+        labelled_line(), json.dumps(labelled_line(id="c2", ordinal=None)).replace("null", "NaN")
+    ),
+    "labelled_deep.jsonl": jsonl(labelled_line(), '{"id": ' + DEEP + "}"),
+    "labelled_bad_utf8.jsonl": jsonl(labelled_line()).encode()
+    + jsonl(labelled_line(id="c2", rationale="caf\x00")).encode().replace(b"\\u0000", b"\xe9"),
+    "labelled_empty.jsonl": "\n\n",
+    "case_file_to_merge.jsonl": jsonl(case("c1")),
+    "merged_as_input.jsonl": jsonl(merged_line()),
+}
+
+MERGED = {
+    "merged_rater_labels.jsonl": jsonl(merged_line(rater_labels="fail")),
+    "merged_who_right.jsonl": jsonl(
+        merged_line(
+            reviews=[{**merged_line()["reviews"][0], "who_right": "martians"}],
+            resolution="unanimous",
+            label="fail",
+        )
+    ),
+    "merged_resolution.jsonl": jsonl(merged_line(resolution="vote")),
+    "merged_reviews_not_list.jsonl": jsonl(merged_line(reviews="Ana")),
+    "merged_deep_first_line.jsonl": jsonl('{"format": ' + DEEP + "}", merged_line()),
+}
+
+
+def main() -> None:
+    for name, content in {**CASE_FILES, **LABELLED, **MERGED}.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (HERE / name).write_bytes(data)
+    print(f"wrote {len(CASE_FILES) + len(LABELLED) + len(MERGED)} files to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
