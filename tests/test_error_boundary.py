@@ -8,6 +8,7 @@ import json
 import math
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -391,15 +392,16 @@ def test_the_crash_message_box_is_shown_once_while_it_is_up(qtbot: Any) -> None:
         hook.uninstall()
 
 
-@pytest.mark.gui
-def test_a_corrupt_workspace_at_startup_is_a_message(
-    qtbot: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from annotator.ui import app
-
+def test_a_corrupt_workspace_at_startup_is_a_message(tmp_path: Path, base: Path) -> None:
+    """The window's start (here its self-test, in a process of its own as a user runs it)."""
     bad = tmp_path / "broken.annotator"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x07" * 4000)
-    app.make_app()
-    assert main([str(bad), "--self-test"]) == 1
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "broken.annotator" in err
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", str(bad), "--self-test", "--basedir", str(base)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "broken.annotator" in result.stderr
