@@ -28,7 +28,13 @@ from annotator.services.agreement import (
     report_to_json_text,
 )
 from annotator.services.classification import check_threshold
-from annotator.services.exporter import FORMATS, export_decisions, export_format, refuse_precious
+from annotator.services.exporter import (
+    FORMATS,
+    export_decisions,
+    export_format,
+    refuse_precious,
+    rescue_decisions,
+)
 from annotator.services.importer import ImportReport, ImportTarget, import_file
 from annotator.services.merge import (
     MergeError,
@@ -131,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--merged",
         action="store_true",
         help="write the merged file of a lead's workspace (reviewers' and lead's decisions)",
+    )
+    p.add_argument(
+        "--rescue",
+        action="store_true",
+        help="for a damaged workspace: write every case SQLite can still read (in import "
+        "order) and say how many rows could not be read",
     )
     _common(p, sub=True)
 
@@ -313,14 +325,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
         except ValueError as exc:  # (it only checks the name it is given)
             raise CliError(str(exc)) from None
         if args.merged:
-            if fmt != "jsonl" or args.all:
-                raise CliError("--merged writes JSON Lines with every merged case")
+            if fmt != "jsonl" or args.all or args.rescue:
+                raise CliError(
+                    "--merged writes JSON Lines with every merged case "
+                    "(no --format csv, --all or --rescue)"
+                )
             if not has_reviews(ws):
                 raise CliError(
                     f"no reviewer files were merged into {args.workspace.name}; "
                     "merge them in the window (File > Merge reviewer files) first"
                 )
             print(export_merged(ws, args.output).describe())
+            return 0
+        if args.rescue:
+            rescue = rescue_decisions(ws, args.output, fmt, include_undecided=args.all)
+            print(rescue.describe(args.output))
             return 0
         n = export_decisions(ws, args.output, fmt, include_undecided=args.all)
     finally:

@@ -420,13 +420,9 @@ def test_held_writes_are_refused_saying_why(workspace: Path) -> None:
     ws.close()
 
 
-def test_what_can_still_be_read_of_a_damaged_workspace_is_rescued(tmp_path: Path) -> None:
-    """One damaged page of the cases table: export refuses with WorkspaceCorrupt; the rescue
-    writes every case on the other pages and counts the ones it lost."""
-    import json
-
-    from annotator.services.exporter import rescue_decisions
-
+@pytest.fixture
+def damaged(tmp_path: Path) -> Path:
+    """A workspace of 3000 cases with one leaf page of its cases table overwritten."""
     rows = [case(f"c{i:04d}") for i in range(3000)]
     path = tmp_path / "ws.annotator"
     ws = Workspace.open(path)
@@ -446,8 +442,19 @@ def test_what_can_still_be_read_of_a_damaged_workspace_is_rescued(tmp_path: Path
     with path.open("r+b") as fh:
         fh.seek((leaves[len(leaves) // 2] - 1) * page_size)
         fh.write(b"\xff" * page_size)
+    return path
 
-    ws = Workspace.open(path)
+
+def test_what_can_still_be_read_of_a_damaged_workspace_is_rescued(
+    damaged: Path, tmp_path: Path
+) -> None:
+    """One damaged page of the cases table: export refuses with WorkspaceCorrupt; the rescue
+    writes every case on the other pages and counts the ones it lost."""
+    import json
+
+    from annotator.services.exporter import rescue_decisions
+
+    ws = Workspace.open(damaged)
     try:
         with pytest.raises(WorkspaceCorrupt, match="--rescue"):
             export_decisions(ws, tmp_path / "all.jsonl", include_undecided=True)
@@ -460,3 +467,20 @@ def test_what_can_still_be_read_of_a_damaged_workspace_is_rescued(tmp_path: Path
     assert rescue.written == len(ids) and 0 < rescue.unreadable < 3000
     assert 3000 - rescue.unreadable <= len(ids) < 3000
     assert ids == sorted(ids) and ids[0] == "c0000" and ids[-1] == "c2999"
+
+
+def test_the_command_line_says_how_to_rescue_and_rescues(
+    damaged: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.cli import main
+
+    base = ["--basedir", str(tmp_path / "base")]
+    out = tmp_path / "rescued.jsonl"
+    assert main(["export", str(damaged), "-o", str(out), "--all", *base]) == 1
+    err = capsys.readouterr().err
+    assert "is damaged" in err and "--rescue" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["export", str(damaged), "-o", str(out), "--all", "--rescue", *base]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("Rescued ") and "could not be read" in said
+    assert out.exists()
