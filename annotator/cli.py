@@ -21,6 +21,7 @@ from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import TARGETS, FieldMapping
 from annotator.services.agreement import (
+    ScaleConflict,
     build_report,
     render_html,
     render_markdown,
@@ -54,7 +55,7 @@ class CliError(Exception):
     """An error for the user: printed to stderr, exit status 1."""
 
 
-EXPECTED = (CliError, FileRefused, WorkspaceError, MergeError, ReviewError)
+EXPECTED = (CliError, FileRefused, WorkspaceError, MergeError, ReviewError, ScaleConflict)
 """The app's own errors, whose message is for the user (with OSError: console.guarded)."""
 
 
@@ -363,12 +364,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_agreement(args: argparse.Namespace) -> int:
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
-    try:
-        report = build_report(merged_cases(args.files), seed=args.seed, resamples=args.resamples)
-    except ValueError as exc:
-        if console.raised_by(exc, build_report):  # two scales for one criterion: the files' fault
-            raise CliError(str(exc)) from None
-        raise
+    report = build_report(merged_cases(args.files), seed=args.seed, resamples=args.resamples)
     for out, render in ((args.markdown, render_markdown), (args.html, render_html)):
         if out is not None:
             with atomic_write(out) as fh:

@@ -97,16 +97,6 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def raised_by(exc: BaseException, function: Callable[..., Any]) -> bool:
-    """Whether ``function`` itself raised ``exc`` (not something it called): its own refusal
-    of its input, as its docstring promises, rather than a bug further down."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    code = getattr(function, "__code__", None)
-    return tb is not None and code is not None and tb.tb_frame.f_code is code
-
-
 def json_text(data: Any) -> str:
     """``data`` as JSON any parser reads: a figure that is not finite (no such thing in JSON)
     is null, as an undefined one."""

@@ -15,7 +15,7 @@ renderers and the window share), and one module per renderer: ``text``, ``markdo
 ``html_page``. Import from here.
 """
 
-from annotator.services.agreement.build import build_report
+from annotator.services.agreement.build import ScaleConflict, build_report
 from annotator.services.agreement.html_page import render_html
 from annotator.services.agreement.markdown import render_markdown
 from annotator.services.agreement.report import (
@@ -69,6 +69,7 @@ __all__ = [
     "Section",
     "Style",
     "TagCount",
+    "ScaleConflict",
     "build_report",
     "criterion_notes",
     "format_figure",

@@ -64,18 +64,24 @@ class _Tally:
     )
 
 
+class ScaleConflict(ValueError):
+    """One criterion comes with two different scales in the files given; the message names
+    them and a case."""
+
+
 def build_report(
     cases: Iterable[MergedCase], *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES
 ) -> AgreementReport:
     """The agreement report of merged cases, per criterion; the same seed gives the same
-    intervals. Raises ValueError if one criterion comes with two different scales."""
+    intervals. Raises :class:`ScaleConflict` if one criterion comes with two different
+    scales."""
     tallies: dict[str, _Tally] = {}
     for case in cases:
         tally = tallies.get(case.criterion)
         if tally is None:
             tally = tallies[case.criterion] = _Tally(case.scale, frozenset(case.scale.labels))
         elif tally.scale is not case.scale and tally.scale != case.scale:
-            raise ValueError(
+            raise ScaleConflict(
                 f"criterion {case.criterion!r} has two scales: {tally.scale.labels} and "
                 f"{case.scale.labels} (case {case.id!r})"
             )
