@@ -132,6 +132,7 @@ def test_a_busy_workspace_keeps_the_decision_on_screen(
     ws = Workspace.open(path, busy_seconds=0.05)
     import_file(ws, write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
     window = make_window()
+    window.writes.patience = 0.5  # the window's own wait for a busy workspace
     window.files.switch(ws)
     qtbot.waitUntil(window.isActiveWindow)
     other = sqlite3.connect(path, timeout=0, isolation_level=None)

@@ -80,6 +80,12 @@ class DecisionPanel(QFrame):
 
         self.state = plain_label("", selectable=False)
         outer.addWidget(self.state)
+        # Why the last save (skip, clear, undo) did nothing: at the top, in sight however short
+        # the screen (the panel scrolls below it).
+        self.error = plain_label("", selectable=False)
+        self.error.setStyleSheet("color: #d64545; font-weight: 600;")
+        self.error.hide()
+        outer.addWidget(self.error)
 
         outer.addWidget(section_title(self.tr("Final label")))
         labels_box = QVBoxLayout()
@@ -165,11 +171,7 @@ class DecisionPanel(QFrame):
         outer.addLayout(conf_row)
 
     def _add_save_skip_clear(self, outer: QVBoxLayout) -> None:
-        """The error line, then the buttons that act on the decision."""
-        self.error = plain_label("", selectable=False)
-        self.error.setStyleSheet("color: #d64545; font-weight: 600;")
-        self.error.hide()
-        outer.addWidget(self.error)
+        """The buttons that act on the decision."""
         self.save_button = QPushButton(self.tr("Save and next   Ctrl+Enter"))
         self.save_button.setObjectName("primary")
         self.save_button.setMinimumHeight(36)
@@ -337,11 +339,13 @@ class DecisionPanel(QFrame):
     def is_dirty(self) -> bool:
         return self._dirty
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, *, focus: bool = True) -> None:
+        """Say why the decision was not saved (or a skip, clear, undo did nothing). ``focus``:
+        go to the rationale if that is what is missing."""
         self.error.setText(message)
         self.error.show()
         # Only when the rationale is what is missing: with no label yet, the next key is a digit.
-        if self.label() is not None and not self.rationale.toPlainText().strip():
+        if focus and self.label() is not None and not self.rationale.toPlainText().strip():
             self.rationale.setFocus()
 
     def mark_clean(self) -> None:

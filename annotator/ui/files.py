@@ -32,6 +32,7 @@ from annotator.settings import Settings
 from annotator.ui import dialogs
 from annotator.ui.import_dialog import ImportChoice, ImportDialog
 from annotator.ui.workers import Task, TaskRunner
+from annotator.ui.writes import Writes
 
 CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
 WORKSPACES = "Workspaces (*.annotator)"
@@ -51,7 +52,13 @@ class Files(QObject):
         current: Callable[[], Workspace | None],
         switch: Callable[[Workspace], None],
         refresh: Callable[[Changes], None],
+        *,
+        writes: Writes | None = None,
+        may_write: Callable[[], bool] = lambda: True,
     ) -> None:
+        """``writes``: the window's (how long opening waits for a busy workspace, and what it
+        shows meanwhile); ``may_write``: asked before an import or merge into the open
+        workspace (it becomes read-only if another window took it over)."""
         super().__init__(parent)
         self.window = parent
         self.settings = settings
@@ -59,6 +66,8 @@ class Files(QObject):
         self.current = current
         self.switch = switch
         self.refresh = refresh
+        self.writes = writes or Writes(self)
+        self.may_write = may_write
         self.importer: Callable[..., ImportReport] = import_file
         """What imports a file (``import_file``'s arguments); tests may wrap it."""
 
@@ -116,7 +125,9 @@ class Files(QObject):
 
     def _open(self, path: Path) -> Workspace | None:
         try:
-            return Workspace.open(path)
+            return Workspace.open(
+                path, busy_seconds=self.writes.patience, on_wait=self.writes.waiter(path.name)
+            )
         except (WorkspaceError, OSError) as exc:
             dialogs.error(self.window, self.tr("Cannot open workspace"), str(exc))
             return None
@@ -124,7 +135,11 @@ class Files(QObject):
     def _open_target(self, case_file: Path) -> ImportTarget | None:
         """The case file's own workspace, opened (made, perhaps) for its import."""
         try:
-            return ImportTarget.open(case_file)
+            return ImportTarget.open(
+                case_file,
+                busy_seconds=self.writes.patience,
+                on_wait=self.writes.waiter(default_workspace_for(case_file).name),
+            )
         except (WorkspaceError, OSError) as exc:
             dialogs.error(self.window, self.tr("Cannot open workspace"), str(exc))
             return None
@@ -154,6 +169,8 @@ class Files(QObject):
     ) -> Task:
         """Import the chosen file into ``ws``; ``switch``: show that workspace after (one
         ``created`` for the import goes again if the import fails)."""
+        if ws is self.current():
+            self.may_write()
 
         def job(progress: Any, cancelled: Any) -> ImportReport:
             return self.importer(
@@ -264,6 +281,7 @@ class Files(QObject):
         ws = self.current()
         if ws is None:
             return None
+        self.may_write()
 
         def job(progress: Any, _cancelled: Any) -> MergeReport:
             return merge_into_workspace(ws, paths, progress)

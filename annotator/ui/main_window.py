@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -35,9 +35,7 @@ from annotator.services.changes import NOTHING, Changes
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews, load_merged
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
-from annotator.services.workspace import (
-    Workspace,
-)
+from annotator.services.workspace import Workspace, WorkspaceError
 from annotator.settings import Settings
 from annotator.ui import dialogs
 from annotator.ui.actions import ACTIONS, MAX_LABEL_KEYS, MENUS
@@ -46,10 +44,12 @@ from annotator.ui.case_view import CaseView
 from annotator.ui.controller import ReviewController
 from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.files import Files
+from annotator.ui.held_drafts import confirm_losing_drafts
 from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel
 from annotator.ui.widgets import safe_tooltip
 from annotator.ui.workers import TaskRunner
+from annotator.ui.writes import Writes
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +57,13 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.ws: Workspace | None = None
-        self.runner = TaskRunner(self)
+        self.writes = Writes(self)
+        """Every write of the window goes through it: one at a time, waiting for a busy
+        workspace with the window painting (tests shorten its ``patience``)."""
+        self.confirm_lose = confirm_losing_drafts
+        """Asked before closing or leaving a workspace with typed text it could not write."""
+        self._close_after_write = False
+        self.runner = TaskRunner(self, busy=lambda: self.writes.busy)
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
 
@@ -85,9 +91,21 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
-        self.review = ReviewController(self.queue, self.view, self.panel, self.ensure_reviewer)
+        self.review = ReviewController(
+            self.queue,
+            self.view,
+            self.panel,
+            self.ensure_reviewer,
+            writes=self.writes,
+        )
         self.files = Files(
-            self, settings, self.runner, lambda: self.ws, self._set_workspace, self.apply
+            self,
+            settings,
+            self.runner,
+            lambda: self.ws,
+            self._set_workspace,
+            self.apply,
+            writes=self.writes,
         )
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.files.merged.connect(self._merged)
@@ -99,6 +117,9 @@ class MainWindow(QMainWindow):
         self.review.allDecided.connect(self._all_decided)
         self.queue.includesAgreementsChanged.connect(self._scope_includes_agreements)
         self.view.rubricRequested.connect(self.show_rubric)
+        self.review.problem.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.writes.waiting.connect(self._show_waiting)
+        self.writes.idle.connect(self._write_over)
 
         self.agreement_page: AgreementPage | None = None
         self.lead = False
@@ -256,6 +277,22 @@ class MainWindow(QMainWindow):
         self.files.open_path(path)
 
     def _set_workspace(self, ws: Workspace | None) -> None:
+        """Show ``ws`` (None: no workspace); the workspace left is closed."""
+        if ws is not self.ws and not self._may_leave():
+            if ws is not None:
+                ws.close()
+            return
+        service = None
+        if ws is not None:
+            self.writes.name = ws.name
+            ws.set_on_wait(self.writes.waiter(ws.name))
+            try:
+                service = ReviewService(ws, self.settings.reviewer)
+            except WorkspaceError as exc:  # busy past the timeout, or damaged
+                if ws is not self.ws:
+                    ws.close()
+                dialogs.error(self, self.tr("Cannot open workspace"), str(exc))
+                return
         self.review.keep_draft()  # into the workspace being left
         if self.agreement_page is not None:
             self.agreement_page.close()  # it describes the workspace being left
@@ -263,7 +300,6 @@ class MainWindow(QMainWindow):
         if self.ws is not None and self.ws is not ws:
             self.ws.close()
         self.ws = ws
-        service = ReviewService(ws, self.settings.reviewer) if ws else None
         self.review.include_agreements = self.settings.include_agreements
         self.queue.set_include_agreements(self.settings.include_agreements)
         self._update_lead_mode()  # before the queue loads, so it loads with the right filter
@@ -272,6 +308,22 @@ class MainWindow(QMainWindow):
             self.settings.add_recent(ws.path)
             self.settings.save()
         self._update_title()
+
+    def _may_leave(self) -> bool:
+        """Whether the workspace shown may be left: yes, unless typed text could not be
+        written to it and the reviewer would rather keep it."""
+        count = self.review.unsaved()
+        if not count:
+            return True
+        return self.confirm_lose(self, count, self.tr("the workspace cannot be written now"))
+
+    def _show_waiting(self, text: str) -> None:
+        self.statusBar().showMessage(text, 1500)
+
+    def _write_over(self) -> None:
+        if self._close_after_write:
+            self._close_after_write = False
+            QTimer.singleShot(0, self, self.close)
 
     def _update_lead_mode(self) -> None:
         """A lead's workspace (reviewer files merged in) gets the lead's commands and filter."""
@@ -552,6 +604,13 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.writes.busy:  # closed while a write waits: close once it is over
+            self._close_after_write = True
+            event.ignore()
+            return
+        if not self._may_leave():
+            event.ignore()
+            return
         self.review.keep_draft()
         stored = self._window_settings()
         stored.setValue("geometry", self.saveGeometry())

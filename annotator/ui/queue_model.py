@@ -245,6 +245,14 @@ class QueueModel(QAbstractTableModel):
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
+    def refresh_all(self) -> None:
+        """Show every line again as the workspace has it now (another window changed it): the
+        cached rows are read again; which cases the queue holds stays."""
+        self._cache.clear()
+        if self._ids:
+            last = self.index(len(self._ids) - 1, len(COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
     # -- Qt model ----------------------------------------------------------------------------------
 
     def rowCount(self, parent: RowIndex = QModelIndex()) -> int:  # noqa: B008

@@ -60,8 +60,11 @@ def start(task: Task) -> None:
 class TaskRunner:
     """Runs jobs behind a window-modal progress dialog; keeps the jobs under way."""
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, busy: Callable[[], bool] = lambda: False) -> None:
+        """``busy``: True while the window's own write waits for the workspace; a job's
+        result is handed over after it, never inside it."""
         self.parent = parent
+        self.busy = busy
         self.tasks: list[Task] = []
 
     def run(
@@ -99,6 +102,9 @@ class TaskRunner:
             dialog.setValue(value)
 
         def finish(callback: Callable[[Any], None], value: Any) -> None:
+            if self.busy():
+                QTimer.singleShot(50, dialog, lambda: finish(callback, value))
+                return
             appear.stop()
             dialog.reset()
             dialog.deleteLater()
