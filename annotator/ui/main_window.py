@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -45,8 +46,10 @@ from annotator.ui.controller import ReviewController
 from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.files import Files
 from annotator.ui.held_drafts import confirm_losing_drafts
+from annotator.ui.one_writer import Claim, WriterGuard
 from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel
+from annotator.ui.read_only_banner import ReadOnlyBanner
 from annotator.ui.widgets import safe_tooltip
 from annotator.ui.workers import TaskRunner
 from annotator.ui.writes import Writes
@@ -60,6 +63,9 @@ class MainWindow(QMainWindow):
         self.writes = Writes(self)
         """Every write of the window goes through it: one at a time, waiting for a busy
         workspace with the window painting (tests shorten its ``patience``)."""
+        self.writer = WriterGuard(self)
+        """This window's standing on its workspace: the writer, or read-only and why."""
+        self.writer.paused = lambda: self.writes.busy
         self.confirm_lose = confirm_losing_drafts
         """Asked before closing or leaving a workspace with typed text it could not write."""
         self._close_after_write = False
@@ -89,7 +95,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 3)
         self.splitter.setSizes([530, 790, 360])
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        self.banner = ReadOnlyBanner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.review = ReviewController(
             self.queue,
@@ -97,6 +110,7 @@ class MainWindow(QMainWindow):
             self.panel,
             self.ensure_reviewer,
             writes=self.writes,
+            may_write=self.writer.check,
         )
         self.files = Files(
             self,
@@ -106,6 +120,7 @@ class MainWindow(QMainWindow):
             self._set_workspace,
             self.apply,
             writes=self.writes,
+            may_write=self.writer.check,
         )
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.files.merged.connect(self._merged)
@@ -120,6 +135,10 @@ class MainWindow(QMainWindow):
         self.review.problem.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.writes.waiting.connect(self._show_waiting)
         self.writes.idle.connect(self._write_over)
+        self.writer.changed.connect(self._update_read_only)
+        self.writer.lost.connect(self.review.notify)
+        self.writer.regained.connect(self._regained)
+        self.banner.takeOverRequested.connect(self.take_over)
 
         self.agreement_page: AgreementPage | None = None
         self.lead = False
@@ -264,6 +283,10 @@ class MainWindow(QMainWindow):
         self.reviewer_label = QLabel()
         self.conflicts_label = QLabel()
         self.conflicts_label.hide()
+        self.read_only_label = QLabel(self.tr("Read-only"))
+        self.read_only_label.setStyleSheet("color: #b26b00; font-weight: 700;")
+        self.read_only_label.hide()
+        bar.addPermanentWidget(self.read_only_label)
         bar.addPermanentWidget(self.reviewer_label)
         bar.addPermanentWidget(self.conflicts_label)
         bar.addPermanentWidget(self.counts)
@@ -277,11 +300,21 @@ class MainWindow(QMainWindow):
         self.files.open_path(path)
 
     def _set_workspace(self, ws: Workspace | None) -> None:
-        """Show ``ws`` (None: no workspace); the workspace left is closed."""
-        if ws is not self.ws and not self._may_leave():
+        """Show ``ws`` (None: no workspace). Another window holding it is asked about first
+        (``WriterGuard``); the workspace left is closed, its lock let go of."""
+        if ws is not None and ws is self.ws:
+            claim: Claim | None = self.writer.claim
+        elif not self._may_leave():
             if ws is not None:
                 ws.close()
             return
+        elif ws is not None:
+            claim = self.writer.claim_for(ws)
+            if claim is None:  # the reviewer chose not to open it
+                ws.close()
+                return
+        else:
+            claim = None
         service = None
         if ws is not None:
             self.writes.name = ws.name
@@ -290,6 +323,8 @@ class MainWindow(QMainWindow):
                 service = ReviewService(ws, self.settings.reviewer)
             except WorkspaceError as exc:  # busy past the timeout, or damaged
                 if ws is not self.ws:
+                    if claim is not None:
+                        self.writer.discard(claim)
                     ws.close()
                 dialogs.error(self, self.tr("Cannot open workspace"), str(exc))
                 return
@@ -299,6 +334,7 @@ class MainWindow(QMainWindow):
             self.agreement_page = None
         if self.ws is not None and self.ws is not ws:
             self.ws.close()
+        self.writer.install(claim)
         self.ws = ws
         self.review.include_agreements = self.settings.include_agreements
         self.queue.set_include_agreements(self.settings.include_agreements)
@@ -315,7 +351,35 @@ class MainWindow(QMainWindow):
         count = self.review.unsaved()
         if not count:
             return True
-        return self.confirm_lose(self, count, self.tr("the workspace cannot be written now"))
+        why = self.writer.why or self.tr("the workspace cannot be written now")
+        return self.confirm_lose(self, count, why)
+
+    def take_over(self) -> None:
+        """Make this read-only window the one that writes its workspace."""
+        if self.writer.take_over():
+            self.statusBar().showMessage(
+                self.tr("This window saves to {0} now.").format(self.ws.name if self.ws else ""),
+                10000,
+            )
+        elif self.writer.why is not None:
+            self.statusBar().showMessage(
+                self.tr("Could not take over: {0}.").format(self.writer.why), 15000
+            )
+
+    def _regained(self) -> None:
+        """This window writes again: what it held on screen goes in, and it shows what other
+        windows changed meanwhile."""
+        self.review.keep_draft()
+        self.review.refresh_all()
+
+    def _update_read_only(self) -> None:
+        claim = self.writer.claim
+        why = claim.why if claim is not None else None
+        self.banner.show_reason(why, claim is not None and claim.can_take_over)
+        self.read_only_label.setVisible(why is not None)
+        if why is not None:
+            self.read_only_label.setToolTip(safe_tooltip(why))
+        self._update_title()
 
     def _show_waiting(self, text: str) -> None:
         self.statusBar().showMessage(text, 1500)
@@ -410,6 +474,7 @@ class MainWindow(QMainWindow):
                 self.tr("No criterion here is on an ordinal scale."),
             )
             return
+        self.writer.check()  # refused with the reason if the workspace is read-only
         service = self.review.service
         changes: dict[str, float] = {}
         for criterion, scheme in ordinal.items():
@@ -579,7 +644,8 @@ class MainWindow(QMainWindow):
         if self.ws is None:
             self.setWindowTitle("annotator")
             return
-        self.setWindowTitle(f"{self.ws.project().title} — annotator")
+        read_only = self.tr(" (read-only)") if self.writer.why is not None else ""
+        self.setWindowTitle(f"{self.ws.project().title}{read_only} — annotator")
 
     def _update_reviewer_label(self) -> None:
         name = self.settings.reviewer or self.tr("not set")
@@ -619,6 +685,7 @@ class MainWindow(QMainWindow):
         self.settings.show_queue = self.queue.isVisible()
         self.settings.save()
         self.runner.stop_all()
+        self.writer.release()
         if self.ws is not None:
             self.ws.close()
         super().closeEvent(event)
