@@ -124,12 +124,9 @@ class Workspace:
 
     @staticmethod
     def is_workspace(path: Path) -> bool:
-        """A SQLite file, or (when it does not exist yet) a name ending in .annotator."""
-        if path.exists():
-            return is_workspace_file(path) or (
-                path.suffix == WORKSPACE_SUFFIX and path.is_file() and path.stat().st_size == 0
-            )
-        return path.suffix == WORKSPACE_SUFFIX
+        """A SQLite file, or a name ending in .annotator: such a file that is not SQLite is a
+        damaged workspace (refused by :meth:`open`), not a case file."""
+        return path.suffix == WORKSPACE_SUFFIX or (path.exists() and is_workspace_file(path))
 
     @staticmethod
     def holds_import_of(workspace: Path, case_file: Path) -> bool:

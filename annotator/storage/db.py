@@ -279,7 +279,7 @@ def classify(exc: BaseException, name: str) -> WorkspaceError | None:
     if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
         return _read_only_error(name, f"{message} (a read-only file, folder or disk?)")
     if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return WorkspaceCorrupt(corrupt_message(name, message))
+        return WorkspaceCorrupt(corrupt_message(name, f"SQLite: {message}"))
     if primary == sqlite3.SQLITE_FULL:
         return WorkspaceFull(
             f"the disk holding {name} is full: nothing was saved. Free some space and try again."
@@ -298,7 +298,9 @@ def classify(exc: BaseException, name: str) -> WorkspaceError | None:
     return None
 
 
-def corrupt_message(name: str, detail: str) -> str:
+def corrupt_message(name: str, detail: str, *, rescue: bool = True) -> str:
+    """Why ``name`` is refused as damaged, its backups, and (where SQLite can still read
+    rows: ``rescue``) how to save what it holds."""
     path = Path(name)
     backups = sorted(path.parent.glob(f"{glob.escape(path.name)}.*.bak")) if path.name else []
     where = (
@@ -306,11 +308,13 @@ def corrupt_message(name: str, detail: str) -> str:
         if backups
         else "no backup of it was found beside it"
     )
-    return (
-        f"{path} is damaged (SQLite: {detail}). Restore it from your own backups ({where}); "
-        f"to save what SQLite can still read of it: 'annotator export {path} -o "
-        "rescued.jsonl --all --rescue'."
-    )
+    text = f"{path} is damaged ({detail}). Restore it from your own backups ({where})"
+    if rescue:
+        text += (
+            f"; to save what SQLite can still read of it: 'annotator export {path} -o "
+            "rescued.jsonl --all --rescue'"
+        )
+    return text + "."
 
 
 @contextlib.contextmanager
@@ -438,7 +442,7 @@ def _inspect(path: Path) -> _Found:
         found = _read_identity(path)
     except sqlite3.Error as exc:
         raise classify(exc, str(path)) or WorkspaceCorrupt(
-            corrupt_message(str(path), str(exc))
+            corrupt_message(str(path), f"SQLite: {exc}")
         ) from exc
     if found.application_id not in (0, APPLICATION_ID) or (
         found.tables and not {"project", "cases"} <= found.tables
@@ -454,7 +458,11 @@ def _inspect(path: Path) -> _Found:
         )
     if found.tables and (found.version == 0 or found.version not in range(1, SCHEMA_VERSION + 1)):
         raise WorkspaceCorrupt(
-            corrupt_message(str(path), f"it has tables but no schema version ({found.version})")
+            corrupt_message(
+                str(path),
+                f"it has tables but no schema version ({found.version})",
+                rescue=False,
+            )
         )
     return found
 
@@ -471,7 +479,12 @@ def _read_only_uri(path: Path) -> str:
 
 
 def _read_identity(path: Path) -> _Found:
-    conn = sqlite3.connect(_read_only_uri(path), uri=True)
+    # Without a write-ahead log beside it (a workspace closed cleanly, or not one of ours) the
+    # file is read as immutable: SQLite then makes no -shm or -wal file beside it.
+    uri = _read_only_uri(path)
+    if not Path(f"{path}-wal").exists() and "immutable" not in uri:
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True)
     try:
         application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -508,6 +521,7 @@ def _check_tables(conn: sqlite3.Connection, path: Path, found: _Found) -> None:
                 str(path),
                 f"its tables do not match its schema version {found.version}: "
                 + "; ".join(problems),
+                rescue=False,
             )
         )
 

@@ -125,11 +125,66 @@ MERGED = {
 }
 
 
+def small_workspace(path: Path) -> Path:
+    """A workspace of three cases, made by the app, then compacted to 1 KB pages (a few tens
+    of KB) for the damaged variants below."""
+    import sqlite3
+
+    from annotator.services.importer import import_file
+    from annotator.services.workspace import Workspace
+
+    cases = path.with_suffix(".jsonl")
+    cases.write_text(jsonl(header(), case("c1"), case("c2"), case("c3")), encoding="utf-8")
+    ws = Workspace.open(path)
+    import_file(ws, cases)
+    ws.close()
+    cases.unlink()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA page_size = 1024")
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    return path
+
+
+def workspaces() -> dict[str, bytes]:
+    """Workspaces that must be refused unchanged: damaged, inconsistent, newer, foreign."""
+    import sqlite3
+    import tempfile
+
+    made: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as folder:
+
+        def variant(name: str, sql: str = "") -> None:
+            path = small_workspace(Path(folder) / name)
+            if sql:
+                conn = sqlite3.connect(path, isolation_level=None)
+                conn.executescript(sql)
+                conn.close()
+            made[name] = path.read_bytes()
+
+        variant("ws_version_mismatch.annotator", "PRAGMA user_version = 1;")
+        variant("ws_missing_table.annotator", "DROP TABLE tag;")
+        variant("ws_newer.annotator", "PRAGMA user_version = 99;")
+        variant("ws_truncated.annotator")
+        whole = made["ws_truncated.annotator"]
+        made["ws_truncated.annotator"] = whole[: len(whole) // 2]
+        foreign = Path(folder) / "notes.db"
+        conn = sqlite3.connect(foreign)
+        conn.executescript("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);")
+        conn.close()
+        made["ws_foreign.db"] = foreign.read_bytes()
+    made["ws_not_sqlite.annotator"] = b"this is a text file named like a workspace\n"
+    return made
+
+
 def main() -> None:
-    for name, content in {**CASE_FILES, **LABELLED, **MERGED}.items():
+    files = {**CASE_FILES, **LABELLED, **MERGED, **workspaces()}
+    for name, content in files.items():
         data = content.encode("utf-8") if isinstance(content, str) else content
         (HERE / name).write_bytes(data)
-    print(f"wrote {len(CASE_FILES) + len(LABELLED) + len(MERGED)} files to {HERE}")
+    print(f"wrote {len(files)} files to {HERE}")
 
 
 if __name__ == "__main__":
