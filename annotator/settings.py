@@ -54,9 +54,17 @@ class Settings:
                     setattr(settings, key, checked)
         return settings
 
-    def save(self) -> None:
-        with atomic_write(self.file()) as fh:
-            json.dump(asdict(self), fh, indent=2, ensure_ascii=False)
+    def save(self) -> str | None:
+        """Write the settings. A config folder that cannot be written (read-only, full) keeps
+        them for this session only: the reason is returned, in one line for the user, rather
+        than raised (no setting is worth stopping the work for)."""
+        try:
+            with atomic_write(self.file()) as fh:
+                json.dump(asdict(self), fh, indent=2, ensure_ascii=False)
+        except OSError as exc:
+            where = exc.filename or paths.config_dir()
+            return f"Settings not saved ({exc.strerror or exc}: {where}); they last this session."
+        return None
 
 
 def _checked(value: Any, default: Any) -> Any:

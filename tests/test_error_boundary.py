@@ -405,3 +405,25 @@ def test_a_corrupt_workspace_at_startup_is_a_message(tmp_path: Path, base: Path)
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "broken.annotator" in result.stderr
+
+
+def test_settings_that_cannot_be_saved_last_the_session_and_say_why(
+    make_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config folder that cannot be written (faked: root ignores permissions): saving a
+    setting says so in the status bar instead of raising out of a slot."""
+    import errno
+
+    from annotator import fileio
+    from annotator.settings import Settings
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(Settings.file()))
+
+    window = make_window()
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", refuse)
+    window.set_include_agreements(True)
+    assert window.settings.include_agreements
+    shown = window.statusBar().currentMessage()
+    assert shown.startswith("Settings not saved (Read-only file system")
+    assert "they last this session" in shown

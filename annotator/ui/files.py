@@ -79,7 +79,7 @@ class Files(QObject):
         if not path.exists():
             if str(path) in self.settings.recent:
                 self.settings.recent.remove(str(path))
-                self.settings.save()
+                self._save_settings()
             dialogs.error(
                 self.window,
                 self.tr("File not found"),
@@ -112,6 +112,11 @@ class Files(QObject):
         into = self._open_target(path)
         if into is not None:
             self.run_import(into.ws, choice, switch=True, created=into.created)
+
+    def _save_settings(self) -> None:
+        unsaved = self.settings.save()
+        if unsaved is not None:
+            self.message.emit(unsaved)
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -237,7 +242,7 @@ class Files(QObject):
         if not path:
             return None
         self.settings.export_dir = str(Path(path).parent)
-        self.settings.save()
+        self._save_settings()
         return Path(path), chosen
 
     def export_to(self, path: Path, fmt: str = "jsonl") -> Task | None:

@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         self.review.set_service(service)
         if ws is not None and ws.path is not None:
             self.settings.add_recent(ws.path)
-            self.settings.save()
+            self._save_settings()
         self._update_title()
 
     def _may_leave(self) -> bool:
@@ -445,7 +445,7 @@ class MainWindow(QMainWindow):
         name = dialogs.ask_reviewer(self, self.settings.reviewer, lead=self.lead)
         if name:
             self.settings.reviewer = name
-            self.settings.save()
+            self._save_settings()
             if self.review.service is not None:
                 self.review.service.reviewer = name
             self._update_reviewer_label()
@@ -456,9 +456,14 @@ class MainWindow(QMainWindow):
         if action.isChecked() != include:
             action.setChecked(include)  # calls set_include_agreements
 
+    def _save_settings(self) -> None:
+        unsaved = self.settings.save()
+        if unsaved is not None:
+            self.statusBar().showMessage(unsaved, 15000)
+
     def set_include_agreements(self, include: bool) -> None:
         self.settings.include_agreements = include
-        self.settings.save()
+        self._save_settings()
         self.review.include_agreements = include
         self.queue.set_include_agreements(include)
         self.review.update_progress()
@@ -512,7 +517,7 @@ class MainWindow(QMainWindow):
         """Scale the case text by steps of 10 % (0: back to normal), between 70 % and 250 %."""
         scale = 1.0 if step == 0 else self.settings.text_scale + step * 0.1
         self.settings.text_scale = round(min(2.5, max(0.7, scale)), 2)
-        self.settings.save()
+        self._save_settings()
         self.view.set_text_scale(self.settings.text_scale)
         self.review.reload()
         self.statusBar().showMessage(
