@@ -18,8 +18,10 @@ import pytest
 from annotator.cli import main
 from annotator.services.importer import import_file
 from annotator.services.merge import (
+    MergeCancelled,
     MergeError,
     has_reviews,
+    merge_files,
     merge_into_workspace,
     merge_to_file,
 )
@@ -234,3 +236,26 @@ def test_against_the_workspace_a_scale_said_otherwise_is_refused(
     ordered = rewrite(files[0], tmp_path / "a-ordered.jsonl", lambda r: {**r, "ordinal": True})
     message = refused([ordered], tmp_path / "merged.jsonl", against=lead)
     assert "label sets don't match" in message and "(fail, pass, ordered)" in message
+
+
+# -- cancelling -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_cancelled_merge_leaves_the_workspace_unchanged(
+    workers: int, files: list[Path], lead: Workspace, tmp_path: Path
+):
+    asked: list[int] = []
+
+    def after_the_first_file() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(MergeCancelled, match="cancelled"):
+        merge_into_workspace(lead, files, workers=workers, cancelled=after_the_first_file)
+    assert not has_reviews(lead)
+    out = tmp_path / "merged.jsonl"
+    with pytest.raises(MergeCancelled):
+        merge_files(files, out, workers=workers, cancelled=lambda: True)
+    assert not out.exists()
+    assert merge_into_workspace(lead, files, cancelled=lambda: False).cases == 5

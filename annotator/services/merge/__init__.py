@@ -10,17 +10,24 @@ Two ways in, one set of rules (``domain/merge.py``) and one reader (``formats/la
   ``storage/reviews.py``'s).
 
 Inside: ``reading.py`` reads the files (in worker processes, ``worker.py``, for large inputs;
-:class:`ReadOptions` says how), ``collect.py`` adds them up and ``checks.py`` checks them,
+:class:`ReadOptions` says how; their temporary folder is ``tempfolder.py``'s), ``collect.py``
+adds them up, ``checks.py`` checks them and ``members.py`` checks what they say of each case,
 ``writing.py`` writes the merged file (``formats/merged.py``), ``report.py`` says what was done.
 
-Properties the lead relies on (tests/test_merge.py checks each):
+Properties the lead relies on (tests/test_merge.py, test_merge_promises.py and
+test_merge_kill.py check each):
 
 - Nothing partial: every file is read and checked before anything is written; a problem
-  raises :class:`MergeError` and leaves no output (and an unchanged workspace).
+  raises :class:`MergeError` and leaves no output (and an unchanged workspace); so does
+  cancelling (:class:`MergeCancelled`) and Ctrl+C (KeyboardInterrupt, raised again).
 - Order-independent: the same files in any order give byte-identical output (cases in id
-  order, reviews in reviewer order, ties between equal times broken on content).
+  order, reviews in reviewer order, ties between equal times broken on content), or the merge
+  is refused: every file must say the same of a case as the others (criterion, judge label,
+  rater labels, kind), and, against a workspace, as the workspace.
 - Idempotent: the same file given twice (by content) counts once.
 - One decision per reviewer and case: the newer one is kept, and the report says so.
+- Nothing left running: the worker processes end with the merge, however it ends, and a
+  killed merge's temporary files are removed by the next merge.
 
 The worker processes import ``worker.py``, and with it this module: what needs the workspace
 (SQLAlchemy, the files and workspace functions) is imported here only when first asked for, so
@@ -38,7 +45,14 @@ from annotator.services.merge.reading import (
     WORKERS_VARIABLE,
     ReadOptions,
 )
-from annotator.services.merge.report import MergeError, MergeReport, Progress, Source, Superseded
+from annotator.services.merge.report import (
+    MergeCancelled,
+    MergeError,
+    MergeReport,
+    Progress,
+    Source,
+    Superseded,
+)
 
 if TYPE_CHECKING:
     from annotator.formats.merged import write_merged
@@ -79,6 +93,7 @@ __all__ = [
     "MAX_WORKERS",
     "PARALLEL_MIN_BYTES",
     "WORKERS_VARIABLE",
+    "MergeCancelled",
     "MergeError",
     "MergeReport",
     "Progress",

@@ -24,11 +24,19 @@ from annotator.services.merge.members import Differing, check_members, differenc
 from annotator.services.merge.reading import (
     DEFAULT_READING,
     ReadOptions,
+    check_cancelled,
     hashes_first,
     passed_over,
     scanning,
 )
-from annotator.services.merge.report import MergeError, MergeReport, Progress, Source, Superseded
+from annotator.services.merge.report import (
+    Cancelled,
+    MergeError,
+    MergeReport,
+    Progress,
+    Source,
+    Superseded,
+)
 
 ROW = 0xFFFFFFFF
 """A decision is found by one int, its reference: ``file index << 32 | row`` (its row in the
@@ -135,6 +143,7 @@ def collect(
     progress: Progress | None = None,
     reading: ReadOptions = DEFAULT_READING,
     hashed: Sequence[str | None] | None = None,
+    cancelled: Cancelled | None = None,
 ) -> Collected:
     """Read and check every file: a problem anywhere raises :class:`MergeError` (the first one
     in the order the files were given, and in line order within a file).
@@ -142,6 +151,7 @@ def collect(
     A file merged before (``skip_hashes``) or with the same content as an earlier one is
     passed over, problems and all; when such files may be given, they are known by their hash
     (``hashed``, by file index; by default :func:`hashes_first`'s) and not read at all.
+    ``cancelled`` is asked between files, and while a worker reads one.
     """
     if not paths:
         raise MergeError("no files to merge")
@@ -156,9 +166,10 @@ def collect(
     collected = Collected({}, MergeReport(), {}, [], [], read=list(to_read))
     checks = Checks(facts)
     seen: dict[str, Path] = {}
-    with scanning(to_read, reading, frozenset(skip)) as scans:
+    with scanning(to_read, reading, frozenset(skip), cancelled) as scans:
         read = iter(scans)
         for index, path in enumerate(paths):
+            check_cancelled(cancelled)
             scan = None if over[index] else next(read)
             digest = hashed[index] if scan is None else scan.sha256
             if scan is None and digest not in seen and digest not in skip:
@@ -168,6 +179,7 @@ def collect(
             _add_file(collected, checks, index, path, scan, digest or "", seen, skip)
             if progress is not None:
                 progress(index + 1, len(paths))
+    check_cancelled(cancelled)
     checks.refuse_cases()
     check_members(
         collected.cases,

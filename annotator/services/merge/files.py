@@ -12,7 +12,7 @@ from annotator.formats.merged import MERGED_FORMAT, read_merged
 from annotator.formats.versioned import file_format
 from annotator.services.merge.collect import collect
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
-from annotator.services.merge.report import MergeError, MergeReport, Progress
+from annotator.services.merge.report import Cancelled, MergeError, MergeReport, Progress
 from annotator.services.merge.workspace import has_reviews, load_merged, project_facts
 from annotator.services.merge.writing import refuse_inputs, write_collected
 from annotator.services.workspace import Workspace
@@ -26,16 +26,21 @@ def merge_files(
     progress: Progress | None = None,
     workers: int | None = None,
     reading: ReadOptions = DEFAULT_READING,
+    cancelled: Cancelled | None = None,
 ) -> tuple[list[MergedCase], MergeReport]:
     """Merge reviewers' labelled files; write the merged file to ``out`` if given.
 
     With ``against`` (the workspace the pack was made from), every case id, hash and label is
-    also checked against it. The cases come back in id order. ``workers``, ``reading``: how
-    the files are read (see :func:`merge_to_file`).
+    also checked against it, and each line's case (criterion, judge and rater labels, kind).
+    The cases come back in id order. ``workers``, ``reading``: how the files are read (see
+    :func:`merge_to_file`); ``cancelled``: asked between files and while they are read
+    (:class:`MergeCancelled`; nothing is written).
     """
     facts = project_facts(against) if against is not None else None
     with no_gc():
-        collected = collect(paths, facts, progress=progress, reading=options(reading, workers))
+        collected = collect(
+            paths, facts, progress=progress, reading=options(reading, workers), cancelled=cancelled
+        )
         report = collected.report
         if out is not None:
             refuse_inputs(out, paths)
@@ -54,6 +59,7 @@ def merge_to_file(
     progress: Progress | None = None,
     workers: int | None = None,
     reading: ReadOptions = DEFAULT_READING,
+    cancelled: Cancelled | None = None,
 ) -> MergeReport:
     """:func:`merge_files` writing the merged file only (``annotator merge``): the merged cases
     are never built as objects, which keeps a merge of a million decisions fast and small.
@@ -66,7 +72,9 @@ def merge_to_file(
     """
     facts = project_facts(against) if against is not None else None
     with no_gc():
-        collected = collect(paths, facts, progress=progress, reading=options(reading, workers))
+        collected = collect(
+            paths, facts, progress=progress, reading=options(reading, workers), cancelled=cancelled
+        )
         refuse_inputs(out, paths)
         write_collected(collected, Path(out))
         collected.report.output = Path(out)

@@ -26,7 +26,7 @@ from typing import Any
 
 from annotator.formats.labelled import CHUNK, LabelledScan, file_sha256, scan_labelled
 from annotator.services.merge import tempfolder
-from annotator.services.merge.report import MergeError
+from annotator.services.merge.report import Cancelled, MergeCancelled, MergeError
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Files smaller than this in all are read in this process: starting worker processes takes
@@ -53,6 +53,8 @@ class ReadOptions:
 
 
 DEFAULT_READING = ReadOptions()
+CANCEL_POLL = 0.2
+"""How often (seconds) a merge waiting for a worker asks whether it was cancelled."""
 
 
 @contextlib.contextmanager
@@ -140,11 +142,18 @@ def passed_over(hashed: Sequence[str | None], skip: Container[str]) -> list[bool
     return over
 
 
+def check_cancelled(cancelled: Cancelled | None) -> None:
+    """Raise :class:`MergeCancelled` if the user cancelled the merge."""
+    if cancelled is not None and cancelled():
+        raise MergeCancelled("merge cancelled; nothing was merged")
+
+
 @contextlib.contextmanager
 def scanning(
     paths: Sequence[Path],
     options: ReadOptions,
     skip_hashes: frozenset[str] = frozenset(),
+    cancelled: Cancelled | None = None,
 ) -> Iterator[Iterator[LabelledScan]]:
     """The files read and checked (:func:`scan_labelled`), in the order given.
 
@@ -162,7 +171,8 @@ def scanning(
 
     Every line's case members (``case_info``) are read, to be checked against the case's
     first line, but a worker leaves out those that are the same as in a file it read before
-    (``worker.py``). ``skip_hashes``: the files the merge passes over.
+    (``worker.py``). ``skip_hashes``: the files the merge passes over. ``cancelled``: asked
+    while a worker reads (the caller asks it between files).
     """
     count, asked = worker_count(paths, options)
     chunk = options.chunk
@@ -193,7 +203,10 @@ def scanning(
             yield (scan_labelled(path, chunk=chunk) for path in paths)
             return
         try:
-            yield (scanned(f, path, asked, chunk) for f, path in zip(futures, paths, strict=True))
+            yield (
+                scanned(f, path, asked, chunk, cancelled)
+                for f, path in zip(futures, paths, strict=True)
+            )
         finally:
             stop(pool, futures)
 
@@ -216,14 +229,22 @@ def stop(pool: Any, futures: Sequence[Any]) -> None:
             process.terminate()
 
 
-def scanned(future: Any, path: Path, asked: bool, chunk: int = CHUNK) -> LabelledScan:
+def scanned(
+    future: Any, path: Path, asked: bool, chunk: int = CHUNK, cancelled: Cancelled | None = None
+) -> LabelledScan:
     """A worker's scan of ``path``. If the worker failed (it died, or could not write the scan)
-    this process reads the file instead, unless the workers were asked for."""
+    this process reads the file instead, unless the workers were asked for. ``cancelled`` is
+    asked while the worker reads (:class:`MergeCancelled`)."""
     from concurrent.futures.process import BrokenProcessPool
 
     from annotator.services.merge.worker import load_scan
 
     try:
+        while cancelled is not None:
+            try:
+                return load_scan(future.result(timeout=CANCEL_POLL))
+            except TimeoutError:
+                check_cancelled(cancelled)
         return load_scan(future.result())
     except (BrokenProcessPool, OSError) as exc:
         if asked:

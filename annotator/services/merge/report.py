@@ -15,8 +15,16 @@ MAX_LISTED = 10
 """How many instances of one problem a message lists before it says 'and N more'."""
 
 
+Cancelled = Callable[[], bool]
+"""Asked now and then while the files are read: True stops the merge (:class:`MergeCancelled`)."""
+
+
 class MergeError(Exception):
     """The merge is refused; ``str()`` says why, naming files, lines and cases."""
+
+
+class MergeCancelled(MergeError):
+    """The user cancelled the merge: nothing was written (no file; the workspace unchanged)."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from annotator.services.changes import REVIEWS_MERGED
 from annotator.services.merge.checks import ProjectFacts
 from annotator.services.merge.collect import Collected, collect
 from annotator.services.merge.members import CaseMembers
-from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
-from annotator.services.merge.report import MergeReport, Progress, Superseded
+from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, check_cancelled, no_gc
+from annotator.services.merge.report import Cancelled, MergeReport, Progress, Superseded
 from annotator.services.workspace import Workspace, WorkspaceError, now_iso
 from annotator.storage import cases, decisions, reviews, schemes
 from annotator.storage import project as stored_project
@@ -87,13 +87,16 @@ def merge_into_workspace(
     workers: int | None = None,
     reading: ReadOptions = DEFAULT_READING,
     clock: Callable[[], str] = now_iso,
+    cancelled: Cancelled | None = None,
 ) -> MergeReport:
     """Store the reviewers' decisions in ``ws`` (the workspace the pack was made from).
 
     All or nothing: the files are checked in full first (each line's case against the
     workspace's too), then written in one transaction. A reviewer's decision replaces one
     stored before only when it is newer. ``workers``, ``reading``: how the files are read
-    (``merge_to_file``); ``clock``: when a file was merged.
+    (``merge_to_file``); ``clock``: when a file was merged; ``cancelled``: asked between files
+    and while they are read, until the writing starts (:class:`MergeCancelled`, and the
+    workspace is unchanged).
     """
     with ws.engine.connect() as conn:
         facts = _facts(ws, conn)
@@ -101,7 +104,8 @@ def merge_into_workspace(
     if workers is not None:
         reading = replace(reading, workers=workers)
     with no_gc():
-        collected = collect(paths, facts, merged_before, progress, reading)
+        collected = collect(paths, facts, merged_before, progress, reading, cancelled=cancelled)
+    check_cancelled(cancelled)
     with writing(ws.engine) as conn:
         _store(conn, collected, facts, clock())
     collected.report.changes = REVIEWS_MERGED
