@@ -194,3 +194,35 @@ def test_export_dialogs_remember_the_folder_and_pick_the_format(
     assert (tmp_path / "exports" / "merged.jsonl").exists()
     assert asked[0].endswith("Test-project-decisions.jsonl")
     assert asked[1] == str(tmp_path / "exports" / "Test-project-merged.jsonl")  # the last folder
+
+
+def test_a_cancelled_merge_merges_nothing_and_says_so_quietly(
+    make_window,
+    qtbot: QtBot,
+    pack: Path,
+    files: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cancel reaches the merge (it used to be ignored: the merge went on and reported
+    "Reviewer files merged"); a cancelled merge is no error box, and leaves no review."""
+    import time
+
+    from annotator.services.merge import merge_into_workspace
+    from annotator.ui import files as ui_files
+
+    def after_cancel(*args, cancelled, **kwargs):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 10
+        while not cancelled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return merge_into_workspace(*args, cancelled=cancelled, **kwargs)
+
+    monkeypatch.setattr(ui_files, "merge_into_workspace", after_cancel)
+    window = make_window(pack, reviewer="Lead Lee")
+    task = window.files.merge(files)
+    assert task is not None
+    task.cancel()
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=15000)
+    assert not [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert window.statusBar().currentMessage() == "Merge cancelled: nothing was merged."
+    assert window.queue.reviews.isHidden()
+    assert not window.actions_by_id["export_merged"].isEnabled()

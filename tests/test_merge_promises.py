@@ -193,7 +193,7 @@ def test_every_line_of_an_edited_file_is_named_up_to_ten(files: list[Path], tmp_
 # -- against the workspace ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edit", ["judge label", "rater labels", "kind"])
+@pytest.mark.parametrize("edit", ["judge label", "rater labels"])
 def test_against_the_workspace_an_edit_is_refused_even_in_one_file(
     edit: str,
     files: list[Path],
@@ -217,6 +217,22 @@ def test_against_the_workspace_an_edit_is_refused_even_in_one_file(
     command = ["merge", str(edited), "-o", str(out), "--workspace", str(lead.path)]
     assert main(command) != 0
     assert "from the workspace" in capsys.readouterr().err and not out.exists()
+
+
+def test_against_the_workspace_a_kind_of_another_threshold_is_accepted(
+    files: list[Path], lead: Workspace, tmp_path: Path
+):
+    """The kind follows an ordinal scale's threshold, which a lead may change after sending the
+    pack: files that agree among themselves on a kind the workspace no longer gives still
+    merge; the merged file keeps the files' kind, a merge into the workspace its own."""
+    change, _said, _original = EDITS["kind"]
+    edited = [
+        rewrite(f, tmp_path / f"k{i}-{f.name}", change, only="c2") for i, f in enumerate(files)
+    ]
+    out = tmp_path / "merged.jsonl"
+    merge_to_file(edited, out, against=lead)
+    assert '"kind":"agreement"' in out.read_text(encoding="utf-8").replace(" ", "")
+    assert merge_into_workspace(lead, edited).cases == 5
 
 
 def test_against_the_workspace_the_honest_files_merge(

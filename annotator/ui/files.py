@@ -26,7 +26,12 @@ from annotator.services.importer import (
     ImportTarget,
     import_file,
 )
-from annotator.services.merge import MergeReport, export_merged, merge_into_workspace
+from annotator.services.merge import (
+    MergeCancelled,
+    MergeReport,
+    export_merged,
+    merge_into_workspace,
+)
 from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
 from annotator.settings import Settings
 from annotator.ui import dialogs
@@ -288,8 +293,8 @@ class Files(QObject):
             return None
         self.may_write()
 
-        def job(progress: Any, _cancelled: Any) -> MergeReport:
-            return merge_into_workspace(ws, paths, progress)
+        def job(progress: Any, cancelled: Any) -> MergeReport:
+            return merge_into_workspace(ws, paths, progress, cancelled=cancelled)
 
         def done(report: MergeReport) -> None:
             self.merged.emit(report)
@@ -310,6 +315,9 @@ class Files(QObject):
             )
 
         def failed(exc: BaseException) -> None:
+            if isinstance(exc, MergeCancelled):
+                self.message.emit(self.tr("Merge cancelled: nothing was merged."))
+                return
             dialogs.error(self.window, self.tr("Merge refused — nothing was merged"), str(exc))
 
         title = self.tr("Merging {0} reviewer files…").format(len(paths))

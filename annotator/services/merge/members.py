@@ -65,15 +65,18 @@ def members(criterion: str, info: bytes) -> CaseMembers:
     return CaseMembers(criterion, d["judge_label"], d["rater_labels"], d["kind"])
 
 
-def difference(got: CaseMembers, expected: CaseMembers) -> Difference | None:
-    """The first member that differs; None when the two say the same of the case."""
+def difference(got: CaseMembers, expected: CaseMembers, *, kind: bool = True) -> Difference | None:
+    """The first member that differs; None when the two say the same of the case. ``kind``
+    False leaves the kind out (against a workspace: the kind follows an ordinal scale's
+    threshold, which the lead may change after sending the pack, and the workspace's own
+    kind is what a merge into it keeps)."""
     if got.criterion != expected.criterion:
         return Difference("criterion", repr(got.criterion), repr(expected.criterion))
     if got.judge_label != expected.judge_label:
         return Difference("judge label", repr(got.judge_label), repr(expected.judge_label))
     if dict(got.rater_labels) != dict(expected.rater_labels):
         return Difference("rater labels", _raters(got.rater_labels), _raters(expected.rater_labels))
-    if got.kind != expected.kind:
+    if kind and got.kind != expected.kind:
         return Difference("kind", repr(got.kind), repr(expected.kind))
     return None
 
@@ -96,33 +99,35 @@ def check_members(
     origin: Callable[[int], object],
     workspace: MembersReader | None,
 ) -> None:
-    """Refuse the merge if the files say different things of a case (``differing``: the
-    lines that differ from the first line of their case), or, against a workspace, if any
-    line says otherwise than the workspace. The problems come in file order, then line order.
-    """
+    """Refuse the merge if, against a workspace, any line says otherwise than the workspace
+    (the kind aside), or if the files say different things of a case (``differing``: the
+    lines that differ from the first line of their case). The problems come in file order,
+    then line order."""
     found: list[tuple[int, str]] = []
 
-    def check(ref: int, case_id: str, got: CaseMembers, expected: CaseMembers, other: str) -> None:
-        diff = difference(got, expected)
+    def check(
+        ref: int, case_id: str, got: CaseMembers, expected: CaseMembers, other: str, kind: bool
+    ) -> None:
+        diff = difference(got, expected, kind=kind)
         if diff is not None:
             found.append((ref, message(str(origin(ref)), case_id, diff, other)))
 
-    if workspace is None:
+    if workspace is not None and cases:  # (none: every file was merged before)
+        # Against the workspace, every line, but for the kind (see ``difference``).
+        expected = workspace(cases)
+        for case_id, case in cases.items():  # the first line of each case (and those alike)
+            check(case.first, case_id, _first(case), expected[case_id], "the workspace", False)
         for d in differing:
-            case = cases[d.case_id]
-            got = members(d.criterion, d.info or case.info)
-            check(d.ref, d.case_id, got, _first(case), str(origin(case.first)))
-        _refuse(found, HEADER)
-        return
-    if not cases:  # (every file was merged before)
-        return
-    expected = workspace(cases)
-    for case_id, case in cases.items():  # the first line of each case (and those alike)
-        check(case.first, case_id, _first(case), expected[case_id], "the workspace")
+            got = members(d.criterion, d.info or cases[d.case_id].info)
+            check(d.ref, d.case_id, got, expected[d.case_id], "the workspace", False)
+        _refuse(found, WORKSPACE_HEADER)
+    # Among the files, every member (after the workspace's check, only the kind can differ):
+    # the merged file copies them from the files.
     for d in differing:
-        got = members(d.criterion, d.info or cases[d.case_id].info)
-        check(d.ref, d.case_id, got, expected[d.case_id], "the workspace")
-    _refuse(found, WORKSPACE_HEADER)
+        case = cases[d.case_id]
+        got = members(d.criterion, d.info or case.info)
+        check(d.ref, d.case_id, got, _first(case), str(origin(case.first)), True)
+    _refuse(found, HEADER)
 
 
 def _first(case: CaseSoFar) -> CaseMembers:
@@ -135,10 +140,8 @@ HEADER = (
     "also follows an ordinal scale's threshold: was it changed before a file was exported?)"
 )
 WORKSPACE_HEADER = (
-    "the files do not say of a case what this workspace says (its criterion, judge label, "
-    "rater labels or disagreement kind), so their decisions cannot be merged. Was a file "
-    "edited? (The kind also follows an ordinal scale's threshold: was it changed since the "
-    "pack was sent?)"
+    "the files do not say of a case what this workspace says (its criterion, judge label or "
+    "rater labels), so their decisions cannot be merged. Was a file edited?"
 )
 
 
