@@ -1,6 +1,6 @@
 """Agreement statistics in pure Python, checked against the reference libraries in the tests:
 figures and intervals, percent agreement, accuracy, Cohen's kappa, the confusion matrix,
-precision and recall. Many raters of one unit: :mod:`annotator.domain.reliability` (Fleiss'
+precision, recall and F1. Many raters of one unit: :mod:`annotator.domain.reliability` (Fleiss'
 kappa, Krippendorff's alpha); the human ceiling: :mod:`annotator.domain.ceiling`.
 
 The installer must stay lean, so nothing here needs numpy, scipy or scikit-learn; every figure
@@ -85,12 +85,14 @@ class ConfusionMatrix:
 
 @dataclass(frozen=True)
 class LabelScore:
-    """Precision and recall of one label, and how many items truly have it (the support)."""
+    """Precision, recall and F1 of one label, and how many items truly have it (the
+    support)."""
 
     label: str
     precision: Figure
     recall: Figure
     support: int
+    f1: Figure
 
 
 # --- percent agreement, accuracy ---------------------------------------------------------------
@@ -215,22 +217,16 @@ def precision_recall(
 
 
 def precision_recall_counts(pairs: PairCounts, labels: Sequence[str]) -> tuple[LabelScore, ...]:
-    """Per-label precision and recall, as scikit-learn's ``precision_score`` and
-    ``recall_score`` with ``average=None, labels=labels``.
+    """Per-label precision, recall and F1, as scikit-learn's ``precision_score``,
+    ``recall_score`` and ``f1_score`` with ``average=None, labels=labels``.
 
     As in scikit-learn, every item counts, even one whose labels are outside ``labels``: a
     prediction of L on such an item is a false positive for L. Where scikit-learn would fall
     back to ``zero_division``, the figure is None with the reason (L never predicted, or no
-    item truly L).
+    item truly L; F1 only when both). F1 is 2TP / (2TP + FP + FN), so it is 0, not undefined,
+    for a label that occurs on one side only; its ``n`` is TP + FP + FN.
     """
-    tp: Counter[str] = Counter()
-    predicted: Counter[str] = Counter()
-    actual: Counter[str] = Counter()
-    for (t, p), c in pairs.items():
-        predicted[p] += c
-        actual[t] += c
-        if t == p:
-            tp[t] += c
+    tp, predicted, actual = _label_counts(pairs)
     out = []
     for label in labels:
         pred, true = predicted[label], actual[label]
@@ -242,5 +238,46 @@ def precision_recall_counts(pairs: PairCounts, labels: Sequence[str]) -> tuple[L
         recall = (
             Figure(tp[label] / true, true) if true else undefined(0, f"no item is truly {label!r}")
         )
-        out.append(LabelScore(label, precision, recall, true))
+        out.append(LabelScore(label, precision, recall, true, _f1(label, tp, predicted, actual)))
     return tuple(out)
+
+
+def macro_f1(truth: Sequence[str], predicted: Sequence[str]) -> Figure:
+    """See :func:`macro_f1_counts`."""
+    return macro_f1_counts(_pairs(truth, predicted))
+
+
+def macro_f1_counts(pairs: PairCounts) -> Figure:
+    """The mean of the per-label F1 over the labels that occur, in the truth or the
+    prediction: scikit-learn's ``f1_score(average="macro")`` without ``labels`` (a label of
+    the scale that never occurs is left out rather than counted as 0). ``n`` is the number of
+    items."""
+    tp, predicted, actual = _label_counts(pairs)
+    occurring = sorted(set(predicted) | set(actual))  # sorted: the same sum on every run
+    if not occurring:
+        return undefined(0, "no items")
+    total = sum(2 * tp[x] / (predicted[x] + actual[x]) for x in occurring)
+    return Figure(total / len(occurring), sum(actual.values()))
+
+
+def _label_counts(pairs: PairCounts) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Per label: true positives, how often predicted, how often the truth."""
+    tp: Counter[str] = Counter()
+    predicted: Counter[str] = Counter()
+    actual: Counter[str] = Counter()
+    for (t, p), c in pairs.items():
+        if c <= 0:
+            continue
+        predicted[p] += c
+        actual[t] += c
+        if t == p:
+            tp[t] += c
+    return tp, predicted, actual
+
+
+def _f1(label: str, tp: Counter[str], predicted: Counter[str], actual: Counter[str]) -> Figure:
+    hits = tp[label]
+    misses = predicted[label] + actual[label] - 2 * hits  # false positives + false negatives
+    if hits + misses == 0:
+        return undefined(0, f"{label!r} was never predicted and no item is truly {label!r}")
+    return Figure(2 * hits / (2 * hits + misses), hits + misses)

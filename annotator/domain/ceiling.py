@@ -37,17 +37,19 @@ def leave_one_out(units: Iterable[tuple[str | None, Iterable[str]]]) -> LeaveOne
 
 
 def leave_one_out_counts(units: Mapping[LooUnit, int]) -> LeaveOneOut:
-    """The human ceiling: AlpacaEval's leave-one-out "human agreement", and the judge's
-    agreement with the very same references.
+    """The human ceiling: a leave-one-out "human agreement" after AlpacaEval's, and the
+    judge's agreement with the very same references.
 
     On a unit with m >= 2 human labels, each human in turn is left out, and the reference is
     the mode (most common label) of the other m - 1. The human scores 1 if their label is the
-    mode. When several labels tie for the mode, AlpacaEval picks one at random; here the score
-    is its expected value instead, 1/t if the label is among the t tied modes (else 0), so the
-    figure is exact and reproducible. The judge is scored against the same m references. A
-    unit's score is the mean over its m references, and each figure is the mean over units
-    (each unit weighs the same). Units with fewer than two humans are left out; the judge's
-    figure leaves out units without a judge label. ``n`` is the number of units.
+    mode. When several labels tie for the mode, AlpacaEval picks one with a fixed seed; here
+    the score is the expected value of a fair pick instead, 1/t if the label is among the t
+    tied modes (else 0), so the figure does not hang on one arbitrary pick. (AlpacaEval's own
+    figure, its pick and its half credit for a tie: :mod:`annotator.domain.alpaca_eval`.) The
+    judge is scored against the same m references. A unit's score is the mean over its m
+    references, and each figure is the mean over units (each unit weighs the same). Units with
+    fewer than two humans are left out; the judge's figure leaves out units without a judge
+    label. ``n`` is the number of units.
     """
     return leave_one_out_from_scores(leave_one_out_scores(units))
 

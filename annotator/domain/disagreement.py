@@ -40,7 +40,10 @@ def consensus(raters: Sequence[str], scheme: LabelScheme) -> str | float | None:
     return label if count * 2 > len(raters) else None
 
 
-def _differs_from_consensus(label: str, agreed: str | float, scheme: LabelScheme) -> bool:
+def differs_from_consensus(label: str, agreed: str | float, scheme: LabelScheme) -> bool:
+    """Whether ``label`` disagrees with the raters' consensus ``agreed`` (from
+    :func:`consensus`): on an ordinal scale, its distance from the median is over the
+    threshold."""
     if isinstance(agreed, float):
         return abs(scheme.position(label) - agreed) > scheme.threshold
     return scheme.differs(label, agreed)
@@ -49,14 +52,14 @@ def _differs_from_consensus(label: str, agreed: str | float, scheme: LabelScheme
 def classify(judge: str, raters: Sequence[str], scheme: LabelScheme) -> Classification:
     """Classify one case from the judge's label and the raters' labels."""
     agreed = consensus(raters, scheme)
-    agreed_label = _consensus_label(agreed, raters, scheme)
+    agreed_label = consensus_label(agreed, raters, scheme)
     if not raters:
         return Classification(Kind.UNRATED, 0, 0.0, None)
     against = sum(scheme.differs(judge, r) for r in raters)
     gap = max(scheme.distance(judge, r) for r in raters)
     if against == len(raters):
         kind = Kind.JUDGE_VS_ALL
-    elif agreed is not None and _differs_from_consensus(judge, agreed, scheme):
+    elif agreed is not None and differs_from_consensus(judge, agreed, scheme):
         kind = Kind.JUDGE_VS_MAJORITY
     elif any(scheme.differs(a, b) for i, a in enumerate(raters) for b in raters[i + 1 :]):
         kind = Kind.RATERS_SPLIT
@@ -65,9 +68,11 @@ def classify(judge: str, raters: Sequence[str], scheme: LabelScheme) -> Classifi
     return Classification(kind, against, gap, agreed_label)
 
 
-def _consensus_label(
+def consensus_label(
     agreed: str | float | None, raters: Sequence[str], scheme: LabelScheme
 ) -> str | None:
+    """The consensus as a label (what a case stores): the majority label, or on an ordinal
+    scale the rater label nearest the median (the lower one on a tie)."""
     if agreed is None or isinstance(agreed, str):
         return agreed
     # An ordinal median: name it by the rater label nearest to it (lower one on a tie).
@@ -87,7 +92,7 @@ def who_was_right(final: str, judge: str, raters: Sequence[str], scheme: LabelSc
     elif agreed is None:
         raters_ok = any(not scheme.differs(final, r) for r in raters)
     else:
-        raters_ok = not _differs_from_consensus(final, agreed, scheme)
+        raters_ok = not differs_from_consensus(final, agreed, scheme)
     if judge_ok and raters_ok:
         return WhoRight.BOTH
     if judge_ok:
