@@ -140,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the merged file of a lead's workspace (reviewers' and lead's decisions)",
     )
     p.add_argument(
+        "--no-formula-guard",
+        dest="formula_guard",
+        action="store_false",
+        help="CSV: write cells as they are, even those a spreadsheet runs as formulas "
+        "(beginning with = + - @, a tab or CR; by default they get a leading ')",
+    )
+    p.add_argument(
         "--rescue",
         action="store_true",
         help="for a damaged workspace: write every case SQLite can still read (in import "
@@ -255,7 +262,7 @@ def gui_main() -> int:
 
 def _run_gui(path: Path | None, *, self_test: bool = False) -> int:
     if path is not None and not path.exists():
-        print(f"annotator: error: {path} does not exist", file=sys.stderr)
+        console.say(f"annotator: error: {path} does not exist")
         return 1
     from annotator.ui import app  # Qt is imported only when a window is wanted
 
@@ -280,7 +287,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         threshold=args.threshold,
     )
     for line in report.describe_problems():
-        print(f"annotator: skipped {line}", file=sys.stderr)
+        console.say(f"annotator: skipped {line}")
     return report
 
 
@@ -302,7 +309,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: ImportReport, ws: Workspace, as_json: bool) -> None:
-    print(report.to_json(ws.path, ws.case_count()) if as_json else report.describe(ws.path))
+    console.show(report.to_json(ws.path, ws.case_count()) if as_json else report.describe(ws.path))
 
 
 def _open(path: Path, args: argparse.Namespace) -> Workspace:
@@ -336,17 +343,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
                     f"no reviewer files were merged into {args.workspace.name}; "
                     "merge them in the window (File > Merge reviewer files) first"
                 )
-            print(export_merged(ws, args.output).describe())
+            console.show(export_merged(ws, args.output).describe())
             return 0
+        options = {"include_undecided": args.all, "formula_guard": args.formula_guard}
         if args.rescue:
-            rescue = rescue_decisions(ws, args.output, fmt, include_undecided=args.all)
-            print(rescue.describe(args.output))
+            console.show(rescue_decisions(ws, args.output, fmt, **options).describe(args.output))
             return 0
-        n = export_decisions(ws, args.output, fmt, include_undecided=args.all)
+        n = export_decisions(ws, args.output, fmt, **options)
     finally:
         ws.close()
     what = "cases" if args.all else "decisions"
-    print(f"Wrote {n} {what} to {args.output}")
+    console.show(f"Wrote {n} {what} to {args.output}")
     return 0
 
 
@@ -357,7 +364,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     finally:
         if ws is not None:
             ws.close()
-    print(report.describe())
+    console.show(report.describe())
     return 0
 
 
@@ -370,13 +377,12 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
             with atomic_write(out) as fh:
                 fh.write(render(report, overruled_limit=None))
     if args.json:
-        sys.stdout.write(report_to_json_text(report, overruled_limit=100))
+        console.show(report_to_json_text(report, overruled_limit=100))
     else:
-        text = render_text(report)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        console.show(render_text(report))
     for out in (args.markdown, args.html):
         if out is not None:
-            print(f"wrote {out}", file=sys.stderr)
+            console.say(f"wrote {out}")
     return 0
 
 
@@ -404,7 +410,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         summary = summarize(ws)
     finally:
         ws.close()
-    print(console.json_text(summary.to_json()) if args.json else format_summary(summary))
+    console.show(console.json_text(summary.to_json()) if args.json else format_summary(summary))
     return 0
 
 

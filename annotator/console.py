@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from annotator.failures import crash_line, os_error_line, record_crash
+from annotator.untrusted import for_terminal
 
 WAIT_SECONDS = 120.0
 """How long a command waits for another program's write to a workspace (default of --wait)."""
@@ -76,9 +77,21 @@ def guarded(command: Callable[[], int], expected: tuple[type[Exception], ...]) -
 
 
 def say(line: str) -> None:
-    """A line on stderr (there is none in a windowed Windows executable)."""
+    """A line on stderr (there is none in a windowed Windows executable); its control
+    characters written as ``\\uXXXX`` (:func:`show`)."""
     if sys.stderr is not None:
-        print(line, file=sys.stderr, flush=True)
+        print(for_terminal(line), file=sys.stderr, flush=True)
+
+
+def show(text: str, stream: TextIO | None = None) -> None:
+    """Print ``text`` (output of a command: one line or many, ending in a newline or not) on
+    ``stream`` (default stdout). Text from files (an id, a rater's name, a project title) may
+    hold escape sequences: every control character is written as ``\\uXXXX``
+    (``untrusted.for_terminal``), which a terminal shows rather than obeys, and which in JSON
+    text means the same character."""
+    stream = sys.stdout if stream is None else stream
+    if stream is not None:
+        stream.write(for_terminal(text if text.endswith("\n") else text + "\n"))
 
 
 def _on_sigterm() -> Callable[[], None]:
@@ -140,7 +153,7 @@ class WaitNotice:
     lock, says so once on stderr and, on a terminal, counts the seconds on that line."""
 
     def __init__(self, workspace: Path, stream: TextIO | None = None) -> None:
-        self.name = workspace.name
+        self.name = for_terminal(workspace.name)
         self.stream = stream if stream is not None else sys.stderr
         self.shown = False
 

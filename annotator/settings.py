@@ -10,6 +10,7 @@ from typing import Any
 
 from annotator import paths
 from annotator.fileio import atomic_write
+from annotator.untrusted import json_safe
 
 MAX_RECENT = 10
 
@@ -60,7 +61,7 @@ class Settings:
         than raised (no setting is worth stopping the work for)."""
         try:
             with atomic_write(self.file()) as fh:
-                json.dump(asdict(self), fh, indent=2, ensure_ascii=False)
+                fh.write(json_safe(json.dumps(asdict(self), indent=2, ensure_ascii=False)))
         except OSError as exc:
             where = exc.filename or paths.config_dir()
             return f"Settings not saved ({exc.strerror or exc}: {where}); they last this session."

@@ -35,6 +35,7 @@ from annotator.formats.labelled.careful import (
     rater_labels,
 )
 from annotator.formats.versioned import MERGED_FORMAT, Bad, checked_records, problem, text_field
+from annotator.untrusted import json_safe_bytes
 
 MERGED_VERSION = 1
 FIELDS = (
@@ -119,7 +120,11 @@ def merged_record(case: MergedCase, project: str, title: str, app_version: str) 
 # -- the writers --------------------------------------------------------------------------------
 
 NEWLINE = os.linesep.encode("ascii")
-"""How a line ends: as the text file :func:`write_merged` writes."""
+"""How a line ends: as the text file :func:`write_merged` writes.
+
+Both writers write U+2028, U+2029 and U+0085 as JSON escapes (``untrusted.json_safe_bytes``),
+which orjson writes as they are: a consumer splitting lines with ``str.splitlines()`` would cut
+a record at them."""
 
 
 def write_merged(
@@ -130,7 +135,8 @@ def write_merged(
     with atomic_write(out) as fh:
         for case in cases:
             record = merged_record(case, project, title, app_version)
-            fh.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8"))
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            fh.write(json_safe_bytes(line).decode("utf-8"))
             count += 1
     return count
 
@@ -181,7 +187,9 @@ _WRITE_CHUNK = 1 << 20
 
 def write_lines(out: Path, lines: Iterable[bytes]) -> None:
     """Write ``lines`` (:class:`MergedLines`) to ``out`` atomically, a megabyte at a time, on a
-    thread that copies them into the system's cache while the caller builds the next ones."""
+    thread that copies them into the system's cache while the caller builds the next ones.
+    Line separators are escaped a megabyte at a time too (:func:`json_safe_bytes`: a look for
+    their lead bytes, at memory speed; they are rare)."""
     with atomic_write_bytes(out) as fh, writing_behind(fh) as write:
         chunk: list[bytes] = []
         size = 0
@@ -189,10 +197,10 @@ def write_lines(out: Path, lines: Iterable[bytes]) -> None:
             chunk.append(line)
             size += len(line)
             if size >= _WRITE_CHUNK:
-                write(b"".join(chunk))
+                write(json_safe_bytes(b"".join(chunk)))
                 chunk.clear()
                 size = 0
-        write(b"".join(chunk))
+        write(json_safe_bytes(b"".join(chunk)))
 
 
 # -- the reader ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from annotator import __version__
 from annotator.domain.model import Status
@@ -47,15 +47,18 @@ def export_decisions(
     include_undecided: bool = False,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    formula_guard: bool = True,
 ) -> int:
-    """Write the decisions of ``ws`` to ``out`` as ``jsonl`` or ``csv``. Returns the line count."""
+    """Write the decisions of ``ws`` to ``out`` as ``jsonl`` or ``csv``. Returns the line count.
+    ``formula_guard``: in CSV, a cell a spreadsheet would run as a formula is written with a
+    leading ``'`` (``formats/labelled/sheet.py``); False writes every cell as it is."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
     refuse_precious(ws, Path(out))
     total = _count(ws, include_undecided)
     written = 0
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
-        write = csv_writer(fh) if fmt == "csv" else jsonl_writer(fh)
+        write = _writer(fh, fmt, formula_guard)
         for record in _records(ws, include_undecided):
             write(record)
             written += 1
@@ -92,7 +95,12 @@ class Rescue:
 
 
 def rescue_decisions(
-    ws: Workspace, out: Path | str, fmt: str = "jsonl", *, include_undecided: bool = False
+    ws: Workspace,
+    out: Path | str,
+    fmt: str = "jsonl",
+    *,
+    include_undecided: bool = False,
+    formula_guard: bool = True,
 ) -> Rescue:
     """Write what can still be read of a damaged workspace's decisions to ``out``: the cases
     are read a block of row ids at a time, and a block that SQLite cannot read is read again
@@ -106,7 +114,7 @@ def rescue_decisions(
     with ws.engine.connect() as conn:
         last = decisions.last_row_id(conn)
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
-        write = csv_writer(fh) if fmt == "csv" else jsonl_writer(fh)
+        write = _writer(fh, fmt, formula_guard)
         try:
             context = _context(ws)
         except WorkspaceCorrupt:  # lines without the project's title and scales
@@ -119,6 +127,10 @@ def rescue_decisions(
                 write(_record(row, context))
                 written += 1
     return Rescue(written, unreadable)
+
+
+def _writer(fh: IO[str], fmt: str, formula_guard: bool) -> Callable[[dict[str, Any]], None]:
+    return csv_writer(fh, formula_guard=formula_guard) if fmt == "csv" else jsonl_writer(fh)
 
 
 def _read_around_damage(

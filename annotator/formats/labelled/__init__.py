@@ -1,7 +1,8 @@
 """The labelled file: a reviewer's decisions, one line per case (docs/formats.md).
 
-Written by ``record.py`` (the line, JSON Lines and CSV writers: the exporter's and the
-benchmarks'), read for a merge by ``scan.py`` (fast, in columns, checked) and, for a line the
+Written by ``record.py`` (the line and the JSON Lines writer: the exporter's and the
+benchmarks') and ``sheet.py`` (the CSV form, safe from spreadsheet formulas, and its reading
+back), read for a merge by ``scan.py`` (fast, in columns, checked) and, for a line the
 fast path turns down, by ``careful.py`` (saying exactly what is wrong). What it shares with
 the merged file's reader (the format names, a line's checks) is ``formats/versioned.py``.
 """
@@ -10,7 +11,6 @@ from annotator.formats.labelled.careful import criterion_name
 from annotator.formats.labelled.record import (
     DECISIONS_VERSION,
     FIELDS,
-    csv_writer,
     jsonl_writer,
     labelled_record,
 )
@@ -22,6 +22,7 @@ from annotator.formats.labelled.scan import (
     file_sha256,
     scan_labelled,
 )
+from annotator.formats.labelled.sheet import csv_writer, guard, unguard
 from annotator.formats.versioned import DECISIONS_FORMAT, file_format
 
 __all__ = [
@@ -36,7 +37,9 @@ __all__ = [
     "csv_writer",
     "file_format",
     "file_sha256",
+    "guard",
     "jsonl_writer",
     "labelled_record",
     "scan_labelled",
+    "unguard",
 ]

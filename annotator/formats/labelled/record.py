@@ -2,19 +2,19 @@
 
 One line per case, standing on its own: the decision, the case as imported (its hash, judge
 and rater labels), the criterion's scale and the project. ``services/exporter.py`` writes a
-workspace's decisions with these, ``benchmarks/generate.py`` synthetic reviewers'; the readers
-are beside: ``scan.py`` (a merge's) and ``careful.py``.
+workspace's decisions with these (``sheet.py`` writes the CSV form), ``benchmarks/generate.py``
+synthetic reviewers'; the readers are beside: ``scan.py`` (a merge's) and ``careful.py``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from typing import IO, Any
 
 from annotator.domain.model import Status
 from annotator.formats.versioned import DECISIONS_FORMAT
+from annotator.untrusted import json_safe
 
 DECISIONS_VERSION = 1
 FIELDS = (
@@ -99,26 +99,11 @@ def labelled_record(
 
 
 def jsonl_writer(fh: IO[str]) -> Writer:
-    """Write records to ``fh`` (a text file) as JSON Lines, one object a line."""
+    """Write records to ``fh`` (a text file) as JSON Lines, one object a line, with U+2028,
+    U+2029 and U+0085 escaped (``untrusted.json_safe``). The CSV writer is ``sheet.py``."""
+    dumps = json.dumps
 
     def write(record: Record) -> None:
-        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-    return write
-
-
-def csv_writer(fh: IO[str]) -> Writer:
-    """Write records to ``fh`` (a text file opened with ``newline=""``) as CSV: a header of
-    :data:`FIELDS`, then a row a record, ``tags`` joined by ``"; "``, and ``rater_labels`` and
-    ``labels`` as JSON in their cells."""
-    writer = csv.DictWriter(fh, fieldnames=FIELDS)
-    writer.writeheader()
-
-    def write(record: Record) -> None:
-        flat = dict(record)
-        flat["tags"] = "; ".join(record["tags"])
-        flat["rater_labels"] = json.dumps(record["rater_labels"], ensure_ascii=False)
-        flat["labels"] = json.dumps(record["labels"], ensure_ascii=False)
-        writer.writerow(flat)
+        fh.write(json_safe(dumps(record, ensure_ascii=False)) + "\n")
 
     return write

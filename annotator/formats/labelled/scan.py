@@ -28,6 +28,7 @@ from annotator.formats.labelled.careful import (
     other_line,
 )
 from annotator.formats.labelled.record import DECISIONS_VERSION
+from annotator.formats.labelled.sheet import is_labelled_csv, json_batches
 from annotator.formats.versioned import DECISIONS_FORMAT, parse_line
 
 CHUNK = 1 << 22
@@ -97,7 +98,8 @@ class LabelledScan:
 def scan_labelled(path: Path, known: Container[str] = (), chunk: int = CHUNK) -> LabelledScan:
     """Read and check a reviewer's labelled file in one pass, hashing it on the way.
 
-    Every line is checked (docs/formats.md); undecided and skipped lines are passed over.
+    Every line is checked (docs/formats.md); undecided and skipped lines are passed over. A
+    labelled file exported as CSV is read as the JSON lines it stands for (``sheet.py``).
     The first problem ends the reading (the rest of the file is only hashed) and is kept in
     ``error`` rather than raised, so that a worker process can hand it back. Pure and
     picklable both ways: a merge runs it in worker processes (``services/merge/worker.py``).
@@ -112,7 +114,12 @@ def scan_labelled(path: Path, known: Container[str] = (), chunk: int = CHUNK) ->
     try:
         with open_binary(path) as fh:
             try:
-                _scan_lines(_split_lines(fh, digest, chunk), scan, known)
+                head = fh.peek(1 << 16)  # type: ignore[attr-defined]  # (a BufferedReader)
+                if is_labelled_csv(head):  # exported as CSV: read as the same JSON lines
+                    batches = json_batches(path, fh, digest)
+                else:
+                    batches = _split_lines(fh, digest, chunk)
+                _scan_lines(batches, scan, known)
             except FileRefused as exc:
                 scan.error = str(exc)
                 scan.drop_columns()

@@ -1,5 +1,6 @@
 """The agreement report as a standalone HTML page: inline CSS, no scripts, every piece of user
-text escaped; the confusion matrix is a heat map."""
+text escaped (markup, and control characters shown as marks); the confusion matrix is a heat
+map."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from annotator.services.agreement.tables import (
     overruled_lines,
     sections,
 )
+from annotator.untrusted import visible_controls
 
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330;
@@ -37,8 +39,15 @@ code { background: #f1f3f7; padding: 0 .25em; border-radius: 3px; }
 """
 
 
+_BREAKS = {0x2028: "&#x2028;", 0x2029: "&#x2029;", 0x85: "&#x85;"}
+
+
 def _h(text: str) -> str:
-    return html.escape(text, quote=True)
+    """User text as HTML text or attribute: markup escaped; bidirectional and other control
+    characters as visible marks (``⟨RLO⟩``, ``␛``: inert, as in the window's case view); line
+    separators as character references (a line of the file is never cut by
+    ``str.splitlines()``)."""
+    return html.escape(visible_controls(text).text, quote=True).translate(_BREAKS)
 
 
 def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -> str:
@@ -53,7 +62,7 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
         f"{report.seed}.</p>",
     ]
     for c in report.criteria:
-        scale = ", ".join(_h(x) for x in c.scale.labels)
+        scale = ", ".join(f"<bdi>{_h(x)}</bdi>" for x in c.scale.labels)
         body += [
             f"<h2>{_h(criterion_name(c))}</h2>",
             f"<p>Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}</p>",
@@ -103,7 +112,8 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
 
 def _rationales_html(x: OverruledCase) -> str:
     return "<br>".join(
-        f"<b>{_h(by)}</b>: {_h(why) if why.strip() else '<i>no rationale</i>'}"
+        f"<b><bdi>{_h(by)}</bdi></b>: "
+        + (f"<bdi>{_h(why)}</bdi>" if why.strip() else "<i>no rationale</i>")
         for by, why in x.rationales
     )
 

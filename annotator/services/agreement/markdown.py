@@ -1,4 +1,5 @@
-"""The agreement report as a Markdown document, to share: user text escaped, one line per cell."""
+"""The agreement report as a Markdown document, to share: user text escaped (Markdown, HTML, and
+control characters shown as marks), one line per cell."""
 
 from __future__ import annotations
 
@@ -17,14 +18,18 @@ from annotator.services.agreement.tables import (
     rationale_text,
     sections,
 )
+from annotator.untrusted import visible_controls
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def _md(text: str) -> str:
-    """User text safe inside a Markdown table cell: one line, Markdown punctuation escaped, and
-    HTML escaped (Markdown viewers render raw HTML)."""
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", plain(text)), quote=False)
+    """User text safe inside a Markdown table cell: one line, Markdown punctuation escaped,
+    HTML escaped (Markdown viewers render raw HTML), and bidirectional and other control
+    characters as visible marks (``⟨RLO⟩``, ``␛``), which neither reorder the line nor reach a
+    terminal that shows the file."""
+    line = visible_controls(plain(text)).text
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", line), quote=False)
 
 
 def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50) -> str:

@@ -110,13 +110,23 @@ def _count_rows(c: Counts) -> tuple[tuple[Cell, ...], ...]:
     )
 
 
-def sections(c: CriterionReport) -> list[Section]:
-    """The tables of one criterion, in reading order (user text still raw)."""
+Piece = Callable[[str], str]
+"""How a name from the files is written where it is joined with other text (the window
+isolates it: ``untrusted.isolate``); the renderers of text make controls inert themselves."""
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def sections(c: CriterionReport, piece: Piece = _same) -> list[Section]:
+    """The tables of one criterion, in reading order (user text still raw; a name joined with
+    other text in a cell goes through ``piece``)."""
     return [
         Section("Cases", ("", "count"), _count_rows(c.counts), (False, True)),
         _headline_section(c),
-        _between_section(c.reviewers),
-        _versus_section(c),
+        _between_section(c.reviewers, piece),
+        _versus_section(c, piece),
         _per_label_section(c.judge),
         Section(
             "Tags on cases the judge got wrong",
@@ -149,7 +159,7 @@ def _headline_section(c: CriterionReport) -> Section:
     )
 
 
-def _between_section(r: ReviewerAgreement) -> Section:
+def _between_section(r: ReviewerAgreement, piece: Piece) -> Section:
     between: list[tuple[Cell, ...]] = [
         ("percent agreement", _fig(r.percent, "rate"), _n(r.percent)),
         ("Fleiss' kappa", _fig(r.fleiss), _n(r.fleiss)),
@@ -160,7 +170,8 @@ def _between_section(r: ReviewerAgreement) -> Section:
             ("Krippendorff's alpha, ordinal", _fig(r.alpha_ordinal), _n(r.alpha_ordinal))
         )
     for p in r.pairs:
-        between.append((f"Cohen's kappa, {p.first} / {p.second}", _fig(p.kappa), _n(p.kappa)))
+        pair = f"{piece(p.first)} / {piece(p.second)}"
+        between.append((f"Cohen's kappa, {pair}", _fig(p.kappa), _n(p.kappa)))
     return Section(
         "Between reviewers",
         ("figure", "value", "n"),
@@ -169,7 +180,7 @@ def _between_section(r: ReviewerAgreement) -> Section:
     )
 
 
-def _versus_section(c: CriterionReport) -> Section:
+def _versus_section(c: CriterionReport, piece: Piece) -> Section:
     j = c.judge
     versus: list[tuple[Cell, ...]] = [
         ("judge", _fig(j.accuracy, "rate"), _fig(j.kappa), _n(j.accuracy)),
@@ -177,7 +188,7 @@ def _versus_section(c: CriterionReport) -> Section:
     for x in c.raters:
         versus.append(
             (
-                f"rater {x.rater}",
+                f"rater {piece(x.rater)}",
                 _fig(x.accuracy, "rate"),
                 _fig(x.kappa),
                 _n(x.accuracy),
@@ -226,10 +237,12 @@ def criterion_notes(c: CriterionReport) -> list[str]:
 # --- shared by the renderers ---------------------------------------------------------------------
 
 
-def overruled_lines(o: Overruled, limit: int | None) -> tuple[str, list[OverruledCase], int]:
+def overruled_lines(
+    o: Overruled, limit: int | None, piece: Piece = _same
+) -> tuple[str, list[OverruledCase], int]:
     """A person's overruled list: its heading, the cases shown (up to ``limit``), how many not."""
     shown = o.cases if limit is None else o.cases[:limit]
-    head = f"{o.role} {o.person}: overruled on {len(o.cases)} of {o.settled} settled case(s)"
+    head = f"{o.role} {piece(o.person)}: overruled on {len(o.cases)} of {o.settled} settled case(s)"
     return head, list(shown), len(o.cases) - len(shown)
 
 

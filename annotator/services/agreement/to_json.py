@@ -8,6 +8,7 @@ from typing import Any
 
 from annotator.domain.agreement import Figure, Interval
 from annotator.services.agreement.report import AgreementReport, Counts, CriterionReport
+from annotator.untrusted import json_safe
 
 REPORT_FORMAT = "annotator.agreement"
 REPORT_VERSION = 1
@@ -139,6 +140,7 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
 
 
 def report_to_json_text(report: AgreementReport, *, overruled_limit: int | None = None) -> str:
-    """The JSON document as text (for ``--json`` and for files)."""
+    """The JSON document as text (for ``--json`` and for files), U+2028, U+2029 and U+0085
+    escaped (``untrusted.json_safe``: a line of it is never cut by ``str.splitlines()``)."""
     data = report_to_json(report, overruled_limit=overruled_limit)
-    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"
