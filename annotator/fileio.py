@@ -8,6 +8,7 @@ import os
 import platform
 import queue
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -53,23 +54,46 @@ def _replacing(path: str | os.PathLike[str]) -> Iterator[int]:
     if not target.parent.is_dir():  # a typo in a path must not build folders
         raise FileNotFoundError(f"the folder {target.parent} does not exist")
     remove_stale_temps(target)
+    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
-    except OSError as exc:  # about a name of the temporary file: say the target's
-        raise _about(exc, target) from exc
-    try:
+        # Ctrl+C or SIGTERM (an exception from the command line's handler) waits until the
+        # name is known, so that the cleanup below always knows what to remove.
+        with _signals_held():
+            try:
+                fd, tmp = tempfile.mkstemp(
+                    prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent
+                )
+            except OSError as exc:  # about a name of the temporary file: say the target's
+                raise _about(exc, target) from exc
         # mkstemp makes the file private (0600); give it the mode a new file would get, or
         # keep the mode of the file it replaces.
         os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
         yield fd
         os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, tmp):
             raise _about(exc, target) from exc
         raise
     _fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for the block (POSIX; elsewhere a no-op): one that comes
+    meanwhile is delivered when the block ends."""
+    hold = getattr(signal, "pthread_sigmask", None)
+    if hold is None:
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = hold(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        hold(signal.SIG_SETMASK, before)
 
 
 def _about(exc: OSError, target: Path) -> OSError:

@@ -95,7 +95,10 @@ class WriterLock:
         """Who the lock file names, or None if there is none (or it cannot be read)."""
         if not self.path.exists():
             return None
-        pid, host, program = QLockFile(str(self.path)).getLockInfo()
+        try:
+            pid, host, program = QLockFile(str(self.path)).getLockInfo()
+        except TypeError:  # PySide6 before 6.7 wants the out-arguments C++ has
+            pid, host, program = _lock_info(self.path)
         return Holder(pid, host, program) if pid > 0 else None
 
     def release(self) -> None:
@@ -146,3 +149,13 @@ def _refusal(path: Path, error: QLockFile.LockError) -> str:
     if error == QLockFile.LockError.PermissionError:
         return f"no lock file can be made beside {workspace} (is its folder read-only?)"
     return f"the lock file beside {workspace} cannot be made"
+
+
+def _lock_info(path: Path) -> tuple[int, str, str]:
+    """What a QLockFile's file says of its holder (its first lines: process id, application
+    name, host name), read directly; a file that cannot be read names nobody (pid 0)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return int(lines[0]), lines[2] if len(lines) > 2 else "", lines[1] if len(lines) > 1 else ""
+    except (OSError, ValueError, IndexError):
+        return 0, "", ""
