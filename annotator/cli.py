@@ -22,12 +22,12 @@ from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import TARGETS, FieldMapping
 from annotator.services.agreement import (
     ScaleConflict,
-    build_report,
     render_html,
     render_markdown,
     render_text,
     report_to_json_text,
 )
+from annotator.services.agreement.workspace import report_of
 from annotator.services.classification import check_threshold
 from annotator.services.exporter import (
     FORMATS,
@@ -42,7 +42,6 @@ from annotator.services.merge import (
     export_merged,
     has_reviews,
     merge_to_file,
-    merged_cases,
 )
 from annotator.services.review import ReviewError
 from annotator.services.summary import format_summary, summarize
@@ -176,11 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "agreement",
-        help="agreement of reviewers, raters and the judge with the adjudicated labels",
-        description="How far reviewers agree with each other, and how far the judge and each "
-        "original rater agree with the final labels, per criterion, with bootstrap 95%% "
-        "intervals. FILE is a merged file, the reviewers' labelled files (merged on the fly), "
-        "or a lead's workspace.",
+        help="the judge against the raters before review, and against the final labels after",
+        description="Per criterion, with bootstrap 95% intervals: before any review, the judge "
+        "against the original raters' consensus and the raters among themselves (Fleiss' "
+        "kappa, Krippendorff's alpha, the human ceiling, AlpacaEval's human agreement); after "
+        "review, how far reviewers agree with each other and the judge and each rater with the "
+        "final labels, beside the judge against the raters on the same cases. FILE is a "
+        "workspace (any: right after import it has the figures before review), a merged file, "
+        "or the reviewers' labelled files (merged on the fly). See docs/agreement.md.",
     )
     p.add_argument("files", type=Path, nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -371,7 +373,12 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_agreement(args: argparse.Namespace) -> int:
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
-    report = build_report(merged_cases(args.files), seed=args.seed, resamples=args.resamples)
+    report = report_of(
+        args.files,
+        seed=args.seed,
+        resamples=args.resamples,
+        open_workspace=lambda p: _open(p, args),
+    )
     for out, render in ((args.markdown, render_markdown), (args.html, render_html)):
         if out is not None:
             with atomic_write(out) as fh:

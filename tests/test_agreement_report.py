@@ -291,7 +291,7 @@ def test_a_criterion_with_two_scales_is_refused() -> None:
 def test_empty_input() -> None:
     report = build_report([])
     assert report.criteria == () and report.counts.cases == 0
-    assert "0 cases" in render_text(report)
+    assert "no decisions yet" in render_text(report)
     json.dumps(report_to_json(report), allow_nan=False)
 
 
@@ -303,7 +303,7 @@ def test_json_is_serialisable_and_stable(report: AgreementReport) -> None:
     text = json.dumps(data, allow_nan=False)
     assert json.loads(text) == data
     assert list(data) == ["format", "format_version", "seed", "resamples", "level", "counts",
-                          "criteria"]  # fmt: skip
+                          "criteria", "baseline"]  # fmt: skip
     judge = data["criteria"][0]["judge"]
     assert judge["accuracy"]["value"] == 0.5
     assert judge["confusion"] == {

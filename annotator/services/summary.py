@@ -4,7 +4,13 @@ Per criterion (each has its own label set):
 - how often the judge agrees with each rating, and with the raters' consensus (with Cohen's kappa
   on nominal scales, over cases where a consensus exists);
 - how often two raters of the same case agree;
-- once cases are decided: how often the judge, and the raters' consensus, match the final label.
+- once cases are decided: how often the judge, and the raters' consensus, match the final label;
+- the baseline before any review (``services.agreement.baseline``): the judge against the raters'
+  consensus and the raters among themselves, with bootstrap intervals.
+
+"The raters' consensus" is the disagreement kinds' (``domain.disagreement``): agreeing with it on
+an ordinal scale means being within the threshold of the raters' median, so a case the queue
+lists as judge vs majority never counts as the judge agreeing with the consensus.
 """
 
 from __future__ import annotations
@@ -12,11 +18,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from annotator.domain.agreement import cohen_kappa_counts
+from annotator.domain.agreement import DEFAULT_RESAMPLES
+from annotator.domain.baseline import AGREES, BaselineTally, within_consensus
+from annotator.domain.disagreement import consensus, differs_from_consensus
 from annotator.domain.model import Kind, LabelScheme
+from annotator.services.agreement.baseline import build_baseline, with_scales
+from annotator.services.agreement.baseline_tables import JUDGE, RATERS, baseline_sections
+from annotator.services.agreement.report import LEVEL, CriterionBaseline
+from annotator.services.agreement.text import text_table
+from annotator.services.agreement.to_json import criterion_baseline_json
 from annotator.services.workspace import Workspace
 from annotator.storage import cases
 from annotator.storage import project as stored_project
@@ -51,6 +64,8 @@ class CriterionSummary:
     judge_vs_final: Rate = field(default_factory=Rate)
     consensus_vs_final: Rate = field(default_factory=Rate)
     who_right: dict[str, int] = field(default_factory=dict)
+    baseline: CriterionBaseline | None = None
+    """Before any review, with intervals (in JSON as ``services.agreement``'s report has it)."""
 
 
 @dataclass
@@ -61,6 +76,9 @@ class Summary:
     decided: int
     kinds: dict[str, int]
     criteria: list[CriterionSummary]
+    seed: int = 0
+    resamples: int = DEFAULT_RESAMPLES
+    """Of the baseline's bootstrap intervals."""
 
     def to_json(self) -> dict[str, Any]:
         def fix(obj: Any) -> Any:
@@ -73,18 +91,29 @@ class Summary:
                 return [fix(v) for v in obj]
             return obj
 
-        return dict(fix(asdict(self)))
+        bare = replace(self, criteria=[replace(c, baseline=None) for c in self.criteria])
+        out = dict(fix(asdict(bare)))
+        for c, data in zip(self.criteria, out["criteria"], strict=True):
+            data["baseline"] = criterion_baseline_json(c.baseline) if c.baseline else None
+        return out
 
 
-def summarize(ws: Workspace, *, max_alike: int | None = None) -> Summary:
+def summarize(
+    ws: Workspace,
+    *,
+    max_alike: int | None = None,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+) -> Summary:
     """Every figure in one pass over the cases, their ratings and decisions, each read in case
     order: cases alike (criterion, kind, labels, decision) are counted together, and each
     distinct one is tallied once (a million cases: seconds; a query per figure and criterion
     took several times as long). ``max_alike``: how many distinct cases are kept before they
-    are tallied (default :data:`MAX_ALIKE`)."""
+    are tallied (default :data:`MAX_ALIKE`); ``seed`` and ``resamples``: the baseline's
+    bootstrap intervals."""
     limit = MAX_ALIKE if max_alike is None else max_alike
     schemes = ws.project().schemes
-    tallies = {crit: _Tally() for crit in schemes}
+    tallies = {crit: _Tally(frozenset(scheme.labels)) for crit, scheme in schemes.items()}
     alike: Counter[tuple[Any, ...]] = Counter()
     with ws.engine.connect() as conn, translated(name_of(ws.engine)):
         record = stored_project.project(conn)
@@ -94,7 +123,14 @@ def summarize(ws: Workspace, *, max_alike: int | None = None) -> Summary:
             if len(alike) >= limit:  # many raters per case: few cases alike
                 _tally(tallies, alike)
     _tally(tallies, alike)
-    criteria = [tallies[crit].summary(crit, schemes[crit]) for crit in sorted(schemes)]
+    baseline = build_baseline(
+        with_scales(schemes, {crit: t.baseline for crit, t in tallies.items()}),
+        seed=seed,
+        resamples=resamples,
+    )
+    criteria = [
+        tallies[crit].summary(crit, schemes[crit], baseline.of(crit)) for crit in sorted(schemes)
+    ]
     kinds: Counter[str] = Counter()
     for c in criteria:
         kinds.update(c.kinds)
@@ -105,6 +141,8 @@ def summarize(ws: Workspace, *, max_alike: int | None = None) -> Summary:
         decided=sum(c.decided for c in criteria),
         kinds={k.value: kinds.get(k.value, 0) for k in Kind},
         criteria=criteria,
+        seed=seed,
+        resamples=resamples,
     )
 
 
@@ -122,14 +160,15 @@ def _tally(tallies: dict[str, _Tally], alike: Counter[tuple[Any, ...]]) -> None:
 class _Tally:
     """The counts of one criterion, as its cases go by."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_scale: frozenset[str]) -> None:
+        self.on_scale = on_scale
         self.kinds: Counter[str] = Counter()
         self.decided = 0
         self.judge_vs_ratings: Pairs = Counter()
-        self.consensus: Pairs = Counter()
+        self.baseline = BaselineTally()
         self.rater_pairs: Pairs = Counter()
         self.judge_vs_final: Pairs = Counter()
-        self.consensus_vs_final: Pairs = Counter()
+        self.final_and_ratings: Counter[tuple[str, tuple[str, ...]]] = Counter()
         self.who_right: Counter[str | None] = Counter()
 
     def add(
@@ -151,30 +190,45 @@ class _Tally:
             self.judge_vs_ratings[judge, label] += count
             for other in labels[i + 1 :]:
                 self.rater_pairs[label, other] += count
-        if consensus is not None:
-            self.consensus[judge, consensus] += count
+        self.baseline.add(judge, labels, count, self.on_scale)
         if decision is not None:
             final, who = decision
             self.judge_vs_final[judge, final] += count
             if consensus is not None:
-                self.consensus_vs_final[consensus, final] += count
+                self.final_and_ratings[final, tuple(sorted(labels))] += count
             self.who_right[who] += count
 
-    def summary(self, crit: str, scheme: LabelScheme) -> CriterionSummary:
+    def summary(
+        self, crit: str, scheme: LabelScheme, baseline: CriterionBaseline | None
+    ) -> CriterionSummary:
         out = CriterionSummary(crit, list(scheme.labels), scheme.ordinal, scheme.threshold)
         out.kinds = dict(self.kinds)
         out.cases = sum(self.kinds.values())
         out.decided = self.decided
         out.judge_vs_ratings = _rate(scheme, self.judge_vs_ratings)
-        out.judge_vs_consensus = _rate(scheme, self.consensus)
-        if not scheme.ordinal:
-            # None when undefined (one label only): never a made-up 1.0.
-            out.judge_consensus_kappa = cohen_kappa_counts(self.consensus).value
+        hits = within_consensus(self.baseline, scheme)  # the baseline's own count
+        out.judge_vs_consensus = Rate(hits[AGREES], hits.total())
+        if not scheme.ordinal and baseline is not None:
+            # The baseline's kappa; None when undefined (one label only), never a made-up 1.0.
+            out.judge_consensus_kappa = baseline.judge.kappa.value
         out.rater_pairs = _rate(scheme, self.rater_pairs)
         out.judge_vs_final = _rate(scheme, self.judge_vs_final)
-        out.consensus_vs_final = _rate(scheme, self.consensus_vs_final)
+        out.consensus_vs_final = _consensus_vs_final(scheme, self.final_and_ratings)
         out.who_right = dict(self.who_right)  # type: ignore[arg-type]
+        out.baseline = baseline
         return out
+
+
+def _consensus_vs_final(scheme: LabelScheme, finals: Counter[tuple[str, tuple[str, ...]]]) -> Rate:
+    """How often the final label agrees with the raters' consensus, as "who was right" sees
+    it (within the threshold of the median on an ordinal scale)."""
+    rate = Rate()
+    for (final, labels), n in finals.items():
+        agreed = consensus(labels, scheme)
+        if agreed is not None:
+            rate.total += n
+            rate.agree += n * (not differs_from_consensus(final, agreed, scheme))
+    return rate
 
 
 def _rate(scheme: LabelScheme, pairs: Pairs) -> Rate:
@@ -222,4 +276,20 @@ def format_summary(summary: Summary) -> str:
                 "    who was right: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(c.who_right.items())),
             ]
+        if c.baseline is not None:
+            lines += _baseline_lines(c.baseline, summary)
     return "\n".join(lines)
+
+
+def _baseline_lines(b: CriterionBaseline, summary: Summary) -> list[str]:
+    """The baseline's two tables (the judge against the consensus, among the raters), as the
+    agreement report prints them."""
+    lines = [
+        "",
+        f"    before any review ({LEVEL:.0%} bootstrap intervals, {summary.resamples} "
+        f"resamples, seed {summary.seed}; 'annotator agreement' shows every table):",
+    ]
+    for s in baseline_sections(b):
+        if s.title in (JUDGE, RATERS):
+            lines += ["", f"    {s.title}", *(f"  {x}".rstrip() for x in text_table(s))]
+    return lines

@@ -4,31 +4,32 @@ criterion, and every figure and interval is computed from those counts."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Literal
+from typing import Literal
 
 from annotator.domain.agreement import (
     DEFAULT_RESAMPLES,
-    Figure,
-    Interval,
     accuracy_counts,
     cohen_kappa_counts,
-    confusion_matrix_counts,
     percent_agreement_counts,
-    precision_recall_counts,
 )
-from annotator.domain.bootstrap import bootstrap_intervals
-from annotator.domain.ceiling import LooUnit, leave_one_out_from_scores, leave_one_out_scores
+from annotator.domain.baseline import BaselineTally
 from annotator.domain.merge import MergedCase, Resolution, Scale
-from annotator.domain.reliability import fleiss_kappa_counts, krippendorff_alpha_counts
+from annotator.services.agreement.baseline import (
+    Intervals,
+    build_baseline,
+    ceiling,
+    criterion_baseline,
+    judge_figures,
+    reliability,
+)
 from annotator.services.agreement.report import (
-    LEVEL,
     AgreementReport,
+    Baseline,
     Counts,
     CriterionReport,
-    HumanCeiling,
     JudgeVsTruth,
     Overruled,
     OverruledCase,
@@ -56,7 +57,10 @@ class _Tally:
         default_factory=lambda: defaultdict(Counter)
     )
     reviewers: set[str] = field(default_factory=set)
-    loo: Counter[LooUnit] = field(default_factory=Counter)
+    everyone: BaselineTally = field(default_factory=BaselineTally)
+    """Every case, for the baseline before any review (and the human ceiling)."""
+    settled: BaselineTally = field(default_factory=BaselineTally)
+    """The settled cases, for the baseline beside the figures against the final labels."""
     tags: Counter[str] = field(default_factory=Counter)
     reviewer_settled: Counter[str] = field(default_factory=Counter)
     overruled: defaultdict[tuple[str, str], list[OverruledCase]] = field(
@@ -70,11 +74,21 @@ class ScaleConflict(ValueError):
 
 
 def build_report(
-    cases: Iterable[MergedCase], *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES
+    cases: Iterable[MergedCase],
+    *,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    thresholds: Mapping[str, float] | None = None,
+    baseline: Baseline | None = None,
 ) -> AgreementReport:
     """The agreement report of merged cases, per criterion; the same seed gives the same
     intervals. Raises :class:`ScaleConflict` if one criterion comes with two different
-    scales."""
+    scales.
+
+    ``thresholds``: each ordinal criterion's threshold (a workspace knows them, files do not);
+    without it, the judge against the raters' consensus is undefined on an ordinal scale.
+    ``baseline``: the baseline before any review (a workspace's, of all its cases); by
+    default, that of ``cases``."""
     tallies: dict[str, _Tally] = {}
     for case in cases:
         tally = tallies.get(case.criterion)
@@ -86,11 +100,22 @@ def build_report(
                 f"{case.scale.labels} (case {case.id!r})"
             )
         _count(tally, case)
-    criteria = tuple(_criterion(name, tallies[name], seed, resamples) for name in sorted(tallies))
+    known = dict(thresholds or {})
+
+    def threshold(name: str) -> float | None:
+        return known.get(name) if tallies[name].scale.ordinal else 0.0
+
+    intervals = Intervals(seed, resamples)
+    criteria = tuple(
+        _criterion(name, tallies[name], threshold(name), intervals) for name in sorted(tallies)
+    )
     total = Counts()
     for c in criteria:
         total = total + c.counts
-    return AgreementReport(total, criteria, seed, resamples)
+    if baseline is None:
+        everyone = {n: (t.scale, threshold(n), t.everyone) for n, t in tallies.items()}
+        baseline = build_baseline(everyone, seed=seed, resamples=resamples)
+    return AgreementReport(total, criteria, seed, resamples, baseline=baseline)
 
 
 def _count(t: _Tally, case: MergedCase) -> None:
@@ -121,13 +146,14 @@ def _count(t: _Tally, case: MergedCase) -> None:
             if a.reviewer > b.reviewer:
                 a, b = b, a
             t.pairs[(a.reviewer, b.reviewer)][(a.label, b.label)] += 1
-    # The human ceiling (no truth needed).
+    # The baseline and the human ceiling (no truth needed).
     raters = case.rater_labels
-    if len(raters) > 1:
-        t.loo[(judge, tuple(sorted([label for _, label in raters])))] += 1
+    labels = [label for _, label in raters]
+    t.everyone.add(judge, labels, scale=in_scale)
 
     if final is None:
         return
+    t.settled.add(judge, labels, scale=in_scale)
     if judge is None:
         t.judge_missing += 1
     else:
@@ -157,23 +183,9 @@ def _overruled_case(case: MergedCase, label: str, final: str) -> OverruledCase:
     )
 
 
-_Statistic = Callable[[Mapping[Any, int]], Figure]
-
-
-@dataclass(frozen=True)
-class _Intervals:
-    """Bootstrap intervals with the report's seed, resamples and level."""
-
-    seed: int
-    resamples: int
-
-    def __call__(self, data: Mapping[Any, int], *statistics: _Statistic) -> tuple[Interval, ...]:
-        return bootstrap_intervals(
-            data, statistics, resamples=self.resamples, seed=self.seed, level=LEVEL
-        )
-
-
-def _criterion(name: str, t: _Tally, seed: int, resamples: int) -> CriterionReport:
+def _criterion(
+    name: str, t: _Tally, threshold: float | None, intervals: Intervals
+) -> CriterionReport:
     counts = Counts(
         t.counts["cases"],
         t.counts["unanimous"],
@@ -181,7 +193,6 @@ def _criterion(name: str, t: _Tally, seed: int, resamples: int) -> CriterionRepo
         t.counts["conflicts"],
         t.counts["unreviewed"],
     )
-    intervals = _Intervals(seed, resamples)
     return CriterionReport(
         name,
         t.scale,
@@ -189,46 +200,29 @@ def _criterion(name: str, t: _Tally, seed: int, resamples: int) -> CriterionRepo
         _reviewers(t, intervals),
         _judge(t, intervals),
         _raters(t),
-        _ceiling(t, intervals),
+        ceiling(t.everyone.units, intervals),
         _tags(t),
         _overruled(t),
+        criterion_baseline(name, t.scale, threshold, t.settled, intervals=intervals),
     )
 
 
-def _reviewers(t: _Tally, intervals: _Intervals) -> ReviewerAgreement:
+def _reviewers(t: _Tally, intervals: Intervals) -> ReviewerAgreement:
     labels = t.scale.labels
-    pairable = {k: c for k, c in t.units.items() if len(k) >= 2}
-    alpha_level: Literal["nominal", "ordinal"] = "ordinal" if t.scale.ordinal else "nominal"
     return ReviewerAgreement(
         reviewers=tuple(sorted(t.reviewers)),
         percent=percent_agreement_counts(t.units),
         pairs=tuple(
             PairKappa(a, b, cohen_kappa_counts(t.pairs[(a, b)], labels)) for a, b in sorted(t.pairs)
         ),
-        fleiss=fleiss_kappa_counts(t.units, labels),
-        alpha_nominal=krippendorff_alpha_counts(t.units, labels, "nominal"),
-        alpha_ordinal=(
-            krippendorff_alpha_counts(t.units, labels, "ordinal") if t.scale.ordinal else None
-        ),
-        alpha_interval=intervals(
-            pairable, lambda c: krippendorff_alpha_counts(c, labels, alpha_level)
-        )[0],
+        reliability=reliability(t.units, t.scale, intervals),
     )
 
 
-def _judge(t: _Tally, intervals: _Intervals) -> JudgeVsTruth:
+def _judge(t: _Tally, intervals: Intervals) -> JudgeVsTruth:
     """The judge against the truth."""
-    labels = t.scale.labels
-    accuracy_interval, kappa_interval = intervals(
-        t.judge, accuracy_counts, lambda c: cohen_kappa_counts(c, labels)
-    )
     return JudgeVsTruth(
-        accuracy=accuracy_counts(t.judge),
-        accuracy_interval=accuracy_interval,
-        kappa=cohen_kappa_counts(t.judge, labels),
-        kappa_interval=kappa_interval,
-        confusion=confusion_matrix_counts(t.judge, labels),
-        per_label=precision_recall_counts(t.judge, labels),
+        **judge_figures(t.judge, t.scale.labels, intervals),
         wrong=sum(c for (truth, said), c in t.judge.items() if truth != said),
         no_label=t.judge_missing,
     )
@@ -240,17 +234,6 @@ def _raters(t: _Tally) -> tuple[RaterVsTruth, ...]:
         RaterVsTruth(r, accuracy_counts(t.raters[r]), cohen_kappa_counts(t.raters[r], labels))
         for r in sorted(t.raters)
     )
-
-
-def _ceiling(t: _Tally, intervals: _Intervals) -> HumanCeiling:
-    scores = leave_one_out_scores(t.loo)
-    loo = leave_one_out_from_scores(scores)
-    humans_interval, judge_interval = intervals(
-        scores,
-        lambda c: leave_one_out_from_scores(c).humans,
-        lambda c: leave_one_out_from_scores(c).judge,
-    )
-    return HumanCeiling(loo.humans, humans_interval, loo.judge, judge_interval)
 
 
 def _tags(t: _Tally) -> tuple[TagCount, ...]:

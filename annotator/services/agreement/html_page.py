@@ -7,13 +7,20 @@ from __future__ import annotations
 import html
 
 from annotator.domain.agreement import ConfusionMatrix
+from annotator.services.agreement.baseline_tables import (
+    AFTER_TITLE,
+    BEFORE_TITLE,
+    NO_DECISIONS,
+    baseline_confusion,
+    baseline_notes,
+    baseline_sections,
+)
 from annotator.services.agreement.report import LEVEL, AgreementReport, OverruledCase
 from annotator.services.agreement.tables import (
-    Cell,
-    Marked,
     Section,
     criterion_name,
     criterion_notes,
+    footnoted,
     overruled_lines,
     sections,
 )
@@ -28,8 +35,7 @@ table { border-collapse: collapse; margin: .4em 0 1em; }
 th, td { padding: .3em .7em; border: 1px solid #d8dce4; text-align: left; vertical-align: top; }
 th { background: #f1f3f7; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.undef { color: #8a5a00; }
-small.foot { display: block; color: #6b6f78; font-size: .85em; max-width: 28em; }
+small.foot { display: block; color: #6b6f78; font-size: .85em; }
 .note { color: #4a4f5a; }
 table.heat td { text-align: center; min-width: 4.5em; font-variant-numeric: tabular-nums; }
 table.heat td small { display: block; opacity: .8; }
@@ -54,13 +60,21 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
     """The report as a standalone HTML page: inline CSS, no scripts, no external resources;
     every piece of user text escaped. The confusion matrix is a heat map."""
     c0 = report.counts
+    counts = (
+        f"{c0.cases} cases: {c0.unanimous} settled unanimously, {c0.lead} by the lead, "
+        f"{c0.conflicts} open conflicts, {c0.unreviewed} not reviewed."
+        if report.criteria
+        else f"{NO_DECISIONS.capitalize()}."
+    )
     body = [
         "<h1>Agreement report</h1>",
-        f"<p>{c0.cases} cases: {c0.unanimous} settled unanimously, {c0.lead} by the lead, "
-        f"{c0.conflicts} open conflicts, {c0.unreviewed} not reviewed. Intervals: "
+        f"<p>{counts} Intervals: "
         f"{LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, seed "
         f"{report.seed}.</p>",
     ]
+    body += _baseline_html(report)
+    if report.criteria:
+        body.append(f"<h1>{_h(AFTER_TITLE)}</h1>")
     for c in report.criteria:
         scale = ", ".join(f"<bdi>{_h(x)}</bdi>" for x in c.scale.labels)
         body += [
@@ -118,24 +132,44 @@ def _rationales_html(x: OverruledCase) -> str:
     )
 
 
-def _cell_html(cell: Cell, numeric: bool) -> str:
-    if isinstance(cell, Marked):
-        klass = "undef" if cell.undefined else ("num" if numeric else "")
-        return (
-            f'<td class="{klass}">{_h(cell.text)} <small class="foot">{_h(cell.footnote)}</small>'
-            "</td>"
-        )
-    return f'<td class="num">{_h(cell)}</td>' if numeric else f"<td>{_h(cell)}</td>"
+def _baseline_html(report: AgreementReport) -> list[str]:
+    if report.baseline is None or not report.baseline.criteria:
+        return []
+    body = [f"<h1>{_h(BEFORE_TITLE)}</h1>"]
+    for b in report.baseline.criteria:
+        scale = ", ".join(f"<bdi>{_h(x)}</bdi>" for x in b.scale.labels)
+        body += [
+            f"<h2>{_h(b.criterion or '(default criterion)')}</h2>",
+            f"<p>Labels: {scale}{' (ordinal)' if b.scale.ordinal else ''}</p>",
+        ]
+        for s in baseline_sections(b):
+            body += [f"<h3>{_h(s.title)}</h3>", _html_table(s)]
+        body += [
+            "<h3>Confusion matrix</h3>",
+            '<p class="note">Rows: the raters\' consensus; columns: the judge.</p>',
+            _html_table(baseline_confusion(b)),
+            '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in baseline_notes(b)) + "</ul>",
+        ]
+    return body
 
 
 def _html_table(s: Section) -> str:
+    """The table, a marked cell with its footnote's number (before a right-aligned value, so
+    that values keep their right edge), and the footnotes under it."""
     right = s.numeric or tuple(False for _ in s.headers)
+    body, notes = footnoted(s, lambda k: f"[{k}]")
     head = "".join(f"<th>{_h(x)}</th>" for x in s.headers)
     rows = "".join(
-        "<tr>" + "".join(_cell_html(x, r) for x, r in zip(row, right, strict=True)) + "</tr>"
-        for row in s.rows
+        "<tr>"
+        + "".join(
+            f'<td class="num">{_h(x)}</td>' if r else f"<td>{_h(x)}</td>"
+            for x, r in zip(row, right, strict=True)
+        )
+        + "</tr>"
+        for row in body
     )
-    return f"<table><tr>{head}</tr>{rows}</table>"
+    foot = "".join(f'<small class="foot">[{k}] {_h(text)}</small>' for k, text in notes)
+    return f"<table><tr>{head}</tr>{rows}</table>{foot}"
 
 
 def _heat_map(m: ConfusionMatrix) -> str:

@@ -6,6 +6,14 @@ from __future__ import annotations
 import html
 import re
 
+from annotator.services.agreement.baseline_tables import (
+    AFTER_TITLE,
+    BEFORE_TITLE,
+    NO_DECISIONS,
+    baseline_confusion,
+    baseline_notes,
+    baseline_sections,
+)
 from annotator.services.agreement.report import LEVEL, AgreementReport
 from annotator.services.agreement.tables import (
     Section,
@@ -35,13 +43,21 @@ def _md(text: str) -> str:
 def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50) -> str:
     """The report as a Markdown document, to share."""
     c0 = report.counts
+    counts = (
+        f"{c0.cases} cases: {c0.unanimous} settled unanimously, {c0.lead} by the lead, "
+        f"{c0.conflicts} open conflicts, {c0.unreviewed} not reviewed."
+        if report.criteria
+        else f"{NO_DECISIONS.capitalize()}."
+    )
     out = [
         "# Agreement report",
         "",
-        f"{c0.cases} cases: {c0.unanimous} settled unanimously, {c0.lead} by the lead, "
-        f"{c0.conflicts} open conflicts, {c0.unreviewed} not reviewed. Intervals: "
+        f"{counts} Intervals: "
         f"{LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, seed {report.seed}.",
     ]
+    out += _baseline_md(report)
+    if report.criteria:
+        out += ["", f"## {AFTER_TITLE}"]
     for c in report.criteria:
         scale = ", ".join(_md(x) for x in c.scale.labels)
         out += [
@@ -72,9 +88,26 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
     return "\n".join(out) + "\n"
 
 
+def _baseline_md(report: AgreementReport) -> list[str]:
+    if report.baseline is None or not report.baseline.criteria:
+        return []
+    out = ["", f"## {BEFORE_TITLE}"]
+    for b in report.baseline.criteria:
+        scale = ", ".join(_md(x) for x in b.scale.labels)
+        name = _md(b.criterion or "(default criterion)")
+        out += ["", f"### {name}", "", f"Labels: {scale}{' (ordinal)' if b.scale.ordinal else ''}"]
+        for s in baseline_sections(b):
+            out += ["", f"#### {s.title}", ""]
+            out += _md_table(s)
+        out += ["", "#### Confusion matrix", "", "Rows: the raters' consensus; columns: the judge."]
+        out += [""] + _md_table(baseline_confusion(b))
+        out += [""] + [f"- {_md(n)}" for n in baseline_notes(b)]
+    return out
+
+
 def _md_table(s: Section) -> list[str]:
     right = s.numeric or tuple(False for _ in s.headers)
-    body, notes = footnoted(s, lambda text, k: f"{text} ({k})")
+    body, notes = footnoted(s, lambda k: f"({k})")
     out = [
         "| " + " | ".join(_md(h) for h in s.headers) + " |",
         "|" + "|".join("---:" if r else "---" for r in right) + "|",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from annotator.domain.agreement import ConfusionMatrix, Figure, Interval, LabelScore
+from annotator.domain.baseline import BaselineCounts
 from annotator.domain.merge import Scale
 
 LEVEL = 0.95
@@ -56,18 +57,16 @@ class PairKappa:
 
 
 @dataclass(frozen=True)
-class ReviewerAgreement:
-    """How far the reviewers agree with each other (their own labels, before the lead)."""
+class Reliability:
+    """Fleiss' kappa and Krippendorff's alpha of several people's labels of the same cases."""
 
-    reviewers: tuple[str, ...]
-    percent: Figure
-    pairs: tuple[PairKappa, ...]
     fleiss: Figure
+    fleiss_interval: Interval
     alpha_nominal: Figure
     alpha_ordinal: Figure | None
     """None on a nominal scale."""
     alpha_interval: Interval
-    """For :attr:`alpha`, the headline alpha."""
+    """For :attr:`alpha`."""
 
     @property
     def alpha(self) -> Figure:
@@ -76,19 +75,58 @@ class ReviewerAgreement:
 
 
 @dataclass(frozen=True)
-class JudgeVsTruth:
-    """The LLM judge against the adjudicated truth."""
+class ReviewerAgreement:
+    """How far the reviewers agree with each other (their own labels, before the lead)."""
+
+    reviewers: tuple[str, ...]
+    percent: Figure
+    pairs: tuple[PairKappa, ...]
+    reliability: Reliability
+
+    @property
+    def fleiss(self) -> Figure:
+        return self.reliability.fleiss
+
+    @property
+    def alpha_nominal(self) -> Figure:
+        return self.reliability.alpha_nominal
+
+    @property
+    def alpha_ordinal(self) -> Figure | None:
+        return self.reliability.alpha_ordinal
+
+    @property
+    def alpha(self) -> Figure:
+        """The headline alpha: ordinal on an ordinal scale, else nominal."""
+        return self.reliability.alpha
+
+    @property
+    def alpha_interval(self) -> Interval:
+        return self.reliability.alpha_interval
+
+
+@dataclass(frozen=True)
+class JudgeFigures:
+    """The LLM judge against a reference label (the final label, or the raters' consensus)."""
 
     accuracy: Figure
     accuracy_interval: Interval
     kappa: Figure
     kappa_interval: Interval
+    macro_f1: Figure
+    macro_f1_interval: Interval
     confusion: ConfusionMatrix
-    """Truth in rows, the judge in columns, labels in scale order."""
+    """The reference in rows, the judge in columns, labels in scale order."""
     per_label: tuple[LabelScore, ...]
-    wrong: int
+
+
+@dataclass(frozen=True)
+class JudgeVsTruth(JudgeFigures):
+    """The LLM judge against the adjudicated truth."""
+
+    wrong: int = 0
     """Settled cases where the judge's label is not the final label."""
-    no_label: int
+    no_label: int = 0
     """Settled cases without a judge label, left out."""
 
 
@@ -110,6 +148,53 @@ class HumanCeiling:
     humans_interval: Interval
     judge: Figure
     judge_interval: Interval
+
+
+@dataclass(frozen=True)
+class JudgeVsConsensus(JudgeFigures):
+    """The LLM judge against the original raters' consensus, on the cases that have one."""
+
+    within: Figure | None = None
+    """Ordinal scales: how often the judge is within the threshold of the raters' median (the
+    summary's "judge vs raters' consensus"); None on a nominal scale, where it is accuracy."""
+    within_interval: Interval | None = None
+
+
+@dataclass(frozen=True)
+class AmongRaters:
+    """How far the original raters agree among themselves, and the judge with them."""
+
+    reliability: Reliability
+    ceiling: HumanCeiling
+    """Leave-one-out agreement, ties counted at their expected value
+    (``annotator.domain.ceiling``)."""
+    alpaca_eval: HumanCeiling
+    """AlpacaEval's human agreement, as AlpacaEval computes it
+    (``annotator.domain.alpaca_eval``)."""
+
+
+@dataclass(frozen=True)
+class CriterionBaseline:
+    criterion: str
+    scale: Scale
+    threshold: float | None
+    """The ordinal scale's threshold; None when not known (files), 0 on a nominal scale."""
+    counts: BaselineCounts
+    judge: JudgeVsConsensus
+    raters: AmongRaters
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline of every criterion, by name."""
+
+    criteria: tuple[CriterionBaseline, ...]
+    seed: int
+    resamples: int
+    level: float = LEVEL
+
+    def of(self, criterion: str) -> CriterionBaseline | None:
+        return next((c for c in self.criteria if c.criterion == criterion), None)
 
 
 @dataclass(frozen=True)
@@ -158,6 +243,9 @@ class CriterionReport:
     """Most frequent first, then by tag."""
     overruled: tuple[Overruled, ...]
     """Raters first, then reviewers, each by name."""
+    before: CriterionBaseline
+    """The baseline on the settled cases: the judge against the raters' consensus on the very
+    cases the figures against the final labels count, to set them side by side."""
 
 
 @dataclass(frozen=True)
@@ -168,3 +256,6 @@ class AgreementReport:
     seed: int
     resamples: int
     level: float = LEVEL
+    baseline: Baseline | None = None
+    """Before any review: every case of the workspace (or of the files), judge against the
+    raters' consensus and the raters among themselves."""

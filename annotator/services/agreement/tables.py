@@ -125,6 +125,7 @@ def sections(c: CriterionReport, piece: Piece = _same) -> list[Section]:
     return [
         Section("Cases", ("", "count"), _count_rows(c.counts), (False, True)),
         _headline_section(c),
+        before_after_section(c),
         _between_section(c.reviewers, piece),
         _versus_section(c, piece),
         _per_label_section(c.judge),
@@ -142,6 +143,7 @@ def _headline_section(c: CriterionReport) -> Section:
     headline: tuple[tuple[str, Figure, Interval, Style], ...] = (
         ("judge accuracy", j.accuracy, j.accuracy_interval, "rate"),
         ("judge kappa", j.kappa, j.kappa_interval, "coefficient"),
+        ("judge macro F1", j.macro_f1, j.macro_f1_interval, "coefficient"),
         (
             f"reviewer alpha ({'ordinal' if c.scale.ordinal else 'nominal'})",
             r.alpha,
@@ -156,6 +158,32 @@ def _headline_section(c: CriterionReport) -> Section:
         ("figure", "value", f"{LEVEL:.0%} CI", "n"),
         tuple((name, _fig(f, s), _ci(i, s), _n(f)) for name, f, i, s in headline),
         (False, True, False, True),
+    )
+
+
+BEFORE_AFTER = "Before and after review, on the settled cases"
+
+
+def before_after_section(c: CriterionReport) -> Section:
+    """The judge against the raters' consensus and against the final labels, side by side,
+    on the same (settled) cases."""
+    b, j = c.before.judge, c.judge
+    rows: tuple[tuple[str, Figure, Interval, Figure, Interval, Style], ...] = (
+        ("judge accuracy", b.accuracy, b.accuracy_interval, j.accuracy, j.accuracy_interval,
+         "rate"),
+        ("judge kappa", b.kappa, b.kappa_interval, j.kappa, j.kappa_interval, "coefficient"),
+        ("judge macro F1", b.macro_f1, b.macro_f1_interval, j.macro_f1, j.macro_f1_interval,
+         "coefficient"),
+    )  # fmt: skip
+    ci = f"{LEVEL:.0%} CI"
+    return Section(
+        BEFORE_AFTER,
+        ("figure", "vs raters' consensus", ci, "n", "vs final labels", ci, "n"),
+        tuple(
+            (name, _fig(f, s), _ci(i, s), _n(f), _fig(g, s), _ci(k, s), _n(g))
+            for name, f, i, g, k, s in rows
+        ),
+        (False, True, False, True, True, False, True),
     )
 
 
@@ -205,17 +233,18 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
 def _per_label_section(j: JudgeVsTruth) -> Section:
     return Section(
         "Judge per label",
-        ("label", "precision", "recall", "truly this label"),
+        ("label", "precision", "recall", "F1", "truly this label"),
         tuple(
             (
                 s.label,
                 _fig(s.precision, "rate"),
                 _fig(s.recall, "rate"),
+                _fig(s.f1),
                 str(s.support),
             )
             for s in j.per_label
         ),
-        (False, True, True, True),
+        (False, True, True, True, True),
     )
 
 
@@ -255,28 +284,31 @@ def rationale_text(x: OverruledCase) -> str:
     return prefix + "; ".join(parts)
 
 
-def confusion_section(m: ConfusionMatrix) -> Section:
+def confusion_section(m: ConfusionMatrix, corner: str = "truth \\ judge") -> Section:
     return Section(
         "",
-        ("truth \\ judge", *m.labels),
+        (corner, *m.labels),
         tuple((t, *(str(x) for x in row)) for t, row in zip(m.labels, m.counts, strict=True)),
         (False, *(True for _ in m.labels)),
     )
 
 
 def footnoted(
-    s: Section, mark: Callable[[str, int], str]
+    s: Section, mark: Callable[[int], str]
 ) -> tuple[list[tuple[str, ...]], list[tuple[int, str]]]:
-    """Rows as plain strings, a marked cell followed by its footnote number; and the footnotes
-    (the same footnote text keeps one number)."""
+    """Rows as plain strings, a marked cell with its footnote's mark (``mark(number)``), and
+    the footnotes (the same footnote text keeps one number). In a right-aligned column the
+    mark goes before the value, so that values keep their right edge whether marked or not;
+    elsewhere after it."""
     numbers: dict[str, int] = {}
+    right = s.numeric or tuple(False for _ in s.headers)
     rows = []
     for row in s.rows:
         cells = []
-        for cell in row:
+        for cell, numeric in zip(row, right, strict=True):
             if isinstance(cell, Marked):
                 k = numbers.setdefault(cell.footnote, len(numbers) + 1)
-                cells.append(mark(cell.text, k))
+                cells.append(f"{mark(k)} {cell.text}" if numeric else f"{cell.text} {mark(k)}")
             else:
                 cells.append(cell)
         rows.append(tuple(cells))

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import re
 
+from annotator.services.agreement.baseline_tables import (
+    AFTER_TITLE,
+    BEFORE_TITLE,
+    NO_DECISIONS,
+    baseline_confusion,
+    baseline_notes,
+    baseline_sections,
+)
 from annotator.services.agreement.report import LEVEL, AgreementReport
 from annotator.services.agreement.tables import (
     Section,
@@ -24,22 +32,24 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
         "Agreement report",
         f"  {report.counts.cases} cases: {report.counts.unanimous} settled unanimously, "
         f"{report.counts.lead} by the lead, {report.counts.conflicts} open conflicts, "
-        f"{report.counts.unreviewed} not reviewed",
+        f"{report.counts.unreviewed} not reviewed"
+        if report.criteria
+        else f"  {NO_DECISIONS}",
         f"  intervals: {LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, "
         f"seed {report.seed}",
     ]
+    lines += _baseline_lines(report)
+    if report.criteria:
+        lines += ["", "", AFTER_TITLE]
     for c in report.criteria:
-        lines += [
-            "",
-            f"== {criterion_name(c)} ==  labels: {', '.join(c.scale.labels)}"
+        lines += _block(
+            f"{criterion_name(c)} ==  labels: {', '.join(c.scale.labels)}"
             f"{' (ordinal)' if c.scale.ordinal else ''}",
-        ]
-        for s in sections(c):
-            lines += ["", s.title]
-            lines += _text_table(s) if s.rows else ["  (none)"]
-        lines += ["", "Confusion matrix (rows: truth, columns: judge)"]
-        lines += _text_table(confusion_section(c.judge.confusion))
-        lines += [""] + [f"  {n}" for n in criterion_notes(c)]
+            sections(c),
+            "Confusion matrix (rows: truth, columns: judge)",
+            confusion_section(c.judge.confusion),
+            criterion_notes(c),
+        )
         lines += ["", "Overruled"]
         for o in c.overruled:
             head, shown, more = overruled_lines(o, overruled_limit)
@@ -53,13 +63,41 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
     return "\n".join(_plain_line(x) for x in lines) + "\n"
 
 
+def _baseline_lines(report: AgreementReport) -> list[str]:
+    if report.baseline is None or not report.baseline.criteria:
+        return []
+    lines = ["", "", BEFORE_TITLE]
+    for b in report.baseline.criteria:
+        lines += _block(
+            f"{b.criterion or '(default criterion)'} ==  labels: {', '.join(b.scale.labels)}"
+            f"{' (ordinal)' if b.scale.ordinal else ''}",
+            baseline_sections(b),
+            "Confusion matrix (rows: the raters' consensus, columns: judge)",
+            baseline_confusion(b),
+            baseline_notes(b),
+        )
+    return lines
+
+
+def _block(
+    heading: str, tables: list[Section], matrix_title: str, matrix: Section, notes: list[str]
+) -> list[str]:
+    """One criterion: its heading, tables, confusion matrix and notes."""
+    lines = ["", f"== {heading}"]
+    for s in tables:
+        lines += ["", s.title]
+        lines += text_table(s) if s.rows else ["  (none)"]
+    lines += ["", matrix_title, *text_table(matrix)]
+    return lines + [""] + [f"  {n}" for n in notes]
+
+
 def _plain_line(line: str) -> str:
     """Drop control characters a case id or rationale might carry into the terminal."""
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", line).rstrip()
 
 
-def _text_table(s: Section) -> list[str]:
-    body, notes = footnoted(s, lambda text, k: f"{text} [{k}]")
+def text_table(s: Section) -> list[str]:
+    body, notes = footnoted(s, lambda k: f"[{k}]")
     rows = [tuple(plain(x) for x in s.headers)] + [tuple(plain(x) for x in r) for r in body]
     widths = [max(len(r[i]) for r in rows) for i in range(len(s.headers))]
     right = s.numeric or tuple(False for _ in s.headers)

@@ -6,8 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotator.domain.agreement import Figure, Interval
-from annotator.services.agreement.report import AgreementReport, Counts, CriterionReport
+from annotator.domain.agreement import Figure, Interval, LabelScore
+from annotator.services.agreement.report import (
+    AgreementReport,
+    Counts,
+    CriterionBaseline,
+    CriterionReport,
+    HumanCeiling,
+    Reliability,
+)
 from annotator.untrusted import json_safe
 
 REPORT_FORMAT = "annotator.agreement"
@@ -29,6 +36,11 @@ def report_to_json(
         "level": report.level,
         "counts": _counts_json(report.counts),
         "criteria": [_criterion_json(c, overruled_limit) for c in report.criteria],
+        "baseline": (
+            [criterion_baseline_json(b) for b in report.baseline.criteria]
+            if report.baseline is not None
+            else None
+        ),
     }
 
 
@@ -82,14 +94,12 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
                 {"first": p.first, "second": p.second, "kappa": _figure_json(p.kappa)}
                 for p in r.pairs
             ],
-            "fleiss_kappa": _figure_json(r.fleiss),
-            "alpha_nominal": _figure_json(r.alpha_nominal),
-            "alpha_ordinal": _figure_json(r.alpha_ordinal),
-            "alpha_interval": _interval_json(r.alpha_interval),
+            **_reliability_json(r.reliability),
         },
         "judge": {
             "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
             "kappa": _with_interval(j.kappa, j.kappa_interval),
+            "macro_f1": _with_interval(j.macro_f1, j.macro_f1_interval),
             "wrong": j.wrong,
             "no_label": j.no_label,
             "confusion": {
@@ -98,24 +108,14 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
                 "labels": list(j.confusion.labels),
                 "counts": [list(row) for row in j.confusion.counts],
             },
-            "per_label": [
-                {
-                    "label": s.label,
-                    "support": s.support,
-                    "precision": _figure_json(s.precision),
-                    "recall": _figure_json(s.recall),
-                }
-                for s in j.per_label
-            ],
+            "per_label": _per_label_json(j.per_label),
         },
         "raters": [
             {"rater": x.rater, "accuracy": _figure_json(x.accuracy), "kappa": _figure_json(x.kappa)}
             for x in c.raters
         ],
-        "human_ceiling": {
-            "humans": _with_interval(h.humans, h.humans_interval),
-            "judge": _with_interval(h.judge, h.judge_interval),
-        },
+        "human_ceiling": _ceiling_json(h),
+        "before": criterion_baseline_json(c.before),
         "judge_wrong_tags": [{"tag": t.tag, "cases": t.cases} for t in c.judge_wrong_tags],
         "overruled": [
             {
@@ -137,6 +137,76 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             for o in c.overruled
         ],
     }
+
+
+def criterion_baseline_json(b: CriterionBaseline) -> dict[str, Any]:
+    """One criterion's baseline before any review (the summary's ``baseline`` too)."""
+    c, j, r = b.counts, b.judge, b.raters
+    return {
+        "criterion": b.criterion,
+        "labels": list(b.scale.labels),
+        "ordinal": b.scale.ordinal,
+        "threshold": b.threshold,
+        "counts": {
+            "cases": c.cases,
+            "unrated": c.unrated,
+            "one_rating": c.one_rating,
+            "no_consensus": c.no_consensus,
+            "no_judge": c.no_judge,
+            "ratings_outside_scale": c.outside,
+        },
+        "judge_vs_consensus": {
+            "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
+            "kappa": _with_interval(j.kappa, j.kappa_interval),
+            "macro_f1": _with_interval(j.macro_f1, j.macro_f1_interval),
+            "within_threshold": (
+                _with_interval(j.within, j.within_interval)
+                if j.within is not None and j.within_interval is not None
+                else None
+            ),
+            "confusion": {
+                "rows": "consensus",
+                "columns": "judge",
+                "labels": list(j.confusion.labels),
+                "counts": [list(row) for row in j.confusion.counts],
+            },
+            "per_label": _per_label_json(j.per_label),
+        },
+        "raters": {
+            **_reliability_json(r.reliability),
+            "human_ceiling": _ceiling_json(r.ceiling),
+            "alpaca_eval_human_agreement": _ceiling_json(r.alpaca_eval),
+        },
+    }
+
+
+def _reliability_json(r: Reliability) -> dict[str, Any]:
+    return {
+        "fleiss_kappa": _with_interval(r.fleiss, r.fleiss_interval),
+        "alpha_nominal": _figure_json(r.alpha_nominal),
+        "alpha_ordinal": _figure_json(r.alpha_ordinal),
+        "alpha_interval": _interval_json(r.alpha_interval),
+    }
+
+
+def _ceiling_json(h: HumanCeiling) -> dict[str, Any]:
+    return {
+        "humans": _with_interval(h.humans, h.humans_interval),
+        "judge": _with_interval(h.judge, h.judge_interval),
+    }
+
+
+def _per_label_json(scores: tuple[LabelScore, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": s.label,
+            "support": s.support,
+            "precision": _figure_json(s.precision),
+            "recall": _figure_json(s.recall),
+            "f1": _figure_json(s.f1),
+        }
+        for s in scores
+    ]
 
 
 def report_to_json_text(report: AgreementReport, *, overruled_limit: int | None = None) -> str:

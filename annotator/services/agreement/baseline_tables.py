@@ -1,0 +1,159 @@
+"""The baseline before any review as tables and sentences, shared by the text, Markdown and
+HTML renderers, the summary and the window (as ``tables`` does for the report's figures
+against the final labels)."""
+
+from __future__ import annotations
+
+from annotator.domain.agreement import Figure, Interval
+from annotator.services.agreement.report import LEVEL, CriterionBaseline
+from annotator.services.agreement.tables import (
+    Cell,
+    Marked,
+    Section,
+    Style,
+    _ci,
+    _fig,
+    _n,
+    confusion_section,
+)
+
+BEFORE_TITLE = "Before any review: the judge against the original raters"
+AFTER_TITLE = "After review: against the final labels"
+NO_DECISIONS = "no decisions yet: nothing to compare with final labels"
+CASES = "Cases before review"
+JUDGE = "The judge against the raters' consensus"
+PER_LABEL = "The judge per label, against the raters' consensus"
+RATERS = "Among the original raters"
+
+ORDINAL_ACCURACY = (
+    "on an ordered scale the consensus is the raters' median, named by the rater label nearest "
+    "to it (the lower on a tie); accuracy, kappa and F1 count exact matches with that label"
+)
+WITHIN = (
+    "the judge within the threshold of the raters' median: the summary's \"judge vs raters' "
+    'consensus"; outside it, a case is judge vs majority or judge vs all raters'
+)
+
+
+def baseline_sections(b: CriterionBaseline) -> list[Section]:
+    """The baseline's tables of one criterion, in reading order."""
+    return [_cases(b), _judge(b), _per_label(b), _raters(b)]
+
+
+def baseline_confusion(b: CriterionBaseline) -> Section:
+    """The judge's confusion matrix against the consensus: consensus in rows."""
+    return confusion_section(b.judge.confusion, "consensus \\ judge")
+
+
+def _cases(b: CriterionBaseline) -> Section:
+    c = b.counts
+    rows: list[tuple[Cell, ...]] = [
+        ("cases", str(c.cases)),
+        ("not rated", str(c.unrated)),
+        ("rated once", str(c.one_rating)),
+        (
+            "raters without a consensus",
+            str(c.no_consensus) if c.no_consensus is not None else "not known",
+        ),
+        ("no judge label", str(c.no_judge)),
+    ]
+    if c.outside:
+        rows.append(("ratings outside the scale, left out", str(c.outside)))
+    return Section(CASES, ("", "count"), tuple(rows), (False, True))
+
+
+def _row(name: Cell, figure: Figure, interval: Interval | None, style: Style) -> tuple[Cell, ...]:
+    """A figure's row: name, value, interval (blank where the figure has none), n."""
+    return (name, _fig(figure, style), _ci(interval, style) if interval else "", _n(figure))
+
+
+_HEADERS = ("figure", "value", f"{LEVEL:.0%} CI", "n")
+_NUMERIC = (False, True, False, True)
+
+
+def _judge(b: CriterionBaseline) -> Section:
+    j = b.judge
+    ordinal = b.scale.ordinal
+    rows = [
+        _row(
+            Marked("accuracy", ORDINAL_ACCURACY) if ordinal else "accuracy",
+            j.accuracy,
+            j.accuracy_interval,
+            "rate",
+        ),
+        _row("Cohen's kappa", j.kappa, j.kappa_interval, "coefficient"),
+        _row("macro F1", j.macro_f1, j.macro_f1_interval, "coefficient"),
+    ]
+    if j.within is not None:
+        rows.append(
+            _row(Marked("within the threshold", WITHIN), j.within, j.within_interval, "rate")
+        )
+    return Section(JUDGE, _HEADERS, tuple(rows), _NUMERIC)
+
+
+def _per_label(b: CriterionBaseline) -> Section:
+    return Section(
+        PER_LABEL,
+        ("label", "precision", "recall", "F1", "consensus is this label"),
+        tuple(
+            (s.label, _fig(s.precision, "rate"), _fig(s.recall, "rate"), _fig(s.f1), str(s.support))
+            for s in b.judge.per_label
+        ),
+        (False, True, True, True, True),
+    )
+
+
+def _raters(b: CriterionBaseline) -> Section:
+    r = b.raters
+    rel, h, a = r.reliability, r.ceiling, r.alpaca_eval
+    ordinal = rel.alpha_ordinal is not None
+    rows = [
+        _row("Fleiss' kappa", rel.fleiss, rel.fleiss_interval, "coefficient"),
+        _row(
+            "Krippendorff's alpha, nominal",
+            rel.alpha_nominal,
+            None if ordinal else rel.alpha_interval,
+            "coefficient",
+        ),
+    ]
+    if rel.alpha_ordinal is not None:
+        rows.append(
+            _row(
+                "Krippendorff's alpha, ordinal",
+                rel.alpha_ordinal,
+                rel.alpha_interval,
+                "coefficient",
+            )
+        )
+    rows += [
+        _row("human ceiling (leave-one-out)", h.humans, h.humans_interval, "rate"),
+        _row("judge vs the same references", h.judge, h.judge_interval, "rate"),
+        _row("AlpacaEval human agreement, raters", a.humans, a.humans_interval, "rate"),
+        _row("AlpacaEval human agreement, judge", a.judge, a.judge_interval, "rate"),
+    ]
+    return Section(RATERS, _HEADERS, tuple(rows), _NUMERIC)
+
+
+def baseline_notes(b: CriterionBaseline) -> list[str]:
+    """Plain sentences that go with a criterion's baseline tables."""
+    c, j = b.counts, b.judge
+    notes = []
+    if c.no_consensus is None:
+        notes.append(
+            "The scale is ordered and its threshold is not in the files, so the raters' "
+            "consensus is not known: give the workspace for the judge against it."
+        )
+    else:
+        left = c.unrated + c.no_consensus + c.no_judge
+        notes.append(
+            f"The judge is compared with the raters' consensus on {j.accuracy.n} of {c.cases} "
+            f"case(s); left out: {c.unrated} not rated, {c.no_consensus} whose raters have no "
+            f"consensus, {c.no_judge} without a judge label."
+            if left
+            else f"The judge is compared with the raters' consensus on all {c.cases} case(s)."
+        )
+    notes.append(
+        "Among the raters, the figures count the cases rated two or more times; "
+        "AlpacaEval human agreement is computed as AlpacaEval computes it (docs/agreement.md)."
+    )
+    return notes

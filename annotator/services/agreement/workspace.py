@@ -1,0 +1,89 @@
+"""The agreement report of a workspace: the baseline of every case before any review, and,
+where there are decisions (the reviewer's own, or reviewers' files merged in), the figures
+against the final labels beside it.
+
+Not imported by ``annotator.services.agreement`` (the report and its renderers need no
+workspace): import it from here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from annotator.domain.agreement import DEFAULT_RESAMPLES
+from annotator.domain.baseline import BaselineTally
+from annotator.services.agreement.baseline import build_baseline, with_scales
+from annotator.services.agreement.build import build_report
+from annotator.services.agreement.report import AgreementReport, Baseline
+from annotator.services.merge.files import merged_cases
+from annotator.services.merge.workspace import load_merged
+from annotator.services.workspace import Workspace
+from annotator.storage import cases
+from annotator.storage.db import driver_connection, name_of, translated
+
+MAX_ALIKE = 100_000
+"""Distinct ``(criterion, judge, ratings)`` kept before they are tallied (bounds memory)."""
+
+
+def report_of(
+    paths: Sequence[Path],
+    *,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    open_workspace: Callable[[Path], Workspace] = Workspace.open,
+) -> AgreementReport:
+    """The agreement report of what ``annotator agreement`` is given: one workspace (any: its
+    baseline, and the figures against its decisions if it has some), or a merged file or
+    reviewers' labelled files (``merge.merged_cases``)."""
+    if len(paths) == 1 and Workspace.is_workspace(paths[0]) and Path(paths[0]).exists():
+        ws = open_workspace(Path(paths[0]))
+        try:
+            return workspace_report(ws, seed=seed, resamples=resamples)
+        finally:
+            ws.close()
+    return build_report(merged_cases(paths), seed=seed, resamples=resamples)
+
+
+def workspace_report(
+    ws: Workspace, *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES
+) -> AgreementReport:
+    """The baseline of every case, and the figures against the final labels of the cases
+    that have one (none in a workspace without decisions)."""
+    baseline = workspace_baseline(ws, seed=seed, resamples=resamples)
+    thresholds = {name: s.threshold for name, s in ws.project().schemes.items() if s.ordinal}
+    return build_report(
+        load_merged(ws), seed=seed, resamples=resamples, thresholds=thresholds, baseline=baseline
+    )
+
+
+def workspace_baseline(
+    ws: Workspace,
+    *,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    max_alike: int = MAX_ALIKE,
+) -> Baseline:
+    """The baseline before any review, of every case in the workspace: one pass over the
+    cases and their ratings (streamed from storage), cases alike counted together."""
+    schemes = ws.project().schemes
+    tallies = {name: BaselineTally() for name in schemes}
+    on_scale = {name: frozenset(s.labels) for name, s in schemes.items()}
+    alike: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
+
+    def tally() -> None:
+        for (name, judge, labels), n in alike.items():
+            if name in tallies:
+                tallies[name].add(judge, labels, n, on_scale[name])
+        alike.clear()
+
+    with ws.engine.connect() as conn, translated(name_of(ws.engine)):
+        for name, _kind, _decided, judge, _agreed, labels, _final in cases.summary_rows(
+            driver_connection(conn)
+        ):
+            alike[(name, judge, labels)] += 1
+            if len(alike) >= max_alike:
+                tally()
+    tally()
+    return build_baseline(with_scales(schemes, tallies), seed=seed, resamples=resamples)
