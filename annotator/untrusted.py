@@ -12,7 +12,7 @@ bidirectional controls, line separators, terminal escapes. annotator keeps that 
   directional isolate (U+2068 … U+2069), so a right-to-left override in one piece cannot
   reverse the next (:func:`isolate`).
 - **Shown as a case** (the case view): bidirectional and other control characters are drawn
-  as visible marks (``⟨RLO⟩``, ``␛``) in the copy on screen, never in the stored text
+  as visible marks (``⟨RLO⟩``, ``⟨ESC⟩``) in the copy on screen, never in the stored text
   (:func:`visible_controls`; :func:`stored_text` maps a selection back).
 - **One line** (a menu item, a title): line breaks are spaces and a long text is cut
   (:func:`one_line`).
@@ -136,16 +136,20 @@ BIDI_NAMES = {
 }
 """The bidirectional formatting characters, by their Unicode abbreviations."""
 _SHOWN_CONTROLS = re.compile(
-    "\r\n|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "\r\n|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 """What :func:`visible_controls` marks: the bidirectional controls, and the C0 and C1
-controls but tab, line feed, carriage return and U+0085 (the view breaks lines at them). A
-CR LF is shown as one line break, as Qt's text views hold it."""
+controls but tab, line feed and carriage return (line breaks, as the view shows them). A CR
+LF is shown as one line break, as Qt's text views hold it."""
+C0_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT",
+            "FF", "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+            "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US")  # fmt: skip
 
 
 def control_mark(ch: str) -> str:
-    """How a control character is shown: ``⟨RLO⟩``, ``␛``, ``␡`` or ``⟨U+0091⟩`` (a CR LF:
-    one line feed)."""
+    """How a control character is shown, by its name: ``⟨RLO⟩``, ``⟨ESC⟩``, ``⟨DEL⟩``,
+    ``⟨NEL⟩``, or its code point (``⟨U+0091⟩``). (A CR LF: one line feed.) Names, not the
+    Control Pictures block (``␛``): fonts that lack those show an empty box."""
     if ch == "\r\n":
         return "\n"
     name = BIDI_NAMES.get(ch)
@@ -153,10 +157,8 @@ def control_mark(ch: str) -> str:
         return f"⟨{name}⟩"
     code = ord(ch)
     if code < 0x20:
-        return chr(0x2400 + code)  # the Control Pictures block: ␀ … ␟
-    if code == 0x7F:
-        return "␡"
-    return f"⟨U+{code:04X}⟩"
+        return f"⟨{C0_NAMES[code]}⟩"
+    return {0x7F: "⟨DEL⟩", 0x85: "⟨NEL⟩"}.get(code, f"⟨U+{code:04X}⟩")
 
 
 @dataclass(frozen=True)

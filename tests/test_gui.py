@@ -436,11 +436,11 @@ def test_skipped_lines_are_reported(make_window, qtbot: QtBot, tmp_path: Path) -
 def test_threshold_change_requeries(
     make_window, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QInputDialog
+    from annotator.ui import dialogs
 
     window = make_window(SAMPLE)
     before = window.model.rowCount()
-    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (0.0, True)))
+    monkeypatch.setattr(dialogs, "ask_threshold", lambda *a, **k: 0.0)
     window.actions_by_id["threshold"].trigger()  # reclassifies off the GUI thread
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert window.model.rowCount() > before  # off-by-one scores now count as disagreements

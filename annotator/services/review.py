@@ -97,10 +97,14 @@ class Change:
     """``decide``, ``skip`` or ``clear``."""
 
     def describe(self) -> str:
-        what = {"decide": "decision", "skip": "skip", "clear": "clearing"}.get(
+        return f"{self.what} on {self.ext_id}"
+
+    @property
+    def what(self) -> str:
+        """What was undone or redone, in a word: ``decision``, ``skip``, ``clearing``."""
+        return {"decide": "decision", "skip": "skip", "clear": "clearing"}.get(
             self.action, self.action
         )
-        return f"{what} on {self.ext_id}"
 
     @property
     def changes(self) -> Changes:

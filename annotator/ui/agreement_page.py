@@ -46,7 +46,9 @@ from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.case_cards import Card
 from annotator.ui.heat_map import HeatMap
+from annotator.ui.plain import mnemonic, piece, shown, window_title
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
+from annotator.untrusted import one_line
 
 
 class AgreementPage(QDialog):
@@ -67,7 +69,7 @@ class AgreementPage(QDialog):
         self.title = title
         self._settings = settings
         """Where the last export went (``export_dir``): the report is offered there too."""
-        self.setWindowTitle(self.tr("Agreement — {0}").format(title))
+        self.setWindowTitle(self.tr("Agreement — ") + window_title(title))
         self.setModal(False)
         self.resize(1180, 860)
         layout = QVBoxLayout(self)
@@ -92,7 +94,8 @@ class AgreementPage(QDialog):
         layout.addWidget(summary)
         self.tabs = QTabWidget()
         for criterion in report.criteria:
-            self.tabs.addTab(self._criterion_tab(criterion), criterion.criterion or "(default)")
+            name = mnemonic(piece(one_line(criterion.criterion, 40))) or "(default)"
+            self.tabs.addTab(self._criterion_tab(criterion), name)
         if not report.criteria:
             self.tabs.addTab(plain_label(self.tr("No merged cases yet.")), self.tr("Agreement"))
         layout.addWidget(self.tabs, 1)
@@ -121,10 +124,11 @@ class AgreementPage(QDialog):
         body = QVBoxLayout(inner)
         body.setContentsMargins(12, 12, 12, 12)
         body.setSpacing(12)
-        scale = ", ".join(c.scale.labels) + (self.tr(" (ordered)") if c.scale.ordinal else "")
+        scale = ", ".join(map(piece, c.scale.labels))
+        scale += self.tr(" (ordered)") if c.scale.ordinal else ""
         body.addWidget(plain_label(self.tr("Labels: {0}").format(scale)))
         body.addLayout(self._headline(c))
-        tables = {s.title: s for s in sections(c)}
+        tables = {s.title: s for s in sections(c, piece)}
         body.addLayout(self._judge_errors(c, tables))
 
         for title in ("Between reviewers", "Tags on cases the judge got wrong"):
@@ -309,12 +313,12 @@ def _overruled_table(c: CriterionReport) -> QTableWidget:
     headers = ("who", "case", "their label", "final", "settled by", "why")
     rows = [
         (
-            f"{o.role} {o.person}",
-            x.case_id,
-            x.label,
-            x.final_label,
+            f"{o.role} {piece(o.person)}",
+            shown(x.case_id),
+            shown(x.label),
+            shown(x.final_label),
             x.settled_by,
-            "; ".join(f"{who}: {why}" for who, why in x.rationales),
+            "; ".join(f"{piece(who)}: {piece(why)}" for who, why in x.rationales),
         )
         for o in c.overruled
         for x in o.cases

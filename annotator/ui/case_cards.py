@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QPlainTextEdit,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -32,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from annotator.domain.model import Case, LabelScheme
 from annotator.ui import theme
+from annotator.ui.plain import piece, shown
 from annotator.ui.widgets import (
     ElidedLabel,
+    MarkedText,
     Pill,
     PillFlow,
     WrappingText,
@@ -138,12 +139,12 @@ LONG_TEXT = 12_000
 """Above this many characters, text goes in a scrolling editor: labels lay out slowly."""
 
 
-def long_text_view(text: str = "") -> QPlainTextEdit:
-    """A read-only, plain-text view of long text with its own scroll bar."""
-    view = QPlainTextEdit()
+def long_text_view(text: str = "") -> MarkedText:
+    """A read-only, plain-text view of long text with its own scroll bar (control characters
+    as marks)."""
+    view = MarkedText()
     view.setObjectName("caseText")
-    view.setReadOnly(True)
-    view.setPlainText(text)
+    view.set_text(text)
     view.setFrameShape(QFrame.Shape.NoFrame)
     view.setMinimumHeight(420)
     view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -165,7 +166,7 @@ class TextBody:
         self._box_height = box_height
         self.short = WrappingText("")
         self._layout.addWidget(self.short)
-        self.box: QPlainTextEdit | None = None
+        self.box: MarkedText | None = None
 
     def set_text(self, text: str) -> None:
         long = len(text) > self._limit
@@ -179,7 +180,7 @@ class TextBody:
             self._layout.insertWidget(self._layout.indexOf(self.short) + 1, self.box)
         if self.box is not None:
             if long or self.box.document().characterCount() > 1:  # (an empty one has 1)
-                self.box.setPlainText(text if long else "")
+                self.box.set_text(text if long else "")
             show_if(self.box, long)
         self.short.set_text("" if long else text)
         show_if(self.short, bool(text) and not long)
@@ -211,12 +212,14 @@ class VerdictCard(Card):
     def fill(
         self, who: str, detail: str, label: str, hue: int, text: str, tags: Sequence[str] = ()
     ) -> None:
+        """``who``, ``label``, ``tags`` and ``text`` come from files: control characters show
+        as marks; ``detail`` is shown as given (its parts from files joined as ``plain.piece``)."""
         self.set_accent(hue)
-        self.name.set_full_text(who)
+        self.name.set_full_text(shown(who))
         self.name.setMinimumWidth(min(self.name.sizeHint().width(), 80))
         self.detail.set_full_text(detail)
-        self.label.set_pill(label, hue)
-        self.tags.set_pills([(tag, -1) for tag in tags])
+        self.label.set_pill(shown(label), hue)
+        self.tags.set_pills([(shown(tag), -1) for tag in tags])
         self.text.set_text(text)
 
     def clear(self) -> None:
@@ -254,13 +257,16 @@ class RatingsCard(Card):
         self.title.setText(title)
         counts = Counter(r.label for r in case.ratings)
         ranked = sorted(counts, key=lambda x: (-counts[x], x))
-        self.counts.set_pills([(f"{x} ×{counts[x]}", theme.label_hue(x, scheme)) for x in ranked])
-        self.list.setPlainText(
-            "\n".join(
-                f"{r.rater}: {r.label}" + (f" — {r.comment}" if r.comment else "")
-                for r in case.ratings
-            )
+        self.counts.set_pills(
+            [(f"{piece(x)} ×{counts[x]}", theme.label_hue(x, scheme)) for x in ranked]
         )
+        # One line a rating, each part isolated (its marks shown: plain.piece), so that an
+        # override in a rater's name cannot reverse the label after it.
+        lines = (
+            f"{piece(r.rater)}: {piece(r.label)}" + (f" — {piece(r.comment)}" if r.comment else "")
+            for r in case.ratings
+        )
+        self.list.setPlainText("\n".join(lines))
 
 
 class TextCard(Card):

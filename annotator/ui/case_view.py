@@ -37,6 +37,7 @@ from annotator.ui.case_cards import (
     clear_cards,
     park,
 )
+from annotator.ui.plain import piece, shown
 from annotator.ui.widgets import (
     ElidedLabel,
     Pill,
@@ -199,7 +200,7 @@ class CaseView(QScrollArea):
         self._show_outputs(case, detail.scheme)
         show_if(self._reference, case.reference is not None)
         self._reference.fill(case.reference or "")
-        meta = " · ".join(f"{k}: {v}" for k, v in case.meta.items())
+        meta = " · ".join(f"{piece(k)}: {piece(str(v))}" for k, v in case.meta.items())
         self._meta.setText(meta)
         show_if(self._meta, bool(meta))
         show_if(self._content, True)
@@ -223,11 +224,11 @@ class CaseView(QScrollArea):
         self._meta.clear()
 
     def _header(self, detail: CaseDetail, position: str) -> None:
-        self._title.set_full_text(detail.case.id)
+        self._title.set_full_text(shown(detail.case.id))
         self._title.setMinimumWidth(min(self._title.sizeHint().width(), 160))
         kind = detail.classification.kind
         self._kind.set_pill(kind.caption, theme.KIND_HUES[kind])
-        self._criterion.set_pill(detail.case.criterion, -1)
+        self._criterion.set_pill(shown(detail.case.criterion), -1)
         show_if(self._criterion, bool(detail.case.criterion))
         status = {
             Status.DECIDED: (self.tr("decided"), 140),
@@ -242,7 +243,10 @@ class CaseView(QScrollArea):
         judge = case.judge
         extra = " · ".join(
             x
-            for x in (judge.model, f"score {judge.score:g}" if judge.score is not None else "")
+            for x in (
+                piece(judge.model) if judge.model else "",
+                f"score {judge.score:g}" if judge.score is not None else "",
+            )
             if x
         )
         hue = theme.label_hue(judge.label, scheme)
@@ -296,7 +300,7 @@ class CaseView(QScrollArea):
         if names:
             cards = self._candidate_cards.take(len(names))
             for card, name in zip(cards, names, strict=True):
-                title = self.tr("Candidate {0}").format(name)
+                title = self.tr("Candidate {0}").format(piece(name))
                 card.fill(outputs[name], title, _pickers(case, name, scheme))
             self._candidates.show_cards(cards)
         show_if(self._output, case.output is not None)
@@ -307,4 +311,6 @@ def _pickers(case: Case, candidate: str, scheme: LabelScheme) -> list[tuple[str,
     """Chips naming who preferred this candidate (judge and raters)."""
     names = [("judge", case.judge.label)] + [(r.rater, r.label) for r in case.ratings]
     hue = theme.label_hue(candidate, scheme)
-    return [(f"✓ {who}", hue) for who, label in names if label.casefold() == candidate.casefold()]
+    return [
+        (f"✓ {piece(who)}", hue) for who, label in names if label.casefold() == candidate.casefold()
+    ]

@@ -25,6 +25,7 @@ from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.draft import Draft
 from annotator.ui.panel_buttons import LabelSets, TagButtons
+from annotator.ui.plain import piece
 from annotator.ui.widgets import FlowLayout, plain_label, section_title
 
 WHO_TEXT = {
@@ -220,7 +221,7 @@ class DecisionPanel(QFrame):
             when = decision.decided_at.replace("T", " ").rstrip("Z")
             self.state.setText(
                 self.tr("Decided by {0} at {1} UTC — edit and save to change.").format(
-                    decision.reviewer or "?", when
+                    piece(decision.reviewer) if decision.reviewer else "?", when
                 )
             )
             self._state_style("color: #2e9d57; font-weight: 600;")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from annotator.domain.model import Project
 from annotator.ui.actions import ACTIONS, MENUS
+from annotator.ui.plain import piece, shown, window_title
 from annotator.ui.widgets import plain_label
 
 
@@ -51,19 +55,19 @@ def rubric_sections(project: Project, criterion: str | None) -> list[tuple[str, 
             scale += f"; scores disagree when more than {scheme.threshold:g} apart"
         sections.append(
             (
-                f"Criterion: {name}" if name else "Labels",
-                f"{', '.join(scheme.labels)}  ({scale})",
-                scheme.rubric.strip() or "(no rubric given)",
+                f"Criterion: {piece(name)}" if name else "Labels",
+                f"{', '.join(piece(x) for x in scheme.labels)}  ({scale})",
+                shown(scheme.rubric.strip()) or "(no rubric given)",
             )
         )
     if project.guidelines.strip():
-        sections.append(("Guidelines for reviewers", "", project.guidelines.strip()))
+        sections.append(("Guidelines for reviewers", "", shown(project.guidelines.strip())))
     return sections
 
 
 def show_rubric(parent: QWidget | None, project: Project, criterion: str | None) -> None:
     """The rubric with real headings. Text goes in through QTextCursor.insertText: never HTML."""
-    dialog = _text_dialog(parent, f"Rubric — {project.title}", "")
+    dialog = _text_dialog(parent, window_title(project.title, " — ") + "Rubric", "")
     view = dialog.findChild(QPlainTextEdit)
     assert view is not None
     cursor = view.textCursor()
@@ -86,7 +90,8 @@ def show_rubric(parent: QWidget | None, project: Project, criterion: str | None)
 
 
 def show_text(parent: QWidget | None, title: str, text: str) -> None:
-    _text_dialog(parent, title, text, mono=True).exec()
+    """A report (the summary) that quotes the files: control characters as marks."""
+    _text_dialog(parent, title, shown(text), mono=True).exec()
 
 
 def shortcuts_dialog(parent: QWidget | None) -> QDialog:
@@ -141,25 +146,55 @@ def ask_reviewer(parent: QWidget | None, current: str = "", *, lead: bool = Fals
         if lead
         else "Your name or initials, as the lead should see it in your labelled file:"
     )
-    name, ok = QInputDialog.getText(
+    dialog = input_dialog(
         parent,
         parent.tr("Your name") if parent else "Your name",
         parent.tr(question) if parent else question,
-        QLineEdit.EchoMode.Normal,
-        current,
     )
-    name = name.strip()
-    return name if ok and name else None
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+    dialog.setTextValue(current)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    name = dialog.textValue().strip()
+    return name or None
+
+
+def ask_threshold(parent: QWidget, criterion: str, labels: Sequence[str], now: float) -> float:
+    """Ask a criterion's ordinal threshold; ``now`` when the reviewer cancels."""
+    dialog = input_dialog(
+        parent,
+        parent.tr("Ordinal threshold"),
+        parent.tr(
+            "Criterion '{0}' ({1}): two scores disagree when they differ by more than:"
+        ).format(piece(criterion) if criterion else "default", ", ".join(map(piece, labels))),
+    )
+    dialog.setInputMode(QInputDialog.InputMode.DoubleInput)
+    dialog.setDoubleRange(0, 100)
+    dialog.setDoubleDecimals(1)
+    dialog.setDoubleValue(now)
+    return dialog.doubleValue() if dialog.exec() == QDialog.DialogCode.Accepted else now
+
+
+def input_dialog(parent: QWidget | None, title: str, text: str) -> QInputDialog:
+    """A QInputDialog whose question is plain text: it may quote a criterion or labels from a
+    file (QInputDialog's own label would render them as HTML)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(text)
+    for label in dialog.findChildren(QLabel):
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    return dialog
 
 
 def message(
     parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, details: str = ""
 ) -> None:
-    """A non-blocking message box that shows its text literally (it may quote case data)."""
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    """A non-blocking message box that shows its text literally (it may quote case data):
+    plain text, control characters as marks, a title on one line."""
+    box = QMessageBox(icon, window_title(title), shown(text), QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     if details:
-        box.setDetailedText(details)
+        box.setDetailedText(shown(details))
     box.open()
 
 

@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from annotator.domain.agreement import ConfusionMatrix
-from annotator.ui import theme
+from annotator.ui import plain, theme
 from annotator.ui.widgets import safe_tooltip
 
 CELL = 76
@@ -125,7 +125,7 @@ class HeatMap(QWidget):
         )
         painter.restore()
         painter.setPen(text)
-        for i, label in enumerate(labels):
+        for i, label in enumerate(map(plain.shown, labels)):
             shown = metrics.elidedText(label, Qt.TextElideMode.ElideRight, size - 4)
             painter.drawText(
                 QRect(left + i * size, line + 4, size, line), Qt.AlignmentFlag.AlignCenter, shown
@@ -172,7 +172,7 @@ class HeatMap(QWidget):
         return self.tr(
             "Judge said {0}, final label {1}: {2} cases (the judge was {3}).\n"
             "Click or press Enter to review them."
-        ).format(labels[column], labels[row], f"{count:,}", verdict)
+        ).format(plain.piece(labels[column]), plain.piece(labels[row]), f"{count:,}", verdict)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         cell = self.cell_at(event.position().toPoint())

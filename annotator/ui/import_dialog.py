@@ -30,6 +30,8 @@ from annotator.domain.model import DEFAULT_CRITERION, Case, Project
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping, guess_mapping, source_fields
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
+from annotator.ui.plain import piece, shown
+from annotator.untrusted import one_line
 
 W = TypeVar("W", bound=QWidget)
 SAMPLE_LIMIT = 20
@@ -185,7 +187,8 @@ class ImportDialog(QDialog):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.currentIndexChanged.connect(self._refresh)
-            label = QLabel(names[ours] + (" *" if required else ""))
+            label = _plain_label(f"fieldLabel:{ours}", names[ours] + (" *" if required else ""))
+            label.setWordWrap(False)
             label.setBuddy(combo)
             row, col = 1 + i % half, (i // half) * 3
             grid.addWidget(label, row, col)
@@ -219,6 +222,7 @@ class ImportDialog(QDialog):
         self._encoding.addItem(self.tr("latin-1"), "latin-1")
         self._encoding.currentIndexChanged.connect(self._load)
         encoding_label = QLabel(self.tr("&Encoding:"))
+        encoding_label.setTextFormat(Qt.TextFormat.PlainText)  # (its "&" still works)
         encoding_label.setBuddy(self._encoding)
         options.addWidget(encoding_label)
         options.addWidget(self._encoding)
@@ -263,8 +267,8 @@ class ImportDialog(QDialog):
                 if not _present(ours, fields):
                     combo.addItem(self.tr("(none)"), _NONE)
                 for f in fields:
-                    if f != ours:
-                        combo.addItem(f, f)
+                    if f != ours:  # a field name from the file: its controls as marks
+                        combo.addItem(shown(one_line(f, 80)), f)
                 choice = previous.get(ours)
                 if not isinstance(choice, str) or combo.findData(choice) < 0:
                     choice = guessed.get(ours, ours if _present(ours, fields) else _NONE)
@@ -304,10 +308,11 @@ class ImportDialog(QDialog):
             size = self.tr("size unknown")
         self._details.setText(self.tr("{0} · {1}").format(kind, size))
         project: Project | None = reader.project if reader else None
-        lines = [self.tr("Project: {0}").format(project.title)] if project else []
+        lines = [self.tr("Project: {0}").format(piece(project.title))] if project else []
         for criterion, scheme in project.schemes.items() if project else ():
-            name = criterion if criterion != DEFAULT_CRITERION else self.tr("Labels")
-            lines.append(self.tr("    {0}: {1}").format(name, ", ".join(scheme.labels)))
+            name = piece(criterion) if criterion != DEFAULT_CRITERION else self.tr("Labels")
+            labels = ", ".join(map(piece, scheme.labels))
+            lines.append(self.tr("    {0}: {1}").format(name, labels))
         self._project.setText("\n".join(lines))
         self._project.setVisible(bool(lines))
 
@@ -348,17 +353,20 @@ class ImportDialog(QDialog):
         self._problems.hide()
 
     def _describe(self, case: Case) -> str:
-        lines = [self.tr("Case id: {0}").format(case.id)]
+        # Each piece from the file isolated, its controls as marks (plain.piece).
+        lines = [self.tr("Case id: {0}").format(piece(case.id))]
         if case.criterion != DEFAULT_CRITERION:
-            lines.append(self.tr("Criterion: {0}").format(case.criterion))
-        lines.append(self.tr("Input: {0}").format(_clip(case.input)))
+            lines.append(self.tr("Criterion: {0}").format(piece(case.criterion)))
+        lines.append(self.tr("Input: {0}").format(piece(_clip(case.input))))
         if case.output is not None:
-            lines.append(self.tr("Output: {0}").format(_clip(case.output)))
+            lines.append(self.tr("Output: {0}").format(piece(_clip(case.output))))
         for name, text in (case.outputs or {}).items():
-            lines.append(self.tr("Candidate {0}: {1}").format(name, _clip(text)))
-        lines.append(self.tr("Judge label: {0}").format(case.judge.label))
+            lines.append(self.tr("Candidate {0}: {1}").format(piece(name), piece(_clip(text))))
+        lines.append(self.tr("Judge label: {0}").format(piece(case.judge.label)))
         if case.judge.rationale:
-            lines.append(self.tr("Judge rationale: {0}").format(_clip(case.judge.rationale)))
-        ratings = ", ".join(f"{r.rater}: {r.label}" for r in case.ratings) or self.tr("(none)")
+            rationale = piece(_clip(case.judge.rationale))
+            lines.append(self.tr("Judge rationale: {0}").format(rationale))
+        ratings = ", ".join(f"{piece(r.rater)}: {piece(r.label)}" for r in case.ratings)
+        ratings = ratings or self.tr("(none)")
         lines.append(self.tr("Ratings: {0}").format(ratings))
         return "\n".join(lines)

@@ -17,8 +17,6 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QInputDialog,
-    QLabel,
     QMainWindow,
     QProgressBar,
     QScrollArea,
@@ -47,10 +45,11 @@ from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.files import Files
 from annotator.ui.held_drafts import confirm_losing_drafts
 from annotator.ui.one_writer import Claim, WriterGuard
+from annotator.ui.plain import action_text, mnemonic, piece, window_title
 from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel
 from annotator.ui.read_only_banner import ReadOnlyBanner
-from annotator.ui.widgets import safe_tooltip
+from annotator.ui.widgets import StatusBar, plain_label, safe_tooltip
 from annotator.ui.workers import TaskRunner
 from annotator.ui.writes import Writes
 
@@ -72,6 +71,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self, busy=lambda: self.writes.busy)
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
+        self.setStatusBar(StatusBar())  # (its messages quote files: shown inert)
 
         self.model = QueueModel(self)
         self.queue = QueuePanel(self.model)
@@ -276,14 +276,15 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.counts = QLabel()
+        self.counts = plain_label(selectable=False, wrap=False)
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(260)
         self.progress_bar.setTextVisible(True)
-        self.reviewer_label = QLabel()
-        self.conflicts_label = QLabel()
+        # The reviewer's name travels in labelled files to the lead: plain text, like all data.
+        self.reviewer_label = plain_label(selectable=False, wrap=False)
+        self.conflicts_label = plain_label(selectable=False, wrap=False)
         self.conflicts_label.hide()
-        self.read_only_label = QLabel(self.tr("Read-only"))
+        self.read_only_label = plain_label(self.tr("Read-only"), selectable=False, wrap=False)
         self.read_only_label.setStyleSheet("color: #b26b00; font-weight: 700;")
         self.read_only_label.hide()
         bar.addPermanentWidget(self.read_only_label)
@@ -483,18 +484,8 @@ class MainWindow(QMainWindow):
         service = self.review.service
         changes: dict[str, float] = {}
         for criterion, scheme in ordinal.items():
-            value, ok = QInputDialog.getDouble(
-                self,
-                self.tr("Ordinal threshold"),
-                self.tr(
-                    "Criterion '{0}' ({1}): two scores disagree when they differ by more than:"
-                ).format(criterion or "default", ", ".join(scheme.labels)),
-                scheme.threshold,
-                0,
-                100,
-                1,
-            )
-            if ok and value != scheme.threshold:
+            value = dialogs.ask_threshold(self, criterion, scheme.labels, scheme.threshold)
+            if value != scheme.threshold:
                 changes[criterion] = value
         if not changes:
             return
@@ -596,7 +587,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for entry in self.settings.recent:
-            action = self.recent_menu.addAction(Path(entry).name)
+            action = self.recent_menu.addAction(mnemonic(piece(Path(entry).name)))
             action.setToolTip(safe_tooltip(entry))
             action.triggered.connect(lambda _c=False, p=entry: self.open_path(Path(p)))
         if not self.settings.recent:
@@ -639,7 +630,8 @@ class MainWindow(QMainWindow):
             action = self.actions_by_id[key]
             action.setEnabled(change is not None)
             verb = self.tr("&Undo") if undo else self.tr("&Redo")
-            action.setText(f"{verb} {change.describe()}" if change else verb)
+            what = f"{verb} {change.what} on" if change else verb
+            action.setText(action_text(what, change.ext_id) if change else verb)
 
     def _case_shown(self, detail: CaseDetail | None) -> None:
         for key in ("save_next", "skip", "clear", "next", "prev"):
@@ -650,10 +642,10 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("annotator")
             return
         read_only = self.tr(" (read-only)") if self.writer.why is not None else ""
-        self.setWindowTitle(f"{self.ws.project().title}{read_only} — annotator")
+        self.setWindowTitle(window_title(self.ws.project().title, f"{read_only} — annotator"))
 
     def _update_reviewer_label(self) -> None:
-        name = self.settings.reviewer or self.tr("not set")
+        name = piece(self.settings.reviewer) if self.settings.reviewer else self.tr("not set")
         self.reviewer_label.setText(self.tr("Reviewer: {0}").format(name))
 
     # -- window state ------------------------------------------------------------

@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain.model import LabelScheme
-from annotator.ui import theme
+from annotator.ui import plain, theme
 from annotator.ui.actions import MAX_LABEL_KEYS
+from annotator.ui.plain import mnemonic
 from annotator.ui.widgets import FlowLayout, clear_layout, plain_label, safe_tooltip, set_muted
+from annotator.untrusted import one_line
 
 MAX_LABEL_SETS = 32
 """Label sets kept at most (one per scheme met); past that, they are made again as needed."""
@@ -74,12 +76,17 @@ class LabelSet(QWidget):
         self.buttons: list[QPushButton] = []
         for i, label in enumerate(scheme.labels):
             key = str(i + 1) if i < MAX_LABEL_KEYS else ""
-            shown = label.replace("&", "&&")  # "&" would make a mnemonic (R&D: Alt+D)
+            # "&" would make a mnemonic (R&D: Alt+D); controls show as marks (plain.shown).
+            shown = mnemonic(plain.shown(one_line(label, 80)))
             button = QPushButton(f"{key}   {shown}" if key else shown)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setToolTip(
-                safe_tooltip(self.tr("Choose “{0}” (key {1})").format(label, key) if key else label)
+                safe_tooltip(
+                    self.tr("Choose “{0}” (key {1})").format(plain.piece(label), key)
+                    if key
+                    else plain.shown(label)
+                )
             )
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setMinimumHeight(30)
@@ -142,7 +149,7 @@ class TagButtons:
         """The button of ``tag``, added after the others if the tag is new."""
         button = self.buttons.get(tag)
         if button is None:
-            button = QPushButton(tag.replace("&", "&&"))
+            button = QPushButton(mnemonic(plain.shown(one_line(tag, 80))))
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setObjectName("tag")

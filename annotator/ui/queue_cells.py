@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from annotator.domain.model import Kind, Status
 from annotator.services.queue import QueueRow
 from annotator.ui import theme
-from annotator.ui.widgets import safe_tooltip
+from annotator.ui.plain import piece, safe_tooltip, shown
 
 DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
@@ -40,10 +40,11 @@ def cell(item: QueueRow, column: str, role: int) -> Any:
     if role == USER:
         return item.id
     if role == TOOLTIP:
+        # Each piece from the file isolated, so an override in one cannot reverse the next.
         return safe_tooltip(
-            f"{item.ext_id} — {item.kind.caption}\n"
-            f"judge: {item.judge_label}\n"
-            + "\n".join(f"{rater}: {label}" for rater, label in item.ratings)
+            f"{piece(item.ext_id)} — {item.kind.caption}\n"
+            f"judge: {piece(item.judge_label)}\n"
+            + "\n".join(f"{piece(rater)}: {piece(label)}" for rater, label in item.ratings)
         )
     if role == FOREGROUND and column == "kind":
         return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
@@ -57,17 +58,19 @@ def cell(item: QueueRow, column: str, role: int) -> Any:
 
 
 def display(item: QueueRow, column: str) -> str:
+    """What a cell shows: text from the file with its control characters as marks
+    (``plain.shown``), pieces joined isolated (``plain.piece``)."""
     if column == "id":
-        return item.ext_id
+        return shown(item.ext_id)
     if column == "kind":
         return SHORT_KIND[item.kind]
     if column == "criterion":
-        return item.criterion or "—"
+        return shown(item.criterion) or "—"
     if column == "judge":
-        return item.judge_label
+        return shown(item.judge_label)
     if column == "raters":
         # Compact: the labels only; the tooltip names the raters.
-        return "  ".join(label for _rater, label in item.ratings) or "—"
+        return "  ".join(piece(label) for _rater, label in item.ratings) or "—"
     if column == "final":
-        return item.final_label or ""
+        return shown(item.final_label or "")
     return STATUS_MARK[item.status]

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind, Status
 from annotator.services.queue import DISAGREEMENTS, QueueFilter
+from annotator.ui.plain import piece, shown
 from annotator.ui.queue_model import QueueModel
+from annotator.untrusted import one_line
 
 ANY = object()
 FILTER_WAIT = 0.15
@@ -132,7 +134,7 @@ class QueuePanel(QWidget):
             combo.clear()
             combo.addItem(everything, ANY)
             for value in values:
-                combo.addItem(value or self.tr("(default)"), value)
+                combo.addItem(shown(one_line(value, 80)) or self.tr("(default)"), value)
             index = combo.findData(current)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
@@ -153,8 +155,8 @@ class QueuePanel(QWidget):
         index = self.reviews.findData(value)
         if index < 0:
             criterion, judge, truth = value  # type: ignore[misc]
-            crit = f" ({criterion})" if criterion else ""
-            text = self.tr("Judge said {0}, final {1}{2}").format(judge, truth, crit)
+            crit = f" ({piece(criterion)})" if criterion else ""
+            text = self.tr("Judge said {0}, final {1}{2}").format(piece(judge), piece(truth), crit)
         with QSignalBlocker(self.reviews):  # one queue load, below
             if index < 0:
                 while self.reviews.count() > 3:  # one matrix cell at a time

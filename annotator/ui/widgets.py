@@ -1,10 +1,9 @@
-"""Small building blocks: plain-text labels, label pills, section titles, a flow layout."""
+"""Small building blocks: plain-text labels, label pills, section titles, a flow layout, case
+text with visible control characters (the rules for text from files: ``ui/plain.py``)."""
 
 from __future__ import annotations
 
-import html
-
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
@@ -19,17 +18,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
+    QPlainTextEdit,
     QSizePolicy,
+    QStatusBar,
     QTextEdit,
     QWidget,
 )
 
 from annotator.ui import theme
+from annotator.ui.plain import safe_tooltip, set_marked, shown, stored_selection
+from annotator.untrusted import Shown, one_line
 
-
-def safe_tooltip(text: str) -> str:
-    """A tooltip showing ``text`` literally (Qt renders tooltip text that looks like HTML)."""
-    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+__all__ = ["safe_tooltip"]  # (the tooltips' module is plain.py; imported from here too)
 
 
 def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = True) -> QLabel:
@@ -83,6 +83,10 @@ def restore_muted(root: QWidget) -> None:
             set_muted(widget)
 
 
+PILL_LIMIT = 200
+"""Characters a pill holds at most (a label of a 200,000-character line, say)."""
+
+
 class Pill(QLabel):
     """A label in a rounded, tinted capsule, in the colours of ``hue`` (-1: neutral grey).
 
@@ -99,7 +103,11 @@ class Pill(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
+    def setText(self, text: str) -> None:
+        super().setText(one_line(text, PILL_LIMIT))  # a pill is one line
+
     def set_pill(self, text: str, hue: int) -> None:
+        text = one_line(text, PILL_LIMIT)
         if text != self.text():
             self.setText(text)  # QLabel asks its layout again
         if hue != self._hue:
@@ -137,8 +145,11 @@ class Pill(QLabel):
         radius = min(9.0, box.height() / 2)
         painter.drawRoundedRect(box, radius, radius)
         painter.setPen(fg)
-        painter.setFont(self._font())
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.text())
+        font = self._font()
+        painter.setFont(font)
+        room = box.width() - 2 * self._pad[0]  # squeezed by its layout: cut, not clipped
+        text = QFontMetricsF(font).elidedText(self.text(), Qt.TextElideMode.ElideRight, room)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class PillFlow(QWidget):
@@ -154,9 +165,9 @@ class PillFlow(QWidget):
             made = Pill()
             self._pills.append(made)
             self._flow.addWidget(made)
-        for shown, (text, hue) in zip(self._pills, pills, strict=False):
-            shown.set_pill(text, hue)
-            show_if(shown, True)
+        for pill, (text, hue) in zip(self._pills, pills, strict=False):
+            pill.set_pill(text, hue)
+            show_if(pill, True)
         for spare in self._pills[len(pills) :]:
             spare.set_pill("", -1)  # nothing stale left in a hidden pill
             show_if(spare, False)
@@ -166,7 +177,8 @@ class PillFlow(QWidget):
 
 class WrappingText(QTextEdit):
     """Read-only case text that wraps anywhere if it must (long URLs, ids) and is as tall as its
-    text. Filled with setPlainText only: nothing is interpreted as HTML or loaded."""
+    text. Filled with setPlainText only: nothing is interpreted as HTML or loaded. Control
+    characters show as marks (``plain.set_marked``); copying gives the stored text."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -174,7 +186,7 @@ class WrappingText(QTextEdit):
         self.setAcceptRichText(False)
         self.setUndoRedoEnabled(False)
         self._text = text
-        self.setPlainText(text)
+        self._shown = set_marked(self, text)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -192,8 +204,13 @@ class WrappingText(QTextEdit):
         if text == self._text:  # the same (often: empty): the layout stands
             return
         self._text = text
-        self.setPlainText(text)
+        self._shown = set_marked(self, text)
         self._fit()
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        mime = QMimeData()
+        mime.setText(stored_selection(self, self._shown))
+        return mime
 
     def _fit(self) -> None:
         self.document().setTextWidth(max(self.viewport().width(), 40))
@@ -215,6 +232,32 @@ class WrappingText(QTextEdit):
 
     def sizeHint(self) -> QSize:
         return QSize(self.fontMetrics().averageCharWidth() * 60, self.height())
+
+
+class MarkedText(QPlainTextEdit):
+    """Read-only case text in a box of its own (long text): control characters show as marks
+    (``plain.set_marked``); copying gives the stored text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setReadOnly(True)
+        self._shown = Shown("")
+
+    def set_text(self, text: str) -> None:
+        self._shown = set_marked(self, text)
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        mime = QMimeData()
+        mime.setText(stored_selection(self, self._shown))
+        return mime
+
+
+class StatusBar(QStatusBar):
+    """The window's status bar: a message may quote a file (an id, a file name), so it is put
+    on one line with its control characters as marks (``plain.shown``)."""
+
+    def showMessage(self, text: str, /, timeout: int | None = 0) -> None:
+        super().showMessage(shown(one_line(text, 500)), timeout or 0)
 
 
 class ElidedLabel(QLabel):

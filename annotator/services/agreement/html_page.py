@@ -50,7 +50,7 @@ _BREAKS = {0x2028: "&#x2028;", 0x2029: "&#x2029;", 0x85: "&#x85;"}
 
 def _h(text: str) -> str:
     """User text as HTML text or attribute: markup escaped; bidirectional and other control
-    characters as visible marks (``⟨RLO⟩``, ``␛``: inert, as in the window's case view); line
+    characters as visible marks (``⟨RLO⟩``, ``⟨ESC⟩``: inert, as in the window's case view); line
     separators as character references (a line of the file is never cut by
     ``str.splitlines()``)."""
     return html.escape(visible_controls(text).text, quote=True).translate(_BREAKS)

@@ -34,7 +34,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 def _md(text: str) -> str:
     """User text safe inside a Markdown table cell: one line, Markdown punctuation escaped,
     HTML escaped (Markdown viewers render raw HTML), and bidirectional and other control
-    characters as visible marks (``⟨RLO⟩``, ``␛``), which neither reorder the line nor reach a
+    characters as visible marks (``⟨RLO⟩``, ``⟨ESC⟩``), which neither reorder the line nor reach a
     terminal that shows the file."""
     line = visible_controls(plain(text)).text
     return html.escape(_MD_SPECIAL.sub(r"\\\1", line), quote=False)
