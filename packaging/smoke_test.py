@@ -6,8 +6,10 @@
 It checks that the bundle holds every resource and Qt plugin the app needs and, on Linux, that
 every library a bundled binary links against is in the bundle or is one PyInstaller leaves to the
 system; runs the frozen CLI (import, summary, export in both formats) and compares its output
-with the input; starts the frozen GUI with ``--self-test`` (offscreen, and on X11 under Xvfb when
-xvfb-run is there), each with a temporary data folder; checks that nothing was written into the
+with the input; runs it on the hostile sample (tests/data/hostile/, packaging/smoke_hostile.py:
+text that tries to act, in every field, imported, exported, merged and reported); starts the
+frozen GUI with ``--self-test`` (offscreen, and on X11 under Xvfb when xvfb-run is there), each
+with a temporary data folder; checks that nothing was written into the
 bundle; and checks the size budgets. Any failure exits non-zero.
 """
 
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from build import disk_size, version  # packaging/ is on the path: this file runs as a script
+from smoke_hostile import HostileFailed, check_hostile
 
 ROOT = Path(__file__).resolve().parent.parent
 LINUX = sys.platform.startswith("linux")
@@ -344,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     if LINUX:
         checks.append(("libraries", lambda _tmp: check_linked(bundle)))
     checks += [("cli", lambda tmp: check_cli(bundle, tmp))]
+    cli = [executable(bundle, "annotator-cli")]
+    checks.append(("hostile", lambda tmp: check_hostile(cli, tmp)))
     checks.append(("gui offscreen", lambda tmp: check_gui(bundle, tmp, "offscreen", [])))
     xvfb = shutil.which("xvfb-run")
     if LINUX and xvfb and not args.no_xvfb:
@@ -360,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 print(f"smoke: {name}: ok: {check(tmp)}", flush=True)
                 passed += 1
-            except (Failed, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as exc:
+            except (
+                Failed, HostileFailed, subprocess.TimeoutExpired, OSError, ValueError, KeyError
+            ) as exc:  # fmt: skip
                 print(f"smoke: {name}: FAILED: {exc}", flush=True)
                 failed += 1
     written = snapshot(bundle) - before
