@@ -3,6 +3,7 @@
     python scripts/screenshot.py [OUT.png] [--dark]
     python scripts/screenshot.py docs/lead.png --lead        a lead settling reviewer conflicts
     python scripts/screenshot.py docs/agreement.png --agreement    the Agreement page
+    python scripts/screenshot.py docs/baseline.png --baseline      the same right after import
 
 Runs offscreen with a throw-away data folder; nothing of the user's is touched.
 """
@@ -79,6 +80,8 @@ def main() -> int:
     out = Path(next((a for a in sys.argv[1:] if not a.startswith("--")), "docs/screenshot.png"))
     if "--lead" in sys.argv or "--agreement" in sys.argv:
         return lead(out, agreement="--agreement" in sys.argv)
+    if "--baseline" in sys.argv:
+        return baseline(out)
     app = make_app()
     if "--dark" in sys.argv:
         app.setStyle(QStyleFactory.create("Fusion"))
@@ -147,6 +150,26 @@ def lead(out: Path, *, agreement: bool) -> int:
     page = window.agreement_page
     assert page is not None
     page.resize(1280, 980)
+    _settle(app, window)
+    page.grab().save(str(out))
+    print(f"wrote {out}")
+    return 0
+
+
+def baseline(out: Path) -> int:
+    """The Agreement page of the sample right after import, no decision yet: the judge against
+    the original raters, on a 1280x720 laptop screen."""
+    app = make_app()
+    window = build_window(None, Settings(reviewer="Dr. M. Lindqvist"))
+    window.resize(1280, 720)
+    window.show()
+    _settle(app, window)
+    window.show_agreement()
+    _settle(app, window)
+    page = window.agreement_page
+    assert page is not None
+    page.resize(1280, 720)
+    page.tabs.setCurrentIndex(2)  # preference: A, B or a tie, as AlpacaEval's
     _settle(app, window)
     page.grab().save(str(out))
     print(f"wrote {out}")

@@ -49,7 +49,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "A&greement report…",
         ("Ctrl+Shift+G",),
         "file",
-        "Lead: how far reviewers, raters and the judge agree with the final labels",
+        "The judge against the original raters before any review, and against the final "
+        "labels after",
     ),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "file"),
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), "edit", "Undo the last decision, skip or clear"),

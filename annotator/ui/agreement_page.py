@@ -1,25 +1,25 @@
-"""The Agreement page: how far reviewers, raters and the judge agree with the final labels.
+"""The Agreement page: the judge against the original raters before any review, and how far
+reviewers, raters and the judge agree with the final labels after.
 
-One tab per criterion: the headline figures with their intervals, the judge's confusion matrix
-as a heat map whose cells open as review queues, and the report's tables. The figures come
-from ``services.agreement`` (computed off the GUI thread); this page only lays them out, and
-shows every name and label as plain text.
+One tab per criterion: before any review, the baseline (``baseline_view``); after review, the
+headline figures with their intervals, the judge before and after review on the same cases,
+the judge's confusion matrix as a heat map whose cells open as review queues, and the report's
+tables. The figures come from ``services.agreement`` (computed off the GUI thread); this page
+only lays them out, and shows every name and label as plain text.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -31,20 +31,22 @@ from annotator.domain.agreement import Figure, Interval
 from annotator.fileio import atomic_write
 from annotator.services.agreement import (
     AgreementReport,
+    CriterionBaseline,
     CriterionReport,
-    Marked,
     Section,
     Style,
     criterion_notes,
     format_figure,
-    format_interval,
     render_html,
     render_markdown,
     sections,
 )
+from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
+from annotator.services.agreement.tables import BEFORE_AFTER
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
-from annotator.ui.case_cards import Card
+from annotator.ui.baseline_view import BaselineView
+from annotator.ui.figure_tables import figure_card, fit, grid, note_label, section_table
 from annotator.ui.heat_map import HeatMap
 from annotator.ui.plain import mnemonic, piece, shown, window_title
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
@@ -73,31 +75,18 @@ class AgreementPage(QDialog):
         self.setModal(False)
         self.resize(1180, 860)
         layout = QVBoxLayout(self)
-        c = report.counts
-        summary = plain_label(
-            self.tr(
-                "{0} cases: {1} settled unanimously, {2} by you (the lead), {3} open "
-                "conflicts, {4} not reviewed. Intervals: {5:.0%} bootstrap, {6} resamples, "
-                "seed {7}."
-            ).format(
-                c.cases,
-                c.unanimous,
-                c.lead,
-                c.conflicts,
-                c.unreviewed,
-                report.level,
-                report.resamples,
-                report.seed,
-            )
-        )
+        summary = plain_label(self._summary(report))
         summary.setStyleSheet(f"color: {theme.muted_color().name()};")
         layout.addWidget(summary)
         self.tabs = QTabWidget()
-        for criterion in report.criteria:
-            name = mnemonic(piece(one_line(criterion.criterion, 40))) or "(default)"
-            self.tabs.addTab(self._criterion_tab(criterion), name)
-        if not report.criteria:
-            self.tabs.addTab(plain_label(self.tr("No merged cases yet.")), self.tr("Agreement"))
+        after = {c.criterion: c for c in report.criteria}
+        before = {b.criterion: b for b in report.baseline.criteria} if report.baseline else {}
+        for criterion in sorted(set(after) | set(before)):
+            name = mnemonic(piece(one_line(criterion, 40))) or "(default)"
+            tab = self._criterion_tab(before.get(criterion), after.get(criterion))
+            self.tabs.addTab(tab, name)
+        if not self.tabs.count():
+            self.tabs.addTab(plain_label(self.tr("No cases yet.")), self.tr("Agreement"))
         layout.addWidget(self.tabs, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -112,11 +101,33 @@ class AgreementPage(QDialog):
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
 
+    def _summary(self, report: AgreementReport) -> str:
+        c = report.counts
+        intervals = self.tr("Intervals: {0:.0%} bootstrap, {1} resamples, seed {2}.").format(
+            report.level, report.resamples, report.seed
+        )
+        if not report.criteria:
+            return (
+                self.tr(
+                    "No decisions yet: before any review, the judge against the original raters."
+                )
+                + f" {intervals}"
+            )
+        return (
+            self.tr(
+                "{0} reviewed cases: {1} settled unanimously, {2} by you (the lead), {3} open "
+                "conflicts, {4} not reviewed."
+            ).format(c.cases, c.unanimous, c.lead, c.conflicts, c.unreviewed)
+            + f" {intervals}"
+        )
+
     # -- one criterion ---------------------------------------------------------------------------
 
-    def _criterion_tab(self, c: CriterionReport) -> QWidget:
-        """The headline figures, the judge's heat map beside its tables, then the reviewers'
-        agreement, the tags, who was overruled and the notes."""
+    def _criterion_tab(
+        self, before: CriterionBaseline | None, c: CriterionReport | None
+    ) -> QWidget:
+        """After review (against the final labels) if there are decisions, then before any
+        review (the judge against the raters, every case)."""
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -124,28 +135,41 @@ class AgreementPage(QDialog):
         body = QVBoxLayout(inner)
         body.setContentsMargins(12, 12, 12, 12)
         body.setSpacing(12)
-        scale = ", ".join(map(piece, c.scale.labels))
-        scale += self.tr(" (ordered)") if c.scale.ordinal else ""
-        body.addWidget(plain_label(self.tr("Labels: {0}").format(scale)))
+        scale_of = c.scale if c is not None else before.scale if before is not None else None
+        if scale_of is not None:
+            scale = ", ".join(map(piece, scale_of.labels))
+            scale += self.tr(" (ordered)") if scale_of.ordinal else ""
+            body.addWidget(plain_label(self.tr("Labels: {0}").format(scale)))
+        if c is not None:  # what the reviewers decided first, then the baseline of every case
+            body.addWidget(_part_title(self.tr(AFTER_TITLE)))
+            self._after_review(body, c)
+        if before is not None:
+            body.addWidget(_part_title(self.tr(BEFORE_TITLE)))
+            body.addWidget(BaselineView(before))
+        body.addStretch(1)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _after_review(self, body: QVBoxLayout, c: CriterionReport) -> None:
+        """The headline figures, the judge before and after review, the judge's heat map
+        beside its tables, then the reviewers' agreement, the tags, who was overruled and the
+        notes."""
         body.addLayout(self._headline(c))
         tables = {s.title: s for s in sections(c, piece)}
+        body.addWidget(section_title(self.tr(BEFORE_AFTER)))
+        body.addWidget(section_table(tables[BEFORE_AFTER]))
         body.addLayout(self._judge_errors(c, tables))
 
         for title in ("Between reviewers", "Tags on cases the judge got wrong"):
             body.addWidget(section_title(self.tr(title)))
             if tables[title].rows:
-                body.addWidget(_table(tables[title]))
+                body.addWidget(section_table(tables[title]))
             else:
                 body.addWidget(plain_label(self.tr("None.")))
         body.addWidget(section_title(self.tr("Overruled: where the final label went against")))
         body.addWidget(_overruled_table(c))
         for note in criterion_notes(c):
-            line = plain_label(note)
-            line.setStyleSheet(f"color: {theme.muted_color().name()};")
-            body.addWidget(line)
-        body.addStretch(1)
-        scroll.setWidget(inner)
-        return scroll
+            body.addWidget(note_label(note))
 
     def _headline(self, c: CriterionReport) -> QHBoxLayout:
         """A card each: the judge's accuracy and kappa, the human ceiling, the reviewers'
@@ -186,7 +210,7 @@ class AgreementPage(QDialog):
             ),
         )
         for name, figure, interval, style, hint in cards:
-            headline.addWidget(_figure_card(name, figure, interval, style, hint))
+            headline.addWidget(figure_card(name, figure, interval, style, hint), 1)
         return headline
 
     def _judge_errors(self, c: CriterionReport, tables: dict[str, Section]) -> QHBoxLayout:
@@ -211,7 +235,7 @@ class AgreementPage(QDialog):
         right = QVBoxLayout()
         for title in ("Against the adjudicated truth", "Judge per label"):
             right.addWidget(section_title(self.tr(title)))
-            right.addWidget(_table(tables[title]))
+            right.addWidget(section_table(tables[title]))
         right.addStretch(1)
         middle.addLayout(right, 3)
         return middle
@@ -246,67 +270,14 @@ class AgreementPage(QDialog):
             dialogs.error(self, self.tr("Export failed"), str(exc))
 
 
-def _figure_card(name: str, figure: Figure, interval: Interval, style: Style, hint: str) -> Card:
-    card = Card("verdictCard")
-    title = plain_label(name, selectable=False)
-    font = title.font()
+def _part_title(text: str) -> QWidget:
+    """The title of a part of the page: before review, after review."""
+    label = plain_label(text, selectable=False)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.25)
     font.setBold(True)
-    title.setFont(font)
-    card.body.addWidget(title)
-    value = plain_label(format_figure(figure, style), selectable=False)
-    big = value.font()
-    big.setPointSizeF(big.pointSizeF() * 2.0)
-    big.setBold(True)
-    value.setFont(big)
-    card.body.addWidget(value)
-    if figure.value is None:
-        detail = figure.reason or ""
-    elif interval.low is not None:
-        detail = f"{interval.level:.0%} CI {format_interval(interval, style)}  ·  n = {figure.n}"
-    else:
-        detail = f"n = {figure.n}"
-    for text in (detail, hint):
-        line = plain_label(text, selectable=False)
-        line.setStyleSheet(f"color: {theme.muted_color().name()};")
-        card.body.addWidget(line)
-    card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    return card
-
-
-def _table(section: Section) -> QWidget:
-    """The section's table, and under it the footnotes of its marked figures (why a figure
-    is undefined, or what to know about it), numbered as in the text report."""
-    rows = section.rows
-    table = _grid(section.headers, len(rows))
-    notes: list[str] = []
-    for r, row in enumerate(rows):
-        for column, cell in enumerate(row):
-            if isinstance(cell, Marked):
-                if cell.footnote not in notes:
-                    notes.append(cell.footnote)
-                text = f"{cell.text} [{notes.index(cell.footnote) + 1}]"
-            else:
-                text = cell
-            item = QTableWidgetItem(text)
-            if isinstance(cell, Marked):
-                item.setToolTip(safe_tooltip(cell.footnote))
-            numeric = column < len(section.numeric) and section.numeric[column]
-            if numeric:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, column, item)
-    _fit(table)
-    if not notes:
-        return table
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(table)
-    for i, note in enumerate(notes, 1):
-        line = plain_label(f"[{i}] {note}")
-        line.setStyleSheet(f"color: {theme.muted_color().name()};")
-        layout.addWidget(line)
-    return box
+    label.setFont(font)
+    return label
 
 
 def _overruled_table(c: CriterionReport) -> QTableWidget:
@@ -323,46 +294,12 @@ def _overruled_table(c: CriterionReport) -> QTableWidget:
         for o in c.overruled
         for x in o.cases
     ]
-    table = _grid(headers, len(rows))
+    table = grid(headers, len(rows))
     for r, row in enumerate(rows):
         for column, text in enumerate(row):
             item = QTableWidgetItem(text)
             if column == len(row) - 1:
                 item.setToolTip(safe_tooltip(text))
             table.setItem(r, column, item)
-    _fit(table, max_rows=14, stretch=True)
+    fit(table, max_rows=14, stretch=True)
     return table
-
-
-def _grid(headers: tuple[str, ...], rows: int) -> QTableWidget:
-    table = QTableWidget(rows, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.verticalHeader().hide()
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.setShowGrid(False)
-    return table
-
-
-def _fit(table: QTableWidget, max_rows: int | None = None, stretch: bool = False) -> None:
-    """Size the table to its contents (up to ``max_rows`` rows), so that the page scrolls,
-    not each table, and numbers sit next to their names rather than at the far edge."""
-    table.resizeColumnsToContents()
-    header = table.horizontalHeader()
-    for column in range(table.columnCount()):  # room for the header text and some air
-        width = max(table.columnWidth(column), header.sectionSizeHint(column)) + 16
-        table.setColumnWidth(column, width)
-    header.setStretchLastSection(stretch)
-    shown = table.rowCount() if max_rows is None else min(table.rowCount(), max_rows)
-    height = header.sizeHint().height() + 2 * table.frameWidth()
-    height += sum(table.rowHeight(r) for r in range(shown))
-    table.setFixedHeight(height + 2)
-    scrolls = max_rows is not None and table.rowCount() > max_rows
-    table.setVerticalScrollBarPolicy(
-        Qt.ScrollBarPolicy.ScrollBarAsNeeded if scrolls else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-    )
-    if not stretch:
-        width = sum(table.columnWidth(c) for c in range(table.columnCount()))
-        table.setMaximumWidth(width + 2 * table.frameWidth() + 2)

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from annotator import __version__, paths
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
-from annotator.services.agreement import AgreementReport, build_report
+from annotator.services.agreement import AgreementReport
+from annotator.services.agreement.workspace import workspace_report
 from annotator.services.changes import NOTHING, Changes
-from annotator.services.merge import MergeReport, conflict_progress, has_reviews, load_merged
+from annotator.services.merge import MergeReport, conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import Workspace, WorkspaceError
@@ -394,9 +395,10 @@ class MainWindow(QMainWindow):
         """A lead's workspace (reviewer files merged in) gets the lead's commands and filter."""
         self.lead = self.ws is not None and has_reviews(self.ws)
         self.queue.set_lead_mode(self.lead)
-        for key in ("export_merged", "agreement", "conflicts"):
+        for key in ("export_merged", "conflicts"):
             self.actions_by_id[key].setEnabled(self.lead)
-        self.actions_by_id["merge"].setEnabled(self.ws is not None)
+        for key in ("merge", "agreement"):  # agreement: before any review, too
+            self.actions_by_id[key].setEnabled(self.ws is not None)
 
     def apply(self, changes: Changes) -> None:
         """The one place the window follows a change to the workspace (the reviewer's, an
@@ -536,14 +538,15 @@ class MainWindow(QMainWindow):
         )
 
     def show_agreement(self) -> None:
-        """The Agreement page of a lead's workspace, computed in the background."""
+        """The Agreement page, computed in the background: before any review, the judge
+        against the original raters; with decisions (or reviewers' files), after review too."""
         ws = self.ws
-        if ws is None or not self.lead:
+        if ws is None:
             return
         title = ws.project().title
 
         def job(_progress: Any, _cancelled: Any) -> AgreementReport:
-            return build_report(load_merged(ws))
+            return workspace_report(ws)
 
         def done(report: AgreementReport) -> None:
             if self.agreement_page is not None:

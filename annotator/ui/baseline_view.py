@@ -1,0 +1,100 @@
+"""The Agreement page's view before any review, for one criterion: the judge against the
+original raters' consensus, and how far the raters agree among themselves.
+
+Headline cards, then the tables the text report prints (``services.agreement``'s
+``baseline_tables``): the same figures, names and footnotes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from annotator.domain.agreement import Figure, Interval
+from annotator.services.agreement import (
+    CriterionBaseline,
+    Style,
+    baseline_confusion,
+    baseline_notes,
+    baseline_sections,
+    format_figure,
+)
+from annotator.services.agreement.baseline_tables import CASES, JUDGE, PER_LABEL, RATERS
+from annotator.ui.figure_tables import figure_card, note_label, section_table
+from annotator.ui.widgets import section_title
+
+
+class BaselineView(QWidget):
+    """One criterion's baseline: four headline cards, the judge's tables beside its confusion
+    matrix against the consensus, the raters' agreement, and the notes."""
+
+    def __init__(self, b: CriterionBaseline, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.baseline = b
+        body = QVBoxLayout(self)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(12)
+        body.addLayout(self._cards(b))
+        tables = {s.title: s for s in baseline_sections(b)}
+        middle = QHBoxLayout()
+        middle.setSpacing(16)
+        left = QVBoxLayout()
+        for title in (JUDGE, PER_LABEL, RATERS):
+            left.addWidget(section_title(self.tr(title)))
+            left.addWidget(section_table(tables[title]))
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(section_title(self.tr("Where the judge differs from the raters")))
+        right.addWidget(section_table(baseline_confusion(b)))
+        right.addWidget(note_label(self.tr("Rows: the raters' consensus. Columns: the judge.")))
+        right.addWidget(section_title(self.tr(CASES)))
+        right.addWidget(section_table(tables[CASES]))
+        right.addStretch(1)
+        middle.addLayout(left, 3)
+        middle.addLayout(right, 2)
+        body.addLayout(middle)
+        for note in baseline_notes(b):
+            body.addWidget(note_label(note))
+
+    def _cards(self, b: CriterionBaseline) -> QHBoxLayout:
+        j, rel, a, h = b.judge, b.raters.reliability, b.raters.alpaca_eval, b.raters.ceiling
+        level = self.tr("ordinal") if b.scale.ordinal else self.tr("nominal")
+        if j.within is not None:
+            accuracy_hint = self.tr("exact label; within the threshold: {0}").format(
+                format_figure(j.within, "rate")
+            )
+        else:
+            accuracy_hint = self.tr("against the raters' consensus")
+        cards: tuple[tuple[str, Figure, Interval, Style, str], ...] = (
+            (self.tr("Judge accuracy"), j.accuracy, j.accuracy_interval, "rate", accuracy_hint),
+            (
+                self.tr("Judge kappa"),
+                j.kappa,
+                j.kappa_interval,
+                "coefficient",
+                self.tr("Cohen's, against the consensus; macro F1 {0}").format(
+                    format_figure(j.macro_f1)
+                ),
+            ),
+            (
+                self.tr("Raters' alpha"),
+                rel.alpha,
+                rel.alpha_interval,
+                "coefficient",
+                self.tr("Krippendorff's, {0}; Fleiss' kappa {1}").format(
+                    level, format_figure(rel.fleiss)
+                ),
+            ),
+            (
+                self.tr("AlpacaEval agreement"),
+                a.judge,
+                a.judge_interval,
+                "rate",
+                self.tr("the judge's; the raters': {0}; human ceiling: {1}").format(
+                    format_figure(a.humans, "rate"), format_figure(h.humans, "rate")
+                ),
+            ),
+        )
+        row = QHBoxLayout()
+        for name, figure, interval, style, hint in cards:
+            row.addWidget(figure_card(name, figure, interval, style, hint), 1)
+        return row

@@ -1,0 +1,142 @@
+"""Figures on the Agreement page: a headline card, and a report table with its footnotes.
+
+Shared by the page's view after review (``agreement_page``) and before it
+(``baseline_view``). Every text is plain (``widgets.plain_label``, table items).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.domain.agreement import Figure, Interval
+from annotator.services.agreement import Marked, Section, Style, format_figure, format_interval
+from annotator.ui import theme
+from annotator.ui.case_cards import Card
+from annotator.ui.widgets import plain_label, safe_tooltip
+
+CARD_MIN_WIDTH = 180
+"""Cards in a row share its width equally, whatever their text (a long reason wraps)."""
+
+
+def figure_card(name: str, figure: Figure, interval: Interval, style: Style, hint: str) -> Card:
+    """A headline figure: its name, its value large, its interval and n (or why it is
+    undefined), and a hint of what it is measured against."""
+    card = Card("verdictCard")
+    title = plain_label(name, selectable=False)
+    font = title.font()
+    font.setBold(True)
+    title.setFont(font)
+    card.body.addWidget(title)
+    value = plain_label("—" if figure.value is None else format_figure(figure, style))
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    big = value.font()
+    big.setPointSizeF(big.pointSizeF() * 2.0)
+    big.setBold(True)
+    value.setFont(big)
+    card.body.addWidget(value)
+    if figure.value is None:
+        detail = f"undefined: {figure.reason or ''}"
+    elif interval.low is not None:
+        detail = f"{interval.level:.0%} CI {format_interval(interval, style)}  ·  n = {figure.n}"
+    else:
+        detail = f"n = {figure.n}"
+    for text in (detail, hint):
+        line = plain_label(text, selectable=False)
+        line.setStyleSheet(f"color: {theme.muted_color().name()};")
+        card.body.addWidget(line)
+    card.body.addStretch(1)
+    # Ignored: the row, not the text, decides the width; the text wraps within it.
+    card.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    card.setMinimumWidth(CARD_MIN_WIDTH)
+    return card
+
+
+def section_table(section: Section) -> QWidget:
+    """The section's table, and under it the footnotes of its marked figures (why a figure
+    is undefined, or what to know about it), numbered as in the text report. In a
+    right-aligned column the mark goes before the value, so that values keep their right
+    edge whether marked or not."""
+    rows = section.rows
+    table = grid(section.headers, len(rows))
+    notes: list[str] = []
+    for r, row in enumerate(rows):
+        for column, cell in enumerate(row):
+            numeric = column < len(section.numeric) and section.numeric[column]
+            if isinstance(cell, Marked):
+                if cell.footnote not in notes:
+                    notes.append(cell.footnote)
+                mark = f"[{notes.index(cell.footnote) + 1}]"
+                text = f"{mark} {cell.text}" if numeric else f"{cell.text} {mark}"
+            else:
+                text = cell
+            item = QTableWidgetItem(text)
+            if isinstance(cell, Marked):
+                item.setToolTip(safe_tooltip(cell.footnote))
+            if numeric:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, column, item)
+    fit(table)
+    box = QWidget()  # as wide as its column: the notes wrap there, the table keeps its width
+    box.setObjectName("sectionTable")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(table, 0, Qt.AlignmentFlag.AlignLeft)
+    for i, note in enumerate(notes, 1):
+        layout.addWidget(note_label(f"[{i}] {note}"))
+    return box
+
+
+def note_label(text: str) -> QLabel:
+    """A muted line of notes that wraps to the width it is given and is as tall as that
+    needs (height for width: in a scrolling page, a wrapped label otherwise claims the
+    height of its narrowest wrap)."""
+    line = plain_label(text)
+    line.setStyleSheet(f"color: {theme.muted_color().name()};")
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    policy.setHeightForWidth(True)
+    line.setSizePolicy(policy)
+    return line
+
+
+def grid(headers: tuple[str, ...], rows: int) -> QTableWidget:
+    table = QTableWidget(rows, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setShowGrid(False)
+    return table
+
+
+def fit(table: QTableWidget, max_rows: int | None = None, stretch: bool = False) -> None:
+    """Size the table to its contents (up to ``max_rows`` rows), so that the page scrolls,
+    not each table, and numbers sit next to their names rather than at the far edge."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):  # room for the header text and some air
+        width = max(table.columnWidth(column), header.sectionSizeHint(column)) + 16
+        table.setColumnWidth(column, width)
+    header.setStretchLastSection(stretch)
+    shown = table.rowCount() if max_rows is None else min(table.rowCount(), max_rows)
+    height = header.sizeHint().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(shown))
+    table.setFixedHeight(height + 2)
+    scrolls = max_rows is not None and table.rowCount() > max_rows
+    table.setVerticalScrollBarPolicy(
+        Qt.ScrollBarPolicy.ScrollBarAsNeeded if scrolls else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    )
+    if not stretch:
+        width = sum(table.columnWidth(c) for c in range(table.columnCount()))
+        table.setFixedWidth(width + 2 * table.frameWidth() + 2)
