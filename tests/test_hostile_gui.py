@@ -35,6 +35,7 @@ from pytestqt.qtbot import QtBot
 from annotator.formats.labelled import FIELDS
 from annotator.formats.labelled.sheet import FORMULA_START
 from annotator.ui import dialogs
+from annotator.ui.held_drafts import confirm_losing_drafts
 from annotator.ui.import_dialog import ImportDialog
 from annotator.ui.main_window import MainWindow
 from annotator.ui.one_writer import ask_holder, confirm_take_over
@@ -48,6 +49,9 @@ HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
 REVIEWER_FILES = [HOSTILE / "reviews" / "ana.jsonl", HOSTILE / "reviews" / "ben.csv"]
 SAFE_TIP = re.compile(r"<qt>[^<]*(?:<br>[^<]*)*</qt>", re.DOTALL)
 """A tooltip that is rich text: ours (``plain.safe_tooltip``), every ``<`` of the text escaped."""
+RICH = re.compile(r"<(img|a|script|style|b)[ >]", re.IGNORECASE)
+"""Markup from the sample, as a text view holds it when it took it for HTML (escaped, the
+document's HTML has ``&lt;img``)."""
 
 
 def _name(widget: Any) -> str:
@@ -75,14 +79,18 @@ def _model_tips(view: QAbstractItemView) -> Iterator[tuple[str, Any]]:
 
 def offenders(root: QWidget) -> list[str]:
     """Every place under ``root`` where text could be taken for markup or a shortcut: a label
-    with text not in plain-text format, a tooltip that is rich text but not escaped, a button,
-    tab, group box or action text with more than one shortcut ``&``."""
+    with text not in plain-text format, a tooltip that is rich text but not escaped, a text
+    view whose document holds markup as markup, a button, tab, group box or action text with
+    more than one shortcut ``&``."""
     found: list[str] = []
     for w in [root, *root.findChildren(QWidget)]:
         if isinstance(w, QLabel) and w.text() and w.textFormat() != Qt.TextFormat.PlainText:
             found.append(f"{_name(w)} is {w.textFormat().name}: {w.text()[:80]!r}")
         if not _tip_ok(w.toolTip()):
             found.append(f"tooltip of {_name(w)}: {w.toolTip()[:80]!r}")
+        body = w.document().toHtml().partition("<body")[2] if isinstance(w, QTextEdit) else ""
+        if RICH.search(body):
+            found.append(f"{_name(w)} holds markup as markup: {w.toPlainText()[:80]!r}")
         texts: list[tuple[str, str]] = []
         if isinstance(w, QAbstractButton):
             texts.append((_name(w), w.text()))
@@ -259,10 +267,13 @@ def test_dialogs_are_plain_text(window: MainWindow, captured: list[QDialog], qtb
     holder = Holder(7, "host \u202e<b>x</b>&y", "annotator")
     ask_holder(window, make.TITLE, holder)
     confirm_take_over(window, make.TITLE, holder)
+    confirm_losing_drafts(window, 2, make.EVERYTHING)
     dialogs.error(window, make.TITLE, make.EVERYTHING)
+    window.banner.show_reason(f"{make.TITLE} is open elsewhere", True)  # the read-only banner
     QApplication.processEvents()
+    assert offenders(window.banner) == [] and window.banner.isVisible()
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
-    assert len(captured) >= 6 and boxes
+    assert len(captured) >= 7 and boxes
     for dialog in [*captured, *boxes]:
         assert offenders(dialog) == [], dialog.windowTitle()
         assert "\n" not in dialog.windowTitle()
@@ -315,3 +326,21 @@ def test_the_windows_csv_export_is_guarded(
     assert rows[0] == list(FIELDS) and len(rows) == 2
     assert all(not cell or cell[0] not in FORMULA_START for cell in rows[1])
     assert rows[1][FIELDS.index("rationale")] == "'=1+1 reason"
+
+
+def test_the_walk_finds_each_kind_of_offender(qtbot: QtBot) -> None:
+    """The walk above is not vacuous: each thing it looks for, planted, is found."""
+    from PySide6.QtWidgets import QPushButton, QVBoxLayout
+
+    root = QWidget()
+    qtbot.addWidget(root)
+    column = QVBoxLayout(root)
+    rich = QTextEdit()
+    rich.setHtml('<img src="http://127.0.0.1:9/p.png"><a href="file:///etc/passwd">x</a>')
+    tip = QLabel()
+    tip.setToolTip("<b>x</b>")
+    for widget in (rich, QLabel("<b>ann</b>"), QPushButton("R&D &x"), tip):
+        column.addWidget(widget)
+    found = offenders(root)
+    assert len(found) == 4, found
+    assert offenders(QLabel()) == []
