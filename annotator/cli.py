@@ -1,6 +1,6 @@
 """Command line: ``annotator [FILE|WORKSPACE]`` opens the window; subcommands work without Qt.
 
-annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...]
+annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...] [--rater-field FIELD]
 annotator export WORKSPACE -o OUT [--format jsonl|csv]
 annotator summary FILE|WORKSPACE [--json]
 annotator merge FILE... -o MERGED [--workspace PATH]
@@ -19,7 +19,9 @@ from annotator import __version__, console, paths
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
+from annotator.formats.long import long_format
 from annotator.formats.mapping import TARGETS, FieldMapping
+from annotator.formats.reader import FORMATS as READ_FORMATS
 from annotator.services.agreement import (
     ScaleConflict,
     render_html,
@@ -76,11 +78,27 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         metavar="OURS=THEIRS",
         action="append",
         default=[],
-        help=f"read our field OURS from their field THEIRS (dotted path or CSV column); "
-        f"OURS is one of: {', '.join(TARGETS)}, or ratings.RATER, outputs.NAME, meta.KEY",
+        help=f"read our field OURS from their field THEIRS (dotted path or CSV column; a text "
+        f"field may join several: input=instruction+input); OURS is one of: "
+        f"{', '.join(TARGETS)}, or ratings.RATER, outputs.NAME, meta.KEY",
     )
     parser.add_argument(
-        "--format", dest="fmt", choices=("jsonl", "csv"), help="file format (default: by extension)"
+        "--rater-field",
+        metavar="FIELD",
+        help="long format: FIELD names each row's rater; the rows of one id become one case, "
+        "each row's label read from the field --map ratings= names (docs/formats.md)",
+    )
+    parser.add_argument(
+        "--judge-rater",
+        metavar="NAME",
+        help="long format: the rows whose rater is NAME give the judge's label, not a rating",
+    )
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=READ_FORMATS,
+        help="file format: jsonl (JSON Lines), json (a JSON array, or pretty-printed objects), "
+        "csv, parquet (default: by the file's name and first bytes)",
     )
     parser.add_argument(
         "--encoding", help="text encoding of the file (default: UTF-8, or UTF-16 by BOM)"
@@ -110,7 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import a case file into a workspace and print counts")
-    p.add_argument("file", type=Path, help="case file: JSON Lines or CSV (see docs/formats.md)")
+    p.add_argument(
+        "file",
+        type=Path,
+        help="case file: JSON Lines, a JSON array, CSV or Parquet (see docs/formats.md)",
+    )
     p.add_argument(
         "--workspace",
         "-w",
@@ -277,7 +299,8 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         mapping = FieldMapping.parse(args.map) if args.map else None
         if args.threshold is not None:
             check_threshold(args.threshold)
-    except ValueError as exc:  # (both only check what they are given)
+        long = long_format(args.rater_field, args.judge_rater, mapping)
+    except ValueError as exc:  # (they only check what they are given)
         raise CliError(str(exc)) from None
     report = import_file(
         ws,
@@ -287,6 +310,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         encoding=args.encoding,
         fmt=args.fmt,
         threshold=args.threshold,
+        long=long,
     )
     for line in report.describe_problems():
         console.say(f"annotator: skipped {line}")
@@ -398,7 +422,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         raise CliError(f"{args.target} does not exist")
     if Workspace.is_workspace(args.target):
         options = {"map": args.map, "threshold": args.threshold, "strict": args.strict,
-                   "encoding": args.encoding, "format": args.fmt}  # fmt: skip
+                   "encoding": args.encoding, "format": args.fmt,
+                   "rater-field": args.rater_field, "judge-rater": args.judge_rater}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.
         given = [
             f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []

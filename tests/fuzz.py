@@ -40,6 +40,8 @@ from annotator.domain.serialize import case_hash, case_to_dict
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.labelled import labelled_record, scan_labelled
 from annotator.formats.labelled.careful import Shared, other_line
+from annotator.formats.long import LongFormat
+from annotator.formats.mapping import FieldMapping
 from annotator.formats.merged import merged_record, read_merged
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.versioned import file_format
@@ -96,6 +98,15 @@ CASES_CSV = (
     b'c1,"two\r\nlines","say ""hi""",pass,0.5,fail,"a, b",,"{""k"": 1}"\r\n'
     b'c2,q,,fail,,,,"{""bob"": ""pass""}",plain\r\n'
 )
+CASES_JSON = json.dumps(  # a pretty-printed array: its header first, a long record, a bad item
+    [json.loads(line) for line in CASES_JSONL.splitlines()] + [[1], {"id": "c3", "input": "x"}],
+    indent=2,
+).encode()
+LONG = _jsonl(
+    {"q": 1, "p": "q", "rater": "ann", "l": "pass"}, {"q": 2, "p": "r", "rater": "gpt", "l": "x"},
+    {"q": 1, "p": "q", "rater": "gpt", "l": "fail", "why": {"k": [1]}},
+    {"q": 2, "p": "r", "rater": "bob", "l": None}, {"q": 1, "rater": "", "l": 3},
+)  # fmt: skip
 SIDECAR = b'{"project": {"labels": ["pass", "fail"], "guidelines": ["a", "b"], "rubric": "r"}}'
 LABELLED = _jsonl(
     labelled_line(),
@@ -131,6 +142,15 @@ def _case_file(path: Path, option: Any) -> None:
         _read_cases(CaseReader(path, encoding=encoding, fmt=fmt))
     except FileRefused as e:
         _named(str(e), path, path.with_name(f"{path.stem}.project.json"))
+
+
+def _long(path: Path, option: Any) -> None:
+    """A long file, its rows grouped (in memory, or sorted in runs of a few rows)."""
+    mapping = FieldMapping.parse(["id=q", "input=p+why", "ratings=l", "judge.rationale=why"])
+    try:
+        _read_cases(CaseReader(path, mapping, long=LongFormat("rater", option)))
+    except FileRefused as e:
+        _named(str(e), path)
 
 
 def _sample(path: Path, option: Any) -> None:
@@ -232,6 +252,8 @@ READERS = {
     for r in (
         Reader("jsonl", ".jsonl", (CASES_JSONL,), _case_file, st.just((None, None))),
         Reader("csv", ".csv", (CASES_CSV,), _case_file, st.just((None, None))),
+        Reader("json", ".json", (CASES_JSON,), _case_file, st.just((None, None))),
+        Reader("long", ".jsonl", (LONG, CASES_JSON), _long, st.sampled_from([None, "gpt"])),
         Reader(
             "case-file",
             ".txt",

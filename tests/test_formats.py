@@ -577,13 +577,16 @@ def test_unknown_encoding_is_refused(tmp_path: Path) -> None:
         CaseReader(path, encoding="klingon")
 
 
-def test_json_array_or_pretty_json_is_refused(tmp_path: Path) -> None:
+def test_json_array_or_pretty_json_is_read_and_refused_only_as_json_lines(tmp_path: Path) -> None:
+    """(tests/test_json_documents.py reads them in every layout.)"""
     arr = write(tmp_path, "arr.json", f"[{CASE}]")
-    with pytest.raises(FileRefused, match=r"arr\.json, line 1: the file is a JSON array"):
-        CaseReader(arr)
+    assert CaseReader(arr).fmt == "json" and len(list(CaseReader(arr))) == 1
+    with pytest.raises(FileRefused, match=r"arr\.json, line 1: the file is a JSON array, not JSON"):
+        CaseReader(arr, fmt="jsonl")
     pretty = write(tmp_path, "pretty.json", json.dumps(json.loads(CASE), indent=2))
-    with pytest.raises(FileRefused, match="pretty-printed JSON"):
-        CaseReader(pretty)
+    assert CaseReader(pretty).fmt == "json" and len(list(CaseReader(pretty))) == 1
+    with pytest.raises(FileRefused, match="pretty-printed JSON, not JSON Lines"):
+        CaseReader(pretty, fmt="jsonl")
 
 
 def test_format_detection(tmp_path: Path) -> None:

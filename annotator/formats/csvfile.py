@@ -139,18 +139,24 @@ def _columns(header: list[str], opened: OpenedFile, line: int) -> tuple[str, ...
     return columns
 
 
-def check_required(opened: OpenedFile, layout: CsvLayout, mapping: FieldMapping | None) -> None:
-    """Refuse a file lacking a column for id, input or the judge's label (after mapping)."""
+def check_required(
+    opened: OpenedFile, layout: CsvLayout, mapping: FieldMapping | None, *, judge: bool = True
+) -> None:
+    """Refuse a file lacking a column for id, input or (unless not ``judge``: long format with
+    the judge's own rows) the judge's label, after mapping."""
     flat = {c: "x" for c in layout.columns if c}
     record = nest(flat)
     if mapping is not None:
         record = mapping.apply(record, flat)
-    judge = record.get("judge")
+    verdict = record.get("judge")
+    labelled = verdict is not None and (not isinstance(verdict, dict) or "label" in verdict)
     present = {
         "id": record.get("id") is not None,
         "input": record.get("input") is not None,
-        "judge.label": judge is not None and (not isinstance(judge, dict) or "label" in judge),
+        "judge.label": labelled,
     }
+    if not judge:
+        del present["judge.label"]
     missing = [name for name, ok in present.items() if not ok]
     if missing:
         found = ", ".join(c for c in layout.columns if c) or "none"

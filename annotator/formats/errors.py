@@ -10,14 +10,18 @@ from typing import BinaryIO
 class FileRefused(Exception):
     """The whole file is refused; nothing of it may be imported."""
 
-    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path, message: str, line: int | None = None, *, unit: str = "line"
+    ) -> None:
         self.path = Path(path)
         self.message = message
         self.line = line
+        self.unit = unit
+        """What ``line`` counts: "line", or "row" for a file without lines (Parquet)."""
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = f", line {self.line}" if self.line is not None else ""
+        where = f", {self.unit} {self.line}" if self.line is not None else ""
         return f"{self.path.name}{where}: {self.message}"
 
 
@@ -26,11 +30,14 @@ class LineProblem:
     """One record that was skipped, and why."""
 
     line: int
-    """1-based physical line number (for CSV: the line where the record starts)."""
+    """1-based physical line number (for CSV and JSON: the line where the record starts; for
+    Parquet: the row number)."""
     message: str
+    unit: str = "line"
+    """What ``line`` counts: "line", or "row" (Parquet)."""
 
     def describe(self, path: Path) -> str:
-        return f"{Path(path).name}, line {self.line}: {self.message}"
+        return f"{Path(path).name}, {self.unit} {self.line}: {self.message}"
 
 
 def open_binary(path: Path) -> BinaryIO:

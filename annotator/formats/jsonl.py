@@ -46,15 +46,16 @@ def scan(opened: OpenedFile) -> tuple[Project | None, int | None]:
 
 
 def _refuse_whole_json(opened: OpenedFile, first: str, line: int) -> None:
-    """Refuse a JSON document (an array, or a pretty-printed object) given as JSON Lines."""
+    """Refuse a JSON document (an array, or a pretty-printed object) read as JSON Lines (by
+    --format jsonl: the format is otherwise found from the file's start)."""
     if first.startswith("["):
         raise FileRefused(
-            opened.path, "the file is a JSON array, not JSON Lines (one case object per line)", line
+            opened.path, "the file is a JSON array, not JSON Lines: read it as --format json", line
         )
     if first == "{":
         raise FileRefused(
             opened.path,
-            "the file looks like pretty-printed JSON; JSON Lines needs each case on one line",
+            "the file looks like pretty-printed JSON, not JSON Lines: read it as --format json",
             line,
         )
 

@@ -53,6 +53,24 @@ def loads(text: str | bytes) -> Any:
     return value
 
 
+def value_at(text: str, pos: int) -> tuple[Any, int] | None:
+    """The JSON value that starts at ``text[pos]`` and where it ends, when it is read at once
+    within :func:`loads`' bounds (at most :data:`MAX_DEPTH` brackets, no surrogate escape);
+    else None, and the caller finds where the value ends itself and gives it to :func:`loads`,
+    which reads it or says why not. For readers of a document of many values (a JSON array):
+    the values are read in place, without a copy each."""
+    try:
+        value, end = _DECODER.raw_decode(text, pos)
+    except (ValueError, RecursionError):  # JSONDecodeError, JsonError: loads will say
+        return None
+    if text.count("[", pos, end) + text.count("{", pos, end) > MAX_DEPTH:
+        return None
+    surrogate = text.find("\\u", pos, end) >= 0 and _SURROGATE_ESCAPE.search(text, pos, end)
+    if surrogate and has_lone_surrogate(value):
+        return None
+    return value, end
+
+
 def check_depth(text: str) -> None:
     """Refuse text whose objects and arrays nest deeper than :data:`MAX_DEPTH`.
 

@@ -212,3 +212,68 @@ class Lines:
 def _unreadable(path: Path, error: OSError, after: int | None) -> FileRefused:
     where = f" after line {after}" if after else ""
     return FileRefused(path, f"cannot read the file{where}: {error.strerror or error}")
+
+
+class TextReader:
+    """The decoded text of a file, read in pieces of a size the caller asks for, with the same
+    checks as :class:`Lines` (the encoding, lone surrogates, read errors). For readers that
+    are not line by line (a JSON array). Use as a context manager; ``bytes_read`` counts the
+    bytes read so far."""
+
+    def __init__(self, opened: OpenedFile) -> None:
+        self.opened = opened
+        self.bytes_read = 0
+        self._fh = open_binary(opened.path)
+        self._decoder = codecs.getincrementaldecoder(opened.encoding.codec)()
+        self._line = 1
+        """The line at the end of the text returned so far (for messages)."""
+        self._done = False
+
+    def __enter__(self) -> TextReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def read(self, size: int) -> str:
+        """At least one character of text unless the file has ended (then "")."""
+        while not self._done:
+            text = self._decode(self._read_bytes(size))
+            if text:
+                return text
+        return ""
+
+    def _read_bytes(self, size: int) -> bytes:
+        opened = self.opened
+        try:
+            data = self._fh.read(size)
+        except OSError as e:  # a disk or network failure while reading
+            raise _unreadable(opened.path, e, self._line) from None
+        self._done = not data
+        skip = opened.encoding.bom if self.bytes_read == 0 else 0
+        self.bytes_read += len(data)
+        return data[skip:]
+
+    def _decode(self, data: bytes) -> str:
+        opened = self.opened
+        encoding = opened.encoding
+        try:
+            text: str = self._decoder.decode(data, final=self._done)
+        except UnicodeDecodeError as e:
+            if not encoding.bytewise:
+                message = f"not valid {encoding.title} after line {self._line}"
+                raise FileRefused(opened.path, message) from None
+            raw = e.object if isinstance(e.object, bytes) else data
+            line = self._line + raw.count(b"\n", 0, e.start)
+            column = e.start - raw.rfind(b"\n", 0, e.start)
+            byte = raw[e.start] if e.start < len(raw) else None
+            raise _not_decodable(opened.path, encoding, byte, column, line) from None
+        except _CODEC_ERRORS as e:
+            raise _undecodable(opened.path, encoding, e, self._line) from None
+        if encoding.codec != "utf-8":
+            _refuse_surrogates(opened.path, encoding, text, self._line)
+        self._line += text.count("\n")
+        return text

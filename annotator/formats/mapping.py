@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotator.formats.normalize import to_text
+
 TARGETS: tuple[str, ...] = (
     "id",
     "criterion",
@@ -29,6 +31,19 @@ _PREFIXES = {"ratings": "ratings", "rating": "ratings", "outputs": "outputs", "o
 """Also mappable: ``ratings.<rater>`` (one rater's label), ``outputs.<name>``, ``meta.<key>``."""
 
 _MISSING = object()
+
+COMPOSABLE = ("id", "criterion", "input", "output", "reference", "judge.rationale", "judge.model")
+"""Text fields that can be built from several source fields (``input=instruction+input``);
+also ``outputs.<name>`` and ``meta.<key>``."""
+JOINED_BY = "\n\n"
+"""Between the parts of a composed text field: a blank line."""
+ID_JOINED_BY = "|"
+"""Between the parts of a composed id (``id=question_id+model_a+model_b``)."""
+
+
+def composable(ours: str) -> bool:
+    """Whether our field ``ours`` (in its one spelling) may be built from several fields."""
+    return ours in COMPOSABLE or ours.startswith(("outputs.", "meta."))
 
 
 def normalize_target(ours: str) -> str:
@@ -87,24 +102,67 @@ class FieldMapping:
         """
         out = dict(record)
         for ours, theirs in sorted(self.pairs, key=lambda p: p[0].count(".")):
-            value = _lookup(record, theirs, flat)
+            if composable(ours):
+                value = _composed(ours, record, theirs, flat)
+            else:
+                value = lookup(record, theirs, flat)
             if value is _MISSING:
                 _delete_path(out, ours)
             else:
                 _set_path(out, ours, value)
         return out
 
+    def targets(self) -> set[str]:
+        """Our fields the mapping sets, and their first parts (``judge`` for ``judge.label``)."""
+        return {ours for ours, _ in self.pairs} | {o.split(".")[0] for o, _ in self.pairs}
 
-def _lookup(record: Mapping[str, Any], path: str, flat: Mapping[str, Any] | None) -> Any:
+
+def _composed(
+    ours: str, record: Mapping[str, Any], theirs: str, flat: Mapping[str, Any] | None
+) -> Any:
+    """The value of ``theirs``; or, when no field has that name and it joins names with "+",
+    their texts joined (by a blank line; an id's by "|"), parts missing or empty left out
+    (an id keeps its empty parts in place). Missing when every part is."""
+    value = lookup(record, theirs, flat)
+    if value is not _MISSING or "+" not in theirs:
+        return value
+    texts = [_part_text(lookup(record, part.strip(), flat)) for part in theirs.split("+")]
+    if all(t is None for t in texts):
+        return _MISSING
+    if ours == "id":
+        return ID_JOINED_BY.join(t or "" for t in texts)
+    kept = [t for t in texts if t is not None and t.strip()]
+    return JOINED_BY.join(kept) if kept else ""
+
+
+def _part_text(value: Any) -> str | None:
+    if value is _MISSING:
+        return None
+    return to_text(value)
+
+
+MISSING = _MISSING
+"""What :func:`lookup` returns for a path the record does not have."""
+
+
+def lookup(record: Mapping[str, Any], path: str, flat: Mapping[str, Any] | None = None) -> Any:
+    """The value at ``path`` in ``record``: a CSV column of ``flat`` (an empty cell is
+    missing), a key, or a dotted path (a number in it indexes a list, from 0:
+    ``conversation.0.content``). :data:`MISSING` when there is none."""
     if flat is not None and path in flat:
         return flat[path] if flat[path] != "" else _MISSING
     if path in record:
         return record[path]
     node: Any = record
     for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdecimal() and len(part) < 10:
+            if int(part) >= len(node):
+                return _MISSING
+            node = node[int(part)]
+        else:
             return _MISSING
-        node = node[part]
     return node
 
 
@@ -172,6 +230,13 @@ _GUESSES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+_COMPOSED_GUESSES: dict[str, tuple[str, ...]] = {
+    "input": ("instruction", "input"),  # Alpaca and AlpacaEval: "input" is optional context
+}
+"""Fields guessed as one text joined from several: a file with both names has the input in
+both. (Checked before the single-name guesses.)"""
+
+
 def _fold(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
 
@@ -204,8 +269,13 @@ def guess_mapping(source_fields: Sequence[str]) -> FieldMapping:
         by_fold.setdefault(_fold(f), f)
     used: set[str] = set()
     pairs: list[tuple[str, str]] = []
+    for target, parts in _COMPOSED_GUESSES.items():
+        sources = [by_fold[name] for name in parts if name in by_fold]
+        if len(sources) == len(parts):
+            pairs.append((target, "+".join(sources)))
+            used.update(sources)
     for target, names in _GUESSES.items():
-        if named_like_ours(target, fields):
+        if named_like_ours(target, fields) or any(ours == target for ours, _ in pairs):
             continue
         for name in names:
             found = by_fold.get(name)

@@ -119,6 +119,11 @@ def canonical_label(scheme: LabelScheme, label: str) -> str | None:
 # -- fields --------------------------------------------------------------------------------------
 
 
+def case_id(value: Any) -> str:
+    """A case id as text (a number as its text). Raises Invalid when missing or empty."""
+    return _id(value)
+
+
 def _id(value: Any) -> str:
     if value is None:
         raise Invalid("missing id")

@@ -1,35 +1,47 @@
-"""Read a case file (JSON Lines or CSV) as a stream of parsed cases and line problems."""
+"""Read a case file (JSON Lines, a JSON array, CSV, Parquet) as a stream of parsed cases and
+line problems; in long format, rows grouped into cases (formats/long.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from annotator.domain.model import Case, Project
-from annotator.formats import csvfile, jsonl
+from annotator.formats import csvfile, jsondoc, jsonl, parquet
+from annotator.formats import long as long_module
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.header import load_sidecar
-from annotator.formats.lines import Lines, open_text
-from annotator.formats.mapping import FieldMapping
-from annotator.formats.normalize import Invalid, normalize
+from annotator.formats.jsontext import JsonError, loads
+from annotator.formats.lines import Lines, TextReader, open_text
+from annotator.formats.long import LongFormat
+from annotator.formats.mapping import MISSING, FieldMapping, lookup
+from annotator.formats.normalize import Invalid, case_id, normalize, to_label
 from annotator.formats.records import RawRecord
 
-FORMATS = ("jsonl", "csv")
-_SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
-             ".csv": "csv", ".tsv": "csv"}  # fmt: skip
-# Any other name (.txt included) is JSON Lines when its first character is "{", else CSV.
-_ALIASES = {"json": "jsonl", "ndjson": "jsonl", "tsv": "csv"}
+FORMATS = ("jsonl", "json", "csv", "parquet")
+"""``json``: one JSON document (an array of cases, or pretty-printed case objects)."""
+_ALIASES = {"ndjson": "jsonl", "tsv": "csv", "pq": "parquet"}
+_JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
+_CSV_SUFFIXES = (".csv", ".tsv")
+_OURS = frozenset(("id", "criterion", "input", "output", "outputs", "reference", "judge",
+                   "ratings", "meta"))  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ParsedCase:
     line: int
     raw: str
-    """The original record verbatim: the JSONL line, or the CSV row as a JSON object."""
+    """The original record verbatim: the JSONL line, the array item, the CSV row as a JSON
+    object, or (long format) the case's rows as a JSON array."""
     case: Case
+
+
+class _Progress(Protocol):
+    bytes_read: int
 
 
 class CaseReader:
@@ -37,9 +49,10 @@ class CaseReader:
 
     Opening raises FileRefused for file-level problems; iterating yields ParsedCase or
     LineProblem items and may raise FileRefused: CSV columns missing after mapping (at once, so
-    that a mapping can still be chosen from ``sample_records``), bad encoding further in,
-    strict mode, no cases.
-    Duplicate ids are not detected here (the importer does that).
+    that a mapping can still be chosen from ``sample_records``), bad encoding further in, a
+    broken JSON array, strict mode, rows of one case that disagree (long format), no cases.
+    Duplicate ids are not detected here (the importer does that). ``rows`` reads only that many
+    records (a preview of a long file).
     """
 
     def __init__(
@@ -50,61 +63,157 @@ class CaseReader:
         encoding: str | None = None,
         fmt: str | None = None,
         strict: bool = False,
+        long: LongFormat | None = None,
+        rows: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.mapping = mapping if mapping is not None and mapping.pairs else None
         self.strict = strict
-        self._opened = open_text(self.path, encoding)
-        self.size_bytes = self._opened.size
-        self.fmt = _detect_format(self.path, fmt, self._opened.head)
-        self._lines: Lines | None = None
+        self.long = long
+        self.rows = rows
+        fmt = canonical_format(fmt)
+        self.unit = "line"
+        """What a problem's number counts: "line", or "row" (Parquet)."""
+        self._progress: _Progress | None = None
+        self._counts = long_module.Counts()
+        self.pulse: Callable[[], None] | None = None
+        """Called now and then while a long file's rows are read and sorted, before its first
+        case (the importer checks for a cancel there, and shows progress)."""
         self._header_line: int | None = None
+        self._json_header = False
         self._layout: csvfile.CsvLayout | None = None
+        self._parquet: parquet.ParquetRows | None = None
+        self._opened = None
         self.project: Project | None
+        if parquet.is_parquet(self.path, fmt):
+            self.fmt, self.unit = "parquet", "row"
+            self._parquet = parquet.ParquetRows(self.path)
+            self.size_bytes = self._parquet.size
+            self.project = load_sidecar(self.path)
+            return
+        self._opened = opened = open_text(self.path, encoding)
+        self.size_bytes = opened.size
+        self.fmt = fmt or _detect_format(self.path, opened.head)
         if self.fmt == "jsonl":
-            self.project, self._header_line = jsonl.scan(self._opened)
+            self.project, self._header_line = jsonl.scan(opened)
+        elif self.fmt == "json":
+            self.project, self._json_header = jsondoc.scan(opened)
+            self.project = self.project or load_sidecar(self.path)
         else:
-            self._layout = csvfile.scan(self._opened)
+            self._layout = csvfile.scan(opened)
             self.project = load_sidecar(self.path)
 
     @property
     def bytes_read(self) -> int:
-        """Bytes consumed so far by the current (or last) iteration."""
-        return self._lines.bytes_read if self._lines is not None else 0
+        """Bytes consumed so far by the current (or last) iteration. In long format, half the
+        file's size goes to reading its rows and half to grouping them (after the sort)."""
+        read = self._progress.bytes_read if self._progress is not None else 0
+        if self.long is None:
+            return read
+        return read // 2 + int(self.size_bytes * self._counts.fraction()) // 2
 
     def __iter__(self) -> Iterator[ParsedCase | LineProblem]:
-        if self._layout is not None:
-            csvfile.check_required(self._opened, self._layout, self.mapping)
-        self._lines = lines = Lines(self._opened)
+        if self._layout is not None and self._opened is not None:
+            judge = self.long is None or self.long.judge_rater is None
+            csvfile.check_required(self._opened, self._layout, self.mapping, judge=judge)
         found = False
-        with closing(self._records(lines)) as records:
-            for record in records:
+        with closing(self._items()) as items:
+            for item in items:
                 found = True
-                item = self._parse(record)
                 if self.strict and isinstance(item, LineProblem):
-                    raise FileRefused(self.path, f"{item.message} (strict mode)", item.line)
+                    raise FileRefused(
+                        self.path, f"{item.message} (strict mode)", item.line, unit=self.unit
+                    )
                 yield item
         if not found:
             raise FileRefused(self.path, "the file has no cases")
 
-    def _records(self, lines: Lines) -> Generator[RawRecord, None, None]:
+    def raw_records(self) -> Generator[RawRecord, None, None]:
+        """The file's records before mapping (a header left out)."""
+        if self._parquet is not None:
+            self._progress = self._parquet
+            return self._parquet.records()
+        assert self._opened is not None
+        if self.fmt == "json":
+            text = TextReader(self._opened)
+            self._progress = text
+            return jsondoc.records(self._opened, self._json_header, text)
+        lines = Lines(self._opened)
+        self._progress = lines
         if self._layout is not None:
             return csvfile.records(lines, self._layout)
         return jsonl.records(lines, self._header_line)
 
+    def _items(self) -> Generator[ParsedCase | LineProblem, None, None]:
+        with closing(self.raw_records()) as records:
+            limited = islice(records, self.rows) if self.rows is not None else records
+            if self.long is None:
+                for record in limited:
+                    yield self._parse(record)
+                return
+            rows = (self._row(record, self.long) for record in limited)
+            self._counts = counts = long_module.Counts()
+            cases = long_module.grouped(
+                rows, self.long, self.path, unit=self.unit, counts=counts, pulse=self.pulse
+            )
+            with closing(cases):
+                for item in cases:
+                    if isinstance(item, LineProblem):
+                        yield item
+                    else:
+                        yield self._normalize(item.line, item.raw, item.record, "")
+
+    def _problem(self, line: int, where: str, message: str) -> LineProblem:
+        return LineProblem(line, f"{where}: {message}" if where else message, self.unit)
+
     def _parse(self, record: RawRecord) -> ParsedCase | LineProblem:
         if record.data is None:
-            return LineProblem(record.line, record.problem or "unreadable record")
+            return self._problem(record.line, record.where, record.problem or "unreadable")
+        item = self._normalize(record.line, record.raw, self._mapped(record), record.where)
+        if isinstance(item, LineProblem) and self.fmt == "json" and not record.where:
+            hint = jsondoc.inside_hint(record.data)  # a pretty-printed object: an export's?
+            return LineProblem(item.line, item.message + hint, item.unit) if hint else item
+        return item
+
+    def _mapped(self, record: RawRecord) -> dict[str, Any]:
+        assert record.data is not None
         data = record.data
         if self.mapping is not None:
             data = self.mapping.apply(data, record.flat)
             if record.flat is not None:  # CSV: a mapped cell may hold JSON, as ours may
                 data = csvfile.parse_json_fields(data)
+        return data
+
+    def _normalize(
+        self, line: int, raw: str, data: dict[str, Any], where: str
+    ) -> ParsedCase | LineProblem:
         try:
             case = normalize(data, self.project)
         except Invalid as e:
-            return LineProblem(record.line, str(e))
-        return ParsedCase(record.line, record.raw, case)
+            return self._problem(line, where, str(e))
+        return ParsedCase(line, raw, case)
+
+    def _row(self, record: RawRecord, form: LongFormat) -> long_module.Row | LineProblem:
+        """One row of a long file, mapped, with its case id and rater."""
+        if record.data is None:
+            return self._problem(record.line, record.where, record.problem or "unreadable")
+        rater_value = lookup(record.data, form.rater_field, record.flat)
+        data = self._mapped(record)
+        field = form.rater_field.split(".")[0]
+        mapped = self.mapping.targets() if self.mapping is not None else set()
+        if field in _OURS and field not in mapped:  # the rater is not also that field of ours
+            data = {k: v for k, v in data.items() if k != field}
+        try:
+            key = case_id(data.get("id"))
+            rater = None if rater_value is MISSING else to_label(rater_value, "the rater")
+        except Invalid as e:
+            return self._problem(record.line, record.where, str(e))
+        label = data.get("ratings")
+        problem = None
+        if rater is None and label not in (None, ""):
+            where = f"{record.where}: " if record.where else ""
+            problem = f"{where}a rating with no rater ('{form.rater_field}' is missing or empty)"
+        return long_module.Row(record.line, record.raw, key, rater, data, problem)
 
 
 def sample_records(
@@ -115,7 +224,7 @@ def sample_records(
     out: list[dict[str, Any]] = []
     if limit <= 0:
         return out
-    with closing(reader._records(Lines(reader._opened))) as records:
+    with closing(reader.raw_records()) as records:
         for record in records:
             if record.data is not None:
                 out.append(dict(record.flat) if record.flat is not None else record.data)
@@ -124,13 +233,38 @@ def sample_records(
     return out
 
 
-def _detect_format(path: Path, fmt: str | None, head: str) -> str:
-    if fmt is not None:
-        fmt = _ALIASES.get(fmt.lower(), fmt.lower())
-        if fmt not in FORMATS:
-            raise ValueError(f"unknown format '{fmt}'; use jsonl or csv")
-        return fmt
-    by_suffix = _SUFFIXES.get(path.suffix.lower())
-    if by_suffix is not None:
-        return by_suffix
-    return "jsonl" if head.lstrip().startswith("{") else "csv"
+def canonical_format(fmt: str | None) -> str | None:
+    """A format's one name; ValueError for one we don't read."""
+    if fmt is None:
+        return None
+    fmt = _ALIASES.get(fmt.lower(), fmt.lower())
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; use {', '.join(FORMATS)}")
+    return fmt
+
+
+def _detect_format(path: Path, head: str) -> str:
+    """CSV by name; else by the first character: "[" a JSON array, "{" JSON Lines unless the
+    first object goes on past its line (pretty-printed JSON); else JSON Lines by name, CSV."""
+    suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    start = head.lstrip(" \t\r\n")
+    if start.startswith("["):
+        return "json"
+    if start.startswith("{"):
+        return "json" if _pretty(start) else "jsonl"
+    return "jsonl" if suffix in _JSON_SUFFIXES else "csv"
+
+
+def _pretty(start: str) -> bool:
+    """Whether the object that starts ``start`` goes on past its first line."""
+    first, newline, _ = start.partition("\n")
+    if not newline:  # one line, or longer than the part read at open: JSON Lines
+        return False
+    first = first.strip()
+    try:
+        loads(first)
+    except JsonError:
+        return first == "{" or first.endswith((",", "{", "[", ":"))
+    return False

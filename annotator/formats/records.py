@@ -17,3 +17,5 @@ class RawRecord:
     problem: str | None = None
     flat: dict[str, str] | None = None
     """CSV only: the row by column name."""
+    where: str = ""
+    """Where the record is, besides its line, for messages: "item [12]" in a JSON array."""

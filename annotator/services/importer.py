@@ -23,6 +23,7 @@ from annotator.domain.serialize import (
     search_text,
 )
 from annotator.formats.errors import FileRefused, LineProblem
+from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
 from annotator.services.classification import check_threshold
@@ -65,6 +66,7 @@ def import_file(
     encoding: str | None = None,
     fmt: str | None = None,
     threshold: float | None = None,
+    long: LongFormat | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     clock: Clock = now_iso,
@@ -73,13 +75,14 @@ def import_file(
     """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled.
 
     ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
+    ``long``: the file has one row per rating, grouped into cases by id (formats/long.py).
     ``progress`` is called after each ``batch`` of cases with the bytes read and the file's
     size, and ``cancelled`` asked; ``clock`` stamps the import.
     """
     path = Path(path)
     if threshold is not None:
         check_threshold(threshold)  # before reading: not after a long import
-    reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict)
+    reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long)
     options = _Options(mapping, threshold, progress, cancelled, clock, batch)
     with writing(ws.engine) as conn:
         return _Import(conn, reader, path, options).run()
@@ -147,11 +150,21 @@ class _Import:
             conn, path, header_declares=project is not None and bool(project.schemes)
         )
         self.writer = cases.CaseWriter(conn)
+        reader.pulse = self.pulse
         self._classified: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, str, int]] = {}
         """Classification by (criterion, judge label, rater labels): few distinct ones."""
 
+    def pulse(self) -> None:
+        """While a long file's rows are sorted (no batch yet): a cancel stops the import, and
+        the progress shows."""
+        cancelled, progress = self.options.cancelled, self.options.progress
+        if cancelled is not None and cancelled():
+            raise ImportCancelled(f"import of {self.path.name} cancelled; nothing was imported")
+        if progress is not None:
+            progress(self.reader.bytes_read, self.reader.size_bytes)
+
     def refuse(self, message: str, line: int | None = None) -> FileRefused:
-        return FileRefused(self.path, message, line)
+        return FileRefused(self.path, message, line, unit=self.reader.unit)
 
     def run(self) -> ImportReport:
         mapping = self.options.mapping
@@ -170,9 +183,8 @@ class _Import:
         if self.report.added + self.report.present == 0:
             detail = f": {self.report.problems[0].message}" if self.report.problems else ""
             first = self.report.problems[0].line if self.report.problems else None
-            raise self.refuse(
-                f"no valid cases ({self.report.skipped} lines skipped){detail}", first
-            )
+            skipped = f"{self.report.skipped} {self.reader.unit}s skipped"
+            raise self.refuse(f"no valid cases ({skipped}){detail}", first)
         self.schemes.settle_inferred()
         if self.options.threshold is not None:
             self.schemes.set_threshold(self.options.threshold)
@@ -313,7 +325,8 @@ class _Import:
         return new
 
     def duplicate(self, case_id: str, line: int, first: int) -> FileRefused:
-        return self.refuse(f"duplicate id '{case_id}' (first seen on line {first})", line)
+        unit = self.reader.unit
+        return self.refuse(f"duplicate id '{case_id}' (first seen on {unit} {first})", line)
 
     def finish(self) -> None:
         r = self.report

@@ -38,6 +38,13 @@ def header(**project: Any) -> dict[str, Any]:
     return {"project": {"labels": ["pass", "fail"], **project}}
 
 
+def long_row(qid: int, prompt: str, rater: str, label: str) -> dict[str, Any]:
+    """A row of a long file: one rater's label for one case."""
+    return {"qid": qid, "prompt": prompt, "verdict": "pass", "rater": rater, "label": label}
+
+
+PRETTY = json.dumps([case("c1"), case("c2")], indent=2) + "\n"
+"""A JSON array as most tools write it: pretty-printed, one key a line."""
 SCALE = {"labels": [1, 2, 3], "ordinal": True}
 GOOD_CSV = "id,input,judge\nc1,question,pass\n"
 
@@ -48,8 +55,31 @@ CASE_FILES: dict[str, str | bytes] = {
     "binary.jsonl": b'{"id": "c1"}\n\x00\x01\x02\x00',
     "latin1.csv": "id,input,judge\nc1,café,pass\n".encode("cp1252"),
     "latin1_late.jsonl": jsonl(*(case(f"c{i}") for i in range(300))).encode() + b'{"id": "\xe9"}\n',
-    "array.json": json.dumps([case("c1"), case("c2")]),
-    "pretty.json": json.dumps(case("c1"), indent=2) + "\n",
+    "array_truncated.json": PRETTY[: PRETTY.index('"c2"') + 6],
+    "array_never_closed.json": PRETTY.rstrip().removesuffix("]"),
+    "array_of_strings.json": json.dumps(["c1", "c2", "c3"]),
+    "array_missing_comma.json": "[\n"
+    + json.dumps(case("c1"))
+    + "\n"
+    + json.dumps(case("c2"))
+    + "\n]",
+    "array_trailing_comma.json": "[" + json.dumps(case("c1")) + ",\n]\n",
+    "array_trailing_text.json": PRETTY + "\n]\n",
+    "array_bad_item.json": json.dumps(
+        [case("c1"), case("c2", judge={"label": "pass", "score": float("nan")}), case("c3")],
+        indent=2,
+    ),
+    "array_as_jsonl.json": PRETTY,
+    "long_conflict.jsonl": jsonl(
+        long_row(1, "Is it safe?", "ann", "pass"),
+        long_row(2, "Is it legal?", "ann", "fail"),
+        long_row(1, "Is it safe to drink?", "bob", "fail"),
+    ),
+    "long_no_rater.jsonl": jsonl(
+        long_row(1, "Is it safe?", "ann", "pass"),
+        long_row(1, "Is it safe?", "", "fail"),
+        long_row(2, "Is it legal?", "ann", "fail"),
+    ),
     "header_unknown_key.jsonl": jsonl({"project": {"lables": ["pass", "fail"]}}, case("c1")),
     "header_duplicate_labels.jsonl": jsonl({"project": {"labels": ["pass", "Pass"]}}, case("c1")),
     "header_negative_threshold.jsonl": jsonl({"project": {**SCALE, "threshold": -1}}, case("c1")),

@@ -1,0 +1,123 @@
+"""Write the real-shaped case files: small files in the shapes public eval datasets publish.
+
+    python -m tests.data.real.make
+
+- ``alpaca_eval_annotations.json``: an AlpacaEval annotations file (a pretty-printed JSON
+  array of pairwise comparisons: ``instruction``, ``output_1``/``generator_1``,
+  ``output_2``/``generator_2``, the judge's ``annotator`` and ``preference`` 1 or 2, its
+  ``raw_completion`` and costs), with Alpaca's optional ``input`` (the context of an
+  instruction, empty for most) and three people's preferences in columns ``human_1`` to
+  ``human_3`` (empty where one did not rate), and an index ``idx``.
+- ``mt_bench_human_judgments.jsonl``: MT-Bench's human judgments in long format, one row per
+  judge and comparison, as in the lmsys ``mt_bench_human_judgments`` dataset: ``question_id``,
+  ``model_a``, ``model_b``, ``winner`` (``model_a``, ``model_b`` or ``tie``), ``judge``
+  (``author_0``, ``expert_3``, ...), ``conversation_a``/``conversation_b`` (the chat, both
+  turns for turn 2), ``turn``; GPT-4's pairwise verdicts are rows too, with judge
+  ``gpt4_pair``. The rows are sorted by judge, so a case's rows are far apart.
+
+docs/formats.md ("Real files") gives the command that imports each, and
+tests/test_real_files.py checks the counts it prints.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def alpaca_eval() -> list[dict[str, Any]]:
+    rows = [
+        ("Give three tips for staying healthy.", "", "Eat vegetables, sleep, exercise.",
+         "Be healthy.", 1, [1, 1, None]),
+        ("Translate the sentence into French.", "The cat sleeps on the sofa.",
+         "Le chat dort sur le canapé.", "Le chien mange.", 1, [1, 1, 1]),
+        ("Write a haiku about autumn.", "", "Red leaves drift and fall / ...",
+         "Autumn is a season.", 2, [1, 1, 2]),
+        ("Summarize the text in one sentence.", "Sales rose 4% in Q3, driven by exports.",
+         "Sales grew.", "Q3 sales rose 4%, thanks to exports.", 2, [2, 2, None]),
+        ("What is the capital of Australia?", "", "Sydney.", "Canberra.", 1, [2, 2, 2]),
+        ("Classify the sentiment.", "I loved every minute of it!", "Positive.",
+         "Positive — enthusiastic.", 2, [1, 2, None]),
+    ]  # fmt: skip
+    out = []
+    for idx, (instruction, context, out1, out2, judge, humans) in enumerate(rows):
+        record: dict[str, Any] = {
+            "idx": idx,
+            "instruction": instruction,
+            "input": context,
+            "output_1": out1,
+            "generator_1": "gpt4_1106_preview",
+            "output_2": out2,
+            "generator_2": "alpaca-7b",
+            "annotator": "alpaca_eval_gpt4",
+            "preference": judge,
+            "raw_completion": f"Output ({'a' if judge == 1 else 'b'})",
+            "price_per_example": 0.0132,
+            "time_per_example": 1.41,
+        }
+        for n, label in enumerate(humans, start=1):
+            record[f"human_{n}"] = label
+        out.append(record)
+    return out
+
+
+Q = {
+    81: ("Compose an engaging travel blog post about a recent trip to Hawaii.",
+         "Rewrite your previous response. Start every sentence with the letter A."),
+    82: ("Draft a professional email seeking your supervisor's feedback on a report.",
+         "Take a moment to evaluate and critique your own response."),
+    83: ("Compare two smartphone models in a blog post outline of under 200 words.",
+         "Take your previous response and rephrase it as a limerick."),
+}  # fmt: skip
+
+
+def _conversation(question: int, turn: int, model: str) -> list[dict[str, str]]:
+    messages = []
+    for t in range(turn):
+        messages.append({"content": Q[question][t], "role": "user"})
+        messages.append({"content": f"({model}'s answer to turn {t + 1})", "role": "assistant"})
+    return messages
+
+
+MT_BENCH = [  # (question, model_a, model_b, turn): [(judge, winner), ...]; gpt4_pair is the LLM
+    ((81, "alpaca-13b", "gpt-3.5-turbo", 1),
+     [("author_0", "model_b"), ("expert_3", "model_b"), ("gpt4_pair", "model_b")]),
+    ((81, "alpaca-13b", "gpt-3.5-turbo", 2),
+     [("author_0", "model_b"), ("expert_3", "tie"), ("gpt4_pair", "model_a")]),
+    ((82, "claude-v1", "vicuna-13b-v1.2", 1),
+     [("author_2", "model_a"), ("expert_7", "model_a"), ("author_0", "model_b"),
+      ("gpt4_pair", "model_a")]),
+    ((82, "claude-v1", "vicuna-13b-v1.2", 2), [("author_2", "tie"), ("gpt4_pair", "model_b")]),
+    ((83, "gpt-4", "llama-13b", 1), [("expert_3", "model_a")]),  # no verdict of GPT-4
+    ((83, "gpt-4", "alpaca-13b", 1),
+     [("author_2", "model_a"), ("expert_7", "model_a"), ("gpt4_pair", "model_a")]),
+]  # fmt: skip
+
+
+def mt_bench() -> list[dict[str, Any]]:
+    rows = []
+    for (question, model_a, model_b, turn), verdicts in MT_BENCH:
+        for judge, winner in verdicts:
+            rows.append({
+                "question_id": question, "model_a": model_a, "model_b": model_b,
+                "winner": winner, "judge": judge,
+                "conversation_a": _conversation(question, turn, model_a),
+                "conversation_b": _conversation(question, turn, model_b), "turn": turn,
+            })  # fmt: skip
+    return sorted(rows, key=lambda r: r["judge"])  # (stable: a judge's rows in case order)
+
+
+def main() -> None:
+    (HERE / "alpaca_eval_annotations.json").write_text(
+        json.dumps(alpaca_eval(), indent=4, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in mt_bench())
+    (HERE / "mt_bench_human_judgments.jsonl").write_text(lines, encoding="utf-8")
+    print(f"wrote 2 files to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
