@@ -294,10 +294,13 @@ def test_keyboard_defaults(qtbot, foreign: Path) -> None:
     assert dialog.focusWidget() is combo(dialog, "id")
     dialog.show()
     qtbot.waitExposed(dialog)
-    # Tab walks our fields in the order shown, then on to the preview, options and buttons.
+    # Tab walks our fields in the order shown, the rater field (the judge's rows are off until
+    # it is chosen), then on to the preview, options and buttons.
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
     assert dialog.focusWidget() is combo(dialog, "criterion")
     combo(dialog, "meta").setFocus()
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.findChild(QComboBox, "raterFieldCombo")
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
     assert dialog.focusWidget() is dialog.findChild(QPlainTextEdit, "previewText")
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)

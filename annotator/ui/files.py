@@ -39,7 +39,7 @@ from annotator.ui.import_dialog import ImportChoice, ImportDialog
 from annotator.ui.workers import Task, TaskRunner
 from annotator.ui.writes import Writes
 
-CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt)"
+CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt *.parquet)"
 WORKSPACES = "Workspaces (*.annotator)"
 
 
@@ -189,6 +189,7 @@ class Files(QObject):
                 choice.mapping,
                 strict=choice.strict,
                 encoding=choice.encoding,
+                long=choice.long,
                 progress=progress,
                 cancelled=cancelled,
             )

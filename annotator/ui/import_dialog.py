@@ -28,14 +28,19 @@ from PySide6.QtWidgets import (
 
 from annotator.domain.model import DEFAULT_CRITERION, Case, Project
 from annotator.formats.errors import FileRefused, LineProblem
-from annotator.formats.mapping import FieldMapping, guess_mapping, source_fields
+from annotator.formats.long import LongFormat
+from annotator.formats.mapping import FieldMapping, composable, guess_mapping, source_fields
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
+from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
+from annotator.ui.long_format_box import LongFormatBox
 from annotator.ui.plain import piece, shown
 from annotator.untrusted import one_line
 
 W = TypeVar("W", bound=QWidget)
 SAMPLE_LIMIT = 20
 PREVIEW_RECORDS = 5
+PREVIEW_ROWS = 2000  # rows of a long file grouped for the preview (an import: all)
+_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".json": "json", ".parquet": "parquet"}
 PREVIEW_CHARS = 300
 WARNING_STYLE = "color: #b3261e;"
 ERROR_STYLE = "color: #b3261e; background: #fdecea; border: 1px solid #f1b0aa; border-radius: 4px;"
@@ -57,15 +62,7 @@ class ImportChoice:
     mapping: FieldMapping | None
     strict: bool
     encoding: str | None
-
-
-def _present(name: str, fields: list[str]) -> bool:
-    """Whether the sample records hold ``name``: itself, fields under it, or its bare parent."""
-    alias = {"ratings": "rating.", "outputs": "output."}.get(name, name + ".")
-    if any(f == name or f.startswith((name + ".", alias)) for f in fields):
-        return True
-    parent = name.rpartition(".")[0]
-    return bool(parent) and parent in fields and not any(f.startswith(parent + ".") for f in fields)
+    long: LongFormat | None = None
 
 
 def _size(n: int) -> str:
@@ -106,16 +103,19 @@ class ImportDialog(QDialog):
         self._path = Path(path)
         self._fields: list[str] = []
         self._load_error = ""
+        self._chosen: dict[str, object] = {}  # each field's choice, for a join cancelled
+        self.ask_join = JoinFieldsDialog.ask  # (tests replace it)
         self.setWindowTitle(self.tr("Import cases"))
         self.setMinimumWidth(760)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         self._build_header(layout)
         self._build_mapping(layout)
+        self._long = LongFormatBox.below(self._mapping_box, self._missing, self._refresh)
         self._build_preview(layout)
         self._build_options(layout)
         order: list[QWidget] = [self._combos[ours] for ours, _ in FIELDS]
-        order += [self._preview, self._encoding, self._strict, self._import]
+        order += [*self._long.combos(), self._preview, self._encoding, self._strict, self._import]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
         self._load()
@@ -126,11 +126,17 @@ class ImportDialog(QDialog):
     def mapping(self) -> FieldMapping | None:
         """The chosen mapping, or None when every field is read under its own name."""
         pairs = []
+        named = {"ratings"} if self._long.rater_field() else set()  # each row's label, named
         for ours, combo in self._combos.items():
             source = combo.currentData()
-            if isinstance(source, str) and source not in (ours, _NONE):
+            own = source == ours and ours not in named  # read under its own name: no pair
+            if isinstance(source, str) and source not in (_NONE, JOIN) and not own:
                 pairs.append((ours, source))
         return FieldMapping(tuple(pairs)) if pairs else None
+
+    def long(self) -> LongFormat | None:
+        """The long format chosen (rows grouped by id), or None: one record per case."""
+        return self._long.format_for(self.mapping())
 
     def strict(self) -> bool:
         return self._strict.isChecked()
@@ -145,7 +151,9 @@ class ImportDialog(QDialog):
         dialog = ImportDialog(path, parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        return ImportChoice(Path(path), dialog.mapping(), dialog.strict(), dialog.encoding())
+        return ImportChoice(
+            Path(path), dialog.mapping(), dialog.strict(), dialog.encoding(), dialog.long()
+        )
 
     # --- building ---------------------------------------------------------------------------
 
@@ -186,7 +194,7 @@ class ImportDialog(QDialog):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.currentIndexChanged.connect(self._refresh)
+            combo.currentIndexChanged.connect(lambda _=0, o=ours: self._field_changed(o))
             label = _plain_label(f"fieldLabel:{ours}", names[ours] + (" *" if required else ""))
             label.setWordWrap(False)
             label.setBuddy(combo)
@@ -264,22 +272,38 @@ class ImportDialog(QDialog):
             with QSignalBlocker(combo):
                 combo.clear()
                 combo.addItem(self.tr("(use '{0}')").format(ours), ours)
-                if not _present(ours, fields):
+                if not present(ours, fields):
                     combo.addItem(self.tr("(none)"), _NONE)
                 for f in fields:
                     if f != ours:  # a field name from the file: its controls as marks
                         combo.addItem(shown(one_line(f, 80)), f)
                 choice = previous.get(ours)
+                if composable(ours):  # joined fields: the guess, an earlier join, another
+                    joins = [guessed.get(ours), choice if isinstance(choice, str) else None]
+                    offer_joins(combo, joins, self.tr("Join several fields…"))
                 if not isinstance(choice, str) or combo.findData(choice) < 0:
-                    choice = guessed.get(ours, ours if _present(ours, fields) else _NONE)
+                    choice = guessed.get(ours, ours if present(ours, fields) else _NONE)
                 combo.setCurrentIndex(max(combo.findData(choice), 0))
+                self._chosen[ours] = combo.currentData()
         self._mapping_box.setEnabled(not self._load_error)
+        self._long.set_source(self._path, self.encoding(), fields, enabled=not self._load_error)
+        self._refresh()
+
+    def _field_changed(self, ours: str) -> None:
+        combo, title = self._combos[ours], self._field_names()[ours]
+        settle_join(combo, self._chosen.get(ours), self._fields, title, self.ask_join, self)
+        self._chosen[ours] = combo.currentData()
         self._refresh()
 
     def _refresh(self) -> None:
         names = self._field_names()
-        missing = [names[ours] for ours, required in FIELDS
-                   if required and not self._maps_present(ours)]  # fmt: skip
+        required = self._long.required([ours for ours, needed in FIELDS if needed])
+        if self._long.rater_field() is not None:  # (the label of ratings says which it is)
+            names["ratings"] = self.tr("Rating label")
+        for ours in ("ratings", "judge.label"):  # long format changes what they are
+            if (label := self.findChild(QLabel, f"fieldLabel:{ours}")) is not None:
+                label.setText(names[ours] + (" *" if ours in required else ""))
+        missing = [names[ours] for ours in required if not self._maps_present(ours)]
         self._missing.setText(
             self.tr(
                 "Required, but not found in your file: {0}. Choose the field that holds it."
@@ -297,11 +321,11 @@ class ImportDialog(QDialog):
 
     def _maps_present(self, ours: str) -> bool:
         source = self._combos[ours].currentData()
-        return isinstance(source, str) and source != _NONE and _present(source, self._fields)
+        return isinstance(source, str) and self._long.present(source, self._fields)
 
     def _show_header(self, reader: CaseReader | None) -> None:
-        csv = reader.fmt == "csv" if reader else self._path.suffix.lower() in (".csv", ".tsv")
-        kind = self.tr("CSV") if csv else self.tr("JSON Lines")
+        fmt = reader.fmt if reader else _SUFFIXES.get(self._path.suffix.lower(), "jsonl")
+        kind = {"csv": "CSV", "json": "JSON", "parquet": "Parquet"}.get(fmt, "JSON Lines")  # names
         try:
             size = _size(reader.size_bytes if reader else self._path.stat().st_size)
         except OSError:
@@ -321,7 +345,10 @@ class ImportDialog(QDialog):
         self._clear_preview()
         reader: CaseReader | None = None
         try:
-            reader = CaseReader(self._path, self.mapping(), encoding=self.encoding())
+            long, rows = self.long(), PREVIEW_ROWS  # (a long file: cases of its first rows)
+            reader = CaseReader(
+                self._path, self.mapping(), encoding=self.encoding(), long=long, rows=rows
+            )
             items = list(islice(reader, PREVIEW_RECORDS))  # the generator closes on release
         except FileRefused as e:
             self._show_header(reader)
@@ -332,9 +359,9 @@ class ImportDialog(QDialog):
         self._show_header(reader)
         cases = [item.case for item in items if isinstance(item, ParsedCase)]
         problems = [item for item in items if isinstance(item, LineProblem)]
-        self._summary.setText(
-            self.tr("{0} of {1} sample records can be read.").format(len(cases), len(items))
-        )
+        counts = self.tr("{0} of {1} sample records can be read.").format(len(cases), len(items))
+        first = self.tr(" (Cases of the first {0} rows.)").format(PREVIEW_ROWS) if long else ""
+        self._summary.setText(counts + first)
         self._preview.setPlainText(
             self._describe(cases[0])
             if cases

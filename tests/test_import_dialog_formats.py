@@ -1,0 +1,175 @@
+"""The import dialog with real files' shapes: a JSON array previewed, fields joined into one
+(instruction + input), and long format (the rater field, the judge's rows), through to an
+import in the window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QComboBox,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+)
+
+from annotator.formats.long import LongFormat  # noqa: E402
+from annotator.ui.import_dialog import ImportDialog  # noqa: E402
+from annotator.ui.join_fields import JOIN, JoinFieldsDialog  # noqa: E402
+
+pytestmark = pytest.mark.gui
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def find(dialog: Any, kind: type, name: str) -> Any:
+    found = dialog.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def choose(dialog: ImportDialog, ours: str, source: str) -> None:
+    combo = find(dialog, QComboBox, f"field:{ours}")
+    index = combo.findData(source)
+    assert index >= 0, f"{source!r} not offered for {ours!r}"
+    combo.setCurrentIndex(index)
+
+
+def data(dialog: ImportDialog, name: str) -> Any:
+    return find(dialog, QComboBox, name).currentData()
+
+
+def preview(dialog: ImportDialog) -> str:
+    return str(find(dialog, QPlainTextEdit, "previewText").toPlainText())
+
+
+def can_import(dialog: ImportDialog) -> bool:
+    return bool(find(dialog, QPushButton, "importButton").isEnabled())
+
+
+def open_dialog(qtbot, path: Path) -> ImportDialog:
+    dialog = ImportDialog(path)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+@pytest.fixture
+def alpaca(tmp_path: Path) -> Path:
+    return Path(shutil.copy(REAL / "alpaca_eval_annotations.json", tmp_path))
+
+
+@pytest.fixture
+def mt_bench(tmp_path: Path) -> Path:
+    return Path(shutil.copy(REAL / "mt_bench_human_judgments.jsonl", tmp_path))
+
+
+def test_a_json_array_is_previewed_with_instruction_and_input_joined(qtbot, alpaca) -> None:
+    dialog = open_dialog(qtbot, alpaca)
+    assert find(dialog, QLabel, "detailsLabel").text().startswith("JSON · ")
+    assert data(dialog, "field:input") == "instruction+input"  # guessed: both hold the input
+    choose(dialog, "id", "idx")
+    choose(dialog, "judge.label", "preference")
+    assert can_import(dialog)
+    assert "Input: Give three tips for staying healthy." in preview(dialog)
+    assert find(dialog, QLabel, "summaryLabel").text() == "5 of 5 sample records can be read."
+    mapping = dialog.mapping()
+    assert mapping is not None and mapping.as_dict()["input"] == "instruction+input"
+
+
+def test_join_several_fields_asks_which_and_in_what_order(qtbot, alpaca) -> None:
+    dialog = open_dialog(qtbot, alpaca)
+    choose(dialog, "id", "idx")
+    choose(dialog, "judge.label", "preference")
+    asked: list[tuple[list[str], str]] = []
+
+    def ask(parent: Any, fields: list[str], chosen: list[str], title: str) -> list[str] | None:
+        asked.append((chosen, title))
+        return ["output_1", "output_2"] if len(asked) == 1 else None
+
+    dialog.ask_join = ask
+    choose(dialog, "output", JOIN)
+    assert asked == [([], "Output")]
+    assert data(dialog, "field:output") == "output_1+output_2"
+    assert find(dialog, QComboBox, "field:output").currentText() == "output_1 + output_2"
+    assert "Output: Eat vegetables, sleep, exercise. Be healthy." in preview(dialog).replace(
+        "\n\n", " "
+    ).replace("\n", " ")
+    choose(dialog, "output", JOIN)  # cancelled: back to the join chosen before
+    assert asked[1] == (["output_1", "output_2"], "Output")
+    assert data(dialog, "field:output") == "output_1+output_2"
+
+
+def test_the_join_dialog(qtbot) -> None:
+    dialog = JoinFieldsDialog(["instruction", "input", "output"], ["input"], "Input")
+    qtbot.addWidget(dialog)
+    fields = find(dialog, QListWidget, "joinFieldsList")
+    assert [fields.item(i).text() for i in range(3)] == ["input", "instruction", "output"]
+    assert dialog.parts() == ["input"]
+    fields.item(1).setCheckState(Qt.CheckState.Checked)
+    assert dialog.parts() == ["input", "instruction"]
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    for i in (0, 1):
+        fields.item(i).setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.parts() == [] and not ok.isEnabled()
+
+
+def test_long_format_rater_field_and_the_judges_rows(qtbot, mt_bench, monkeypatch) -> None:
+    dialog = open_dialog(qtbot, mt_bench)
+    raters = find(dialog, QComboBox, "raterFieldCombo")
+    judges = find(dialog, QComboBox, "judgeRaterCombo")
+    assert not judges.isEnabled()
+    dialog.ask_join = lambda *a: ["question_id", "model_a", "model_b", "turn"]
+    choose(dialog, "id", JOIN)
+    choose(dialog, "input", "conversation_a")
+    raters.setCurrentIndex(raters.findData("judge"))
+    assert judges.isEnabled()
+    found = [judges.itemData(i) for i in range(judges.count())]
+    assert found == ["", "author_0", "author_2", "expert_3", "expert_7", "gpt4_pair"]
+    assert find(dialog, QLabel, "fieldLabel:ratings").text() == "Rating label *"
+    assert not can_import(dialog) and "Rating label" in find(dialog, QLabel, "missingLabel").text()
+    choose(dialog, "ratings", "winner")
+    judges.setCurrentIndex(judges.findData("gpt4_pair"))
+    assert can_import(dialog)  # the judge's label: its rows
+    text = preview(dialog)
+    assert "Case id: 81|alpaca-13b|gpt-3.5-turbo|1" in text
+    assert "Judge label: model_b" in text
+    assert "Ratings: author_0: model_b, expert_3: model_b" in text
+    assert "(Cases of the first 2000 rows.)" in find(dialog, QLabel, "summaryLabel").text()
+    assert dialog.long() == LongFormat("judge", "gpt4_pair")
+    judges.setCurrentIndex(0)  # no judge's rows: the judge's label is a field again
+    assert not can_import(dialog)
+    judges.setCurrentIndex(judges.findData("gpt4_pair"))
+    monkeypatch.setattr(ImportDialog, "exec", lambda self: ImportDialog.DialogCode.Accepted)
+    monkeypatch.setattr(ImportDialog, "__new__", lambda cls, *a, **k: dialog)
+    monkeypatch.setattr(ImportDialog, "__init__", lambda self, *a, **k: None)
+    choice = ImportDialog.ask(mt_bench)
+    assert choice is not None and choice.long == LongFormat("judge", "gpt4_pair")
+    assert choice.mapping is not None and choice.mapping.as_dict()["ratings"] == "winner"
+
+
+def test_a_long_file_imports_in_the_window(make_window, qtbot, mt_bench, monkeypatch) -> None:
+    from annotator.formats.mapping import FieldMapping
+    from annotator.ui import files
+
+    mapping = FieldMapping.parse([
+        "id=question_id+model_a+model_b+turn",
+        "input=conversation_a.0.content+conversation_a.2.content",
+        "outputs.model_a=conversation_a", "outputs.model_b=conversation_b", "ratings=winner",
+    ])  # fmt: skip
+    choice = files.ImportChoice(mt_bench, mapping, False, None, LongFormat("judge", "gpt4_pair"))
+    monkeypatch.setattr(files.ImportDialog, "ask", staticmethod(lambda p, parent=None: choice))
+    window = make_window()
+    window.open_path(mt_bench)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert window.ws is not None and window.ws.case_count() == 5
+    detail = window.review.detail
+    assert detail is not None and detail.case.judge.model == "gpt4_pair"
