@@ -79,6 +79,28 @@ def ensure_project(folder: Path, cases: int, seed: int) -> Path:
     return path
 
 
+def ensure_json_array(folder: Path, cases: int, seed: int) -> Path:
+    """The same project as a JSON array, pretty-printed (two spaces, one key a line) as most
+    tools export JSON; the header is its first item. Made from the JSON Lines file."""
+    source = ensure_project(folder, cases, seed)
+    path = source.with_suffix(".json")
+    stamp = path.with_suffix(".json-stamp")
+    expected = f"{GENERATOR_VERSION} {cases} {seed}"
+    if path.exists() and stamp.exists() and stamp.read_text().strip() == expected:
+        return path
+    stamp.unlink(missing_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with source.open(encoding="utf-8") as lines, tmp.open("w", encoding="utf-8") as fh:
+        fh.write("[")
+        for n, line in enumerate(lines):
+            item = json.dumps(json.loads(line), indent=2, ensure_ascii=False)
+            fh.write(("," if n else "") + "\n  " + item.replace("\n", "\n  "))
+        fh.write("\n]\n")
+    tmp.replace(path)
+    stamp.write_text(expected + "\n")
+    return path
+
+
 def write_project(path: Path, cases: int, seed: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(HEADER) + "\n")

@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import report
-from benchmarks.generate import ensure_project
+from benchmarks.generate import ensure_json_array, ensure_project
 from benchmarks.measure import REPO, Figure, StepFailed, run_process
 
 
 @dataclass(frozen=True)
 class Plan:
     imports: tuple[tuple[int, int], ...]
-    """(cases, runs) for each import size."""
+    """(cases, runs) for each import size; the first is also imported from a JSON array."""
     window_cases: int
     window_runs: int
     nav: int
@@ -99,6 +99,7 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
     for cases, runs in plan.imports:
         _imports(res, data, work, cases, runs)
         workspaces[cases] = work / f"import-{cases}.annotator"
+    _json_imports(res, data, work, *plan.imports[0])
     ws = _workspace(workspaces, data, work, plan.window_cases, plan.seed)
     # (In processes of their own, as every step: what the runner holds would count in the peak
     # RSS of the children it starts.)
@@ -205,6 +206,27 @@ def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
         _say(f"merge run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB")
         merge.values.append(done.seconds)
         merge_rss.values.append(done.peak_rss_mb)
+
+
+def _json_imports(res: Results, data: Path, work: Path, cases: int, runs: int) -> None:
+    """The import of the same cases from a pretty-printed JSON array, ``runs`` times: read
+    item by item (formats/jsondoc.py), it should cost about what JSON Lines costs."""
+    start = time.perf_counter()
+    source = ensure_json_array(data, cases, res.plan.seed)
+    if time.perf_counter() - start > 1:
+        _say(f"wrote {source.name} ({source.stat().st_size / 1e6:,.0f} MB)")
+    label = f"{cases:,} cases, JSON array"
+    for n in range(runs):
+        ws = _fresh(work / f"import-json-{cases}.annotator")
+        done = run_process(["-m", "annotator", "import", str(source), "--workspace", str(ws)])
+        _fresh(ws)
+        _say(
+            f"import {label} run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB"
+        )
+        res.figure("import", f"import, {label}", "s").values.append(done.seconds)
+        res.figure("import", f"import peak RSS, {label}", "MB", target=300).values.append(
+            done.peak_rss_mb
+        )
 
 
 def _generate(data: Path, cases: int, seed: int) -> Path:
