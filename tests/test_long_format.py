@@ -247,3 +247,18 @@ def test_an_import_shows_progress_and_can_be_cancelled_while_the_rows_are_sorted
         assert ws.case_count() == 3000  # the second import changed nothing
     finally:
         ws.close()
+
+
+def test_a_json_array_can_be_long_too(tmp_path) -> None:
+    rows = [row(1, "ann", "pass"), row(2, "ann", "fail"), row(1, "bob", "fail")]
+    lines = write_rows(tmp_path / "long.jsonl", rows)
+    array = tmp_path / "long.json"
+    array.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    assert (
+        cases(read(array))
+        == cases(read(lines))
+        == {
+            "1": {"ann": "pass", "bob": "fail"},
+            "2": {"ann": "fail"},
+        }
+    )

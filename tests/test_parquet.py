@@ -137,3 +137,12 @@ def test_the_command_line(tmp_path, capsys) -> None:
     assert status == 0
     counts = json.loads(capsys.readouterr().out)
     assert (counts["added"], counts["disagreements"]) == (4, 4)
+
+
+def test_a_sidecar_holds_the_project_header(tmp_path) -> None:
+    path = write_table(tmp_path / "cases.parquet", [{"id": "c1", "input": "q", "judge": "PASS"}])
+    (tmp_path / "cases.project.json").write_text('{"title": "T", "labels": ["pass", "fail"]}')
+    reader = CaseReader(path)
+    assert reader.project is not None and reader.project.title == "T"
+    items = list(reader)
+    assert isinstance(items[0], ParsedCase) and items[0].case.judge.label == "pass"
