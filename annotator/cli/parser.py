@@ -1,0 +1,203 @@
+"""The command line's arguments: the commands' parsers and their help (no Qt, no work done)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator import __version__, console
+from annotator.domain.agreement import DEFAULT_RESAMPLES
+from annotator.formats.mapping import TARGETS
+from annotator.formats.reader import FORMATS as READ_FORMATS
+from annotator.services.exporter import FORMATS
+
+COMMANDS = ("import", "export", "summary", "merge", "agreement")
+
+
+def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    parser.add_argument(
+        "--basedir",
+        metavar="DIR",
+        # In a command, an absent --basedir must not undo one given before the command.
+        default=argparse.SUPPRESS if sub else None,
+        help="keep all data and settings under DIR (portable use, tests)",
+    )
+    if sub:
+        console.wait_option(parser)
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--map",
+        metavar="OURS=THEIRS",
+        action="append",
+        default=[],
+        help=f"read our field OURS from their field THEIRS (dotted path or CSV column; a text "
+        f"field may join several: input=instruction+input); OURS is one of: "
+        f"{', '.join(TARGETS)}, or ratings.RATER, outputs.NAME, meta.KEY",
+    )
+    parser.add_argument(
+        "--rater-field",
+        metavar="FIELD",
+        help="long format: FIELD names each row's rater; the rows of one id become one case, "
+        "each row's label read from the field --map ratings= names (docs/formats.md)",
+    )
+    parser.add_argument(
+        "--judge-rater",
+        metavar="NAME",
+        help="long format: the rows whose rater is NAME give the judge's label, not a rating",
+    )
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=READ_FORMATS,
+        help="file format: jsonl (JSON Lines), json (a JSON array, or pretty-printed objects), "
+        "csv, parquet (default: by the file's name and first bytes)",
+    )
+    parser.add_argument(
+        "--encoding", help="text encoding of the file (default: UTF-8, or UTF-16 by BOM)"
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        metavar="N",
+        help="set the disagreement threshold of every ordinal criterion in the workspace: "
+        "scores further apart than N disagree (default: the file's header, or 0)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the whole file on any bad line instead of skipping it",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Review cases where an LLM judge and human raters disagree.",
+        epilog=f"Run 'annotator COMMAND --help' for a command's options. {console.STATUSES}",
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import a case file into a workspace and print counts")
+    p.add_argument(
+        "file",
+        type=Path,
+        help="case file: JSON Lines, a JSON array, CSV or Parquet (see docs/formats.md)",
+    )
+    p.add_argument(
+        "--workspace",
+        "-w",
+        type=Path,
+        help="workspace file (default: one per case file in the user data folder)",
+    )
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    _input_options(p)
+    _common(p, sub=True)
+
+    p = sub.add_parser("export", help="write the labelled file (decisions) of a workspace")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        help="default: by the output's extension, else jsonl",
+    )
+    p.add_argument(
+        "--all", action="store_true", help="include undecided and skipped cases (label null)"
+    )
+    p.add_argument(
+        "--merged",
+        action="store_true",
+        help="write the merged file of a lead's workspace (reviewers' and lead's decisions)",
+    )
+    p.add_argument(
+        "--no-formula-guard",
+        dest="formula_guard",
+        action="store_false",
+        help="CSV: write cells as they are, even those a spreadsheet runs as formulas "
+        "(beginning with = + - @, a tab or CR; by default they get a leading ')",
+    )
+    p.add_argument(
+        "--rescue",
+        action="store_true",
+        help="for a damaged workspace: write every case SQLite can still read (in import "
+        "order) and say how many rows could not be read",
+    )
+    _common(p, sub=True)
+
+    p = sub.add_parser(
+        "merge",
+        help="merge reviewers' labelled files into one merged file",
+        description="Merge the labelled files that reviewers sent back into one merged file: "
+        "one line per case with the final label (unanimous, or open as a reviewer conflict), "
+        "every reviewer's label and rationale, and the original judge and rater labels. "
+        "Nothing is written if any file has a problem. To settle the conflicts, open the "
+        "workspace of the pack in the window and use File > Merge reviewer files.",
+    )
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="reviewers' labelled files")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the merged file to write")
+    p.add_argument(
+        "--workspace",
+        "-w",
+        type=Path,
+        help="the workspace the pack was made from: also check every case id, hash and label "
+        "against it",
+    )
+    _common(p, sub=True)
+
+    p = sub.add_parser(
+        "agreement",
+        help="the judge against the raters before review, and against the final labels after",
+        description="Per criterion, with bootstrap 95% intervals: before any review, the judge "
+        "against the original raters' consensus and the raters among themselves (Fleiss' "
+        "kappa, Krippendorff's alpha, the human ceiling, AlpacaEval's human agreement); after "
+        "review, how far reviewers agree with each other and the judge and each rater with the "
+        "final labels, beside the judge against the raters on the same cases. FILE is a "
+        "workspace (any: right after import it has the figures before review), a merged file, "
+        "or the reviewers' labelled files (merged on the fly). See docs/agreement.md.",
+    )
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="also write a Markdown report")
+    p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML report")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0)"
+    )
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})",
+    )
+    _common(p, sub=True)
+
+    p = sub.add_parser("summary", help="counts and agreement of judge and raters")
+    p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _input_options(p)
+    _common(p, sub=True)
+    return parser
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Open the review window. With no PATH, opens the bundled sample project.",
+        epilog=f"Commands (no window): {', '.join(COMMANDS)}. Run 'annotator COMMAND --help'.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    parser.add_argument(
+        "path", nargs="?", type=Path, help="a case file (.jsonl, .csv) or a workspace"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, wait until it shows its first case, then quit (exit status 0); "
+        "checks an installed build",
+    )
+    _common(parser)
+    return parser
