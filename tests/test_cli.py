@@ -187,3 +187,23 @@ def test_a_txt_file_of_json_lines_is_read_as_json_lines(
     path = write_jsonl(tmp_path / "cases.txt", [case("a")], PASS_FAIL)
     assert main(["summary", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["cases"] == 1
+
+
+def test_exporting_a_workspace_with_no_decision_says_the_file_is_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.cli import main
+    from tests.helpers import PASS_FAIL, case, write_jsonl
+
+    cases = write_jsonl(tmp_path / "c.jsonl", [case("c1"), case("c2")], PASS_FAIL)
+    ws, out = tmp_path / "w.annotator", tmp_path / "out.jsonl"
+    base = ["--basedir", str(tmp_path / "base")]
+    assert main(["import", str(cases), "-w", str(ws), *base]) == 0
+    capsys.readouterr()
+    assert main(["export", str(ws), "-o", str(out), *base]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith("Wrote 0 decisions")
+    assert "has no decision yet, so out.jsonl is empty; --all writes every case" in said.err
+    assert out.read_bytes() == b""
+    assert main(["export", str(ws), "-o", str(out), "--all", *base]) == 0
+    assert "no decision" not in capsys.readouterr().err

@@ -87,3 +87,30 @@ def test_a_cell_answers_its_tooltip_and_row_id(table: Any) -> None:
     assert "c" in tip and "a: pass" in tip and "b: fail" in tip
     assert model.data(index, Qt.ItemDataRole.UserRole) == model.id_at(6)
     assert model.data(QModelIndex()) is None
+
+
+def test_long_ids_lose_their_middle_not_their_end(make_window) -> None:  # type: ignore[no-untyped-def]
+    """Ids that share a long prefix stay told apart in a narrow Case column."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    table = make_window().queue.table
+    option = QStyleOptionViewItem()
+    table.itemDelegateForColumn(0).initStyleOption(option, table.model().index(0, 0))
+    assert option.textElideMode == Qt.TextElideMode.ElideMiddle
+    other = QStyleOptionViewItem()
+    other.textElideMode = Qt.TextElideMode.ElideRight
+    table.itemDelegate().initStyleOption(other, table.model().index(0, 3))
+    assert other.textElideMode == Qt.TextElideMode.ElideRight
+
+
+def test_the_case_column_widens_to_the_ids_in_sight(make_window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from annotator.ui.queue_panel import ID_WIDTH
+    from tests.helpers import PASS_FAIL, case, write_jsonl
+
+    rows = [case(f"mtbench-question-{i:04d}-turn-1") for i in range(30)]
+    window = make_window(write_jsonl(tmp_path / "long.jsonl", rows, PASS_FAIL))
+    window.resize(1280, 720)
+    table = window.queue.table
+    qtbot.waitUntil(lambda: table.columnWidth(0) > ID_WIDTH, timeout=5000)
+    assert table.columnWidth(0) <= max(ID_WIDTH, int(table.viewport().width() * 0.4))

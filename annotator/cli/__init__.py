@@ -187,6 +187,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         ws.close()
     what = "cases" if args.all else "decisions"
     console.show(f"Wrote {n} {what} to {args.output}")
+    if n == 0 and not args.all:
+        console.show(
+            f"annotator: note: {args.workspace.name} has no decision yet, so {args.output.name} "
+            "is empty; --all writes every case (label null where undecided)",
+            sys.stderr,
+        )
     return 0
 
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHeaderView,
     QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,6 +46,20 @@ SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
     ("Disagreements + agreements", DISAGREEMENTS | {Kind.AGREEMENT}),
     ("All cases", None),
 ) + tuple((k.caption, frozenset({k})) for k in Kind)
+
+
+ID_WIDTH = 76
+"""The Case column's narrowest width."""
+
+
+class _MiddleElided(QStyledItemDelegate):
+    """Cells too long for their column lose their middle, not their end."""
+
+    def initStyleOption(  # noqa: N802
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 class QueuePanel(QWidget):
@@ -95,6 +120,8 @@ class QueuePanel(QWidget):
         self._keep: int | None = None
         self._settling = False
         model.rowsReady.connect(self._settle)
+        for rows_came in (model.rowsReady, model.modelReset, model.rowsInserted):
+            rows_came.connect(lambda *_: QTimer.singleShot(0, self._fit_ids))
         self.table = QTableView()
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -108,8 +135,12 @@ class QueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
-        for column, width in enumerate((76, 80, 44, 96, 44, 40)):
+        for column, width in enumerate((ID_WIDTH, 80, 44, 96, 44, 40)):
             self.table.setColumnWidth(column, width)
+        # Ids often share a long prefix ("mtbench-question-…"): cut them in the middle, so
+        # that the end that tells them apart stays in sight.
+        self._ids = _MiddleElided(self.table)
+        self.table.setItemDelegateForColumn(0, self._ids)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table, 1)
@@ -216,6 +247,18 @@ class QueuePanel(QWidget):
         self._settling = True
         self.model.set_filter(self.current_filter(), wait=FILTER_WAIT)
         self._settle()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_ids()
+
+    def _fit_ids(self) -> None:
+        """Widen the Case column to the ids in sight (Qt measures the visible rows only, so a
+        million rows cost nothing), up to 40 % of the queue's width; longer ones are cut in
+        the middle."""
+        wanted = self.table.sizeHintForColumn(0)
+        cap = max(ID_WIDTH, int(self.table.viewport().width() * 0.4))
+        self.table.setColumnWidth(0, min(max(ID_WIDTH, wanted), cap))
 
     def _settle(self) -> None:
         """After a filter change: select the case shown before if the new queue has it (among
