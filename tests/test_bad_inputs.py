@@ -4,7 +4,7 @@ run on the command line as a user would, on a file of tests/data/bad/.
 The table is read from the docs, so that the docs and this test cannot drift apart. Each row
 names a file, a command template (``{file}``: the file, copied into an empty folder with its
 ``.project.json`` sidecar; ``{out}``: a path in another empty folder), the exit status and a
-fragment of the message expected on stderr.
+fragment of the message expected on stderr (where ``{file}`` is that file's path, quoted).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def test_a_bad_input(row: Row, tmp_path: Path, capsys: pytest.CaptureFixture[str
         status = e.code if isinstance(e.code, int) else 1
     err = capsys.readouterr().err
     assert status == row.exit, err
-    assert row.message in err
+    assert row.message.replace("{file}", shlex.quote(str(given / row.file))) in err
     assert "Traceback" not in err
     assert _snapshot(given) == before, "the input was changed, or something written beside it"
     if row.exit != 0:

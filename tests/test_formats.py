@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 import tracemalloc
 from pathlib import Path
 
@@ -461,7 +462,9 @@ def test_csv_missing_required_columns() -> None:
         next(iter(reader))
     assert str(info.value) == (
         "missing_columns.csv, line 1: missing required column(s): id, input, judge.label; "
-        "columns found: uid, prompt, answer, verdict"
+        "columns found: uid, prompt, answer, verdict; the guessed mapping: "
+        f"annotator import {shlex.quote(str(DATA / 'missing_columns.csv'))} --map id=uid "
+        "--map input=prompt --map output=answer --map judge.label=verdict"
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any, NoReturn, cast
 from annotator.formats.errors import FileRefused
 from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.lines import Lines, OpenedFile
-from annotator.formats.mapping import FieldMapping
+from annotator.formats.mapping import FieldMapping, refusal_hint
 from annotator.formats.records import RawRecord
 
 DELIMITERS = (",", ";", "\t")
@@ -140,10 +140,16 @@ def _columns(header: list[str], opened: OpenedFile, line: int) -> tuple[str, ...
 
 
 def check_required(
-    opened: OpenedFile, layout: CsvLayout, mapping: FieldMapping | None, *, judge: bool = True
+    opened: OpenedFile,
+    layout: CsvLayout,
+    mapping: FieldMapping | None,
+    *,
+    judge: bool = True,
+    guess: bool = True,
 ) -> None:
     """Refuse a file lacking a column for id, input or (unless not ``judge``: long format with
-    the judge's own rows) the judge's label, after mapping."""
+    the judge's own rows) the judge's label, after mapping; naming its columns and (if
+    ``guess``: not in long format) the import with the guessed mapping."""
     flat = {c: "x" for c in layout.columns if c}
     record = nest(flat)
     if mapping is not None:
@@ -159,11 +165,15 @@ def check_required(
         del present["judge.label"]
     missing = [name for name, ok in present.items() if not ok]
     if missing:
-        found = ", ".join(c for c in layout.columns if c) or "none"
+        columns = [c for c in layout.columns if c]
         via = " (after --map)" if mapping is not None and mapping.pairs else ""
+        if guess:
+            hint = refusal_hint(str(opened.path), columns, mapping, kind="columns")
+        else:
+            hint = f"; columns found: {', '.join(columns) or 'none'}"
         raise FileRefused(
             opened.path,
-            f"missing required column(s){via}: {', '.join(missing)}; columns found: {found}",
+            f"missing required column(s){via}: {', '.join(missing)}{hint}",
             layout.header_start,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -208,26 +209,48 @@ def source_fields(record: Mapping[str, Any]) -> list[str]:
 
 _GUESSES: dict[str, tuple[str, ...]] = {
     "id": ("id", "uid", "uuid", "guid", "example_id", "qid", "case_id", "item_id", "sample_id",
-           "question_id", "record_id", "row_id", "_id"),
+           "question_id", "record_id", "row_id", "_id", "idx", "index", "pair_id", "prompt_id"),
     "criterion": ("criterion", "criteria", "metric", "aspect", "dimension"),
     "input": ("input", "prompt", "question", "query", "instruction", "task", "user_input",
-              "input_text", "request"),
+              "input_text", "request", "question_body"),
     "output": ("output", "response", "completion", "answer", "generation", "model_output",
                "output_text", "prediction", "model_response", "model_answer"),
     "outputs": ("outputs", "candidates", "responses", "completions"),
     "reference": ("reference", "gold", "ground_truth", "expected", "expected_output",
                   "expected_answer", "gold_answer", "reference_answer", "target"),
     "judge.label": ("judge_label", "verdict", "llm_label", "judge_verdict", "llm_verdict",
-                    "judgment", "judgement", "judge_decision", "llm_judgment", "judge_output"),
+                    "judgment", "judgement", "judge_decision", "llm_judgment", "judge_output",
+                    "judge_result", "llm_result", "*_result", "winner", "preference"),
     "judge.rationale": ("judge_rationale", "explanation", "reasoning", "rationale", "critique",
                         "judge_reasoning", "judge_explanation", "llm_rationale",
-                        "llm_explanation"),
+                        "llm_explanation", "reason", "judge_reason"),
     "judge.score": ("judge_score", "llm_score"),
     "judge.model": ("judge_model", "llm_model", "evaluator_model", "grader_model"),
     "ratings": ("ratings", "human_labels", "annotations", "human_ratings", "human_label",
                 "human_annotations", "rater_labels", "raters"),
     "meta": ("meta", "metadata", "info", "extra"),
 }  # fmt: skip
+"""Our field by the names (folded: lower case, ``_`` for other characters) that real exports
+give it, best first; ``*_result`` stands for any name ending so (``gpt4_result``)."""
+
+_PAIRED: tuple[tuple[str, str, str], ...] = (
+    ("outputs", "response1", "response2"),
+    ("outputs", "response_1", "response_2"),
+    ("outputs", "response_a", "response_b"),
+    ("outputs", "output_1", "output_2"),
+    ("outputs", "output_a", "output_b"),
+    ("outputs", "answer_a", "answer_b"),
+    ("outputs", "answer1", "answer2"),
+    ("outputs", "completion_a", "completion_b"),
+    ("meta", "model_a", "model_b"),
+    ("meta", "generator_1", "generator_2"),
+    ("meta", "model_1", "model_2"),
+)
+"""Two fields side by side (pairwise comparisons), each kept under its own name:
+``outputs.output_1=output_1``, ``meta.model_a=model_a``."""
+
+_RATER = re.compile(r"(annotator|human|rater|labell?er|worker|annotation)_?([0-9]+|[a-z])")
+"""A field holding one rater's label: ``annotator1``, ``human_2``, ``rater_a``."""
 
 
 _COMPOSED_GUESSES: dict[str, tuple[str, ...]] = {
@@ -235,6 +258,17 @@ _COMPOSED_GUESSES: dict[str, tuple[str, ...]] = {
 }
 """Fields guessed as one text joined from several: a file with both names has the input in
 both. (Checked before the single-name guesses.)"""
+
+
+def _found(name: str, by_fold: Mapping[str, str], used: set[str]) -> str | None:
+    """The unused source field ``name`` (a folded name, or ``*_suffix``) stands for."""
+    if name.startswith("*"):
+        for folded, field in by_fold.items():
+            if folded.endswith(name[1:]) and folded != name[1:] and field not in used:
+                return field
+        return None
+    found = by_fold.get(name)
+    return found if found is not None and found not in used else None
 
 
 def _fold(name: str) -> str:
@@ -278,9 +312,58 @@ def guess_mapping(source_fields: Sequence[str]) -> FieldMapping:
         if named_like_ours(target, fields) or any(ours == target for ours, _ in pairs):
             continue
         for name in names:
-            found = by_fold.get(name)
-            if found is not None and found not in used:
+            found = _found(name, by_fold, used)
+            if found is not None:
                 pairs.append((target, found))
                 used.add(found)
                 break
+    pairs += _guess_per_field(fields, by_fold, used, {ours for ours, _ in pairs})
     return FieldMapping(tuple(pairs))
+
+
+def _guess_per_field(
+    fields: Sequence[str], by_fold: Mapping[str, str], used: set[str], mapped: set[str]
+) -> list[tuple[str, str]]:
+    """A column per rater (``ratings.human_1=human_1``) and pairs of outputs and of models."""
+    pairs: list[tuple[str, str]] = []
+    for prefix, *names in _PAIRED:
+        sources = [by_fold.get(n) for n in names]
+        if prefix in mapped or named_like_ours(prefix, fields) or None in sources:
+            continue
+        for source in sources:
+            assert source is not None
+            if source not in used and f"{prefix}.{source}" not in mapped:
+                pairs.append((f"{prefix}.{source}", source))
+                used.add(source)
+    if "ratings" in mapped or named_like_ours("ratings", fields):
+        return pairs
+    raters = [f for fold, f in by_fold.items() if _RATER.fullmatch(fold) and f not in used]
+    if raters:
+        pairs += [(f"ratings.{f}", f) for f in raters]
+        used.update(raters)
+    return pairs
+
+
+def map_line(path: str, mapping: FieldMapping) -> str:
+    """The command that imports ``path`` with ``mapping``, quoted for a POSIX shell:
+    ``annotator import FILE --map id=question_id --map input=instruction+input``."""
+    maps = " ".join(f"--map {shlex.quote(f'{ours}={theirs}')}" for ours, theirs in mapping.pairs)
+    return f"annotator import {shlex.quote(path)}" + (f" {maps}" if maps else "")
+
+
+def refusal_hint(
+    path: str, fields: Sequence[str], given: FieldMapping | None = None, *, kind: str = "fields"
+) -> str:
+    """For a file refused for a missing id, input or judge label: the ``kind`` (fields,
+    columns) it has, and the import with the mapping the guesser proposes, ``given`` kept."""
+    shown = ", ".join(fields) or "none"
+    hint = f"; {kind} found: {shown}"
+    pairs = list(given.pairs) if given is not None else []
+    ours = {o for o, _ in pairs}
+    theirs = {t for _, t in pairs}
+    for o, t in guess_mapping(fields).pairs:
+        if o not in ours and o.split(".")[0] not in ours and t not in theirs:
+            pairs.append((o, t))
+    if pairs and (given is None or len(pairs) > len(given.pairs)):
+        hint += f"; the guessed mapping: {map_line(path, FieldMapping(tuple(pairs)))}"
+    return hint

@@ -115,7 +115,9 @@ class CaseReader:
     def __iter__(self) -> Iterator[ParsedCase | LineProblem]:
         if self._layout is not None and self._opened is not None:
             judge = self.long is None or self.long.judge_rater is None
-            csvfile.check_required(self._opened, self._layout, self.mapping, judge=judge)
+            csvfile.check_required(
+                self._opened, self._layout, self.mapping, judge=judge, guess=self.long is None
+            )
         found = False
         with closing(self._items()) as items:
             for item in items:

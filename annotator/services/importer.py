@@ -24,8 +24,8 @@ from annotator.domain.serialize import (
 )
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.long import LongFormat
-from annotator.formats.mapping import FieldMapping
-from annotator.formats.reader import CaseReader, ParsedCase
+from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
+from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.services.classification import check_threshold
 from annotator.services.import_report import ImportReport
 from annotator.services.lockstep import Lockstep
@@ -48,6 +48,9 @@ BATCH = 1000
 """Cases per insert batch (by default)."""
 CLASSIFIED_KEPT = 100_000
 MAX_PROBLEMS_KEPT = 1000
+HINT_SAMPLE = 20
+"""Records read for the fields a refused file has."""
+_MISSING_REQUIRED = ("missing id", "missing input", "missing judge label")
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all)."""
@@ -184,12 +187,28 @@ class _Import:
             detail = f": {self.report.problems[0].message}" if self.report.problems else ""
             first = self.report.problems[0].line if self.report.problems else None
             skipped = f"{self.report.skipped} {self.reader.unit}s skipped"
-            raise self.refuse(f"no valid cases ({skipped}){detail}", first)
+            raise self.refuse(f"no valid cases ({skipped}){detail}{self.hint()}", first)
         self.schemes.settle_inferred()
         if self.options.threshold is not None:
             self.schemes.set_threshold(self.options.threshold)
         self.finish()
         return self.report
+
+    def hint(self) -> str:
+        """When the first line lacks an id, input or judge label: the file's fields and the
+        guessed ``--map`` line (not in long format, whose import needs more than a mapping)."""
+        problems = self.report.problems
+        if not problems or self.reader.long is not None:
+            return ""
+        if not problems[0].message.endswith(_MISSING_REQUIRED):
+            return ""
+        fields: list[str] = []
+        try:
+            for record in sample_records(self.path, fmt=self.reader.fmt, limit=HINT_SAMPLE):
+                fields += [f for f in source_fields(record) if f not in fields]
+        except (FileRefused, OSError):
+            return ""
+        return refusal_hint(str(self.path), fields, self.options.mapping)
 
     def apply_header(self, project: Project | None) -> None:
         """The project's title (the file's name, if nothing names it), guidelines and label
