@@ -65,8 +65,8 @@ def test_cell_values_as_json_holds_them() -> None:
 
 def write_table(path: Path, rows: list[dict[str, Any]]) -> Path:
     """(Tests that write Parquet are skipped where pyarrow is not installed.)"""
-    pa = pytest.importorskip("pyarrow")
-    pytest.importorskip("pyarrow.parquet").write_table(
+    pa = pytest.importorskip("pyarrow", exc_type=ImportError)
+    pytest.importorskip("pyarrow.parquet", exc_type=ImportError).write_table(
         pa.Table.from_pylist(rows), path, row_group_size=3
     )
     return path
@@ -101,7 +101,7 @@ def test_rows_are_cases(tmp_path) -> None:
 def test_a_file_that_is_not_parquet(tmp_path) -> None:
     path = tmp_path / "cases.parquet"
     path.write_text("id,input\n")
-    pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("pyarrow.parquet", exc_type=ImportError)
     with pytest.raises(FileRefused, match=r"cases\.parquet: not a readable Parquet file"):
         CaseReader(path)
     none = write_table(tmp_path / "none.parquet", [{"id": "x"}])

@@ -203,14 +203,13 @@ def ask_holder(parent: QWidget, name: str, holder: Holder) -> Choice:
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(box.tr("Workspace open in another window"))
     box.setTextFormat(Qt.TextFormat.PlainText)
+    # One plain-text label (PySide6 6.6 leaves an informative text's label in automatic format).
     box.setText(
-        box.tr("{0} is open in another annotator window ({1}).").format(name, holder.describe())
-    )
-    box.setInformativeText(
         box.tr(
+            "{0} is open in another annotator window ({1}).\n\n"
             "Open it read-only to read and export it here, or take over: the other window then "
             "becomes read-only, and what was typed there stays on its screen."
-        )
+        ).format(name, holder.describe())
     )
     read_only = box.addButton(box.tr("Open read-only"), QMessageBox.ButtonRole.AcceptRole)
     take = box.addButton(box.tr("Take over"), QMessageBox.ButtonRole.DestructiveRole)
