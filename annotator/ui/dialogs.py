@@ -186,13 +186,22 @@ def input_dialog(parent: QWidget | None, title: str, text: str) -> QInputDialog:
     return dialog
 
 
+def plain_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+    """A message box, not shown yet, that shows its text literally (it may quote case data or
+    a file's name): plain text, control characters as marks, a title on one line. The caller
+    adds its buttons."""
+    no_buttons = QMessageBox.StandardButton.NoButton
+    box = QMessageBox(icon, window_title(title), shown(text), no_buttons, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
 def message(
     parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, details: str = ""
 ) -> None:
-    """A non-blocking message box that shows its text literally (it may quote case data):
-    plain text, control characters as marks, a title on one line."""
-    box = QMessageBox(icon, window_title(title), shown(text), QMessageBox.StandardButton.Ok, parent)
-    box.setTextFormat(Qt.TextFormat.PlainText)
+    """A non-blocking :func:`plain_box` with an Ok button (and ``details``, shown alike)."""
+    box = plain_box(parent, icon, title, text)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
     if details:
         box.setDetailedText(shown(details))
     box.open()

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from annotator.services.review import ReviewError, ReviewService
 from annotator.services.workspace import WorkspaceError, WorkspaceReadOnly
+from annotator.ui import dialogs
 from annotator.ui.draft import Draft
 from annotator.ui.writes import Writes
 
@@ -100,15 +101,15 @@ class HeldDrafts(QObject):
 def confirm_losing_drafts(parent: QWidget, count: int, why: str) -> bool:
     """Whether to close (or leave) the workspace though typed text on ``count`` cases could
     not be written to it."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(box.tr("Typed text not saved"))
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(
-        box.tr(
+    tr = parent.tr
+    box = dialogs.plain_box(
+        parent,
+        QMessageBox.Icon.Warning,
+        tr("Typed text not saved"),
+        tr(
             "What you typed on {0} case(s) is only on screen: it could not be written to the "
             "workspace ({1}). Leave it anyway, and lose it?"
-        ).format(count, why)
+        ).format(count, why),
     )
     leave = box.addButton(box.tr("Lose it and leave"), QMessageBox.ButtonRole.DestructiveRole)
     stay = box.addButton(box.tr("Stay"), QMessageBox.ButtonRole.RejectRole)

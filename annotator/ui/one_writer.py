@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from annotator.services.workspace import Workspace
+from annotator.ui import dialogs
 from annotator.ui.writer_lock import Holder, LockRefused, WriterLock, lock_path
 
 CHECK_MS = 2000
@@ -199,17 +200,17 @@ def _relock(lock: WriterLock) -> bool:
 def ask_holder(parent: QWidget, name: str, holder: Holder) -> Choice:
     """Ask what to do with a workspace another window holds: read-only (the default), take
     over, or cancel."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(box.tr("Workspace open in another window"))
-    box.setTextFormat(Qt.TextFormat.PlainText)
+    tr = parent.tr
     # One plain-text label (PySide6 6.6 leaves an informative text's label in automatic format).
-    box.setText(
-        box.tr(
+    box = dialogs.plain_box(
+        parent,
+        QMessageBox.Icon.Question,
+        tr("Workspace open in another window"),
+        tr(
             "{0} is open in another annotator window ({1}).\n\n"
             "Open it read-only to read and export it here, or take over: the other window then "
             "becomes read-only, and what was typed there stays on its screen."
-        ).format(name, holder.describe())
+        ).format(name, holder.describe()),
     )
     read_only = box.addButton(box.tr("Open read-only"), QMessageBox.ButtonRole.AcceptRole)
     take = box.addButton(box.tr("Take over"), QMessageBox.ButtonRole.DestructiveRole)
@@ -224,15 +225,15 @@ def ask_holder(parent: QWidget, name: str, holder: Holder) -> Choice:
 
 
 def confirm_take_over(parent: QWidget, name: str, holder: Holder) -> bool:
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(box.tr("Take over"))
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(
-        box.tr(
+    tr = parent.tr
+    box = dialogs.plain_box(
+        parent,
+        QMessageBox.Icon.Question,
+        tr("Take over"),
+        tr(
             "{0} is open in another annotator window ({1}). Take it over? That window becomes "
             "read-only; what was typed there stays on its screen."
-        ).format(name, holder.describe())
+        ).format(name, holder.describe()),
     )
     take = box.addButton(box.tr("Take over"), QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
