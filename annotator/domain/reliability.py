@@ -13,8 +13,9 @@ from functools import lru_cache
 from typing import Literal
 
 from annotator.domain.agreement import Figure, UnitCounts, undefined, unit_counts
+from annotator.domain.model import LabelScheme
 
-Level = Literal["nominal", "ordinal"]
+Level = Literal["nominal", "ordinal", "interval"]
 
 
 # --- Fleiss' kappa -------------------------------------------------------------------------------
@@ -114,14 +115,15 @@ def krippendorff_alpha_counts(
 
     Units with fewer than two values pair with nothing and add nothing (alpha's own rule for
     missing values). ``domain`` is the scale in order; the ordinal metric uses the ranks and the
-    frequencies of the values, not their spelling. ``n`` is the number of pairable units.
+    frequencies of the values, not their spelling; the interval metric the labels' numbers
+    (their places in ``domain`` where they are not all numbers). ``n``: the pairable units.
     Undefined when the domain has fewer than two labels, no unit has two values, or one value
     only occurs among the pairable values (no expected disagreement).
     """
     order = tuple(domain)
     if len(set(order)) != len(order):
         raise ValueError("the domain repeats a label")
-    if level not in ("nominal", "ordinal"):
+    if level not in ("nominal", "ordinal", "interval"):
         raise ValueError(f"unknown level of measurement: {level!r}")
     v = len(order)
     index = {label: i for i, label in enumerate(order)}
@@ -144,7 +146,7 @@ def krippendorff_alpha_counts(
         return undefined(0, "no item has values from two or more people, so nothing pairs")
     marginal = [sum(coincidences[c * v : (c + 1) * v]) for c in range(v)]
     total = sum(marginal)
-    distance = _distances(marginal, level)
+    distance = _distances(marginal, level, order)
     observed = sum(o * d for o, d in zip(coincidences, distance, strict=True))
     expected = 0.0
     for c in range(v):
@@ -176,11 +178,15 @@ def _unit_coincidences(
     )
 
 
-def _distances(marginal: Sequence[float], level: Level) -> list[float]:
+def _distances(marginal: Sequence[float], level: Level, order: tuple[str, ...]) -> list[float]:
     """Squared distances between values, flat (``c * V + k``), as the krippendorff package."""
     v = len(marginal)
     if level == "nominal":
         return [0.0 if c == k else 1.0 for c in range(v) for k in range(v)]
+    if level == "interval":  # the labels' numbers, or their places where they are not numbers
+        scheme = LabelScheme(order, ordinal=True)
+        at = [scheme.position(x) for x in order]
+        return [(at[c] - at[k]) ** 2 for c in range(v) for k in range(v)]
     prefix = [0.0]
     for x in marginal:
         prefix.append(prefix[-1] + x)
