@@ -251,7 +251,7 @@ def test_against_the_workspace_a_scale_said_otherwise_is_refused(
     """An ordered scale where the workspace's is not: the same labels, but not the same scale."""
     ordered = rewrite(files[0], tmp_path / "a-ordered.jsonl", lambda r: {**r, "ordinal": True})
     message = refused([ordered], tmp_path / "merged.jsonl", against=lead)
-    assert "label sets don't match" in message and "(fail, pass, ordered)" in message
+    assert "scales don't match" in message and "(fail, pass, ordered)" in message
 
 
 # -- cancelling -------------------------------------------------------------------------------

@@ -45,6 +45,31 @@ class Scale:
 
     labels: tuple[str, ...]
     ordinal: bool = False
+    threshold: float | None = None
+    """An ordinal scale's threshold: two labels disagree when they are farther apart than
+    this (0: any difference). None on a nominal scale, and where a file does not say (files
+    written before they carried it)."""
+
+    def agrees_with(self, other: Scale) -> bool:
+        """The same labels, order and threshold; a threshold not known agrees with any."""
+        return (
+            self.labels == other.labels
+            and self.ordinal == other.ordinal
+            and (
+                self.threshold is None
+                or other.threshold is None
+                or self.threshold == other.threshold
+            )
+        )
+
+    def described(self) -> str:
+        """The scale in a message: its labels, "ordered" and its threshold where it has them."""
+        text = ", ".join(self.labels)
+        if self.ordinal:
+            text += ", ordered"
+            if self.threshold is not None:
+                text += f", threshold {format_threshold(self.threshold)}"
+        return f"({text})"
 
     @cached_property
     def label_set(self) -> frozenset[str]:
@@ -139,3 +164,8 @@ class MergedCase:
 
     def review_by(self, reviewer: str) -> Review | None:
         return next((r for r in self.reviews if r.reviewer == reviewer), None)
+
+
+def format_threshold(threshold: float) -> str:
+    """A threshold as a person writes it: 1, not 1.0; 0.5 as it is."""
+    return str(int(threshold)) if float(threshold).is_integer() else repr(float(threshold))

@@ -34,7 +34,15 @@ from annotator.formats.labelled.careful import (
     criterion_name,
     rater_labels,
 )
-from annotator.formats.versioned import MERGED_FORMAT, Bad, checked_records, problem, text_field
+from annotator.formats.labelled.record import threshold_value
+from annotator.formats.versioned import (
+    MERGED_FORMAT,
+    Bad,
+    checked_records,
+    problem,
+    text_field,
+    threshold_field,
+)
 from annotator.untrusted import json_safe_bytes
 
 MERGED_VERSION = 1
@@ -53,6 +61,7 @@ FIELDS = (
     "kind",
     "labels",
     "ordinal",
+    "threshold",
     "project",
     "project_title",
     "app_version",
@@ -99,6 +108,7 @@ def tail(scale: Scale, project: str, title: str, app_version: str) -> dict[str, 
     return {
         "labels": list(scale.labels),
         "ordinal": scale.ordinal,
+        "threshold": threshold_value(scale.threshold) if scale.ordinal else None,
         "project": project,
         "project_title": title,
         "app_version": app_version,
@@ -276,7 +286,7 @@ def _scale(record: Mapping[str, Any]) -> Scale:
     ordinal = record.get("ordinal")
     if ordinal is not None and not isinstance(ordinal, bool):
         raise Bad(f"'ordinal' must be true or false, not {describe(ordinal)}")
-    return Scale(tuple(labels), bool(ordinal))
+    return Scale(tuple(labels), bool(ordinal), threshold_field(record, bool(ordinal)))
 
 
 class _Labels:
@@ -347,7 +357,11 @@ def case_from_record(data: Mapping[str, Any]) -> MergedCase:
         id=str(data["id"]),
         case_hash=str(data["case_hash"]),
         criterion=str(data.get("criterion") or ""),
-        scale=Scale(tuple(str(x) for x in data.get("labels") or ()), bool(data.get("ordinal"))),
+        scale=Scale(
+            tuple(str(x) for x in data.get("labels") or ()),
+            bool(data.get("ordinal")),
+            _threshold(data),
+        ),
         judge_label=str(data.get("judge_label") or ""),
         rater_labels=tuple((str(k), str(v)) for k, v in (data.get("rater_labels") or {}).items()),
         kind=str(data.get("kind") or ""),
@@ -356,6 +370,11 @@ def case_from_record(data: Mapping[str, Any]) -> MergedCase:
         ),
         lead=Review.from_dict(lead) if lead else None,
     )
+
+
+def _threshold(data: Mapping[str, Any]) -> float | None:
+    value = data.get("threshold")
+    return float(value) if isinstance(value, int | float) and data.get("ordinal") else None
 
 
 def _by_reviewer(review: Review) -> str:

@@ -128,6 +128,19 @@ def text_field(record: Mapping[str, Any], key: str, *, required: bool = False) -
     return value
 
 
+def threshold_field(record: Mapping[str, Any], ordinal: bool) -> float | None:
+    """A line's ``threshold``: a number from 0 on an ordinal scale, null (or missing: files
+    written before lines carried it) otherwise; raises :class:`Bad`."""
+    value = record.get("threshold")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e12:
+        raise Bad(f"'threshold' must be a number from 0, not {describe(value)}")
+    if not ordinal:
+        raise Bad("'threshold' is for an ordinal scale ('ordinal': true) and must be null here")
+    return float(value)
+
+
 def file_format(path: Path) -> str | None:
     """The ``format`` named on the first line of ``path`` (None if it names none, is not JSON or
     cannot be read: reading it says why)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from annotator import __version__
+from annotator.domain.merge import Scale
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
 from annotator.formats.labelled import csv_writer, jsonl_writer, labelled_record
@@ -167,20 +168,23 @@ def _count(ws: Workspace, include_undecided: bool) -> int:
         return decisions.labelled_count(conn, include_undecided)
 
 
+_NO_SCALE = Scale(())
+
+
 @dataclass(frozen=True)
 class _Context:
     """What every line of the labelled file repeats: the project and the scales."""
 
     title: str
     fingerprint: str
-    scales: dict[str, tuple[list[str], bool]]
+    scales: dict[str, Scale]
 
 
 def _context(ws: Workspace) -> _Context:
     with ws.engine.connect() as conn:
         record = stored_project.project(conn)
         title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
-        scales = {c: (list(s.labels), s.ordinal) for c, s in schemes.scales(conn).items()}
+        scales = schemes.scales(conn)
     return _Context(title, fingerprint, scales)
 
 
@@ -192,7 +196,7 @@ def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]
 
 
 def _record(row: Any, context: _Context) -> dict[str, Any]:
-    labels, ordinal = context.scales.get(row[2], ([], False))
+    scale = context.scales.get(row[2], _NO_SCALE)
     return labelled_record(
         case_id=row[0],
         case_hash=row[1],
@@ -209,8 +213,9 @@ def _record(row: Any, context: _Context) -> dict[str, Any]:
         judge_label=row[4],
         rater_labels=json.loads(row[6]) if row[6] else {},
         kind=row[5],
-        labels=labels,
-        ordinal=ordinal,
+        labels=list(scale.labels),
+        ordinal=scale.ordinal,
+        threshold=scale.threshold,
         project=context.fingerprint,
         project_title=context.title,
         app_version=__version__,

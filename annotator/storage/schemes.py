@@ -68,11 +68,16 @@ def set_threshold(conn: Connection, criterion: str, threshold: float) -> LabelSc
 
 
 def scales(conn: Connection) -> dict[str, Scale]:
-    """Each criterion's labels and whether they are ordered (what a merge checks)."""
+    """Each criterion's labels, whether they are ordered and an ordinal one's threshold (what
+    a merge checks, and what a labelled file says)."""
     return {
-        crit: Scale(tuple(json.loads(labels)), bool(ordinal))
-        for crit, labels, ordinal in conn.execute(
-            text("SELECT criterion, labels, ordinal FROM scheme")
+        crit: Scale(
+            tuple(json.loads(labels)),
+            bool(ordinal),
+            float(threshold or 0) if ordinal else None,
+        )
+        for crit, labels, ordinal, threshold in conn.execute(
+            text("SELECT criterion, labels, ordinal, threshold FROM scheme")
         )
     }
 

@@ -15,7 +15,13 @@ from annotator.domain.model import Confidence, Kind, WhoRight
 from annotator.formats.errors import FileRefused
 from annotator.formats.jsontext import describe
 from annotator.formats.labelled.record import DECISIONS_VERSION
-from annotator.formats.versioned import DECISIONS_FORMAT, Bad, check_format, text_field
+from annotator.formats.versioned import (
+    DECISIONS_FORMAT,
+    Bad,
+    check_format,
+    text_field,
+    threshold_field,
+)
 
 STATUSES = ("decided", "undecided", "skipped")
 CONFIDENCES = frozenset({"", *Confidence})
@@ -43,7 +49,7 @@ class Shared:
 
     def __init__(self) -> None:
         self.tags: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
-        self.scales: dict[tuple[str, tuple[str, ...], bool], Scale] = {}
+        self.scales: dict[tuple[str, tuple[str, ...], bool, float | None], Scale] = {}
 
 
 def other_line(path: Path, number: int, record: dict[str, Any], shared: Shared) -> Line | None:
@@ -152,10 +158,11 @@ def _scale(
     ordinal = record.get("ordinal")
     if ordinal is not None and not isinstance(ordinal, bool):
         raise Bad(f"'ordinal' must be true or false, not {describe(ordinal)}")
-    key = (criterion, tuple(labels), bool(ordinal))
+    threshold = threshold_field(record, bool(ordinal))
+    key = (criterion, tuple(labels), bool(ordinal), threshold)
     scale = shared.scales.get(key)
     if scale is None:
-        scale = shared.scales[key] = Scale(key[1], key[2])
+        scale = shared.scales[key] = Scale(key[1], key[2], threshold)
     if labels and label not in scale.label_set:
         raise Bad(_not_on_scale(case_id, "label", label, criterion, scale))
     return scale

@@ -37,6 +37,7 @@ FIELDS = (
     "kind",
     "labels",
     "ordinal",
+    "threshold",
     "project",
     "project_title",
     "app_version",
@@ -69,9 +70,11 @@ def labelled_record(
     project: str,
     project_title: str,
     app_version: str,
+    threshold: float | None = None,
 ) -> Record:
     """One line of the labelled file, its fields in :data:`FIELDS` order. An undecided or
-    skipped case (exported with ``--all``) has None for its decision's fields."""
+    skipped case (exported with ``--all``) has None for its decision's fields. ``threshold``:
+    an ordinal scale's (None on a nominal one)."""
     return {
         "format": DECISIONS_FORMAT,
         "format_version": DECISIONS_VERSION,
@@ -92,10 +95,18 @@ def labelled_record(
         "kind": kind,
         "labels": labels,
         "ordinal": ordinal,
+        "threshold": threshold_value(threshold) if ordinal else None,
         "project": project,
         "project_title": project_title,
         "app_version": app_version,
     }
+
+
+def threshold_value(threshold: float | None) -> float | int | None:
+    """A threshold as the files write it: a whole number without its ".0" (1, not 1.0)."""
+    if threshold is None:
+        return None
+    return int(threshold) if float(threshold).is_integer() else float(threshold)
 
 
 def jsonl_writer(fh: IO[str]) -> Writer:

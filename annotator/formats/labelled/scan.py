@@ -187,7 +187,7 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
     loads, dumps, fields = orjson.loads, orjson.dumps, _FIELDS
     fmt, version, decided = DECISIONS_FORMAT, DECISIONS_VERSION, "decided"
     last_labels: list[Any] | None = None
-    last_criterion = last_ordinal = scale = None
+    last_criterion = last_ordinal = last_threshold = scale = None
     on_scale: frozenset[str] = frozenset()
     kinds, sure, whose = KINDS, CONFIDENCES, WHO_RIGHT
     number = 0
@@ -259,14 +259,18 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                         got = True
                     elif type(labels) is list:
                         ordinal = get("ordinal")
+                        threshold = get("threshold")
                         if not (
                             labels == last_labels
                             and ordinal is last_ordinal
+                            and threshold == last_threshold
+                            and type(threshold) is type(last_threshold)
                             and criterion == last_criterion
                         ):
-                            scale = _line_scale(scales, criterion, labels, ordinal)
+                            scale = _line_scale(scales, criterion, labels, ordinal, threshold)
                             on_scale = scale.label_set if scale is not None else frozenset()
                             last_labels, last_ordinal, last_criterion = labels, ordinal, criterion
+                            last_threshold = threshold
                         if scale is None:
                             pass
                         elif not labels:
@@ -333,23 +337,29 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
 
 
 def _line_scale(
-    scales: dict[tuple[str, tuple[str, ...], bool], Scale],
+    scales: dict[tuple[str, tuple[str, ...], bool, float | None], Scale],
     criterion: str,
     labels: list[Any],
     ordinal: Any,
+    threshold: Any,
 ) -> Scale | None:
     """The one scale object of a criterion's labels (made for the first line that has them);
-    None when the labels are not unique strings or ``ordinal`` is not true, false or missing
-    (the line goes the long way round, which says so)."""
+    None when the labels are not unique strings, ``ordinal`` is not true, false or missing, or
+    ``threshold`` is not a number from 0 on an ordinal scale or null (the line goes the long
+    way round, which says so)."""
     if ordinal is not None and type(ordinal) is not bool:
         return None
-    key = (criterion, tuple(labels), ordinal is True)
+    if threshold is not None:
+        if ordinal is not True or type(threshold) not in (int, float) or not 0 <= threshold < 1e12:
+            return None
+        threshold = float(threshold)
+    key = (criterion, tuple(labels), ordinal is True, threshold)
     try:
         scale = scales.get(key)
     except TypeError:  # a label that is a list or an object
         return None
     if scale is None and all(type(x) is str for x in key[1]) and len(set(labels)) == len(labels):
-        scale = scales[key] = Scale(key[1], key[2])
+        scale = scales[key] = Scale(key[1], key[2], threshold)
     return scale
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -32,7 +32,7 @@ FORMULA_START = frozenset("=+-@\t\r")
 """What a spreadsheet takes a cell beginning with for a formula (OWASP's list)."""
 NULLABLE = frozenset(
     ("label", "rationale", "who_right", "who_right_overridden", "confidence", "reviewer",
-     "decided_at")
+     "decided_at", "threshold")
 )  # fmt: skip
 """Fields written as an empty cell when null (the others are never null)."""
 JSON_CELLS = ("rater_labels", "labels")
@@ -90,22 +90,28 @@ def csv_writer(fh: IO[str], *, formula_guard: bool = True) -> Writer:
     (the default) every cell is written through :func:`guard`."""
     writer = csv.writer(fh)
     writer.writerow(FIELDS)
-    protect = guard if formula_guard else str
 
     def write(record: Record) -> None:
-        row = []
-        for name in FIELDS:
-            value = record[name]
-            if name == "tags":
-                value = tags_cell(value)
-            elif name in JSON_CELLS:
-                value = json.dumps(value, ensure_ascii=False)
-            elif value is None:
-                value = ""
-            row.append(protect(value) if isinstance(value, str) else value)
-        writer.writerow(row)
+        writer.writerow(cells(record, FIELDS, formula_guard=formula_guard))
 
     return write
+
+
+def cells(record: Record, names: Sequence[str], *, formula_guard: bool) -> list[Any]:
+    """The cells of ``record``'s fields ``names``, as the labelled CSV writes them: ``tags``
+    in one cell (:func:`tags_cell`), ``rater_labels`` and ``labels`` as JSON, null as an empty
+    cell, text through :func:`guard` when ``formula_guard``."""
+    row: list[Any] = []
+    for name in names:
+        value = record[name]
+        if name == "tags":
+            value = tags_cell(value)
+        elif name in JSON_CELLS:
+            value = json.dumps(value, ensure_ascii=False)
+        elif value is None:
+            value = ""
+        row.append(guard(value) if formula_guard and isinstance(value, str) else value)
+    return row
 
 
 # -- reading it back -------------------------------------------------------------------------------
@@ -189,6 +195,22 @@ def _header(path: Path, row: list[str]) -> list[str]:
     return row
 
 
+def _number(cell: str) -> float | int | str:
+    """A number cell (a threshold) as its number; other text as it is."""
+    text = cell.strip()
+    if not text.isascii() or len(text) > 32:
+        return cell
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return cell
+    return value if value == value and abs(value) != float("inf") else cell
+
+
 def record_of(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row as the JSON object its line in JSON Lines is: guards removed, ``tags`` a list,
     ``rater_labels`` and ``labels`` parsed, ``format_version`` a number, booleans true or
@@ -209,6 +231,8 @@ def record_of(row: dict[str, str]) -> dict[str, Any]:
             value = int(cell)
         elif name in BOOLEANS and cell.lower() in ("true", "false"):
             value = cell.lower() == "true"
+        elif name == "threshold":
+            value = _number(cell)
         if name in NULLABLE and cell == "":
             value = None
         record[name] = value

@@ -127,7 +127,7 @@ class Checks:
                     f"'{line.label}', which is not one of the labels of "
                     f"{criterion_name(criterion)} ({', '.join(expected.labels)})"
                 )
-            if line.scale is not None and line.scale != expected:
+            if line.scale is not None and not line.scale.agrees_with(expected):
                 raise MergeError(
                     _label_sets(criterion, path, line.scale, "the workspace", expected)
                 )
@@ -135,17 +135,19 @@ class Checks:
         if line.scale is None:
             return
         known = self.scales.get(criterion)
-        if known is None:
-            self.scales[criterion] = (line.scale, path)
-        elif known[0] != line.scale:
+        if known is None or (known[0].threshold is None and line.scale.agrees_with(known[0])):
+            self.scales[criterion] = (line.scale, path)  # (a file that says its threshold)
+        elif not known[0].agrees_with(line.scale):
             raise MergeError(_label_sets(criterion, path, line.scale, known[1].name, known[0]))
 
 
 def _label_sets(criterion: str, path: Path, got: Scale, other: str, expected: Scale) -> str:
+    what = "label sets" if got.labels != expected.labels else "scales"
+    if (got.labels, got.ordinal) == (expected.labels, expected.ordinal):
+        what = "thresholds"  # (an ordinal scale's: the kinds and who was right follow it)
     return (
-        f"the label sets don't match for {criterion_name(criterion)}: {path.name} has "
-        f"({', '.join(got.labels)}{', ordered' if got.ordinal else ''}), {other} has "
-        f"({', '.join(expected.labels)}{', ordered' if expected.ordinal else ''})"
+        f"the {what} don't match for {criterion_name(criterion)}: {path.name} has "
+        f"{got.described()}, {other} has {expected.described()}"
     )
 
 

@@ -115,7 +115,7 @@ class Collected:
             id=case_id,
             case_hash=case.case_hash,
             criterion=case.criterion,
-            scale=case.scale or self.scales.get(case.criterion) or Scale(()),
+            scale=self.scales.get(case.criterion) or case.scale or Scale(()),
             judge_label=info["judge_label"],
             rater_labels=tuple(info["rater_labels"].items()),
             kind=info["kind"],

@@ -52,7 +52,7 @@ def _lines(collected: Collected, counts: list[int]) -> Iterator[bytes]:
             _UNANIMOUS if settled else _CONFLICT,
             [fragments[ref >> 32][ref & ROW] for ref in refs],
             case.info,
-            case.scale or scales.get(case.criterion) or _NO_SCALE,
+            scales.get(case.criterion) or case.scale or _NO_SCALE,
         )
     counts[:] = unanimous, single, conflicts
 
