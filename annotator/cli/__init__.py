@@ -1,6 +1,7 @@
 """Command line: ``annotator [FILE|WORKSPACE]`` opens the window; subcommands work without Qt.
 
 annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...] [--rater-field FIELD]
+    [--judge FILE] [--ratings FILE ...] [--on FIELD]
 annotator export WORKSPACE -o OUT [--format jsonl|csv]
 annotator summary FILE|WORKSPACE [--json]
 annotator merge FILE... -o MERGED [--workspace PATH]
@@ -19,6 +20,7 @@ from annotator import console, paths
 from annotator.cli.parser import COMMANDS, build_parser, gui_parser
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
+from annotator.formats.join import join_from_options
 from annotator.formats.long import long_format
 from annotator.formats.mapping import FieldMapping
 from annotator.services.agreement import (
@@ -107,6 +109,13 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         if args.threshold is not None:
             check_threshold(args.threshold)
         long = long_format(args.rater_field, args.judge_rater, mapping)
+        join = join_from_options(
+            args.on, args.judge, args.ratings, judge_name=args.judge_name,
+            judge_map=args.judge_map, ratings_map=args.ratings_map,
+            ratings_rater_field=args.ratings_rater_field, mapping=mapping, long=long,
+        )  # fmt: skip
+        if join is not None:
+            join.case_mapping(mapping)  # (said now, as the other options' problems)
     except ValueError as exc:  # (they only check what they are given)
         raise CliError(str(exc)) from None
     report = import_file(
@@ -118,6 +127,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         fmt=args.fmt,
         threshold=args.threshold,
         long=long,
+        join=join,
     )
     for line in report.describe_problems():
         console.say(f"annotator: skipped {line}")
@@ -236,7 +246,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     if Workspace.is_workspace(args.target):
         options = {"map": args.map, "threshold": args.threshold, "strict": args.strict,
                    "encoding": args.encoding, "format": args.fmt,
-                   "rater-field": args.rater_field, "judge-rater": args.judge_rater}  # fmt: skip
+                   "rater-field": args.rater_field, "judge-rater": args.judge_rater,
+                   "judge": args.judge, "ratings": args.ratings, "on": args.on}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.
         given = [
             f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []

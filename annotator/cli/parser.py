@@ -69,6 +69,61 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="refuse the whole file on any bad line instead of skipping it",
     )
+    _join_options(parser)
+
+
+def _join_options(parser: argparse.ArgumentParser) -> None:
+    join = parser.add_argument_group(
+        "joined files", "the judge's verdicts and people's labels from files of their own, "
+        "joined to the cases by id (docs/formats.md, 'Joining files')"
+    )  # fmt: skip
+    join.add_argument(
+        "--judge",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        default=[],
+        help="the judge's verdicts, one record per id (its label, rationale, score and model "
+        "fields are guessed; --judge-map names them)",
+    )
+    join.add_argument("--judge-name", metavar="NAME", help="the judge's name (its model)")
+    join.add_argument(
+        "--judge-map",
+        metavar="FIELD=THEIRS",
+        action="append",
+        default=[],
+        help="read the judge's FIELD (label, rationale, score, model) from the judge file's "
+        "THEIRS: label=result",
+    )
+    join.add_argument(
+        "--ratings",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        default=[],
+        help="people's labels: a field per rater (guessed: annotator1, human_2...; else every "
+        "other field), or with --ratings-rater-field one row per rating; may be repeated",
+    )
+    join.add_argument(
+        "--ratings-map",
+        metavar="OURS=THEIRS",
+        action="append",
+        default=[],
+        help="as --map, for the ratings files: ratings.alice=Alice (or ratings=FIELD: each "
+        "row's label, in long format)",
+    )
+    join.add_argument(
+        "--ratings-rater-field",
+        metavar="FIELD",
+        help="the ratings files are in long format: FIELD names each row's rater",
+    )
+    join.add_argument(
+        "--on",
+        metavar="FIELD",
+        help="the field that joins the files: the case id (default: the field --map id= "
+        "names, else id); CASESFIELD=SIDEFIELD when the joined files name it otherwise; "
+        "a+b joins several, as --map id=a+b",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

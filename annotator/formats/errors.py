@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,9 +35,11 @@ class LineProblem:
     message: str
     unit: str = "line"
     """What ``line`` counts: "line", or "row" (Parquet)."""
+    file: Path | None = field(default=None, kw_only=True)
+    """The file the line is in when it is not the one read (a joined file's)."""
 
     def describe(self, path: Path) -> str:
-        return f"{Path(path).name}, {self.unit} {self.line}: {self.message}"
+        return f"{Path(self.file or path).name}, {self.unit} {self.line}: {self.message}"
 
 
 def open_binary(path: Path) -> BinaryIO:

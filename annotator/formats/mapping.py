@@ -275,6 +275,24 @@ def _fold(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
 
 
+def first_named(names: Sequence[str], fields: Sequence[str], used: set[str]) -> str | None:
+    """The first of ``fields`` not in ``used`` named as one of ``names`` (folded, best first;
+    ``*_suffix`` stands for any name ending so), or None."""
+    by_fold: dict[str, str] = {}
+    for f in fields:
+        by_fold.setdefault(_fold(f), f)
+    for name in names:
+        found = _found(name, by_fold, used)
+        if found is not None:
+            return found
+    return None
+
+
+def rater_fields(fields: Sequence[str], used: set[str]) -> list[str]:
+    """The fields named like one rater's label (``annotator1``, ``human_2``, ``rater_a``)."""
+    return [f for f in fields if _RATER.fullmatch(_fold(f)) and f not in used]
+
+
 def named_like_ours(target: str, fields: Sequence[str]) -> bool:
     """Whether the source already holds ``target`` under our own name."""
     prefixes = [target + "."] + {"ratings": ["rating."], "outputs": ["output."]}.get(target, [])

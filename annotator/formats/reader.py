@@ -12,9 +12,11 @@ from typing import Any, Protocol
 
 from annotator.domain.model import Case, Project
 from annotator.formats import csvfile, jsondoc, jsonl, parquet
+from annotator.formats import join as join_module
 from annotator.formats import long as long_module
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.header import load_sidecar
+from annotator.formats.join import Join, JoinResult, SideIndex
 from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.lines import Lines, TextReader, open_text
 from annotator.formats.long import LongFormat
@@ -51,7 +53,8 @@ class CaseReader:
     LineProblem items and may raise FileRefused: CSV columns missing after mapping (at once, so
     that a mapping can still be chosen from ``sample_records``), bad encoding further in, a
     broken JSON array, strict mode, rows of one case that disagree (long format), no cases.
-    Duplicate ids are not detected here (the importer does that). ``rows`` reads only that many
+    Duplicate ids are not detected here (the importer does that). ``join``: files joined by
+    id (formats/join.py; ``join_result`` says how they met). ``rows`` reads only that many
     records (a preview of a long file).
     """
 
@@ -65,8 +68,17 @@ class CaseReader:
         strict: bool = False,
         long: LongFormat | None = None,
         rows: int | None = None,
+        join: Join | None = None,
     ) -> None:
         self.path = Path(path)
+        self.join = join
+        self.join_result: JoinResult | None = None
+        self._index: SideIndex | None = None
+        if join is not None:
+            try:
+                mapping = join.case_mapping(mapping)
+            except ValueError as e:
+                raise FileRefused(self.path, str(e)) from None
         self.mapping = mapping if mapping is not None and mapping.pairs else None
         self.strict = strict
         self.long = long
@@ -88,11 +100,13 @@ class CaseReader:
         if parquet.is_parquet(self.path, fmt):
             self.fmt, self.unit = "parquet", "row"
             self._parquet = parquet.ParquetRows(self.path)
-            self.size_bytes = self._parquet.size
+            self._own_size = self._parquet.size
+            self.size_bytes = self._own_size + self._side_sizes()
             self.project = load_sidecar(self.path)
             return
         self._opened = opened = open_text(self.path, encoding)
-        self.size_bytes = opened.size
+        self._own_size = opened.size
+        self.size_bytes = opened.size + self._side_sizes()
         self.fmt = fmt or _detect_format(self.path, opened.head)
         if self.fmt == "jsonl":
             self.project, self._header_line = jsonl.scan(opened)
@@ -103,18 +117,31 @@ class CaseReader:
             self._layout = csvfile.scan(opened)
             self.project = load_sidecar(self.path)
 
+    def _side_sizes(self) -> int:
+        """The joined files' sizes (read first, they count in the progress)."""
+        sizes = 0
+        for side in self.join.files if self.join is not None else ():
+            try:
+                sizes += Path(side.path).stat().st_size
+            except OSError:
+                raise FileRefused(side.path, "file not found or unreadable") from None
+        return sizes
+
     @property
     def bytes_read(self) -> int:
-        """Bytes consumed so far by the current (or last) iteration. In long format, half the
-        file's size goes to reading its rows and half to grouping them (after the sort)."""
+        """Bytes consumed so far by the current (or last) iteration: the joined files', then
+        the file's. In long format, half the file's size goes to reading its rows and half to
+        grouping them (after the sort)."""
+        side = self._index.bytes_read if self._index is not None else 0
         read = self._progress.bytes_read if self._progress is not None else 0
         if self.long is None:
-            return read
-        return read // 2 + int(self.size_bytes * self._counts.fraction()) // 2
+            return side + read
+        return side + read // 2 + int(self._own_size * self._counts.fraction()) // 2
 
     def __iter__(self) -> Iterator[ParsedCase | LineProblem]:
         if self._layout is not None and self._opened is not None:
             judge = self.long is None or self.long.judge_rater is None
+            judge = judge and (self.join is None or self.join.judge is None)
             csvfile.check_required(
                 self._opened, self._layout, self.mapping, judge=judge, guess=self.long is None
             )
@@ -124,7 +151,10 @@ class CaseReader:
                 found = True
                 if self.strict and isinstance(item, LineProblem):
                     raise FileRefused(
-                        self.path, f"{item.message} (strict mode)", item.line, unit=self.unit
+                        item.file or self.path,
+                        f"{item.message} (strict mode)",
+                        item.line,
+                        unit=item.unit,
                     )
                 yield item
         if not found:
@@ -147,6 +177,19 @@ class CaseReader:
         return jsonl.records(lines, self._header_line)
 
     def _items(self) -> Generator[ParsedCase | LineProblem, None, None]:
+        if self.join is None:
+            yield from self._cases()
+            return
+        with SideIndex(self.join, self._side_reader, pulse=self.pulse) as index:
+            self._index = index
+            yield from index.problems()
+            yield from self._cases()
+            self.join_result = index.result()
+
+    def _side_reader(self, side: join_module.SideFile) -> CaseReader:
+        return CaseReader(side.path, encoding=side.encoding, fmt=side.fmt)
+
+    def _cases(self) -> Generator[ParsedCase | LineProblem, None, None]:
         with closing(self.raw_records()) as records:
             limited = islice(records, self.rows) if self.rows is not None else records
             if self.long is None:
@@ -189,11 +232,44 @@ class CaseReader:
     def _normalize(
         self, line: int, raw: str, data: dict[str, Any], where: str
     ) -> ParsedCase | LineProblem:
+        if self._index is not None:
+            try:
+                joined = self._joined(line, data, self._index)
+            except Invalid as e:
+                return self._problem(line, where, str(e))
+            if isinstance(joined, str):
+                return self._problem(line, where, joined)
+            data = joined
         try:
             case = normalize(data, self.project)
         except Invalid as e:
             return self._problem(line, where, str(e))
         return ParsedCase(line, raw, case)
+
+    def _joined(self, line: int, data: dict[str, Any], index: SideIndex) -> dict[str, Any] | str:
+        """The case's record with what the joined files give it; or why it has none: the
+        judge's file has no verdict for it. Raises Invalid (no id), FileRefused (a judge label
+        of its own beside a judge file)."""
+        key = case_id(data.get("id"))
+        data = dict(data)
+        for side, side_line, value in index.lookup(key):
+            name = Path(side.path).name
+            if isinstance(side, join_module.JudgeFile):
+                if data.get("judge") not in (None, ""):
+                    raise FileRefused(
+                        self.path,
+                        f"case '{key}' has a judge label of its own ('judge') and the judge "
+                        f"file {name} gives its verdict too; keep one (a second judge will "
+                        "come as a judge run)",
+                        line,
+                        unit=self.unit,
+                    )
+                if side_line is None:
+                    return f"case '{key}' has no verdict in the judge file {name}"
+                data["judge"] = value
+            elif value is not None:
+                data["ratings"] = join_module.merged_ratings(data.get("ratings"), value)
+        return data
 
     def _row(self, record: RawRecord, form: LongFormat) -> long_module.Row | LineProblem:
         """One row of a long file, mapped, with its case id and rater."""

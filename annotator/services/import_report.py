@@ -10,6 +10,7 @@ from pathlib import Path
 
 from annotator.domain.model import Kind
 from annotator.formats.errors import LineProblem
+from annotator.formats.join import JoinResult
 from annotator.services.changes import MORE_CASES, Changes
 
 
@@ -24,6 +25,8 @@ class ImportReport:
     """The first reported line problems (at most 1,000)."""
     kinds: Counter[str] = field(default_factory=Counter)
     """Disagreement kinds of the cases added."""
+    join: JoinResult | None = None
+    """How the joined files met the case file (formats/join.py), when files were joined."""
 
     @property
     def changes(self) -> Changes:
@@ -52,6 +55,7 @@ class ImportReport:
                 "skipped_lines": self.skipped,
                 "disagreements": self.disagreements,
                 "kinds": {k.value: self.kinds.get(k.value, 0) for k in Kind},
+                **({"join": self.join.to_json()} if self.join is not None else {}),
             },
             indent=2,
         )
@@ -66,4 +70,6 @@ class ImportReport:
             f"  disagreements    {self.disagreements:>8}",
         ]
         lines += [f"    {k.caption:<22}{self.kinds.get(k.value, 0):>6}" for k in Kind]
+        if self.join is not None:
+            lines += self.join.describe(self.path.name)
         return "\n".join(lines)

@@ -23,6 +23,7 @@ from annotator.domain.serialize import (
     search_text,
 )
 from annotator.formats.errors import FileRefused, LineProblem
+from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
@@ -70,6 +71,7 @@ def import_file(
     fmt: str | None = None,
     threshold: float | None = None,
     long: LongFormat | None = None,
+    join: Join | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     clock: Clock = now_iso,
@@ -79,13 +81,17 @@ def import_file(
 
     ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
     ``long``: the file has one row per rating, grouped into cases by id (formats/long.py).
+    ``join``: the judge's verdicts and ratings from other files, by id (formats/join.py); the
+    report's ``join`` says how the files met.
     ``progress`` is called after each ``batch`` of cases with the bytes read and the file's
     size, and ``cancelled`` asked; ``clock`` stamps the import.
     """
     path = Path(path)
     if threshold is not None:
         check_threshold(threshold)  # before reading: not after a long import
-    reader = CaseReader(path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long)
+    reader = CaseReader(
+        path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join
+    )
     options = _Options(mapping, threshold, progress, cancelled, clock, batch)
     with writing(ws.engine) as conn:
         return _Import(conn, reader, path, options).run()
@@ -171,18 +177,19 @@ class _Import:
 
     def run(self) -> ImportReport:
         mapping = self.options.mapping
+        recorded: dict[str, Any] = mapping.as_dict() if mapping else {}
+        if self.reader.join is not None:  # (so that a re-import with the same join is known)
+            recorded["join"] = self.reader.join.describe()
         self.import_id = cases.begin_import(
-            self.conn,
-            str(self.path.resolve()),
-            self.reader.fmt,
-            json.dumps(mapping.as_dict() if mapping else {}),
+            self.conn, str(self.path.resolve()), self.reader.fmt, json.dumps(recorded),
             self.options.clock(),
-        )
+        )  # fmt: skip
         self.apply_header(self.reader.project)
         with Lockstep(self.prepared_batches) as batches:
             self.lockstep = batches
             for batch, bytes_read in batches:
                 self.flush(batch, bytes_read)
+        self.report.join = self.reader.join_result
         if self.report.added + self.report.present == 0:
             detail = f": {self.report.problems[0].message}" if self.report.problems else ""
             first = self.report.problems[0].line if self.report.problems else None
@@ -198,7 +205,7 @@ class _Import:
         """When the first line lacks an id, input or judge label: the file's fields and the
         guessed ``--map`` line (not in long format, whose import needs more than a mapping)."""
         problems = self.report.problems
-        if not problems or self.reader.long is not None:
+        if not problems or self.reader.long is not None or self.reader.join is not None:
             return ""
         if not problems[0].message.endswith(_MISSING_REQUIRED):
             return ""
