@@ -267,7 +267,7 @@ def test_undecodable_csv_opens_the_dialog_to_pick_an_encoding(
     path.write_bytes("id,input,judge.label,rating.ann\r\nc1,café,pass,fail\r\n".encode("cp1252"))
     asked: list[Path] = []
     monkeypatch.setattr(
-        mw.ImportDialog, "ask", staticmethod(lambda p, parent=None: asked.append(p))
+        mw.ImportDialog, "ask", staticmethod(lambda p, parent=None, submit=None: asked.append(p))
     )
     make_window().open_path(path)
     assert asked == [path]
@@ -388,11 +388,13 @@ def test_import_maps_foreign_fields_through_the_dialog(
     path = write_jsonl(tmp_path / "foreign.jsonl", rows)
     shown: list[ImportDialog] = []
 
-    def accept_guess(p: Path, parent=None):
+    def accept_guess(p: Path, parent=None, submit=None):
         dialog = ImportDialog(p, parent)
         shown.append(dialog)
         assert dialog.mapping() is not None  # the dialog guessed qid/prompt/response/verdict
-        return mw.ImportChoice(p, dialog.mapping(), dialog.strict(), dialog.encoding())
+        choice = mw.ImportChoice(p, dialog.mapping(), dialog.strict(), dialog.encoding())
+        submit(choice, lambda refused: None)  # Import pressed: the dialog starts the import
+        return choice
 
     monkeypatch.setattr(mw.ImportDialog, "ask", staticmethod(accept_guess))
     window = make_window()

@@ -11,7 +11,15 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPlainTextEdit, QPushButton  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+)
 
 from annotator.ui.import_dialog import ImportChoice, ImportDialog  # noqa: E402
 
@@ -294,14 +302,108 @@ def test_keyboard_defaults(qtbot, foreign: Path) -> None:
     assert dialog.focusWidget() is combo(dialog, "id")
     dialog.show()
     qtbot.waitExposed(dialog)
-    # Tab walks our fields in the order shown, the rater field (the judge's rows are off until
-    # it is chosen), then on to the preview, options and buttons.
+    # Tab walks our fields in the order shown, the raters (none here: "Add a rater"), the rater
+    # field (the judge's rows are off until it is chosen), then on to the preview, options and
+    # buttons.
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
     assert dialog.focusWidget() is combo(dialog, "criterion")
     combo(dialog, "meta").setFocus()
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.findChild(QPushButton, "addRater")
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
     assert dialog.focusWidget() is dialog.findChild(QComboBox, "raterFieldCombo")
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
     assert dialog.focusWidget() is dialog.findChild(QPlainTextEdit, "previewText")
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
     assert dialog.focusWidget() is dialog.findChild(QComboBox, "encodingCombo")
+
+
+def test_import_is_off_while_no_case_can_be_read(qtbot, foreign: Path) -> None:
+    dialog = open_dialog(qtbot, foreign)
+    choose(dialog, "judge.label", "human_labels")  # an object: no case reads
+    blocked = label(dialog, "blockedLabel")
+    assert not import_button(dialog).isEnabled()
+    assert not blocked.isHidden() and "no case" in blocked.text()
+    choose(dialog, "judge.label", "verdict")
+    assert import_button(dialog).isEnabled() and blocked.isHidden()
+
+
+HUMANS = [
+    {"idx": i, "question": f"q{i}", "verdict": v, "human_1": a, "human_2": b, "human_3": c}
+    for i, (v, a, b, c) in enumerate([("A", "A", "B", "A"), ("B", "B", "B", "A")])
+]
+
+
+def test_one_column_per_rater(qtbot, tmp_path: Path) -> None:
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "humans.jsonl", HUMANS))
+    names = [dialog.findChild(QLineEdit, f"raterName:{i}") for i in range(3)]
+    assert [n.text() for n in names] == ["human_1", "human_2", "human_3"]  # guessed
+    assert "Ratings: human_1: A, human_2: B, human_3: A" in preview(dialog)
+    qtbot.keyClicks(names[0], "-alice")  # a name of the user's own
+    assert "Ratings: human_1-alice: A, human_2: B" in preview(dialog)
+    remove = dialog.findChild(QToolButton, "raterRemove:2")
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert dialog.findChild(QLineEdit, "raterName:2") is None
+    assert "Ratings: human_1-alice: A, human_2: B\n" in preview(dialog) + "\n"
+    mapping = dialog.mapping()
+    assert mapping is not None
+    assert [p for p in mapping.pairs if p[0].startswith("ratings")] == [
+        ("ratings.human_1-alice", "human_1"),
+        ("ratings.human_2", "human_2"),
+    ]
+    assert "human_3" in label(dialog, "ignoredLabel").text()  # a rater's column left out
+    qtbot.mouseClick(dialog.findChild(QPushButton, "addRater"), Qt.MouseButton.LeftButton)
+    column = dialog.findChild(QComboBox, "raterColumn:2")
+    assert column.currentData() == "human_3"  # the first column no rater reads
+    assert label(dialog, "ignoredLabel").isHidden()
+    name = dialog.findChild(QLineEdit, "raterName:2")
+    name.setText("human_2")  # two raters of one name: Import waits for a rename
+    name.textEdited.emit("human_2")
+    assert not import_button(dialog).isEnabled()
+    assert "Two raters are named human_2" in label(dialog, "blockedLabel").text()
+
+
+def test_a_raters_column_chosen_as_ratings_becomes_a_rater(qtbot, tmp_path: Path) -> None:
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "humans.jsonl", HUMANS))
+    for i in (2, 1, 0):
+        qtbot.mouseClick(
+            dialog.findChild(QToolButton, f"raterRemove:{i}"), Qt.MouseButton.LeftButton
+        )
+    choose(dialog, "ratings", "human_1")  # one column of three: "ratings must be a list" before
+    assert combo(dialog, "ratings").currentData() == ""
+    assert dialog.findChild(QLineEdit, "raterName:0").text() == "human_1"
+    assert "Ratings: human_1: A" in preview(dialog)
+    assert import_button(dialog).isEnabled()
+
+
+def test_a_refused_import_keeps_the_dialog_and_its_mapping(
+    make_window, qtbot, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    path = write_jsonl(tmp_path / "dups.jsonl", [HUMANS[0], HUMANS[0]])
+    window = make_window()
+    seen: dict[str, object] = {}
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ImportDialog)
+        name = dialog.findChild(QLineEdit, "raterName:0")
+        name.setText("alice")
+        name.textEdited.emit("alice")
+        qtbot.mouseClick(import_button(dialog), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+        seen["visible"] = dialog.isVisible()
+        seen["error"] = label(dialog, "errorLabel").text()
+        seen["rater"] = dialog.findChild(QLineEdit, "raterName:0").text()
+        seen["enabled"] = import_button(dialog).isEnabled()
+        dialog.reject()
+
+    QTimer.singleShot(0, drive)
+    window.open_path(path)
+    assert seen["visible"] is True
+    assert "Nothing was imported" in str(seen["error"])
+    assert "dups.jsonl, line 2: duplicate id '0'" in str(seen["error"])
+    assert seen["rater"] == "alice" and seen["enabled"] is True
+    assert window.ws is None

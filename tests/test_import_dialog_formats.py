@@ -166,7 +166,12 @@ def test_a_long_file_imports_in_the_window(make_window, qtbot, mt_bench, monkeyp
         "outputs.model_a=conversation_a", "outputs.model_b=conversation_b", "ratings=winner",
     ])  # fmt: skip
     choice = files.ImportChoice(mt_bench, mapping, False, None, LongFormat("judge", "gpt4_pair"))
-    monkeypatch.setattr(files.ImportDialog, "ask", staticmethod(lambda p, parent=None: choice))
+
+    def ask(path: Path, parent: Any = None, submit: Any = None) -> files.ImportChoice:
+        submit(choice, lambda refused: None)  # as Import pressed in the dialog
+        return choice
+
+    monkeypatch.setattr(files.ImportDialog, "ask", staticmethod(ask))
     window = make_window()
     window.open_path(mt_bench)
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from annotator import paths
 from annotator.formats.errors import FileRefused
@@ -35,7 +35,7 @@ from annotator.services.merge import (
 from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
 from annotator.settings import Settings
 from annotator.ui import dialogs
-from annotator.ui.import_dialog import ImportChoice, ImportDialog
+from annotator.ui.import_dialog import ImportChoice, ImportDialog, Settle
 from annotator.ui.workers import Task, TaskRunner
 from annotator.ui.writes import Writes
 
@@ -108,15 +108,31 @@ class Files(QObject):
         if target.exists() and Workspace.holds_import_of(target, path):
             self.open_workspace(target)
             return
-        choice = ImportChoice(path, None, False, None)
         if not _uses_our_names(path):
-            asked = ImportDialog.ask(path, self.window)
-            if asked is None:
-                return
-            choice = asked
+            self.ask_and_import(path, into_current=False)
+            return
         into = self._open_target(path)
         if into is not None:
+            choice = ImportChoice(path, None, False, None)
             self.run_import(into.ws, choice, switch=True, created=into.created)
+
+    def ask_and_import(self, path: Path, *, into_current: bool) -> None:
+        """The import dialog, which runs the import and stays open (with its choices and the
+        reason) if the file is refused; into the open workspace if ``into_current`` and there
+        is one, else into the file's own."""
+
+        def submit(choice: ImportChoice, settle: Settle) -> None:
+            ws = self.current() if into_current else None
+            if ws is not None:
+                self.run_import(ws, choice, switch=False, settle=settle)
+                return
+            into = self._open_target(choice.path)
+            if into is None:
+                settle(self.tr("the workspace could not be opened"))
+                return
+            self.run_import(into.ws, choice, switch=True, created=into.created, settle=settle)
+
+        ImportDialog.ask(path, self.window, submit)
 
     def _save_settings(self) -> None:
         unsaved = self.settings.save()
@@ -161,24 +177,21 @@ class Files(QObject):
         path, _ = QFileDialog.getOpenFileName(
             self.window, self.tr("Import cases"), str(Path.home()), CASE_FILES
         )
-        if not path:
-            return
-        choice = ImportDialog.ask(Path(path), self.window)
-        if choice is None:
-            return
-        ws = self.current()
-        if ws is not None:
-            self.run_import(ws, choice, switch=False)
-            return
-        into = self._open_target(Path(path))
-        if into is not None:
-            self.run_import(into.ws, choice, switch=True, created=into.created)
+        if path:
+            self.ask_and_import(Path(path), into_current=True)
 
     def run_import(
-        self, ws: Workspace, choice: ImportChoice, *, switch: bool, created: bool = False
+        self,
+        ws: Workspace,
+        choice: ImportChoice,
+        *,
+        switch: bool,
+        created: bool = False,
+        settle: Settle | None = None,
     ) -> Task:
         """Import the chosen file into ``ws``; ``switch``: show that workspace after (one
-        ``created`` for the import goes again if the import fails)."""
+        ``created`` for the import goes again if the import fails). ``settle``: the import
+        dialog's, told how it ended (a refusal is shown there, not in a message box)."""
         if ws is self.current():
             self.may_write()
 
@@ -195,6 +208,8 @@ class Files(QObject):
             )
 
         def done(report: ImportReport) -> None:
+            if settle is not None:
+                settle(None)
             if switch:
                 self.switch(ws)
             else:
@@ -204,13 +219,16 @@ class Files(QObject):
         def failed(exc: BaseException) -> None:
             if switch and ws is not self.current():
                 ImportTarget(ws, created).abandon()  # closed; removed if made for this file
-            if not isinstance(exc, ImportCancelled):
+            if settle is not None:
+                settle(str(exc))
+            elif not isinstance(exc, ImportCancelled):
                 dialogs.error(
                     self.window, self.tr("Import refused — nothing was imported"), str(exc)
                 )
 
         title = self.tr("Importing {0}…").format(choice.path.name)
-        return self.runner.run(title, job, done, failed)
+        over = QApplication.activeModalWidget() if settle is not None else None
+        return self.runner.run(title, job, done, failed, over=over)
 
     def _report(self, report: ImportReport) -> None:
         text = self.tr(

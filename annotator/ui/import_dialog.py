@@ -5,6 +5,7 @@ Everything read from the file is shown as plain text: case text is untrusted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -22,18 +23,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from annotator.domain.model import DEFAULT_CRITERION, Case, Project
 from annotator.formats.errors import FileRefused, LineProblem
+from annotator.formats.ignored import ignored_fields
 from annotator.formats.long import LongFormat
-from annotator.formats.mapping import FieldMapping, composable, guess_mapping, source_fields
+from annotator.formats.mapping import (
+    MISSING,
+    FieldMapping,
+    composable,
+    guess_mapping,
+    lookup,
+    source_fields,
+)
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
 from annotator.ui.long_format_box import LongFormatBox
 from annotator.ui.plain import piece, shown
+from annotator.ui.rater_columns import RaterColumns, rater_pairs
 from annotator.untrusted import one_line
 
 W = TypeVar("W", bound=QWidget)
@@ -63,6 +75,12 @@ class ImportChoice:
     strict: bool
     encoding: str | None
     long: LongFormat | None = None
+
+
+Settle = Callable[[str | None], None]
+"""Called when a submitted import ends: None when it went through, else why it was refused."""
+Submit = Callable[[ImportChoice, Settle], None]
+"""Starts the import of a choice (the dialog stays open until it is settled)."""
 
 
 def _size(n: int) -> str:
@@ -98,28 +116,63 @@ def _plain_label(name: str, text: str = "", style: str = "") -> QLabel:
 class ImportDialog(QDialog):
     """Shown before a case file is imported; the main window reads its choices."""
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, path: Path, parent: QWidget | None = None, *, submit: Submit | None = None
+    ) -> None:
+        """``submit``: starts the import when Import is pressed, the dialog staying open (with
+        its choices) until the import is settled; without it, Import only accepts."""
         super().__init__(parent)
         self._path = Path(path)
+        self._submit = submit
         self._fields: list[str] = []
+        self._samples: list[dict[str, object]] = []
         self._load_error = ""
+        self._readable = False  # whether the preview read a case
+        self._ignored_now: list[str] = []  # fields that look rated and that nothing reads
+        self._refused: tuple[ImportChoice, str] | None = None  # the last refusal, and of what
+        self._busy = False
         self._chosen: dict[str, object] = {}  # each field's choice, for a join cancelled
         self.ask_join = JoinFieldsDialog.ask  # (tests replace it)
         self.setWindowTitle(self.tr("Import cases"))
-        self.setMinimumWidth(760)
         layout = QVBoxLayout(self)
-        layout.setSpacing(10)
+        layout.setSpacing(8)
         self._build_header(layout)
-        self._build_mapping(layout)
+        body = QHBoxLayout()
+        self._tabs = _named(QTabWidget(), "importTabs")
+        body.addWidget(self._tabs, 3)
+        layout.addLayout(body, 1)
+        self._build_mapping()
+        self._raters.changed.connect(self._raters_changed)
+        self._raters.suggest = lambda: self._ignored_now  # a rater's column left out first
         self._long = LongFormatBox.below(self._mapping_box, self._missing, self._refresh)
-        self._build_preview(layout)
+        self._build_preview(body)
         self._build_options(layout)
-        order: list[QWidget] = [self._combos[ours] for ours, _ in FIELDS]
-        order += [*self._long.combos(), self._preview, self._encoding, self._strict, self._import]
+        self._set_tab_order()
+        self._load()
+        scrollbar = self._fields_page.verticalScrollBar().sizeHint().width()
+        inner = self._mapping_box.parentWidget() or self._mapping_box
+        self._fields_page.setMinimumWidth(inner.minimumSizeHint().width() + scrollbar)
+        (self._encoding if self._load_error else self._combos["id"]).setFocus()
+        self._fit_screen()
+
+    def _set_tab_order(self) -> None:
+        order: list[QWidget] = [self._tabs, *(self._combos[ours] for ours, _ in FIELDS)]
+        order += [*self._raters.widgets(), *self._long.combos()]
+        order += [self._preview, self._encoding, self._strict, self._import]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
-        self._load()
-        (self._encoding if self._load_error else self._combos["id"]).setFocus()
+
+    def _raters_changed(self) -> None:
+        self._set_tab_order()  # (rows come and go)
+        self._refresh()
+
+    def _fit_screen(self) -> None:
+        """Wide enough for the fields beside the preview, within the screen (1280x720 too)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1180, 660
+        if screen is not None:
+            width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
+        self.resize(max(width, self.minimumSizeHint().width()), height)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -130,9 +183,16 @@ class ImportDialog(QDialog):
         for ours, combo in self._combos.items():
             source = combo.currentData()
             own = source == ours and ours not in named  # read under its own name: no pair
-            if isinstance(source, str) and source not in (_NONE, JOIN) and not own:
-                pairs.append((ours, source))
+            chosen = isinstance(source, str) and source not in (_NONE, JOIN) and not own
+            if chosen and (ours != "ratings" or self._maps_present(ours)):
+                pairs.append((ours, str(source)))
+        if not named and not self._raters.problem():  # (long format: each row's label)
+            pairs += self._raters.pairs()
         return FieldMapping(tuple(pairs)) if pairs else None
+
+    def choice(self) -> ImportChoice:
+        """What Import would import."""
+        return ImportChoice(self._path, self.mapping(), self.strict(), self.encoding(), self.long())
 
     def long(self) -> LongFormat | None:
         """The long format chosen (rows grouped by id), or None: one record per case."""
@@ -146,14 +206,25 @@ class ImportDialog(QDialog):
         return value if isinstance(value, str) and value else None
 
     @staticmethod
-    def ask(path: Path, parent: QWidget | None = None) -> ImportChoice | None:
-        """Show the dialog; the user's choices, or None if cancelled."""
-        dialog = ImportDialog(path, parent)
+    def ask(
+        path: Path, parent: QWidget | None = None, submit: Submit | None = None
+    ) -> ImportChoice | None:
+        """Show the dialog; the user's choices, or None if cancelled. With ``submit``, the
+        import is run from the dialog, which stays open with its choices if it is refused."""
+        dialog = ImportDialog(path, parent, submit=submit)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        return ImportChoice(
-            Path(path), dialog.mapping(), dialog.strict(), dialog.encoding(), dialog.long()
-        )
+        return dialog.choice()
+
+    def refused(self, message: str) -> None:
+        """Show why an import of the current choices was refused (plain text); the dialog
+        stays open with them."""
+        self._refused = (self.choice(), message)
+        self._refresh()
+
+    def reject(self) -> None:
+        if not self._busy:  # (an import under way ends first: its progress has a Cancel)
+            super().reject()
 
     # --- building ---------------------------------------------------------------------------
 
@@ -164,7 +235,7 @@ class ImportDialog(QDialog):
             "outputs": self.tr("Candidates (pairwise)"), "reference": self.tr("Reference"),
             "judge.label": self.tr("Judge label"), "judge.rationale": self.tr("Judge rationale"),
             "judge.score": self.tr("Judge score"), "judge.model": self.tr("Judge model"),
-            "ratings": self.tr("Ratings"), "meta": self.tr("Meta"),
+            "ratings": self.tr("Ratings, one field"), "meta": self.tr("Meta"),
         }  # fmt: skip
 
     def _build_header(self, layout: QVBoxLayout) -> None:
@@ -180,7 +251,7 @@ class ImportDialog(QDialog):
         for w in (self._title, self._details, self._project, self._error):
             layout.addWidget(w)
 
-    def _build_mapping(self, layout: QVBoxLayout) -> None:
+    def _build_mapping(self) -> None:
         self._mapping_box = QGroupBox(self.tr("Which field of your file holds each of these?"))
         grid = QGridLayout(self._mapping_box)
         grid.setHorizontalSpacing(10)
@@ -205,11 +276,24 @@ class ImportDialog(QDialog):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(4, 1)
         grid.setColumnMinimumWidth(2, 14)
+        self._raters = RaterColumns()
+        grid.addWidget(self._raters, half + 1, 0, 1, 5)
         self._missing = _plain_label("missingLabel", style=WARNING_STYLE)
-        grid.addWidget(self._missing, half + 1, 0, 1, 5)
-        layout.addWidget(self._mapping_box)
+        grid.addWidget(self._missing, half + 2, 0, 1, 5)
+        self._mapping_box.setFlat(True)
+        page = QScrollArea()
+        page.setWidgetResizable(True)
+        page.setFrameShape(QScrollArea.Shape.NoFrame)
+        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addWidget(self._mapping_box)
+        column.addStretch(1)
+        page.setWidget(inner)
+        self._fields_page = page
+        self._tabs.addTab(page, self.tr("&Fields"))
 
-    def _build_preview(self, layout: QVBoxLayout) -> None:
+    def _build_preview(self, layout: QHBoxLayout) -> None:
         self._preview_box = QGroupBox(self.tr("Preview of the first case"))
         box = QVBoxLayout(self._preview_box)
         self._summary = _plain_label("summaryLabel")
@@ -218,9 +302,11 @@ class ImportDialog(QDialog):
         self._preview.setTabChangesFocus(True)
         self._preview.setMinimumHeight(140)
         self._problems = _plain_label("problemsLabel", style=WARNING_STYLE)
-        for w in (self._summary, self._preview, self._problems):
+        self._ignored = _plain_label("ignoredLabel")
+        for w in (self._summary, self._preview, self._problems, self._ignored):
             box.addWidget(w)
-        layout.addWidget(self._preview_box, 1)
+        self._preview_box.setMinimumWidth(360)
+        layout.addWidget(self._preview_box, 2)
 
     def _build_options(self, layout: QVBoxLayout) -> None:
         options = QHBoxLayout()
@@ -242,22 +328,48 @@ class ImportDialog(QDialog):
         options.addWidget(self._strict)
         options.addStretch(1)
         layout.addLayout(options)
+        bottom = QHBoxLayout()
+        self._blocked = _plain_label("blockedLabel", style=WARNING_STYLE)
+        bottom.addWidget(self._blocked, 1)
         buttons = QDialogButtonBox()
         self._import = _named(QPushButton(self.tr("&Import")), "importButton")
         self._import.setDefault(True)
         buttons.addButton(self._import, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._import_pressed)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
+
+    def _import_pressed(self) -> None:
+        if not self._import.isEnabled():
+            return  # (Enter in a field while Import is off)
+        if self._submit is None:
+            self.accept()
+            return
+        self._set_busy(True)
+        self._submit(self.choice(), self._settle)
+
+    def _settle(self, refusal: str | None) -> None:
+        self._set_busy(False)
+        if refusal is None:
+            self.accept()
+        else:
+            self.refused(refusal)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for w in (self._tabs, self._encoding, self._strict, self._import):
+            w.setEnabled(not busy)
 
     # --- loading and live update ------------------------------------------------------------
 
     def _load(self) -> None:
         """(Re)read the sample records with the chosen encoding and refill the field choices."""
-        self._load_error, fields = "", []
+        self._load_error, fields, self._samples = "", [], []
         try:
-            for record in sample_records(self._path, encoding=self.encoding(), limit=SAMPLE_LIMIT):
+            self._samples = sample_records(self._path, encoding=self.encoding(), limit=SAMPLE_LIMIT)
+            for record in self._samples:
                 fields += [f for f in source_fields(record) if f not in fields]
         except FileRefused as e:
             self._load_error = str(e)
@@ -266,8 +378,14 @@ class ImportDialog(QDialog):
                 self._load_error += "\n" + hint
         # Keep the user's choices across an encoding change, unless there was nothing to choose.
         previous = {ours: c.currentData() for ours, c in self._combos.items() if self._fields}
+        raters = self._raters.current() if self._fields else None
         self._fields = fields
-        guessed = guess_mapping(fields).as_dict()
+        guess = guess_mapping(fields)
+        guessed = guess.as_dict()
+        self._raters.set_fields(
+            fields, rater_pairs(list(guess.pairs)) if raters is None else raters
+        )
+        self._set_tab_order()
         for ours, combo in self._combos.items():
             with QSignalBlocker(combo):
                 combo.clear()
@@ -292,8 +410,22 @@ class ImportDialog(QDialog):
     def _field_changed(self, ours: str) -> None:
         combo, title = self._combos[ours], self._field_names()[ours]
         settle_join(combo, self._chosen.get(ours), self._fields, title, self.ask_join, self)
+        source = combo.currentData()
+        if ours == "ratings" and self._one_label(source) and not self._long.rater_field():
+            with QSignalBlocker(combo):  # one rater's column: a rater of its own
+                combo.setCurrentIndex(max(combo.findData(_NONE), 0))
+            self._raters.add(str(source))
         self._chosen[ours] = combo.currentData()
         self._refresh()
+
+    def _one_label(self, source: object) -> bool:
+        """Whether ``source`` holds one label in the sample records (a column per rater), not
+        ratings (a list, or raters by name)."""
+        if not isinstance(source, str) or source in (_NONE, JOIN, "ratings"):
+            return False
+        values = [lookup(r, source) for r in self._samples]
+        values = [v for v in values if v is not MISSING and v not in (None, "")]
+        return bool(values) and all(not isinstance(v, dict | list) for v in values)
 
     def _refresh(self) -> None:
         names = self._field_names()
@@ -304,20 +436,73 @@ class ImportDialog(QDialog):
             if (label := self.findChild(QLabel, f"fieldLabel:{ours}")) is not None:
                 label.setText(names[ours] + (" *" if ours in required else ""))
         missing = [names[ours] for ours in required if not self._maps_present(ours)]
-        self._missing.setText(
-            self.tr(
-                "Required, but not found in your file: {0}. Choose the field that holds it."
-            ).format(", ".join(missing))
-        )
-        self._missing.setVisible(bool(missing) and not self._load_error)
+        notes = []
+        if missing:
+            notes.append(
+                self.tr(
+                    "Required, but not found in your file: {0}. Choose the field that holds it."
+                ).format(", ".join(missing))
+            )
+        long = self._long.rater_field() is not None
+        self._raters.setVisible(not long)
+        raters = "" if long else self._raters_problem()
+        if raters:
+            notes.append(raters)
+        self._missing.setText("\n".join(notes))
+        self._missing.setVisible(bool(notes) and not self._load_error)
         if self._load_error:
             self._clear_preview()
             self._show_header(None)
         error = self._load_error or self._show_preview(bool(missing))
-        self._error.setText(self.tr("This file can't be imported as it is:\n{0}").format(error))
-        self._error.setVisible(bool(error))
+        refused = self._refused[1] if self._refused and self._refused[0] == self.choice() else ""
+        if refused:
+            text = self.tr("Nothing was imported:\n{0}").format(refused)
+        else:
+            text = self.tr("This file can't be imported as it is:\n{0}").format(error)
+        self._error.setText(text)
+        self._error.setVisible(bool(error or refused))
         self._preview_box.setEnabled(not self._load_error)
-        self._import.setEnabled(not error and not missing)
+        self._show_ignored()
+        blocked = self._blocked_reason(error, bool(missing), raters)
+        self._blocked.setText(self.tr("Import is off: {0}").format(blocked))
+        self._blocked.setVisible(bool(blocked))
+        self._import.setEnabled(not blocked and not self._busy)
+
+    def _raters_problem(self) -> str:
+        problem = self._raters.problem()
+        if not problem and self._raters.pairs() and self._maps_present("ratings"):
+            return self.tr(
+                "Ratings come from one field or from a column per rater, not both: set "
+                "“Ratings, one field” to (none), or remove the raters."
+            )
+        return problem
+
+    def _blocked_reason(self, error: str, missing: bool, raters: str) -> str:
+        """Why Import is off ("" when it is on)."""
+        if error:
+            return self.tr("the file can't be read as it is (see above).")
+        if missing:
+            return self.tr("a required field is not chosen.")
+        if raters:
+            return raters
+        if not self._readable:
+            return self.tr(
+                "no case of the first records can be read with these choices (see the preview)."
+            )
+        return ""
+
+    def _show_ignored(self) -> None:
+        """Fields that look like ratings or a judge's output and that nothing reads."""
+        used = [c.currentData() for c in self._combos.values()]
+        used += [column for _, column in self._raters.pairs()]
+        used += [self._long.rater_field()]
+        ignored = ignored_fields(self._fields, [u for u in used if isinstance(u, str) and u])
+        self._ignored_now = ignored
+        shown_names = ", ".join(shown(one_line(f, 60)) for f in ignored)
+        self._ignored.setText(
+            self.tr("Not imported (nothing above reads them): {0}.").format(shown_names)
+        )
+        self._ignored.setVisible(bool(ignored) and not self._load_error)
 
     def _maps_present(self, ours: str) -> bool:
         source = self._combos[ours].currentData()
@@ -352,12 +537,14 @@ class ImportDialog(QDialog):
             items = list(islice(reader, PREVIEW_RECORDS))  # the generator closes on release
         except FileRefused as e:
             self._show_header(reader)
+            self._readable = False
             if missing:  # said above, in our words; the reader would speak of columns and --map
                 self._summary.setText(self.tr("Choose the required fields to see a preview."))
                 return ""
             return str(e)
         self._show_header(reader)
         cases = [item.case for item in items if isinstance(item, ParsedCase)]
+        self._readable = bool(cases)
         problems = [item for item in items if isinstance(item, LineProblem)]
         counts = self.tr("{0} of {1} sample records can be read.").format(len(cases), len(items))
         first = self.tr(" (Cases of the first {0} rows.)").format(PREVIEW_ROWS) if long else ""

@@ -75,14 +75,15 @@ class TaskRunner:
         failed: Callable[[BaseException], None],
         *,
         cancellable: bool = True,
+        over: QWidget | None = None,
     ) -> Task:
         """Run ``job`` off the GUI thread; ``done`` or ``failed`` is called on the GUI thread.
 
-        The dialog appears if the job takes longer than 0.4 s; while it is up the window takes no
-        input, so nothing the reviewer does can race the job.
+        The dialog appears if the job takes longer than 0.4 s; while it is up the window (or
+        the dialog it is ``over``) takes no input, so nothing the reviewer does can race the job.
         """
         task = Task(job)
-        dialog = QProgressDialog(self.parent)
+        dialog = QProgressDialog(over or self.parent)
         dialog.setLabel(plain_label(title, selectable=False))
         if cancellable:
             dialog.setCancelButtonText(dialog.tr("Cancel"))
