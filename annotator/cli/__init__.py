@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from annotator import console, paths
+from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
 from annotator.cli.parser import COMMANDS, build_parser, gui_parser
 from annotator.fileio import atomic_write
 from annotator.formats.errors import FileRefused
 from annotator.formats.join import join_from_options
 from annotator.formats.long import long_format
 from annotator.formats.mapping import FieldMapping
+from annotator.formats.values import ValueMap
 from annotator.services.agreement import (
     ScaleConflict,
     render_html,
@@ -38,6 +40,7 @@ from annotator.services.exporter import (
     refuse_precious,
     rescue_decisions,
 )
+from annotator.services.import_report import ImportUnconfirmed
 from annotator.services.importer import ImportReport, ImportTarget, import_file
 from annotator.services.merge import (
     MergeError,
@@ -63,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     is_command = _first_word(args_list) in COMMANDS
     parser = build_parser() if is_command else gui_parser()
     args = parser.parse_args(args_list)
+    args.argv = args_list  # (a command's suggestion repeats it)
     if getattr(args, "basedir", None):
         os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
     if not is_command:
@@ -109,6 +113,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         if args.threshold is not None:
             check_threshold(args.threshold)
         long = long_format(args.rater_field, args.judge_rater, mapping)
+        values = ValueMap.parse(args.labels) if args.labels else None
         join = join_from_options(
             args.on, args.judge, args.ratings, judge_name=args.judge_name,
             judge_map=args.judge_map, ratings_map=args.ratings_map,
@@ -118,6 +123,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
             join.case_mapping(mapping)  # (said now, as the other options' problems)
     except ValueError as exc:  # (they only check what they are given)
         raise CliError(str(exc)) from None
+    check_mapping(path, mapping, long, args)
     report = import_file(
         ws,
         path,
@@ -128,9 +134,13 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         threshold=args.threshold,
         long=long,
         join=join,
+        values=values,
+        confirmed=getattr(args, "yes", True),
+        replace=getattr(args, "replace", False),
     )
     for line in report.describe_problems():
         console.say(f"annotator: skipped {line}")
+    say_warnings(report)
     return report
 
 
@@ -143,6 +153,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
     try:
         _print_report(_import(into.ws, args.file, args), into.ws, args.json)
+    except ImportUnconfirmed as exc:  # rolled back
+        into.abandon()
+        return unconfirmed(exc, args.argv)
     except BaseException:
         into.abandon()  # a refused file leaves no workspace made for it behind
         raise

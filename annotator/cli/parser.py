@@ -43,6 +43,15 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         "each row's label read from the field --map ratings= names (docs/formats.md)",
     )
     parser.add_argument(
+        "--labels",
+        metavar="SOURCE:VALUE=LABEL,...",
+        action="append",
+        default=[],
+        help="read each source's label values as labels: judge:Tie=tie,garbage= (an empty "
+        "LABEL: the judge gave no verdict, the case is not imported), ratings:0=tie,1=A,2=B, "
+        "ratings.RATER:... for one rater (docs/formats.md, 'Label values')",
+    )
+    parser.add_argument(
         "--judge-rater",
         metavar="NAME",
         help="long format: the rows whose rater is NAME give the judge's label, not a rating",
@@ -149,6 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="workspace file (default: one per case file in the user data folder)",
     )
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    p.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="import even when the judge and the raters use different label values, a label "
+        "is rare, no case is rated or most lines are skipped (else nothing is imported and "
+        "the counts are shown)",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the cases of an earlier import of the same file (with another mapping) "
+        "while no reviewer has worked on them",
+    )
     _input_options(p)
     _common(p, sub=True)
 

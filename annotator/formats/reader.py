@@ -18,11 +18,13 @@ from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.header import load_sidecar
 from annotator.formats.join import Join, JoinResult, SideIndex
 from annotator.formats.jsontext import JsonError, loads
+from annotator.formats.label_counts import LabelCounts
 from annotator.formats.lines import Lines, TextReader, open_text
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import MISSING, FieldMapping, lookup
 from annotator.formats.normalize import Invalid, case_id, normalize, to_label
 from annotator.formats.records import RawRecord
+from annotator.formats.values import NoVerdict, ValueMap
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 """``json``: one JSON document (an array of cases, or pretty-printed case objects)."""
@@ -55,7 +57,9 @@ class CaseReader:
     broken JSON array, strict mode, rows of one case that disagree (long format), no cases.
     Duplicate ids are not detected here (the importer does that). ``join``: files joined by
     id (formats/join.py; ``join_result`` says how they met). ``rows`` reads only that many
-    records (a preview of a long file).
+    records (a preview of a long file). ``values`` maps each source's label values
+    (formats/values.py): a case whose judge gave no verdict is yielded as a ``NoVerdict`` (a
+    LineProblem counted apart); ``label_counts`` counts every record's values as it is read.
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class CaseReader:
         long: LongFormat | None = None,
         rows: int | None = None,
         join: Join | None = None,
+        values: ValueMap | None = None,
     ) -> None:
         self.path = Path(path)
         self.join = join
@@ -79,6 +84,7 @@ class CaseReader:
                 mapping = join.case_mapping(mapping)
             except ValueError as e:
                 raise FileRefused(self.path, str(e)) from None
+        self.values = values if values is not None and values.rules else None
         self.mapping = mapping if mapping is not None and mapping.pairs else None
         self.strict = strict
         self.long = long
@@ -103,6 +109,7 @@ class CaseReader:
             self._own_size = self._parquet.size
             self.size_bytes = self._own_size + self._side_sizes()
             self.project = load_sidecar(self.path)
+            self.label_counts = LabelCounts(values, self.project)
             return
         self._opened = opened = open_text(self.path, encoding)
         self._own_size = opened.size
@@ -116,6 +123,7 @@ class CaseReader:
         else:
             self._layout = csvfile.scan(opened)
             self.project = load_sidecar(self.path)
+        self.label_counts = LabelCounts(values, self.project)
 
     def _side_sizes(self) -> int:
         """The joined files' sizes (read first, they count in the progress)."""
@@ -149,7 +157,11 @@ class CaseReader:
         with closing(self._items()) as items:
             for item in items:
                 found = True
-                if self.strict and isinstance(item, LineProblem):
+                if (
+                    self.strict
+                    and isinstance(item, LineProblem)
+                    and not isinstance(item, NoVerdict)
+                ):
                     raise FileRefused(
                         item.file or self.path,
                         f"{item.message} (strict mode)",
@@ -190,6 +202,7 @@ class CaseReader:
         return CaseReader(side.path, encoding=side.encoding, fmt=side.fmt)
 
     def _cases(self) -> Generator[ParsedCase | LineProblem, None, None]:
+        self.label_counts = LabelCounts(self.values, self.project)
         with closing(self.raw_records()) as records:
             limited = islice(records, self.rows) if self.rows is not None else records
             if self.long is None:
@@ -240,6 +253,11 @@ class CaseReader:
             if isinstance(joined, str):
                 return self._problem(line, where, joined)
             data = joined
+        self.label_counts.add(data)
+        if self.values is not None:
+            data, none = self.values.apply(data)
+            if none is not None:
+                return NoVerdict.of(line, data, none, self.unit)
         try:
             case = normalize(data, self.project)
         except Invalid as e:

@@ -27,9 +27,12 @@ from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
+from annotator.formats.sources import ignored_in
+from annotator.formats.values import NoVerdict, ValueMap
 from annotator.services.classification import check_threshold
-from annotator.services.import_report import ImportReport
+from annotator.services.import_report import ImportReport, ImportUnconfirmed, warnings
 from annotator.services.lockstep import Lockstep
+from annotator.services.reimport import collision_hint, replace_earlier
 from annotator.services.schemes import ImportSchemes, infer_scheme
 from annotator.services.workspace import (
     BUSY_SECONDS,
@@ -76,6 +79,9 @@ def import_file(
     cancelled: Callable[[], bool] | None = None,
     clock: Clock = now_iso,
     batch: int = BATCH,
+    values: ValueMap | None = None,
+    confirmed: bool = True,
+    replace: bool = False,
 ) -> ImportReport:
     """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled.
 
@@ -85,14 +91,21 @@ def import_file(
     report's ``join`` says how the files met.
     ``progress`` is called after each ``batch`` of cases with the bytes read and the file's
     size, and ``cancelled`` asked; ``clock`` stamps the import.
+    ``values``: each source's label values mapped (formats/values.py). Unless ``confirmed``,
+    an import that finds what ``import_report.warnings`` lists is rolled back and raises
+    ``ImportUnconfirmed`` (with its report). ``replace``: an earlier import of the same file
+    is replaced (services/reimport.py; without it, ``ImportWouldReplace`` when it differs).
     """
     path = Path(path)
     if threshold is not None:
         check_threshold(threshold)  # before reading: not after a long import
     reader = CaseReader(
-        path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join
-    )
-    options = _Options(mapping, threshold, progress, cancelled, clock, batch)
+        path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
+        values=values,
+    )  # fmt: skip
+    ignored = ignored_in(reader, encoding, limit=HINT_SAMPLE)
+    options = _Options(mapping, threshold, progress, cancelled, clock, batch,
+                       confirmed, replace, ws.path or ws.name, ignored)  # fmt: skip
     with writing(ws.engine) as conn:
         return _Import(conn, reader, path, options).run()
 
@@ -145,6 +158,10 @@ class _Options:
     cancelled: Callable[[], bool] | None
     clock: Clock
     batch: int
+    confirmed: bool = True
+    replace: bool = False
+    workspace: Path | str = ""
+    ignored: tuple[str, ...] = ()
 
 
 class _Import:
@@ -180,6 +197,16 @@ class _Import:
         recorded: dict[str, Any] = mapping.as_dict() if mapping else {}
         if self.reader.join is not None:  # (so that a re-import with the same join is known)
             recorded["join"] = self.reader.join.describe()
+        if self.reader.values is not None:
+            recorded["labels"] = self.reader.values.specs()
+        self.report.replaced = replace_earlier(
+            self.conn, self.path, recorded, replace=self.options.replace,
+            workspace=self.options.workspace,
+        )  # fmt: skip
+        if self.report.replaced:  # (the label sets it inferred may be gone)
+            self.schemes = ImportSchemes(
+                self.conn, self.path, header_declares=self.schemes.header_declares
+            )
         self.import_id = cases.begin_import(
             self.conn, str(self.path.resolve()), self.reader.fmt, json.dumps(recorded),
             self.options.clock(),
@@ -190,14 +217,22 @@ class _Import:
             for batch, bytes_read in batches:
                 self.flush(batch, bytes_read)
         self.report.join = self.reader.join_result
+        self.report.labels = self.reader.label_counts
+        self.report.ignored = list(self.options.ignored)
+        self.report.mapped = self.reader.mapping is not None
         if self.report.added + self.report.present == 0:
             detail = f": {self.report.problems[0].message}" if self.report.problems else ""
             first = self.report.problems[0].line if self.report.problems else None
             skipped = f"{self.report.skipped} {self.reader.unit}s skipped"
+            if self.report.no_verdict.cases:
+                skipped += f"; {self.report.no_verdict.describe()}"
             raise self.refuse(f"no valid cases ({skipped}){detail}{self.hint()}", first)
         self.schemes.settle_inferred()
         if self.options.threshold is not None:
             self.schemes.set_threshold(self.options.threshold)
+        found = [] if self.options.confirmed else warnings(self.report)
+        if found:  # rolled back with the transaction
+            raise ImportUnconfirmed(self.report, found)
         self.finish()
         return self.report
 
@@ -236,6 +271,9 @@ class _Import:
     # -- cases ------------------------------------------------------------
 
     def problem(self, problem: LineProblem) -> None:
+        if isinstance(problem, NoVerdict):  # counted apart: not a problem of the file
+            self.report.no_verdict.add(problem)
+            return
         self.report.skipped += 1
         if len(self.report.problems) < MAX_PROBLEMS_KEPT:
             self.report.problems.append(problem)
@@ -324,6 +362,7 @@ class _Import:
         new: _Rows = ([], [], [])
         cases_, texts, ratings = new
         for r in ready:
+            self.report.rated += bool(r.ratings)
             if r.ext_id in first_line:
                 raise self.duplicate(r.ext_id, r.line, first_line[r.ext_id])
             first_line[r.ext_id] = r.line
@@ -332,9 +371,10 @@ class _Import:
                 if old.import_id == self.import_id:
                     raise self.duplicate(r.ext_id, r.line, old.line)
                 if old.content_hash != r.content_hash:
+                    hint = collision_hint(self.conn, self.path, old.path, self.options.workspace)
                     raise self.refuse(
                         f"case '{r.ext_id}' is already in this workspace with different content "
-                        f"(imported from {Path(old.path).name}, line {old.line})",
+                        f"(imported from {Path(old.path).name}, line {old.line}){hint}",
                         r.line,
                     )
                 self.report.present += 1

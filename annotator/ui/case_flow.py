@@ -221,8 +221,7 @@ class CaseFlow(QObject):
     # -- panel intents ------------------------------------------------------------
 
     def choose_label(self, n: int) -> None:
-        """A digit key: the label it picks on this case's scale (``label_keys``)."""
-        if self.detail is not None and not self.panel.press_digit(n):
+        if self.detail is not None and not self.panel.choose_label_number(n):
             self.message.emit(self.tr("This case has no label {0}.").format(n))
 
     def set_who(self, who: WhoRight | None) -> None:
