@@ -221,3 +221,20 @@ def test_positions(scale) -> None:
     at = od.positions(scale)
     assert list(at) == list(scale)
     assert sorted(at.values()) == list(at.values())
+
+
+def test_paradox_note_only_where_kappa_and_agreement_diverge() -> None:
+    raters = ["5"] * 36 + ["4", "3", "4", "2"]
+    judge = ["5"] * 40
+    pairs = Counter(zip(raters, judge, strict=True))
+    given = Counter(raters + judge)
+    scale = ("1", "2", "3", "4", "5")
+    agreement = od.Figure(0.9, 40)
+    kappa = od.Figure(0.0, 40)
+    ac1 = od.gwet_ac_counts(od.pair_units(pairs), scale, False)
+    note = od.paradox_note(agreement, kappa, ac1, given)
+    assert note is not None and "'5' is 95%" in note and "AC1" in note
+    # 50% agreement, kappa 0 on balanced labels: no paradox, no note.
+    even = Counter({"a": 2, "b": 2})
+    assert od.paradox_note(od.Figure(0.5, 4), kappa, od.Figure(0.04, 4), even) is None
+    assert od.paradox_note(agreement, od.Figure(0.8, 40), ac1, given) is None

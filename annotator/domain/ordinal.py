@@ -253,3 +253,32 @@ def _constant(kinds: list[tuple[tuple[float, float], int]]) -> str:
     judge = {x for (x, _), _ in kinds}
     side = "the judge's score" if len(judge) < 2 else "the raters' mean"
     return f"{side} is the same on every case, so it cannot correlate"
+
+
+# --- the kappa paradox ---------------------------------------------------------------------------
+
+PARADOX_GAP = 0.3
+"""How far kappa may fall below the percent agreement before a note explains why."""
+
+
+def paradox_note(agreement: Figure, kappa: Figure, ac1: Figure, labels: Counter[str]) -> str | None:
+    """A one-line note where kappa and the percent agreement diverge (the kappa paradox: high
+    agreement, kappa near 0, because one label dominates and chance agreement is high), naming
+    the dominant label and Gwet's AC1; None where they do not diverge so. ``labels``: how
+    often each label was given, on both sides.
+
+    Diverging: agreement at least 60%, kappa at least :data:`PARADOX_GAP` below it and AC1
+    0.2 above kappa, and one label at least 60% of the labels given."""
+    if agreement.value is None or kappa.value is None or ac1.value is None:
+        return None
+    total = labels.total()
+    if not total or agreement.value < 0.6 or agreement.value - kappa.value < PARADOX_GAP:
+        return None
+    top, count = max(sorted(labels.items()), key=lambda kv: kv[1])
+    if count / total < 0.6 or ac1.value - kappa.value < 0.2:
+        return None
+    return (
+        f"kappa paradox: {agreement.value:.1%} agreement but kappa {kappa.value:.3f}, because "
+        f"one label dominates ({top!r} is {count / total:.0%} of the labels) and so chance "
+        f"agreement is high; Gwet's AC1 ({ac1.value:.3f}) stays meaningful"
+    )

@@ -13,6 +13,8 @@ from typing import Any, NoReturn, cast
 
 from annotator.formats.errors import FileRefused
 from annotator.formats.jsontext import JsonError, loads
+from annotator.formats.labelled.sheet import unguard
+from annotator.formats.labelled.source import from_export
 from annotator.formats.lines import Lines, OpenedFile
 from annotator.formats.mapping import FieldMapping, refusal_hint
 from annotator.formats.records import RawRecord
@@ -32,6 +34,9 @@ class CsvLayout:
     """The line where the header row ends (records before it are skipped)."""
     header_start: int
     """The line where the header row starts."""
+    guarded: bool = False
+    """Written by ``export --with-source`` (its ``annotator_format`` columns): cells guarded
+    against spreadsheet formulas are read without the guard (``labelled.sheet.unguard``)."""
 
 
 def scan(opened: OpenedFile) -> CsvLayout:
@@ -48,7 +53,11 @@ def scan(opened: OpenedFile) -> CsvLayout:
         header = _next(reader, opened, start) or []
         if it.gi_frame is None:  # (see records())
             _unmatched_quote(opened, start, lines.line)
-        layout = CsvLayout(delimiter, _columns(header, opened, start), lines.line, start)
+        columns = _columns(header, opened, start)
+        guarded = from_export(columns)
+        if guarded:
+            columns = tuple(unguard(name) for name in columns)
+        layout = CsvLayout(delimiter, columns, lines.line, start, guarded)
         while True:
             start = lines.line + 1
             row = _next(reader, opened, start)
@@ -202,6 +211,8 @@ def records(lines: Lines, layout: CsvLayout) -> Generator[RawRecord, None, None]
                 _unmatched_quote(lines.opened, start, lines.line, (len(row), width))
             yield RawRecord(start, "", None, f"{len(row)} fields where the header has {width}")
             continue
+        if layout.guarded:
+            row = [unguard(cell) for cell in row]
         flat = {col: cell for col, cell in zip(layout.columns, row, strict=True) if col}
         yield RawRecord(start, json.dumps(flat, ensure_ascii=False), nest(flat), None, flat)
 

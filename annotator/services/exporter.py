@@ -63,14 +63,22 @@ def export_decisions(
         for record in _records(ws, include_undecided):
             write(record)
             written += 1
-            if written % 2000 == 0:
-                if cancelled is not None and cancelled():
-                    raise ExportCancelled("export cancelled; no file was written")
-                if progress is not None:
-                    progress(written, total)
+            tick(written, total, progress, cancelled)
     if progress is not None:
         progress(written, total)
     return written
+
+
+def tick(
+    written: int, total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
+) -> None:
+    """After each line: every 2,000, stop if the user cancelled (the previous file stays),
+    else tell ``progress``."""
+    if written % 2000 == 0:
+        if cancelled is not None and cancelled():
+            raise ExportCancelled("export cancelled; no file was written")
+        if progress is not None:
+            progress(written, total)
 
 
 RESCUE_BLOCK = 1000
@@ -117,15 +125,15 @@ def rescue_decisions(
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
         write = _writer(fh, fmt, formula_guard)
         try:
-            context = _context(ws)
+            context = labelled_context(ws)
         except WorkspaceCorrupt:  # lines without the project's title and scales
-            context = _Context("", "", {})
+            context = LabelledContext("", "", {})
         for first in range(1, last + 1, RESCUE_BLOCK):
             block_last = min(first + RESCUE_BLOCK - 1, last)
             rows, lost = _read_around_damage(ws, first, block_last, include_undecided)
             unreadable += lost
             for row in rows:
-                write(_record(row, context))
+                write(labelled_line(row, context))
                 written += 1
     return Rescue(written, unreadable)
 
@@ -172,7 +180,7 @@ _NO_SCALE = Scale(())
 
 
 @dataclass(frozen=True)
-class _Context:
+class LabelledContext:
     """What every line of the labelled file repeats: the project and the scales."""
 
     title: str
@@ -180,22 +188,25 @@ class _Context:
     scales: dict[str, Scale]
 
 
-def _context(ws: Workspace) -> _Context:
+def labelled_context(ws: Workspace) -> LabelledContext:
+    """The project and the scales, read once for every line of an export."""
     with ws.engine.connect() as conn:
         record = stored_project.project(conn)
         title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
         scales = schemes.scales(conn)
-    return _Context(title, fingerprint, scales)
+    return LabelledContext(title, fingerprint, scales)
 
 
 def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
-    context = _context(ws)
+    context = labelled_context(ws)
     with ws.engine.connect() as conn:
         for row in decisions.labelled_rows(conn, include_undecided):
-            yield _record(row, context)
+            yield labelled_line(row, context)
 
 
-def _record(row: Any, context: _Context) -> dict[str, Any]:
+def labelled_line(row: Any, context: LabelledContext) -> dict[str, Any]:
+    """The labelled file's line of a row of ``decisions.labelled_rows`` (or of a query that
+    adds columns after those)."""
     scale = context.scales.get(row[2], _NO_SCALE)
     return labelled_record(
         case_id=row[0],

@@ -60,6 +60,10 @@ class CriterionSummary:
     judge_vs_ratings: Rate = field(default_factory=Rate)
     judge_vs_consensus: Rate = field(default_factory=Rate)
     judge_consensus_kappa: float | None = None
+    """Cohen's kappa of the judge against the consensus label (ordinal scales too: exact
+    match, beside the weighted forms in the baseline)."""
+    judge_consensus_kappa_why: str | None = None
+    """Why :attr:`judge_consensus_kappa` is None."""
     rater_pairs: Rate = field(default_factory=Rate)
     judge_vs_final: Rate = field(default_factory=Rate)
     consensus_vs_final: Rate = field(default_factory=Rate)
@@ -84,8 +88,9 @@ class Summary:
         def fix(obj: Any) -> Any:
             if isinstance(obj, dict):
                 if set(obj) == {"agree", "total"}:
-                    rate = obj["agree"] / obj["total"] if obj["total"] else None
-                    return {**obj, "rate": rate}
+                    if obj["total"]:
+                        return {**obj, "rate": obj["agree"] / obj["total"]}
+                    return {**obj, "rate": None, "rate_why": "no case to count"}
                 return {k: fix(v) for k, v in obj.items()}
             if isinstance(obj, list):
                 return [fix(v) for v in obj]
@@ -208,9 +213,12 @@ class _Tally:
         out.judge_vs_ratings = _rate(scheme, self.judge_vs_ratings)
         hits = within_consensus(self.baseline, scheme)  # the baseline's own count
         out.judge_vs_consensus = Rate(hits[AGREES], hits.total())
-        if not scheme.ordinal and baseline is not None:
+        if baseline is not None:
             # The baseline's kappa; None when undefined (one label only), never a made-up 1.0.
             out.judge_consensus_kappa = baseline.judge.kappa.value
+            out.judge_consensus_kappa_why = baseline.judge.kappa.reason
+        else:
+            out.judge_consensus_kappa_why = "no baseline was computed"
         out.rater_pairs = _rate(scheme, self.rater_pairs)
         out.judge_vs_final = _rate(scheme, self.judge_vs_final)
         out.consensus_vs_final = _consensus_vs_final(scheme, self.final_and_ratings)
@@ -262,11 +270,13 @@ def format_summary(summary: Summary) -> str:
             f"{c.cases} cases, {c.decided} decided",
             f"    judge vs each rating        {pct(c.judge_vs_ratings)}",
             f"    judge vs raters' consensus  {pct(c.judge_vs_consensus)}"
+            + (f"   within ±{c.threshold:g} of the median" if c.ordinal else "")
             + (
                 f"   kappa {c.judge_consensus_kappa:.3f}"
                 if c.judge_consensus_kappa is not None
-                else ""
-            ),
+                else f"   kappa undefined ({c.judge_consensus_kappa_why or 'no cases'})"
+            )
+            + (" (exact label)" if c.ordinal else ""),
             f"    rater vs rater              {pct(c.rater_pairs)}",
         ]
         if c.decided:

@@ -58,6 +58,41 @@ def imported_paths(conn: Connection) -> list[str]:
     return [p for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
 
 
+class SourceFile(NamedTuple):
+    """An import, as the export with the source records needs it."""
+
+    import_id: int
+    path: str
+    fmt: str
+    first_text: str
+    """The text of its first case as imported (a CSV file's gives its columns)."""
+
+
+def source_files(conn: Connection, include_undecided: bool) -> list[SourceFile]:
+    """The imports the decided cases (or all) came from, in import order."""
+    status = "" if include_undecided else f"WHERE status = {int(Status.DECIDED)}"
+    rows = conn.execute(
+        text(
+            "SELECT i.id, i.path, i.fmt, (SELECT t.raw FROM cases c JOIN case_text t "
+            "ON t.case_id = c.id WHERE c.import_id = i.id ORDER BY c.position LIMIT 1) "
+            f"FROM import_batch i WHERE i.id IN (SELECT import_id FROM cases {status}) "
+            "ORDER BY i.id"
+        )
+    )
+    return [SourceFile(int(i), path, fmt, raw or "") for i, path, fmt, raw in rows]
+
+
+def texts_holding(conn: Connection, needle: str, include_undecided: bool) -> Iterator[str]:
+    """The texts as imported of the decided cases (or all) that hold ``needle``."""
+    status = "" if include_undecided else f"AND c.status = {int(Status.DECIDED)}"
+    query = text(
+        "SELECT t.raw FROM cases c JOIN case_text t ON t.case_id = c.id "
+        f"WHERE instr(t.raw, :needle) > 0 {status}"
+    )
+    for (raw,) in conn.execution_options(yield_per=500).execute(query, {"needle": needle}):
+        yield raw
+
+
 class StoredCase(NamedTuple):
     """What an import checks a new case against: the case stored under the same id."""
 

@@ -232,13 +232,14 @@ def labelled_count(conn: Connection, include_undecided: bool) -> int:
     return int(conn.execute(text(f"SELECT count(*) FROM cases {where}")).scalar() or 0)
 
 
-_LABELLED_COLUMNS = (
+_LABELLED_SELECT = (
     "SELECT c.ext_id, c.content_hash, c.criterion, c.status, c.judge_label, c.kind, "
     "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
     "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
-    "d.reviewer, d.decided_at "
-    "FROM cases c LEFT JOIN decision d ON d.case_id = c.id"
+    "d.reviewer, d.decided_at"
 )
+_LABELLED_FROM = "FROM cases c LEFT JOIN decision d ON d.case_id = c.id"
+_LABELLED_COLUMNS = f"{_LABELLED_SELECT} {_LABELLED_FROM}"
 
 
 def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
@@ -249,6 +250,17 @@ def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
     undecided)."""
     where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
     query = text(f"{_LABELLED_COLUMNS} {where} ORDER BY c.position")
+    yield from conn.execution_options(yield_per=2000).execute(query)
+
+
+def labelled_rows_with_source(conn: Connection, include_undecided: bool) -> Iterator[Any]:
+    """:func:`labelled_rows`, each with two more columns: the id of the import the case came
+    from and its text as imported (``case_text.raw``)."""
+    where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
+    query = text(
+        f"{_LABELLED_SELECT}, c.import_id, t.raw {_LABELLED_FROM} "
+        f"JOIN case_text t ON t.case_id = c.id {where} ORDER BY c.position"
+    )
     yield from conn.execution_options(yield_per=2000).execute(query)
 
 

@@ -19,7 +19,8 @@ class ActionSpec:
     checkable: bool = False
 
 
-MAX_LABEL_KEYS = 9
+LABEL_DIGITS = range(10)
+"""Digit keys for labels: a scale of numbers types the label (``label_keys``), others 1-9."""
 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "&Open…", ("Ctrl+O",), "file", "Open a workspace or a case file"),
@@ -109,8 +110,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("shortcuts", "&Keyboard shortcuts", ("Ctrl+/", "?"), "help"),
     ActionSpec("about", "&About annotator", (), "help"),
 ) + tuple(
-    ActionSpec(f"label_{n}", f"Choose label {n}", (str(n), f"Alt+{n}"), "label")
-    for n in range(1, MAX_LABEL_KEYS + 1)
+    ActionSpec(f"label_{n}", f"Label key {n}", (str(n), f"Alt+{n}"), "label") for n in LABEL_DIGITS
 )
 
 MENUS = (

@@ -221,7 +221,8 @@ class CaseFlow(QObject):
     # -- panel intents ------------------------------------------------------------
 
     def choose_label(self, n: int) -> None:
-        if self.detail is not None and not self.panel.choose_label_number(n):
+        """A digit key: the label it picks on this case's scale (``label_keys``)."""
+        if self.detail is not None and not self.panel.press_digit(n):
             self.message.emit(self.tr("This case has no label {0}.").format(n))
 
     def set_who(self, who: WhoRight | None) -> None:

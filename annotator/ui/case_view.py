@@ -40,7 +40,7 @@ from annotator.ui.case_cards import (
 from annotator.ui.plain import piece, shown
 from annotator.ui.widgets import (
     ElidedLabel,
-    Pill,
+    PillFlow,
     plain_label,
     restore_muted,
     section_title,
@@ -59,6 +59,9 @@ class CaseView(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # The case rewraps to the width it is given (cards in fewer columns, text wrapped, pills
+        # and names cut with "…"): it never scrolls sideways.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._inner = QWidget()
         self._inner.setObjectName("caseInner")
         outer = QVBoxLayout(self._inner)
@@ -116,15 +119,14 @@ class CaseView(QScrollArea):
         self._title.setFont(font)
         self._scale(self._title, 1.45)
         row.addWidget(self._title)
-        self._kind = Pill()
-        self._criterion = Pill()
-        self._status = Pill()
-        for made in (self._kind, self._criterion, self._status):
-            row.addWidget(made)
-        self._position = ElidedLabel()  # takes the spare width, elides only when there is none
+        # The kind, criterion and status: they wrap under each other on a narrow view.
+        self._pills = PillFlow()
+        row.addWidget(self._pills, 1)
+        self._position = ElidedLabel()  # "8 / 43"
         self._position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._position.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         set_muted(self._position)
-        row.addWidget(self._position, 1)
+        row.addWidget(self._position)
         rubric = QPushButton(self.tr("Rubric (F1)"))
         rubric.setFlat(True)
         rubric.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -212,8 +214,7 @@ class CaseView(QScrollArea):
             return
         self._title.set_full_text("")
         self._position.set_full_text("")
-        for made in (self._kind, self._criterion, self._status):
-            made.set_pill("", -1)
+        self._pills.set_pills([])
         self._judge.clear()
         self._ratings.clear()
         clear_cards(self._raters.spares(0))
@@ -225,17 +226,18 @@ class CaseView(QScrollArea):
 
     def _header(self, detail: CaseDetail, position: str) -> None:
         self._title.set_full_text(shown(detail.case.id))
-        self._title.setMinimumWidth(min(self._title.sizeHint().width(), 160))
+        self._title.setMinimumWidth(min(self._title.sizeHint().width(), 100))
         kind = detail.classification.kind
-        self._kind.set_pill(kind.caption, theme.KIND_HUES[kind])
-        self._criterion.set_pill(shown(detail.case.criterion), -1)
-        show_if(self._criterion, bool(detail.case.criterion))
+        pills = [(kind.caption, theme.KIND_HUES[kind])]
+        if detail.case.criterion:
+            pills.append((shown(detail.case.criterion), -1))
         status = {
             Status.DECIDED: (self.tr("decided"), 140),
             Status.SKIPPED: (self.tr("skipped"), -1),
         }.get(detail.status)
-        self._status.set_pill(*(status or ("", -1)))
-        show_if(self._status, status is not None)
+        if status is not None:
+            pills.append(status)
+        self._pills.set_pills(pills)
         self._position.set_full_text(position)
 
     def _show_verdicts(self, detail: CaseDetail) -> None:

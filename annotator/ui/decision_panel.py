@@ -8,6 +8,7 @@ unsaved is a ``Draft`` (``draft``).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +26,7 @@ from annotator.domain.model import Confidence, Decision, WhoRight
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.draft import Draft
+from annotator.ui.label_keys import LabelKeys
 from annotator.ui.panel_buttons import LabelSets, TagButtons
 from annotator.ui.plain import piece
 from annotator.ui.widgets import FlowLayout, plain_label, section_title
@@ -73,20 +76,29 @@ class DecisionPanel(QFrame):
         self._detail: CaseDetail | None = None
         self._override: WhoRight | None = None
         self._label_buttons: list[QPushButton] = []
+        self._keys = LabelKeys()
         self._dirty = False
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(14, 14, 14, 14)
+        # The panel's parts scroll in ``top`` when the window is short, with the rationale box
+        # giving way first; the actions (the error, confidence, Save, Skip, Clear) stay below
+        # it, always in sight.
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        frame.setSpacing(0)
+        self.parts = QScrollArea()
+        self.parts.setWidgetResizable(True)
+        self.parts.setFrameShape(QFrame.Shape.NoFrame)
+        self.parts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        top = QWidget()
+        top.setObjectName("decisionTop")
+        self.parts.setWidget(top)
+        frame.addWidget(self.parts, 1)
+        outer = QVBoxLayout(top)
+        outer.setContentsMargins(14, 14, 14, 6)
         outer.setSpacing(8)
 
         self.state = plain_label("", selectable=False)
         outer.addWidget(self.state)
-        # Why the last save (skip, clear, undo) did nothing: at the top, in sight however short
-        # the screen (the panel scrolls below it).
-        self.error = plain_label("", selectable=False)
-        self.error.setStyleSheet("color: #d64545; font-weight: 600;")
-        self.error.hide()
-        outer.addWidget(self.error)
 
         outer.addWidget(section_title(self.tr("Final label")))
         labels_box = QVBoxLayout()
@@ -108,7 +120,8 @@ class DecisionPanel(QFrame):
             self.tr("Why is this the right label? What did the judge or the raters miss?")
         )
         self.rationale.setTabChangesFocus(True)
-        self.rationale.setMinimumHeight(110)
+        # Three lines at least; more as the panel allows.
+        self.rationale.setMinimumHeight(self.rationale.fontMetrics().lineSpacing() * 3 + 14)
         self.rationale.textChanged.connect(self._changed)
         outer.addWidget(self.rationale, 1)
 
@@ -123,11 +136,22 @@ class DecisionPanel(QFrame):
         outer.addWidget(self.tag_edit)
         self._tags = TagButtons(tags_flow, self.tag_edit, self._changed)
 
-        outer.addWidget(section_title(self.tr("Confidence")))
-        self._add_confidence(outer)
-
-        outer.addSpacing(6)
-        self._add_save_skip_clear(outer)
+        actions = QWidget()
+        actions.setObjectName("decisionActions")
+        bottom = QVBoxLayout(actions)
+        bottom.setContentsMargins(14, 6, 14, 14)
+        bottom.setSpacing(8)
+        frame.addWidget(actions)
+        # Why the last save (skip, clear, undo) did nothing: beside the buttons, in sight however
+        # short the screen.
+        self.error = plain_label("", selectable=False)
+        self.error.setStyleSheet("color: #d64545; font-weight: 600;")
+        self.error.hide()
+        bottom.addWidget(self.error)
+        bottom.addWidget(section_title(self.tr("Confidence")))
+        self._add_confidence(bottom)
+        bottom.addSpacing(2)
+        self._add_save_skip_clear(bottom)
         self.set_case(None, [])
 
     def _add_who(self, outer: QVBoxLayout) -> None:
@@ -192,6 +216,7 @@ class DecisionPanel(QFrame):
 
     def set_case(self, detail: CaseDetail | None, tags: list[str]) -> None:
         self._detail = detail
+        self._keys.reset()
         self._override = None
         self.tag_edit.clear()
         self.error.hide()
@@ -215,7 +240,7 @@ class DecisionPanel(QFrame):
 
     def _update_state(self, decision: Decision | None) -> None:
         if decision is None:
-            self.state.setText(self.tr("Undecided — pick a label (1–9) and write why."))
+            self.state.setText(self.tr("Undecided: pick a label, say why."))
             self._state_style(f"color: {theme.muted_color().name()};")
         else:
             when = decision.decided_at.replace("T", " ").rstrip("Z")
@@ -245,6 +270,12 @@ class DecisionPanel(QFrame):
         self._label_buttons[n - 1].setChecked(True)
         self._label_clicked(n - 1)
         return True
+
+    def press_digit(self, digit: int) -> bool:
+        """A digit key: the label it picks (``label_keys``). False when it picks none."""
+        labels = self._detail.scheme.labels if self._detail else ()
+        index = self._keys.pick(labels, digit)
+        return index is not None and self.choose_label_number(index + 1)
 
     def _select_label(self, label: str) -> None:
         if self._detail and label in self._detail.scheme.labels:
@@ -286,7 +317,7 @@ class DecisionPanel(QFrame):
         for who, button in self._who_buttons.items():
             button.setChecked(who == shown)
         if label is None:
-            self.who_hint.setText(self.tr("Derived from the final label once you pick one."))
+            self.who_hint.setText(self.tr("Derived from the label you pick."))
         elif self._override and self._override != derived:
             self.who_hint.setText(
                 self.tr("Your choice (derived: {0}; Alt+D to reset)").format(
@@ -294,7 +325,7 @@ class DecisionPanel(QFrame):
                 )
             )
         else:
-            self.who_hint.setText(self.tr("Derived from the final label; override with a click."))
+            self.who_hint.setText(self.tr("Derived from the label; click to override."))
 
     def _derived(self, label: str | None) -> WhoRight | None:
         if label is None or self._detail is None:
@@ -347,7 +378,12 @@ class DecisionPanel(QFrame):
         self.error.show()
         # Only when the rationale is what is missing: with no label yet, the next key is a digit.
         if focus and self.label() is not None and not self.rationale.toPlainText().strip():
-            self.rationale.setFocus()
+            self.focus_rationale()
+
+    def focus_rationale(self) -> None:
+        """Go to the rationale box, after what is written there (Ctrl+R)."""
+        self.rationale.setFocus()
+        self.rationale.moveCursor(QTextCursor.MoveOperation.End)
 
     def mark_clean(self) -> None:
         self._dirty = False

@@ -103,6 +103,8 @@ def shortcuts_dialog(parent: QWidget | None) -> QDialog:
         plain_label(
             dialog.tr(
                 "Number keys pick a label when you are not typing; Alt+number works everywhere. "
+                "On a scale of numbers, type the label itself (1 then 0 quickly: 10); on other "
+                "scales, 1 … 9 pick the first nine labels. "
                 "Ctrl+Enter saves and moves on. Esc leaves a text box."
             )
         )
@@ -113,7 +115,7 @@ def shortcuts_dialog(parent: QWidget | None) -> QDialog:
     table.setHorizontalHeaderLabels([dialog.tr("Keys"), dialog.tr("Command"), dialog.tr("Menu")])
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    entries = [("1 … 9,  Alt+1 … Alt+9", "Choose the final label", "Case")] + [
+    entries = [("0 … 9,  Alt+0 … Alt+9", "Choose the final label", "Case")] + [
         (
             ",  ".join(
                 QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText)

@@ -19,7 +19,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
-    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -38,7 +37,7 @@ from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import Workspace, WorkspaceError
 from annotator.settings import Settings
 from annotator.ui import dialogs
-from annotator.ui.actions import ACTIONS, MAX_LABEL_KEYS, MENUS
+from annotator.ui.actions import ACTIONS, LABEL_DIGITS, MENUS
 from annotator.ui.agreement_page import AgreementPage
 from annotator.ui.case_view import CaseView
 from annotator.ui.controller import ReviewController
@@ -79,17 +78,8 @@ class MainWindow(QMainWindow):
         self.view = CaseView()
         self.panel = DecisionPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        # On a short screen the decision panel scrolls rather than squeezing its parts together.
-        panel_scroll = QScrollArea()
-        panel_scroll.setWidget(self.panel)
-        panel_scroll.setWidgetResizable(True)
-        panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout = self.panel.layout()
-        panel_min = max(layout.minimumSize().width() if layout else 0, self.panel.minimumWidth())
-        scrollbar = panel_scroll.verticalScrollBar().sizeHint().width()
-        panel_scroll.setMinimumWidth(panel_min + scrollbar)
-        for widget in (self.queue, self.view, panel_scroll):
+        # On a short screen the decision panel scrolls its upper part; its actions stay in sight.
+        for widget in (self.queue, self.view, self.panel):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 6)
@@ -213,7 +203,7 @@ class MainWindow(QMainWindow):
             "next_undecided": self.review.next_undecided,
             "skip": self.review.skip,
             "clear": self.review.clear,
-            "rationale": self.panel.rationale.setFocus,
+            "rationale": self.panel.focus_rationale,
             "tag": self.panel.tag_edit.setFocus,
             "who_judge": partial(self.review.set_who, WhoRight.JUDGE),
             "who_raters": partial(self.review.set_who, WhoRight.RATERS),
@@ -233,7 +223,7 @@ class MainWindow(QMainWindow):
             "shortcuts": lambda: dialogs.shortcuts_dialog(self).exec(),
             "about": self.show_about,
         }
-        for n in range(1, MAX_LABEL_KEYS + 1):
+        for n in LABEL_DIGITS:
             handlers[f"label_{n}"] = partial(self.review.choose_label, n)
         return handlers
 
@@ -336,6 +326,8 @@ class MainWindow(QMainWindow):
             self.agreement_page = None
         if self.ws is not None and self.ws is not ws:
             self.ws.close()
+        if ws is not self.ws:  # the search and filters were the last workspace's
+            self.queue.reset_filters()
         self.writer.install(claim)
         self.ws = ws
         self.review.include_agreements = self.settings.include_agreements

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCompleter,
@@ -17,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain.model import LabelScheme
+from annotator.domain.rubric import label_descriptions
 from annotator.ui import plain, theme
-from annotator.ui.actions import MAX_LABEL_KEYS
+from annotator.ui.label_keys import POSITION_KEYS, key_of, typed
 from annotator.ui.plain import mnemonic
 from annotator.ui.widgets import FlowLayout, clear_layout, plain_label, safe_tooltip, set_muted
 from annotator.untrusted import one_line
@@ -63,7 +65,8 @@ class LabelSets:
 
 
 class LabelSet(QWidget):
-    """The buttons of one label scheme: the number key, the label, in the label's colour."""
+    """The buttons of one label scheme: the key (where it is not the label itself), the label,
+    on an ordinal scale what the rubric says it means, in the label's colour."""
 
     def __init__(self, scheme: LabelScheme, clicked: Callable[[int], None]) -> None:
         super().__init__()
@@ -74,20 +77,24 @@ class LabelSet(QWidget):
         self.group.setExclusive(True)
         self.group.idClicked.connect(clicked)
         self.buttons: list[QPushButton] = []
+        meanings = label_descriptions(scheme) if scheme.ordinal else {}
         for i, label in enumerate(scheme.labels):
-            key = str(i + 1) if i < MAX_LABEL_KEYS else ""
+            key = key_of(scheme.labels, i)
             # "&" would make a mnemonic (R&D: Alt+D); controls show as marks (plain.shown).
-            shown = mnemonic(plain.shown(one_line(label, 80)))
-            button = QPushButton(f"{key}   {shown}" if key else shown)
+            shown = plain.shown(one_line(label, 80))
+            text = shown if key in ("", label) else f"{key}   {shown}"
+            meaning = meanings.get(label, "")
+            if meaning:
+                text += f"  ·  {plain.shown(one_line(meaning, 300))}"
+            button = LabelButton(text)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.setToolTip(
-                safe_tooltip(
-                    self.tr("Choose “{0}” (key {1})").format(plain.piece(label), key)
-                    if key
-                    else plain.shown(label)
-                )
+            tip = (
+                self.tr("Choose “{0}” (key {1})").format(plain.piece(label), " ".join(key))
+                if key
+                else plain.shown(label)
             )
+            button.setToolTip(safe_tooltip(f"{tip}\n{meaning}" if meaning else tip))
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setMinimumHeight(30)
             bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
@@ -101,7 +108,7 @@ class LabelSet(QWidget):
             self.group.addButton(button, i)
             self.buttons.append(button)
             box.addWidget(button)
-        if len(scheme.labels) > MAX_LABEL_KEYS:
+        if not typed(scheme.labels) and len(scheme.labels) > POSITION_KEYS:
             more = plain_label(
                 self.tr("Labels after the 9th have no key: click them, or Tab to them and Space."),
                 selectable=False,
@@ -115,6 +122,36 @@ class LabelSet(QWidget):
             self.group.setExclusive(False)  # an exclusive group never unchecks
             checked.setChecked(False)
             self.group.setExclusive(True)
+
+
+class LabelButton(QPushButton):
+    """A label button whose text is cut with "…" to the width it gets (a rubric's description
+    can be long), rather than widening the panel."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._full = mnemonic(text)
+        self.setText(self._full)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), 240), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(60, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        room = self.width() - 28  # the style sheet's padding and border
+        metrics = self.fontMetrics()
+        text = self._full.replace("&&", "&")
+        cut = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 10))
+        shown = cut.replace("&", "&&")
+        if shown != self.text():
+            self.setText(shown)
 
 
 class TagButtons:

@@ -206,6 +206,16 @@ class QueuePanel(QWidget):
         if load:
             self.apply_filters()
 
+    def reset_filters(self) -> None:
+        """Back to the whole queue, with no search (another workspace is opened: its filters
+        are its own). Quietly: the caller loads the queue next."""
+        self._debounce.stop()
+        with QSignalBlocker(self.search):
+            self.search.clear()
+        for combo in (self.status, self.criterion, self.label, self.rater, self.tag, self.reviews):
+            with QSignalBlocker(combo):
+                combo.setCurrentIndex(0)
+
     def set_include_agreements(self, include: bool) -> None:
         if self.includes_agreements() != include:
             self.scope.setCurrentIndex(1 if include else 0)

@@ -110,6 +110,7 @@ class Pill(QLabel):
         text = one_line(text, PILL_LIMIT)
         if text != self.text():
             self.setText(text)  # QLabel asks its layout again
+            self._tip()
         if hue != self._hue:
             self._hue = hue
             self.update()
@@ -128,12 +129,27 @@ class Pill(QLabel):
         return QSize(int(width + 1.5), int(height + 0.5))
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        """Narrower than its text: on a narrow window a pill is cut with "…" (its tooltip
+        then holds the text) rather than widening the view past the window."""
+        full = self.sizeHint()
+        least = QFontMetricsF(self._font()).horizontalAdvance("Mm…") + 2 * self._pad[0]
+        return QSize(min(full.width(), int(least + 1.5)), full.height())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
             self.updateGeometry()
         super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._tip()
+
+    def _tip(self) -> None:
+        """The full text as the tooltip while the pill is cut, none otherwise."""
+        cut = bool(self.text()) and self.width() < self.sizeHint().width()
+        tip = safe_tooltip(self.text()) if cut else ""
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         bg, fg = theme.pill_colors(self._hue)
@@ -347,6 +363,8 @@ class FlowLayout(QLayout):
             if item.isEmpty():  # a hidden widget takes no room
                 continue
             hint = item.sizeHint()
+            if rect.width() > 0:  # wider than a whole line: cut to it (a pill elides)
+                hint.setWidth(max(min(hint.width(), rect.width()), item.minimumSize().width()))
             if x + hint.width() > rect.right() and line > 0:
                 x, y, line = rect.x(), y + line + gap, 0
             if move:

@@ -8,8 +8,9 @@ agreement report and the Agreement page all show the figures made here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from annotator.domain import baseline as counting
@@ -21,6 +22,7 @@ from annotator.domain.agreement import (
     cohen_kappa_counts,
     confusion_matrix_counts,
     macro_f1_counts,
+    percent_agreement_counts,
     precision_recall_counts,
     undefined,
 )
@@ -30,15 +32,28 @@ from annotator.domain.bootstrap import bootstrap_intervals
 from annotator.domain.ceiling import LooUnit, leave_one_out_from_scores, leave_one_out_scores
 from annotator.domain.merge import Scale
 from annotator.domain.model import LabelScheme
+from annotator.domain.ordinal import (
+    gwet_ac_counts,
+    kendall_tau_b_counts,
+    mean_absolute_error_counts,
+    pair_units,
+    paradox_note,
+    pearson_counts,
+    positions,
+    spearman_counts,
+    weighted_kappa_counts,
+)
 from annotator.domain.reliability import fleiss_kappa_counts, krippendorff_alpha_counts
 from annotator.services.agreement.report import (
     LEVEL,
     AmongRaters,
     Baseline,
+    ChanceCorrected,
     CriterionBaseline,
     HumanCeiling,
     JudgeVsConsensus,
     Reliability,
+    ScoreAgreement,
 )
 
 NO_THRESHOLD = (
@@ -109,7 +124,7 @@ def criterion_baseline(
         counting.counts(tally, scheme),
         judge_vs_consensus(tally, scale, scheme, intervals),
         AmongRaters(
-            reliability(counting.rater_units(tally), scale, intervals),
+            reliability(counting.rater_units(tally), scale, intervals, chance=True),
             ceiling(tally.units, intervals),
             alpaca_eval(tally.units, scale, intervals),
         ),
@@ -117,44 +132,103 @@ def criterion_baseline(
 
 
 def judge_figures(
-    pairs: Mapping[tuple[str, str], int], labels: tuple[str, ...], intervals: Intervals
+    pairs: Mapping[tuple[str, str], int], scale: Scale, intervals: Intervals
 ) -> dict[str, Any]:
     """The fields of :class:`JudgeFigures` from ``(reference, judge)`` pair counts."""
-    statistics: tuple[_Statistic, ...] = (
+    labels = scale.labels
+    statistics: list[_Statistic] = [
         accuracy_counts,
         lambda c: cohen_kappa_counts(c, labels),
         macro_f1_counts,
-    )
-    accuracy, kappa, f1 = (f(pairs) for f in statistics)
-    a_ci, k_ci, f_ci = intervals(pairs, *statistics)
+        lambda c: gwet_ac_counts(pair_units(c), labels, False),
+    ]
+    if scale.ordinal:
+        statistics += [
+            lambda c: weighted_kappa_counts(c, labels, "linear"),
+            lambda c: weighted_kappa_counts(c, labels, "quadratic"),
+            lambda c: gwet_ac_counts(pair_units(c), labels, True),
+        ]
+    figures = [f(pairs) for f in statistics]
+    cis = intervals(pairs, *statistics)
+    accuracy, kappa, f1, ac1 = figures[:4]
+    given: Counter[str] = Counter()
+    for (a, b), n in pairs.items():
+        given[a] += n
+        given[b] += n
+    note = paradox_note(accuracy, kappa, ac1, given)
+    if note is not None:
+        kappa = replace(kappa, note=note)
     return {
         "accuracy": accuracy,
-        "accuracy_interval": a_ci,
+        "accuracy_interval": cis[0],
         "kappa": kappa,
-        "kappa_interval": k_ci,
+        "kappa_interval": cis[1],
         "macro_f1": f1,
-        "macro_f1_interval": f_ci,
+        "macro_f1_interval": cis[2],
         "confusion": confusion_matrix_counts(pairs, labels),
         "per_label": precision_recall_counts(pairs, labels),
+        "chance": _chance(figures[3:], cis[3:]),
     }
+
+
+def _chance(figures: list[Figure], cis: Sequence[Interval]) -> ChanceCorrected:
+    """AC1, then on an ordered scale the linear and quadratic kappas and AC2."""
+    if len(figures) == 1:
+        return ChanceCorrected(figures[0], cis[0])
+    ac1, linear, quadratic, ac2 = figures
+    return ChanceCorrected(ac1, cis[0], linear, cis[1], quadratic, cis[2], ac2, cis[3])
+
+
+def scores_of(tally: BaselineTally, scale: Scale) -> Counter[tuple[float, float]]:
+    """``(the judge's place on the scale, the mean of the raters' places)`` counted over the
+    cases with a judge label and a rating on the scale."""
+    at = positions(scale.labels)
+    out: Counter[tuple[float, float]] = Counter()
+    for (judge, labels), n in tally.units.items():
+        if judge is None or judge not in at or not labels:
+            continue
+        out[(at[judge], sum(at[x] for x in labels) / len(labels))] += n
+    return out
+
+
+def score_agreement(tally: BaselineTally, scale: Scale, intervals: Intervals) -> ScoreAgreement:
+    """The judge's score against the raters' mean: Spearman, Kendall's tau-b, Pearson, the
+    mean absolute error, with intervals."""
+    scores = scores_of(tally, scale)
+    statistics: tuple[_Statistic, ...] = (
+        spearman_counts,
+        kendall_tau_b_counts,
+        pearson_counts,
+        mean_absolute_error_counts,
+    )
+    rho, tau, r, mae = (f(scores) for f in statistics)
+    rho_ci, tau_ci, r_ci, mae_ci = intervals(scores, *statistics)
+    return ScoreAgreement(rho, rho_ci, tau, tau_ci, r, r_ci, mae, mae_ci)
 
 
 def judge_vs_consensus(
     tally: BaselineTally, scale: Scale, scheme: LabelScheme | None, intervals: Intervals
 ) -> JudgeVsConsensus:
+    scores = score_agreement(tally, scale, intervals) if scale.ordinal else None
     if scheme is None:
-        return _unknown_consensus(scale, intervals)
-    figures = judge_figures(counting.consensus_pairs(tally, scheme), scale.labels, intervals)
+        return _unknown_consensus(scale, intervals, scores)
+    figures = judge_figures(counting.consensus_pairs(tally, scheme), scale, intervals)
     if not scale.ordinal:
         return JudgeVsConsensus(**figures)
     hits = counting.within_consensus(tally, scheme)
     (within_ci,) = intervals(hits, accuracy_counts)
-    return JudgeVsConsensus(**figures, within=accuracy_counts(hits), within_interval=within_ci)
+    return JudgeVsConsensus(
+        **figures, within=accuracy_counts(hits), within_interval=within_ci, scores=scores
+    )
 
 
-def _unknown_consensus(scale: Scale, intervals: Intervals) -> JudgeVsConsensus:
-    """Every figure against a consensus that cannot be known (an ordinal scale from files)."""
+def _unknown_consensus(
+    scale: Scale, intervals: Intervals, scores: ScoreAgreement | None
+) -> JudgeVsConsensus:
+    """Every figure against a consensus that cannot be known (an ordinal scale from files);
+    the judge's score against the raters' mean needs no consensus."""
     none, no_interval = undefined(0, NO_THRESHOLD), intervals.none(NO_THRESHOLD)
+    ordinal = scale.ordinal
     return JudgeVsConsensus(
         accuracy=none,
         accuracy_interval=no_interval,
@@ -164,32 +238,77 @@ def _unknown_consensus(scale: Scale, intervals: Intervals) -> JudgeVsConsensus:
         macro_f1_interval=no_interval,
         confusion=confusion_matrix_counts({}, scale.labels),
         per_label=tuple(LabelScore(x, none, none, 0, none) for x in scale.labels),
-        within=none if scale.ordinal else None,
-        within_interval=no_interval if scale.ordinal else None,
+        within=none if ordinal else None,
+        within_interval=no_interval if ordinal else None,
+        chance=ChanceCorrected(
+            none,
+            no_interval,
+            *((none, no_interval) * 3 if ordinal else ()),
+        ),
+        scores=scores,
     )
 
 
 def reliability(
-    units: Mapping[tuple[str, ...], int], scale: Scale, intervals: Intervals
+    units: Mapping[tuple[str, ...], int],
+    scale: Scale,
+    intervals: Intervals,
+    *,
+    chance: bool = False,
 ) -> Reliability:
-    """Fleiss' kappa and Krippendorff's alpha of the labels of each unit, with intervals over
-    the units that have two or more labels."""
+    """Fleiss' kappa and Krippendorff's alpha of the labels of each unit (on an ordered scale
+    the interval alpha too), with intervals over the units that have two or more labels; with
+    ``chance``, the percent agreement and Gwet's AC1 and AC2 as well (AC's chance agreement
+    counts every rated unit, so its intervals resample those)."""
     labels = scale.labels
-    level: Literal["nominal", "ordinal"] = "ordinal" if scale.ordinal else "nominal"
+    ordinal = scale.ordinal
+    level: Literal["nominal", "ordinal"] = "ordinal" if ordinal else "nominal"
     pairable = {k: c for k, c in units.items() if len(k) >= 2}
-    fleiss_ci, alpha_ci = intervals(
-        pairable,
+    statistics: list[_Statistic] = [
         lambda c: fleiss_kappa_counts(c, labels),
         lambda c: krippendorff_alpha_counts(c, labels, level),
-    )
+    ]
+    if chance:
+        statistics.append(percent_agreement_counts)
+    if ordinal:
+        statistics.append(lambda c: krippendorff_alpha_counts(c, labels, "interval"))
+    fleiss_ci, alpha_ci, *more = intervals(pairable, *statistics)
+    percent_ci = more.pop(0) if chance else None
+    interval_ci = more
+    fleiss = fleiss_kappa_counts(units, labels)
+    percent = percent_agreement_counts(units) if chance else None
+    together = None
+    if chance:
+        rated = {k: c for k, c in units.items() if k}
+        acs: list[_Statistic] = [lambda c: gwet_ac_counts(c, labels, False)]
+        if ordinal:
+            acs.append(lambda c: gwet_ac_counts(c, labels, True))
+        ac1, *ac2 = (f(rated) for f in acs)
+        ac1_ci, *ac2_ci = intervals(rated, *acs)
+        together = ChanceCorrected(
+            ac1, ac1_ci, ac2=ac2[0] if ac2 else None, ac2_interval=ac2_ci[0] if ac2 else None
+        )
+        given: Counter[str] = Counter()
+        for key, n in units.items():
+            for x in key:
+                given[x] += n
+        assert percent is not None
+        note = paradox_note(percent, fleiss, together.ac1, given)
+        if note is not None:
+            fleiss = replace(fleiss, note=f"{fleiss.note}; {note}" if fleiss.note else note)
     return Reliability(
-        fleiss=fleiss_kappa_counts(units, labels),
+        fleiss=fleiss,
         fleiss_interval=fleiss_ci,
         alpha_nominal=krippendorff_alpha_counts(units, labels, "nominal"),
-        alpha_ordinal=(
-            krippendorff_alpha_counts(units, labels, "ordinal") if scale.ordinal else None
-        ),
+        alpha_ordinal=krippendorff_alpha_counts(units, labels, "ordinal") if ordinal else None,
         alpha_interval=alpha_ci,
+        alpha_interval_level=(
+            krippendorff_alpha_counts(units, labels, "interval") if ordinal else None
+        ),
+        alpha_interval_level_interval=interval_ci[0] if ordinal else None,
+        percent=percent,
+        percent_interval=percent_ci,
+        chance=together,
     )
 
 

@@ -4,17 +4,17 @@ against the final labels)."""
 
 from __future__ import annotations
 
-from annotator.domain.agreement import Figure, Interval
+from annotator.services.agreement import glossary as g
 from annotator.services.agreement.report import LEVEL, CriterionBaseline
 from annotator.services.agreement.tables import (
     Cell,
     Marked,
     Section,
-    Style,
-    _ci,
     _fig,
-    _n,
+    _row,
+    chance_rows,
     confusion_section,
+    reliability_rows,
 )
 
 BEFORE_TITLE = "Before any review: the judge against the original raters"
@@ -32,6 +32,11 @@ ORDINAL_ACCURACY = (
 WITHIN = (
     "the judge within the threshold of the raters' median: the summary's \"judge vs raters' "
     'consensus"; outside it, a case is judge vs majority or judge vs all raters'
+)
+
+SCORES = (
+    "the judge's place on the scale (its label's number, or its position) against the mean "
+    "of the raters' places, on every case with a judge label and a rating"
 )
 
 
@@ -62,11 +67,6 @@ def _cases(b: CriterionBaseline) -> Section:
     return Section(CASES, ("", "count"), tuple(rows), (False, True))
 
 
-def _row(name: Cell, figure: Figure, interval: Interval | None, style: Style) -> tuple[Cell, ...]:
-    """A figure's row: name, value, interval (blank where the figure has none), n."""
-    return (name, _fig(figure, style), _ci(interval, style) if interval else "", _n(figure))
-
-
 _HEADERS = ("figure", "value", f"{LEVEL:.0%} CI", "n")
 _NUMERIC = (False, True, False, True)
 
@@ -76,18 +76,26 @@ def _judge(b: CriterionBaseline) -> Section:
     ordinal = b.scale.ordinal
     rows = [
         _row(
-            Marked("accuracy", ORDINAL_ACCURACY) if ordinal else "accuracy",
+            Marked(g.EXACT, ORDINAL_ACCURACY) if ordinal else "accuracy",
             j.accuracy,
             j.accuracy_interval,
             "rate",
         ),
-        _row("Cohen's kappa", j.kappa, j.kappa_interval, "coefficient"),
-        _row("macro F1", j.macro_f1, j.macro_f1_interval, "coefficient"),
     ]
     if j.within is not None:
-        rows.append(
-            _row(Marked("within the threshold", WITHIN), j.within, j.within_interval, "rate")
-        )
+        within = f"{g.WITHIN} (±{b.threshold:g})" if b.threshold is not None else g.WITHIN
+        rows.append(_row(Marked(within, WITHIN), j.within, j.within_interval, "rate"))
+    rows.append(_row(g.KAPPA, j.kappa, j.kappa_interval, "coefficient"))
+    rows += chance_rows(j.chance)
+    rows.append(_row(g.MACRO_F1, j.macro_f1, j.macro_f1_interval, "coefficient"))
+    if j.scores is not None:
+        s = j.scores
+        rows += [
+            _row(g.SPEARMAN, s.spearman, s.spearman_interval, "coefficient"),
+            _row(g.KENDALL, s.kendall, s.kendall_interval, "coefficient"),
+            _row(g.PEARSON, s.pearson, s.pearson_interval, "coefficient"),
+            _row(Marked(g.MAE, SCORES), s.mae, s.mae_interval, "coefficient"),
+        ]
     return Section(JUDGE, _HEADERS, tuple(rows), _NUMERIC)
 
 
@@ -106,32 +114,18 @@ def _per_label(b: CriterionBaseline) -> Section:
 def _raters(b: CriterionBaseline) -> Section:
     r = b.raters
     rel, h, a = r.reliability, r.ceiling, r.alpaca_eval
-    ordinal = rel.alpha_ordinal is not None
-    rows = [
-        _row("Fleiss' kappa", rel.fleiss, rel.fleiss_interval, "coefficient"),
-        _row(
-            "Krippendorff's alpha, nominal",
-            rel.alpha_nominal,
-            None if ordinal else rel.alpha_interval,
-            "coefficient",
+    return Section(
+        RATERS,
+        _HEADERS,
+        (
+            *reliability_rows(rel),
+            _row("human ceiling (leave-one-out)", h.humans, h.humans_interval, "rate"),
+            _row("judge vs the same references", h.judge, h.judge_interval, "rate"),
+            _row("AlpacaEval human agreement, raters", a.humans, a.humans_interval, "rate"),
+            _row("AlpacaEval human agreement, judge", a.judge, a.judge_interval, "rate"),
         ),
-    ]
-    if rel.alpha_ordinal is not None:
-        rows.append(
-            _row(
-                "Krippendorff's alpha, ordinal",
-                rel.alpha_ordinal,
-                rel.alpha_interval,
-                "coefficient",
-            )
-        )
-    rows += [
-        _row("human ceiling (leave-one-out)", h.humans, h.humans_interval, "rate"),
-        _row("judge vs the same references", h.judge, h.judge_interval, "rate"),
-        _row("AlpacaEval human agreement, raters", a.humans, a.humans_interval, "rate"),
-        _row("AlpacaEval human agreement, judge", a.judge, a.judge_interval, "rate"),
-    ]
-    return Section(RATERS, _HEADERS, tuple(rows), _NUMERIC)
+        _NUMERIC,
+    )
 
 
 def baseline_notes(b: CriterionBaseline) -> list[str]:

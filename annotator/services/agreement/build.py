@@ -11,12 +11,14 @@ from typing import Literal
 
 from annotator.domain.agreement import (
     DEFAULT_RESAMPLES,
+    Figure,
     accuracy_counts,
     cohen_kappa_counts,
     percent_agreement_counts,
 )
 from annotator.domain.baseline import BaselineTally
 from annotator.domain.merge import MergedCase, Resolution, Scale
+from annotator.domain.ordinal import weighted_kappa_counts
 from annotator.services.agreement.baseline import (
     Intervals,
     build_baseline,
@@ -208,21 +210,35 @@ def _criterion(
 
 
 def _reviewers(t: _Tally, intervals: Intervals) -> ReviewerAgreement:
-    labels = t.scale.labels
     return ReviewerAgreement(
         reviewers=tuple(sorted(t.reviewers)),
         percent=percent_agreement_counts(t.units),
-        pairs=tuple(
-            PairKappa(a, b, cohen_kappa_counts(t.pairs[(a, b)], labels)) for a, b in sorted(t.pairs)
-        ),
-        reliability=reliability(t.units, t.scale, intervals),
+        pairs=tuple(_pair(a, b, t.pairs[(a, b)], t.scale) for a, b in sorted(t.pairs)),
+        reliability=reliability(t.units, t.scale, intervals, chance=True),
+    )
+
+
+def _pair(first: str, second: str, pairs: Counter[tuple[str, str]], scale: Scale) -> PairKappa:
+    """Cohen's kappa of two people, weighted too on an ordered scale."""
+    return PairKappa(
+        first, second, cohen_kappa_counts(pairs, scale.labels), *_weighted(pairs, scale)
+    )
+
+
+def _weighted(pairs: Counter[tuple[str, str]], scale: Scale) -> tuple[Figure | None, Figure | None]:
+    """Kappa weighted linearly and quadratically on an ordered scale; None on a nominal one."""
+    if not scale.ordinal:
+        return None, None
+    return (
+        weighted_kappa_counts(pairs, scale.labels, "linear"),
+        weighted_kappa_counts(pairs, scale.labels, "quadratic"),
     )
 
 
 def _judge(t: _Tally, intervals: Intervals) -> JudgeVsTruth:
     """The judge against the truth."""
     return JudgeVsTruth(
-        **judge_figures(t.judge, t.scale.labels, intervals),
+        **judge_figures(t.judge, t.scale, intervals),
         wrong=sum(c for (truth, said), c in t.judge.items() if truth != said),
         no_label=t.judge_missing,
     )
@@ -231,7 +247,12 @@ def _judge(t: _Tally, intervals: Intervals) -> JudgeVsTruth:
 def _raters(t: _Tally) -> tuple[RaterVsTruth, ...]:
     labels = t.scale.labels
     return tuple(
-        RaterVsTruth(r, accuracy_counts(t.raters[r]), cohen_kappa_counts(t.raters[r], labels))
+        RaterVsTruth(
+            r,
+            accuracy_counts(t.raters[r]),
+            cohen_kappa_counts(t.raters[r], labels),
+            *_weighted(t.raters[r], t.scale),
+        )
         for r in sorted(t.raters)
     )
 

@@ -49,11 +49,45 @@ class Counts:
 
 @dataclass(frozen=True)
 class PairKappa:
-    """Cohen's kappa of two reviewers over the cases both reviewed (``kappa.n``)."""
+    """Cohen's kappa of two reviewers over the cases both reviewed (``kappa.n``), and on an
+    ordered scale its linear- and quadratic-weighted forms (None on a nominal scale)."""
 
     first: str
     second: str
     kappa: Figure
+    kappa_linear: Figure | None = None
+    kappa_quadratic: Figure | None = None
+
+
+@dataclass(frozen=True)
+class ChanceCorrected:
+    """Chance-corrected agreement beyond Cohen's kappa (``annotator.domain.ordinal``): Gwet's
+    AC1, and on an ordered scale kappa weighted linearly and quadratically and Gwet's AC2
+    (ordinal weights); those are None on a nominal scale."""
+
+    ac1: Figure
+    ac1_interval: Interval
+    kappa_linear: Figure | None = None
+    kappa_linear_interval: Interval | None = None
+    kappa_quadratic: Figure | None = None
+    kappa_quadratic_interval: Interval | None = None
+    ac2: Figure | None = None
+    ac2_interval: Interval | None = None
+
+
+@dataclass(frozen=True)
+class ScoreAgreement:
+    """The judge's score against the mean of the raters' scores, case by case (ordered
+    scales): rank and linear correlations and the mean absolute error."""
+
+    spearman: Figure
+    spearman_interval: Interval
+    kendall: Figure
+    kendall_interval: Interval
+    pearson: Figure
+    pearson_interval: Interval
+    mae: Figure
+    mae_interval: Interval
 
 
 @dataclass(frozen=True)
@@ -67,6 +101,15 @@ class Reliability:
     """None on a nominal scale."""
     alpha_interval: Interval
     """For :attr:`alpha`."""
+    alpha_interval_level: Figure | None = None
+    """Krippendorff's alpha with the interval metric (the labels' numbers); None on a
+    nominal scale."""
+    alpha_interval_level_interval: Interval | None = None
+    percent: Figure | None = None
+    """Pairwise percent agreement, beside the chance-corrected figures."""
+    percent_interval: Interval | None = None
+    chance: ChanceCorrected | None = None
+    """Gwet's AC1 and AC2 (the weighted kappas are for two sides: None here)."""
 
     @property
     def alpha(self) -> Figure:
@@ -118,6 +161,8 @@ class JudgeFigures:
     confusion: ConfusionMatrix
     """The reference in rows, the judge in columns, labels in scale order."""
     per_label: tuple[LabelScore, ...]
+    chance: ChanceCorrected | None = None
+    """Weighted kappa and Gwet's AC against the same reference."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +182,9 @@ class RaterVsTruth:
     rater: str
     accuracy: Figure
     kappa: Figure
+    kappa_linear: Figure | None = None
+    """Ordered scales: kappa weighted linearly (None on a nominal scale)."""
+    kappa_quadratic: Figure | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +206,8 @@ class JudgeVsConsensus(JudgeFigures):
     """Ordinal scales: how often the judge is within the threshold of the raters' median (the
     summary's "judge vs raters' consensus"); None on a nominal scale, where it is accuracy."""
     within_interval: Interval | None = None
+    scores: ScoreAgreement | None = None
+    """Ordered scales: the judge's score against the raters' mean; None on a nominal scale."""
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from annotator.domain.agreement import ConfusionMatrix, Figure, Interval
+from annotator.services.agreement import glossary as g
 from annotator.services.agreement.report import (
     LEVEL,
+    ChanceCorrected,
     Counts,
     CriterionReport,
     JudgeVsTruth,
     Overruled,
     OverruledCase,
+    Reliability,
     ReviewerAgreement,
 )
 
@@ -87,6 +90,59 @@ def _ci(i: Interval, style: Style) -> Cell:
             "which are left out",
         )
     return text
+
+
+def _row(name: Cell, figure: Figure, interval: Interval | None, style: Style) -> tuple[Cell, ...]:
+    """A figure's row: name, value, interval (blank where the figure has none), n."""
+    return (name, _fig(figure, style), _ci(interval, style) if interval else "", _n(figure))
+
+
+def chance_rows(c: ChanceCorrected | None) -> list[tuple[Cell, ...]]:
+    """The weighted kappas (two sides only) and Gwet's AC1 and AC2, those that there are."""
+    if c is None:
+        return []
+    rows = []
+    if c.kappa_linear is not None:
+        rows.append(_row(g.KAPPA_LINEAR, c.kappa_linear, c.kappa_linear_interval, "coefficient"))
+    if c.kappa_quadratic is not None:
+        rows.append(
+            _row(g.KAPPA_QUADRATIC, c.kappa_quadratic, c.kappa_quadratic_interval, "coefficient")
+        )
+    rows.append(_row(g.AC1, c.ac1, c.ac1_interval, "coefficient"))
+    if c.ac2 is not None:
+        rows.append(_row(g.AC2, c.ac2, c.ac2_interval, "coefficient"))
+    return rows
+
+
+def reliability_rows(rel: Reliability) -> list[tuple[Cell, ...]]:
+    """Percent agreement, Fleiss' kappa, Gwet's AC1 and AC2, Krippendorff's alpha (nominal,
+    and on an ordered scale ordinal and interval), with intervals where they have one."""
+    ordinal = rel.alpha_ordinal is not None
+    rows = []
+    if rel.percent is not None:
+        rows.append(_row(g.PERCENT, rel.percent, rel.percent_interval, "rate"))
+    rows.append(_row(g.FLEISS, rel.fleiss, rel.fleiss_interval, "coefficient"))
+    rows += chance_rows(rel.chance)
+    rows.append(
+        _row(
+            g.ALPHA_NOMINAL,
+            rel.alpha_nominal,
+            None if ordinal else rel.alpha_interval,
+            "coefficient",
+        )
+    )
+    if rel.alpha_ordinal is not None:
+        rows.append(_row(g.ALPHA_ORDINAL, rel.alpha_ordinal, rel.alpha_interval, "coefficient"))
+    if rel.alpha_interval_level is not None:
+        rows.append(
+            _row(
+                g.ALPHA_INTERVAL,
+                rel.alpha_interval_level,
+                rel.alpha_interval_level_interval,
+                "coefficient",
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -168,13 +224,24 @@ def before_after_section(c: CriterionReport) -> Section:
     """The judge against the raters' consensus and against the final labels, side by side,
     on the same (settled) cases."""
     b, j = c.before.judge, c.judge
-    rows: tuple[tuple[str, Figure, Interval, Figure, Interval, Style], ...] = (
+    rows: list[tuple[str, Figure, Interval, Figure, Interval, Style]] = [
         ("judge accuracy", b.accuracy, b.accuracy_interval, j.accuracy, j.accuracy_interval,
          "rate"),
         ("judge kappa", b.kappa, b.kappa_interval, j.kappa, j.kappa_interval, "coefficient"),
         ("judge macro F1", b.macro_f1, b.macro_f1_interval, j.macro_f1, j.macro_f1_interval,
          "coefficient"),
-    )  # fmt: skip
+    ]  # fmt: skip
+    x, y = b.chance, j.chance
+    if x is not None and y is not None:
+        rows.append((f"judge {g.AC1}", x.ac1, x.ac1_interval, y.ac1, y.ac1_interval, "coefficient"))
+        for name, get in (
+            (g.KAPPA_LINEAR, lambda z: (z.kappa_linear, z.kappa_linear_interval)),
+            (g.KAPPA_QUADRATIC, lambda z: (z.kappa_quadratic, z.kappa_quadratic_interval)),
+            (g.AC2, lambda z: (z.ac2, z.ac2_interval)),
+        ):
+            (f, i), (h, k) = get(x), get(y)
+            if f is not None and i is not None and h is not None and k is not None:
+                rows.append((f"judge {name}", f, i, h, k, "coefficient"))
     ci = f"{LEVEL:.0%} CI"
     return Section(
         BEFORE_AFTER,
@@ -188,30 +255,45 @@ def before_after_section(c: CriterionReport) -> Section:
 
 
 def _between_section(r: ReviewerAgreement, piece: Piece) -> Section:
-    between: list[tuple[Cell, ...]] = [
-        ("percent agreement", _fig(r.percent, "rate"), _n(r.percent)),
-        ("Fleiss' kappa", _fig(r.fleiss), _n(r.fleiss)),
-        ("Krippendorff's alpha, nominal", _fig(r.alpha_nominal), _n(r.alpha_nominal)),
-    ]
-    if r.alpha_ordinal is not None:
-        between.append(
-            ("Krippendorff's alpha, ordinal", _fig(r.alpha_ordinal), _n(r.alpha_ordinal))
-        )
+    rel = r.reliability
+    between = reliability_rows(rel)
+    if rel.percent is None:
+        between.insert(0, _row(g.PERCENT, r.percent, None, "rate"))
     for p in r.pairs:
         pair = f"{piece(p.first)} / {piece(p.second)}"
-        between.append((f"Cohen's kappa, {pair}", _fig(p.kappa), _n(p.kappa)))
+        between.append(_row(f"{g.KAPPA}, {pair}", p.kappa, None, "coefficient"))
+        for name, f in ((g.KAPPA_LINEAR, p.kappa_linear), (g.KAPPA_QUADRATIC, p.kappa_quadratic)):
+            if f is not None:
+                between.append(_row(f"{name}, {pair}", f, None, "coefficient"))
     return Section(
         "Between reviewers",
-        ("figure", "value", "n"),
+        ("figure", "value", f"{LEVEL:.0%} CI", "n"),
         tuple(between),
-        (False, True, True),
+        (False, True, False, True),
     )
 
 
 def _versus_section(c: CriterionReport, piece: Piece) -> Section:
     j = c.judge
+    ordinal = c.scale.ordinal
+    chance = j.chance
+
+    def weighted(linear: Figure | None, quadratic: Figure | None) -> tuple[Cell, ...]:
+        if not ordinal:
+            return ()
+        return tuple(_fig(f) if f is not None else "—" for f in (linear, quadratic))
+
     versus: list[tuple[Cell, ...]] = [
-        ("judge", _fig(j.accuracy, "rate"), _fig(j.kappa), _n(j.accuracy)),
+        (
+            "judge",
+            _fig(j.accuracy, "rate"),
+            _fig(j.kappa),
+            *weighted(
+                chance.kappa_linear if chance else None,
+                chance.kappa_quadratic if chance else None,
+            ),
+            _n(j.accuracy),
+        ),
     ]
     for x in c.raters:
         versus.append(
@@ -219,14 +301,16 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
                 f"rater {piece(x.rater)}",
                 _fig(x.accuracy, "rate"),
                 _fig(x.kappa),
+                *weighted(x.kappa_linear, x.kappa_quadratic),
                 _n(x.accuracy),
             )
         )
+    extra = ("kappa, linear", "kappa, quadratic") if ordinal else ()
     return Section(
         "Against the adjudicated truth",
-        ("who", "accuracy", "Cohen's kappa", "n"),
+        ("who", "exact agreement", g.KAPPA, *extra, "n"),
         tuple(versus),
-        (False, True, True, True),
+        (False, True, True, *(True for _ in extra), True),
     )
 
 

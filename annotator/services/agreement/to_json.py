@@ -9,11 +9,13 @@ from typing import Any
 from annotator.domain.agreement import Figure, Interval, LabelScore
 from annotator.services.agreement.report import (
     AgreementReport,
+    ChanceCorrected,
     Counts,
     CriterionBaseline,
     CriterionReport,
     HumanCeiling,
     Reliability,
+    ScoreAgreement,
 )
 from annotator.untrusted import json_safe
 
@@ -80,6 +82,50 @@ def _with_interval(f: Figure, i: Interval) -> dict[str, Any]:
     return out
 
 
+NOT_ORDERED = "the scale is not ordered (nominal): the figure needs an order"
+"""Why a figure of an ordered scale has no value on a nominal one."""
+
+
+def _ordered(f: Figure | None, i: Interval | None = None) -> dict[str, Any]:
+    """A figure of an ordered scale: ``value`` null and why on a nominal scale, never a bare
+    null."""
+    if f is None:
+        out: dict[str, Any] = {"value": None, "n": 0, "reason": NOT_ORDERED, "note": None}
+        return out
+    return _with_interval(f, i) if i is not None else _with_figure(f)
+
+
+def _with_figure(f: Figure) -> dict[str, Any]:
+    out = _figure_json(f)
+    assert out is not None
+    return out
+
+
+def _chance_json(c: ChanceCorrected | None) -> dict[str, Any]:
+    """Weighted kappa (two sides only) and Gwet's AC1 and AC2."""
+    if c is None:
+        return {}
+    return {
+        "kappa_linear": _ordered(c.kappa_linear, c.kappa_linear_interval),
+        "kappa_quadratic": _ordered(c.kappa_quadratic, c.kappa_quadratic_interval),
+        "gwet_ac1": _with_interval(c.ac1, c.ac1_interval),
+        "gwet_ac2": _ordered(c.ac2, c.ac2_interval),
+    }
+
+
+def _scores_json(s: ScoreAgreement | None) -> dict[str, Any]:
+    """The judge's score against the raters' mean."""
+    if s is None:
+        none = _ordered(None)
+        return {k: none for k in ("spearman", "kendall_tau_b", "pearson", "mean_absolute_error")}
+    return {
+        "spearman": _with_interval(s.spearman, s.spearman_interval),
+        "kendall_tau_b": _with_interval(s.kendall, s.kendall_interval),
+        "pearson": _with_interval(s.pearson, s.pearson_interval),
+        "mean_absolute_error": _with_interval(s.mae, s.mae_interval),
+    }
+
+
 def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str, Any]:
     r, j, h = c.reviewers, c.judge, c.ceiling
     return {
@@ -91,7 +137,13 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             "names": list(r.reviewers),
             "percent_agreement": _figure_json(r.percent),
             "cohen_kappa_pairs": [
-                {"first": p.first, "second": p.second, "kappa": _figure_json(p.kappa)}
+                {
+                    "first": p.first,
+                    "second": p.second,
+                    "kappa": _figure_json(p.kappa),
+                    "kappa_linear": _ordered(p.kappa_linear),
+                    "kappa_quadratic": _ordered(p.kappa_quadratic),
+                }
                 for p in r.pairs
             ],
             **_reliability_json(r.reliability),
@@ -100,6 +152,7 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
             "kappa": _with_interval(j.kappa, j.kappa_interval),
             "macro_f1": _with_interval(j.macro_f1, j.macro_f1_interval),
+            **_chance_json(j.chance),
             "wrong": j.wrong,
             "no_label": j.no_label,
             "confusion": {
@@ -111,7 +164,13 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             "per_label": _per_label_json(j.per_label),
         },
         "raters": [
-            {"rater": x.rater, "accuracy": _figure_json(x.accuracy), "kappa": _figure_json(x.kappa)}
+            {
+                "rater": x.rater,
+                "accuracy": _figure_json(x.accuracy),
+                "kappa": _figure_json(x.kappa),
+                "kappa_linear": _ordered(x.kappa_linear),
+                "kappa_quadratic": _ordered(x.kappa_quadratic),
+            }
             for x in c.raters
         ],
         "human_ceiling": _ceiling_json(h),
@@ -164,6 +223,13 @@ def criterion_baseline_json(b: CriterionBaseline) -> dict[str, Any]:
                 if j.within is not None and j.within_interval is not None
                 else None
             ),
+            "within_threshold_why": (
+                None
+                if j.within is not None
+                else "a nominal scale has no threshold: agreement is exact agreement (accuracy)"
+            ),
+            **_chance_json(j.chance),
+            "judge_score_vs_raters_mean": _scores_json(j.scores),
             "confusion": {
                 "rows": "consensus",
                 "columns": "judge",
@@ -185,7 +251,22 @@ def _reliability_json(r: Reliability) -> dict[str, Any]:
         "fleiss_kappa": _with_interval(r.fleiss, r.fleiss_interval),
         "alpha_nominal": _figure_json(r.alpha_nominal),
         "alpha_ordinal": _figure_json(r.alpha_ordinal),
+        "alpha_ordinal_why": None if r.alpha_ordinal is not None else NOT_ORDERED,
         "alpha_interval": _interval_json(r.alpha_interval),
+        "alpha_interval_level": _ordered(r.alpha_interval_level, r.alpha_interval_level_interval),
+        **(
+            {"percent_agreement": _with_interval(r.percent, r.percent_interval)}
+            if r.percent is not None and r.percent_interval is not None
+            else {}
+        ),
+        **(
+            {
+                "gwet_ac1": _with_interval(r.chance.ac1, r.chance.ac1_interval),
+                "gwet_ac2": _ordered(r.chance.ac2, r.chance.ac2_interval),
+            }
+            if r.chance is not None
+            else {}
+        ),
     }
 
 

@@ -1,0 +1,102 @@
+"""The names of the figures, and one sentence each on what a figure says and when to read it:
+the Agreement page's tooltips (docs/agreement.md says the same at length).
+
+A table's row is named by one of these names, sometimes with a detail after a comma or in
+parentheses (``agreement within the threshold (±1)``, ``Cohen's kappa, a / b``):
+:func:`explain` finds the sentence by the longest name the row's name starts with.
+"""
+
+from __future__ import annotations
+
+EXACT = "exact agreement (accuracy)"
+WITHIN = "agreement within the threshold"
+KAPPA = "Cohen's kappa"
+KAPPA_LINEAR = "Cohen's kappa, linear-weighted"
+KAPPA_QUADRATIC = "Cohen's kappa, quadratic-weighted"
+AC1 = "Gwet's AC1"
+AC2 = "Gwet's AC2 (ordinal weights)"
+MACRO_F1 = "macro F1"
+SPEARMAN = "Spearman's rho, judge vs raters' mean"
+KENDALL = "Kendall's tau-b, judge vs raters' mean"
+PEARSON = "Pearson's r, judge vs raters' mean"
+MAE = "mean absolute error, judge vs raters' mean"
+PERCENT = "percent agreement"
+FLEISS = "Fleiss' kappa"
+ALPHA_NOMINAL = "Krippendorff's alpha, nominal"
+ALPHA_ORDINAL = "Krippendorff's alpha, ordinal"
+ALPHA_INTERVAL = "Krippendorff's alpha, interval"
+
+HELP: dict[str, str] = {
+    "accuracy": "The share of cases where the two labels are the same label (exact match).",
+    EXACT: "The share of cases where the judge gave exactly the consensus label.",
+    WITHIN: (
+        "The share of cases where the judge is within the criterion's threshold of the "
+        "raters' median: what the disagreement kinds and the summary count as agreeing."
+    ),
+    KAPPA: (
+        "Agreement beyond chance, every different label a full miss; it falls toward 0 when "
+        "one label dominates even if agreement is high (read Gwet's AC1 then)."
+    ),
+    KAPPA_LINEAR: (
+        "Kappa where a miss costs its distance on the scale: read it for a judge on a Likert "
+        "scale, where 4 against 5 is nearly right."
+    ),
+    KAPPA_QUADRATIC: (
+        "Kappa where a miss costs its squared distance on the scale, so near misses barely "
+        "count: the usual figure for a judge on a Likert scale."
+    ),
+    AC1: (
+        "Gwet's chance-corrected agreement, which stays meaningful when one label dominates "
+        "(where kappa collapses although agreement is high)."
+    ),
+    AC2: (
+        "Gwet's AC with ordinal weights: near misses count as partial agreement, and it stays "
+        "meaningful when one label dominates."
+    ),
+    MACRO_F1: "The mean over the labels that occur of each label's F1 (precision and recall).",
+    SPEARMAN: (
+        "The rank correlation of the judge's score with the raters' mean score, case by case: "
+        "does the judge order the cases as the raters do? Read it with weighted kappa."
+    ),
+    KENDALL: (
+        "Kendall's tau-b of the judge's score and the raters' mean: the share of pairs of "
+        "cases the judge orders as the raters do, minus those it orders the other way."
+    ),
+    PEARSON: (
+        "The linear correlation of the judge's score with the raters' mean; high when the "
+        "judge tracks the raters even with a constant offset."
+    ),
+    MAE: (
+        "The mean distance, in the scale's points, between the judge's score and the raters' "
+        "mean: how far off the judge is on a typical case."
+    ),
+    PERCENT: "The share of pairs of people who chose the same label on a case, over the cases.",
+    FLEISS: "Agreement among many raters beyond chance, every different label a full miss.",
+    ALPHA_NOMINAL: (
+        "Krippendorff's alpha with every different label a full miss; missing ratings are allowed."
+    ),
+    ALPHA_ORDINAL: (
+        "Krippendorff's alpha using the labels' order and how often each is used: the "
+        "raters' agreement on an ordered scale."
+    ),
+    ALPHA_INTERVAL: (
+        "Krippendorff's alpha with squared differences of the labels' numbers: for a scale "
+        "whose steps are equal (a Likert scale)."
+    ),
+    "human ceiling": (
+        "How often one rater agrees with the mode of the others, each left out in turn: the "
+        "best a judge can be expected to do."
+    ),
+    "judge vs the same references": (
+        "The judge scored as the human ceiling scores a rater: comparable with the ceiling."
+    ),
+    "AlpacaEval human agreement": (
+        "AlpacaEval's leave-one-out agreement, computed as AlpacaEval computes it."
+    ),
+}
+
+
+def explain(name: str) -> str | None:
+    """The sentence for a row's figure name, or None."""
+    best = max((k for k in HELP if name.startswith(k)), key=len, default=None)
+    return HELP[best] if best is not None else None

@@ -1,0 +1,191 @@
+"""The window on a small screen: at 1280x720 (100 % and 125 % text) and 1024x700, every action
+of the decision panel and its error are in sight, and the case rewraps instead of scrolling
+sideways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from annotator.ui.main_window import MainWindow
+from tests.conftest import SAMPLE
+from tests.helpers import PASS_FAIL, case, key, write_jsonl
+
+pytestmark = pytest.mark.gui
+
+SIZES = [(1280, 720, 1.0), (1280, 720, 1.25), (1024, 700, 1.0)]
+
+
+@pytest.fixture
+def text_scale(request: pytest.FixtureRequest) -> Iterator[float]:
+    """The application's text at ``request.param`` times its size (a user's larger font)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = QFont(app.font())
+    larger = QFont(before)
+    larger.setPointSizeF(before.pointSizeF() * request.param)
+    app.setFont(larger)
+    yield request.param
+    app.setFont(before)
+
+
+def in_sight(widget: QWidget, window: MainWindow) -> bool:
+    """The whole widget is painted: inside the window and not clipped by a scroll area."""
+    if not widget.isVisible():
+        return False
+    top_left = widget.mapTo(window, widget.rect().topLeft())
+    on_window = QRect(top_left, widget.size())
+    unclipped = widget.visibleRegion().boundingRect() == widget.rect()
+    return window.rect().contains(on_window) and unclipped
+
+
+def check_fits(window: MainWindow, qtbot: QtBot) -> None:
+    panel = window.panel
+    qtbot.waitUntil(lambda: window.review.detail is not None)
+    QApplication.processEvents()
+    actions = [panel.save_button, panel.skip_button, panel.clear_button]
+    actions += list(panel._conf_buttons.values())
+    for button in actions:
+        assert in_sight(button, window), button.text()
+    view = window.view
+    inner = view.widget()
+    assert not view.horizontalScrollBar().isVisible()
+    assert inner.width() <= view.viewport().width()
+    assert inner.minimumSizeHint().width() <= view.viewport().width()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "text_scale"),
+    SIZES,
+    indirect=["text_scale"],
+    ids=[f"{w}x{h}-{s:.0%}" for w, h, s in SIZES],
+)
+def test_actions_and_error_stay_in_sight(
+    make_window, qtbot: QtBot, width: int, height: int, text_scale: float
+) -> None:
+    window = make_window(SAMPLE)
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.size().width() == width and window.height() == height)
+    service = window.review.service
+    assert service is not None
+    # Each kind of case: pass/fail with two raters, A/B/tie with candidates, a 1-5 scale.
+    for ext_id in ("faith-001", "pref-008", "help-015"):
+        window.queue.select_id(service.row_id(ext_id) or 0)
+        check_fits(window, qtbot)
+    # Saved with no rationale: the error says so, in sight with the buttons.
+    window.queue.table.setFocus()
+    key(qtbot, window, "1")
+    key(qtbot, window, "Ctrl+Return")
+    assert "rationale" in window.panel.error.text()
+    assert in_sight(window.panel.error, window)
+    check_fits(window, qtbot)
+    # A decided case (its state line is longer) and one with a long, unbroken id and label.
+    window.panel.rationale.setPlainText("Checked against the leaflet.")
+    window.review.save_and_next()
+    window.review.go(-1)
+    check_fits(window, qtbot)
+
+
+def test_long_names_are_cut_not_scrolled(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    long_id = "case-" + "x" * 120
+    label = "a-very-long-label-" + "y" * 60
+    header = {**PASS_FAIL, "labels": ["fail", label]}
+    rows = [case(long_id, judge=label, raters={"rater-" + "z" * 80: "fail"})]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, header))
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    check_fits(window, qtbot)
+
+
+ZERO_TO_TEN = {
+    "title": "Scores",
+    "labels": [str(n) for n in range(11)],
+    "ordinal": True,
+    "threshold": 2,
+    "rubric": "How good is it?\n10 — perfect\n5 — half right\n0 — wrong",
+}
+
+
+def test_digits_type_the_number_on_a_numeric_scale(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    rows = [case("a", judge="9", raters={"alice": "1"}), case("b", judge="0", raters={"x": "7"})]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, ZERO_TO_TEN))
+    clock = [100.0]
+    window.panel._keys._clock = lambda: clock[0]
+    window.queue.table.setFocus()
+    key(qtbot, window, "5")
+    assert window.panel.label() == "5"  # the label "5", not the 5th label ("4")
+    clock[0] += 5
+    key(qtbot, window, "9")
+    assert window.panel.label() == "9"
+    clock[0] += 5
+    key(qtbot, window, "1")
+    assert window.panel.label() == "1"
+    clock[0] += 0.3
+    key(qtbot, window, "0")  # within a moment of the 1: ten
+    assert window.panel.label() == "10"
+    clock[0] += 5
+    key(qtbot, window, "0")
+    assert window.panel.label() == "0"
+    clock[0] += 0.3
+    key(qtbot, window, "3")  # "03" is 3
+    assert window.panel.label() == "3"
+    clock[0] += 0.3
+    key(qtbot, window, "7")  # "37" is no label: 7 starts again
+    assert window.panel.label() == "7"
+    key(qtbot, window, "Alt+8")
+    assert window.panel.label() == "8"
+    # The buttons read "5", not "5   5"; the rubric's lines describe 10, 5 and 0.
+    texts = [b.full_text() for b in window.panel._label_buttons]
+    assert texts[4] == "4"
+    assert texts[5].startswith("5") and "half right" in texts[5]
+    assert texts[10].startswith("10") and "perfect" in texts[10]
+    assert "key 1 0" in window.panel._label_buttons[10].toolTip()
+
+
+def test_other_scales_keep_their_positions(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    header = {**PASS_FAIL, "labels": ["A", "B", "tie"]}
+    window = make_window(
+        write_jsonl(tmp_path / "c.jsonl", [case("a", judge="A", raters={"x": "B"})], header)
+    )
+    window.queue.table.setFocus()
+    key(qtbot, window, "2")
+    assert window.panel.label() == "B"
+    assert [b.full_text() for b in window.panel._label_buttons] == ["1   A", "2   B", "3   tie"]
+
+
+def test_ctrl_r_goes_after_the_rationale(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+    window.queue.table.setFocus()
+    key(qtbot, window, "1")
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "First part.")
+    window.queue.table.setFocus()
+    window.panel.rationale.moveCursor(window.panel.rationale.textCursor().MoveOperation.Start)
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, " Second part.")
+    assert window.panel.rationale.toPlainText() == "First part. Second part."
+
+
+def test_search_and_filters_stay_with_their_workspace(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    first = write_jsonl(tmp_path / "first.jsonl", [case("a1"), case("a2")], PASS_FAIL)
+    second = write_jsonl(tmp_path / "second.jsonl", [case("b1"), case("b2")], PASS_FAIL)
+    window = make_window(first)
+    window.queue.search.setText("a2")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=3000)
+    window.queue.status.setCurrentIndex(1)
+    window.open_path(second)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert window.queue.search.text() == ""
+    assert window.queue.status.currentIndex() == 0
+    assert window.model.rowCount() == 2
+    assert window.review.detail is not None and window.review.detail.case.id == "b1"
