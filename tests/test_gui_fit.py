@@ -189,3 +189,36 @@ def test_search_and_filters_stay_with_their_workspace(
     assert window.queue.status.currentIndex() == 0
     assert window.model.rowCount() == 2
     assert window.review.detail is not None and window.review.detail.case.id == "b1"
+
+
+def test_the_command_line_finds_the_windows_workspace(
+    make_window,
+    qtbot: QtBot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from annotator.cli import main
+    from annotator.ui import dialogs
+
+    cases = write_jsonl(tmp_path / "cases.jsonl", [case("a"), case("b")], PASS_FAIL)
+    window = make_window(cases)
+    window.panel.choose_label_number(2)
+    window.panel.rationale.setPlainText("the raters missed it")
+    window.review.save_and_next()
+    assert window.ws is not None and window.ws.path is not None
+    made = window.ws.path
+
+    out = tmp_path / "x.jsonl"
+    assert main(["export", str(cases), "-o", str(out)]) == 0
+    assert '"label": "pass"' in out.read_text(encoding="utf-8")
+    assert str(made) in capsys.readouterr().err
+    assert main(["agreement", str(cases), "--json", "--resamples", "0"]) == 0
+    assert list(made.parent.glob("*.annotator")) == [made]  # no second workspace
+
+    window.actions_by_id["copy_path"].trigger()
+    assert QApplication.clipboard().text() == str(made)
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "info", lambda _parent, _title, text: shown.append(text))
+    window.actions_by_id["properties"].trigger()
+    assert str(made) in shown[0] and str(cases) in shown[0]

@@ -50,7 +50,12 @@ from annotator.services.merge import (
 )
 from annotator.services.review import ReviewError
 from annotator.services.summary import format_summary, summarize
-from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
+from annotator.services.workspace import (
+    Workspace,
+    WorkspaceError,
+    default_workspace_for,
+    workspace_of,
+)
 
 
 class CliError(Exception):
@@ -173,11 +178,18 @@ def _open(path: Path, args: argparse.Namespace) -> Workspace:
 
 
 def _open_existing(path: Path, args: argparse.Namespace) -> Workspace:
+    """The workspace ``path`` names, or the one the window made for the case file ``path``."""
     if not path.exists():
         raise CliError(f"{path} does not exist")
-    if not Workspace.is_workspace(path):
-        raise CliError(f"{path} is not a workspace; import it first with 'annotator import {path}'")
-    return _open(path, args)
+    found = workspace_of(path)
+    if not Workspace.is_workspace(found):
+        raise CliError(
+            f"{path} is not a workspace, and no workspace was made for it yet; open it in the "
+            f"window, or import it first with 'annotator import {path}'"
+        )
+    if found != path:
+        console.say(f"annotator: {path.name}'s workspace: {found}")
+    return _open(found, args)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -233,8 +245,9 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_agreement(args: argparse.Namespace) -> int:
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
+    files = [workspace_of(args.files[0])] if len(args.files) == 1 else args.files
     report = report_of(
-        args.files,
+        files,
         seed=args.seed,
         resamples=args.resamples,
         open_workspace=lambda p: _open(p, args),

@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, sub=True)
 
     p = sub.add_parser("export", help="write the labelled file (decisions) of a workspace")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     p.add_argument(
         "--format",
@@ -235,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
         "kappa, Krippendorff's alpha, the human ceiling, AlpacaEval's human agreement); after "
         "review, how far reviewers agree with each other and the judge and each rater with the "
         "final labels, beside the judge against the raters on the same cases. FILE is a "
-        "workspace (any: right after import it has the figures before review), a merged file, "
+        "workspace (any: right after import it has the figures before review) or the case file "
+        "it was made from, a merged file, "
         "or the reviewers' labelled files (merged on the fly). See docs/agreement.md.",
     )
     p.add_argument("files", type=Path, nargs="+", metavar="FILE")

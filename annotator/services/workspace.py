@@ -64,6 +64,16 @@ def default_workspace_for(case_file: Path) -> Path:
     return paths.workspaces_dir() / f"{stem}-{digest}{WORKSPACE_SUFFIX}"
 
 
+def workspace_of(path: Path) -> Path:
+    """The workspace a command given ``path`` works on: ``path`` itself if it is a workspace;
+    for a case file, the workspace the window (or ``annotator import`` without
+    ``--workspace``) made for it in the user data folder, when there is one; else ``path``."""
+    if Workspace.is_workspace(path) or not path.is_file():
+        return path
+    made = default_workspace_for(path)
+    return made if made.is_file() and Workspace.holds_import_of(made, path) else path
+
+
 class Workspace:
     """An open workspace. Cheap to pass around; every operation opens its own short session."""
 
@@ -146,6 +156,11 @@ class Workspace:
             imported = cases.imported_paths(conn)
         wanted = case_file.resolve()
         return any(Path(p).resolve() == wanted for p in imported)
+
+    def imported_files(self) -> list[str]:
+        """The case files imported into this workspace, as their paths were given."""
+        with self.engine.connect() as conn:
+            return sorted(set(cases.imported_paths(conn)))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -53,6 +53,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "The judge against the original raters before any review, and against the final "
         "labels after",
     ),
+    ActionSpec(
+        "properties",
+        "Workspace &properties…",
+        (),
+        "file",
+        "Where this workspace lives, and how to use it from the command line",
+    ),
+    ActionSpec("copy_path", "Copy &workspace path", (), "file", "For the command line"),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "file"),
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), "edit", "Undo the last decision, skip or clear"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "edit"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,15 @@ class MainWindow(QMainWindow):
             if spec.id == "import":
                 self.recent_menu = menus["file"].addMenu(self.tr("Open &recent"))
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
-            if spec.id in ("summary", "agreement", "reviewer", "clear", "who_auto", "conf_high"):
+            if spec.id in (
+                "summary",
+                "agreement",
+                "copy_path",
+                "reviewer",
+                "clear",
+                "who_auto",
+                "conf_high",
+            ):
                 menus[spec.menu].addSeparator()
         self.view.set_text_scale(self.settings.text_scale)
         self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
@@ -192,6 +201,8 @@ class MainWindow(QMainWindow):
             "export_merged": self.files.choose_and_export_merged,
             "agreement": self.show_agreement,
             "conflicts": self.show_conflicts,
+            "properties": self.show_properties,
+            "copy_path": self.copy_workspace_path,
             "quit": self.close,
             "undo": self.review.undo,
             "redo": self.review.redo,
@@ -389,7 +400,7 @@ class MainWindow(QMainWindow):
         self.queue.set_lead_mode(self.lead)
         for key in ("export_merged", "conflicts"):
             self.actions_by_id[key].setEnabled(self.lead)
-        for key in ("merge", "agreement"):  # agreement: before any review, too
+        for key in ("merge", "agreement", "properties", "copy_path"):  # agreement: before review
             self.actions_by_id[key].setEnabled(self.ws is not None)
 
     def apply(self, changes: Changes) -> None:
@@ -573,6 +584,31 @@ class MainWindow(QMainWindow):
             ).format(__version__, self.ws.path if self.ws else "none"),
         )
 
+    def show_properties(self) -> None:
+        """Where the workspace lives, what it was made from, and the command lines that use
+        it (the command line finds it from the case file too)."""
+        ws = self.ws
+        if ws is None or ws.path is None:
+            return
+        made_from = "\n".join(f"  {f}" for f in ws.imported_files()) or "  " + self.tr(
+            "nothing yet"
+        )
+        dialogs.info(
+            self,
+            self.tr("Workspace properties"),
+            self.tr(
+                "Workspace:\n  {0}\n\nMade from:\n{1}\n\n{2} cases.\n\n"
+                "From the command line (the case file it was made from works too):\n"
+                "  annotator export {3} -o decisions.jsonl\n"
+                "  annotator summary {3}\n  annotator agreement {3}"
+            ).format(ws.path, made_from, ws.case_count(), shlex.quote(str(ws.path))),
+        )
+
+    def copy_workspace_path(self) -> None:
+        if self.ws is not None and self.ws.path is not None:
+            QGuiApplication.clipboard().setText(str(self.ws.path))
+            self.statusBar().showMessage(self.tr("Copied {0}").format(self.ws.path), 6000)
+
     def _focus_search(self) -> None:
         if not self.queue.isVisible():
             self.actions_by_id["toggle_queue"].setChecked(True)
@@ -637,6 +673,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("annotator")
             return
         read_only = self.tr(" (read-only)") if self.writer.why is not None else ""
+        self.setWindowFilePath(str(self.ws.path or ""))
         self.setWindowTitle(window_title(self.ws.project().title, f"{read_only} — annotator"))
 
     def _update_reviewer_label(self) -> None:
