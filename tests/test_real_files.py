@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
-from tests.data.real.make import alpaca_eval, mt_bench
+from tests.data.real.make import alpaca_eval, mt_bench, pandalm, pandalm_judge
+from tests.helpers import doc_table
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO / "tests" / "data" / "real"
@@ -31,41 +32,45 @@ class Row:
 
 
 def rows() -> list[Row]:
-    doc = (REPO / "docs" / "formats.md").read_text(encoding="utf-8")
-    table = doc.split("\n## Real files\n", 1)[1].split(HEADER + "\n", 1)[1]
-    found = []
-    for line in table.splitlines()[1:]:
-        if not line.startswith("|"):
-            break
-        cells = [c.strip().strip("`") for c in line.strip().strip("|").split(" | ")]
-        file, _, command, *counts = cells
-        found.append(Row(file, command, *map(int, counts)))
-    return found
+    table = doc_table("formats.md", "## Real files", HEADER)
+    return [Row(file, command, *map(int, counts)) for file, _, command, *counts in table]
 
 
 ROWS = rows()
+
+
+def joined(row: Row) -> set[str]:
+    """The files a row's command joins to its file (``--judge {dir}/NAME``)."""
+    return {word.split("/", 1)[1] for word in row.command.split() if word.startswith("{dir}/")}
 
 
 def test_every_real_file_has_a_row_and_is_as_its_maker_writes_it() -> None:
     files = {p.name for p in REAL.iterdir() if p.suffix in (".json", ".jsonl")}
     assert (
         files
-        == {row.file for row in ROWS}
+        == {row.file for row in ROWS}.union(*map(joined, ROWS))
         == {
             "alpaca_eval_annotations.json",
             "mt_bench_human_judgments.jsonl",
+            "pandalm_testset.json",
+            "pandalm_judge.jsonl",
         }
     )
     assert json.loads((REAL / "alpaca_eval_annotations.json").read_text()) == alpaca_eval()
-    lines = (REAL / "mt_bench_human_judgments.jsonl").read_text().splitlines()
-    assert [json.loads(line) for line in lines] == mt_bench()
+    assert json.loads((REAL / "pandalm_testset.json").read_text()) == pandalm()
+    for name, rows in (("mt_bench_human_judgments.jsonl", mt_bench()),
+                       ("pandalm_judge.jsonl", pandalm_judge())):  # fmt: skip
+        lines = (REAL / name).read_text().splitlines()
+        assert [json.loads(line) for line in lines] == rows
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.file)
 def test_a_real_file_imports_by_its_documented_command(row: Row, tmp_path, capsys) -> None:
-    source = shutil.copy(REAL / row.file, tmp_path / row.file)
+    for name in {row.file} | joined(row):
+        shutil.copy(REAL / name, tmp_path / name)
     ws = tmp_path / "ws.annotator"
-    command = row.command.replace("{file}", shlex.quote(str(source)))
+    command = row.command.replace("{file}", shlex.quote(str(tmp_path / row.file)))
+    command = command.replace("{dir}", shlex.quote(str(tmp_path)))
     base = ["--basedir", str(tmp_path / "base")]
     status = main([*shlex.split(command), "--workspace", str(ws), "--json", *base])
     out, err = capsys.readouterr()

@@ -66,7 +66,9 @@ FIRST_IDS = 5
 SAMPLE = 20
 """Records read for a side file's fields, to guess its mapping."""
 BATCH = 2000
-"""Side records inserted at a time."""
+"""Side records inserted at a time (at most)."""
+BATCH_BYTES = 1 << 20
+"""Side records inserted at a time, by the length of their verdicts or ratings (at most)."""
 JUDGE = "judge"
 RATINGS = "ratings"
 
@@ -75,7 +77,7 @@ JUDGE_TARGETS = ("label", "rationale", "score", "model")
 _JUDGE_GUESSES: dict[str, tuple[str, ...]] = {
     "judge.label": ("label", "result", "verdict", "judgment", "judgement", "judge_label",
                     "judge_verdict", "llm_label", "llm_verdict", "judge_result", "llm_result",
-                    "*_result", "winner", "preference", "decision", "prediction", "output"),
+                    "*_result", "winner", "preference", "decision", "prediction"),
     "judge.rationale": ("rationale", "explanation", "reason", "reasoning", "critique",
                         "judge_rationale", "judge_explanation", "judge_reason", "*_reason",
                         "*_explanation", "raw_completion", "completion", "feedback"),
@@ -263,10 +265,6 @@ def join_from_options(
         )
     key = JoinKey.parse(on) if on is not None else _default_key(mapping)
     side_ratings = FieldMapping.parse(ratings_map) if ratings_map else None
-    if ratings_rater_field is not None and (
-        side_ratings is None or "ratings" not in side_ratings.as_dict()
-    ):
-        side_ratings = None  # (each row's label is guessed)
     return Join(
         on=key,
         judge=JudgeFile(Path(judge), parse_judge_map(judge_map), name=judge_name)
@@ -322,18 +320,30 @@ def judge_mapping(fields: Sequence[str], key: str, given: FieldMapping | None) -
 
 
 def ratings_mapping(
-    fields: Sequence[str], key: str, given: FieldMapping | None, long: bool
+    fields: Sequence[str], key: str, given: FieldMapping | None, rater_field: str | None = None
 ) -> FieldMapping:
-    """A ratings file's mapping: ``given``, or guessed. Long: ``ratings`` is each row's label
-    (``label``, ``rating``, ``winner``...). Wide: a field named like ours (``ratings``,
-    ``rating.<rater>``) as it is; else the fields named like raters (``annotator1``,
-    ``human_2``: ``ratings.<name>``); else every other top-level field, one per rater."""
+    """A ratings file's mapping: ``given``, or guessed. Long (``rater_field``): ``ratings`` is
+    each row's label (``ratings.label=winner``: ``label``, ``rating``, ``winner``...; with
+    ``ratings.comment`` from ``comment``, ``rationale``...). Wide: a field named like ours
+    (``ratings``, ``rating.<rater>``) as it is; else the fields named like raters
+    (``annotator1``, ``human_2``: ``ratings.<name>``); else every other top-level field, one
+    per rater."""
+    used = _key_parts(key) | ({rater_field} if rater_field else set())
+    if rater_field is not None:
+        pairs = list(given.pairs) if given is not None else []
+        if any(ours in ("ratings", "ratings.label") for ours, _ in pairs):
+            return FieldMapping(tuple(pairs))
+        label = first_named(_LONG_LABELS, fields, used | {t for _, t in pairs})
+        if label is None:
+            return FieldMapping(tuple(pairs))
+        pairs.append(("ratings.label", label))
+        mapped = {ours for ours, _ in pairs}
+        comment = first_named(_LONG_COMMENTS, fields, used | {label})
+        if comment is not None and "ratings.comment" not in mapped:
+            pairs.append(("ratings.comment", comment))
+        return FieldMapping(tuple(pairs))
     if given is not None and given.pairs:
         return given
-    used = _key_parts(key)
-    if long:
-        label = first_named(_LONG_LABELS, fields, used)
-        return FieldMapping((("ratings", label),)) if label is not None else FieldMapping()
     if named_like_ours("ratings", fields):
         return FieldMapping()
     raters = rater_fields(fields, used)
@@ -401,15 +411,21 @@ class SideCounts:
     def describe(self, cases_file: str) -> list[str]:
         """Lines for people: what matched, and what did not, with the first ids."""
         name = self.path.name
-        lines = [f"  {name} ({self.role}): {self.matched} of the cases found"]
+        lines = [f"  {name} ({self.role}): {_n(self.matched, 'case')} found in it"]
         if self.missing:
-            what = "skipped: no verdict" if self.role == JUDGE else "imported without its ratings"
-            lines.append(f"    {self.missing} case(s) not in {name} ({what}): "
+            what = "skipped: no verdict" if self.role == JUDGE else "imported without these ratings"
+            lines.append(f"    {_n(self.missing, 'case')} not in it ({what}): "
                          f"{_ids(self.missing_ids, self.missing)}")  # fmt: skip
         if self.unmatched:
-            lines.append(f"    {self.unmatched} id(s) of {name} not in {cases_file}: "
+            lines.append(f"    {_n(self.unmatched, 'id')} of it not in {cases_file}: "
                          f"{_ids(self.unmatched_ids, self.unmatched)}")  # fmt: skip
+        if self.skipped:
+            lines.append(f"    {_n(self.skipped, 'record')} of it unreadable (skipped, above)")
         return lines
+
+
+def _n(count: int, what: str) -> str:
+    return f"{count} {what}{'' if count == 1 else 's'}"
 
 
 def _ids(ids: list[str], total: int) -> str:
@@ -465,7 +481,7 @@ class SideIndex:
         # "": a private database in a temporary file, deleted when closed (on POSIX at once:
         # nothing is left if the process is killed); pages beyond the cache go to that file.
         self.db = sqlite3.connect("", check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA journal_mode=MEMORY")  # (a batch's, to roll back a duplicate)
         self.db.execute("PRAGMA synchronous=OFF")
         self.sides: list[_Side] = []
         self.unit = "line"
@@ -498,6 +514,7 @@ class SideIndex:
             )
             with closing(source.raw_records()) as records:
                 rows: list[tuple[str, str, int, str]] = []
+                size = 0
                 for record in records:
                     self.bytes_read = done + source.bytes_read
                     item = self._row(side, record, source.unit)
@@ -506,9 +523,10 @@ class SideIndex:
                         yield item
                     else:
                         rows.append(item)
-                    if len(rows) >= BATCH:
+                        size += len(item[3])
+                    if len(rows) >= BATCH or size >= BATCH_BYTES:
                         self._insert(side, rows, source.unit)
-                        rows = []
+                        rows, size = [], 0
                         if self.pulse is not None:
                             self.pulse()
                 self._insert(side, rows, source.unit)
@@ -546,8 +564,15 @@ class SideIndex:
                 )
             return mapping
         assert isinstance(spec, RatingsFile)
-        mapping = ratings_mapping(fields, key, spec.mapping, long)
-        if not mapping.pairs and not (not long and named_like_ours("ratings", fields)):
+        mapping = ratings_mapping(fields, key, spec.mapping, spec.rater_field)
+        labelled = {"ratings", "ratings.label"} & set(mapping.as_dict())
+        if (
+            long
+            and not labelled
+            or not long
+            and not mapping.pairs
+            and not named_like_ours("ratings", fields)
+        ):
             hint = "--ratings-map ratings=FIELD (each row's label)" if long else (
                 "--ratings-map ratings.RATER=FIELD")  # fmt: skip
             raise FileRefused(
@@ -618,9 +643,12 @@ class SideIndex:
 
     # looking up
 
-    def lookup(self, key: str) -> Iterator[tuple[SideFile, int | None, Any]]:
+    def lookup(self, key: str) -> list[tuple[SideFile, int | None, Any]]:
         """For each side file: (the file, the line of the case's record or None when the file
         lacks it, the judge's verdict or the list of ratings it gives). Counts the match."""
+        return list(self._lookup(key))
+
+    def _lookup(self, key: str) -> Iterator[tuple[SideFile, int | None, Any]]:
         for side in self.sides:
             rows = self.db.execute(
                 f"SELECT line, data, rater FROM {side.table} WHERE key = ? ORDER BY line", (key,)

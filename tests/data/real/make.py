@@ -15,6 +15,14 @@
   turns for turn 2), ``turn``; GPT-4's pairwise verdicts are rows too, with judge
   ``gpt4_pair``. The rows are sorted by judge, so a case's rows are far apart.
 
+- ``pandalm_testset.json`` and ``pandalm_judge.jsonl``: PandaLM's human-annotated test set (a
+  pretty-printed JSON array: ``idx``, ``motivation_app``, ``instruction``, Alpaca's optional
+  ``input``, ``response1``, ``response2``, three people's labels ``annotator1`` to
+  ``annotator3``: 0 a tie, 1 or 2 the better response) and, in a file of its own, the judge's
+  verdicts by ``idx`` (``result``: ``"1"``, ``"2"``, ``"Tie"``, once an unparseable
+  ``"garbage"``). As in the published files, the judge's file misses one case of the test set
+  (it cannot be imported: no verdict) and has one id the test set lacks.
+
 docs/formats.md ("Real files") gives the command that imports each, and
 tests/test_real_files.py checks the counts it prints.
 """
@@ -97,9 +105,10 @@ MT_BENCH = [  # (question, model_a, model_b, turn): [(judge, winner), ...]; gpt4
 ]  # fmt: skip
 
 
-def mt_bench() -> list[dict[str, Any]]:
+def mt_bench(table: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of ``table`` (default: :data:`MT_BENCH`), sorted by judge."""
     rows = []
-    for (question, model_a, model_b, turn), verdicts in MT_BENCH:
+    for (question, model_a, model_b, turn), verdicts in table or MT_BENCH:
         for judge, winner in verdicts:
             rows.append({
                 "question_id": question, "model_a": model_a, "model_b": model_b,
@@ -110,13 +119,57 @@ def mt_bench() -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["judge"])  # (stable: a judge's rows in case order)
 
 
+PANDALM = [  # (app, instruction, context, response1, response2, people, judge or None)
+    ("Grammarly", "Correct the grammar.", "She go to school every days.",
+     "She goes to school every day.", "She go to school.", [1, 1, 1], "1"),
+    ("Google Translate", "Translate to German.", "Good morning!", "Guten Morgen!",
+     "Gute Nacht!", [1, 1, 0], "1"),
+    ("Wikipedia", "Who wrote 'Pride and Prejudice'?", "", "Charlotte Brontë.",
+     "Jane Austen.", [2, 2, 2], "1"),
+    ("Gmail", "Write a short thank-you note.", "To a colleague who covered my shift.",
+     "Thanks so much for covering my shift!", "Thank you for your help with the shift, "
+     "it meant a lot.", [0, 0, 2], "Tie"),
+    ("Goodreads", "Summarize the plot in one sentence.", "Moby-Dick", "A whale.",
+     "Captain Ahab hunts the white whale that took his leg.", [2, 2, 2], "2"),
+    ("Yelp", "Classify the review as positive or negative.", "The soup was cold.",
+     "Negative.", "Negative.", [0, 0, 0], "garbage"),
+    ("Spotify", "Suggest a playlist name for a rainy day.", "", "Rainy Day Jazz",
+     "Drizzle & Chill", [0, 1, 2], None),  # no verdict: not in the judge's file
+    ("Duolingo", "Give the plural of 'mouse'.", "", "Mouses.", "Mice.", [2, 2, 2], "2"),
+]  # fmt: skip
+PANDALM_EXTRA_IDX = 999
+"""An id in the judge's file that the test set does not have."""
+
+
+def pandalm() -> list[dict[str, Any]]:
+    out = []
+    for idx, (app, instruction, context, r1, r2, people, _) in enumerate(PANDALM):
+        record: dict[str, Any] = {"idx": idx, "motivation_app": app,
+                                  "instruction": instruction, "input": context,
+                                  "response1": r1, "response2": r2}  # fmt: skip
+        for n, label in enumerate(people, start=1):
+            record[f"annotator{n}"] = label
+        out.append(record)
+    return out
+
+
+def pandalm_judge() -> list[dict[str, Any]]:
+    rows = [{"idx": idx, "result": row[-1]} for idx, row in enumerate(PANDALM) if row[-1]]
+    return [*rows, {"idx": PANDALM_EXTRA_IDX, "result": "2"}]
+
+
 def main() -> None:
     (HERE / "alpaca_eval_annotations.json").write_text(
         json.dumps(alpaca_eval(), indent=4, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in mt_bench())
     (HERE / "mt_bench_human_judgments.jsonl").write_text(lines, encoding="utf-8")
-    print(f"wrote 2 files to {HERE}")
+    (HERE / "pandalm_testset.json").write_text(
+        json.dumps(pandalm(), indent=4, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in pandalm_judge())
+    (HERE / "pandalm_judge.jsonl").write_text(lines, encoding="utf-8")
+    print(f"wrote 4 files to {HERE}")
 
 
 if __name__ == "__main__":
