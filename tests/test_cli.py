@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,124 @@ def test_exporting_a_workspace_with_no_decision_says_the_file_is_empty(
     assert out.read_bytes() == b""
     assert main(["export", str(ws), "-o", str(out), "--all", *base]) == 0
     assert "no decision" not in capsys.readouterr().err
+
+
+# -- label values, --yes, --replace, a --map naming no field (tests/test_label_values.py) -------
+
+PANDALM_ARGS = [
+    "--map", "id=idx", "--map", "input=instruction+input", "--map", "judge.label=pandalm_result",
+    "--map", "ratings.annotator1=annotator1", "--map", "ratings.annotator2=annotator2",
+    "--map", "ratings.annotator3=annotator3",
+]  # fmt: skip
+
+
+def _pandalm(tmp_path: Path) -> Path:
+    from tests.test_label_values import pandalm
+
+    return pandalm(tmp_path / "pandalm.json")
+
+
+def test_label_values_that_do_not_match_import_nothing_and_say_how_to_map_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, ws = _pandalm(tmp_path), tmp_path / "new.annotator"
+    assert main(["import", str(path), "-w", str(ws), *PANDALM_ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "pandalm.json: nothing was imported:" in err
+    assert "the judge uses labels no rater uses: 'Tie' x29, 'garbage' x3" in err
+    assert "the raters use labels the judge never uses: '0' x115" in err
+    assert "value    becomes  judge  ratings  ratings.annotator1" in err
+    assert "to import as it is, add --yes" in err
+    assert not ws.exists()  # the workspace made for it is gone
+    command = next(line for line in err.splitlines() if line.startswith("  annotator import"))
+    assert command.endswith("--labels judge:garbage= --labels ratings:0=Tie")
+    # The suggestion, run as it is:
+    assert main([*shlex.split(command)[1:], "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["added"], report["skipped_lines"]) == (117, 0)
+    assert report["no_verdict"] == {
+        "cases": 3,
+        "values": {"garbage": 3},
+        "first_ids": ["5", "50", "77"],
+    }
+    assert report["warnings"] == []
+
+
+def test_yes_imports_and_prints_the_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, ws = _pandalm(tmp_path), tmp_path / "w.annotator"
+    assert main(["import", str(path), "-w", str(ws), *PANDALM_ARGS, "--yes"]) == 0
+    out, err = capsys.readouterr()
+    assert "cases added           120" in out
+    assert "annotator: warning: the judge uses labels no rater uses" in err
+    other = tmp_path / "other.annotator"
+    args = ["import", str(path), "-w", str(other), *PANDALM_ARGS[:6], "--labels", "judge:garbage="]
+    assert main(args) == 1  # every case unrated: fields left out
+    err = capsys.readouterr().err
+    assert "no case has a rating" in err and "annotator1, annotator2, annotator3" in err
+
+
+def test_a_refused_import_leaves_the_workspace_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "w.annotator"
+    assert main(["import", str(SAMPLE), "-w", str(ws)]) == 0
+    before = _workspace_counts(ws)
+    assert main(["import", str(_pandalm(tmp_path)), "-w", str(ws), *PANDALM_ARGS]) == 1
+    assert ws.exists() and _workspace_counts(ws) == before
+
+
+def _workspace_counts(path: Path) -> tuple[int, str]:
+    ws = Workspace.open(path)
+    try:
+        return ws.case_count(), ws.project().fingerprint
+    finally:
+        ws.close()
+
+
+def test_replace_with_and_without_decisions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, ws = _pandalm(tmp_path), tmp_path / "w.annotator"
+    first = ["import", str(path), "-w", str(ws), *PANDALM_ARGS, "--yes"]
+    assert main(first) == 0
+    again = [*first, "--labels", "judge:garbage=", "--labels", "ratings:0=Tie"]
+    assert main(again) == 1
+    err = capsys.readouterr().err
+    assert "before with another mapping (120 cases); to replace them with this import, add " \
+        "--replace" in err  # fmt: skip
+    assert main([*again, "--replace"]) == 0
+    assert "replaced the 120 cases of its earlier import" in capsys.readouterr().out
+    opened = Workspace.open(ws)
+    try:
+        review = ReviewService(opened, "ana")
+        review.decide(review.row_id("1") or 0, "1", "One is right.")
+    finally:
+        opened.close()
+    assert main([*first, "--replace"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be replaced: reviewers have worked on them (1 decided or skipped)" in err
+    assert f"annotator export {ws} -o decisions.jsonl --all" in err
+    assert "--workspace NEW.annotator" in err
+    assert _workspace_counts(ws)[0] == 117
+
+
+def test_a_map_naming_no_field_is_refused_before_anything_is_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "study.csv"
+    csv.write_text("id,input,judge,relevance_61102,relevance_57e2b\n1,q,3,3,4\n2,r,4,4,4\n")
+    ws = tmp_path / "w.annotator"
+    args = ["import", str(csv), "-w", str(ws), "--map", "ratings.61102=relevence_61102"]
+    assert main([*args, "--map", "criterion=fluency"]) == 1
+    err = capsys.readouterr().err
+    assert "relevence_61102: no such column; did you mean relevance_61102" in err
+    assert "fluency: no such column (--map criterion=fluency)" in err
+    assert not ws.exists()
+    path = _pandalm(tmp_path)
+    mapping = [a.replace("instruction+", "instrution+") for a in PANDALM_ARGS]
+    assert main(["import", str(path), "-w", str(ws), *mapping]) == 1
+    err = capsys.readouterr().err
+    assert "instrution: no such field in the first 100 records; did you mean instruction?" in err
+    assert not ws.exists()

@@ -39,7 +39,7 @@ from annotator.formats.values import (
     ValueMap,
     judge_value,
     label_text,
-    map_ratings,
+    ratings_of,
 )
 
 RARE = 5
@@ -107,19 +107,16 @@ class LabelCounts:
         judge = label_text(judge_value(record))
         if judge is not None:
             _add(counts.judge, judge)
-
-        def rating(rater: str, value: Any) -> Any:
+        for rater, value in ratings_of(record.get(RATINGS)):
             text = label_text(value)
-            if text is not None:
-                _add(counts.ratings, text)
-                own = counts.raters.get(rater)
-                if own is None and len(counts.raters) < MAX_RATERS:
-                    own = counts.raters[rater] = Counter()
-                if own is not None:
-                    _add(own, text)
-            return value
-
-        map_ratings(record.get(RATINGS), rating)
+            if text is None:
+                continue
+            _add(counts.ratings, text)
+            own = counts.raters.get(rater)
+            if own is None and len(counts.raters) < MAX_RATERS:
+                own = counts.raters[rater] = Counter()
+            if own is not None:
+                _add(own, text)
 
     # -- reading --
 

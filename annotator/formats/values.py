@@ -28,7 +28,7 @@ stripped): exactly first, then without regard to case. A value no rule names sta
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +200,26 @@ def with_judge(record: dict[str, Any], label: str) -> dict[str, Any]:
     out = dict(record)
     out[JUDGE] = {**verdict, "label": label} if isinstance(verdict, dict) else label
     return out
+
+
+def ratings_of(value: Any) -> Iterator[tuple[str, Any]]:
+    """Each rater and label of ``ratings`` (any accepted shape), as :func:`map_ratings` sees
+    them, without building a new value."""
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        items = ((item.get("rater") if isinstance(item, dict) else None, item) for item in value)
+    else:
+        return
+    for n, (rater, item) in enumerate(items, start=1):
+        if isinstance(item, dict):
+            if "label" not in item:
+                continue
+            item = item["label"]
+        elif isinstance(item, list):
+            continue
+        name = (to_text(rater) if rater is not None else None) or ""
+        yield name.strip() or f"rater {n}", item
 
 
 def map_ratings(value: Any, change: Callable[[str, Any], Any]) -> Any:
