@@ -261,11 +261,13 @@ PARADOX_GAP = 0.3
 """How far kappa may fall below the percent agreement before a note explains why."""
 
 
-def paradox_note(agreement: Figure, kappa: Figure, ac1: Figure, labels: Counter[str]) -> str | None:
+def paradox_note(
+    agreement: Figure, kappa: Figure, ac1: Figure, labels: Counter[str], ac: str = "AC1"
+) -> str | None:
     """A one-line note where kappa and the percent agreement diverge (the kappa paradox: high
     agreement, kappa near 0, because one label dominates and chance agreement is high), naming
-    the dominant label and Gwet's AC1; None where they do not diverge so. ``labels``: how
-    often each label was given, on both sides.
+    the dominant label and Gwet's AC (``ac1``, named ``ac``); None where they do not diverge
+    so. ``labels``: how often each label was given, on both sides.
 
     Diverging: agreement at least 60%, kappa at least :data:`PARADOX_GAP` below it and AC1
     0.2 above kappa, and one label at least 60% of the labels given."""
@@ -280,5 +282,5 @@ def paradox_note(agreement: Figure, kappa: Figure, ac1: Figure, labels: Counter[
     return (
         f"kappa paradox: {agreement.value:.1%} agreement but kappa {kappa.value:.3f}, because "
         f"one label dominates ({top!r} is {count / total:.0%} of the labels) and so chance "
-        f"agreement is high; Gwet's AC1 ({ac1.value:.3f}) stays meaningful"
+        f"agreement is high; Gwet's {ac} ({ac1.value:.3f}) stays meaningful"
     )

@@ -41,12 +41,21 @@ from annotator.services.agreement import (
     render_markdown,
     sections,
 )
+from annotator.services.agreement import glossary as g
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
+from annotator.services.agreement.glossary import explain
 from annotator.services.agreement.tables import BEFORE_AFTER
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.baseline_view import BaselineView
-from annotator.ui.figure_tables import figure_card, fit, grid, note_label, section_table
+from annotator.ui.figure_tables import (
+    figure_card,
+    fit,
+    grid,
+    judge_kappa,
+    note_label,
+    section_table,
+)
 from annotator.ui.heat_map import HeatMap
 from annotator.ui.plain import mnemonic, piece, shown, window_title
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
@@ -177,20 +186,23 @@ class AgreementPage(QDialog):
         headline = QHBoxLayout()
         j, h, r = c.judge, c.ceiling, c.reviewers
         alpha = self.tr("ordinal") if c.scale.ordinal else self.tr("nominal")
-        cards: tuple[tuple[str, Figure, Interval, Style, str], ...] = (
+        kappa_name, kappa, kappa_interval, kappa_hint, kappa_tip = judge_kappa(j)
+        cards: tuple[tuple[str, Figure, Interval, Style, str, str | None], ...] = (
             (
                 self.tr("Judge accuracy"),
                 j.accuracy,
                 j.accuracy_interval,
                 "rate",
-                self.tr("against the final labels"),
+                self.tr("exact agreement with the final labels"),
+                explain(g.EXACT),
             ),
             (
-                self.tr("Judge kappa"),
-                j.kappa,
-                j.kappa_interval,
+                self.tr(kappa_name),
+                kappa,
+                kappa_interval,
                 "coefficient",
-                self.tr("Cohen's, against the final labels"),
+                self.tr("against the final labels, {0}").format(kappa_hint),
+                kappa_tip,
             ),
             (
                 self.tr("Human ceiling"),
@@ -200,6 +212,7 @@ class AgreementPage(QDialog):
                 self.tr("a rater vs the others; the judge: {0}").format(
                     format_figure(h.judge, "rate")
                 ),
+                explain("human ceiling"),
             ),
             (
                 self.tr("Reviewer alpha"),
@@ -207,10 +220,11 @@ class AgreementPage(QDialog):
                 r.alpha_interval,
                 "coefficient",
                 self.tr("Krippendorff's, {0}").format(alpha),
+                explain(g.ALPHA_ORDINAL if c.scale.ordinal else g.ALPHA_NOMINAL),
             ),
         )
-        for name, figure, interval, style, hint in cards:
-            headline.addWidget(figure_card(name, figure, interval, style, hint), 1)
+        for name, figure, interval, style, hint, tip in cards:
+            headline.addWidget(figure_card(name, figure, interval, style, hint, tip), 1)
         return headline
 
     def _judge_errors(self, c: CriterionReport, tables: dict[str, Section]) -> QHBoxLayout:

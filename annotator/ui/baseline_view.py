@@ -18,8 +18,10 @@ from annotator.services.agreement import (
     baseline_sections,
     format_figure,
 )
+from annotator.services.agreement import glossary as g
 from annotator.services.agreement.baseline_tables import CASES, JUDGE, PER_LABEL, RATERS
-from annotator.ui.figure_tables import figure_card, note_label, section_table
+from annotator.services.agreement.glossary import explain
+from annotator.ui.figure_tables import figure_card, judge_kappa, note_label, section_table
 from annotator.ui.widgets import section_title
 
 
@@ -64,17 +66,23 @@ class BaselineView(QWidget):
             )
         else:
             accuracy_hint = self.tr("against the raters' consensus")
-        cards: tuple[tuple[str, Figure, Interval, Style, str], ...] = (
-            (self.tr("Judge accuracy"), j.accuracy, j.accuracy_interval, "rate", accuracy_hint),
+        kappa_name, kappa, kappa_interval, kappa_hint, kappa_tip = judge_kappa(j)
+        if j.scores is not None:
+            kappa_hint += self.tr("; Spearman vs the raters' mean {0}").format(
+                format_figure(j.scores.spearman)
+            )
+        else:
+            kappa_hint += self.tr("; macro F1 {0}").format(format_figure(j.macro_f1))
+        cards: tuple[tuple[str, Figure, Interval, Style, str, str | None], ...] = (
             (
-                self.tr("Judge kappa"),
-                j.kappa,
-                j.kappa_interval,
-                "coefficient",
-                self.tr("Cohen's, against the consensus; macro F1 {0}").format(
-                    format_figure(j.macro_f1)
-                ),
+                self.tr("Judge accuracy"),
+                j.accuracy,
+                j.accuracy_interval,
+                "rate",
+                accuracy_hint,
+                explain(g.EXACT),
             ),
+            (self.tr(kappa_name), kappa, kappa_interval, "coefficient", kappa_hint, kappa_tip),
             (
                 self.tr("Raters' alpha"),
                 rel.alpha,
@@ -83,6 +91,7 @@ class BaselineView(QWidget):
                 self.tr("Krippendorff's, {0}; Fleiss' kappa {1}").format(
                     level, format_figure(rel.fleiss)
                 ),
+                explain(g.ALPHA_ORDINAL if b.scale.ordinal else g.ALPHA_NOMINAL),
             ),
             (
                 self.tr("AlpacaEval agreement"),
@@ -92,9 +101,10 @@ class BaselineView(QWidget):
                 self.tr("the judge's; the raters': {0}; human ceiling: {1}").format(
                     format_figure(a.humans, "rate"), format_figure(h.humans, "rate")
                 ),
+                explain("AlpacaEval human agreement"),
             ),
         )
         row = QHBoxLayout()
-        for name, figure, interval, style, hint in cards:
-            row.addWidget(figure_card(name, figure, interval, style, hint), 1)
+        for name, figure, interval, style, hint, tip in cards:
+            row.addWidget(figure_card(name, figure, interval, style, hint, tip), 1)
         return row

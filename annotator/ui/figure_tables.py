@@ -18,7 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain.agreement import Figure, Interval
-from annotator.services.agreement import Marked, Section, Style, format_figure, format_interval
+from annotator.services.agreement import (
+    JudgeFigures,
+    Marked,
+    Section,
+    Style,
+    format_figure,
+    format_interval,
+)
+from annotator.services.agreement import glossary as g
+from annotator.services.agreement.glossary import HELP, explain
 from annotator.ui import theme
 from annotator.ui.case_cards import Card
 from annotator.ui.widgets import plain_label, safe_tooltip
@@ -27,10 +36,15 @@ CARD_MIN_WIDTH = 180
 """Cards in a row share its width equally, whatever their text (a long reason wraps)."""
 
 
-def figure_card(name: str, figure: Figure, interval: Interval, style: Style, hint: str) -> Card:
+def figure_card(
+    name: str, figure: Figure, interval: Interval, style: Style, hint: str, tip: str | None = None
+) -> Card:
     """A headline figure: its name, its value large, its interval and n (or why it is
-    undefined), and a hint of what it is measured against."""
+    undefined), a hint of what it is measured against, and as its tooltip ``tip``: what the
+    figure says and when to read it (``services.agreement.glossary``)."""
     card = Card("verdictCard")
+    if tip:
+        card.setToolTip(safe_tooltip(tip))
     title = plain_label(name, selectable=False)
     font = title.font()
     font.setBold(True)
@@ -49,7 +63,9 @@ def figure_card(name: str, figure: Figure, interval: Interval, style: Style, hin
         detail = f"{interval.level:.0%} CI {format_interval(interval, style)}  ·  n = {figure.n}"
     else:
         detail = f"n = {figure.n}"
-    for text in (detail, hint):
+    for text in (detail, hint, figure.note or ""):
+        if not text:
+            continue
         line = plain_label(text, selectable=False)
         line.setStyleSheet(f"color: {theme.muted_color().name()};")
         card.body.addWidget(line)
@@ -60,9 +76,31 @@ def figure_card(name: str, figure: Figure, interval: Interval, style: Style, hin
     return card
 
 
+def judge_kappa(j: JudgeFigures) -> tuple[str, Figure, Interval, str, str]:
+    """The judge's kappa card's figure: quadratic-weighted on an ordered scale (what a judge
+    on a Likert scale is read by), else Cohen's; its name, figure, interval, a hint naming
+    the other kappa and Gwet's AC, and its tooltip."""
+    c = j.chance
+    if c is not None and c.kappa_quadratic is not None and c.kappa_quadratic_interval is not None:
+        hint = (
+            f"quadratic-weighted; unweighted {format_figure(j.kappa)}, "
+            f"Gwet's AC2 {format_figure(c.ac2)}"
+        )
+        return (
+            "Judge weighted kappa",
+            c.kappa_quadratic,
+            c.kappa_quadratic_interval,
+            hint,
+            (HELP[g.KAPPA_QUADRATIC]),
+        )
+    hint = f"Cohen's; Gwet's AC1 {format_figure(c.ac1) if c is not None else '—'}"
+    return "Judge kappa", j.kappa, j.kappa_interval, hint, HELP[g.KAPPA]
+
+
 def section_table(section: Section) -> QWidget:
     """The section's table, and under it the footnotes of its marked figures (why a figure
-    is undefined, or what to know about it), numbered as in the text report. In a
+    is undefined, or what to know about it), numbered as in the text report; a figure's name
+    has as tooltip what the figure says and when to read it (and its footnote). In a
     right-aligned column the mark goes before the value, so that values keep their right
     edge whether marked or not."""
     rows = section.rows
@@ -79,8 +117,12 @@ def section_table(section: Section) -> QWidget:
             else:
                 text = cell
             item = QTableWidgetItem(text)
+            tips = [explain(cell.text if isinstance(cell, Marked) else cell)] if column == 0 else []
             if isinstance(cell, Marked):
-                item.setToolTip(safe_tooltip(cell.footnote))
+                tips.append(cell.footnote)
+            tip = "\n".join(t for t in tips if t)
+            if tip:
+                item.setToolTip(safe_tooltip(tip))
             if numeric:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, column, item)

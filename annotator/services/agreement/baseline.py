@@ -158,6 +158,10 @@ def judge_figures(
     note = paradox_note(accuracy, kappa, ac1, given)
     if note is not None:
         kappa = replace(kappa, note=note)
+    if scale.ordinal:  # the headline weighted kappa (quadratic) against AC2
+        note = paradox_note(accuracy, figures[5], figures[6], given, "AC2")
+        if note is not None:
+            figures[5] = replace(figures[5], note=note)
     return {
         "accuracy": accuracy,
         "accuracy_interval": cis[0],
