@@ -24,6 +24,8 @@ class Settings:
     show_queue: bool = True
     export_dir: str = ""
     """Where the last labelled file was written."""
+    export_with_source: bool = False
+    """Whether the last export wrote the source records with the decisions."""
     text_scale: float = 1.0
     """Zoom of the case text (View › Larger text)."""
 

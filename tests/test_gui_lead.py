@@ -178,22 +178,26 @@ def test_export_dialogs_remember_the_folder_and_pick_the_format(
 
     def save_as(_parent, _title, default, _filters):  # type: ignore[no-untyped-def]
         asked.append(default)
-        name = "out.csv" if len(asked) == 1 else "merged.jsonl"
-        return str(tmp_path / "exports" / name), "CSV (*.csv)" if len(asked) == 1 else ""
+        return str(tmp_path / "exports" / "merged.jsonl"), ""
 
     (tmp_path / "exports").mkdir()
     monkeypatch.setattr(files_module.QFileDialog, "getSaveFileName", save_as)
     window = make_window(pack, reviewer="Lead Lee")
     window.files.merge(files)
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
-    window.files.choose_and_export()
+    dialog = window.files.choose_and_export()
+    assert dialog is not None
+    assert dialog.selectedFiles()[0].endswith("Test-project-decisions.jsonl")
+    dialog.setDirectory(str(tmp_path / "exports"))
+    dialog.selectNameFilter("CSV (*.csv)")
+    dialog.selectFile("out.csv")
+    dialog.accept()
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert (tmp_path / "exports" / "out.csv").read_text(encoding="utf-8").startswith("format,")
     window.files.choose_and_export_merged()
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     assert (tmp_path / "exports" / "merged.jsonl").exists()
-    assert asked[0].endswith("Test-project-decisions.jsonl")
-    assert asked[1] == str(tmp_path / "exports" / "Test-project-merged.jsonl")  # the last folder
+    assert asked[0] == str(tmp_path / "exports" / "Test-project-merged.jsonl")  # the last folder
 
 
 def test_a_cancelled_merge_merges_nothing_and_says_so_quietly(

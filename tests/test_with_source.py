@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from annotator.cli import main
 from annotator.domain.model import Case
 from annotator.formats.labelled.source import ORDER, rows_of, with_decision
 from annotator.formats.long import LongFormat
@@ -364,3 +365,27 @@ def test_the_plan_of_a_workspace_with_no_decision_is_its_sources(tmp_path: Path)
     out = tmp_path / "back.json"
     assert export_with_source(ws, out).cases == 0
     assert json.loads(out.read_text("utf-8")) == []
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = alpaca_source(tmp_path)
+    ws_path = tmp_path / "w.annotator"
+    maps = [arg for ours, theirs in ALPACA.items() for arg in ("--map", f"{ours}={theirs}")]
+    assert main(["import", str(source), "--workspace", str(ws_path), *maps]) == 0
+    out = tmp_path / "back.json"
+    assert main(["export", str(ws_path), "-o", str(out), "--with-source"]) == 0
+    captured = capsys.readouterr()
+    assert f"Wrote 0 cases with their source records to {out}" in captured.out
+    assert "has no decision yet" in captured.err
+    assert main(["export", str(ws_path), "-o", str(out), "--with-source", "--all"]) == 0
+    assert len(json.loads(out.read_text("utf-8"))) == 6
+    captured = capsys.readouterr()
+    assert "annotator: note: the source has its own 'annotator' field" in captured.err
+    for extra in (["--format", "csv"], ["--merged"], ["--rescue"]):
+        assert main(["export", str(ws_path), "-o", str(out), "--with-source", *extra]) == 1
+        assert "--with-source" in capsys.readouterr().err
+    assert main(["export", str(ws_path), "-o", str(tmp_path / "x.csv"), "--with-source"]) == 1
+    assert "name the output x.json" in capsys.readouterr().err

@@ -50,6 +50,7 @@ from annotator.services.merge import (
 )
 from annotator.services.review import ReviewError
 from annotator.services.summary import format_summary, summarize
+from annotator.services.with_source import SourceRefused, export_with_source
 from annotator.services.workspace import (
     Workspace,
     WorkspaceError,
@@ -201,10 +202,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         except ValueError as exc:  # (it only checks the name it is given)
             raise CliError(str(exc)) from None
         if args.merged:
-            if fmt != "jsonl" or args.all or args.rescue:
+            if fmt != "jsonl" or args.all or args.rescue or args.with_source:
                 raise CliError(
                     "--merged writes JSON Lines with every merged case "
-                    "(no --format csv, --all or --rescue)"
+                    "(no --format csv, --all, --rescue or --with-source)"
                 )
             if not has_reviews(ws):
                 raise CliError(
@@ -214,6 +215,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
             console.show(export_merged(ws, args.output).describe())
             return 0
         options = {"include_undecided": args.all, "formula_guard": args.formula_guard}
+        if args.with_source:
+            return _export_with_source(ws, args)
         if args.rescue:
             console.show(rescue_decisions(ws, args.output, fmt, **options).describe(args.output))
             return 0
@@ -227,6 +230,26 @@ def _cmd_export(args: argparse.Namespace) -> int:
             f"annotator: note: {args.workspace.name} has no decision yet, so {args.output.name} "
             "is empty; --all writes every case (label null where undecided)",
             sys.stderr,
+        )
+    return 0
+
+
+def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.fmt is not None or args.rescue:
+        raise CliError("--with-source writes the source's own format (no --format or --rescue)")
+    try:
+        done = export_with_source(
+            ws, args.output, include_undecided=args.all, formula_guard=args.formula_guard
+        )
+    except SourceRefused as exc:
+        raise CliError(str(exc)) from None
+    console.show(done.describe(args.output))
+    for note in done.plan.notes:
+        console.say(f"annotator: note: {note}")
+    if done.cases == 0 and not args.all:
+        console.say(
+            f"annotator: note: {args.workspace.name} has no decision yet, so {args.output.name} "
+            "holds no record; --all writes every case (label null where undecided)"
         )
     return 0
 

@@ -193,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the merged file of a lead's workspace (reviewers' and lead's decisions)",
     )
     p.add_argument(
+        "--with-source",
+        action="store_true",
+        help="write each case's original record as imported, in the source's own fields and "
+        "format, with the decision added (JSON: under 'annotator'; CSV: annotator_* columns)",
+    )
+    p.add_argument(
         "--no-formula-guard",
         dest="formula_guard",
         action="store_false",

@@ -32,9 +32,17 @@ from annotator.services.merge import (
     export_merged,
     merge_into_workspace,
 )
+from annotator.services.with_source import (
+    SUFFIXES,
+    SourceExport,
+    SourceRefused,
+    export_with_source,
+    source_format,
+)
 from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
 from annotator.settings import Settings
 from annotator.ui import dialogs
+from annotator.ui.export_dialog import ExportDialog
 from annotator.ui.import_dialog import ImportChoice, ImportDialog, Settle
 from annotator.ui.workers import Task, TaskRunner
 from annotator.ui.writes import Writes
@@ -246,13 +254,42 @@ class Files(QObject):
 
     # -- exporting --------------------------------------------------------------------------------
 
-    def choose_and_export(self) -> None:
-        asked = self._ask_export_path(
-            self.tr("Export labelled file"), "decisions", "JSON Lines (*.jsonl);;CSV (*.csv)"
+    def choose_and_export(self) -> ExportDialog | None:
+        """Ask where to write the labelled file (and whether with the source records, as
+        last time), then write it. Returns the dialog, open (window-modal)."""
+        ws = self.current()
+        if ws is None:
+            return None
+        try:
+            suffix: str | None = SUFFIXES[source_format(ws)]
+            why_not = ""
+        except (SourceRefused, WorkspaceError) as exc:  # (the export itself will say why too)
+            suffix, why_not = None, str(exc)
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        dialog = ExportDialog(
+            self.window,
+            folder / f"{_safe_stem(ws.project().title)}-decisions.jsonl",
+            with_source=self.settings.export_with_source,
+            source_suffix=suffix,
+            why_not=why_not,
         )
-        if asked is not None:
-            path, chosen = asked
-            self.export_to(path, export_format(path, "csv" if chosen.startswith("CSV") else None))
+
+        def accepted() -> None:
+            chosen = dialog.chosen()
+            if chosen is None:
+                return
+            path, name_filter = chosen
+            with_source = dialog.with_source.isChecked()
+            self.settings.export_dir = str(path.parent)
+            self.settings.export_with_source = with_source
+            self._save_settings()
+            asked = "csv" if name_filter.startswith("CSV") else None
+            self.export_to(path, export_format(path, asked), with_source=with_source)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def _ask_export_path(self, title: str, what: str, filters: str) -> tuple[Path, str] | None:
         """Ask where to write (named after the project, in the last export folder), and
@@ -269,15 +306,25 @@ class Files(QObject):
         self._save_settings()
         return Path(path), chosen
 
-    def export_to(self, path: Path, fmt: str = "jsonl") -> Task | None:
+    def export_to(
+        self, path: Path, fmt: str = "jsonl", *, with_source: bool = False
+    ) -> Task | None:
+        """Write the labelled file (or, ``with_source``, the source records with the
+        decisions, in the source's format) to ``path``."""
         ws = self.current()
         if ws is None:
             return None
 
-        def job(progress: Any, cancelled: Any) -> int:
+        def job(progress: Any, cancelled: Any) -> int | SourceExport:
+            if with_source:
+                return export_with_source(ws, path, progress=progress, cancelled=cancelled)
             return export_decisions(ws, path, fmt, progress=progress, cancelled=cancelled)
 
-        def done(count: int) -> None:
+        def done(count: int | SourceExport) -> None:
+            if isinstance(count, SourceExport):
+                notes = "".join(f"; {note}" for note in count.plan.notes)
+                self.message.emit(count.describe(path) + notes)
+                return
             self.message.emit(self.tr("Wrote {0} decisions to {1}").format(count, path))
 
         def failed(exc: BaseException) -> None:
