@@ -407,3 +407,64 @@ def test_a_refused_import_keeps_the_dialog_and_its_mapping(
     assert "dups.jsonl, line 2: duplicate id '0'" in str(seen["error"])
     assert seen["rater"] == "alice" and seen["enabled"] is True
     assert window.ws is None
+
+
+def drive_dialog(qtbot, window, steps) -> dict[str, object]:
+    """Run ``steps(dialog, seen)`` on the import dialog the window opens next (modal)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen: dict[str, object] = {}
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ImportDialog)
+        try:
+            steps(dialog, seen)
+        except BaseException as e:  # (raised after the dialog, which is closed to go on)
+            seen["error"] = e
+            dialog.reject()
+
+    QTimer.singleShot(0, drive)
+    return seen
+
+
+def test_importing_a_file_again_offers_to_replace_its_earlier_import(
+    make_window, qtbot, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "humans.jsonl", HUMANS)
+    window = make_window()
+
+    def first(dialog: ImportDialog, seen: dict[str, object]) -> None:
+        qtbot.mouseClick(import_button(dialog), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+
+    seen = drive_dialog(qtbot, window, first)
+    window.open_path(path)
+    assert "error" not in seen, seen
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    assert window.ws is not None and window.ws.case_count() == 2
+
+    def again(dialog: ImportDialog, seen: dict[str, object]) -> None:
+        name = dialog.findChild(QLineEdit, "raterName:0")
+        name.setText("alice")  # another mapping of the same file
+        name.textEdited.emit("alice")
+        qtbot.mouseClick(import_button(dialog), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+        replace = dialog.findChild(QCheckBox, "replaceCheck")
+        seen["offered"] = not replace.isHidden()
+        seen["message"] = label(dialog, "errorLabel").text()
+        qtbot.mouseClick(replace, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(import_button(dialog), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+
+    seen = drive_dialog(qtbot, window, again)
+    window.files.ask_and_import(path, into_current=True)
+    assert "error" not in seen, seen
+    assert seen["offered"] is True
+    assert str(seen["message"]).startswith("Nothing was imported:\nhumans.jsonl was imported")
+    assert "(2 cases)" in str(seen["message"]) and "tick “Replace" in str(seen["message"])
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+    detail = window.review.detail
+    assert window.ws.case_count() == 2
+    assert detail is not None and [r.rater for r in detail.case.ratings][0] == "alice"

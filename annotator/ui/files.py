@@ -208,9 +208,7 @@ class Files(QObject):
                 ws,
                 choice.path,
                 choice.mapping,
-                strict=choice.strict,
-                encoding=choice.encoding,
-                long=choice.long,
+                **choice.import_options(),
                 progress=progress,
                 cancelled=cancelled,
             )
@@ -228,7 +226,7 @@ class Files(QObject):
             if switch and ws is not self.current():
                 ImportTarget(ws, created).abandon()  # closed; removed if made for this file
             if settle is not None:
-                settle(str(exc))
+                settle(exc)  # (the dialog shows why, and offers what the import asks)
             elif not isinstance(exc, ImportCancelled):
                 dialogs.error(
                     self.window, self.tr("Import refused — nothing was imported"), str(exc)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from annotator.domain.model import DEFAULT_CRITERION, Case, Project
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.ignored import ignored_fields
+from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import (
     MISSING,
@@ -42,10 +43,14 @@ from annotator.formats.mapping import (
     source_fields,
 )
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
+from annotator.formats.values import ValueMap
+from annotator.ui.import_survey import Reading, Survey, Surveyor
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
+from annotator.ui.join_files import JoinFilesBox
 from annotator.ui.long_format_box import LongFormatBox
 from annotator.ui.plain import piece, shown
 from annotator.ui.rater_columns import RaterColumns, rater_pairs
+from annotator.ui.value_table import ValueTable
 from annotator.untrusted import one_line
 
 W = TypeVar("W", bound=QWidget)
@@ -75,10 +80,32 @@ class ImportChoice:
     strict: bool
     encoding: str | None
     long: LongFormat | None = None
+    join: Join | None = None
+    values: ValueMap | None = None
+    confirmed: bool = True
+    """False: an import that finds label values that do not match (or every case unrated,
+    most lines skipped) is refused, saying so (services/import_report.py's ``warnings``)."""
+    replace: bool = False
+    """An earlier import of the file (with other choices) is replaced (services/reimport.py)."""
+    preset: Any = None
+    """A tool's export (formats/presets), read as it says."""
+
+    def import_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``import_file`` these choices give (only those set)."""
+        out: dict[str, Any] = {"strict": self.strict, "encoding": self.encoding, "long": self.long}
+        for key in ("join", "values", "preset"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if not self.confirmed:
+            out["confirmed"] = False
+        if self.replace:
+            out["replace"] = True
+        return out
 
 
-Settle = Callable[[str | None], None]
-"""Called when a submitted import ends: None when it went through, else why it was refused."""
+Settle = Callable[[BaseException | str | None], None]
+"""Called when a submitted import ends: None when it went through, else why it was refused
+(the exception the import raised, or a message)."""
 Submit = Callable[[ImportChoice, Settle], None]
 """Starts the import of a choice (the dialog stays open until it is settled)."""
 
@@ -101,6 +128,16 @@ def _clip(text: str, limit: int = PREVIEW_CHARS) -> str:
 def _named(widget: W, name: str) -> W:
     widget.setObjectName(name)
     return widget
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area of no frame, scrolled up and down only."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area
 
 
 def _plain_label(name: str, text: str = "", style: str = "") -> QLabel:
@@ -131,6 +168,7 @@ class ImportDialog(QDialog):
         self._ignored_now: list[str] = []  # fields that look rated and that nothing reads
         self._refused: tuple[ImportChoice, str] | None = None  # the last refusal, and of what
         self._busy = False
+        self._shown_survey: Survey | None = None
         self._chosen: dict[str, object] = {}  # each field's choice, for a join cancelled
         self.ask_join = JoinFieldsDialog.ask  # (tests replace it)
         self.setWindowTitle(self.tr("Import cases"))
@@ -145,6 +183,14 @@ class ImportDialog(QDialog):
         self._raters.changed.connect(self._raters_changed)
         self._raters.suggest = lambda: self._ignored_now  # a rater's column left out first
         self._long = LongFormatBox.below(self._mapping_box, self._missing, self._refresh)
+        self._join = JoinFilesBox()
+        self._join.changed.connect(self._refresh)
+        self._tabs.addTab(_scrolled(self._join), self.tr("Files to &join"))
+        self._values = ValueTable()
+        self._values.changed.connect(self._refresh)
+        self._tabs.addTab(self._values, self.tr("&Label values"))
+        self._surveyor = Surveyor(self)
+        self._surveyor.done.connect(self._surveyed)
         self._build_preview(body)
         self._build_options(layout)
         self._set_tab_order()
@@ -158,7 +204,9 @@ class ImportDialog(QDialog):
     def _set_tab_order(self) -> None:
         order: list[QWidget] = [self._tabs, *(self._combos[ours] for ours, _ in FIELDS)]
         order += [*self._raters.widgets(), *self._long.combos()]
-        order += [self._preview, self._encoding, self._strict, self._import]
+        order += [*self._join.widgets(), *self._values.widgets()]
+        order += [self._preview, self._encoding, self._strict, self._replace, self._confirm]
+        order += [self._import]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
@@ -184,6 +232,8 @@ class ImportDialog(QDialog):
             source = combo.currentData()
             own = source == ours and ours not in named  # read under its own name: no pair
             chosen = isinstance(source, str) and source not in (_NONE, JOIN) and not own
+            if ours == "judge.label" and self._join.judge_file() is not None:
+                continue  # (the judge file's)
             if chosen and (ours != "ratings" or self._maps_present(ours)):
                 pairs.append((ours, str(source)))
         if not named and not self._raters.problem():  # (long format: each row's label)
@@ -192,7 +242,17 @@ class ImportDialog(QDialog):
 
     def choice(self) -> ImportChoice:
         """What Import would import."""
-        return ImportChoice(self._path, self.mapping(), self.strict(), self.encoding(), self.long())
+        return ImportChoice(
+            self._path, self.mapping(), self.strict(), self.encoding(), self.long(),
+            join=self._join.join(), values=self._values.values(),
+            confirmed=self._confirm.isChecked(),
+            replace=self._replace.isChecked() and not self._replace.isHidden(),
+        )  # fmt: skip
+
+    def _reading(self) -> Reading:
+        """What a read of the whole file is of (the choices but the value mapping)."""
+        c = self.choice()
+        return Reading(c.path, c.mapping, c.encoding, c.long, c.join, c.preset)
 
     def long(self) -> LongFormat | None:
         """The long format chosen (rows grouped by id), or None: one record per case."""
@@ -281,16 +341,11 @@ class ImportDialog(QDialog):
         self._missing = _plain_label("missingLabel", style=WARNING_STYLE)
         grid.addWidget(self._missing, half + 2, 0, 1, 5)
         self._mapping_box.setFlat(True)
-        page = QScrollArea()
-        page.setWidgetResizable(True)
-        page.setFrameShape(QScrollArea.Shape.NoFrame)
-        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(self._mapping_box)
         column.addStretch(1)
-        page.setWidget(inner)
-        self._fields_page = page
+        self._fields_page = page = _scrolled(inner)
         self._tabs.addTab(page, self.tr("&Fields"))
 
     def _build_preview(self, layout: QHBoxLayout) -> None:
@@ -326,6 +381,15 @@ class ImportDialog(QDialog):
         )
         self._strict.toggled.connect(self._refresh)
         options.addWidget(self._strict)
+        options.addSpacing(24)
+        self._replace = _named(
+            QCheckBox(self.tr("Re&place the earlier import of this file")), "replaceCheck"
+        )
+        self._confirm = _named(QCheckBox(self.tr("Import despite the &warnings")), "confirmCheck")
+        for check in (self._replace, self._confirm):
+            check.hide()  # (shown when the import or the values ask for it)
+            check.toggled.connect(self._refresh)
+            options.addWidget(check)
         options.addStretch(1)
         layout.addLayout(options)
         bottom = QHBoxLayout()
@@ -350,17 +414,40 @@ class ImportDialog(QDialog):
         self._set_busy(True)
         self._submit(self.choice(), self._settle)
 
-    def _settle(self, refusal: str | None) -> None:
+    def _settle(self, outcome: BaseException | str | None) -> None:
         self._set_busy(False)
-        if refusal is None:
+        if outcome is None:
             self.accept()
-        else:
-            self.refused(refusal)
+            return
+        found = getattr(outcome, "warnings", None)  # ImportUnconfirmed: the user's word asked
+        if isinstance(found, list):
+            self._confirm.show()
+            self._confirm.setChecked(False)
+            lines = "\n".join("• " + shown(str(w)) for w in found)
+            self.refused(
+                self.tr(
+                    "{0}\nLook at the label values, map them, or tick “Import despite the "
+                    "warnings”."
+                ).format(lines)
+            )
+            return
+        if getattr(outcome, "can_replace", False):  # ImportWouldReplace, no decisions yet
+            self._replace.show()
+            self.refused(
+                self.tr(
+                    "{0} was imported into this workspace before, with other choices ({1} "
+                    "cases). No reviewer has worked on them yet: tick “Replace the earlier "
+                    "import of this file” to import it again in their place."
+                ).format(shown(one_line(self._path.name)), getattr(outcome, "cases", "?"))
+            )
+            return
+        self.refused(str(outcome))
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for w in (self._tabs, self._encoding, self._strict, self._import):
+        for w in (self._tabs, self._encoding, self._strict, self._replace, self._confirm):
             w.setEnabled(not busy)
+        self._import.setEnabled(not busy)
 
     # --- loading and live update ------------------------------------------------------------
 
@@ -430,6 +517,16 @@ class ImportDialog(QDialog):
     def _refresh(self) -> None:
         names = self._field_names()
         required = self._long.required([ours for ours, needed in FIELDS if needed])
+        judged = self._join.judge_file() is not None  # the judge's label: the judge file's
+        if judged:
+            required = [ours for ours in required if ours != "judge.label"]
+        self._combos["judge.label"].setEnabled(not judged)
+        self._combos["judge.label"].setToolTip(
+            self.tr("From the judge file (Files to join)") if judged else ""
+        )
+        key = self._combos["id"].currentData()
+        key = key if isinstance(key, str) and key not in (_NONE, JOIN) else "id"
+        self._join.set_case_key(key, self.encoding())
         if self._long.rater_field() is not None:  # (the label of ratings says which it is)
             names["ratings"] = self.tr("Rating label")
         for ours in ("ratings", "judge.label"):  # long format changes what they are
@@ -443,6 +540,12 @@ class ImportDialog(QDialog):
                     "Required, but not found in your file: {0}. Choose the field that holds it."
                 ).format(", ".join(missing))
             )
+            if "judge.label" in required and not self._maps_present("judge.label"):
+                notes.append(
+                    self.tr(
+                        "The judge's verdicts in a file of their own? Add it in “Files to join”."
+                    )
+                )
         long = self._long.rater_field() is not None
         self._raters.setVisible(not long)
         raters = "" if long else self._raters_problem()
@@ -453,7 +556,8 @@ class ImportDialog(QDialog):
         if self._load_error:
             self._clear_preview()
             self._show_header(None)
-        error = self._load_error or self._show_preview(bool(missing))
+        self._ask_survey(bool(self._load_error or missing or raters))
+        error = self._load_error or self._join.problem() or self._show_preview(bool(missing))
         refused = self._refused[1] if self._refused and self._refused[0] == self.choice() else ""
         if refused:
             text = self.tr("Nothing was imported:\n{0}").format(refused)
@@ -485,11 +589,49 @@ class ImportDialog(QDialog):
             return self.tr("a required field is not chosen.")
         if raters:
             return raters
+        if self._join.join() is not None and self._survey() is None:
+            return self.tr("the files to join are being read…")
         if not self._readable:
             return self.tr(
                 "no case of the first records can be read with these choices (see the preview)."
             )
         return ""
+
+    def _survey(self) -> Survey | None:
+        """The read of the whole file with the current choices, once it is done."""
+        last = self._surveyor.last
+        return last if last is not None and last.reading == self._reading() else None
+
+    def _ask_survey(self, cannot: bool) -> None:
+        """Have the whole file read for the current choices (unless they ``cannot`` be read),
+        and show its counts in the Label values tab (and the join's in its tab)."""
+        survey = None if cannot else self._survey()
+        if not cannot and survey is None:
+            self._surveyor.ask(self._reading())
+        if survey is self._shown_survey and survey is not None:
+            return  # (the table as it is: a value just mapped keeps its cell)
+        self._shown_survey = survey
+        if cannot:
+            status = self.tr("The values are counted once the fields are chosen.")
+        elif survey is None:
+            status = self.tr("Counting the label values in the whole file…")
+        elif survey.error:
+            status = self.tr("The file can't be read with these choices (see above).")
+        else:
+            status = self.tr(
+                "Label values of the {0} cases read ({1} skipped). Choose what each maps to."
+            ).format(survey.cases, survey.problems)
+        self._values.set_counts(survey.counts if survey and not survey.error else None, status)
+        joined = survey.join.describe(self._path.name) if survey and survey.join else []
+        self._join.show_counts("\n".join(joined))
+
+    def _surveyed(self, survey: Survey) -> None:
+        if survey.reading == self._reading():
+            self._refresh()
+
+    def done(self, result: int) -> None:
+        self._surveyor.stop()
+        super().done(result)
 
     def _show_ignored(self) -> None:
         """Fields that look like ratings or a judge's output and that nothing reads."""
@@ -528,6 +670,8 @@ class ImportDialog(QDialog):
     def _show_preview(self, missing: bool) -> str:
         """Fill the preview from the first records; the file's refusal message, if any."""
         self._clear_preview()
+        if self._join.join() is not None:
+            return self._show_joined(missing)
         reader: CaseReader | None = None
         try:
             long, rows = self.long(), PREVIEW_ROWS  # (a long file: cases of its first rows)
@@ -543,12 +687,35 @@ class ImportDialog(QDialog):
                 return ""
             return str(e)
         self._show_header(reader)
+        first = self.tr(" (Cases of the first {0} rows.)").format(PREVIEW_ROWS) if long else ""
+        self._fill_preview(items, first)
+        return ""
+
+    def _show_joined(self, missing: bool) -> str:
+        """The preview of joined files: the first cases of the read of them all."""
+        self._show_header(None)
+        self._readable = False
+        survey = self._survey()
+        if missing:
+            self._summary.setText(self.tr("Choose the required fields to see a preview."))
+        elif survey is None:
+            self._summary.setText(self.tr("Reading the files to join…"))
+        elif survey.error:
+            return survey.error
+        else:
+            self._fill_preview(survey.first, "")
+            if survey.join is not None:
+                self._summary.setText(
+                    "\n".join([self._summary.text(), *survey.join.describe(self._path.name)])
+                )
+        return ""
+
+    def _fill_preview(self, items: list[ParsedCase | LineProblem], note: str) -> None:
         cases = [item.case for item in items if isinstance(item, ParsedCase)]
         self._readable = bool(cases)
         problems = [item for item in items if isinstance(item, LineProblem)]
         counts = self.tr("{0} of {1} sample records can be read.").format(len(cases), len(items))
-        first = self.tr(" (Cases of the first {0} rows.)").format(PREVIEW_ROWS) if long else ""
-        self._summary.setText(counts + first)
+        self._summary.setText(counts + note)
         self._preview.setPlainText(
             self._describe(cases[0])
             if cases
@@ -559,7 +726,6 @@ class ImportDialog(QDialog):
             notes.append(self.tr("With “Refuse the whole file” on, this file would be refused."))
         self._problems.setText("\n".join(notes))
         self._problems.setVisible(bool(notes))
-        return ""
 
     def _clear_preview(self) -> None:
         self._summary.clear()
