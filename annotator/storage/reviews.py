@@ -114,11 +114,32 @@ def _review_row(stored: StoredReview) -> dict[str, Any]:
     }
 
 
+def _latest_merge(case: str) -> str:
+    """SQL: when the newest of the reviews of the case ``case`` (a row id's SQL) was merged."""
+    return (
+        "(SELECT max(s.merged_at) FROM review rm JOIN merge_source s ON s.id = rm.source_id "
+        f"WHERE rm.case_id = {case})"
+    )
+
+
+def _settles(decision: str, case: str) -> str:
+    """SQL: the lead's decision ``decision`` (an alias of ``decision``) was taken once the
+    reviews of ``case`` were merged, so it settles the case; a decision taken before is the
+    lead's own review, one more reviewer's (it settles no conflict it never saw)."""
+    return f"{decision}.decided_at >= {_latest_merge(case)}"
+
+
 def update_states(conn: Connection, row_ids: Sequence[int]) -> None:
-    """Recompute ``cases.review_state`` of ``row_ids`` from their stored reviews."""
+    """Recompute ``cases.review_state`` of ``row_ids`` from their stored reviews and the lead's
+    own review (a decision taken before they were merged: ``_settles``)."""
+    own = (
+        "SELECT d.label FROM decision d WHERE d.case_id = cases.id "
+        f"AND NOT {_settles('d', 'cases.id')}"
+    )
     query = text(
         "UPDATE cases SET review_state = CASE "
-        "(SELECT count(DISTINCT label) FROM review WHERE case_id = cases.id) "
+        "(SELECT count(DISTINCT label) FROM "
+        f"(SELECT label FROM review WHERE case_id = cases.id UNION {own})) "
         f"WHEN 0 THEN {int(ReviewState.NONE)} WHEN 1 THEN {int(ReviewState.UNANIMOUS)} "
         f"ELSE {int(ReviewState.CONFLICT)} END WHERE id = :id"
     )  # (the states written in: bound, they would be three more parameters on every row)
@@ -169,7 +190,10 @@ class MergeCounts(NamedTuple):
     """Of the unanimous cases, those one reviewer decided."""
     conflicts: int
     settled_by_lead: int
-    """Of the conflicts, those the lead decided."""
+    """Of the conflicts, those the lead decided once they were merged."""
+    lead_own: int
+    """Cases the lead decided before their reviews were merged (or that no reviewer saw): the
+    lead's own review, which settles nothing."""
 
 
 def merge_counts(conn: Connection) -> MergeCounts:
@@ -181,7 +205,9 @@ def merge_counts(conn: Connection) -> MergeCounts:
             "coalesce(sum(c.review_state = :unanimous AND "
             "(SELECT count(*) FROM review r WHERE r.case_id = c.id) = 1), 0), "
             "coalesce(sum(c.review_state = :conflict), 0), "
-            "coalesce(sum(c.review_state = :conflict AND d.case_id IS NOT NULL), 0) "
+            "coalesce(sum(c.review_state = :conflict AND d.case_id IS NOT NULL "
+            f"AND {_settles('d', 'c.id')}), 0), "
+            f"coalesce(sum(d.case_id IS NOT NULL AND NOT coalesce({_settles('d', 'c.id')}, 0)), 0) "
             "FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
             "WHERE c.review_state != :none OR d.case_id IS NOT NULL"
         ),
@@ -194,8 +220,9 @@ def conflict_progress(conn: Connection) -> tuple[int, int]:
     """``(settled, all)`` reviewer conflicts: how far the lead has got."""
     total, settled = conn.execute(
         text(
-            "SELECT count(*), coalesce(sum(status = :decided), 0) FROM cases "
-            "WHERE review_state = :conflict"
+            "SELECT count(*), coalesce(sum(c.status = :decided AND EXISTS (SELECT 1 FROM "
+            f"decision d WHERE d.case_id = c.id AND {_settles('d', 'c.id')})), 0) "
+            "FROM cases c WHERE c.review_state = :conflict"
         ),
         {"decided": int(Status.DECIDED), "conflict": int(ReviewState.CONFLICT)},
     ).one()
@@ -212,15 +239,21 @@ def load_merged(conn: Connection) -> Iterator[MergedCase]:
         "d.decided_at, d.reviewer, "
         "(SELECT json_group_array(json_array(r.reviewer, r.label, r.rationale, r.tags, "
         "r.confidence, r.who_right, r.decided_at)) FROM "
-        "(SELECT * FROM review WHERE case_id = c.id ORDER BY reviewer) r) "
+        "(SELECT * FROM review WHERE case_id = c.id ORDER BY reviewer) r), "
+        f"coalesce({_settles('d', 'c.id')}, 0) "
         "FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
         "WHERE c.review_state != :none OR d.case_id IS NOT NULL ORDER BY c.ext_id"
     )
     rows = conn.execution_options(yield_per=2000).execute(query, {"none": int(ReviewState.NONE)})
     for row in rows:
         lead = None
+        found = tuple(_review_of(r) for r in json.loads(row[14] or "[]"))
         if row[7] is not None:
             lead = _review_of((row[13] or "lead", *row[7:9], row[9], row[10], *row[11:13]))
+            if not row[15]:  # the lead's own review, from before the merge: one more reviewer's
+                if lead.reviewer not in {r.reviewer for r in found}:
+                    found = tuple(sorted((*found, lead), key=lambda r: r.reviewer))
+                lead = None
         yield MergedCase(
             id=row[1],
             case_hash=row[2],
@@ -229,6 +262,6 @@ def load_merged(conn: Connection) -> Iterator[MergedCase]:
             judge_label=row[4],
             rater_labels=tuple((r, lbl) for r, lbl in json.loads(row[5])),
             kind=row[6],
-            reviews=tuple(_review_of(r) for r in json.loads(row[14] or "[]")),
+            reviews=found,
             lead=lead,
         )

@@ -63,6 +63,10 @@ class MergeReport:
     conflicts: int = 0
     """Cases where reviewers disagree (settled by the lead or not)."""
     settled_by_lead: int = 0
+    """Of the conflicts, those the lead decided once the conflicting reviews were merged."""
+    lead_own: int = 0
+    """Cases the lead decided before their reviews were merged (or that no reviewer saw): the
+    lead's own review, one more reviewer's, which settles no conflict."""
     project: str = ""
     project_title: str = ""
     output: Path | None = None
@@ -113,6 +117,12 @@ class MergeReport:
             f"conflicts ({self.settled_by_lead} settled by the lead, "
             f"{self.open_conflicts} open)"
         )
+        if self.lead_own:
+            lines.append(
+                f"the lead's own review: {self.lead_own} case{'s' if self.lead_own != 1 else ''} "
+                "decided before the reviews were merged (or that no reviewer saw), counted as "
+                "one more reviewer's decision; save one again to settle its conflict"
+            )
         if self.output is not None:
             lines.append(f"wrote {self.output}")
         return "\n".join(lines)

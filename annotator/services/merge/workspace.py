@@ -163,6 +163,7 @@ def _count_stored(conn: Connection, report: MergeReport) -> None:
     counts = reviews.merge_counts(conn)
     report.cases, report.unanimous, report.single = counts.cases, counts.unanimous, counts.single
     report.conflicts, report.settled_by_lead = counts.conflicts, counts.settled_by_lead
+    report.lead_own = counts.lead_own
 
 
 def has_reviews(ws: Workspace) -> bool:
