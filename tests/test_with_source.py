@@ -308,6 +308,21 @@ def test_csv_files_with_other_columns_share_one_header(tmp_path: Path) -> None:
     assert rows[1][:4] == ["a", "q", "pass", ""] and rows[2][:4] == ["b", "r", "fail", "7"]
 
 
+def test_a_csv_column_named_like_the_decisions_moves_them_aside(tmp_path: Path) -> None:
+    header = ["id", "input", "judge", "annotator_label"]
+    ws = imported(
+        write_csv(tmp_path / "c.csv", [header, ["a", "q", "pass", "theirs"]]),
+        tmp_path / "w.annotator",
+    )
+    decide_some(ws, ["a"])
+    out = tmp_path / "back.csv"
+    done = export_with_source(ws, out)
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert rows[0][:5] == header + ["annotator_decision_label"]
+    assert rows[1][3:5] == ["theirs", "pass"]
+    assert "columns 'annotator_decision_label'" in done.plan.notes[0]
+
+
 def test_a_name_of_another_format_is_refused(tmp_path: Path) -> None:
     ws = imported(jsonl_source(tmp_path), tmp_path / "w.annotator")
     decide_some(ws, ["a"])
