@@ -56,6 +56,23 @@ def reviewer_file(pack: Path, folder: Path, reviewer: str, labels: dict[str, str
     return out
 
 
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def doc_table(doc: str, section: str, header: str) -> list[list[str]]:
+    """The rows of the table whose header row is ``header`` in the ``section`` ("## Presets")
+    of docs/``doc``, each a list of its cells (backquotes removed): what a test checks, read
+    from the docs so that the two cannot drift apart."""
+    text = (DOCS / doc).read_text(encoding="utf-8")
+    table = text.split(f"\n{section}\n", 1)[1].split(header + "\n", 1)[1]
+    rows = []
+    for line in table.splitlines()[1:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip().strip("`") for c in line.strip().strip("|").split(" | ")])
+    return rows
+
+
 REVIEW_PLAN = {
     "ana": {"c1": "fail", "c2": "fail", "c3": "pass", "c4": "pass", "c6": "pass"},
     "ben": {"c1": "fail", "c2": "pass", "c3": "fail", "c6": "pass"},

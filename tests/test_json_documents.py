@@ -315,8 +315,9 @@ def test_an_object_holding_the_cases_says_where_they_are_and_how_to_take_them_ou
     assert isinstance(got[0], LineProblem)
     assert got[0].message == (
         "missing id (this object is not a case but holds lists of objects: results.prompts "
-        "(1 objects), results.results (2 objects); annotator does not read cases inside an "
-        "object yet: take them out first, for example: jq '.results.results[]' FILE > cases.json)"
+        "(1 objects), results.results (2 objects); annotator reads those of promptfoo's results "
+        "and Inspect's logs with --preset promptfoo or --preset inspect; take others out first, "
+        "for example: jq '.results.results[]' FILE > cases.json)"
     )
     taken_out = "".join(json.dumps(r, indent=2) + "\n" for r in export["results"]["results"])
     mapping = FieldMapping.parse(["id=vars.q", "input=vars.q", "judge=response.output"])

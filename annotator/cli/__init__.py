@@ -20,6 +20,7 @@ from annotator import console, paths
 from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
 from annotator.cli.parser import COMMANDS, build_parser, gui_parser
 from annotator.fileio import atomic_write
+from annotator.formats import presets
 from annotator.formats.errors import FileRefused
 from annotator.formats.join import join_from_options
 from annotator.formats.long import long_format
@@ -118,7 +119,8 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         mapping = FieldMapping.parse(args.map) if args.map else None
         if args.threshold is not None:
             check_threshold(args.threshold)
-        long = long_format(args.rater_field, args.judge_rater, mapping)
+        preset = presets.preset(args.preset) if args.preset else None
+        long = long_format(*_long_options(args, preset, mapping))
         values = ValueMap.parse(args.labels) if args.labels else None
         join = join_from_options(
             args.on, args.judge, args.ratings, judge_name=args.judge_name,
@@ -129,7 +131,8 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
             join.case_mapping(mapping)  # (said now, as the other options' problems)
     except ValueError as exc:  # (they only check what they are given)
         raise CliError(str(exc)) from None
-    check_mapping(path, mapping, long, args)
+    if preset is None:  # (a preset's records are its own shape)
+        check_mapping(path, mapping, long, args)
     report = import_file(
         ws,
         path,
@@ -140,6 +143,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         threshold=args.threshold,
         long=long,
         join=join,
+        preset=preset,
         values=values,
         confirmed=getattr(args, "yes", True),
         replace=getattr(args, "replace", False),
@@ -148,6 +152,19 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         console.say(f"annotator: skipped {line}")
     say_warnings(report)
     return report
+
+
+def _long_options(
+    args: argparse.Namespace, preset: presets.Preset | None, mapping: FieldMapping | None
+) -> tuple[str | None, str | None, FieldMapping | None]:
+    """``--rater-field``, ``--judge-rater`` and the mapping, as ``long_format`` checks them:
+    with a preset in long format, ``--judge-rater`` alone names another judge in its rows."""
+    if preset is None:
+        return args.rater_field, args.judge_rater, mapping
+    rater_field = args.rater_field
+    if rater_field is None and args.judge_rater is not None and preset.long is not None:
+        rater_field = preset.long.rater_field
+    return rater_field, args.judge_rater, preset.mapping_with(mapping)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -296,7 +313,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         options = {"map": args.map, "threshold": args.threshold, "strict": args.strict,
                    "encoding": args.encoding, "format": args.fmt,
                    "rater-field": args.rater_field, "judge-rater": args.judge_rater,
-                   "judge": args.judge, "ratings": args.ratings, "on": args.on}  # fmt: skip
+                   "preset": args.preset, "judge": args.judge, "ratings": args.ratings,
+                   "on": args.on}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.
         given = [
             f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []

@@ -8,9 +8,11 @@ from pathlib import Path
 from annotator import __version__, console
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.formats.mapping import TARGETS
+from annotator.formats.presets import names as preset_names
 from annotator.formats.reader import FORMATS as READ_FORMATS
 from annotator.services.exporter import FORMATS
 
+PRESET_NAMES = preset_names()
 COMMANDS = ("import", "export", "summary", "merge", "agreement")
 
 
@@ -27,6 +29,12 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        help=f"read a tool's export as it is: {', '.join(PRESET_NAMES)} (docs/formats.md, "
+        "'Presets'); a --map replaces the preset's mapping of that field",
+    )
     parser.add_argument(
         "--map",
         metavar="OURS=THEIRS",

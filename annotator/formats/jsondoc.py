@@ -149,13 +149,17 @@ def items(opened: OpenedFile, text: TextReader | None = None) -> Generator[RawRe
             raise doc.refuse(f"not a JSON array or object: the file starts with {first!r}")
 
 
-def _array(doc: _Splitter) -> Generator[RawRecord, None, None]:
+def _array(
+    doc: _Splitter, name: str = "item ", *, whole: bool = True
+) -> Generator[RawRecord, None, None]:
+    """The items of the array at ``pos``; ``name`` names them in messages (``item [3]``, or
+    ``samples[3]``). ``whole``: the array is the document (nothing may follow it)."""
     opened_on = doc.line_at(doc.pos)
     doc.pos += 1
     index = 0
 
     def truncated() -> FileRefused:
-        after = f" after item [{index - 1}]" if index else ""
+        after = f" after {name}[{index - 1}]" if index else ""
         return doc.refuse(
             f"the array opened on line {opened_on} is never closed{after}: the file looks truncated"
         )
@@ -165,19 +169,21 @@ def _array(doc: _Splitter) -> Generator[RawRecord, None, None]:
         if not char:
             raise truncated()
         if char in ",]}:":
-            after = f" after item [{index - 1}]" if index else ""
-            raise doc.refuse(f"expected item [{index}]{after}, found {char!r}")
-        yield _item(doc, index)
+            after = f" after {name}[{index - 1}]" if index else ""
+            raise doc.refuse(f"expected {name}[{index}]{after}, found {char!r}")
+        yield _item(doc, index, name)
         index += 1
         char = doc.peek()
         if char == ",":
             doc.pos += 1
             char = doc.peek()
             if char == "]":
-                raise doc.refuse(f"a comma after the last item [{index - 1}], before ']'")
+                raise doc.refuse(f"a comma after the last {name}[{index - 1}], before ']'")
         elif char and char != "]":
-            raise doc.refuse(f"expected ',' or ']' after item [{index - 1}], found {char!r}")
+            raise doc.refuse(f"expected ',' or ']' after {name}[{index - 1}], found {char!r}")
     doc.pos += 1
+    if not whole:
+        return
     char = doc.peek()
     if char:
         raise doc.refuse(f"text after the end of the array: {char!r} (one JSON array per file)")
@@ -190,8 +196,8 @@ def _sequence(doc: _Splitter) -> Generator[RawRecord, None, None]:
         yield _item(doc, None)
 
 
-def _item(doc: _Splitter, index: int | None) -> RawRecord:
-    where = f"item [{index}]" if index is not None else ""
+def _item(doc: _Splitter, index: int | None, name: str = "item ") -> RawRecord:
+    where = f"{name}[{index}]" if index is not None else ""
     try:
         line, text, parsed = doc.value()
     except _CutShort:
@@ -209,6 +215,65 @@ def _item(doc: _Splitter, index: int | None) -> RawRecord:
             line, text, None, f"not a JSON object (found {kind_of(data)})", where=where
         )
     return RawRecord(line, text, data, where=where)
+
+
+def inside(
+    opened: OpenedFile, path: str, text: TextReader | None = None
+) -> Generator[RawRecord, None, None]:
+    """The items of the array at the dotted ``path`` inside the document's object
+    (``results.results`` in promptfoo's results), streamed as :func:`items` streams a top-level
+    array: the values before it are passed over (each read whole: they are small in the
+    exports that keep their records so), and nothing after it is read. Each item is named
+    ``path[N]``. FileRefused when the document is not an object or has no such array."""
+    with text or TextReader(opened) as reader:
+        doc = _Splitter(opened, reader)
+        first = doc.peek()
+        if first != "{":
+            found = f"starts with {first!r}" if first else "is empty"
+            raise doc.refuse(f"expected one JSON object holding '{path}', but the file {found}")
+        yield from _descend(doc, path.split("."), path)
+
+
+def _descend(doc: _Splitter, parts: list[str], path: str) -> Generator[RawRecord, None, None]:
+    """At the ``{`` of an object: find key ``parts[0]`` and go on into its value."""
+    doc.pos += 1
+    while (char := doc.peek()) != "}":
+        if char != '"':
+            raise doc.refuse(
+                f"expected a key of an object, found {char!r}"
+                if char
+                else "the file ends inside an object: the file looks truncated"
+            )
+        key = _value(doc)[0]
+        if doc.peek() != ":":
+            raise doc.refuse(f"expected ':' after the key {key!r}")
+        doc.pos += 1
+        start = doc.peek()
+        if key == parts[0] and len(parts) == 1 and start == "[":
+            yield from _array(doc, path, whole=False)
+            return
+        if key == parts[0] and len(parts) > 1 and start == "{":
+            yield from _descend(doc, parts[1:], path)
+            return
+        _value(doc)
+        if doc.peek() == ",":
+            doc.pos += 1
+    raise doc.refuse(f"no list '{path}' in the file: not the export it was read as?")
+
+
+def _value(doc: _Splitter) -> tuple[Any, int]:
+    """The value at ``pos`` (moved past it) and its line. FileRefused when the file ends in
+    it or it is not JSON."""
+    try:
+        line, text, parsed = doc.value()
+    except _CutShort:
+        raise doc.refuse("the file ends inside a value: the file looks truncated") from None
+    if parsed is not None:
+        return parsed[0], line
+    try:
+        return loads(text), line
+    except JsonError as e:
+        raise FileRefused(doc.opened.path, f"invalid JSON: {e}", line) from None
 
 
 def scan(opened: OpenedFile) -> tuple[Project | None, bool]:
@@ -272,6 +337,7 @@ def inside_hint(record: dict[str, Any]) -> str:
     if all(_NAME.fullmatch(part) for part in path.split(".")):
         how = f", for example: jq '.{path}[]' FILE > cases.json"
     return (
-        f" (this object is not a case but holds lists of objects: {listed}; annotator does not "
-        f"read cases inside an object yet: take them out first{how})"
+        f" (this object is not a case but holds lists of objects: {listed}; annotator reads "
+        f"those of promptfoo's results and Inspect's logs with --preset promptfoo or --preset "
+        f"inspect; take others out first{how})"
     )

@@ -23,6 +23,9 @@ from annotator.formats.lines import Lines, TextReader, open_text
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import MISSING, FieldMapping, lookup
 from annotator.formats.normalize import Invalid, case_id, normalize, to_label
+from annotator.formats.presets.base import Preset
+from annotator.formats.presets.zipped import UNIT as ZIP_UNIT
+from annotator.formats.presets.zipped import ZipRecords, is_zip
 from annotator.formats.records import RawRecord
 from annotator.formats.values import NoVerdict, ValueMap
 
@@ -74,8 +77,15 @@ class CaseReader:
         rows: int | None = None,
         join: Join | None = None,
         values: ValueMap | None = None,
+        preset: Preset | None = None,
     ) -> None:
         self.path = Path(path)
+        self.preset = preset
+        """A tool's export (formats/presets): its records, transformed; its mapping under
+        ``mapping``; its long format unless ``long`` is given."""
+        if preset is not None:
+            mapping = preset.mapping_with(mapping)
+            long = long if long is not None else preset.long
         self.join = join
         self.join_result: JoinResult | None = None
         self._index: SideIndex | None = None
@@ -100,12 +110,19 @@ class CaseReader:
         self._header_line: int | None = None
         self._json_header = False
         self._layout: csvfile.CsvLayout | None = None
-        self._parquet: parquet.ParquetRows | None = None
+        self._parquet: parquet.ParquetRows | ZipRecords | None = None
+        """A file of rows that is not text: Parquet, or a preset's zip archive."""
         self._opened = None
+        self._inside: str | None = None
         self.project: Project | None
-        if parquet.is_parquet(self.path, fmt):
-            self.fmt, self.unit = "parquet", "row"
-            self._parquet = parquet.ParquetRows(self.path)
+        zipped = preset.zipped if preset is not None else None
+        if zipped is not None and is_zip(self.path):
+            self.fmt, self.unit = "zip", ZIP_UNIT
+            self._parquet = ZipRecords(self.path, zipped)
+        if parquet.is_parquet(self.path, fmt) or self._parquet is not None:
+            if self._parquet is None:
+                self.fmt, self.unit = "parquet", "row"
+                self._parquet = parquet.ParquetRows(self.path)
             self._own_size = self._parquet.size
             self.size_bytes = self._own_size + self._side_sizes()
             self.project = load_sidecar(self.path)
@@ -115,7 +132,10 @@ class CaseReader:
         self._own_size = opened.size
         self.size_bytes = opened.size + self._side_sizes()
         self.fmt = fmt or _detect_format(self.path, opened.head)
-        if self.fmt == "jsonl":
+        if preset is not None and preset.inside and opened.head.lstrip().startswith("{"):
+            self.fmt, self._inside = "json", preset.inside  # (one object: its list of records)
+            self.project = load_sidecar(self.path)
+        elif self.fmt == "jsonl":
             self.project, self._header_line = jsonl.scan(opened)
         elif self.fmt == "json":
             self.project, self._json_header = jsondoc.scan(opened)
@@ -173,7 +193,12 @@ class CaseReader:
             raise FileRefused(self.path, "the file has no cases")
 
     def raw_records(self) -> Generator[RawRecord, None, None]:
-        """The file's records before mapping (a header left out)."""
+        """The file's records before mapping (a header left out); with a preset, transformed
+        by it."""
+        records = self._file_records()
+        return records if self.preset is None else self.preset.records(records)
+
+    def _file_records(self) -> Generator[RawRecord, None, None]:
         if self._parquet is not None:
             self._progress = self._parquet
             return self._parquet.records()
@@ -181,6 +206,8 @@ class CaseReader:
         if self.fmt == "json":
             text = TextReader(self._opened)
             self._progress = text
+            if self._inside is not None:
+                return jsondoc.inside(self._opened, self._inside, text)
             return jsondoc.records(self._opened, self._json_header, text)
         lines = Lines(self._opened)
         self._progress = lines
@@ -313,10 +340,16 @@ class CaseReader:
 
 
 def sample_records(
-    path: Path | str, *, encoding: str | None = None, fmt: str | None = None, limit: int = 20
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    fmt: str | None = None,
+    limit: int = 20,
+    preset: Preset | None = None,
 ) -> list[dict[str, Any]]:
-    """The first readable records before mapping (CSV: rows by column name), for a preview."""
-    reader = CaseReader(path, encoding=encoding, fmt=fmt)
+    """The first readable records before mapping (CSV: rows by column name), for a preview;
+    with a preset, as it transforms them (its fields under ``preset``)."""
+    reader = CaseReader(path, encoding=encoding, fmt=fmt, preset=preset)
     out: list[dict[str, Any]] = []
     if limit <= 0:
         return out

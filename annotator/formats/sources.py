@@ -132,7 +132,9 @@ def ignored(found: FileFields, mapping: FieldMapping | None, *, rater_field: str
 
 def ignored_in(reader: CaseReader, encoding: str | None, *, limit: int = SAMPLE) -> tuple[str, ...]:
     """:func:`ignored` for what ``reader`` reads (its mapping, its long format's rater field);
-    nothing when the file's records cannot be read (its import says why)."""
+    nothing when the file's records cannot be read (its import says why), or are a preset's."""
+    if reader.preset is not None:  # (it reads what its format has that counts)
+        return ()
     rater = reader.long.rater_field if reader.long is not None else None
     try:
         found = file_fields(reader.path, encoding=encoding, fmt=reader.fmt, limit=limit)

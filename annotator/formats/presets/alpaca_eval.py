@@ -76,6 +76,11 @@ def derive(record: dict[str, Any]) -> dict[str, Any]:
             "model": text(record.get("annotator")),
             "rationale": text(record.get("raw_completion")),
         }
+        # (the judge's rows name the generators; people's rows leave them out, as a row of a
+        # case may: their meta would differ)
+        meta = {k: record[k] for k in ("generator_1", "generator_2", "dataset") if k in record}
+        if meta:
+            out["meta"] = meta
     return out
 
 
@@ -106,9 +111,7 @@ PRESET = Preset(
             ("judge.model", f"{KEY}.judge.model"),
             ("judge.rationale", f"{KEY}.judge.rationale"),
             ("ratings", f"{KEY}.label"),
-            ("meta.generator_1", "generator_1"),
-            ("meta.generator_2", "generator_2"),
-            ("meta.dataset", "dataset"),
+            ("meta", f"{KEY}.meta"),
         )
     ),
     derive=derive,

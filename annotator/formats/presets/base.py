@@ -12,13 +12,15 @@ replaces the preset's mapping of the same field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping
+from contextlib import closing
+from dataclasses import dataclass, replace
 from typing import Any
 
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.normalize import Invalid, to_text
+from annotator.formats.records import RawRecord
 
 KEY = "preset"
 """Where a preset's transform puts the fields it works out: ``--map input=preset.input``."""
@@ -103,6 +105,22 @@ class Preset:
         """The record with the fields the preset works out under :data:`KEY`. Raises
         :class:`Invalid`."""
         return {**record, KEY: self.derive(record)}
+
+    def records(
+        self, records: Generator[RawRecord, None, None]
+    ) -> Generator[RawRecord, None, None]:
+        """``records`` transformed; one the transform cannot read becomes its problem."""
+        with closing(records):
+            for record in records:
+                if record.data is None:
+                    yield record
+                    continue
+                try:
+                    data = self.transform(record.data)
+                except Invalid as e:
+                    yield replace(record, data=None, problem=str(e))
+                    continue
+                yield replace(record, data=data)
 
     def command(self, path: str) -> str:
         """The command line that imports ``path`` with this preset (for docs and messages)."""
