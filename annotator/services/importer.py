@@ -7,7 +7,6 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,24 +26,16 @@ from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
-from annotator.formats.presets import Preset, detect
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.sources import ignored_in
 from annotator.formats.values import NoVerdict, ValueMap
 from annotator.services.classification import check_threshold
 from annotator.services.import_report import ImportReport, ImportUnconfirmed, warnings
+from annotator.services.import_target import ImportTarget
 from annotator.services.lockstep import Lockstep
 from annotator.services.reimport import collision_hint, replace_earlier
 from annotator.services.schemes import ImportSchemes, infer_scheme
-from annotator.services.workspace import (
-    BUSY_SECONDS,
-    Clock,
-    OnWait,
-    Workspace,
-    default_workspace_for,
-    now_iso,
-    remove_workspace,
-)
+from annotator.services.workspace import Clock, Workspace, now_iso
 from annotator.storage import cases
 from annotator.storage import project as stored_project
 from annotator.storage.db import writing
@@ -77,7 +68,6 @@ def import_file(
     threshold: float | None = None,
     long: LongFormat | None = None,
     join: Join | None = None,
-    preset: Preset | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     clock: Clock = now_iso,
@@ -91,8 +81,7 @@ def import_file(
     ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
     ``long``: the file has one row per rating, grouped into cases by id (formats/long.py).
     ``join``: the judge's verdicts and ratings from other files, by id (formats/join.py); the
-    report's ``join`` says how the files met. ``preset``: a tool's export (formats/presets),
-    read as the preset says, ``mapping`` over its own.
+    report's ``join`` says how the files met.
     ``progress`` is called after each ``batch`` of cases with the bytes read and the file's
     size, and ``cancelled`` asked; ``clock`` stamps the import.
     ``values``: each source's label values mapped (formats/values.py). Unless ``confirmed``,
@@ -105,53 +94,13 @@ def import_file(
         check_threshold(threshold)  # before reading: not after a long import
     reader = CaseReader(
         path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
-        values=values, preset=preset,
+        values=values,
     )  # fmt: skip
     ignored = ignored_in(reader, encoding, limit=HINT_SAMPLE)
     options = _Options(mapping, threshold, progress, cancelled, clock, batch,
                        confirmed, replace, ws.path or ws.name, ignored)  # fmt: skip
     with writing(ws.engine) as conn:
         return _Import(conn, reader, path, options).run()
-
-
-@dataclass(frozen=True)
-class ImportTarget:
-    """The workspace a case file is imported into, and whether it was made for the import.
-
-    A workspace made for an import that then fails (or is cancelled) holds nothing: the
-    import's caller :meth:`abandon` s it, which removes it, so that no empty workspace is left
-    behind. One that existed before is only closed.
-    """
-
-    ws: Workspace
-    created: bool
-
-    @classmethod
-    def open(
-        cls,
-        case_file: Path,
-        workspace: Path | None = None,
-        *,
-        busy_seconds: float = BUSY_SECONDS,
-        on_wait: OnWait | None = None,
-    ) -> ImportTarget:
-        """Open ``workspace`` (default: the case file's own, in the user data folder),
-        making it if it does not exist. Raises ``WorkspaceError``. ``busy_seconds`` and
-        ``on_wait``: as for :meth:`Workspace.open`."""
-        target = workspace or default_workspace_for(case_file)
-        existed = target.exists()
-        ws = Workspace.open(target, busy_seconds=busy_seconds, on_wait=on_wait)
-        # One that holds nothing yet (an import into it was killed before its commit) is
-        # reused, and counts as made for this import.
-        return cls(ws, not existed or ws.never_imported())
-
-    def abandon(self) -> None:
-        """The import failed: close the workspace, and remove it if it was made for the
-        import and holds no case."""
-        empty = self.ws.case_count() == 0
-        self.ws.close()
-        if self.created and empty and self.ws.path is not None:
-            remove_workspace(self.ws.path)
 
 
 @dataclass(frozen=True)
@@ -201,8 +150,6 @@ class _Import:
         recorded: dict[str, Any] = mapping.as_dict() if mapping else {}
         if self.reader.join is not None:  # (so that a re-import with the same join is known)
             recorded["join"] = self.reader.join.describe()
-        if self.reader.preset is not None:
-            recorded["preset"] = self.reader.preset.name
         if self.reader.values is not None:
             recorded["labels"] = self.reader.values.specs()
         self.report.replaced = replace_earlier(
@@ -210,9 +157,7 @@ class _Import:
             workspace=self.options.workspace,
         )  # fmt: skip
         if self.report.replaced:  # (the label sets it inferred may be gone)
-            self.schemes = ImportSchemes(
-                self.conn, self.path, header_declares=self.schemes.header_declares
-            )
+            self.schemes.reload()
         self.import_id = cases.begin_import(
             self.conn, str(self.path.resolve()), self.reader.fmt, json.dumps(recorded),
             self.options.clock(),
@@ -248,22 +193,15 @@ class _Import:
         problems = self.report.problems
         if not problems or self.reader.long is not None or self.reader.join is not None:
             return ""
-        if self.reader.preset is not None:  # (its mapping is the preset's, not a guess)
-            return ""
-        found = detect(self.path)  # a tool's export: its preset, before a guessed mapping
-        preset = ""
-        if found is not None:
-            preset = f"; it looks like {found.title}: {found.command(shlex.quote(str(self.path)))}"
         if not problems[0].message.endswith(_MISSING_REQUIRED):
-            return preset if found is not None else ""
+            return ""
         fields: list[str] = []
         try:
             for record in sample_records(self.path, fmt=self.reader.fmt, limit=HINT_SAMPLE):
                 fields += [f for f in source_fields(record) if f not in fields]
         except (FileRefused, OSError):
             return ""
-        guessed = refusal_hint(str(self.path), fields, self.options.mapping)
-        return preset + (guessed and "; else" + guessed[1:]) if found is not None else guessed
+        return refusal_hint(str(self.path), fields, self.options.mapping)
 
     def apply_header(self, project: Project | None) -> None:
         """The project's title (the file's name, if nothing names it), guidelines and label

@@ -50,6 +50,11 @@ class ImportSchemes:
         self.spellings: dict[str, dict[str, str]] = {}
         """Per undeclared criterion: casefolded label -> the spelling first seen."""
 
+    def reload(self) -> None:
+        """Read the workspace's schemes again (an earlier import's cases were removed)."""
+        self.stored = schemes.schemes(self.conn)
+        self.spellings = {}
+
     def declare(self, crit: str, scheme: LabelScheme) -> None:
         """A file's header declares ``scheme`` for ``crit``: refused (:class:`FileRefused`)
         when it contradicts a declared one, or leaves out labels the workspace has."""
