@@ -8,6 +8,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import json  # noqa: E402
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QWidget,
 )
 
 from annotator.formats.long import LongFormat  # noqa: E402
@@ -178,3 +180,72 @@ def test_a_long_file_imports_in_the_window(make_window, qtbot, mt_bench, monkeyp
     assert window.ws is not None and window.ws.case_count() == 5
     detail = window.review.detail
     assert detail is not None and detail.case.judge.model == "gpt4_pair"
+
+
+def label_studio_export(folder: Path) -> Path:
+    """Two tasks as Label Studio's JSON export gives them (its task format's documentation):
+    the text, a model's prediction (the judge), people's annotations."""
+
+    def choice(label: str) -> dict[str, Any]:
+        return {"from_name": "verdict", "to_name": "text", "type": "choices",
+                "value": {"choices": [label]}}  # fmt: skip
+
+    tasks = [
+        {
+            "id": n,
+            "data": {"text": text},
+            "annotations": [
+                {"id": 10 + n, "completed_by": 1, "was_cancelled": False, "result": [choice(a)]},
+                {"id": 20 + n, "completed_by": 2, "was_cancelled": False, "result": [choice(b)]},
+            ],
+            "predictions": [{"model_version": "judge-v1", "result": [choice(j)]}],
+        }
+        for n, (text, j, a, b) in enumerate(
+            [
+                ("Is the sky green?", "pass", "fail", "fail"),
+                ("Is water wet?", "pass", "pass", "pass"),
+            ],
+            start=1,
+        )
+    ]
+    path = folder / "project-1-at-2024.json"
+    path.write_text(json.dumps(tasks, indent=2), encoding="utf-8")
+    return path
+
+
+def test_a_detected_preset_is_offered_and_used(qtbot, tmp_path: Path) -> None:
+    path = label_studio_export(tmp_path)
+    dialog = open_dialog(qtbot, path)
+    banner = find(dialog, QWidget, "presetBanner")
+    assert not banner.isHidden()
+    assert find(dialog, QLabel, "presetLabel").text() == (
+        "Looks like a Label Studio JSON export: use the label-studio preset?"
+    )
+    assert dialog.choice().preset is None
+    qtbot.mouseClick(find(dialog, QPushButton, "usePreset"), Qt.MouseButton.LeftButton)
+    choice = dialog.choice()
+    assert choice.preset is not None and choice.preset.name == "label-studio"
+    assert "Read as a Label Studio JSON export" in find(dialog, QLabel, "presetLabel").text()
+    text = preview(dialog)
+    assert "Input: Is the sky green?" in text and "Judge label: pass" in text
+    assert "fail" in text.split("Ratings:")[1]
+    assert can_import(dialog)
+    assert choice.import_options()["preset"] is choice.preset
+    qtbot.mouseClick(find(dialog, QPushButton, "usePreset"), Qt.MouseButton.LeftButton)
+    assert dialog.choice().preset is None  # back to the file's own fields
+
+
+def test_no_preset_is_offered_for_a_file_of_no_tool(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"qid": "q1", "prompt": "Hi", "verdict": "pass"}\n', encoding="utf-8")
+    dialog = open_dialog(qtbot, path)
+    assert find(dialog, QWidget, "presetBanner").isHidden()
+
+
+def test_an_alpaca_eval_file_is_offered_its_preset(qtbot, alpaca) -> None:
+    dialog = open_dialog(qtbot, alpaca)
+    assert "AlpacaEval" in find(dialog, QLabel, "presetLabel").text()
+    qtbot.mouseClick(find(dialog, QPushButton, "usePreset"), Qt.MouseButton.LeftButton)
+    long = dialog.choice().long  # a rating per row, the judge's among them
+    assert long is not None and long.judge_rater == "judge"
+    assert can_import(dialog)

@@ -42,13 +42,15 @@ from annotator.formats.mapping import (
     lookup,
     source_fields,
 )
+from annotator.formats.presets import KEY as PRESET_KEY
+from annotator.formats.presets import Preset, detect
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.values import ValueMap
 from annotator.ui.import_survey import Reading, Survey, Surveyor
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
 from annotator.ui.join_files import JoinFilesBox
 from annotator.ui.long_format_box import LongFormatBox
-from annotator.ui.plain import piece, shown
+from annotator.ui.plain import piece, safe_tooltip, shown
 from annotator.ui.rater_columns import RaterColumns, rater_pairs
 from annotator.ui.value_table import ValueTable
 from annotator.untrusted import one_line
@@ -169,6 +171,8 @@ class ImportDialog(QDialog):
         self._refused: tuple[ImportChoice, str] | None = None  # the last refusal, and of what
         self._busy = False
         self._shown_survey: Survey | None = None
+        self._found = detect(self._path)  # a tool's export, offered to be read as such
+        self._preset: Preset | None = None
         self._chosen: dict[str, object] = {}  # each field's choice, for a join cancelled
         self.ask_join = JoinFieldsDialog.ask  # (tests replace it)
         self.setWindowTitle(self.tr("Import cases"))
@@ -247,6 +251,7 @@ class ImportDialog(QDialog):
             join=self._join.join(), values=self._values.values(),
             confirmed=self._confirm.isChecked(),
             replace=self._replace.isChecked() and not self._replace.isHidden(),
+            preset=self._preset,
         )  # fmt: skip
 
     def _reading(self) -> Reading:
@@ -308,8 +313,54 @@ class ImportDialog(QDialog):
         self._project = _plain_label("projectLabel")
         self._error = _plain_label("errorLabel", style=ERROR_STYLE)
         self._error.setContentsMargins(8, 6, 8, 6)
-        for w in (self._title, self._details, self._project, self._error):
+        for w in (self._title, self._details, self._project):
             layout.addWidget(w)
+        self._build_preset(layout)
+        layout.addWidget(self._error)
+
+    def _build_preset(self, layout: QVBoxLayout) -> None:
+        """The preset found (formats/presets), offered: its question and a button."""
+        banner = _named(QWidget(), "presetBanner")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(8, 4, 8, 4)
+        banner.setStyleSheet("#presetBanner { background: #e8f0fe; border-radius: 4px; }")
+        self._preset_label = _plain_label("presetLabel")
+        self._preset_button = _named(QPushButton(self.tr("Use the &preset")), "usePreset")
+        self._preset_button.clicked.connect(self._toggle_preset)
+        row.addWidget(self._preset_label, 1)
+        row.addWidget(self._preset_button)
+        banner.setVisible(self._found is not None)
+        layout.addWidget(banner)
+        self._show_preset()
+
+    def _show_preset(self) -> None:
+        found = self._found
+        if found is None:
+            return
+        if self._preset is None:
+            self._preset_label.setText(self.tr(found.question))
+            self._preset_button.setText(self.tr("Use the &preset"))
+        else:
+            self._preset_label.setText(
+                self.tr("Read as {0} (the {1} preset).").format(found.title, found.name)
+            )
+            self._preset_button.setText(self.tr("Don't use the &preset"))
+        self._preset_label.setToolTip(
+            safe_tooltip(f"{found.description}\n\n{self.tr('The format:')} {found.doc_url}")
+        )
+
+    def _toggle_preset(self) -> None:
+        """Read the file as the preset says (its fields, mapping, long format), or not."""
+        self._preset = None if self._preset is not None else self._found
+        self._fields = []  # (the choices made are of other fields: guessed afresh)
+        self._show_preset()
+        self._load()
+        if self._preset is not None and self._preset.long is not None:
+            self._long.choose(self._preset.long.rater_field, self._preset.long.judge_rater)
+
+    def _with_preset(self) -> dict[str, Any]:
+        """The keyword arguments of a reader of the file as the preset says."""
+        return {"preset": self._preset} if self._preset is not None else {}
 
     def _build_mapping(self) -> None:
         self._mapping_box = QGroupBox(self.tr("Which field of your file holds each of these?"))
@@ -455,7 +506,9 @@ class ImportDialog(QDialog):
         """(Re)read the sample records with the chosen encoding and refill the field choices."""
         self._load_error, fields, self._samples = "", [], []
         try:
-            self._samples = sample_records(self._path, encoding=self.encoding(), limit=SAMPLE_LIMIT)
+            self._samples = sample_records(
+                self._path, encoding=self.encoding(), limit=SAMPLE_LIMIT, **self._with_preset()
+            )
             for record in self._samples:
                 fields += [f for f in source_fields(record) if f not in fields]
         except FileRefused as e:
@@ -467,7 +520,7 @@ class ImportDialog(QDialog):
         previous = {ours: c.currentData() for ours, c in self._combos.items() if self._fields}
         raters = self._raters.current() if self._fields else None
         self._fields = fields
-        guess = guess_mapping(fields)
+        guess = self._preset.mapping if self._preset is not None else guess_mapping(fields)
         guessed = guess.as_dict()
         self._raters.set_fields(
             fields, rater_pairs(list(guess.pairs)) if raters is None else raters
@@ -488,10 +541,14 @@ class ImportDialog(QDialog):
                     offer_joins(combo, joins, self.tr("Join several fields…"))
                 if not isinstance(choice, str) or combo.findData(choice) < 0:
                     choice = guessed.get(ours, ours if present(ours, fields) else _NONE)
+                if combo.findData(choice) < 0:  # (a preset's field the sample lacks)
+                    choice = _NONE if combo.findData(_NONE) >= 0 else ours
                 combo.setCurrentIndex(max(combo.findData(choice), 0))
                 self._chosen[ours] = combo.currentData()
         self._mapping_box.setEnabled(not self._load_error)
-        self._long.set_source(self._path, self.encoding(), fields, enabled=not self._load_error)
+        self._long.set_source(
+            self._path, self.encoding(), fields, enabled=not self._load_error, preset=self._preset
+        )
         self._refresh()
 
     def _field_changed(self, ours: str) -> None:
@@ -638,7 +695,10 @@ class ImportDialog(QDialog):
         used = [c.currentData() for c in self._combos.values()]
         used += [column for _, column in self._raters.pairs()]
         used += [self._long.rater_field()]
-        ignored = ignored_fields(self._fields, [u for u in used if isinstance(u, str) and u])
+        fields = self._fields
+        if self._preset is not None:  # (it reads the file's own fields: those it gives count)
+            fields = [f for f in fields if f.startswith(f"{PRESET_KEY}.")]
+        ignored = ignored_fields(fields, [u for u in used if isinstance(u, str) and u])
         self._ignored_now = ignored
         shown_names = ", ".join(shown(one_line(f, 60)) for f in ignored)
         self._ignored.setText(
@@ -676,8 +736,9 @@ class ImportDialog(QDialog):
         try:
             long, rows = self.long(), PREVIEW_ROWS  # (a long file: cases of its first rows)
             reader = CaseReader(
-                self._path, self.mapping(), encoding=self.encoding(), long=long, rows=rows
-            )
+                self._path, self.mapping(), encoding=self.encoding(), long=long, rows=rows,
+                **self._with_preset(),
+            )  # fmt: skip
             items = list(islice(reader, PREVIEW_RECORDS))  # the generator closes on release
         except FileRefused as e:
             self._show_header(reader)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QWidget
@@ -24,10 +25,12 @@ RATER_SAMPLE = 500
 MAX_RATERS = 100
 
 
-def raters_of(path: Path, field: str, encoding: str | None) -> list[str]:
-    """The raters named in ``field`` of the file's first records, in order of appearance."""
+def raters_of(path: Path, field: str, encoding: str | None, preset: Any = None) -> list[str]:
+    """The raters named in ``field`` of the file's first records (as a ``preset`` reads
+    them, if one), in order of appearance."""
+    extra = {"preset": preset} if preset is not None else {}
     try:
-        records = sample_records(path, encoding=encoding, limit=RATER_SAMPLE)
+        records = sample_records(path, encoding=encoding, limit=RATER_SAMPLE, **extra)
     except FileRefused:
         return []  # (the dialog shows why)
     raters: dict[str, None] = {}
@@ -96,6 +99,7 @@ class LongFormatBox(QWidget):
             )
         )
         self._source: tuple[Path | None, str | None] = (None, None)
+        self._preset: Any = None
         self.set_source(Path(), None, [])
 
     @staticmethod
@@ -144,11 +148,19 @@ class LongFormatBox(QWidget):
         return value if isinstance(value, str) and value and self.rater_field() else None
 
     def set_source(
-        self, path: Path, encoding: str | None, fields: list[str], *, enabled: bool = True
+        self,
+        path: Path,
+        encoding: str | None,
+        fields: list[str],
+        *,
+        enabled: bool = True,
+        preset: Any = None,
     ) -> None:
         """The file, and its fields to choose the rater field from (a choice still there is
-        kept); the raters are read from the file when a rater field is chosen."""
+        kept); the raters are read from the file (as the ``preset`` reads it) when a rater
+        field is chosen."""
         self._source = (path, encoding)
+        self._preset = preset
         self.setEnabled(enabled)
         current = self.rater_field()
         with QSignalBlocker(self._rater):
@@ -162,7 +174,7 @@ class LongFormatBox(QWidget):
     def _read_raters(self) -> None:
         field = self.rater_field()
         path, encoding = self._source
-        self.set_raters(raters_of(path, field, encoding) if path and field else [])
+        self.set_raters(raters_of(path, field, encoding, self._preset) if path and field else [])
 
     def set_raters(self, raters: list[str]) -> None:
         """The raters found in the rater field, to choose the judge's rows from."""
