@@ -1,6 +1,6 @@
 """Render docs/screenshot.png: the main window on the sample project, mid-review.
 
-    python scripts/screenshot.py [OUT.png] [--dark]
+    python scripts/screenshot.py [OUT.png] [--dark] [--size=1280x720]
     python scripts/screenshot.py docs/lead.png --lead        a lead settling reviewer conflicts
     python scripts/screenshot.py docs/agreement.png --agreement    the Agreement page
     python scripts/screenshot.py docs/baseline.png --baseline      the same right after import
@@ -90,7 +90,9 @@ def main() -> int:
             palette.setColor(role, QColor(color))
         app.setPalette(palette)
     window = build_window(None, Settings(reviewer="Dr. M. Lindqvist"))
-    window.resize(1680, 1000)
+    size = next((a[7:] for a in sys.argv if a.startswith("--size=")), "1680x1000")
+    width, height = (int(x) for x in size.split("x"))
+    window.resize(width, height)
     window.show()
     while window.runner.tasks:
         app.processEvents()

@@ -7,7 +7,7 @@ unsaved is a ``Draft`` (``draft``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -60,6 +60,14 @@ QPushButton#tag:checked {
     border-color: palette(highlight);
 }
 """
+
+
+class _Rationale(QPlainTextEdit):
+    """The rationale box: as tall as it may be, but asking for no more than its minimum, so
+    that on a short screen it gives way before the tags scroll out of sight."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.minimumHeight())
 
 
 class DecisionPanel(QFrame):
@@ -115,7 +123,7 @@ class DecisionPanel(QFrame):
 
         outer.addSpacing(4)
         outer.addWidget(section_title(self.tr("Rationale (required)")))
-        self.rationale = QPlainTextEdit()
+        self.rationale = _Rationale()
         self.rationale.setPlaceholderText(
             self.tr("Why is this the right label? What did the judge or the raters miss?")
         )
