@@ -7,6 +7,7 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
+from annotator.formats.presets import Preset, detect
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.sources import ignored_in
 from annotator.formats.values import NoVerdict, ValueMap
@@ -68,6 +70,7 @@ def import_file(
     threshold: float | None = None,
     long: LongFormat | None = None,
     join: Join | None = None,
+    preset: Preset | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     clock: Clock = now_iso,
@@ -81,7 +84,8 @@ def import_file(
     ``threshold``, when given, becomes the disagreement threshold of every ordinal criterion.
     ``long``: the file has one row per rating, grouped into cases by id (formats/long.py).
     ``join``: the judge's verdicts and ratings from other files, by id (formats/join.py); the
-    report's ``join`` says how the files met.
+    report's ``join`` says how the files met. ``preset``: a tool's export (formats/presets),
+    read as the preset says, ``mapping`` over its own.
     ``progress`` is called after each ``batch`` of cases with the bytes read and the file's
     size, and ``cancelled`` asked; ``clock`` stamps the import.
     ``values``: each source's label values mapped (formats/values.py). Unless ``confirmed``,
@@ -94,7 +98,7 @@ def import_file(
         check_threshold(threshold)  # before reading: not after a long import
     reader = CaseReader(
         path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
-        values=values,
+        values=values, preset=preset,
     )  # fmt: skip
     ignored = ignored_in(reader, encoding, limit=HINT_SAMPLE)
     options = _Options(mapping, threshold, progress, cancelled, clock, batch,
@@ -150,6 +154,8 @@ class _Import:
         recorded: dict[str, Any] = mapping.as_dict() if mapping else {}
         if self.reader.join is not None:  # (so that a re-import with the same join is known)
             recorded["join"] = self.reader.join.describe()
+        if self.reader.preset is not None:
+            recorded["preset"] = self.reader.preset.name
         if self.reader.values is not None:
             recorded["labels"] = self.reader.values.specs()
         self.report.replaced = replace_earlier(
@@ -193,15 +199,22 @@ class _Import:
         problems = self.report.problems
         if not problems or self.reader.long is not None or self.reader.join is not None:
             return ""
-        if not problems[0].message.endswith(_MISSING_REQUIRED):
+        if self.reader.preset is not None:  # (its mapping is the preset's, not a guess)
             return ""
+        found = detect(self.path)  # a tool's export: its preset, before a guessed mapping
+        preset = ""
+        if found is not None:
+            preset = f"; it looks like {found.title}: {found.command(shlex.quote(str(self.path)))}"
+        if not problems[0].message.endswith(_MISSING_REQUIRED):
+            return preset if found is not None else ""
         fields: list[str] = []
         try:
             for record in sample_records(self.path, fmt=self.reader.fmt, limit=HINT_SAMPLE):
                 fields += [f for f in source_fields(record) if f not in fields]
         except (FileRefused, OSError):
             return ""
-        return refusal_hint(str(self.path), fields, self.options.mapping)
+        guessed = refusal_hint(str(self.path), fields, self.options.mapping)
+        return preset + (guessed and "; else" + guessed[1:]) if found is not None else guessed
 
     def apply_header(self, project: Project | None) -> None:
         """The project's title (the file's name, if nothing names it), guidelines and label
