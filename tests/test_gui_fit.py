@@ -222,3 +222,36 @@ def test_the_command_line_finds_the_windows_workspace(
     monkeypatch.setattr(dialogs, "info", lambda _parent, _title, text: shown.append(text))
     window.actions_by_id["properties"].trigger()
     assert str(made) in shown[0] and str(cases) in shown[0]
+
+
+def test_a_skipped_line_is_named_and_enter_closes_the_message(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    path = write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    window = make_window(path)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert "1 line was skipped:" in box.text()
+    assert "line 4" in box.text()  # the problem itself, not only behind Show Details
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not box.isVisible())
+
+
+def test_enter_is_ok_in_a_message_with_details(make_window, qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.ui import dialogs
+
+    window = make_window()
+    dialogs.message(window, QMessageBox.Icon.Information, "Merged", "3 files", "the details")
+    box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+    qtbot.waitExposed(box)
+    qtbot.keyClick(QApplication.focusWidget() or box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not box.isVisible())

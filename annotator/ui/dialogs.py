@@ -206,6 +206,8 @@ def message(
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     if details:
         box.setDetailedText(shown(details))
+    # Enter is Ok (with details, the focus would start on Show Details, and Enter toggle it).
+    box.setDefaultButton(QMessageBox.StandardButton.Ok)
     box.open()
 
 

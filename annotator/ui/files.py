@@ -51,6 +51,10 @@ CASE_FILES = "Case files (*.jsonl *.ndjson *.json *.csv *.tsv *.txt *.parquet)"
 WORKSPACES = "Workspaces (*.annotator)"
 
 
+SKIPS_SHOWN = 5
+"""Skipped lines an import's message names in its text; all of them are under its details."""
+
+
 class Files(QObject):
     message = Signal(str)
     """A line for the status bar."""
@@ -242,12 +246,21 @@ class Files(QObject):
         ).format(report.path.name, report.added, report.present, report.disagreements)
         self.message.emit(text)
         if report.skipped:
+            problems = report.describe_problems(limit=200)
+            skipped = (
+                self.tr("1 line was skipped:")
+                if report.skipped == 1
+                else self.tr("{0} lines were skipped:").format(report.skipped)
+            )
+            first = "\n".join(problems[:SKIPS_SHOWN])
+            if len(problems) > SKIPS_SHOWN:  # the rest behind Show Details
+                first += "\n" + self.tr("(every one under Show Details)")
             dialogs.message(
                 self.window,
                 QMessageBox.Icon.Warning,
                 self.tr("Some lines were skipped"),
-                text + "\n\n" + self.tr("{0} lines were skipped:").format(report.skipped),
-                "\n".join(report.describe_problems(limit=200)),
+                f"{text}\n\n{skipped}\n{first}",
+                "\n".join(problems) if len(problems) > SKIPS_SHOWN else "",
             )
 
     # -- exporting --------------------------------------------------------------------------------
