@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QTabWidget,
 )
 
+from annotator.services.import_report import ImportReport, ImportUnconfirmed  # noqa: E402
 from annotator.ui.import_dialog import ImportDialog  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -201,10 +202,8 @@ def test_a_refused_import_asks_for_the_users_word(qtbot, tmp_path) -> None:
     choice, settle = submitted[0]
     assert choice.confirmed is False  # the import says what it found, and asks
 
-    class Unconfirmed(Exception):
-        warnings = ["the judge uses labels no rater uses: 'Tie' (5)"]
-
-    settle(Unconfirmed("pandalm_testset.json: ..."))
+    found = ["the judge uses labels no rater uses: 'Tie' x5"]
+    settle(ImportUnconfirmed(ImportReport(cases), found))  # as the import raises it
     assert dialog.isVisible()
     confirm = find(dialog, QCheckBox, "confirmCheck")
     assert not confirm.isHidden() and not confirm.isChecked()
@@ -225,3 +224,40 @@ def test_the_value_mapping_screenshot(qtbot, tmp_path) -> None:
     qtbot.addWidget(dialog)
     dialog.show()
     walk_through(qtbot, dialog, judge, DOCS / "value_mapping.png")
+
+
+def test_values_that_do_not_match_are_imported_on_the_users_word(
+    make_window, qtbot, tmp_path
+) -> None:
+    cases, judge = write_pandalm(tmp_path)
+    window = make_window()
+    seen: dict[str, Any] = {}
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ImportDialog)
+        try:
+            dialog._join.set_judge(judge)
+            importer = find(dialog, QPushButton, "importButton")
+            qtbot.waitUntil(importer.isEnabled, timeout=10000)
+            qtbot.mouseClick(importer, Qt.MouseButton.LeftButton)  # no value mapped
+            qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
+            seen["asked"] = text(dialog, "errorLabel")
+            confirm = find(dialog, QCheckBox, "confirmCheck")
+            assert not confirm.isHidden()
+            qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(importer, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+        except BaseException as e:
+            seen["error"] = e
+            dialog.reject()
+
+    QTimer.singleShot(0, drive)
+    window.open_path(cases)
+    if "error" in seen:
+        raise seen["error"]
+    assert "Nothing was imported" in seen["asked"]
+    assert "the judge uses labels no rater uses" in seen["asked"]
+    assert "Import despite the warnings" in seen["asked"]
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert window.ws is not None and window.ws.case_count() == 29  # as they are

@@ -46,6 +46,8 @@ from annotator.formats.presets import KEY as PRESET_KEY
 from annotator.formats.presets import Preset, detect
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.values import ValueMap
+from annotator.services.import_report import ImportUnconfirmed
+from annotator.services.reimport import ImportWouldReplace
 from annotator.ui.import_survey import Reading, Survey, Surveyor
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
 from annotator.ui.join_files import JoinFilesBox
@@ -470,11 +472,11 @@ class ImportDialog(QDialog):
         if outcome is None:
             self.accept()
             return
-        found = getattr(outcome, "warnings", None)  # ImportUnconfirmed: the user's word asked
-        if isinstance(found, list):
+        if isinstance(outcome, ImportUnconfirmed):  # the user's word asked
             self._confirm.show()
             self._confirm.setChecked(False)
-            lines = "\n".join("• " + shown(str(w)) for w in found)
+            self._tabs.setCurrentWidget(self._values)  # (the counts, to map them)
+            lines = "\n".join("• " + shown(str(w)) for w in outcome.warnings)
             self.refused(
                 self.tr(
                     "{0}\nLook at the label values, map them, or tick “Import despite the "
@@ -482,14 +484,14 @@ class ImportDialog(QDialog):
                 ).format(lines)
             )
             return
-        if getattr(outcome, "can_replace", False):  # ImportWouldReplace, no decisions yet
+        if isinstance(outcome, ImportWouldReplace) and outcome.can_replace:  # nobody reviewed
             self._replace.show()
             self.refused(
                 self.tr(
                     "{0} was imported into this workspace before, with other choices ({1} "
                     "cases). No reviewer has worked on them yet: tick “Replace the earlier "
                     "import of this file” to import it again in their place."
-                ).format(shown(one_line(self._path.name)), getattr(outcome, "cases", "?"))
+                ).format(shown(one_line(self._path.name)), outcome.cases)
             )
             return
         self.refused(str(outcome))
