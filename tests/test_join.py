@@ -371,10 +371,10 @@ def test_a_joined_file_that_is_missing_or_empty_is_refused(tmp_path) -> None:
 
 
 def test_joined_files_are_indexed_on_disk_not_in_memory(tmp_path) -> None:
-    """8,000 verdicts with 5 KB rationales (40 MB): reading the join holds a fraction."""
-    n = 8000
+    """4,000 verdicts with 10 KB rationales (40 MB): reading the join holds a fraction."""
+    n = 4000
     cases = write_cases(tmp_path / "cases.jsonl", list(range(n)))
-    pad = "x" * 5000
+    pad = "x" * 10_000
     with (tmp_path / "judge.jsonl").open("w", encoding="utf-8") as fh:
         for i in reversed(range(n)):  # (in another order than the cases)
             fh.write(json.dumps({"id": i, "verdict": "pass", "explanation": pad}) + "\n")
@@ -473,8 +473,48 @@ def test_the_command_line_end_to_end(tmp_path, capsys) -> None:
     assert "Joined on id=qid:" in out
     assert "judge.jsonl (judge): 2 cases found in it" in out
     assert "1 id of it not in cases.jsonl: 'q9'" in out
-    assert main(["summary", str(cases), "--judge", str(judge), "--on", "id=qid", *base]) == 0
-    assert "2" in capsys.readouterr().out
+    summary = ["summary", str(cases), "--judge", str(judge), "--on", "id=qid", "--json", *base]
+    assert main(summary) == 0  # (a case file read without saving: joined the same)
+    assert json.loads(capsys.readouterr().out)["cases"] == 2
     opened = Workspace.open(ws)
     assert opened.case_count() == 2
     opened.close()
+
+
+def test_a_rater_in_the_case_and_in_a_ratings_file_skips_the_case(tmp_path) -> None:
+    cases = write_jsonl(
+        tmp_path / "cases.jsonl",
+        [{"id": 1, "input": "q", "judge": "A", "ratings": [{"rater": "ann", "label": "A"}]},
+         {"id": 2, "input": "q", "judge": "A", "ratings": ["B"]}],
+    )  # fmt: skip
+    people = write_jsonl(tmp_path / "people.jsonl", [{"id": 1, "ann": "B"}, {"id": 2, "bob": "A"}])
+    reader = CaseReader(cases, join=Join(JoinKey.parse("id"), ratings=(RatingsFile(people),)))
+    found, problems = parsed(reader)
+    assert [(r.rater, r.label) for r in found[0].case.ratings] == [("rater 1", "B"), ("bob", "A")]
+    assert [p.describe(reader.path) for p in problems] == [
+        "cases.jsonl, line 1: rater 'ann' has a rating already (in the case, or a ratings file "
+        "before), and another in people.jsonl"
+    ]
+
+
+def test_an_import_whose_keys_match_nothing_says_what_the_ids_look_like(tmp_path) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", [0, 1, 2])
+    judge = write_jsonl(tmp_path / "judge.jsonl", judge_rows(["q0", "q1", "q2"]))
+    ws = Workspace.open(tmp_path / "ws.annotator")
+    with pytest.raises(FileRefused) as refused:
+        import_file(ws, cases, join=Join(JoinKey.parse("id"), JudgeFile(judge)))
+    ws.close()
+    assert str(refused.value) == (
+        "cases.jsonl, line 1: no valid cases (3 lines skipped): case '0' has no verdict in the "
+        "judge file judge.jsonl; joined on id: judge.jsonl has 0 cases, not '0', '1', '2'; its "
+        "ids 'q0', 'q1', 'q2' are no case's"
+    )
+
+
+def test_ratings_map_maps_ratings_only(tmp_path, capsys) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", [1], judge="A")
+    args = ["--ratings", "r.csv", "--ratings-map", "input=x"]
+    assert main(["import", str(cases), "-w", str(tmp_path / "ws.annotator"), *args]) == 1
+    assert "--ratings-map maps ratings (ratings=FIELD, ratings.RATER=FIELD), not 'input'" in (
+        capsys.readouterr().err
+    )

@@ -133,9 +133,12 @@ class SideFile:
 
     role = "side"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
     def describe(self) -> dict[str, Any]:
         """For the import's record: what was joined, so that a re-import can be recognised."""
-        out: dict[str, Any] = {"file": str(Path(self.path).resolve())}
+        out: dict[str, Any] = {"file": str(self.path.resolve())}
         if self.mapping is not None and self.mapping.pairs:
             out["map"] = self.mapping.as_dict()
         for key in ("encoding", "fmt"):
@@ -210,7 +213,7 @@ class Join:
                 if ours in given:
                     raise ValueError(
                         f"the case file's judge label (--map {ours}={given[ours]}) and the judge "
-                        f"file {Path(self.judge.path).name} both give the judge's verdict; keep "
+                        f"file {self.judge.path.name} both give the judge's verdict; keep "
                         "one (a second judge will come as a judge run)"
                     )
         if "id" in given:
@@ -265,6 +268,11 @@ def join_from_options(
         )
     key = JoinKey.parse(on) if on is not None else _default_key(mapping)
     side_ratings = FieldMapping.parse(ratings_map) if ratings_map else None
+    for ours, _ in side_ratings.pairs if side_ratings is not None else ():
+        if ours != "ratings" and not ours.startswith("ratings."):
+            raise ValueError(
+                f"--ratings-map maps ratings (ratings=FIELD, ratings.RATER=FIELD), not '{ours}'"
+            )
     return Join(
         on=key,
         judge=JudgeFile(Path(judge), parse_judge_map(judge_map), name=judge_name)
@@ -443,6 +451,19 @@ class JoinResult:
     def to_json(self) -> dict[str, Any]:
         return {"on": self.on, "files": [f.to_json() for f in self.files]}
 
+    def brief(self) -> str:
+        """In one line, for a refusal: what each joined file matched, and the first ids on
+        each side that did not (keys that do not match at all show here)."""
+        parts = []
+        for f in self.files:
+            part = f"{f.path.name} has {_n(f.matched, 'case')}"
+            if f.missing:
+                part += f", not {_ids(f.missing_ids, f.missing)}"
+            if f.unmatched:
+                part += f"; its ids {_ids(f.unmatched_ids, f.unmatched)} are no case's"
+            parts.append(part)
+        return f"joined on {self.on}: " + "; ".join(parts)
+
     def describe(self, cases_file: str) -> list[str]:
         lines = [f"Joined on {self.on}:"]
         for f in self.files:
@@ -484,7 +505,10 @@ class SideIndex:
         self.db.execute("PRAGMA journal_mode=MEMORY")  # (a batch's, to roll back a duplicate)
         self.db.execute("PRAGMA synchronous=OFF")
         self.sides: list[_Side] = []
-        self.unit = "line"
+        self._key = FieldMapping((("id", join.on.side),))
+        """Reads a joined record's key as a case's id is read (``a+b`` joined by ``|``)."""
+        self._used: list[list[tuple[str]]] = []
+        """Per side: keys looked up and found, not yet marked as used."""
 
     def __enter__(self) -> SideIndex:
         return self
@@ -505,8 +529,9 @@ class SideIndex:
             table = f"side{n}"
             long = isinstance(spec, RatingsFile) and spec.rater_field is not None
             mapping = self._mapping(spec, source, long)
-            side = _Side(spec, table, mapping, SideCounts(Path(spec.path), spec.role))
+            side = _Side(spec, table, mapping, SideCounts(spec.path, spec.role))
             self.sides.append(side)
+            self._used.append([])
             rater = "rater TEXT NOT NULL DEFAULT ''"
             self.db.execute(
                 f"CREATE TABLE {table} (key TEXT NOT NULL, {rater}, line INTEGER NOT NULL, "
@@ -584,7 +609,7 @@ class SideIndex:
     def _row(
         self, side: _Side, record: RawRecord, unit: str
     ) -> tuple[str, str, int, str] | LineProblem:
-        path = Path(side.spec.path)
+        path = side.spec.path
 
         def problem(message: str) -> LineProblem:
             where = f"{record.where}: " if record.where else ""
@@ -593,7 +618,7 @@ class SideIndex:
         if record.data is None:
             return problem(record.problem or "unreadable")
         data = side.mapping.apply(record.data, record.flat) if side.mapping.pairs else record.data
-        keyed = FieldMapping((("id", self.join.on.side),)).apply(record.data, record.flat)
+        keyed = self._key.apply(record.data, record.flat)
         try:
             key = case_id(keyed.get("id"))
         except Invalid as e:
@@ -649,7 +674,7 @@ class SideIndex:
         return list(self._lookup(key))
 
     def _lookup(self, key: str) -> Iterator[tuple[SideFile, int | None, Any]]:
-        for side in self.sides:
+        for side, used in zip(self.sides, self._used, strict=True):
             rows = self.db.execute(
                 f"SELECT line, data, rater FROM {side.table} WHERE key = ? ORDER BY line", (key,)
             ).fetchall()
@@ -660,7 +685,9 @@ class SideIndex:
                 yield side.spec, None, None
                 continue
             side.counts.matched += 1
-            self.db.execute(f"UPDATE {side.table} SET used = 1 WHERE key = ?", (key,))
+            used.append((key,))
+            if len(used) >= BATCH:
+                self._mark_used(side, used)
             if isinstance(side.spec, JudgeFile):
                 yield side.spec, rows[0][0], json.loads(rows[0][1])
             elif isinstance(side.spec, RatingsFile) and side.spec.rater_field is not None:
@@ -669,9 +696,17 @@ class SideIndex:
             else:
                 yield side.spec, rows[0][0], json.loads(rows[0][1])
 
+    def _mark_used(self, side: _Side, used: list[tuple[str]]) -> None:
+        """Mark keys found as used: a batch at a time, in a transaction of its own (so that
+        the journal holds one batch's pages)."""
+        with self.db:
+            self.db.executemany(f"UPDATE {side.table} SET used = 1 WHERE key = ?", used)
+        used.clear()
+
     def result(self) -> JoinResult:
         """The counts, with the side files' keys no case had (after every case was looked up)."""
-        for side in self.sides:
+        for side, used in zip(self.sides, self._used, strict=True):
+            self._mark_used(side, used)
             table = side.table
             c = side.counts
             c.unmatched = self._count(f"SELECT count(DISTINCT key) FROM {table} WHERE used = 0")
@@ -726,23 +761,32 @@ def _ratings(value: Any) -> list[Any]:
         ]
     if isinstance(value, list):
         return [
-            v if isinstance(v, dict) else {"rater": f"rater {n}", "label": v}
+            v if isinstance(v, dict) and v.get("rater") not in (None, "") else
+            {**v, "rater": f"rater {n}"} if isinstance(v, dict) else
+            {"rater": f"rater {n}", "label": v}
             for n, v in enumerate(value, start=1)
-        ]
+        ]  # fmt: skip
     raise Invalid(f"ratings must be a list or an object, not {type(value).__name__}")
 
 
-def merged_ratings(own: Any, added: list[Any]) -> Any:
-    """The case's own ratings (any accepted shape) with a ratings file's added."""
+def merged_ratings(own: Any, added: list[Any], source: str) -> Any:
+    """The case's own ratings (any accepted shape) with those of the ratings file ``source``
+    added. Invalid when a rater is in both."""
     if not added:
         return own
     if own is None or own == "":
         return added
-    if isinstance(own, dict):
-        return _ratings(own) + added
-    if isinstance(own, list):
-        return own + added
-    return own  # (normalize says what is wrong with it)
+    if not isinstance(own, dict | list):
+        return own  # (normalize says what is wrong with it)
+    mine = _ratings(own)
+    names = {to_text(r.get("rater")) for r in mine if isinstance(r, dict)}
+    for rating in added:
+        if rating.get("rater") in names:
+            raise Invalid(
+                f"rater '{rating['rater']}' has a rating already (in the case, or a ratings "
+                f"file before), and another in {source}"
+            )
+    return mine + added
 
 
 __all__ = [

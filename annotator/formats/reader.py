@@ -150,7 +150,7 @@ class CaseReader:
         sizes = 0
         for side in self.join.files if self.join is not None else ():
             try:
-                sizes += Path(side.path).stat().st_size
+                sizes += side.path.stat().st_size
             except OSError:
                 raise FileRefused(side.path, "file not found or unreadable") from None
         return sizes
@@ -298,7 +298,7 @@ class CaseReader:
         key = case_id(data.get("id"))
         data = dict(data)
         for side, side_line, value in index.lookup(key):
-            name = Path(side.path).name
+            name = side.path.name
             if isinstance(side, join_module.JudgeFile):
                 if data.get("judge") not in (None, ""):
                     raise FileRefused(
@@ -313,7 +313,7 @@ class CaseReader:
                     return f"case '{key}' has no verdict in the judge file {name}"
                 data["judge"] = value
             elif value is not None:
-                data["ratings"] = join_module.merged_ratings(data.get("ratings"), value)
+                data["ratings"] = join_module.merged_ratings(data.get("ratings"), value, name)
         return data
 
     def _row(self, record: RawRecord, form: LongFormat) -> long_module.Row | LineProblem:

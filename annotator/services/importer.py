@@ -197,6 +197,8 @@ class _Import:
         """When the first line lacks an id, input or judge label: the file's fields and the
         guessed ``--map`` line (not in long format, whose import needs more than a mapping)."""
         problems = self.report.problems
+        if self.reader.join_result is not None:  # (ids that don't match show there)
+            return f"; {self.reader.join_result.brief()}"
         if not problems or self.reader.long is not None or self.reader.join is not None:
             return ""
         if self.reader.preset is not None:  # (its mapping is the preset's, not a guess)
