@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTableWidget,
     QToolButton,
 )
 
@@ -468,3 +469,25 @@ def test_importing_a_file_again_offers_to_replace_its_earlier_import(
     detail = window.review.detail
     assert window.ws.case_count() == 2
     assert detail is not None and [r.rater for r in detail.case.ratings][0] == "alice"
+
+
+def test_the_label_values_of_the_whole_file_are_counted_in_the_background(
+    qtbot, tmp_path: Path
+) -> None:
+    records = [dict(HUMANS[i % 2], idx=i) for i in range(40)]
+    dialog = open_dialog(qtbot, write_jsonl(tmp_path / "humans.jsonl", records))
+    table = dialog.findChild(QTableWidget, "valueTable")
+    qtbot.waitUntil(lambda: table.rowCount() > 0, timeout=10000)
+    rows = {(table.item(r, 0).text(), table.item(r, 1).text()): table.item(r, 2).text()
+            for r in range(table.rowCount())}  # fmt: skip
+    assert rows == {
+        ("judge", "A"): "20",
+        ("judge", "B"): "20",
+        ("raters", "B"): "60",
+        ("raters", "A"): "60",
+    }  # fmt: skip (all 40 cases, not the first 5)
+    assert "40 cases read" in label(dialog, "valueStatus").text()
+    dialog._values.choose("ratings", "A", "B")  # (what a "maps to" does)
+    choice = dialog.choice()
+    assert choice.values is not None and choice.values.rules == (("ratings", "A", "B"),)
+    assert choice.import_options()["values"] is choice.values

@@ -681,6 +681,7 @@ class ImportDialog(QDialog):
                 "Label values of the {0} cases read ({1} skipped). Choose what each maps to."
             ).format(survey.cases, survey.problems)
         self._values.set_counts(survey.counts if survey and not survey.error else None, status)
+        self._set_tab_order()  # (the table's "maps to" come and go)
         joined = survey.join.describe(self._path.name) if survey and survey.join else []
         self._join.show_counts("\n".join(joined))
 
