@@ -347,16 +347,61 @@ def test_a_csv_header_goes_to_the_sidecar(tmp_path: Path) -> None:
     assert every_case(again) == {"a": every_case(ws)["a"]}  # "PASS" read as the header's "pass"
 
 
-def test_parquet_is_written_as_json_lines_saying_so(tmp_path: Path) -> None:
+@pytest.fixture
+def parquet_source(tmp_path: Path) -> Path:
     pytest.importorskip("pyarrow", exc_type=ImportError)
     import pandas as pd
 
     source = tmp_path / "d.parquet"
-    pd.DataFrame([{"id": "a", "input": "q", "judge": "pass"}]).to_parquet(source)
-    ws = imported(source, tmp_path / "w.annotator")
+    rows = [
+        {"uid": "a", "prompt": "q1", "verdict": "pass", "score": None, "chat": [{"r": "u"}]},
+        {"uid": "b", "prompt": "q2", "verdict": "fail", "score": 0.5, "chat": []},
+        {"uid": "c", "prompt": "q3", "verdict": "pass", "score": 2.0, "chat": [{"r": "a"}]},
+    ]
+    pd.DataFrame(rows).to_parquet(source)
+    return source
+
+
+PARQUET_MAP = {"id": "uid", "input": "prompt", "judge.label": "verdict"}
+
+
+def test_parquet_comes_back_as_parquet_with_the_decision_as_a_struct(
+    parquet_source: Path, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    ws = imported(parquet_source, tmp_path / "w.annotator", PARQUET_MAP)
+    before = every_case(ws)
+    decide_some(ws, ["a", "c"])
+    out = tmp_path / "back.parquet"
+    done = export_with_source(ws, out)
+    assert done.plan.fmt == "parquet" and done.cases == 2
+    table = pq.read_table(out)
+    assert table.column_names == ["uid", "prompt", "verdict", "score", "chat", "annotator"]
+    rows = table.to_pylist()
+    assert [r["uid"] for r in rows] == ["a", "c"] and rows[1]["score"] == 2.0
+    assert rows[0]["annotator"]["label"] == "fail" and rows[0]["annotator"]["tags"] == ["t"]
+    again = imported(out, tmp_path / "again.annotator", PARQUET_MAP)
+    assert every_case(again) == {cid: before[cid] for cid in ("a", "c")}
+
+
+def test_parquet_named_jsonl_or_without_pyarrow_is_json_lines_saying_so(
+    parquet_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.services import with_source
+
+    ws = imported(parquet_source, tmp_path / "w.annotator", PARQUET_MAP)
     decide_some(ws, ["a"])
     done = export_with_source(ws, tmp_path / "back.jsonl")
-    assert done.plan.fmt == "jsonl" and "Parquet" in done.plan.notes[0]
+    assert (
+        done.plan.fmt == "jsonl"
+        and "written as JSON Lines, as back.jsonl asks" in done.plan.notes[0]
+    )
+    monkeypatch.setattr(with_source, "parquet_available", lambda: False)
+    done = export_with_source(ws, tmp_path / "other.jsonl")
+    assert "writing Parquet needs pyarrow" in done.plan.notes[0]
+    line = json.loads((tmp_path / "other.jsonl").read_text(encoding="utf-8"))
+    assert line["uid"] == "a" and line["annotator"]["label"] == "fail"
 
 
 def test_a_cancelled_export_writes_nothing_and_progress_counts_cases(tmp_path: Path) -> None:

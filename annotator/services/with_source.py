@@ -5,7 +5,7 @@ cases were imported from, as they were (the workspace keeps each verbatim), in t
 field names and format, with the case's line of the labelled file added (the writers are
 ``formats/labelled/source.py``; docs/formats.md, "The source with decisions"). The format is
 the source's: a JSON array gives a JSON array, JSON Lines JSON Lines, CSV CSV (the columns of
-every CSV file the cases came from), and Parquet JSON Lines. Cases from files of formats that
+every CSV file the cases came from), and Parquet Parquet (JSON Lines without pyarrow). Cases from files of formats that
 cannot share one file (CSV and JSON) are refused, naming the files.
 
 Streamed (a few thousand cases at a time) and written atomically, like the labelled file.
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
-from annotator.fileio import atomic_write
+from annotator.fileio import atomic_write, atomic_write_bytes
 from annotator.formats.labelled.record import Record
 from annotator.formats.labelled.source import (
     CsvOut,
@@ -33,6 +34,8 @@ from annotator.formats.labelled.source import (
     project_header,
     rows_of,
 )
+from annotator.formats.labelled.source_parquet import NotOneSchema, ParquetOut, SchemaOf
+from annotator.formats.labelled.source_parquet import available as parquet_available
 from annotator.services.exporter import (
     Progress,
     labelled_context,
@@ -47,9 +50,18 @@ from annotator.storage.cases import SourceFile
 from annotator.untrusted import json_safe
 
 FORMAT_NAMES = {"jsonl": "JSON Lines", "json": "a JSON array", "csv": "CSV", "parquet": "Parquet"}
-SUFFIXES = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv"}
+SUFFIXES = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv", "parquet": ".parquet"}
+SIDECAR_FORMATS = ("csv", "parquet")
+"""Formats whose project header goes to a sidecar file."""
 _CSV_NAMES = (".csv", ".tsv")
 _JSON_NAMES = (".jsonl", ".ndjson", ".json")
+
+
+class Writer(Protocol):
+    """What writes the records (``formats/labelled/source.py``, ``source_parquet.py``)."""
+
+    def write(self, raw: str, decision: Record) -> int: ...
+    def close(self) -> None: ...
 
 
 class SourceRefused(ValueError):
@@ -91,7 +103,7 @@ class SourceExport:
     def describe(self, out: Path) -> str:
         rows = f" ({self.records} records)" if self.records != self.cases else ""
         text = f"Wrote {self.cases} cases{rows} with their source records to {out}"
-        if self.plan.fmt == "csv" and self.plan.header is not None:
+        if self.plan.fmt in SIDECAR_FORMATS and self.plan.header is not None:
             text += f", their project header to {sidecar(out)}"
         return text
 
@@ -131,6 +143,8 @@ def _format(files: Sequence[SourceFile]) -> tuple[str, list[str]]:
         raise SourceRefused(_mixed(files))
     if kinds == {"csv"}:
         return "csv", []
+    if kinds == {"parquet"} and parquet_available():
+        return "parquet", []
     return ("json" if kinds == {"json"} else "jsonl"), _json_notes(files, kinds)
 
 
@@ -149,30 +163,54 @@ def export_with_source(
     source's too) is written with a leading ``'``."""
     out = Path(out)
     refuse_precious(ws, out)
-    plan = plan_source(ws, include_undecided)
-    _check_name(plan, out)
+    plan = _named(plan_source(ws, include_undecided), out)
     context = labelled_context(ws)
     written = records = 0
     with ws.engine.connect() as conn:
         total = decisions.labelled_count(conn, include_undecided)
-        with atomic_write(out, newline="" if plan.fmt == "csv" else None) as fh:
-            writer: JsonLinesOut | JsonArrayOut | CsvOut
-            if plan.fmt == "csv":
-                writer = CsvOut(fh, plan.columns, plan.key, formula_guard=formula_guard)
-            else:
-                kind = JsonArrayOut if plan.fmt == "json" else JsonLinesOut
-                writer = kind(fh, plan.key, plan.header)
+        schema = _parquet_schema(conn, plan, out, include_undecided)
+        opened = (
+            atomic_write_bytes(out)
+            if plan.fmt == "parquet"
+            else atomic_write(out, newline="" if plan.fmt == "csv" else None)
+        )
+        with opened as fh:
+            writer = _writer(plan, fh, schema, formula_guard)
             for row in decisions.labelled_rows_with_source(conn, include_undecided):
                 records += writer.write(row[-1], ordered(labelled_line(row, context)))
                 written += 1
                 tick(written, total, progress, cancelled)
             writer.close()
-    if plan.fmt == "csv" and plan.header is not None:
+    if plan.fmt in SIDECAR_FORMATS and plan.header is not None:
         with atomic_write(sidecar(out)) as fh:
             fh.write(json_safe(json.dumps(plan.header, ensure_ascii=False, indent=2)) + "\n")
     if progress is not None:
         progress(written, total)
     return SourceExport(written, records, plan)
+
+
+def _writer(plan: SourcePlan, fh: Any, schema: Any, formula_guard: bool) -> Writer:
+    if plan.fmt == "parquet":
+        return ParquetOut(fh, plan.key, schema)
+    if plan.fmt == "csv":
+        return CsvOut(fh, plan.columns, plan.key, formula_guard=formula_guard)
+    return (JsonArrayOut if plan.fmt == "json" else JsonLinesOut)(fh, plan.key, plan.header)
+
+
+def _parquet_schema(conn: Connection, plan: SourcePlan, out: Path, include_undecided: bool) -> Any:
+    """For Parquet: the schema of the source's records (a first pass over them)."""
+    if plan.fmt != "parquet":
+        return None
+    schema = SchemaOf()
+    try:
+        for row in decisions.labelled_rows_with_source(conn, include_undecided):
+            schema.add(row[-1])
+        return schema.finish()
+    except NotOneSchema as exc:
+        raise SourceRefused(
+            f"{out.name}: the records of {_names(plan.files)} cannot share one Parquet "
+            f"schema any more ({exc}); name the output {out.stem}.jsonl to write JSON Lines"
+        ) from None
 
 
 def sidecar(out: Path) -> Path:
@@ -216,18 +254,26 @@ def _mixed(files: Sequence[SourceFile]) -> str:
 
 
 def _json_notes(files: Sequence[SourceFile], kinds: set[str]) -> list[str]:
-    if "parquet" in kinds:
+    if kinds == {"parquet"}:
         return [
-            f"the cases came from {_names(files)}: written as JSON Lines (annotator does not "
-            "write Parquet; pandas.read_json(OUT, lines=True).to_parquet(...) converts it)"
+            f"the cases came from {_names(files)}: written as JSON Lines (writing Parquet "
+            "needs pyarrow: pip install 'annotator[parquet]')"
         ]
     if len(kinds) > 1:
         return [f"the cases came from {_names(files)}: written as JSON Lines"]
     return []
 
 
-def _check_name(plan: SourcePlan, out: Path) -> None:
+def _named(plan: SourcePlan, out: Path) -> SourcePlan:
+    """``plan`` for the output's name: a Parquet source named ``.jsonl`` (or ``.json``) is
+    written as JSON Lines; a name of another kind (CSV for JSON records, JSON for CSV rows)
+    is refused, saying which name to use."""
     suffix = out.suffix.lower()
+    if plan.fmt == "parquet" and suffix in _JSON_NAMES:
+        note = (
+            f"the cases came from {_names(plan.files)}: written as JSON Lines, as {out.name} asks"
+        )
+        return replace(plan, fmt="jsonl", notes=(*plan.notes, note))
     wrong = suffix in _CSV_NAMES if plan.fmt != "csv" else suffix in _JSON_NAMES
     if wrong:
         raise SourceRefused(
@@ -235,3 +281,4 @@ def _check_name(plan: SourcePlan, out: Path) -> None:
             f"them in their own format, {FORMAT_NAMES[plan.fmt]}: name the output "
             f"{out.stem}{plan.suffix}"
         )
+    return plan

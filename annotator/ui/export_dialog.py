@@ -20,6 +20,7 @@ SOURCE_FILTERS = {
     ".jsonl": "JSON Lines (*.jsonl)",
     ".json": "JSON array (*.json)",
     ".csv": "CSV (*.csv)",
+    ".parquet": "Parquet (*.parquet)",
 }
 
 
