@@ -239,3 +239,34 @@ def test_renderers_share_the_rows(tmp_path: Path) -> None:
     report = workspace_report(ws, resamples=20)
     for rendered in (render_markdown(report), render_html(report)):
         assert "Gwet&#x27;s AC1" in rendered or "Gwet's AC1" in rendered
+
+
+def test_the_judges_raw_score_is_used_where_the_case_has_one(tmp_path: Path) -> None:
+    """A judge's 4.5 beside its label 4 counts as 4.5 against the raters' mean; a case
+    without a score counts its label's number. The summary and the report agree."""
+    rng = random.Random(11)
+    rows, x, y = [], [], []
+    for i in range(60):
+        raters = {r: rng.choice(LIKERT) for r in RATERS}
+        label = rng.choice(LIKERT)
+        row = case(f"c{i}", judge=label, raters=raters, criterion="relevance")
+        score = float(label)
+        if i % 3 == 0:
+            score = float(label) + rng.choice([-0.5, 0.25, 0.5])
+            row["judge"]["score"] = score
+        rows.append(row)
+        x.append(score)
+        y.append(float(np.mean([float(v) for v in raters.values()])))
+    ws = Workspace.open(tmp_path / "raw.annotator")
+    import_file(ws, write_jsonl(tmp_path / "raw.jsonl", rows, HEADER))
+    b = workspace_baseline(ws, resamples=20).of("relevance")
+    assert b is not None and b.judge.scores is not None
+    s = b.judge.scores
+    assert_matches(s.spearman, _quiet(stats.spearmanr, x, y)[0])
+    assert_matches(s.kendall, _quiet(stats.kendalltau, x, y)[0])
+    assert_matches(s.pearson, _quiet(stats.pearsonr, x, y)[0])
+    assert_matches(s.mae, float(np.mean(np.abs(np.array(x) - np.array(y)))))
+    summary = summarize(ws, resamples=20)
+    same = next(c for c in summary.criteria if c.criterion == "relevance").baseline
+    assert same is not None and same.judge.scores is not None
+    assert same.judge.scores.spearman == s.spearman

@@ -34,6 +34,10 @@ class BaselineTally:
     units: Counter[LooUnit] = field(default_factory=Counter)
     outside: int = 0
     """Ratings whose label is not on the scale, left out (the scale is given to :meth:`add`)."""
+    scored: Counter[tuple[str | None, float, tuple[str, ...]]] = field(default_factory=Counter)
+    """Of the cases in :attr:`units`, those whose judge gave a raw score beside its label:
+    ``(judge label, score, raters' labels sorted)``; the judge's score against the raters'
+    mean uses the score for them, the label's place for the others."""
 
     def add(
         self,
@@ -50,12 +54,25 @@ class BaselineTally:
             kept = tuple(x for x in kept if x in scale)
         self.units[(judge or None, kept)] += count
 
+    def add_score(
+        self,
+        judge: str | None,
+        score: float,
+        labels: Iterable[str],
+        count: int = 1,
+        scale: frozenset[str] | None = None,
+    ) -> None:
+        """The raw score of ``count`` cases already :meth:`add`-ed with these labels."""
+        kept = tuple(sorted(x for x in labels if scale is None or x in scale))
+        self.scored[(judge or None, score, kept)] += count
+
     def ordered(self) -> BaselineTally:
         """The same counts, kinds in a fixed order: sums of floats then add up in the same
         order, so the figures are the same to the last digit whatever order the cases came in
         (the summary and the agreement report count in different passes)."""
         key = sorted(self.units, key=lambda u: (u[0] is not None, u[0] or "", u[1]))
-        return BaselineTally(Counter({k: self.units[k] for k in key}), self.outside)
+        scored = Counter({k: self.scored[k] for k in sorted(self.scored, key=repr)})
+        return BaselineTally(Counter({k: self.units[k] for k in key}), self.outside, scored)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from annotator.services.agreement.baseline_tables import JUDGE, RATERS, baseline
 from annotator.services.agreement.report import LEVEL, CriterionBaseline
 from annotator.services.agreement.text import text_table
 from annotator.services.agreement.to_json import criterion_baseline_json
+from annotator.services.agreement.workspace import add_judge_scores
 from annotator.services.workspace import Workspace
 from annotator.storage import cases
 from annotator.storage import project as stored_project
@@ -127,7 +128,9 @@ def summarize(
             alike[row] += 1
             if len(alike) >= limit:  # many raters per case: few cases alike
                 _tally(tallies, alike)
-    _tally(tallies, alike)
+        _tally(tallies, alike)
+        baselines = {crit: t.baseline for crit, t in tallies.items()}
+        add_judge_scores(driver_connection(conn), schemes, baselines)
     baseline = build_baseline(
         with_scales(schemes, {crit: t.baseline for crit, t in tallies.items()}),
         seed=seed,

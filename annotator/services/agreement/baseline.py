@@ -184,12 +184,18 @@ def _chance(figures: list[Figure], cis: Sequence[Interval]) -> ChanceCorrected:
 
 
 def scores_of(tally: BaselineTally, scale: Scale) -> Counter[tuple[float, float]]:
-    """``(the judge's place on the scale, the mean of the raters' places)`` counted over the
-    cases with a judge label and a rating on the scale."""
+    """``(the judge's score, the mean of the raters' places)`` counted over the cases with a
+    judge label and a rating on the scale: the judge's raw score where the case has one
+    (:attr:`BaselineTally.scored`), else its label's place (its number, or its position)."""
     at = positions(scale.labels)
+    by_label = Counter(tally.units)
     out: Counter[tuple[float, float]] = Counter()
-    for (judge, labels), n in tally.units.items():
-        if judge is None or judge not in at or not labels:
+    for (judge, score, labels), n in tally.scored.items():
+        by_label[(judge, labels)] -= n
+        if judge is not None and judge in at and labels:
+            out[(score, sum(at[x] for x in labels) / len(labels))] += n
+    for (judge, labels), n in by_label.items():
+        if n <= 0 or judge is None or judge not in at or not labels:
             continue
         out[(at[judge], sum(at[x] for x in labels) / len(labels))] += n
     return out

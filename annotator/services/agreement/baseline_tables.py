@@ -35,8 +35,9 @@ WITHIN = (
 )
 
 SCORES = (
-    "the judge's place on the scale (its label's number, or its position) against the mean "
-    "of the raters' places, on every case with a judge label and a rating"
+    "the judge's raw score where the case has one, else its label's number (its position "
+    "where the labels are words), against the mean of the raters' labels' numbers, on every "
+    "case with a judge label and a rating"
 )
 
 

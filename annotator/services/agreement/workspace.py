@@ -8,19 +8,21 @@ workspace): import it from here.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.baseline import BaselineTally
+from annotator.domain.model import LabelScheme
 from annotator.services.agreement.baseline import build_baseline, with_scales
 from annotator.services.agreement.build import build_report
 from annotator.services.agreement.report import AgreementReport, Baseline
 from annotator.services.merge.files import merged_cases
 from annotator.services.merge.workspace import load_merged
 from annotator.services.workspace import Workspace
-from annotator.storage import cases
+from annotator.storage import cases, scores
 from annotator.storage.db import driver_connection, name_of, translated
 
 MAX_ALIKE = 100_000
@@ -85,5 +87,19 @@ def workspace_baseline(
             alike[(name, judge, labels)] += 1
             if len(alike) >= max_alike:
                 tally()
-    tally()
+        tally()
+        add_judge_scores(driver_connection(conn), schemes, tallies)
     return build_baseline(with_scales(schemes, tallies), seed=seed, resamples=resamples)
+
+
+def add_judge_scores(
+    db: sqlite3.Connection, schemes: Mapping[str, LabelScheme], tallies: Mapping[str, BaselineTally]
+) -> None:
+    """The judge's raw scores of the cases of ordered criteria, into their tallies (the
+    judge's score against the raters' mean uses them); cases alike counted together."""
+    ordered = [name for name, s in schemes.items() if s.ordinal and name in tallies]
+    alike: Counter[tuple[str, str, float, tuple[str, ...]]] = Counter()
+    for name, judge, score, labels in scores.judge_scores(db, ordered):
+        alike[(name, judge, score, tuple(sorted(labels)))] += 1
+    for (name, judge, score, labels), n in alike.items():
+        tallies[name].add_score(judge, score, labels, n, frozenset(schemes[name].labels))
