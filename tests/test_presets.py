@@ -400,3 +400,43 @@ def test_sample_records_show_what_the_preset_works_out(tmp_path) -> None:
     records = sample_records(DATA / "inspect_log.eval", preset=presets.preset("inspect"), limit=2)
     assert [r["preset"]["id"] for r in records] == ["1", "1|epoch 2"]
     assert records[0]["preset"]["judge"]["label"] == "correct"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.file)
+def test_the_source_with_decisions_reads_back_as_the_same_cases(row: Row, tmp_path, capsys) -> None:
+    """``export --with-source`` of a preset's import, read again with the preset: the same
+    cases, to their hashes (an .eval archive comes back as its samples, one a line)."""
+    source = shutil.copy(DATA / row.file, tmp_path / row.file)
+    back = tmp_path / ("back.jsonl" if source.suffix in (".jsonl", ".eval") else "back.json")
+    base = ["--basedir", str(tmp_path / "b")]
+    hashes = []
+    for n, path in enumerate((source, back)):
+        ws = tmp_path / f"ws{n}.annotator"
+        status, _, err = run(["import", str(path), "--preset", row.preset, "-w", str(ws), *base],
+                             capsys)  # fmt: skip
+        assert status == 0, err
+        out = tmp_path / f"labelled{n}.jsonl"
+        status, _, err = run(["export", str(ws), "-o", str(out), "--all", *base], capsys)
+        assert status == 0, err
+        lines = out.read_text(encoding="utf-8").splitlines()
+        hashes.append(sorted((json.loads(x)["id"], json.loads(x)["case_hash"]) for x in lines))
+        if n == 0:
+            argv = ["export", str(ws), "-o", str(back), "--with-source", "--all", *base]
+            status, _, err = run(argv, capsys)
+            assert status == 0, err
+    assert hashes[0] == hashes[1] and len(hashes[0]) == row.cases
+
+
+def test_mt_bench_in_parquet_as_hugging_face_publishes_it(tmp_path, capsys) -> None:
+    pa = pytest.importorskip("pyarrow", exc_type=ImportError)
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "human-00000-of-00001.parquet"
+    pq.write_table(pa.Table.from_pylist(make.mt_bench()), path)
+    found = presets.detect(path)  # by its columns
+    assert found is not None and found.name == "mt-bench"
+    argv = ["import", str(path), "--preset", "mt-bench", "--json", "--basedir", str(tmp_path)]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    counts = json.loads(out)
+    assert (counts["added"], counts["disagreements"], counts["skipped_lines"]) == (4, 3, 1)

@@ -132,7 +132,7 @@ class CaseReader:
         self._own_size = opened.size
         self.size_bytes = opened.size + self._side_sizes()
         self.fmt = fmt or _detect_format(self.path, opened.head)
-        if preset is not None and preset.inside and opened.head.lstrip().startswith("{"):
+        if preset is not None and preset.inside and preset.holds_records(opened.head):
             self.fmt, self._inside = "json", preset.inside  # (one object: its list of records)
             self.project = load_sidecar(self.path)
         elif self.fmt == "jsonl":

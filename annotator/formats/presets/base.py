@@ -17,6 +17,7 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 from typing import Any
 
+from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.normalize import Invalid, to_text
@@ -100,6 +101,21 @@ class Preset:
 
         kept = tuple(p for p in self.mapping.pairs if not replaced(p[0]))
         return FieldMapping(kept + given.pairs)
+
+    def holds_records(self, head: str) -> bool:
+        """Whether a file that starts with ``head`` is one object holding the records at
+        :attr:`inside` (not the records themselves, one a line, as ``export --with-source``
+        writes them back): it starts with ``{`` and its first line is not a whole object, or
+        is one with the list's first key."""
+        start = head.lstrip(" \t\r\n\ufeff")
+        if self.inside is None or not start.startswith("{"):
+            return False
+        first = start.partition("\n")[0]
+        try:
+            record = loads(first)
+        except JsonError:  # over several lines, or longer than the head: the tool's file
+            return True
+        return not isinstance(record, dict) or self.inside.split(".")[0] in record
 
     def transform(self, record: dict[str, Any]) -> dict[str, Any]:
         """The record with the fields the preset works out under :data:`KEY`. Raises

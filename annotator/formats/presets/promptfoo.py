@@ -109,7 +109,7 @@ def _output(record: dict[str, Any]) -> Any:
 def recognise(sniff: Sniff) -> bool:
     keys = sniff.keys
     results = "results" in keys and bool(keys & {"evalId", "promptIdx", "testIdx"})
-    return sniff.first == "{" and results and "question_id" not in keys
+    return sniff.first == "{" and results
 
 
 PRESET = Preset(
