@@ -518,3 +518,30 @@ def test_ratings_map_maps_ratings_only(tmp_path, capsys) -> None:
     assert "--ratings-map maps ratings (ratings=FIELD, ratings.RATER=FIELD), not 'input'" in (
         capsys.readouterr().err
     )
+
+
+def test_joined_files_in_other_formats(tmp_path) -> None:
+    """A judge's Parquet file (rows named by number) and a pretty-printed JSON array of ratings
+    (items named by index) join as JSON Lines do."""
+    pa = pytest.importorskip("pyarrow", exc_type=ImportError)
+    parquet = pytest.importorskip("pyarrow.parquet", exc_type=ImportError)
+    cases = write_cases(tmp_path / "cases.jsonl", ["a", "b"])
+    table = pa.table({"id": ["a", "b", "a"], "winner": ["A", "B", "B"]})
+    parquet.write_table(table, tmp_path / "judge.parquet")
+    people = tmp_path / "people.json"
+    people.write_text(json.dumps([{"id": "a", "human_1": "A"}, 7], indent=2), encoding="utf-8")
+    join = Join(JoinKey.parse("id"), JudgeFile(tmp_path / "judge.parquet"),
+                (RatingsFile(people),))  # fmt: skip
+    reader = CaseReader(cases, join=join)
+    with pytest.raises(FileRefused, match=r"^judge.parquet, row 3: duplicate id 'a' \(first on "
+                       r"row 1\)$"):  # fmt: skip
+        list(reader)
+    parquet.write_table(table.slice(0, 2), tmp_path / "judge.parquet")
+    found, problems = parsed(CaseReader(cases, join=join))
+    assert {c.case.id: (c.case.judge.label, len(c.case.ratings)) for c in found} == {
+        "a": ("A", 1),
+        "b": ("B", 0),
+    }
+    assert [p.describe(cases) for p in problems] == [
+        "people.json, line 6: item [1]: not a JSON object (found a number)"
+    ]
