@@ -152,6 +152,7 @@ def lead(out: Path, *, agreement: bool) -> int:
     page = window.agreement_page
     assert page is not None
     page.resize(1280, 980)
+    page.tabs.setCurrentIndex(1)  # helpfulness, 1 to 5: weighted kappa, Gwet's AC2, Spearman
     _settle(app, window)
     page.grab().save(str(out))
     print(f"wrote {out}")
