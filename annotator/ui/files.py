@@ -237,7 +237,8 @@ class Files(QObject):
                 )
 
         title = self.tr("Importing {0}…").format(choice.path.name)
-        over = QApplication.activeModalWidget() if settle is not None else None
+        modal = QApplication.activeModalWidget()  # the import dialog, which stays open
+        over = modal if settle is not None and isinstance(modal, ImportDialog) else None
         return self.runner.run(title, job, done, failed, over=over)
 
     def _report(self, report: ImportReport) -> None:
