@@ -329,3 +329,19 @@ def test_a_map_naming_no_field_is_refused_before_anything_is_imported(
     err = capsys.readouterr().err
     assert "instrution: no such field in the first 100 records; did you mean instruction?" in err
     assert not ws.exists()
+
+
+def test_an_unconfirmed_import_with_json_says_so_on_stdout_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, ws = _pandalm(tmp_path), tmp_path / "w.annotator"
+    assert main(["import", str(path), "-w", str(ws), *PANDALM_ARGS, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["imported"] is False and len(out["warnings"]) == 2
+    assert out["labels"]["counts"][""]["ratings"]["0"] == 115
+    assert out["suggested_command"].endswith("--labels judge:garbage= --labels ratings:0=Tie")
+    assert main(["summary", str(SAMPLE), "--labels", "ratings:0=tie"]) == 0
+    capsys.readouterr()
+    assert main(["import", str(SAMPLE), "-w", str(ws)]) == 0
+    assert main(["summary", str(ws), "--labels", "ratings:0=tie"]) == 1
+    assert "--labels apply to reading a case file" in capsys.readouterr().err

@@ -441,3 +441,24 @@ def test_a_field_some_records_have_and_a_dotted_path_are_found(tmp_path: Path) -
     specs = ["id=uid", "input=conv.0.content", "judge.label=llm.verdict", "meta.notes=notes"]
     check_sources(path, FieldMapping.parse(specs), file_fields(path))
     assert "llm.verdikt: no such field" in _refusal(path, ["judge.label=llm.verdikt"])
+
+
+def test_a_replacement_takes_its_own_header(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [case("c1", "pass")], {"labels": ["pass", "fail"]})
+    ws = _ws(tmp_path)
+    try:
+        import_file(ws, path)
+        rows = [case("c1", "good", {"alice": "bad"})]
+        write_jsonl(path, rows, {"labels": ["good", "bad"]})
+        assert import_file(ws, path, replace=True).replaced == 1
+        assert ws.project().schemes[""].labels == ("good", "bad")
+    finally:
+        ws.close()
+
+
+def test_the_table_says_what_each_value_becomes() -> None:
+    counts = LabelCounts(ValueMap.parse(["judge:Tie=tie,junk=", "ratings:n/a="]))
+    for i in range(3):
+        counts.add({"id": i, "judge": ["Tie", "junk", "A"][i], "ratings": {"x": "n/a", "y": "A"}})
+    text = table(counts)
+    assert "→ tie" in text and "→ no verdict" in text and "→ (abstains)" in text

@@ -178,7 +178,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         _print_report(_import(into.ws, args.file, args), into.ws, args.json)
     except ImportUnconfirmed as exc:  # rolled back
         into.abandon()
-        return unconfirmed(exc, args.argv)
+        return unconfirmed(exc, args.argv, as_json=args.json)
     except BaseException:
         into.abandon()  # a refused file leaves no workspace made for it behind
         raise
@@ -314,7 +314,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                    "encoding": args.encoding, "format": args.fmt,
                    "rater-field": args.rater_field, "judge-rater": args.judge_rater,
                    "preset": args.preset, "judge": args.judge, "ratings": args.ratings,
-                   "on": args.on}  # fmt: skip
+                   "on": args.on, "labels": args.labels}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.
         given = [
             f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []

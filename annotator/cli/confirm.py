@@ -32,10 +32,26 @@ def say_warnings(report: ImportReport) -> None:
         console.say(f"annotator: warning: {line}")
 
 
-def unconfirmed(exc: ImportUnconfirmed, argv: Sequence[str] | None) -> int:
+def unconfirmed(exc: ImportUnconfirmed, argv: Sequence[str] | None, *, as_json: bool) -> int:
     """Say why nothing was imported, with the counts and the import again with the suggested
-    ``--labels``; exit status 1."""
-    console.say(f"annotator: error: {exc.explain(suggested_command(exc.report, argv))}")
+    ``--labels`` (with ``--json``, also as JSON on stdout); exit status 1."""
+    command = suggested_command(exc.report, argv)
+    console.say(f"annotator: error: {exc.explain(command)}")
+    if as_json:
+        report = exc.report
+        console.show(
+            console.json_text(
+                {
+                    "file": str(report.path),
+                    "imported": False,
+                    "warnings": exc.warnings,
+                    "labels": report.labels.to_json() if report.labels is not None else None,
+                    "suggested_command": command,
+                    "no_verdict": report.no_verdict.to_json(),
+                    "ignored_fields": report.ignored,
+                }
+            )
+        )
     return 1
 
 

@@ -332,6 +332,12 @@ def label_counts(reader: _Counted) -> LabelCounts:
     return reader.label_counts
 
 
+def _becomes(target: str | None, *, judged: bool) -> str:
+    if target is None:
+        return ""
+    return f"→ {target}" if target else "→ no verdict" if judged else "→ (abstains)"
+
+
 def table(counts: LabelCounts, limit: int = 30, raters: int = 6) -> str:
     """The counts as a text table per criterion, for a terminal: each value, what it becomes
     (``→ tie``, ``→ no verdict``) and its count per source (each rater while there are at
@@ -342,7 +348,7 @@ def table(counts: LabelCounts, limit: int = 30, raters: int = 6) -> str:
         shown = len(sources) if len(sources) <= 2 + raters else 2
         rows = list(counts.rows(crit))
         cells = [
-            [value, "" if t is None else f"→ {t or 'no verdict'}", *map(str, ns[:shown])]
+            [value, _becomes(t, judged=bool(ns[0])), *map(str, ns[:shown])]
             for value, t, ns in rows[:limit]
         ]
         head = ["value", "becomes", *sources[:shown]]

@@ -74,8 +74,8 @@ def held(conn: Connection, import_ids: Sequence[int]) -> Held:
 
 def remove_imports(conn: Connection, import_ids: Sequence[int]) -> int:
     """Delete the imports ``import_ids`` with their cases (their text, ratings and history
-    go with them), and the inferred label sets of criteria no case is left in; how many
-    cases went."""
+    go with them), and the label sets of criteria no case is left in (the import that
+    replaces them declares or infers its own); how many cases went."""
     ids = {"ids": list(import_ids)}
 
     def run(sql: str) -> int:
@@ -85,9 +85,6 @@ def remove_imports(conn: Connection, import_ids: Sequence[int]) -> int:
     removed = run("DELETE FROM cases WHERE import_id IN :ids")
     run("DELETE FROM import_batch WHERE id IN :ids")
     conn.execute(
-        text(
-            "DELETE FROM scheme WHERE NOT declared "
-            "AND criterion NOT IN (SELECT DISTINCT criterion FROM cases)"
-        )
+        text("DELETE FROM scheme WHERE criterion NOT IN (SELECT DISTINCT criterion FROM cases)")
     )
     return removed
