@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import shutil
+import tracemalloc
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -440,3 +441,28 @@ def test_mt_bench_in_parquet_as_hugging_face_publishes_it(tmp_path, capsys) -> N
     assert status == 0, err
     counts = json.loads(out)
     assert (counts["added"], counts["disagreements"], counts["skipped_lines"]) == (4, 3, 1)
+
+
+def test_records_inside_an_object_are_streamed_not_loaded(tmp_path) -> None:
+    """promptfoo's results of 2,000 records with 10 KB outputs (20 MB): reading them holds a
+    fraction of the file."""
+    export = make.promptfoo()
+    first = export["results"]["results"][0]
+    records = []
+    for n in range(2000):
+        record = {**first, "testIdx": n, "response": {"output": f"{n} " + "x" * 10_000}}
+        records.append(record)
+    export["results"]["results"] = records
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(export, indent=2), encoding="utf-8")
+    del export, records
+    reader = CaseReader(path, preset=presets.preset("promptfoo"))
+    tracemalloc.start()
+    try:
+        count = sum(1 for item in reader if isinstance(item, ParsedCase))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 2000
+    assert path.stat().st_size > 20 << 20
+    assert peak < 5 << 20, peak
