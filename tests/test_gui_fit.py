@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.ui.main_window import MainWindow
+from annotator.ui.queue_model import COLUMNS
 from tests.conftest import SAMPLE
 from tests.helpers import PASS_FAIL, case, key, write_jsonl
 
@@ -255,3 +256,26 @@ def test_enter_is_ok_in_a_message_with_details(make_window, qtbot: QtBot) -> Non
     qtbot.waitExposed(box)
     qtbot.keyClick(QApplication.focusWidget() or box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not box.isVisible())
+
+
+def test_a_draft_is_marked_in_the_queue(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    model = window.model
+    status = next(i for i, (name, _t, _k) in enumerate(COLUMNS) if name == "status")
+
+    def mark(row: int) -> str:
+        return str(model.data(model.index(row, status)))
+
+    assert "✎" not in mark(0)
+    window.panel.choose_label_number(1)
+    window.panel.rationale.setPlainText("half a thought")
+    window.review.go(+1)  # the draft is written as the reviewer moves on
+    qtbot.waitUntil(lambda: "✎" in mark(0))
+    assert "typed, not saved" in str(model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole))
+    assert "✎" not in mark(1)
+    window.review.go(-1)
+    window.review.save_and_next()
+    qtbot.waitUntil(lambda: "✎" not in mark(0))
+    assert "✓" in mark(0)

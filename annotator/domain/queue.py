@@ -55,6 +55,8 @@ class QueueRow:
     """(rater, label) pairs, in file order."""
     status: Status
     final_label: str | None
+    draft: bool = False
+    """The reviewer typed something on the case and has not saved it (a draft is kept)."""
 
 
 def severity_ranges(kinds: frozenset[Kind] | set[Kind]) -> list[tuple[int, int]]:

@@ -228,7 +228,8 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
         return {}
     query = text(
         "SELECT c.id, c.ext_id, c.criterion, c.kind, c.judge_label, c.rater_labels, c.status, "
-        "d.label FROM cases c LEFT JOIN decision d ON d.case_id = c.id WHERE c.id IN :ids"
+        "d.label, EXISTS (SELECT 1 FROM draft dr WHERE dr.case_id = c.id) "
+        "FROM cases c LEFT JOIN decision d ON d.case_id = c.id WHERE c.id IN :ids"
     ).bindparams(bindparam("ids", expanding=True))
     with engine.connect() as conn:
         return {
@@ -241,6 +242,7 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
                 tuple((rater, label) for rater, label in json.loads(row[5])),
                 Status(row[6]),
                 row[7],
+                bool(row[8]),
             )
             for row in conn.execute(query, {"ids": list(ids)})
         }

@@ -62,6 +62,7 @@ class CaseFlow(QObject):
         self.drafts = HeldDrafts(self, self.writes, may_write)
         """What was typed and is not in the workspace yet (it was busy, or is read-only)."""
         self.drafts.problem.connect(self.problem)
+        self.drafts.written.connect(queue.model.refresh_case)  # marked as a draft
         # Unsaved input is written to the workspace shortly after typing stops, and on leaving.
         self._autosave = QTimer(self, singleShot=True, interval=700)
         self._autosave.timeout.connect(self.keep_draft)

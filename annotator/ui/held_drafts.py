@@ -31,6 +31,8 @@ SOON_MS = 700
 class HeldDrafts(QObject):
     problem = Signal(str)
     """A draft could not be written yet (it stays on screen): for the status bar."""
+    written = Signal(int)
+    """A case's draft is in the workspace now (its row id): for the queue to mark it."""
 
     def __init__(self, parent: QObject, writes: Writes, may_write: Callable[[], bool]) -> None:
         super().__init__(parent)
@@ -89,6 +91,7 @@ class HeldDrafts(QObject):
                 return
             if self._held.get(row_id) == draft:
                 del self._held[row_id]
+            self.written.emit(row_id)
 
     def unsaved(self) -> int:
         """How many cases hold typed text the workspace does not have (after trying once

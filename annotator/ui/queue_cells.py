@@ -24,6 +24,9 @@ USER = int(Qt.ItemDataRole.UserRole.value)
 ANSWERED = frozenset((DISPLAY, TOOLTIP, FOREGROUND, FONT, USER))
 """The roles ``QueueModel.data`` answers."""
 STATUS_MARK = {Status.UNDECIDED: "", Status.SKIPPED: "↷ skip", Status.DECIDED: "✓"}
+DRAFT_MARK = "✎"
+"""Beside the status of a case with typed text not saved yet (a draft)."""
+DRAFT_TIP = "✎ typed, not saved yet (a draft)"
 SHORT_KIND = {
     Kind.JUDGE_VS_ALL: "vs all",
     Kind.JUDGE_VS_MAJORITY: "vs majority",
@@ -42,9 +45,12 @@ def cell(item: QueueRow, column: str, role: int) -> Any:
     if role == TOOLTIP:
         # Each piece from the file isolated, so an override in one cannot reverse the next.
         return safe_tooltip(
-            f"{piece(item.ext_id)} — {item.kind.caption}\n"
-            f"judge: {piece(item.judge_label)}\n"
+            f"{piece(item.ext_id)} — {item.kind.caption}"
+            + (f" · {piece(item.criterion)}" if item.criterion else "")
+            + f"\njudge: {piece(item.judge_label)}\n"
             + "\n".join(f"{piece(rater)}: {piece(label)}" for rater, label in item.ratings)
+            + (f"\nfinal: {piece(item.final_label)}" if item.final_label else "")
+            + ("\n" + DRAFT_TIP if item.draft else "")
         )
     if role == FOREGROUND and column == "kind":
         return QBrush(theme.pill_colors(theme.KIND_HUES[item.kind])[1])
@@ -73,4 +79,5 @@ def display(item: QueueRow, column: str) -> str:
         return "  ".join(piece(label) for _rater, label in item.ratings) or "—"
     if column == "final":
         return shown(item.final_label or "")
-    return STATUS_MARK[item.status]
+    mark = STATUS_MARK[item.status]
+    return f"{mark} {DRAFT_MARK}".strip() if item.draft else mark
