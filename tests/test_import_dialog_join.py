@@ -261,3 +261,21 @@ def test_values_that_do_not_match_are_imported_on_the_users_word(
     assert "Import despite the warnings" in seen["asked"]
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
     assert window.ws is not None and window.ws.case_count() == 29  # as they are
+
+
+def test_the_dialog_fits_a_1280x720_screen(qtbot, tmp_path) -> None:
+    cases, judge = write_pandalm(tmp_path)
+    dialog = ImportDialog(cases)
+    qtbot.addWidget(dialog)
+    dialog._join.set_judge(judge)
+    dialog._join.add_ratings(judge)  # (every part of every tab in use)
+    hint = dialog.minimumSizeHint()
+    assert hint.width() <= 1280 - 40 and hint.height() <= 720 - 100  # a taskbar, a title bar
+    dialog.resize(1180, 620)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    tabs = find(dialog, QTabWidget, "importTabs")
+    for i in range(tabs.count()):  # every tab's content is reachable: no cut-off page
+        tabs.setCurrentIndex(i)
+        page = tabs.currentWidget()
+        assert page.width() >= page.minimumSizeHint().width()

@@ -683,7 +683,7 @@ class ImportDialog(QDialog):
         self._values.set_counts(survey.counts if survey and not survey.error else None, status)
         self._set_tab_order()  # (the table's "maps to" come and go)
         joined = survey.join.describe(self._path.name) if survey and survey.join else []
-        self._join.show_counts("\n".join(joined))
+        self._join.show_counts(shown("\n".join(joined)))  # (ids and names from the files)
 
     def _surveyed(self, survey: Survey) -> None:
         if survey.reading == self._reading():
@@ -769,9 +769,8 @@ class ImportDialog(QDialog):
         else:
             self._fill_preview(survey.first, "")
             if survey.join is not None:
-                self._summary.setText(
-                    "\n".join([self._summary.text(), *survey.join.describe(self._path.name)])
-                )
+                joined = "\n".join(survey.join.describe(self._path.name))
+                self._summary.setText(f"{self._summary.text()}\n{shown(joined)}")
         return ""
 
     def _fill_preview(self, items: list[ParsedCase | LineProblem], note: str) -> None:
