@@ -466,3 +466,44 @@ def test_records_inside_an_object_are_streamed_not_loaded(tmp_path) -> None:
     assert count == 2000
     assert path.stat().st_size > 20 << 20
     assert peak < 5 << 20, peak
+
+
+def test_label_studio_data_fields_are_guessed_as_the_dialog_guesses_them(tmp_path) -> None:
+    tasks = make.label_studio()[:2]
+    tasks[0]["data"] = {"instruction": "Translate.", "input": "Le chat.", "output": "The cat."}
+    tasks[1]["data"] = {"text": "Is this spam?", "source": "mail"}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, indent=2), encoding="utf-8")
+    cases = [i.case for i in _cases(path, "label-studio") if isinstance(i, ParsedCase)]
+    assert (cases[0].input, cases[0].output) == ("Translate.\n\nLe chat.", "The cat.")
+    assert (cases[1].input, cases[1].output) == ("Is this spam?", None)
+
+
+def test_an_export_that_is_one_object_is_recognised_before_its_records_fields(tmp_path) -> None:
+    """promptfoo's tests may carry AlpacaEval's fields as vars: the file is still promptfoo's."""
+    export = make.promptfoo()
+    pair = {"instruction": "Say hi.", "output_1": "hi", "output_2": "hey", "preference": 1}
+    for record in export["results"]["results"]:
+        record["vars"] = pair
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(export, indent=2), encoding="utf-8")
+    found = presets.detect(path)
+    assert found is not None and found.name == "promptfoo"
+
+
+def test_an_inspect_sample_with_one_score_of_an_older_log(tmp_path) -> None:
+    log = make.inspect_log()
+    for sample in log["samples"]:
+        scores = sample.pop("scores")
+        sample["score"] = scores.get("model_graded_fact")
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(log, indent=2), encoding="utf-8")
+    cases = [i.case for i in _cases(path, "inspect") if isinstance(i, ParsedCase)]
+    assert [c.judge.label for c in cases] == [
+        "correct",
+        "incorrect",
+        "partial",
+        "correct",
+        "correct",
+    ]
+    assert all(c.judge.model == "score" and not c.ratings for c in cases)

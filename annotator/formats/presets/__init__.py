@@ -30,7 +30,11 @@ PRESETS: tuple[Preset, ...] = (
     promptfoo.PRESET,
     inspect_ai.PRESET,
 )
-"""Every preset, in the order :func:`detect` tries them and the dialog lists them."""
+"""Every preset, in the order the dialog lists them."""
+_DETECTION = (promptfoo.PRESET, inspect_ai.PRESET, label_studio.PRESET, alpaca_eval.PRESET,
+              mt_bench.PRESET)  # fmt: skip
+"""The order :func:`detect` tries them: the exports that are one object first (their records'
+fields, seen in the file's start too, could look like another tool's)."""
 
 SNIFF_BYTES = 64 << 10
 """How much of a file :func:`detect` reads."""
@@ -59,7 +63,7 @@ def detect(path: Path | str) -> Preset | None:
     found = sniff(Path(path))
     if found is None:
         return None
-    return next((p for p in PRESETS if p.recognise(found)), None)
+    return next((p for p in _DETECTION if p.recognise(found)), None)
 
 
 def sniff(path: Path) -> Sniff | None:

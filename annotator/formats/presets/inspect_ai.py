@@ -65,6 +65,8 @@ def derive(record: dict[str, Any]) -> dict[str, Any]:
     if epoch not in (None, 1):
         sample_id = f"{sample_id}|epoch {number_text(epoch)}"
     scores = record.get("scores")
+    if scores is None and isinstance(record.get("score"), dict):  # (logs of Inspect 0.1)
+        scores = {"score": record["score"]}
     scores = (
         {k: v for k, v in scores.items() if isinstance(v, dict)} if isinstance(scores, dict) else {}
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotator.formats.mapping import FieldMapping, guess_mapping, lookup
+from annotator.formats.mapping import FieldMapping, guess_mapping
 from annotator.formats.normalize import Invalid
 from annotator.formats.presets.base import KEY, Preset, Sniff, need_object, number_text, text
 
@@ -114,23 +114,25 @@ def derive(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _data_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """The task's input, output and reference by the names its ``data`` gives them (guessed as
-    the import dialog guesses; a lone field, or ``text``, is the input)."""
+    """The task's input, output(s) and reference by the names its ``data`` gives them, as the
+    import dialog guesses them (``instruction+input`` joined; a lone text field, or ``text``,
+    is the input)."""
     fields = [k for k in data if isinstance(k, str)]
-    out: dict[str, Any] = {}
-    for ours, theirs in guess_mapping(fields).pairs:
-        if ours in ("input", "output", "reference") or ours.startswith("outputs."):
-            out[ours] = lookup(data, theirs)
+    wanted = ("input", "output", "outputs", "reference")
+    pairs = tuple(
+        (ours, theirs)
+        for ours, theirs in guess_mapping(fields).pairs
+        if ours in wanted or ours.startswith("outputs.")
+    )
+    mapped = FieldMapping(pairs).apply(data) if pairs else data
+    out = {k: mapped[k] for k in wanted if mapped.get(k) not in (None, "")}
     if "input" not in out:
-        texts = [k for k in fields if isinstance(data[k], str) and k not in out.values()]
+        used = {part for _, theirs in pairs for part in theirs.split("+")}
+        texts = [k for k in fields if isinstance(data[k], str) and k not in used]
         name = "text" if "text" in data else (texts[0] if texts else None)
         if name is not None:
             out["input"] = data[name]
-    outputs = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("outputs.")}
-    return {
-        **{k: v for k, v in out.items() if not k.startswith("outputs.")},
-        **({"outputs": outputs} if outputs else {}),
-    }
+    return out
 
 
 def recognise(sniff: Sniff) -> bool:

@@ -5,7 +5,8 @@ https://huggingface.co/datasets/lmsys/mt_bench_human_judgments: one row per
 ``tie``; people also wrote ``tie (bothbad)``, and GPT-4's two orderings that disagree give
 ``tie (inconsistent)``), ``judge`` naming the rater (``author_N``, ``expert_N``; ``gpt4_pair``
 for GPT-4, the LLM judge) and ``conversation_a``/``conversation_b`` (the chat of each model,
-both turns for turn 2). FastChat writes the same shape (``fastchat/llm_judge``).
+both turns for turn 2). The dataset publishes two splits, ``human`` and ``gpt4_pair``: the
+preset reads them together (one file holding both).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ PRESET = Preset(
     name="mt-bench",
     title="MT-Bench human judgments",
     description=(
-        "MT-Bench's pairwise judgments (lmsys/mt_bench_human_judgments, FastChat): one row "
+        "MT-Bench's pairwise judgments (lmsys/mt_bench_human_judgments): one row "
         "per question, pair of models, turn and judge. The rows of one question_id, "
         "model_a, model_b and turn are one case (its id the four joined by '|'); the input "
         "is the user's turns, the candidates model_a and model_b each model's conversation. "
