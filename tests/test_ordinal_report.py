@@ -270,3 +270,17 @@ def test_the_judges_raw_score_is_used_where_the_case_has_one(tmp_path: Path) -> 
     same = next(c for c in summary.criteria if c.criterion == "relevance").baseline
     assert same is not None and same.judge.scores is not None
     assert same.judge.scores.spearman == s.spearman
+
+
+def test_a_reviewer_pairs_and_a_raters_kappa_explain_the_paradox(tmp_path: Path) -> None:
+    """Against the final labels, a rater who says 5 nearly always and agrees 90% of the time
+    has a kappa near 0: the note says why."""
+    ws = _workspace(tmp_path, n=60)
+    service = ReviewService(ws, "lead")
+    for i in range(60):
+        row = service.row_id(f"f{i}") or 0
+        service.decide(row, "5" if i % 10 else "4", "checked")
+    report = workspace_report(ws, resamples=10)
+    fluency = next(c for c in report.criteria if c.criterion == "fluency")
+    notes = [x.kappa.note for x in fluency.raters]
+    assert any(n and n.startswith("kappa paradox") for n in notes), notes

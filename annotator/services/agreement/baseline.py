@@ -151,10 +151,7 @@ def judge_figures(
     figures = [f(pairs) for f in statistics]
     cis = intervals(pairs, *statistics)
     accuracy, kappa, f1, ac1 = figures[:4]
-    given: Counter[str] = Counter()
-    for (a, b), n in pairs.items():
-        given[a] += n
-        given[b] += n
+    given = _given(pairs)
     note = paradox_note(accuracy, kappa, ac1, given)
     if note is not None:
         kappa = replace(kappa, note=note)
@@ -173,6 +170,26 @@ def judge_figures(
         "per_label": precision_recall_counts(pairs, labels),
         "chance": _chance(figures[3:], cis[3:]),
     }
+
+
+def explained_kappa(pairs: Mapping[tuple[str, str], int], labels: tuple[str, ...]) -> Figure:
+    """Cohen's kappa of two sides, with the kappa-paradox note where it and their agreement
+    diverge (``domain.ordinal.paradox_note``)."""
+    kappa = cohen_kappa_counts(pairs, labels)
+    note = paradox_note(
+        accuracy_counts(pairs), kappa, gwet_ac_counts(pair_units(pairs), labels, False),
+        _given(pairs),
+    )  # fmt: skip
+    return replace(kappa, note=note) if note is not None else kappa
+
+
+def _given(pairs: Mapping[tuple[str, str], int]) -> Counter[str]:
+    """How often each label was given, on both sides."""
+    given: Counter[str] = Counter()
+    for (a, b), n in pairs.items():
+        given[a] += n
+        given[b] += n
+    return given
 
 
 def _chance(figures: list[Figure], cis: Sequence[Interval]) -> ChanceCorrected:

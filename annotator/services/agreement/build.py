@@ -13,7 +13,6 @@ from annotator.domain.agreement import (
     DEFAULT_RESAMPLES,
     Figure,
     accuracy_counts,
-    cohen_kappa_counts,
     percent_agreement_counts,
 )
 from annotator.domain.baseline import BaselineTally
@@ -24,6 +23,7 @@ from annotator.services.agreement.baseline import (
     build_baseline,
     ceiling,
     criterion_baseline,
+    explained_kappa,
     judge_figures,
     reliability,
 )
@@ -220,9 +220,7 @@ def _reviewers(t: _Tally, intervals: Intervals) -> ReviewerAgreement:
 
 def _pair(first: str, second: str, pairs: Counter[tuple[str, str]], scale: Scale) -> PairKappa:
     """Cohen's kappa of two people, weighted too on an ordered scale."""
-    return PairKappa(
-        first, second, cohen_kappa_counts(pairs, scale.labels), *_weighted(pairs, scale)
-    )
+    return PairKappa(first, second, explained_kappa(pairs, scale.labels), *_weighted(pairs, scale))
 
 
 def _weighted(pairs: Counter[tuple[str, str]], scale: Scale) -> tuple[Figure | None, Figure | None]:
@@ -250,7 +248,7 @@ def _raters(t: _Tally) -> tuple[RaterVsTruth, ...]:
         RaterVsTruth(
             r,
             accuracy_counts(t.raters[r]),
-            cohen_kappa_counts(t.raters[r], labels),
+            explained_kappa(t.raters[r], labels),
             *_weighted(t.raters[r], t.scale),
         )
         for r in sorted(t.raters)
