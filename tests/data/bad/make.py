@@ -48,7 +48,22 @@ PRETTY = json.dumps([case("c1"), case("c2")], indent=2) + "\n"
 SCALE = {"labels": [1, 2, 3], "ordinal": True}
 GOOD_CSV = "id,input,judge\nc1,question,pass\n"
 
+PROMPTFOO = json.dumps({"evalId": "eval-1", "results": {"version": 3, "results": [
+    {"testIdx": n, "prompt": {"raw": f"Q{n}"}, "response": {"output": "A"},
+     "gradingResult": {"pass": n == 0, "componentResults": []}} for n in range(2)]}},
+    indent=2)  # fmt: skip
+"""promptfoo's results (``--preset promptfoo``)."""
+TASKS = [{"id": n, "data": {"text": f"Q{n}"}, "annotations": [{"completed_by": 1, "result": [
+          {"from_name": "v", "to_name": "t", "type": "choices", "value": {"choices": ["pass"]}}]}],
+          "predictions": [{"model_version": "m", "result": [
+          {"from_name": "v", "to_name": "t", "type": "choices", "value": {"choices": ["fail"]}}]}]}
+         for n in range(2)]  # fmt: skip
+"""Label Studio's export (``--preset label-studio``)."""
+
 CASE_FILES: dict[str, str | bytes] = {
+    "preset_truncated.json": PROMPTFOO[: PROMPTFOO.index('"Q1"')],
+    "preset_no_list.json": json.dumps({"evalId": "eval-1", "results": {"version": 3}}, indent=2),
+    "preset_bad_task.json": json.dumps([{**TASKS[0], "data": "Q0"}, TASKS[1]], indent=2),
     "empty.jsonl": "",
     "blank_lines.jsonl": "\n  \n\n",
     "header_only.jsonl": jsonl(header()),
