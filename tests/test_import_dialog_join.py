@@ -279,3 +279,20 @@ def test_the_dialog_fits_a_1280x720_screen(qtbot, tmp_path) -> None:
         tabs.setCurrentIndex(i)
         page = tabs.currentWidget()
         assert page.width() >= page.minimumSizeHint().width()
+
+
+def test_every_tab_is_plain_text_with_a_hostile_file(qtbot) -> None:
+    from tests.test_hostile_gui import HOSTILE, offenders
+
+    dialog = ImportDialog(HOSTILE / "cases.csv")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    table = find(dialog, QTableWidget, "valueTable")
+    qtbot.waitUntil(lambda: table.rowCount() > 0, timeout=20000)  # its labels, counted
+    tabs = find(dialog, QTabWidget, "importTabs")
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        assert offenders(dialog) == []
+    assert find(dialog, QLabel, "ignoredLabel").isHidden()  # rating.<rater>: ours, read
+    values = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert all("\u202e" not in v for v in values)  # a right-to-left override: a mark

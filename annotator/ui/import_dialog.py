@@ -696,6 +696,10 @@ class ImportDialog(QDialog):
     def _show_ignored(self) -> None:
         """Fields that look like ratings or a judge's output and that nothing reads."""
         used = [c.currentData() for c in self._combos.values()]
+        if self._combos["ratings"].currentData() == "ratings":  # ours, also as CSV columns
+            used += ["rating", "comment"]  # (rating.<rater>, comment.<rater>)
+        if self._combos["outputs"].currentData() == "outputs":
+            used.append("output")
         used += [column for _, column in self._raters.pairs()]
         used += [self._long.rater_field()]
         fields = self._fields
