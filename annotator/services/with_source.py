@@ -5,8 +5,8 @@ cases were imported from, as they were (the workspace keeps each verbatim), in t
 field names and format, with the case's line of the labelled file added (the writers are
 ``formats/labelled/source.py``; docs/formats.md, "The source with decisions"). The format is
 the source's: a JSON array gives a JSON array, JSON Lines JSON Lines, CSV CSV (the columns of
-every CSV file the cases came from), and Parquet Parquet (JSON Lines without pyarrow). Cases from files of formats that
-cannot share one file (CSV and JSON) are refused, naming the files.
+every CSV file the cases came from), and Parquet Parquet (JSON Lines without pyarrow). Cases
+from files of formats that cannot share one file (CSV and JSON) are refused, naming the files.
 
 Streamed (a few thousand cases at a time) and written atomically, like the labelled file.
 """
@@ -168,7 +168,7 @@ def export_with_source(
     written = records = 0
     with ws.engine.connect() as conn:
         total = decisions.labelled_count(conn, include_undecided)
-        schema = _parquet_schema(conn, plan, out, include_undecided)
+        schema = _parquet_schema(conn, plan, out, include_undecided, cancelled)
         opened = (
             atomic_write_bytes(out)
             if plan.fmt == "parquet"
@@ -197,14 +197,23 @@ def _writer(plan: SourcePlan, fh: Any, schema: Any, formula_guard: bool) -> Writ
     return (JsonArrayOut if plan.fmt == "json" else JsonLinesOut)(fh, plan.key, plan.header)
 
 
-def _parquet_schema(conn: Connection, plan: SourcePlan, out: Path, include_undecided: bool) -> Any:
-    """For Parquet: the schema of the source's records (a first pass over them)."""
+def _parquet_schema(
+    conn: Connection,
+    plan: SourcePlan,
+    out: Path,
+    include_undecided: bool,
+    cancelled: Callable[[], bool] | None,
+) -> Any:
+    """For Parquet: the schema of the source's records (a first pass over them, which a
+    cancel stops like the writing)."""
     if plan.fmt != "parquet":
         return None
     schema = SchemaOf()
     try:
-        for row in decisions.labelled_rows_with_source(conn, include_undecided):
+        rows = decisions.labelled_rows_with_source(conn, include_undecided)
+        for n, row in enumerate(rows, 1):
             schema.add(row[-1])
+            tick(n, 0, None, cancelled)
         return schema.finish()
     except NotOneSchema as exc:
         raise SourceRefused(
