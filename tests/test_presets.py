@@ -5,6 +5,7 @@ from its start and nothing else is; a broken file is named by its line; a --map 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotator.cli import main
 from annotator.formats import jsondoc, presets
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.mapping import FieldMapping
+from annotator.formats.normalize import Invalid, normalize
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from tests.data.presets import make
 from tests.helpers import doc_table
@@ -507,3 +511,34 @@ def test_an_inspect_sample_with_one_score_of_an_older_log(tmp_path) -> None:
         "correct",
     ]
     assert all(c.judge.model == "score" and not c.ratings for c in cases)
+
+
+_NAMES = [
+    "id", "data", "annotations", "predictions", "completed_by", "result", "was_cancelled",
+    "from_name", "type", "value", "choices", "rating", "text", "model_version", "score", "email",
+    "instruction", "input", "output_1", "output_2", "preference", "annotator",
+    "annotator_index", "raw_completion", "generator_1", "question_id", "model_a", "model_b",
+    "turn", "winner", "judge", "conversation_a", "role", "content", "testIdx", "promptIdx",
+    "provider", "prompt", "raw", "response", "output", "error", "gradingResult",
+    "componentResults", "pass", "reason", "comment", "assertion", "epoch", "scores",
+    "explanation", "completion", "message", "target", "metadata",
+]  # fmt: skip
+_WORDS = ["C", "P", "tie", "1.5", "model_a", "choices", "rating", "textarea", "human",
+          "llm-rubric", "user", "assistant", "", " "]  # fmt: skip
+_KEYS = st.sampled_from(_NAMES)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=4)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(_WORDS),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=25,
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_KEYS, _VALUES, max_size=10))
+def test_a_preset_reads_any_record_or_says_why_not(record: dict[str, Any]) -> None:
+    """Whatever a record holds, a preset's transform, its mapping and the case built from it
+    either work or raise Invalid (the record is skipped, saying why): never another error."""
+    for preset in presets.PRESETS:
+        with contextlib.suppress(Invalid):
+            normalize(preset.mapping.apply(preset.transform(record)))

@@ -149,6 +149,11 @@ def text(value: Any) -> str | None:
     return shown if shown else None
 
 
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list (nothing for a value that is not a list)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def need_object(record: Mapping[str, Any], key: str, whose: str) -> dict[str, Any]:
     """``record[key]`` when it is an object; :class:`Invalid` naming it otherwise."""
     value = record.get(key)

@@ -14,7 +14,15 @@ from typing import Any
 
 from annotator.formats.mapping import FieldMapping, guess_mapping
 from annotator.formats.normalize import Invalid
-from annotator.formats.presets.base import KEY, Preset, Sniff, need_object, number_text, text
+from annotator.formats.presets.base import (
+    KEY,
+    Preset,
+    Sniff,
+    need_object,
+    number_text,
+    objects,
+    text,
+)
 
 LABEL_TYPES = ("choices", "rating", "labels", "taxonomy", "number")
 """Result types whose value is a label (the first of them in a task is the label)."""
@@ -89,9 +97,9 @@ def _regions(item: Any) -> list[Any]:
 
 def derive(record: dict[str, Any]) -> dict[str, Any]:
     data = need_object(record, "data", "a Label Studio task")
-    annotations = [a for a in record.get("annotations") or [] if isinstance(a, dict)]
+    annotations = objects(record.get("annotations"))
     annotations = [a for a in annotations if not a.get("was_cancelled")]
-    predictions = [p for p in record.get("predictions") or [] if isinstance(p, dict)]
+    predictions = objects(record.get("predictions"))
     control = _control([_regions(p) for p in predictions] + [_regions(a) for a in annotations])
     out: dict[str, Any] = {"data": _data_fields(data)}
     if predictions:

@@ -16,7 +16,7 @@ from typing import Any
 
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.normalize import Invalid
-from annotator.formats.presets.base import KEY, Preset, Sniff, number_text, text
+from annotator.formats.presets.base import KEY, Preset, Sniff, number_text, objects, text
 
 MODEL_GRADED = frozenset({
     "llm-rubric", "model-graded-closedqa", "model-graded-factuality", "factuality", "g-eval",
@@ -52,7 +52,7 @@ def _grader(component: dict[str, Any]) -> str:
 def derive(record: dict[str, Any]) -> dict[str, Any]:
     grading = record.get("gradingResult")
     grading = grading if isinstance(grading, dict) else {}
-    components = [c for c in grading.get("componentResults") or [] if isinstance(c, dict)]
+    components = objects(grading.get("componentResults"))
     humans = [c for c in components if _type(c) == HUMAN]
     graded = [c for c in components if _type(c) in MODEL_GRADED]
     judge: dict[str, Any] | None = None
