@@ -279,3 +279,35 @@ def test_a_draft_is_marked_in_the_queue(make_window, qtbot: QtBot, tmp_path: Pat
     window.review.save_and_next()
     qtbot.waitUntil(lambda: "✎" not in mark(0))
     assert "✓" in mark(0)
+
+
+def test_the_case_scrolls_by_keyboard(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    long = "\n".join(f"line {i} of a long answer" for i in range(300))
+    rows = [case("a", output=long), case("b")]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    window.resize(1280, 720)
+    bar = window.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    window.queue.table.setFocus()
+    key(qtbot, window, "PgDown")  # the queue has the keys: it moves, the case does not scroll
+    assert bar.value() == 0
+    window.queue.select_row(0)
+    key(qtbot, window, "F6")
+    assert window.view.hasFocus()
+    key(qtbot, window, "PgDown")
+    first = bar.value()
+    assert first > 0
+    key(qtbot, window, "Space")
+    assert bar.value() > first
+    key(qtbot, window, "Shift+Space")
+    assert bar.value() == first
+    key(qtbot, window, "End")
+    assert bar.value() == bar.maximum()
+    key(qtbot, window, "2")  # the label keys still work
+    assert window.panel.label() == "pass"
+    key(qtbot, window, "Home")
+    window.view._output.text.short.setFocus()  # clicked into the text: it pages the case too
+    key(qtbot, window, "PgDown")
+    assert bar.value() == first
+    key(qtbot, window, "Esc")
+    assert window.queue.table.hasFocus()

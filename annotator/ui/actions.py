@@ -93,6 +93,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("conf_medium", "Confidence: &medium", ("Ctrl+2",), "case"),
     ActionSpec("conf_high", "Confidence: &high", ("Ctrl+3",), "case"),
     ActionSpec("rubric", "&Rubric and guidelines", ("F1",), "view", "Read the judge's rubric"),
+    ActionSpec(
+        "read_case",
+        "Scroll the &case",
+        ("F6",),
+        "view",
+        "The case takes the keys: Space, Shift+Space, PageDown, PageUp, arrows; Esc goes back",
+    ),
     ActionSpec("toggle_queue", "Show &queue", ("Ctrl+L",), "view", checkable=True),
     ActionSpec(
         "include_agreements",

@@ -12,13 +12,14 @@ That keeps a next-case action within a frame (docs/benchmarks.md, "Next case").
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QScrollBar,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -62,6 +63,7 @@ class CaseView(QScrollArea):
         # The case rewraps to the width it is given (cards in fewer columns, text wrapped, pills
         # and names cut with "…"): it never scrolls sideways.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the keys scroll it (F6 comes here)
         self._inner = QWidget()
         self._inner.setObjectName("caseInner")
         outer = QVBoxLayout(self._inner)
@@ -166,6 +168,24 @@ class CaseView(QScrollArea):
         set_muted(self._meta)
         self._layout.addWidget(self._meta)
         self._layout.addStretch(1)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """With the focus here (F6, or a click): Space and Shift+Space page down and up, as
+        PageDown and PageUp do (and the arrows, Home and End)."""
+        bar = self.verticalScrollBar()
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+            back = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            step = QScrollBar.SliderAction.SliderPageStepSub
+            bar.triggerAction(step if back else QScrollBar.SliderAction.SliderPageStepAdd)
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End) and not event.modifiers():
+            bar.setValue(bar.minimum() if key == Qt.Key.Key_Home else bar.maximum())
+        else:
+            super().keyPressEvent(event)
+
+    def read(self) -> None:
+        """Take the keys, to scroll the case (F6)."""
+        self.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def set_text_scale(self, scale: float) -> None:
         """Zoom the case text."""

@@ -137,9 +137,13 @@ class MainWindow(QMainWindow):
         """Reviewer files were merged into the open workspace: it is a lead's."""
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
-        for box in (self.panel.rationale, self.panel.tag_edit, self.queue.search):
+        for box in (self.panel.rationale, self.panel.tag_edit, self.queue.search, self.view):
             leave = QShortcut(QKeySequence(Qt.Key.Key_Escape), box)
-            leave.setContext(Qt.ShortcutContext.WidgetShortcut)
+            leave.setContext(
+                Qt.ShortcutContext.WidgetWithChildrenShortcut  # (the case: its texts too)
+                if box is self.view
+                else Qt.ShortcutContext.WidgetShortcut
+            )
             leave.activated.connect(self.review.focus_review)
         self._build_status_bar()
         self._restore_window()
@@ -225,6 +229,7 @@ class MainWindow(QMainWindow):
             "conf_medium": partial(self.review.toggle_confidence, Confidence.MEDIUM),
             "conf_high": partial(self.review.toggle_confidence, Confidence.HIGH),
             "rubric": self.show_rubric,
+            "read_case": self.view.read,
             "toggle_queue": self.queue.setVisible,
             "include_agreements": self.set_include_agreements,
             "threshold": self.change_threshold,

@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
+    QKeyEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -191,6 +192,11 @@ class PillFlow(QWidget):
         show_if(self, bool(pills))
 
 
+PAGING_KEYS = frozenset(
+    (Qt.Key.Key_Space, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End)
+)
+
+
 class WrappingText(QTextEdit):
     """Read-only case text that wraps anywhere if it must (long URLs, ids) and is as tall as its
     text. Filled with setPlainText only: nothing is interpreted as HTML or loaded. Control
@@ -227,6 +233,13 @@ class WrappingText(QTextEdit):
         mime = QMimeData()
         mime.setText(stored_selection(self, self._shown))
         return mime
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Paging keys go to the view it is in (it has no scroll bar of its own to page)."""
+        if event.key() in PAGING_KEYS:
+            event.ignore()
+            return
+        super().keyPressEvent(event)
 
     def _fit(self) -> None:
         self.document().setTextWidth(max(self.viewport().width(), 40))
