@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 import shlex
 import shutil
@@ -542,3 +543,34 @@ def test_a_preset_reads_any_record_or_says_why_not(record: dict[str, Any]) -> No
     for preset in presets.PRESETS:
         with contextlib.suppress(Invalid):
             normalize(preset.mapping.apply(preset.transform(record)))
+
+
+def _read_or_refused(path: Path, preset: str) -> None:
+    """Reading ``path`` with ``preset`` gives records and problems, or refuses the file."""
+    with contextlib.suppress(FileRefused):
+        for item in CaseReader(path, preset=presets.preset(preset)):
+            assert isinstance(item, ParsedCase | LineProblem)
+
+
+@pytest.mark.parametrize(("name", "preset"), [("promptfoo_results.json", "promptfoo"),
+                                              ("inspect_log.json", "inspect")])  # fmt: skip
+def test_an_object_cut_anywhere_is_refused_or_read(name: str, preset: str, tmp_path) -> None:
+    text = (DATA / name).read_text(encoding="utf-8")
+    path = tmp_path / name
+    for cut in range(1, len(text), 13):
+        path.write_text(text[:cut], encoding="utf-8")
+        _read_or_refused(path, preset)
+
+
+def test_a_damaged_eval_archive_is_refused_or_read(tmp_path) -> None:
+    """Cut short, or bytes changed (a bad deflate stream, CRC, or header): never a traceback."""
+    data = (DATA / "inspect_log.eval").read_bytes()
+    path = tmp_path / "run.eval"
+    chance = random.Random(7)
+    for n in range(400):
+        damaged = bytearray(data[: chance.randrange(1, len(data))] if n % 2 else data)
+        for _ in range(0 if n % 2 else 3):
+            damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+        path.write_bytes(bytes(damaged))
+        presets.detect(path)
+        _read_or_refused(path, "inspect")

@@ -249,6 +249,8 @@ def _descend(doc: _Splitter, parts: list[str], path: str) -> Generator[RawRecord
             raise doc.refuse(f"expected ':' after the key {key!r}")
         doc.pos += 1
         start = doc.peek()
+        if not start:
+            raise doc.refuse("the file ends inside an object: the file looks truncated")
         if key == parts[0] and len(parts) == 1 and start == "[":
             yield from _array(doc, path, whole=False)
             return

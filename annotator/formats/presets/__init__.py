@@ -20,6 +20,7 @@ from pathlib import Path
 
 from annotator.formats.presets import alpaca_eval, inspect_ai, label_studio, mt_bench, promptfoo
 from annotator.formats.presets.base import KEY, Preset, Sniff
+from annotator.formats.presets.zipped import ZIP_ERRORS
 
 __all__ = ["KEY", "PRESETS", "Preset", "Sniff", "detect", "names", "preset", "sniff"]
 
@@ -76,7 +77,7 @@ def sniff(path: Path) -> Sniff | None:
                 return Sniff("", members=tuple(archive.namelist()[:10_000]))
         if head.startswith(_PARQUET):
             return Sniff("", columns=_parquet_columns(path))
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except ZIP_ERRORS:  # (OSError among them)
         return None
     return Sniff(_decoded(head))
 

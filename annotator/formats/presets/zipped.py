@@ -6,6 +6,7 @@ logs keep each sample in ``samples/ID_epoch_N.json``. Read with the standard lib
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Generator
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from annotator.formats.records import RawRecord
 
 MAX_MEMBER = 512 << 20
 """A member larger than this (uncompressed) is skipped, not read into memory."""
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError,
+                  OSError, ValueError)  # fmt: skip
+"""What reading one member raises when it cannot be read: a bad CRC or deflate stream, a
+compression or encryption zipfile does not read, a member cut short."""
 UNIT = "sample"
 """What a problem's number counts: the member's place in the folder, from 1."""
 
@@ -40,7 +45,7 @@ class ZipRecords:
             self.size = path.stat().st_size
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
-        except (OSError, zipfile.BadZipFile, ValueError) as e:
+        except ZIP_ERRORS as e:
             raise FileRefused(path, f"not a readable zip archive ({e})") from None
         self.members = sorted(
             (i for i in infos if i.filename.startswith(folder) and i.filename.endswith(".json")),
@@ -59,7 +64,7 @@ class ZipRecords:
                     yield self._record(archive, n, info)
                     done += info.compress_size
                     self.bytes_read = self.size * done // self._total
-        except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
+        except ZIP_ERRORS as e:
             raise FileRefused(self.path, f"cannot read the archive: {e}") from None
 
     def _record(self, archive: zipfile.ZipFile, n: int, info: zipfile.ZipInfo) -> RawRecord:
@@ -67,7 +72,10 @@ class ZipRecords:
         if info.file_size > MAX_MEMBER:
             too_big = f"larger than {MAX_MEMBER >> 20} MB uncompressed: not read"
             return RawRecord(n, "", None, too_big, where=where)
-        raw = archive.read(info)
+        try:
+            raw = archive.read(info)
+        except ZIP_ERRORS as e:  # a damaged, encrypted or unknown member: skipped
+            return RawRecord(n, "", None, f"cannot be read from the archive ({e})", where=where)
         try:
             text = raw.decode("utf-8")
             data = loads(text)
