@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.domain.model import DEFAULT_CRITERION, Case, Project
-from annotator.formats.errors import FileRefused, LineProblem
+from annotator.domain.model import DEFAULT_CRITERION, Project
+from annotator.formats.errors import FileRefused
 from annotator.formats.ignored import ignored_fields
 from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
@@ -44,15 +43,17 @@ from annotator.formats.mapping import (
 )
 from annotator.formats.presets import KEY as PRESET_KEY
 from annotator.formats.presets import Preset, detect
-from annotator.formats.reader import CaseReader, ParsedCase, sample_records
+from annotator.formats.reader import CaseReader, sample_records
 from annotator.formats.values import ValueMap
 from annotator.services.import_report import ImportUnconfirmed
 from annotator.services.reimport import ImportWouldReplace
+from annotator.ui.case_preview import CasePreview
 from annotator.ui.import_survey import Reading, Survey, Surveyor
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
 from annotator.ui.join_files import JoinFilesBox
 from annotator.ui.long_format_box import LongFormatBox
-from annotator.ui.plain import piece, safe_tooltip, shown
+from annotator.ui.plain import piece, shown
+from annotator.ui.preset_banner import PresetBanner
 from annotator.ui.rater_columns import RaterColumns, rater_pairs
 from annotator.ui.value_table import ValueTable
 from annotator.untrusted import one_line
@@ -62,7 +63,6 @@ SAMPLE_LIMIT = 20
 PREVIEW_RECORDS = 5
 PREVIEW_ROWS = 2000  # rows of a long file grouped for the preview (an import: all)
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".json": "json", ".parquet": "parquet"}
-PREVIEW_CHARS = 300
 WARNING_STYLE = "color: #b3261e;"
 ERROR_STYLE = "color: #b3261e; background: #fdecea; border: 1px solid #f1b0aa; border-radius: 4px;"
 _NONE = ""
@@ -123,10 +123,6 @@ def _size(n: int) -> str:
             return f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
-
-
-def _clip(text: str, limit: int = PREVIEW_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
 def _named(widget: W, name: str) -> W:
@@ -317,45 +313,15 @@ class ImportDialog(QDialog):
         self._error.setContentsMargins(8, 6, 8, 6)
         for w in (self._title, self._details, self._project):
             layout.addWidget(w)
-        self._build_preset(layout)
+        self._banner = PresetBanner(self._found)
+        self._banner.toggled.connect(self._toggle_preset)
+        layout.addWidget(self._banner)
         layout.addWidget(self._error)
-
-    def _build_preset(self, layout: QVBoxLayout) -> None:
-        """The preset found (formats/presets), offered: its question and a button."""
-        banner = _named(QWidget(), "presetBanner")
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(8, 4, 8, 4)
-        banner.setStyleSheet("#presetBanner { background: #e8f0fe; border-radius: 4px; }")
-        self._preset_label = _plain_label("presetLabel")
-        self._preset_button = _named(QPushButton(self.tr("Use the &preset")), "usePreset")
-        self._preset_button.clicked.connect(self._toggle_preset)
-        row.addWidget(self._preset_label, 1)
-        row.addWidget(self._preset_button)
-        banner.setVisible(self._found is not None)
-        layout.addWidget(banner)
-        self._show_preset()
-
-    def _show_preset(self) -> None:
-        found = self._found
-        if found is None:
-            return
-        if self._preset is None:
-            self._preset_label.setText(self.tr(found.question))
-            self._preset_button.setText(self.tr("Use the &preset"))
-        else:
-            self._preset_label.setText(
-                self.tr("Read as {0} (the {1} preset).").format(found.title, found.name)
-            )
-            self._preset_button.setText(self.tr("Don't use the &preset"))
-        self._preset_label.setToolTip(
-            safe_tooltip(f"{found.description}\n\n{self.tr('The format:')} {found.doc_url}")
-        )
 
     def _toggle_preset(self) -> None:
         """Read the file as the preset says (its fields, mapping, long format), or not."""
-        self._preset = None if self._preset is not None else self._found
+        self._preset = self._banner.preset()
         self._fields = []  # (the choices made are of other fields: guessed afresh)
-        self._show_preset()
         self._load()
         if self._preset is not None and self._preset.long is not None:
             self._long.choose(self._preset.long.rater_field, self._preset.long.judge_rater)
@@ -402,18 +368,8 @@ class ImportDialog(QDialog):
         self._tabs.addTab(page, self.tr("&Fields"))
 
     def _build_preview(self, layout: QHBoxLayout) -> None:
-        self._preview_box = QGroupBox(self.tr("Preview of the first case"))
-        box = QVBoxLayout(self._preview_box)
-        self._summary = _plain_label("summaryLabel")
-        self._preview = _named(QPlainTextEdit(), "previewText")
-        self._preview.setReadOnly(True)
-        self._preview.setTabChangesFocus(True)
-        self._preview.setMinimumHeight(140)
-        self._problems = _plain_label("problemsLabel", style=WARNING_STYLE)
-        self._ignored = _plain_label("ignoredLabel")
-        for w in (self._summary, self._preview, self._problems, self._ignored):
-            box.addWidget(w)
-        self._preview_box.setMinimumWidth(360)
+        self._preview_box = CasePreview()
+        self._preview = self._preview_box.text
         layout.addWidget(self._preview_box, 2)
 
     def _build_options(self, layout: QVBoxLayout) -> None:
@@ -613,7 +569,7 @@ class ImportDialog(QDialog):
         self._missing.setText("\n".join(notes))
         self._missing.setVisible(bool(notes) and not self._load_error)
         if self._load_error:
-            self._clear_preview()
+            self._preview_box.clear()
             self._show_header(None)
         self._ask_survey(bool(self._load_error or missing or raters))
         error = self._load_error or self._join.problem() or self._show_preview(bool(missing))
@@ -707,11 +663,7 @@ class ImportDialog(QDialog):
             fields = [f for f in fields if f.startswith(f"{PRESET_KEY}.")]
         ignored = ignored_fields(fields, [u for u in used if isinstance(u, str) and u])
         self._ignored_now = ignored
-        shown_names = ", ".join(shown(one_line(f, 60)) for f in ignored)
-        self._ignored.setText(
-            self.tr("Not imported (nothing above reads them): {0}.").format(shown_names)
-        )
-        self._ignored.setVisible(bool(ignored) and not self._load_error)
+        self._preview_box.show_ignored([] if self._load_error else ignored)
 
     def _maps_present(self, ours: str) -> bool:
         source = self._combos[ours].currentData()
@@ -736,7 +688,7 @@ class ImportDialog(QDialog):
 
     def _show_preview(self, missing: bool) -> str:
         """Fill the preview from the first records; the file's refusal message, if any."""
-        self._clear_preview()
+        self._preview_box.clear()
         if self._join.join() is not None:
             return self._show_joined(missing)
         reader: CaseReader | None = None
@@ -751,12 +703,14 @@ class ImportDialog(QDialog):
             self._show_header(reader)
             self._readable = False
             if missing:  # said above, in our words; the reader would speak of columns and --map
-                self._summary.setText(self.tr("Choose the required fields to see a preview."))
+                self._preview_box.summary.setText(
+                    self.tr("Choose the required fields to see a preview.")
+                )
                 return ""
             return str(e)
         self._show_header(reader)
         first = self.tr(" (Cases of the first {0} rows.)").format(PREVIEW_ROWS) if long else ""
-        self._fill_preview(items, first)
+        self._readable = self._preview_box.show_items(items, self._path, first, self.strict())
         return ""
 
     def _show_joined(self, missing: bool) -> str:
@@ -764,56 +718,17 @@ class ImportDialog(QDialog):
         self._show_header(None)
         self._readable = False
         survey = self._survey()
+        summary = self._preview_box.summary
         if missing:
-            self._summary.setText(self.tr("Choose the required fields to see a preview."))
+            summary.setText(self.tr("Choose the required fields to see a preview."))
         elif survey is None:
-            self._summary.setText(self.tr("Reading the files to join…"))
+            summary.setText(self.tr("Reading the files to join…"))
         elif survey.error:
             return survey.error
         else:
-            self._fill_preview(survey.first, "")
+            self._readable = self._preview_box.show_items(
+                survey.first, self._path, "", self.strict()
+            )
             if survey.join is not None:
-                joined = "\n".join(survey.join.describe(self._path.name))
-                self._summary.setText(f"{self._summary.text()}\n{shown(joined)}")
+                self._preview_box.add_to_summary("\n".join(survey.join.describe(self._path.name)))
         return ""
-
-    def _fill_preview(self, items: list[ParsedCase | LineProblem], note: str) -> None:
-        cases = [item.case for item in items if isinstance(item, ParsedCase)]
-        self._readable = bool(cases)
-        problems = [item for item in items if isinstance(item, LineProblem)]
-        counts = self.tr("{0} of {1} sample records can be read.").format(len(cases), len(items))
-        self._summary.setText(counts + note)
-        self._preview.setPlainText(
-            self._describe(cases[0])
-            if cases
-            else self.tr("No case could be read with these choices. Check the fields above.")
-        )
-        notes = [p.describe(self._path) for p in problems]
-        if problems and self.strict():
-            notes.append(self.tr("With “Refuse the whole file” on, this file would be refused."))
-        self._problems.setText("\n".join(notes))
-        self._problems.setVisible(bool(notes))
-
-    def _clear_preview(self) -> None:
-        self._summary.clear()
-        self._preview.clear()
-        self._problems.hide()
-
-    def _describe(self, case: Case) -> str:
-        # Each piece from the file isolated, its controls as marks (plain.piece).
-        lines = [self.tr("Case id: {0}").format(piece(case.id))]
-        if case.criterion != DEFAULT_CRITERION:
-            lines.append(self.tr("Criterion: {0}").format(piece(case.criterion)))
-        lines.append(self.tr("Input: {0}").format(piece(_clip(case.input))))
-        if case.output is not None:
-            lines.append(self.tr("Output: {0}").format(piece(_clip(case.output))))
-        for name, text in (case.outputs or {}).items():
-            lines.append(self.tr("Candidate {0}: {1}").format(piece(name), piece(_clip(text))))
-        lines.append(self.tr("Judge label: {0}").format(piece(case.judge.label)))
-        if case.judge.rationale:
-            rationale = piece(_clip(case.judge.rationale))
-            lines.append(self.tr("Judge rationale: {0}").format(rationale))
-        ratings = ", ".join(f"{piece(r.rater)}: {piece(r.label)}" for r in case.ratings)
-        ratings = ratings or self.tr("(none)")
-        lines.append(self.tr("Ratings: {0}").format(ratings))
-        return "\n".join(lines)
