@@ -101,6 +101,34 @@ def ensure_json_array(folder: Path, cases: int, seed: int) -> Path:
     return path
 
 
+def ensure_joined(folder: Path, cases: int, seed: int) -> tuple[Path, Path]:
+    """The same project as two files joined by id (``import CASES --judge JUDGE``): the cases
+    without their judge, and the judge's verdicts in a file of their own, in reverse order (as
+    if written by another program). Made from the JSON Lines file."""
+    source = ensure_project(folder, cases, seed)
+    paths = source.with_suffix(".cases.jsonl"), source.with_suffix(".judge.jsonl")
+    stamp = source.with_suffix(".joined-stamp")
+    expected = f"{GENERATOR_VERSION} {cases} {seed}"
+    if all(p.exists() for p in paths) and stamp.exists() and stamp.read_text().strip() == expected:
+        return paths
+    stamp.unlink(missing_ok=True)
+    verdicts: list[str] = []
+    tmp = paths[0].with_suffix(".tmp")
+    with source.open(encoding="utf-8") as lines, tmp.open("w", encoding="utf-8") as fh:
+        for line in lines:
+            record = json.loads(line)
+            if "judge" in record:
+                verdict = {"id": record["id"], "judge": record.pop("judge")}
+                verdicts.append(json.dumps(verdict, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    tmp.replace(paths[0])
+    tmp = paths[1].with_suffix(".tmp")
+    tmp.write_text("".join(reversed(verdicts)), encoding="utf-8")
+    tmp.replace(paths[1])
+    stamp.write_text(expected + "\n")
+    return paths
+
+
 def write_project(path: Path, cases: int, seed: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(HEADER) + "\n")

@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import report
-from benchmarks.generate import ensure_json_array, ensure_project
+from benchmarks.generate import ensure_joined, ensure_json_array, ensure_project
 from benchmarks.measure import REPO, Figure, StepFailed, run_process
 
 
 @dataclass(frozen=True)
 class Plan:
     imports: tuple[tuple[int, int], ...]
-    """(cases, runs) for each import size; the first is also imported from a JSON array."""
+    """(cases, runs) for each import size; the first is also imported from a JSON array, and
+    joined from two files."""
     window_cases: int
     window_runs: int
     nav: int
@@ -100,6 +101,7 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
         _imports(res, data, work, cases, runs)
         workspaces[cases] = work / f"import-{cases}.annotator"
     _json_imports(res, data, work, *plan.imports[0])
+    _join_imports(res, data, work, *plan.imports[0])
     ws = _workspace(workspaces, data, work, plan.window_cases, plan.seed)
     # (In processes of their own, as every step: what the runner holds would count in the peak
     # RSS of the children it starts.)
@@ -215,10 +217,22 @@ def _json_imports(res: Results, data: Path, work: Path, cases: int, runs: int) -
     source = ensure_json_array(data, cases, res.plan.seed)
     if time.perf_counter() - start > 1:
         _say(f"wrote {source.name} ({source.stat().st_size / 1e6:,.0f} MB)")
-    label = f"{cases:,} cases, JSON array"
+    _import_runs(res, work / f"import-json-{cases}.annotator", f"{cases:,} cases, JSON array",
+                 [str(source)], runs)  # fmt: skip
+
+
+def _join_imports(res: Results, data: Path, work: Path, cases: int, runs: int) -> None:
+    """The import of the same cases with the judge's verdicts in a file of their own (joined
+    by id through a temporary SQLite index, formats/join.py), ``runs`` times."""
+    cases_file, judge = ensure_joined(data, cases, res.plan.seed)
+    _import_runs(res, work / f"import-join-{cases}.annotator", f"{cases:,} cases, judge joined",
+                 [str(cases_file), "--judge", str(judge)], runs)  # fmt: skip
+
+
+def _import_runs(res: Results, ws: Path, label: str, args: list[str], runs: int) -> None:
+    """``annotator import ARGS`` into a fresh ``ws``, ``runs`` times: its time and peak RSS."""
     for n in range(runs):
-        ws = _fresh(work / f"import-json-{cases}.annotator")
-        done = run_process(["-m", "annotator", "import", str(source), "--workspace", str(ws)])
+        done = run_process(["-m", "annotator", "import", *args, "--workspace", str(_fresh(ws))])
         _fresh(ws)
         _say(
             f"import {label} run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB"

@@ -28,7 +28,7 @@ from annotator.formats.join import (
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
-from annotator.services.importer import import_file
+from annotator.services.importer import ImportCancelled, import_file
 from annotator.services.workspace import Workspace
 from tests.data.real.make import HERE as REAL
 from tests.data.real.make import mt_bench, pandalm, pandalm_judge
@@ -387,6 +387,27 @@ def test_joined_files_are_indexed_on_disk_not_in_memory(tmp_path) -> None:
         tracemalloc.stop()
     assert count == n
     assert peak < 10 << 20, peak  # the side file is 40 MB
+
+
+def test_an_import_shows_progress_and_can_be_cancelled_while_files_are_indexed(tmp_path) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", list(range(3000)))
+    judge = write_jsonl(tmp_path / "judge.jsonl", judge_rows(list(range(10_000))))
+    join = Join(JoinKey.parse("id"), JudgeFile(judge))
+    seen: list[tuple[int, int]] = []
+    ws = Workspace.open(None)
+    try:
+        report = import_file(ws, cases, join=join, progress=lambda *a: seen.append(a), batch=500)
+        assert report.added == 3000
+        size = cases.stat().st_size + judge.stat().st_size
+        done = [d for d, _ in seen]
+        assert done == sorted(done) and done[-1] == size and {s for _, s in seen} == {size}
+        assert sum(1 for d in done if d <= judge.stat().st_size) >= 4  # while indexing
+        asked = iter([False, False, True])  # the third pulse: 6,000 verdicts read, no case
+        with pytest.raises(ImportCancelled):
+            import_file(ws, cases, join=join, cancelled=lambda: next(asked))
+        assert ws.case_count() == 3000  # the second import changed nothing
+    finally:
+        ws.close()
 
 
 def test_a_preview_reads_the_first_cases_only(tmp_path) -> None:
