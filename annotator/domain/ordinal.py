@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Literal
 
 from annotator.domain.agreement import Figure, PairCounts, UnitCounts, undefined
@@ -112,41 +113,67 @@ def gwet_ac_counts(units: UnitCounts, labels: Sequence[str], weighted: bool) -> 
     kappa collapses. Labels outside ``labels`` are left out. ``n``: units with two or more
     ratings.
     """
-    index = {x: i for i, x in enumerate(labels)}
-    q = len(index)
-    w = _ac_weights(q, weighted)
+    order = tuple(labels)
+    q = len(set(order))
     rated = pairable = 0
     agree = 0.0
     pi = [0.0] * q
     for key in sorted(units):
         count = units[key]
-        kept = [index[x] for x in key if x in index]
-        if count <= 0 or not kept:
+        if count <= 0:
             continue
-        per = Counter(kept)
-        m = len(kept)
+        shares, same = _ac_unit(key, order, weighted)
+        if not shares:
+            continue
         rated += count
-        for k, r in per.items():
-            pi[k] += count * r / m
-        if m >= 2:
+        for k, share in shares:
+            pi[k] += count * share
+        if same is not None:
             pairable += count
-            same = sum(r * (sum(w[k][j] * s for j, s in per.items()) - 1) for k, r in per.items())
-            agree += count * same / (m * (m - 1))
+            agree += count * same
     if q < 2:
         return undefined(pairable, "the scale has fewer than two labels")
     if pairable == 0:
         return undefined(0, "no item has labels from two or more raters")
     p_a = agree / pairable
     spread = sum(p / rated * (1 - p / rated) for p in pi)
-    p_e = sum(sum(row) for row in w) * spread / (q * (q - 1))
+    p_e = _weight_total(q, weighted) * spread / (q * (q - 1))
     return Figure((p_a - p_e) / (1 - p_e), pairable)
 
 
-def _ac_weights(q: int, weighted: bool) -> list[list[float]]:
+@lru_cache(maxsize=4096)
+def _ac_unit(
+    key: tuple[str, ...], order: tuple[str, ...], weighted: bool
+) -> tuple[tuple[tuple[int, float], ...], float | None]:
+    """One unit's part of Gwet's AC: each label's share r_ik / r_i, and its agreement
+    Σ_k r_ik (Σ_l w_kl r_il − 1) / (r_i (r_i − 1)) (None under two ratings)."""
+    index = {x: i for i, x in enumerate(order)}
+    kept = [index[x] for x in key if x in index]
+    if not kept:
+        return (), None
+    per = Counter(kept)
+    m = len(kept)
+    shares = tuple((k, r / m) for k, r in sorted(per.items()))
+    if m < 2:
+        return shares, None
+    w = _ac_weights(len(order), weighted)
+    same = sum(r * (sum(w[k][j] * s for j, s in per.items()) - 1) for k, r in per.items())
+    return shares, same / (m * (m - 1))
+
+
+@lru_cache(maxsize=64)
+def _weight_total(q: int, weighted: bool) -> float:
+    return sum(sum(row) for row in _ac_weights(q, weighted))
+
+
+@lru_cache(maxsize=64)
+def _ac_weights(q: int, weighted: bool) -> tuple[tuple[float, ...], ...]:
     if not weighted or q < 2:
-        return [[1.0 if k == j else 0.0 for j in range(q)] for k in range(q)]
+        return tuple(tuple(1.0 if k == j else 0.0 for j in range(q)) for k in range(q))
     top = q * (q - 1) / 2  # the largest C(|k - l| + 1, 2)
-    return [[1 - (abs(k - j) + 1) * abs(k - j) / 2 / top for j in range(q)] for k in range(q)]
+    return tuple(
+        tuple(1 - (abs(k - j) + 1) * abs(k - j) / 2 / top for j in range(q)) for k in range(q)
+    )
 
 
 # --- the judge's score against the raters' mean --------------------------------------------------
@@ -158,13 +185,16 @@ def pearson_counts(scores: ScoreCounts) -> Figure:
     n, kinds = _kinds(scores)
     if n < 2:
         return undefined(n, "fewer than two cases")
-    mx = sum(x * c for (x, _), c in kinds) / n
-    my = sum(y * c for (_, y), c in kinds) / n
-    sxy = sum(c * (x - mx) * (y - my) for (x, y), c in kinds)
-    sxx = sum(c * (x - mx) ** 2 for (x, _), c in kinds)
-    syy = sum(c * (y - my) ** 2 for (_, y), c in kinds)
     if len({x for (x, _), _ in kinds}) < 2 or len({y for (_, y), _ in kinds}) < 2:
         return undefined(n, _constant(kinds))
+    mx = sum(x * c for (x, _), c in kinds) / n
+    my = sum(y * c for (_, y), c in kinds) / n
+    sxy = sxx = syy = 0.0
+    for (x, y), c in kinds:
+        dx, dy = x - mx, y - my
+        sxy += c * dx * dy
+        sxx += c * dx * dx
+        syy += c * dy * dy
     return Figure(max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy))), n)
 
 
@@ -226,7 +256,7 @@ def mean_absolute_error_counts(scores: ScoreCounts) -> Figure:
 
 
 def _kinds(scores: ScoreCounts) -> tuple[int, list[tuple[tuple[float, float], int]]]:
-    kinds = sorted((k, c) for k, c in scores.items() if c > 0)
+    kinds = [(k, c) for k, c in scores.items() if c > 0]  # in the given (fixed) order
     return sum(c for _, c in kinds), kinds
 
 
