@@ -311,3 +311,25 @@ def test_the_case_scrolls_by_keyboard(make_window, qtbot: QtBot, tmp_path: Path)
     assert bar.value() == first
     key(qtbot, window, "Esc")
     assert window.queue.table.hasFocus()
+
+
+def test_ctrl_z_in_the_rationale_undoes_the_decision_and_keeps_the_text(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a"), case("b")], PASS_FAIL))
+    window.queue.table.setFocus()
+    key(qtbot, window, "1")
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "On a.")
+    key(qtbot, window, "Ctrl+Return")
+    assert window.review.detail is not None and window.review.detail.case.id == "b"
+    key(qtbot, window, "Ctrl+R")
+    qtbot.keyClicks(window.panel.rationale, "Typed on b.")
+    key(qtbot, window, "Ctrl+Z")  # in the rationale box: the decision on a is taken back
+    assert window.review.detail.case.id == "a"
+    assert window.progress_bar.value() == 0
+    window.review.go(+1)
+    assert window.panel.rationale.toPlainText() == "Typed on b."
+    key(qtbot, window, "Ctrl+R")
+    key(qtbot, window, "Ctrl+Shift+Z")  # and redone
+    assert window.progress_bar.value() == 1

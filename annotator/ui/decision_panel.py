@@ -7,8 +7,8 @@ unsaved is a ``Draft`` (``draft``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -60,6 +60,26 @@ QPushButton#tag:checked {
     border-color: palette(highlight);
 }
 """
+
+
+class _WindowUndo(QObject):
+    """Leaves Ctrl+Z and Ctrl+Shift+Z (Ctrl+Y) to the window in the panel's text boxes: they
+    undo and redo decisions there too, and what was typed stays (the box's own undo is in its
+    context menu). A text box would otherwise take them, and Ctrl+Z meant to take back the
+    last decision would wipe the rationale just typed."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and any(
+                event.matches(k)
+                for k in (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+            )
+        ):
+            event.ignore()  # not the box's: the window's shortcut takes it
+            return True
+        return False
 
 
 class _Rationale(QPlainTextEdit):
@@ -143,6 +163,9 @@ class DecisionPanel(QFrame):
         self.tag_edit.textEdited.connect(lambda _t: self._changed())
         outer.addWidget(self.tag_edit)
         self._tags = TagButtons(tags_flow, self.tag_edit, self._changed)
+        self._window_undo = _WindowUndo(self)
+        for box in (self.rationale, self.tag_edit):
+            box.installEventFilter(self._window_undo)
 
         actions = QWidget()
         actions.setObjectName("decisionActions")
