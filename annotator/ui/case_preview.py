@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from annotator.domain.model import DEFAULT_CRITERION, Case
 from annotator.formats.errors import LineProblem
 from annotator.formats.reader import ParsedCase
 from annotator.ui.plain import piece, shown
+from annotator.ui.widgets import plain_label
 from annotator.untrusted import one_line
 
 PREVIEW_CHARS = 300
@@ -22,12 +22,10 @@ def _clip(text: str, limit: int = PREVIEW_CHARS) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
-def _label(name: str, style: str = "") -> QLabel:
-    label = QLabel()
+def named_label(name: str, text: str = "", style: str = "") -> QLabel:
+    """A word-wrapped plain-text label (``widgets.plain_label``), named for tests and styled."""
+    label = plain_label(text)
     label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setStyleSheet(style)
     return label
 
@@ -37,14 +35,14 @@ class CasePreview(QGroupBox):
         super().__init__(parent)
         self.setTitle(self.tr("Preview of the first case"))
         box = QVBoxLayout(self)
-        self.summary = _label("summaryLabel")
+        self.summary = named_label("summaryLabel")
         self.text = QPlainTextEdit()
         self.text.setObjectName("previewText")
         self.text.setReadOnly(True)
         self.text.setTabChangesFocus(True)
         self.text.setMinimumHeight(140)
-        self._problems = _label("problemsLabel", WARNING_STYLE)
-        self._ignored = _label("ignoredLabel")
+        self._problems = named_label("problemsLabel", style=WARNING_STYLE)
+        self._ignored = named_label("ignoredLabel")
         for w in (self.summary, self.text, self._problems, self._ignored):
             box.addWidget(w)
         self.setMinimumWidth(360)

@@ -47,7 +47,7 @@ from annotator.formats.reader import CaseReader, sample_records
 from annotator.formats.values import ValueMap
 from annotator.services.import_report import ImportUnconfirmed
 from annotator.services.reimport import ImportWouldReplace
-from annotator.ui.case_preview import CasePreview
+from annotator.ui.case_preview import WARNING_STYLE, CasePreview, named_label
 from annotator.ui.import_survey import Reading, Survey, Surveyor
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
 from annotator.ui.join_files import JoinFilesBox
@@ -63,7 +63,6 @@ SAMPLE_LIMIT = 20
 PREVIEW_RECORDS = 5
 PREVIEW_ROWS = 2000  # rows of a long file grouped for the preview (an import: all)
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".json": "json", ".parquet": "parquet"}
-WARNING_STYLE = "color: #b3261e;"
 ERROR_STYLE = "color: #b3261e; background: #fdecea; border: 1px solid #f1b0aa; border-radius: 4px;"
 _NONE = ""
 """Combo data of "(none)"; every other choice holds a source path (our own name = as is)."""
@@ -141,12 +140,9 @@ def _scrolled(widget: QWidget) -> QScrollArea:
 
 
 def _plain_label(name: str, text: str = "", style: str = "") -> QLabel:
-    """A word-wrapped label that never interprets its text as HTML."""
-    label = _named(QLabel(text), name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
+    """A word-wrapped label that never interprets its text as HTML, selectable by mouse."""
+    label = named_label(name, text, style)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(style)
     return label
 
 

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -21,23 +20,13 @@ from PySide6.QtWidgets import (
 
 from annotator.formats.label_counts import LabelCounts
 from annotator.formats.values import JUDGE, NO_VERDICT, RATINGS, ValueMap
+from annotator.ui.case_preview import WARNING_STYLE, named_label
 from annotator.ui.plain import shown
 from annotator.untrusted import one_line
 
 AS_IS = "\x00as is"
 """Combo data of "(as is)": no rule (no value is named so)."""
-WARNING_STYLE = "color: #b3261e;"
 _SOURCES = (JUDGE, RATINGS)
-
-
-def _plain(name: str, style: str = "") -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(style)
-    return label
 
 
 def _cell(text: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QTableWidgetItem:
@@ -55,8 +44,8 @@ class ValueTable(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        self._status = _plain("valueStatus")
-        self._warnings = _plain("valueWarnings", WARNING_STYLE)
+        self._status = named_label("valueStatus")
+        self._warnings = named_label("valueWarnings", style=WARNING_STYLE)
         top = QHBoxLayout()
         top.addWidget(self._warnings, 1)
         self._suggest = QPushButton(self.tr("&Suggest a mapping"))
@@ -80,7 +69,7 @@ class ValueTable(QWidget):
              QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch)
         ):  # fmt: skip
             header.setSectionResizeMode(col, mode)
-        self._note = _plain("valueNote")
+        self._note = named_label("valueNote")
         self._note.setText(
             self.tr(
                 "“no verdict”: the judge gave no usable label; such a case is not imported, and "
