@@ -462,3 +462,18 @@ def test_the_table_says_what_each_value_becomes() -> None:
         counts.add({"id": i, "judge": ["Tie", "junk", "A"][i], "ratings": {"x": "n/a", "y": "A"}})
     text = table(counts)
     assert "→ tie" in text and "→ no verdict" in text and "→ (abstains)" in text
+
+
+def test_a_labels_rule_that_maps_nothing_is_warned_of(tmp_path: Path) -> None:
+    path = pandalm(tmp_path / "pandalm.json")
+    values = SUGGESTED.merged(
+        ValueMap.parse(["judge:Tei=tie", "ratings.annotater1:0=tie", "ratings.annotator1:7=x"])
+    )
+    messages = [
+        w.message for w in label_counts(CaseReader(path, PANDALM_MAP, values=values)).warnings()
+    ]
+    assert messages == [
+        "--labels judge:Tei=tie: the judge never gives 'Tei'",
+        "--labels ratings.annotater1:0=tie: no rater is named 'annotater1'",
+        "--labels ratings.annotator1:7=x: rater 'annotator1' never gives '7'",
+    ]

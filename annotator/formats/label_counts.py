@@ -21,6 +21,7 @@ without regard to case (labels a header declares are never warned about):
 :meth:`LabelCounts.suggested` proposes ``--labels`` rules for what the warnings found: a value
 the raters use and the judge does not, paired with the one the judge uses and the raters do not
 (``ratings:0=Tie``); a judge value used by few cases, as no verdict (``judge:garbage=``).
+A rule of the value mapping whose value (or rater) the file never gives is warned of too.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class LabelWarning:
 
     criterion: str
     kind: str
-    """``judge_only``, ``raters_only`` or ``rare``."""
+    """``judge_only``, ``raters_only``, ``rare``, or ``unused`` (a ``--labels`` rule)."""
     labels: tuple[str, ...]
     message: str
 
@@ -170,7 +171,33 @@ class LabelCounts:
         found: list[LabelWarning] = []
         for crit in sorted(self.criteria):
             found += _Compared(self, crit).warnings()
+        return found + self.unused()
+
+    def unused(self) -> list[LabelWarning]:
+        """Rules of the value mapping that name a value (or a rater) the file never gives:
+        a misspelt ``--labels`` maps nothing, and says so."""
+        found = []
+        for source, value, target in self.values.rules:
+            rater = source.removeprefix(f"{RATINGS}.") if source != RATINGS else None
+            sources = [self.counts(c, source) for c in self.criteria]
+            if source in (JUDGE, RATINGS):
+                what = "the judge never gives" if source == JUDGE else "no rater gives"
+            elif any(rater in c.raters for c in self.criteria.values()):
+                what = f"rater '{rater}' never gives"
+            elif any(len(c.raters) >= MAX_RATERS for c in self.criteria.values()):
+                continue  # (raters beyond those counted one by one: not known)
+            else:
+                found.append(self._unused(source, value, target, f"no rater is named '{rater}'"))
+                continue
+            folded = value.casefold()
+            if not any(v == value or v.casefold() == folded for c in sources for v in c):
+                found.append(self._unused(source, value, target, f"{what} '{value}'"))
         return found
+
+    @staticmethod
+    def _unused(source: str, value: str, target: str, why: str) -> LabelWarning:
+        rule = ValueMap(((source, value, target),)).specs()[0]
+        return LabelWarning("", "unused", (value,), f"--labels {rule}: {why}")
 
     def suggested(self) -> ValueMap:
         """The value mapping with rules added for what the warnings found (see the module's
