@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from annotator.domain.merge import MergedCase, Review, Scale
 from annotator.domain.model import Status
 from annotator.domain.serialize import case_hash, case_to_dict
+from annotator.formats import presets
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.labelled import labelled_record, scan_labelled
 from annotator.formats.labelled.careful import Shared, other_line
@@ -115,6 +116,13 @@ LABELLED = _jsonl(
     {k: v for k, v in labelled_line(id="c4").items() if k not in ("labels", "ordinal")},
 )
 MERGED = _jsonl(merged_line(), merged_line(id="c2", lead=merged_line()["reviews"][0]))
+PRESET_FILES = Path(__file__).resolve().parent / "data" / "presets"
+PRESET_SEEDS = tuple(
+    (PRESET_FILES / name).read_bytes()
+    for name in ("promptfoo_results.json", "inspect_log.json", "label_studio_export.json",
+                 "alpaca_eval_annotations.json", "mt_bench_human_judgments.jsonl")
+)  # fmt: skip
+"""A file of each tool (tests/data/presets), as it writes it."""
 SETTINGS = json.dumps({"reviewer": "Ana", "recent": ["a.annotator"], "text_scale": 1.5}).encode()
 
 # -- the properties -----------------------------------------------------------------------------
@@ -156,6 +164,15 @@ def _long(path: Path, option: Any) -> None:
 def _sample(path: Path, option: Any) -> None:
     try:
         sample_records(path, encoding=option)
+    except FileRefused as e:
+        _named(str(e), path)
+
+
+def _preset(path: Path, option: Any) -> None:
+    """A tool's export read with a preset (any of them), and detected."""
+    presets.detect(path)
+    try:
+        _read_cases(CaseReader(path, preset=presets.preset(option)))
     except FileRefused as e:
         _named(str(e), path)
 
@@ -263,6 +280,14 @@ READERS = {
         ),
         Reader("sample", ".csv", (CASES_CSV, CASES_JSONL), _sample, st.sampled_from(ENCODINGS)),
         Reader("sidecar", ".json", (SIDECAR,), _sidecar),
+        Reader("preset", ".json", PRESET_SEEDS, _preset, st.sampled_from(presets.names())),
+        Reader(
+            "preset-eval",
+            ".eval",
+            ((PRESET_FILES / "inspect_log.eval").read_bytes(),),
+            _preset,
+            st.just("inspect"),
+        ),
         Reader("labelled", ".jsonl", (LABELLED,), _labelled),
         Reader("merged", ".jsonl", (MERGED, LABELLED), _merged),
         Reader("first-line", ".jsonl", (MERGED, LABELLED), _first_line),
