@@ -566,3 +566,16 @@ def test_joined_files_in_other_formats(tmp_path) -> None:
     assert [p.describe(cases) for p in problems] == [
         "people.json, line 6: item [1]: not a JSON object (found a number)"
     ]
+
+
+def test_a_workspace_summary_refuses_the_options_of_a_join(tmp_path, capsys) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", [1], judge="A")
+    ws = tmp_path / "ws.annotator"
+    base = ["--basedir", str(tmp_path / "base")]
+    assert main(["import", str(cases), "-w", str(ws), "--yes", *base]) == 0
+    capsys.readouterr()
+    options = ["--judge", "j.jsonl", "--judge-map", "label=x", "--ratings-rater-field", "who"]
+    assert main(["summary", str(ws), *options, *base]) == 1
+    assert "--judge, --judge-map, --ratings-rater-field apply to reading a case file" in (
+        capsys.readouterr().err
+    )

@@ -314,7 +314,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                    "encoding": args.encoding, "format": args.fmt,
                    "rater-field": args.rater_field, "judge-rater": args.judge_rater,
                    "preset": args.preset, "judge": args.judge, "ratings": args.ratings,
-                   "on": args.on, "labels": args.labels}  # fmt: skip
+                   "on": args.on, "labels": args.labels, "judge-name": args.judge_name,
+                   "judge-map": args.judge_map, "ratings-map": args.ratings_map,
+                   "ratings-rater-field": args.ratings_rater_field}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.
         given = [
             f"--{o}" for o, v in options.items() if v is not None and v is not False and v != []
