@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.label_counts import LabelCounts, label_counts, table
@@ -477,3 +479,30 @@ def test_a_labels_rule_that_maps_nothing_is_warned_of(tmp_path: Path) -> None:
         "--labels ratings.annotater1:0=tie: no rater is named 'annotater1'",
         "--labels ratings.annotator1:7=x: rater 'annotator1' never gives '7'",
     ]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["id", "criterion", "judge", "ratings", "input"]), _JSON),
+    st.sampled_from(["", "4", "true", "a"]),
+)
+def test_any_record_is_counted_and_mapped_without_an_error(
+    record: dict[str, Any], value: str
+) -> None:
+    values = ValueMap.parse([f"judge:{value or 'x'}=", f"ratings:{value or 'x'}=y"])
+    counts = LabelCounts(values)
+    counts.add(record)
+    mapped, none = values.apply(record)
+    assert isinstance(mapped, dict) and (none is None or isinstance(none, str))
+    counts.warnings()
+    counts.suggested()
+    table(counts)
