@@ -10,6 +10,7 @@ https://labelstud.io/guide/task_format and https://labelstud.io/guide/export#JSO
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from annotator.formats.mapping import FieldMapping, guess_mapping
@@ -127,20 +128,29 @@ def _data_fields(data: dict[str, Any]) -> dict[str, Any]:
     is the input)."""
     fields = [k for k in data if isinstance(k, str)]
     wanted = ("input", "output", "outputs", "reference")
-    pairs = tuple(
-        (ours, theirs)
-        for ours, theirs in guess_mapping(fields).pairs
-        if ours in wanted or ours.startswith("outputs.")
-    )
-    mapped = FieldMapping(pairs).apply(data) if pairs else data
+    guessed = _guessed(tuple(fields))
+    mapped = guessed.apply(data) if guessed.pairs else data
     out = {k: mapped[k] for k in wanted if mapped.get(k) not in (None, "")}
     if "input" not in out:
-        used = {part for _, theirs in pairs for part in theirs.split("+")}
+        used = {part for _, theirs in guessed.pairs for part in theirs.split("+")}
         texts = [k for k in fields if isinstance(data[k], str) and k not in used]
         name = "text" if "text" in data else (texts[0] if texts else None)
         if name is not None:
             out["input"] = data[name]
     return out
+
+
+@lru_cache(maxsize=256)
+def _guessed(fields: tuple[str, ...]) -> FieldMapping:
+    """The guessed mapping of a task's data fields onto our texts (the tasks of an export
+    share their fields: guessed once)."""
+    return FieldMapping(
+        tuple(
+            (ours, theirs)
+            for ours, theirs in guess_mapping(fields).pairs
+            if ours in ("input", "output", "reference") or ours.startswith("outputs.")
+        )
+    )
 
 
 def recognise(sniff: Sniff) -> bool:
