@@ -506,3 +506,15 @@ def test_any_record_is_counted_and_mapped_without_an_error(
     counts.warnings()
     counts.suggested()
     table(counts)
+
+
+def test_counts_stay_bounded_and_say_so() -> None:
+    from annotator.formats.label_counts import OTHERS
+    from annotator.formats.values import MAX_VALUES
+
+    counts = LabelCounts(ValueMap.parse(["judge:never=x"]))
+    for i in range(MAX_VALUES + 50):
+        counts.add({"id": i, "judge": f"free text {i}", "ratings": {"a": "x"}})
+    judge = counts.counts("", "judge")
+    assert len(judge) == MAX_VALUES + 1 and judge[OTHERS] == 50
+    assert not [w for w in counts.warnings() if w.kind == "unused"]  # (not known)

@@ -190,6 +190,8 @@ class LabelCounts:
                 found.append(self._unused(source, value, target, f"no rater is named '{rater}'"))
                 continue
             folded = value.casefold()
+            if any(OTHERS in c for c in sources):
+                continue  # (values beyond those counted one by one: not known)
             if not any(v == value or v.casefold() == folded for c in sources for v in c):
                 found.append(self._unused(source, value, target, f"{what} '{value}'"))
         return found
