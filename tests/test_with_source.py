@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -417,6 +418,21 @@ def test_a_cancelled_export_writes_nothing_and_progress_counts_cases(tmp_path: P
     with pytest.raises(ExportCancelled):
         export_with_source(ws, out, include_undecided=True, cancelled=lambda: True)
     assert not out.exists() and list(tmp_path.glob(".back*")) == []
+
+
+def test_memory_stays_flat_in_the_number_of_cases(tmp_path: Path) -> None:
+    pad = "x" * 2000
+    rows = [case(f"c{i}", note=pad) for i in range(6000)]  # about 13 MB of records
+    ws = imported(write_jsonl(tmp_path / "many.jsonl", rows), tmp_path / "w.annotator")
+    out = tmp_path / "back.jsonl"
+    tracemalloc.start()
+    try:
+        done = export_with_source(ws, out, include_undecided=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert done.cases == 6000 and out.stat().st_size > 13 << 20
+    assert peak < 6 << 20, peak  # (a list of every record would hold them all)
 
 
 def test_the_plan_of_a_workspace_with_no_decision_is_its_sources(tmp_path: Path) -> None:
