@@ -69,6 +69,8 @@ BATCH = 2000
 """Side records inserted at a time (at most)."""
 BATCH_BYTES = 1 << 20
 """Side records inserted at a time, by the length of their verdicts or ratings (at most)."""
+CACHE_KB = 16 << 10
+"""The index's page cache (the rest of it stays in its temporary file)."""
 JUDGE = "judge"
 RATINGS = "ratings"
 
@@ -504,6 +506,7 @@ class SideIndex:
         self.db = sqlite3.connect("", check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=MEMORY")  # (a batch's, to roll back a duplicate)
         self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
         self.sides: list[_Side] = []
         self._key = FieldMapping((("id", join.on.side),))
         """Reads a joined record's key as a case's id is read (``a+b`` joined by ``|``)."""
@@ -535,7 +538,8 @@ class SideIndex:
             rater = "rater TEXT NOT NULL DEFAULT ''"
             self.db.execute(
                 f"CREATE TABLE {table} (key TEXT NOT NULL, {rater}, line INTEGER NOT NULL, "
-                "data TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (key, rater))"
+                "data TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (key, rater)) "
+                "WITHOUT ROWID"
             )
             with closing(source.raw_records()) as records:
                 rows: list[tuple[str, str, int, str]] = []
