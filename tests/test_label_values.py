@@ -518,3 +518,13 @@ def test_counts_stay_bounded_and_say_so() -> None:
     judge = counts.counts("", "judge")
     assert len(judge) == MAX_VALUES + 1 and judge[OTHERS] == 50
     assert not [w for w in counts.warnings() if w.kind == "unused"]  # (not known)
+
+
+def test_a_stray_judge_value_in_a_big_file_is_suggested_as_no_verdict() -> None:
+    counts = LabelCounts()
+    for i in range(1000):
+        judge = "garbage" if i == 7 else ("A" if i % 2 else "B")
+        counts.add({"id": i, "judge": judge, "ratings": {"x": "A", "y": "B", "z": "A"}})
+    (warning,) = counts.warnings()
+    assert warning.kind == "rare" and warning.labels == ("garbage",)
+    assert counts.suggested() == ValueMap.parse(["judge:garbage="])

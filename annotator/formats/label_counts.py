@@ -20,7 +20,8 @@ without regard to case (labels a header declares are never warned about):
 
 :meth:`LabelCounts.suggested` proposes ``--labels`` rules for what the warnings found: a value
 the raters use and the judge does not, paired with the one the judge uses and the raters do not
-(``ratings:0=Tie``); a judge value used by few cases, as no verdict (``judge:garbage=``).
+(``ratings:0=Tie``); a judge value no rater gives, used by few cases (under 5 %), as no verdict
+(``judge:garbage=``).
 A rule of the value mapping whose value (or rater) the file never gives is warned of too.
 """
 
@@ -302,7 +303,10 @@ class _Compared:
         judge_only = self.one_side(self.judge, self.raters)
         raters_only = self.one_side(self.raters, self.judge)
         cases = sum(n for _, n in self.judge.values())
-        junk = [label for label, n in judge_only if n < JUNK_SHARE * cases]
+        reported = {k.casefold() for k in _labels(judge_only + raters_only)}
+        stray = [(label, n) for label, n in self.rare(reported) if label.casefold() in self.judge]
+        stray = [(label, n) for label, n in stray if label.casefold() not in self.raters]
+        junk = [label for label, n in judge_only + stray if n < JUNK_SHARE * cases]
         kept = [label for label, _ in judge_only if label not in junk]
         rules = [(JUDGE, value, NO_VERDICT) for label in junk for value in self.raw(JUDGE, label)]
         if len(kept) == 1 and len(raters_only) == 1:
