@@ -27,6 +27,8 @@ from annotator.formats.reader import CaseReader
 SAMPLE = 100
 """Records read for the fields a file has."""
 NEAREST = 3
+SHOWN = 60
+"""Fields a refusal lists at most."""
 _OURS = ("id", "criterion", "input", "output", "outputs", "reference", "judge", "ratings",
          "rating", "comment", "meta")  # fmt: skip
 """Our field names, read from a file that has them unless a mapping says otherwise."""
@@ -60,7 +62,7 @@ def file_fields(
     """The fields of the first ``limit`` readable records of ``path``. FileRefused as a
     reader refuses the file."""
     reader = CaseReader(path, encoding=encoding, fmt=fmt)
-    fields: list[str] = []
+    fields: dict[str, None] = {}  # (in order, each once)
     records: list[dict[str, Any]] = []
     columns = reader.fmt == "csv"
     with closing(reader.raw_records()) as raw:
@@ -68,14 +70,14 @@ def file_fields(
             if record.data is None:
                 continue
             if columns and record.flat is not None:
-                fields = [c for c in record.flat if c]
-                records = [nest({c: "x" for c in fields})]
+                fields = dict.fromkeys(c for c in record.flat if c)
+                records = [nest(dict.fromkeys(fields, "x"))]
                 break
             records.append(record.data)
-            fields += [f for f in source_fields(record.data) if f not in fields]
+            fields.update(dict.fromkeys(source_fields(record.data)))
             if len(records) >= limit:
                 break
-    return FileFields(fields, records, columns)
+    return FileFields(list(fields), records, columns)
 
 
 def parts(ours: str, theirs: str, found: FileFields) -> list[str]:
@@ -112,7 +114,9 @@ def check_sources(
         where = "" if found.columns else f" in the first {len(found.records)} records"
         missing.append(f"{name}: no such {kind}{where}{guess} ({option})")
     if missing:
-        shown = ", ".join(found.fields) or "none"
+        shown = ", ".join(found.fields[:SHOWN]) or "none"
+        if len(found.fields) > SHOWN:
+            shown += f" and {len(found.fields) - SHOWN} more"
         raise FileRefused(Path(path), f"{'; '.join(missing)}. {kind.title()}s found: {shown}")
 
 
