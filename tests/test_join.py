@@ -29,6 +29,7 @@ from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping
 from annotator.formats.reader import CaseReader, ParsedCase
 from annotator.services.importer import ImportCancelled, import_file
+from annotator.services.reimport import ImportWouldReplace
 from annotator.services.workspace import Workspace
 from tests.data.real.make import HERE as REAL
 from tests.data.real.make import mt_bench, pandalm, pandalm_judge
@@ -579,3 +580,21 @@ def test_a_workspace_summary_refuses_the_options_of_a_join(tmp_path, capsys) -> 
     assert "--judge, --judge-map, --ratings-rater-field apply to reading a case file" in (
         capsys.readouterr().err
     )
+
+
+def test_an_import_again_with_the_same_join_is_known_and_another_join_replaces(tmp_path) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", [1, 2])
+    judge = write_jsonl(tmp_path / "judge.jsonl", judge_rows([1, 2]))
+    ws = Workspace.open(tmp_path / "ws.annotator")
+    try:
+        join = Join(JoinKey.parse("id"), JudgeFile(judge))
+        assert import_file(ws, cases, join=join).added == 2
+        again = import_file(ws, cases, join=join)
+        assert (again.added, again.present) == (0, 2)
+        named = Join(JoinKey.parse("id"), JudgeFile(judge, name="gpt-4"))
+        with pytest.raises(ImportWouldReplace, match="before with another mapping"):
+            import_file(ws, cases, join=named)
+        replaced = import_file(ws, cases, join=named, replace=True)
+        assert (replaced.added, replaced.replaced) == (2, 2)
+    finally:
+        ws.close()
