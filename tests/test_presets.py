@@ -574,3 +574,12 @@ def test_a_damaged_eval_archive_is_refused_or_read(tmp_path) -> None:
         path.write_bytes(bytes(damaged))
         presets.detect(path)
         _read_or_refused(path, "inspect")
+
+
+def test_promptfoos_records_one_a_line_are_recognised_and_read(tmp_path) -> None:
+    records = make.promptfoo()["results"]["results"]
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    found = presets.detect(path)
+    assert found is not None and found.name == "promptfoo"
+    assert len([i for i in _cases(path, "promptfoo") if isinstance(i, ParsedCase)]) == 5

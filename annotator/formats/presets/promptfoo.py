@@ -107,9 +107,13 @@ def _output(record: dict[str, Any]) -> Any:
 
 
 def recognise(sniff: Sniff) -> bool:
+    """The results file (one object), or its records one after another (``jq`` or the
+    records written back with their decisions)."""
     keys = sniff.keys
-    results = "results" in keys and bool(keys & {"evalId", "promptIdx", "testIdx"})
-    return sniff.first == "{" and results
+    marks = {"evalId", "promptIdx", "testIdx", "gradingResult", "shareableUrl", "promptfooVersion"}
+    whole = "results" in keys and bool(keys & marks)
+    records = {"testIdx", "promptIdx"} <= keys and bool(keys & {"gradingResult", "response"})
+    return sniff.first in ("[", "{") and (whole or records)
 
 
 PRESET = Preset(
