@@ -28,6 +28,8 @@ class Settings:
     """Whether the last export wrote the source records with the decisions."""
     text_scale: float = 1.0
     """Zoom of the case text (View › Larger text)."""
+    appearance: str = "system"
+    """View › Appearance: ``system``, ``light`` or ``dark``."""
 
     def add_recent(self, path: Path) -> None:
         text = str(path)

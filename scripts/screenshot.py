@@ -19,8 +19,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["ANNOTATOR_BASEDIR"] = tempfile.mkdtemp(prefix="annotator-shot-")
 
-from PySide6.QtGui import QColor, QPalette  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from annotator.domain.model import Confidence  # noqa: E402
 from annotator.settings import Settings  # noqa: E402
@@ -32,19 +31,6 @@ DECIDED = (
     ("help-008", "2", "Morning headache with vomiting needs same-day assessment; not mentioned."),
     ("help-014", "4", "Correct and safe; the raters were harsher than the rubric asks."),
 )
-DARK = {
-    QPalette.ColorRole.Window: "#202124",
-    QPalette.ColorRole.WindowText: "#e8eaed",
-    QPalette.ColorRole.Base: "#17181a",
-    QPalette.ColorRole.AlternateBase: "#232427",
-    QPalette.ColorRole.Text: "#e8eaed",
-    QPalette.ColorRole.Button: "#2d2e31",
-    QPalette.ColorRole.ButtonText: "#e8eaed",
-    QPalette.ColorRole.Highlight: "#3d6fd8",
-    QPalette.ColorRole.HighlightedText: "#ffffff",
-    QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-    QPalette.ColorRole.Mid: "#4a4c50",
-}
 
 
 SAMPLE_REVIEWS = Path(__file__).resolve().parent.parent / "resources" / "sample" / "reviews"
@@ -83,13 +69,8 @@ def main() -> int:
     if "--baseline" in sys.argv:
         return baseline(out)
     app = make_app()
-    if "--dark" in sys.argv:
-        app.setStyle(QStyleFactory.create("Fusion"))
-        palette = QPalette()
-        for role, color in DARK.items():
-            palette.setColor(role, QColor(color))
-        app.setPalette(palette)
-    window = build_window(None, Settings(reviewer="Dr. M. Lindqvist"))
+    look = "dark" if "--dark" in sys.argv else "system"  # View > Appearance
+    window = build_window(None, Settings(reviewer="Dr. M. Lindqvist", appearance=look))
     size = next((a[7:] for a in sys.argv if a.startswith("--size=")), "1680x1000")
     width, height = (int(x) for x in size.split("x"))
     window.resize(width, height)

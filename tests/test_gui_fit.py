@@ -333,3 +333,30 @@ def test_ctrl_z_in_the_rationale_undoes_the_decision_and_keeps_the_text(
     key(qtbot, window, "Ctrl+R")
     key(qtbot, window, "Ctrl+Shift+Z")  # and redone
     assert window.progress_bar.value() == 1
+
+
+def test_view_appearance_light_dark_or_system(make_window, qtbot: QtBot, tmp_path: Path) -> None:
+    from annotator.settings import Settings
+    from annotator.ui import theme
+
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL))
+    assert window.actions_by_id["appearance_system"].isChecked()
+    assert not theme.is_dark()
+    try:
+        window.actions_by_id["appearance_dark"].trigger()
+        assert theme.is_dark()
+        assert Settings.load().appearance == "dark"
+        assert not window.actions_by_id["appearance_system"].isChecked()
+        # Unchosen buttons and chips keep a visible outline on the dark palette.
+        border = theme.border_color()
+        background = QApplication.palette().color(QApplication.palette().ColorRole.Button)
+        assert abs(border.lightness() - background.lightness()) > 60
+        assert border.name() in window.panel._label_buttons[0].styleSheet()
+        assert border.name() in window.panel.styleSheet()
+        window.actions_by_id["appearance_light"].trigger()
+        assert not theme.is_dark()
+        assert theme.border_color().name() in window.panel._label_buttons[0].styleSheet()
+    finally:
+        window.actions_by_id["appearance_system"].trigger()
+    assert not theme.is_dark()
+    assert Settings.load().appearance == "system"

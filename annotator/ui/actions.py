@@ -122,6 +122,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_in", "&Larger text", ("Ctrl+=", "Ctrl++"), "view", "Larger case text"),
     ActionSpec("zoom_out", "S&maller text", ("Ctrl+-",), "view", "Smaller case text"),
     ActionSpec("zoom_reset", "&Normal text size", ("Ctrl+0",), "view"),
+    ActionSpec("appearance_system", "Appearance: follow the &system", (), "view", checkable=True),
+    ActionSpec("appearance_light", "Appearance: l&ight", (), "view", checkable=True),
+    ActionSpec("appearance_dark", "Appearance: d&ark", (), "view", checkable=True),
     ActionSpec("shortcuts", "&Keyboard shortcuts", ("Ctrl+/", "?"), "help"),
     ActionSpec("about", "&About annotator", (), "help"),
 ) + tuple(

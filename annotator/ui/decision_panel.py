@@ -29,7 +29,7 @@ from annotator.ui.draft import Draft
 from annotator.ui.label_keys import LabelKeys
 from annotator.ui.panel_buttons import LabelSets, TagButtons
 from annotator.ui.plain import piece
-from annotator.ui.widgets import FlowLayout, plain_label, section_title
+from annotator.ui.widgets import FlowLayout, plain_label, restore_muted, section_title, set_muted
 
 WHO_TEXT = {
     WhoRight.JUDGE: ("Judge", "Alt+J"),
@@ -43,22 +43,24 @@ CONF_KEYS = {Confidence.LOW: "Ctrl+1", Confidence.MEDIUM: "Ctrl+2", Confidence.H
 # The panel's buttons. Set on the panel, not on the application: under an application style
 # sheet every widget paints through Qt's style sheet style, and the queue's cells took a fifth
 # longer to paint.
-STYLE = """
-QPushButton#primary { font-weight: 700; padding: 6px 14px; }
-QPushButton#choice { padding: 4px 6px; }
-QPushButton#choice:checked {
+def _style() -> str:
+    border = theme.border_color().name()
+    return f"""
+QPushButton#primary {{ font-weight: 700; padding: 6px 14px; }}
+QPushButton#choice {{ padding: 4px 6px; }}
+QPushButton#choice:checked {{
     background-color: palette(highlight); color: palette(highlighted-text); font-weight: 600;
     border: 1px solid palette(highlight); border-radius: 4px;
-}
-QPushButton#tag {
-    padding: 3px 10px; border-radius: 11px; border: 1px solid palette(mid);
+}}
+QPushButton#tag {{
+    padding: 3px 10px; border-radius: 11px; border: 1px solid {border};
     background-color: palette(button);
-}
-QPushButton#tag:hover { border-color: palette(highlight); }
-QPushButton#tag:checked {
+}}
+QPushButton#tag:hover {{ border-color: palette(highlight); }}
+QPushButton#tag:checked {{
     background-color: palette(highlight); color: palette(highlighted-text);
     border-color: palette(highlight);
-}
+}}
 """
 
 
@@ -99,7 +101,7 @@ class DecisionPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("decisionPanel")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(_style())
         self.setMinimumWidth(300)
         self._detail: CaseDetail | None = None
         self._override: WhoRight | None = None
@@ -206,8 +208,15 @@ class DecisionPanel(QFrame):
         self._who_group.idClicked.connect(lambda i: self.set_who_right(list(WHO_TEXT)[i]))
         outer.addLayout(who_row)
         self.who_hint = plain_label("", selectable=False)
-        self.who_hint.setStyleSheet(f"color: {theme.muted_color().name()};")
+        set_muted(self.who_hint)
         outer.addWidget(self.who_hint)
+
+    def restyle(self) -> None:
+        """The palette turned light or dark: outlines and muted text follow."""
+        style = _style()
+        if style != self.styleSheet():
+            self.setStyleSheet(style)
+        restore_muted(self)
 
     def _add_confidence(self, outer: QVBoxLayout) -> None:
         conf_row = QHBoxLayout()

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -37,7 +38,7 @@ from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import Workspace, WorkspaceError
 from annotator.settings import Settings
-from annotator.ui import dialogs
+from annotator.ui import dialogs, theme
 from annotator.ui.actions import ACTIONS, LABEL_DIGITS, MENUS
 from annotator.ui.agreement_page import AgreementPage
 from annotator.ui.case_view import CaseView
@@ -147,7 +148,7 @@ class MainWindow(QMainWindow):
             leave.activated.connect(self.review.focus_review)
         self._build_status_bar()
         self._restore_window()
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.review.reload())
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self._palette_changed())
 
     # -- building ------------------------------------------------------------
 
@@ -185,12 +186,20 @@ class MainWindow(QMainWindow):
                 "clear",
                 "who_auto",
                 "conf_high",
+                "zoom_reset",
             ):
                 menus[spec.menu].addSeparator()
         self.view.set_text_scale(self.settings.text_scale)
         self.actions_by_id["toggle_queue"].setChecked(self.settings.show_queue)
         self.queue.setVisible(self.settings.show_queue)
         self.actions_by_id["include_agreements"].setChecked(self.settings.include_agreements)
+        looks = QActionGroup(self)  # one appearance at a time
+        for choice in theme.APPEARANCES:
+            looks.addAction(self.actions_by_id[f"appearance_{choice}"])
+        chosen = self.settings.appearance
+        self.actions_by_id[
+            f"appearance_{chosen if chosen in theme.APPEARANCES else 'system'}"
+        ].setChecked(True)
 
         self._build_toolbar()
 
@@ -236,6 +245,10 @@ class MainWindow(QMainWindow):
             "zoom_in": partial(self.zoom, +1),
             "zoom_out": partial(self.zoom, -1),
             "zoom_reset": partial(self.zoom, 0),
+            **{
+                f"appearance_{choice}": partial(self._appearance_chosen, choice)
+                for choice in theme.APPEARANCES
+            },
             "shortcuts": lambda: dialogs.shortcuts_dialog(self).exec(),
             "about": self.show_about,
         }
@@ -513,6 +526,21 @@ class MainWindow(QMainWindow):
             self._failed("Threshold not changed"),
             cancellable=False,
         )
+
+    def _appearance_chosen(self, choice: str, checked: bool) -> None:
+        """View › Appearance: light, dark, or as the system has it; remembered."""
+        if not checked:
+            return  # (the one unchecked by the choice of another)
+        if choice != self.settings.appearance:
+            self.settings.appearance = choice
+            self._save_settings()
+        theme.apply_appearance(choice)
+        self._palette_changed()
+
+    def _palette_changed(self) -> None:
+        """The palette turned light or dark: what paints its own colours follows."""
+        self.panel.restyle()
+        self.review.reload()
 
     def zoom(self, step: int) -> None:
         """Scale the case text by steps of 10 % (0: back to normal), between 70 % and 250 %."""

@@ -100,7 +100,8 @@ class LabelSet(QWidget):
             bg, fg = theme.pill_colors(theme.label_hue(label, scheme))
             button.setStyleSheet(
                 "QPushButton { text-align: left; padding: 5px 12px; border-radius: 6px;"
-                " border: 1px solid palette(mid); background-color: palette(button); }"
+                f" border: 1px solid {theme.border_color().name()};"
+                " background-color: palette(button); }"
                 f"QPushButton:hover {{ border-color: {fg.name()}; }}"
                 f"QPushButton:checked {{ background-color: {bg.name()}; color: {fg.name()};"
                 f" font-weight: 700; border: 2px solid {fg.name()}; }}"
