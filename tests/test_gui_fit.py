@@ -360,3 +360,19 @@ def test_view_appearance_light_dark_or_system(make_window, qtbot: QtBot, tmp_pat
         window.actions_by_id["appearance_system"].trigger()
     assert not theme.is_dark()
     assert Settings.load().appearance == "system"
+
+
+def test_no_display_is_said_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.ui import app
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    assert app.run(None) == 1
+    err = capsys.readouterr().err
+    assert "needs a display" in err and "annotator import" in err
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert app.no_display() is None

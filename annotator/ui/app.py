@@ -8,6 +8,7 @@ not a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import traceback
@@ -60,7 +61,25 @@ def build_window(path: Path | None, settings: Settings | None = None) -> MainWin
     return window
 
 
+def no_display() -> str | None:
+    """Why the window cannot open here (Linux with no desktop session to show it in), said
+    before Qt would abort on it; None when it can."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "the window needs a display, and this session has none (DISPLAY and WAYLAND_DISPLAY "
+        "are not set): start it from a desktop session, or over 'ssh -X'; the commands "
+        "(annotator import, export, summary, merge, agreement) work without one"
+    )
+
+
 def run(path: Path | None = None) -> int:
+    missing = no_display()
+    if missing is not None:
+        _say(f"annotator: {missing}", error=True)
+        return 1
     app = make_app()
     hook = CrashHook(app)
     hook.install()
