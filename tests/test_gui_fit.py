@@ -376,3 +376,15 @@ def test_no_display_is_said_in_one_line(
     assert len(err.strip().splitlines()) == 1
     monkeypatch.setenv("DISPLAY", ":0")
     assert app.no_display() is None
+
+
+def test_the_labelled_file_is_named_after_the_reviewer(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window(
+        write_jsonl(tmp_path / "c.jsonl", [case("a")], PASS_FAIL), reviewer="Dr. A. Okafor"
+    )
+    dialog = window.files.choose_and_export()
+    assert dialog is not None
+    assert dialog.stem == "Test-project-decisions-Dr-A-Okafor"
+    dialog.reject()

@@ -187,7 +187,7 @@ def test_export_dialogs_remember_the_folder_and_pick_the_format(
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
     dialog = window.files.choose_and_export()
     assert dialog is not None
-    assert dialog.selectedFiles()[0].endswith("Test-project-decisions.jsonl")
+    assert dialog.selectedFiles()[0].endswith("Test-project-decisions-Lead-Lee.jsonl")
     dialog.setDirectory(str(tmp_path / "exports"))
     dialog.selectNameFilter("CSV (*.csv)")
     dialog.selectFile("out.csv")

@@ -42,7 +42,7 @@ def test_ticking_the_box_writes_the_source_records_with_the_decisions(
     dialog.accept()
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
 
-    out = tmp_path / "out" / "Test-project-decisions.json"
+    out = tmp_path / "out" / "Test-project-decisions-Dr-Test.json"  # (the reviewer: Dr Test)
     written = json.loads(out.read_text(encoding="utf-8"))
     assert written[0] == {"project": PASS_FAIL}
     assert [item["id"] for item in written[1:]] == ["c2"]

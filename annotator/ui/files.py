@@ -280,7 +280,7 @@ class Files(QObject):
         folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
         dialog = ExportDialog(
             self.window,
-            folder / f"{_safe_stem(ws.project().title)}-decisions.jsonl",
+            folder / _export_name(ws.project().title, self.settings.reviewer),
             with_source=self.settings.export_with_source,
             source_suffix=suffix,
             why_not=why_not,
@@ -436,6 +436,13 @@ def _uses_our_names(path: Path) -> bool:
     except FileRefused:
         return False  # the dialog shows why, and offers another encoding
     return not records or uses_our_names(records)
+
+
+def _export_name(title: str, reviewer: str) -> str:
+    """The labelled file's name to offer: the project's and the reviewer's, so that each
+    reviewer's file sent to the lead has a name of its own."""
+    who = _safe_stem(reviewer) if reviewer else ""
+    return f"{_safe_stem(title)}-decisions{'-' + who if who else ''}.jsonl"
 
 
 def _safe_stem(title: str) -> str:
