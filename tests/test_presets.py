@@ -583,3 +583,13 @@ def test_promptfoos_records_one_a_line_are_recognised_and_read(tmp_path) -> None
     found = presets.detect(path)
     assert found is not None and found.name == "promptfoo"
     assert len([i for i in _cases(path, "promptfoo") if isinstance(i, ParsedCase)]) == 5
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.file)
+def test_each_export_without_its_preset_names_it(row: Row, tmp_path, capsys) -> None:
+    path = shutil.copy(DATA / row.file, tmp_path / row.file)
+    status, _, err = run(["import", str(path), "--basedir", str(tmp_path / "b")], capsys)
+    assert status == 1
+    assert f"; it looks like {presets.preset(row.preset).title}: " in err
+    assert f"annotator import {path} --preset {row.preset}" in err
+    assert not list(tmp_path.glob("b/**/*.annotator"))  # no workspace left behind

@@ -7,7 +7,6 @@ problems (bad encoding, duplicate ids, ...) refuse the whole file. See docs/form
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
-from annotator.formats.presets import Preset, detect
+from annotator.formats.presets import Preset, suggestion
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.sources import ignored_in
 from annotator.formats.values import NoVerdict, ValueMap
@@ -96,10 +95,16 @@ def import_file(
     path = Path(path)
     if threshold is not None:
         check_threshold(threshold)  # before reading: not after a long import
-    reader = CaseReader(
-        path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
-        values=values, preset=preset,
-    )  # fmt: skip
+    try:
+        reader = CaseReader(
+            path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
+            values=values, preset=preset,
+        )  # fmt: skip
+    except FileRefused as e:  # (a .eval archive is "not a text file" without its preset)
+        more = suggestion(path) if preset is None and e.path == path else ""
+        if not more:
+            raise
+        raise FileRefused(e.path, e.message + more, e.line, unit=e.unit) from None
     ignored = ignored_in(reader, encoding, limit=HINT_SAMPLE)
     options = _Options(mapping, threshold, progress, cancelled, clock, batch,
                        confirmed, replace, ws.path or ws.name, ignored)  # fmt: skip
@@ -203,12 +208,9 @@ class _Import:
             return ""
         if self.reader.preset is not None:  # (its mapping is the preset's, not a guess)
             return ""
-        found = detect(self.path)  # a tool's export: its preset, before a guessed mapping
-        preset = ""
-        if found is not None:
-            preset = f"; it looks like {found.title}: {found.command(shlex.quote(str(self.path)))}"
+        preset = suggestion(self.path)  # a tool's export: its preset, before a guessed mapping
         if not problems[0].message.endswith(_MISSING_REQUIRED):
-            return preset if found is not None else ""
+            return preset
         fields: list[str] = []
         try:
             for record in sample_records(self.path, fmt=self.reader.fmt, limit=HINT_SAMPLE):
@@ -216,7 +218,7 @@ class _Import:
         except (FileRefused, OSError):
             return ""
         guessed = refusal_hint(str(self.path), fields, self.options.mapping)
-        return preset + (guessed and "; else" + guessed[1:]) if found is not None else guessed
+        return preset + (guessed and "; else" + guessed[1:]) if preset else guessed
 
     def apply_header(self, project: Project | None) -> None:
         """The project's title (the file's name, if nothing names it), guidelines and label

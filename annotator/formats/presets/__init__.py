@@ -15,6 +15,7 @@ command for each.
 from __future__ import annotations
 
 import codecs
+import shlex
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from annotator.formats.presets import alpaca_eval, inspect_ai, label_studio, mt_
 from annotator.formats.presets.base import KEY, Preset, Sniff
 from annotator.formats.presets.zipped import ZIP_ERRORS
 
-__all__ = ["KEY", "PRESETS", "Preset", "Sniff", "detect", "names", "preset", "sniff"]
+__all__ = ["KEY", "PRESETS", "Preset", "Sniff", "detect", "names", "preset", "sniff", "suggestion"]
 
 PRESETS: tuple[Preset, ...] = (
     label_studio.PRESET,
@@ -65,6 +66,15 @@ def detect(path: Path | str) -> Preset | None:
     if found is None:
         return None
     return next((p for p in _DETECTION if p.recognise(found)), None)
+
+
+def suggestion(path: Path | str) -> str:
+    """For a file refused when read without a preset: ``; it looks like TITLE: annotator import
+    PATH --preset NAME`` when it looks like a tool's export, else ``""``."""
+    found = detect(path)
+    if found is None:
+        return ""
+    return f"; it looks like {found.title}: {found.command(shlex.quote(str(path)))}"
 
 
 def sniff(path: Path) -> Sniff | None:
