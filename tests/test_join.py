@@ -598,3 +598,15 @@ def test_an_import_again_with_the_same_join_is_known_and_another_join_replaces(t
         assert (replaced.added, replaced.replaced) == (2, 2)
     finally:
         ws.close()
+
+
+def test_a_case_without_the_joins_key_names_it(tmp_path) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", [1])
+    judge = write_jsonl(tmp_path / "judge.jsonl", [{"idx": 1, "verdict": "pass"}])
+    reader = CaseReader(cases, join=Join(JoinKey.parse("idx"), JudgeFile(judge)))
+    found, problems = parsed(reader)
+    assert found == []
+    assert [p.message for p in problems] == ["missing id ('idx', the join's key)"]
+    found, problems = parsed(CaseReader(cases, join=Join(JoinKey.parse("id=idx"),
+                                                         JudgeFile(judge))))  # fmt: skip
+    assert [c.case.judge.label for c in found] == ["pass"] and problems == []

@@ -295,7 +295,10 @@ class CaseReader:
         """The case's record with what the joined files give it; or why it has none: the
         judge's file has no verdict for it. Raises Invalid (no id), FileRefused (a judge label
         of its own beside a judge file)."""
-        key = case_id(data.get("id"))
+        try:
+            key = case_id(data.get("id"))
+        except Invalid as e:
+            raise Invalid(f"{e} ('{index.join.on.cases}', the join's key)") from None
         data = dict(data)
         for side, side_line, value in index.lookup(key):
             name = side.path.name
