@@ -388,3 +388,29 @@ def test_the_labelled_file_is_named_after_the_reviewer(
     assert dialog is not None
     assert dialog.stem == "Test-project-decisions-Dr-A-Okafor"
     dialog.reject()
+
+
+def test_the_agreement_page_leaves_the_queue_in_sight(make_window, qtbot: QtBot) -> None:
+    from PySide6.QtCore import QPoint
+
+    window = make_window(SAMPLE)
+    window.setGeometry(0, 0, 700, 600)
+    window.actions_by_id["agreement"].trigger()
+    qtbot.waitUntil(lambda: window.agreement_page is not None, timeout=30000)
+    page = window.agreement_page
+    assert page is not None
+    qtbot.waitExposed(page)
+    queue = window.queue
+    queue_rect = QRect(queue.mapToGlobal(QPoint(0, 0)), queue.size())
+    # The offscreen screen is 800 wide: beside the queue there is room for the page.
+    assert not page.frameGeometry().intersects(queue_rect)
+    assert not page.isMinimized()
+    page.move(0, 0)  # the reviewer put it over the queue, then clicks a cell
+    page.cellActivated.emit("faithfulness", "pass", "fail")
+    assert not page.frameGeometry().intersects(queue_rect)
+    window.setGeometry(0, 0, 1400, 700)  # the queue wider: no room beside it any more
+    page.move(0, 0)
+    page.cellActivated.emit("faithfulness", "pass", "fail")
+    assert page.isMinimized()
+    assert window.queue.reviews.currentData() == ("faithfulness", "pass", "fail")
+    page.close()

@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -54,6 +54,10 @@ from annotator.ui.read_only_banner import ReadOnlyBanner
 from annotator.ui.widgets import StatusBar, plain_label, safe_tooltip
 from annotator.ui.workers import TaskRunner
 from annotator.ui.writes import Writes
+
+PAGE_MIN_WIDTH = 400
+"""The Agreement page is put beside the queue if it can be this wide there (and as wide as
+its contents need)."""
 
 
 class MainWindow(QMainWindow):
@@ -455,8 +459,27 @@ class MainWindow(QMainWindow):
     def show_judge_cell(self, criterion: str, judge: str, truth: str) -> None:
         """Open one cell of the judge's confusion matrix as the queue."""
         self.queue.show_reviews((criterion, judge, truth))
+        if self.agreement_page is not None:
+            self._keep_queue_in_sight(self.agreement_page)
         self.raise_()
         self.activateWindow()
+
+    def _keep_queue_in_sight(self, page: QWidget) -> None:
+        """Put the Agreement page beside the queue (what a click in it filters), as large as
+        the screen there allows; with no room beside it, minimized."""
+        room = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        edge = self.queue if self.queue.isVisible() else self.view
+        left = edge.mapToGlobal(QPoint(edge.width(), 0)).x() + 1
+        frame = page.frameGeometry()
+        margins = frame.width() - page.width(), frame.height() - page.height()
+        width = min(frame.width(), room.right() + 1 - left) - margins[0]
+        if width < max(page.minimumSizeHint().width(), PAGE_MIN_WIDTH):
+            page.showMinimized()
+            return
+        height = min(frame.height(), room.height()) - margins[1]
+        top = max(room.top(), min(frame.top(), room.bottom() + 1 - height - margins[1]))
+        page.resize(width, height)
+        page.move(left, top)
 
     # -- small commands ------------------------------------------------------------
 
@@ -591,6 +614,7 @@ class MainWindow(QMainWindow):
             page.cellActivated.connect(self.show_judge_cell)
             page.refreshRequested.connect(self.show_agreement)
             page.show()
+            self._keep_queue_in_sight(page)
             self.agreement_page = page
 
         self.runner.run(
