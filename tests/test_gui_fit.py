@@ -414,3 +414,26 @@ def test_the_agreement_page_leaves_the_queue_in_sight(make_window, qtbot: QtBot)
     assert page.isMinimized()
     assert window.queue.reviews.currentData() == ("faithfulness", "pass", "fail")
     page.close()
+
+
+def test_help_guide_is_the_readme_for_reviewers_and_leads(make_window, qtbot: QtBot) -> None:
+    import importlib.util
+
+    from PySide6.QtWidgets import QTextBrowser
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("make_guide", REPO / "scripts" / "make_guide.py")
+    assert spec is not None and spec.loader is not None
+    make_guide = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_guide)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shipped = (REPO / "resources" / "guide.md").read_text(encoding="utf-8")
+    assert shipped == make_guide.guide(readme), "run python scripts/make_guide.py"
+
+    window = make_window()
+    window.actions_by_id["guide"].trigger()
+    browser = next(b for b in window.findChildren(QTextBrowser) if b.isVisible())
+    text = browser.toPlainText()
+    assert "Ctrl+Enter" in text and "For leads" in text and "Merge reviewer files" in text
+    assert "![" not in text and not browser.openLinks()

@@ -125,6 +125,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("appearance_system", "Appearance: follow the &system", (), "view", checkable=True),
     ActionSpec("appearance_light", "Appearance: l&ight", (), "view", checkable=True),
     ActionSpec("appearance_dark", "Appearance: d&ark", (), "view", checkable=True),
+    ActionSpec("guide", "&Guide", (), "help", "How to review, and how a lead merges and settles"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", ("Ctrl+/", "?"), "help"),
     ActionSpec("about", "&About annotator", (), "help"),
 ) + tuple(

@@ -45,6 +45,7 @@ from annotator.ui.case_view import CaseView
 from annotator.ui.controller import ReviewController
 from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.files import Files
+from annotator.ui.guide import guide_dialog
 from annotator.ui.held_drafts import confirm_losing_drafts
 from annotator.ui.one_writer import Claim, WriterGuard
 from annotator.ui.plain import action_text, mnemonic, piece, window_title
@@ -253,6 +254,7 @@ class MainWindow(QMainWindow):
                 f"appearance_{choice}": partial(self._appearance_chosen, choice)
                 for choice in theme.APPEARANCES
             },
+            "guide": lambda: guide_dialog(self).show(),
             "shortcuts": lambda: dialogs.shortcuts_dialog(self).exec(),
             "about": self.show_about,
         }
