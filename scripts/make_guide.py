@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("Reviewing", "Your own cases", "For leads", "How disagreements are found")
+SECTIONS = ("Reviewing", "For leads")
 
 
 def guide(readme: str) -> str:
