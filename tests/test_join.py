@@ -127,6 +127,9 @@ def test_a_judge_files_fields_are_guessed_or_given() -> None:
     mapped = judge_mapping(["id", "answer", "why", "verdict"], "id", given).as_dict()
     assert mapped == {"judge.label": "answer", "judge.rationale": "why"}
     assert judge_mapping(["id", "judge"], "id", None).as_dict() == {}  # named like ours
+    assert judge_mapping(["id", "judge.label", "judge.model"], "id", None).as_dict() == {}
+    mt_bench = judge_mapping(["question_id", "judge", "winner", "turn"], "question_id", None)
+    assert mt_bench.as_dict() == {"judge.label": "winner", "judge.model": "judge"}
     with pytest.raises(ValueError, match="label, rationale, score, model"):
         parse_judge_map(["verdict=x"])
 

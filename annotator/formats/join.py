@@ -312,13 +312,18 @@ def parse_judge_map(specs: Iterable[str]) -> FieldMapping | None:
 
 
 def judge_mapping(fields: Sequence[str], key: str, given: FieldMapping | None) -> FieldMapping:
-    """A judge file's mapping: ``given``, its other judge fields guessed from their names (a
-    field named like ours, ``judge`` or ``judge.label``, is read as it is)."""
+    """A judge file's mapping: ``given``, its other judge fields guessed from their names. A
+    ``judge`` object (``judge.label``) is read as it is; so is a bare ``judge`` field, unless
+    another field is named like a label (MT-Bench's ``judge`` names the judge, ``gpt4_pair``,
+    beside its ``winner``): then it is the model."""
     pairs = list(given.pairs) if given is not None else []
     used = {t for _, t in pairs} | _key_parts(key)
     mapped = {o for o, _ in pairs}
-    if named_like_ours("judge.label", fields):
+    if any(f.startswith("judge.") for f in fields):
         return FieldMapping(tuple(pairs))
+    other_label = first_named(_JUDGE_GUESSES["judge.label"], fields, used | {"judge"})
+    if "judge" in fields and not mapped & {"judge", "judge.label"} and other_label is None:
+        return FieldMapping(tuple(pairs))  # (the bare judge field is the label)
     for ours, names in _JUDGE_GUESSES.items():
         if ours in mapped:
             continue
@@ -585,7 +590,9 @@ class SideIndex:
         if spec.role == JUDGE:
             mapping = judge_mapping(fields, key, spec.mapping)
             ours = mapping.as_dict()
-            if "judge.label" not in ours and not named_like_ours("judge.label", fields):
+            if not {"judge", "judge.label"} & set(ours) and not named_like_ours(
+                "judge.label", fields
+            ):
                 raise FileRefused(
                     spec.path,
                     f"no field gives the judge's label; fields found: {', '.join(fields)}; "

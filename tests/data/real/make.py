@@ -15,6 +15,9 @@
   turns for turn 2), ``turn``; GPT-4's pairwise verdicts are rows too, with judge
   ``gpt4_pair``. The rows are sorted by judge, so a case's rows are far apart.
 
+- ``mt_bench_human.jsonl`` and ``mt_bench_gpt4_pair.jsonl``: the same judgments as the
+  dataset publishes them, in its two splits: ``human`` (people's rows) and ``gpt4_pair``
+  (GPT-4's), each with the same columns, joined by question, models and turn.
 - ``pandalm_testset.json`` and ``pandalm_judge.jsonl``: PandaLM's human-annotated test set (a
   pretty-printed JSON array: ``idx``, ``motivation_app``, ``instruction``, Alpaca's optional
   ``input``, ``response1``, ``response2``, three people's labels ``annotator1`` to
@@ -158,18 +161,26 @@ def pandalm_judge() -> list[dict[str, Any]]:
     return [*rows, {"idx": PANDALM_EXTRA_IDX, "result": "2"}]
 
 
+def mt_bench_split(judge: bool) -> list[dict[str, Any]]:
+    """The rows of MT-Bench's ``gpt4_pair`` split (``judge``), or of its ``human`` split."""
+    return [r for r in mt_bench() if (r["judge"] == "gpt4_pair") == judge]
+
+
 def main() -> None:
     (HERE / "alpaca_eval_annotations.json").write_text(
         json.dumps(alpaca_eval(), indent=4, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in mt_bench())
     (HERE / "mt_bench_human_judgments.jsonl").write_text(lines, encoding="utf-8")
+    for name, judge in (("mt_bench_human.jsonl", False), ("mt_bench_gpt4_pair.jsonl", True)):
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in mt_bench_split(judge))
+        (HERE / name).write_text(lines, encoding="utf-8")
     (HERE / "pandalm_testset.json").write_text(
         json.dumps(pandalm(), indent=4, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in pandalm_judge())
     (HERE / "pandalm_judge.jsonl").write_text(lines, encoding="utf-8")
-    print(f"wrote 4 files to {HERE}")
+    print(f"wrote 6 files to {HERE}")
 
 
 if __name__ == "__main__":
