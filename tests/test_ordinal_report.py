@@ -128,6 +128,9 @@ def test_the_kappa_paradox_is_explained(tmp_path: Path) -> None:
     assert j.chance is not None and j.chance.ac1.value is not None and j.chance.ac1.value > 0.7
     text = render_text(workspace_report(ws, resamples=20))
     assert "kappa paradox: " in text and "Gwet's AC1" in text
+    line = next(x for x in format_summary(summarize(ws, resamples=20)).splitlines()
+                if "judge vs raters' consensus" in x and "kappa paradox" in x)  # fmt: skip
+    assert "read Gwet's AC1" in line
 
 
 def _bare_nulls(data: Any, path: str = "") -> list[str]:

@@ -279,7 +279,8 @@ def format_summary(summary: Summary) -> str:
                 if c.judge_consensus_kappa is not None
                 else f"   kappa undefined ({c.judge_consensus_kappa_why or 'no cases'})"
             )
-            + (" (exact label)" if c.ordinal else ""),
+            + (" (exact label)" if c.ordinal else "")
+            + _paradox(c.baseline),
             f"    rater vs rater              {pct(c.rater_pairs)}",
         ]
         if c.decided:
@@ -292,6 +293,14 @@ def format_summary(summary: Summary) -> str:
         if c.baseline is not None:
             lines += _baseline_lines(c.baseline, summary)
     return "\n".join(lines)
+
+
+def _paradox(b: CriterionBaseline | None) -> str:
+    """A pointer to Gwet's AC where kappa collapses though agreement is high."""
+    if b is None or not (b.judge.kappa.note or "").startswith("kappa paradox"):
+        return ""
+    ac1 = b.judge.chance.ac1.value if b.judge.chance is not None else None
+    return "" if ac1 is None else f"   kappa paradox: read Gwet's AC1 {ac1:.3f}"
 
 
 def _baseline_lines(b: CriterionBaseline, summary: Summary) -> list[str]:

@@ -196,9 +196,16 @@ def sections(c: CriterionReport, piece: Piece = _same) -> list[Section]:
 
 def _headline_section(c: CriterionReport) -> Section:
     r, j, h = c.reviewers, c.judge, c.ceiling
+    weighted: tuple[tuple[str, Figure, Interval, Style], ...] = ()
+    if j.chance is not None:
+        weighted = (("judge Gwet's AC1", j.chance.ac1, j.chance.ac1_interval, "coefficient"),)
+        q, qi = j.chance.kappa_quadratic, j.chance.kappa_quadratic_interval
+        if q is not None and qi is not None:
+            weighted = (("judge kappa, quadratic-weighted", q, qi, "coefficient"), *weighted)
     headline: tuple[tuple[str, Figure, Interval, Style], ...] = (
         ("judge accuracy", j.accuracy, j.accuracy_interval, "rate"),
         ("judge kappa", j.kappa, j.kappa_interval, "coefficient"),
+        *weighted,
         ("judge macro F1", j.macro_f1, j.macro_f1_interval, "coefficient"),
         (
             f"reviewer alpha ({'ordinal' if c.scale.ordinal else 'nominal'})",
