@@ -440,6 +440,11 @@ def test_the_options_make_a_join() -> None:
     by_id = join_from_options(None, [Path("j")], [], mapping=FieldMapping.parse(["id=uid"]))
     assert by_id is not None and by_id.on == JoinKey("uid", "uid")
     assert JoinKey.parse("idx=question_id") == JoinKey("idx", "question_id")
+    uid = FieldMapping.parse(["id=uid"])
+    assert Join(JoinKey.parse("id=idx"), JudgeFile(Path("j"))).case_mapping(uid) == uid
+    assert Join(JoinKey.parse("uid=idx"), JudgeFile(Path("j"))).case_mapping(uid) == uid
+    with pytest.raises(ValueError, match="--on qid=idx joins on the case file's 'qid'"):
+        Join(JoinKey.parse("qid=idx"), JudgeFile(Path("j"))).case_mapping(uid)
 
 
 @pytest.mark.parametrize(
@@ -613,3 +618,19 @@ def test_a_case_without_the_joins_key_names_it(tmp_path) -> None:
     found, problems = parsed(CaseReader(cases, join=Join(JoinKey.parse("id=idx"),
                                                          JudgeFile(judge))))  # fmt: skip
     assert [c.case.judge.label for c in found] == ["pass"] and problems == []
+
+
+def test_a_presets_cases_join_by_the_id_the_preset_reads(tmp_path, capsys) -> None:
+    """Label Studio's tasks (the preset's ids: each task's id) with an expert's labels in a
+    spreadsheet of their own, its column 'task'."""
+    export = Path(__file__).parent / "data" / "presets" / "label_studio_export.json"
+    people = tmp_path / "expert.csv"
+    people.write_text("task,expert_1\n1,Positive\n2,Negative\n9,Positive\n", encoding="utf-8")
+    ws = tmp_path / "ws.annotator"
+    command = ["import", str(export), "--preset", "label-studio", "--ratings", str(people),
+               "--on", "id=task", "--yes", "--json", "-w", str(ws),
+               "--basedir", str(tmp_path / "base")]  # fmt: skip
+    assert main(command) == 0
+    (people_json,) = json.loads(capsys.readouterr().out)["join"]["files"]
+    assert (people_json["matched"], people_json["first_cases_missing"]) == (2, ["3", "4", "5"])
+    assert people_json["first_ids_not_in_cases"] == ["9"]

@@ -205,9 +205,9 @@ class Join:
         return out
 
     def case_mapping(self, mapping: FieldMapping | None) -> FieldMapping | None:
-        """The case file's mapping, its id read from the join's field. ValueError when the
-        mapping reads the id from another field, or (with a judge file) the judge's label
-        from one of the case file's."""
+        """The case file's mapping, its id read from the join's field (``id``: our id, however
+        the mapping reads it). ValueError when the mapping reads the id from another field,
+        or (with a judge file) the judge's label from one of the case file's."""
         pairs = list(mapping.pairs) if mapping is not None else []
         given = dict(pairs)
         if self.judge is not None:
@@ -219,7 +219,7 @@ class Join:
                         "one (a second judge will come as a judge run)"
                     )
         if "id" in given:
-            if given["id"] != self.on.cases:
+            if given["id"] != self.on.cases and self.on.cases != "id":
                 raise ValueError(
                     f"--on {self.on.spec()} joins on the case file's '{self.on.cases}', but "
                     f"--map id={given['id']} reads the case id from another field; the key of "
