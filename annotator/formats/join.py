@@ -16,13 +16,16 @@ labels in another (a column per rater, or one row per rating). A :class:`Join` n
     import_file(ws, "cases.json", mapping, join=join).join  # the same, in the ImportReport
 
 - The key of a case is its id: ``on.cases`` becomes ``--map id=...`` unless the mapping names
-  the id already (then it must be the same field). A key may be composed like an id
+  the id already (then it must be the same field, or ``id``: our id however it is read, a
+  preset's too). A key may be composed like an id
   (``question_id+model_a+model_b+turn``). Side records' keys are read from ``on.side`` and
   compared as ids are (``7`` and ``"7"`` are the same).
 - A side file's fields are guessed (:func:`judge_mapping`, :func:`ratings_mapping`) unless
   given: a judge file's mapping targets ``judge.label``, ``judge.rationale``, ``judge.score``
   and ``judge.model`` (:func:`parse_judge_map` reads ``label=result``); a ratings file's
-  ``ratings`` or ``ratings.<rater>`` (with ``rater_field``: ``ratings`` is each row's label).
+  ``ratings`` or ``ratings.<rater>`` (with ``rater_field``: ``ratings`` or ``ratings.label``
+  is each row's label, ``ratings.comment`` its comment). A rater already in the case (or in a
+  ratings file before) skips the case.
 - Side files are read by the readers of case files (any format, encoding, the same bad-input
   rules) and indexed into a temporary SQLite database by key (:class:`SideIndex`; unnamed:
   the system removes it even if the import is killed), so that memory stays flat; the case
