@@ -437,3 +437,29 @@ def test_help_guide_is_the_readme_for_reviewers_and_leads(make_window, qtbot: Qt
     text = browser.toPlainText()
     assert "Ctrl+Enter" in text and "For leads" in text and "Merge reviewer files" in text
     assert "![" not in text and not browser.openLinks()
+
+
+def test_the_panel_says_a_leads_own_review_settles_nothing(qtbot: QtBot, tmp_path: Path) -> None:
+    from annotator.services.importer import import_file
+    from annotator.services.merge import merge_into_workspace
+    from annotator.services.review import ReviewService
+    from annotator.services.workspace import Workspace
+    from annotator.ui.decision_panel import DecisionPanel
+    from tests.helpers import REVIEW_PLAN, reviewer_file
+
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
+    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    lead = Workspace.open(tmp_path / "lead.annotator")
+    import_file(lead, pack)
+    review = ReviewService(lead, "lee", clock=lambda: "2026-01-01T09:00:00Z")
+    c2 = review.row_id("c2") or 0
+    review.decide(c2, "fail", "before the merge")
+    merge_into_workspace(lead, files, clock=lambda: "2026-01-02T09:00:00Z")
+    panel = DecisionPanel()
+    qtbot.addWidget(panel)
+    panel.set_case(review.case(c2), [])
+    assert "settles nothing" in panel.state.text()
+    ReviewService(lead, "lee").decide(c2, "fail", "after the merge")
+    panel.set_case(review.case(c2), [])
+    assert "Decided by lee" in panel.state.text()
+    lead.close()

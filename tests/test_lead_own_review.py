@@ -59,9 +59,14 @@ def test_the_leads_own_review_settles_nothing(pack: Path, tmp_path: Path) -> Non
     assert merged["c5"].resolution is Resolution.UNANIMOUS  # lee's own review, alone
     assert merged["c5"].final_label == "pass"
 
-    # Decided once the files are in (here: the same decision saved again), c2 is settled.
+    # The window says so where the lead decides (test_gui_fit: the panel's state line).
     c2 = review.row_id("c2") or 0
+    assert review.case(c2).own_review and review.case(c2).merged_at == MERGED
+    assert not review.case(review.row_id("c1") or 0).own_review  # no decision of the lead's
+
+    # Decided once the files are in (here: the same decision saved again), c2 is settled.
     review.decide(c2, "fail", "lee on c2, having read ana, ben and cai")
+    assert not review.case(c2).own_review
     assert conflict_progress(lead) == (1, 3)
     merged = {c.id: c for c in load_merged(lead)}
     assert merged["c2"].resolution is Resolution.LEAD

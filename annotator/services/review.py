@@ -33,7 +33,7 @@ from annotator.storage import cases, decisions, schemes
 from annotator.storage.db import writing
 from annotator.storage.decisions import MissingCase, State
 from annotator.storage.queue import severity_condition
-from annotator.storage.reviews import reviews_of
+from annotator.storage.reviews import merged_at, reviews_of
 
 DEFAULT_TAGS = (
     "judge missed fact",
@@ -71,6 +71,18 @@ class CaseDetail:
     version: str = ""
     """The state's fingerprint when read: pass it as ``expected`` to a change, and the change
     is refused (:class:`ChangedElsewhere`) if someone else changed the case meanwhile."""
+    merged_at: str | None = None
+    """When the newest of ``reviews`` was merged: a decision taken before is the lead's own
+    review, which settles nothing until it is saved again."""
+
+    @property
+    def own_review(self) -> bool:
+        """The decision was taken before the reviews were merged (a lead's own review)."""
+        return (
+            self.decision is not None
+            and self.merged_at is not None
+            and self.decision.decided_at < self.merged_at
+        )
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,7 @@ class ReviewService:
             state = _state(conn, row_id)
             decision = _decision_of(state["decision"])
             reviews = reviews_of(conn, row_id)
+            merged = merged_at(conn, row_id) if reviews else None
             draft = decisions.draft(conn, row_id)
         case = case_from_dict(json.loads(row.data))
         scheme = LabelScheme(
@@ -153,6 +166,7 @@ class ReviewService:
             reviews,
             draft,
             decisions.state_version(state),
+            merged,
         )
 
     def row_id(self, ext_id: str) -> int | None:

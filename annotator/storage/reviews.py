@@ -158,6 +158,12 @@ def reviews_of(conn: Connection, row_id: int) -> tuple[Review, ...]:
     return tuple(_review_of(row) for row in rows)
 
 
+def merged_at(conn: Connection, row_id: int) -> str | None:
+    """When the newest of the reviews of one case was merged (None: no review)."""
+    value = conn.execute(text(f"SELECT {_latest_merge(':id')}"), {"id": row_id}).scalar()
+    return str(value) if value is not None else None
+
+
 def _review_of(row: Sequence[Any]) -> Review:
     reviewer, label, rationale, tags, confidence, who_right, decided_at = row
     return Review(

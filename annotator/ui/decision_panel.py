@@ -274,6 +274,14 @@ class DecisionPanel(QFrame):
                 self._tags.ensure(tag).setChecked(True)
         self._set_confidence(decision.confidence if decision else None)
         self._update_state(decision)
+        if detail is not None and detail.own_review:
+            self.state.setText(
+                self.tr(
+                    "Your own review, from before the reviewers' files were merged: it settles "
+                    "nothing yet. Save it again (Ctrl+Enter) to settle the case."
+                )
+            )
+            self._state_style("color: #c77700; font-weight: 600;")
         self._refresh_who()
         self.setEnabled(detail is not None)
         self._dirty = False
