@@ -6,6 +6,7 @@ of a joined file is named by its own file and line."""
 from __future__ import annotations
 
 import json
+import random
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -634,3 +635,41 @@ def test_a_presets_cases_join_by_the_id_the_preset_reads(tmp_path, capsys) -> No
     (people_json,) = json.loads(capsys.readouterr().out)["join"]["files"]
     assert (people_json["matched"], people_json["first_cases_missing"]) == (2, ["3", "4", "5"])
     assert people_json["first_ids_not_in_cases"] == ["9"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".json"])
+def test_damaged_joined_files_are_refused_or_skipped_never_a_crash(tmp_path, suffix) -> None:
+    """A joined file cut, with bytes flipped or dropped: a refusal or line problems naming it,
+    never another exception."""
+    rng = random.Random(13)
+    cases = write_cases(tmp_path / "cases.jsonl", [1, 2, 3])
+    rows = [{"id": i, "verdict": "pass", "explanation": f'é {i} "q"'} for i in (1, 2, 3)]
+    good = {
+        ".jsonl": "".join(json.dumps(r) + "\n" for r in rows),
+        ".csv": 'id,verdict,explanation\n1,pass,é\n2,fail,"a, b"\n3,pass,"x\ny"\n',
+        ".json": json.dumps(rows, indent=2),
+    }[suffix].encode()
+    judge = tmp_path / f"judge{suffix}"
+    for n in range(60):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            action = rng.choice(("flip", "drop", "cut", "insert"))
+            if action == "flip":
+                data[at] = rng.randrange(256)
+            elif action == "drop":
+                del data[at]
+            elif action == "cut":
+                del data[at:]
+            else:
+                data[at:at] = rng.choice([b'"', b",", b"\n", b"{", b"\x00", b"\xff"])
+            if not data:
+                data = bytearray(b"\n")
+        judge.write_bytes(bytes(data))
+        reader = CaseReader(cases, join=Join(JoinKey.parse("id"), JudgeFile(judge)))
+        try:
+            for item in reader:
+                if isinstance(item, LineProblem) and item.file is not None:
+                    assert item.file == judge
+        except FileRefused as e:
+            assert e.path in (judge, cases), (n, bytes(data), e)
