@@ -368,7 +368,11 @@ def test_a_joined_file_that_is_missing_or_empty_is_refused(tmp_path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
     reader = CaseReader(cases, join=Join(JoinKey.parse("id"), JudgeFile(bad)))
-    with pytest.raises(FileRefused, match=r"bad.jsonl: no field gives the judge's label"):
+    with pytest.raises(FileRefused, match=r"^bad.jsonl, line 1: no record can be read: invalid"):
+        list(reader)
+    bad.write_text("", encoding="utf-8")
+    reader = CaseReader(cases, join=Join(JoinKey.parse("id"), JudgeFile(bad)))
+    with pytest.raises(FileRefused, match=r"^bad.jsonl: (no record can be read|the file has no)"):
         list(reader)
 
 

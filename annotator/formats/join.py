@@ -581,14 +581,21 @@ class SideIndex:
     def _mapping(self, spec: SideFile, source: RecordSource, long: bool) -> FieldMapping:
         fields: list[str] = []
         read = 0
+        unreadable: RawRecord | None = None
         with closing(source.raw_records()) as records:
             for record in records:
-                if record.data is not None:
-                    sample = record.flat if record.flat is not None else record.data
-                    fields += [f for f in source_fields(sample) if f not in fields]
-                    read += 1
-                    if read >= SAMPLE:
-                        break
+                if record.data is None:
+                    unreadable = unreadable or record
+                    continue
+                sample = record.flat if record.flat is not None else record.data
+                fields += [f for f in source_fields(sample) if f not in fields]
+                read += 1
+                if read >= SAMPLE:
+                    break
+        if not read:
+            why = f": {unreadable.problem}" if unreadable and unreadable.problem else ""
+            line = unreadable.line if unreadable is not None else None
+            raise FileRefused(spec.path, f"no record can be read{why}", line, unit=source.unit)
         key = self.join.on.side
         if spec.role == JUDGE:
             mapping = judge_mapping(fields, key, spec.mapping)
@@ -599,7 +606,7 @@ class SideIndex:
                 raise FileRefused(
                     spec.path,
                     f"no field gives the judge's label; fields found: {', '.join(fields)}; "
-                    f"name it: --judge-map label=FIELD",
+                    "name it: --judge-map label=FIELD",
                 )
             return mapping
         assert isinstance(spec, RatingsFile)
