@@ -103,8 +103,9 @@ def ensure_json_array(folder: Path, cases: int, seed: int) -> Path:
 
 def ensure_joined(folder: Path, cases: int, seed: int) -> tuple[Path, Path]:
     """The same project as two files joined by id (``import CASES --judge JUDGE``): the cases
-    without their judge, and the judge's verdicts in a file of their own, in reverse order (as
-    if written by another program). Made from the JSON Lines file."""
+    without their judge, and the judge's verdicts in a file of their own, in another order
+    (every other case's, then the rest's: as if written by another program). Made from the
+    JSON Lines file, in two passes over it."""
     source = ensure_project(folder, cases, seed)
     paths = source.with_suffix(".cases.jsonl"), source.with_suffix(".judge.jsonl")
     stamp = source.with_suffix(".joined-stamp")
@@ -112,19 +113,20 @@ def ensure_joined(folder: Path, cases: int, seed: int) -> tuple[Path, Path]:
     if all(p.exists() for p in paths) and stamp.exists() and stamp.read_text().strip() == expected:
         return paths
     stamp.unlink(missing_ok=True)
-    verdicts: list[str] = []
-    tmp = paths[0].with_suffix(".tmp")
-    with source.open(encoding="utf-8") as lines, tmp.open("w", encoding="utf-8") as fh:
-        for line in lines:
-            record = json.loads(line)
-            if "judge" in record:
-                verdict = {"id": record["id"], "judge": record.pop("judge")}
-                verdicts.append(json.dumps(verdict, ensure_ascii=False) + "\n")
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    tmp.replace(paths[0])
-    tmp = paths[1].with_suffix(".tmp")
-    tmp.write_text("".join(reversed(verdicts)), encoding="utf-8")
-    tmp.replace(paths[1])
+    tmp_cases, tmp_judge = (p.with_suffix(".tmp") for p in paths)
+    with tmp_cases.open("w", encoding="utf-8") as out, tmp_judge.open("w", encoding="utf-8") as fh:
+        for odd in (False, True):
+            with source.open(encoding="utf-8") as lines:
+                for n, line in enumerate(lines):
+                    record = json.loads(line)
+                    if not odd:
+                        out.write(json.dumps({k: v for k, v in record.items() if k != "judge"},
+                                             ensure_ascii=False) + "\n")  # fmt: skip
+                    if "judge" in record and n % 2 == odd:
+                        verdict = {"id": record["id"], "judge": record["judge"]}
+                        fh.write(json.dumps(verdict, ensure_ascii=False) + "\n")
+    tmp_cases.replace(paths[0])
+    tmp_judge.replace(paths[1])
     stamp.write_text(expected + "\n")
     return paths
 
