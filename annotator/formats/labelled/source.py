@@ -29,17 +29,7 @@ from annotator.untrusted import json_safe
 
 KEY = "annotator"
 """Where the decision goes in a JSON record; CSV columns are named ``annotator_<field>``."""
-DECISION_FIRST = (
-    "label",
-    "rationale",
-    "who_right",
-    "who_right_overridden",
-    "tags",
-    "confidence",
-    "reviewer",
-    "decided_at",
-    "status",
-)
+DECISION_FIRST = (*FIELDS[FIELDS.index("label") : FIELDS.index("decided_at") + 1], "status")
 """The decision's own fields, first; the rest of the labelled file's follow in its order."""
 ORDER = DECISION_FIRST + tuple(f for f in FIELDS if f not in DECISION_FIRST)
 """The fields added to each record (the labelled file's, the decision first)."""
