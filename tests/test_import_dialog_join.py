@@ -209,6 +209,7 @@ def test_a_refused_import_asks_for_the_users_word(qtbot, tmp_path) -> None:
     assert not confirm.isHidden() and not confirm.isChecked()
     assert "the judge uses labels no rater uses" in text(dialog, "errorLabel")
     qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+    assert "the judge uses labels no rater uses" in text(dialog, "errorLabel")  # still said
     qtbot.mouseClick(find(dialog, QPushButton, "importButton"), Qt.MouseButton.LeftButton)
     assert submitted[1][0].confirmed is True
     submitted[1][1](None)

@@ -6,7 +6,7 @@ Everything read from the file is shown as plain text: case text is untrusted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -569,7 +569,7 @@ class ImportDialog(QDialog):
             self._show_header(None)
         self._ask_survey(bool(self._load_error or missing or raters))
         error = self._load_error or self._join.problem() or self._show_preview(bool(missing))
-        refused = self._refused[1] if self._refused and self._refused[0] == self.choice() else ""
+        refused = self._refusal()
         if refused:
             text = self.tr("Nothing was imported:\n{0}").format(refused)
         else:
@@ -582,6 +582,15 @@ class ImportDialog(QDialog):
         self._blocked.setText(self.tr("Import is off: {0}").format(blocked))
         self._blocked.setVisible(bool(blocked))
         self._import.setEnabled(not blocked and not self._busy)
+
+    def _refusal(self) -> str:
+        """Why the import of the current choices was refused ("" if it was not); the answers
+        to its questions (import despite warnings, replace) make no other choices."""
+        if self._refused is None:
+            return ""
+        refused, message = self._refused
+        answered = replace(self.choice(), confirmed=refused.confirmed, replace=refused.replace)
+        return message if answered == refused else ""
 
     def _raters_problem(self) -> str:
         problem = self._raters.problem()
