@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QTabWidget,
 )
 
+from annotator.formats.mapping import FieldMapping  # noqa: E402
 from annotator.services.import_report import ImportReport, ImportUnconfirmed  # noqa: E402
 from annotator.ui.import_dialog import ImportDialog  # noqa: E402
 
@@ -297,3 +298,34 @@ def test_every_tab_is_plain_text_with_a_hostile_file(qtbot) -> None:
     assert find(dialog, QLabel, "ignoredLabel").isHidden()  # rating.<rater>: ours, read
     values = [table.item(r, 1).text() for r in range(table.rowCount())]
     assert all("\u202e" not in v for v in values)  # a right-to-left override: a mark
+
+
+def test_a_ratings_file_a_row_per_rating_and_the_judges_label_named(qtbot, tmp_path) -> None:
+    cases, judge = write_pandalm(tmp_path)
+    rows = [{"idx": i, "who": who, "says": (i + n) % 3} for i in range(30)
+            for n, who in enumerate(("dana", "eli"))]  # fmt: skip
+    ratings = tmp_path / "more_raters.csv"
+    ratings.write_text(
+        "idx,who,says\n" + "".join(f"{r['idx']},{r['who']},{r['says']}\n" for r in rows),
+        encoding="utf-8",
+    )
+    dialog = ImportDialog(cases)
+    qtbot.addWidget(dialog)
+    box = dialog._join
+    box.set_judge(judge)
+    box.add_ratings(ratings)
+    label = find(dialog, QComboBox, "judgeLabelCombo")
+    assert [label.itemData(i) for i in range(label.count())] == ["", "idx", "result"]
+    label.setCurrentIndex(label.findData("result"))
+    rater = find(dialog, QComboBox, "ratingsRaterCombo")
+    rater.setCurrentIndex(rater.findData("who"))
+    each = find(dialog, QComboBox, "ratingsLabelCombo")
+    each.setCurrentIndex(each.findData("says"))  # (not a name the join guesses)
+    join = dialog.choice().join
+    assert join is not None and join.judge is not None and join.judge.mapping is not None
+    assert join.judge.mapping.as_dict() == {"judge.label": "result"}
+    assert [r.rater_field for r in join.ratings] == ["who"]
+    assert [r.mapping for r in join.ratings] == [FieldMapping((("ratings", "says"),))]
+    preview = find(dialog, QPlainTextEdit, "previewText")
+    qtbot.waitUntil(lambda: "dana" in preview.toPlainText(), timeout=10000)
+    assert "annotator3: 1, dana: 0, eli: 1" in preview.toPlainText()

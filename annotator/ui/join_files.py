@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from annotator.formats.errors import FileRefused
 from annotator.formats.join import Join, JoinKey, JudgeFile, RatingsFile
-from annotator.formats.mapping import source_fields
+from annotator.formats.mapping import FieldMapping, source_fields
 from annotator.formats.reader import sample_records
 from annotator.ui.plain import shown
 from annotator.untrusted import one_line
@@ -91,7 +91,11 @@ class JoinFilesBox(QWidget):
         self._name.setPlaceholderText(self.tr("e.g. pandalm-7b (the judge's model)"))
         self._name.textEdited.connect(lambda _t: self.changed.emit())
         grid.addWidget(_label(self.tr("Judge's &name:"), self._name), 2, 0)
-        grid.addWidget(self._name, 2, 1, 1, 3)
+        grid.addWidget(self._name, 2, 1)
+        self._label_field = self._choice("judgeLabelCombo")
+        judge_label = _label(self.tr("Its &label:"), self._label_field)
+        grid.addWidget(judge_label, 2, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self._label_field, 2, 3)
         self._ratings = QListWidget()
         self._ratings.setObjectName("ratingFilesList")
         self._ratings.setMaximumHeight(72)
@@ -112,19 +116,28 @@ class JoinFilesBox(QWidget):
         self._key.currentIndexChanged.connect(lambda _i: self.changed.emit())
         grid.addWidget(_label(self.tr("&Key in these files:"), self._key), 4, 0)
         grid.addWidget(self._key, 4, 1, 1, 3)
+        self._rater_field = self._choice("ratingsRaterCombo")
+        rater_label = _label(self.tr("&Rater field (a row per rating):"), self._rater_field)
+        grid.addWidget(rater_label, 5, 0)
+        grid.addWidget(self._rater_field, 5, 1)
+        self._row_label = self._choice("ratingsLabelCombo")
+        row_label = _label(self.tr("Each row's l&abel:"), self._row_label)
+        grid.addWidget(row_label, 5, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self._row_label, 5, 3)
         self._counts = QLabel()
         self._counts.setObjectName("joinCountsLabel")
         self._counts.setTextFormat(Qt.TextFormat.PlainText)
         self._counts.setWordWrap(True)
         self._counts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        grid.addWidget(self._counts, 5, 0, 1, 4)
+        grid.addWidget(self._counts, 6, 0, 1, 4)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(6, 1)
+        grid.setRowStretch(7, 1)
         self._case_key = "id"
         self._encoding: str | None = None
         self._problem = ""
-        self._tab_order = [self._judge_edit, choose, clear, self._name, self._ratings, add]
-        self._tab_order += [remove, self._key]
+        self._tab_order = [self._judge_edit, choose, clear, self._name, self._label_field]
+        self._tab_order += [self._ratings, add, remove, self._key, self._rater_field]
+        self._tab_order.append(self._row_label)
         self._update_keys()
 
     # --- what was chosen --------------------------------------------------------------------
@@ -137,8 +150,16 @@ class JoinFilesBox(QWidget):
         side = self._key.currentData()
         key = JoinKey(self._case_key, side if isinstance(side, str) and side else self._case_key)
         name = self._name.text().strip() or None
-        judge = JudgeFile(self._judge, encoding=self._encoding, name=name) if self._judge else None
-        return Join(key, judge, tuple(RatingsFile(p, encoding=self._encoding) for p in ratings))
+        label = self._label_field.currentData()
+        mapping = FieldMapping((("judge.label", label),)) if label else None
+        judge = None
+        if self._judge is not None:
+            judge = JudgeFile(self._judge, mapping, encoding=self._encoding, name=name)
+        rater = self._rater_field.currentData() or None
+        row_label = self._row_label.currentData() if rater else None
+        each = FieldMapping((("ratings", row_label),)) if row_label else None
+        files = tuple(RatingsFile(p, each, self._encoding, rater_field=rater) for p in ratings)
+        return Join(key, judge, files)
 
     def judge_file(self) -> Path | None:
         return self._judge
@@ -205,20 +226,39 @@ class JoinFilesBox(QWidget):
             self._update_keys()
             self.changed.emit()
 
+    def _choice(self, name: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setMinimumContentsLength(14)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        return combo
+
+    def _fields(self, path: Path) -> list[str]:
+        fields: list[str] = []
+        try:
+            for record in sample_records(path, encoding=self._encoding, limit=SAMPLE):
+                fields += [f for f in source_fields(record) if f not in fields]
+        except FileRefused as e:
+            self._problem = str(e)
+        return fields
+
     def _update_keys(self) -> None:
-        """The key offered: the fields the joined files share, the case id's name first."""
-        files = [p for p in (self._judge, *self.rating_files()) if p is not None]
+        """The fields offered: for the key, those the joined files share (the case id's name
+        first); for the judge's label, the judge file's; for the rater, the ratings files'."""
         self._problem = ""
-        common: list[str] | None = None
-        for path in files:
-            fields: list[str] = []
-            try:
-                for record in sample_records(path, encoding=self._encoding, limit=SAMPLE):
-                    fields += [f for f in source_fields(record) if f not in fields]
-            except FileRefused as e:
-                self._problem = str(e)
-            common = fields if common is None else [f for f in common if f in fields]
-        common = common or []
+        judge = self._fields(self._judge) if self._judge is not None else None
+        rated: list[str] | None = None
+        for path in self.rating_files():
+            fields = self._fields(path)
+            rated = fields if rated is None else [f for f in rated if f in fields]
+        common = [f for f in (judge or rated or []) if rated is None or f in rated]
+        _fill(self._label_field, self.tr("(guessed from its name)"), judge or [])
+        _fill(self._rater_field, self.tr("(none: a column per rater)"), rated or [])
+        _fill(self._row_label, self.tr("(guessed from its name)"), rated or [])
+        self._label_field.setEnabled(judge is not None)
+        self._rater_field.setEnabled(rated is not None)
+        self._row_label.setEnabled(rated is not None)
         current = self._key.currentData()
         with QSignalBlocker(self._key):
             self._key.clear()
@@ -228,3 +268,14 @@ class JoinFilesBox(QWidget):
                 self._key.addItem(self.tr("(the case id's name: {0})").format(self._case_key), "")
             found = self._key.findData(current)
             self._key.setCurrentIndex(found if found >= 0 and current else 0)
+
+
+def _fill(combo: QComboBox, none: str, fields: list[str]) -> None:
+    """``combo`` offering ``none`` and ``fields`` (a choice still there is kept)."""
+    current = combo.currentData()
+    with QSignalBlocker(combo):
+        combo.clear()
+        combo.addItem(none, "")
+        for field in fields:  # a field name from the file: its controls as marks
+            combo.addItem(shown(one_line(field, 80)), field)
+        combo.setCurrentIndex(max(combo.findData(current), 0))
