@@ -311,7 +311,9 @@ def test_json_is_serialisable_and_stable(report: AgreementReport) -> None:
         "columns": "judge",
         "labels": ["fail", "pass"],
         "counts": [[1, 1], [1, 1]],
+        "right": [[True, False], [False, True]],  # nominal: the diagonal only
     }
+    assert (judge["wrong"], judge["wrong_exact"]) == (2, 2)
     assert report_to_json_text(report) == report_to_json_text(
         build_report(pass_fail_cases(), seed=7, resamples=300)
     )

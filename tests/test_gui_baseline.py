@@ -54,7 +54,8 @@ def test_the_page_shows_the_baseline_right_after_import(
         assert view is not None and view.baseline is b
         labels, cells = _labels(view), _cells(view)
         j, raters = b.judge, b.raters
-        assert format_figure(j.accuracy, "rate") in labels  # the headline card
+        agrees = j.within if j.within is not None else j.accuracy  # ordered: within ±t
+        assert format_figure(agrees, "rate") in labels  # the headline card
         assert format_figure(raters.alpaca_eval.judge, "rate") in labels
         for figure, style in (
             (j.accuracy, "rate"),

@@ -1,8 +1,8 @@
 """Counts and agreement figures for a workspace, counted in one pass over its cases.
 
 Per criterion (each has its own label set):
-- how often the judge agrees with each rating, and with the raters' consensus (with Cohen's kappa
-  on nominal scales, over cases where a consensus exists);
+- how often the judge agrees with each rating, and with the raters' consensus (with Cohen's kappa,
+  over cases where a consensus exists);
 - how often two raters of the same case agree;
 - once cases are decided: how often the judge, and the raters' consensus, match the final label;
 - the baseline before any review (``services.agreement.baseline``): the judge against the raters'
@@ -10,7 +10,10 @@ Per criterion (each has its own label set):
 
 "The raters' consensus" is the disagreement kinds' (``domain.disagreement``): agreeing with it on
 an ordinal scale means being within the threshold of the raters' median, so a case the queue
-lists as judge vs majority never counts as the judge agreeing with the consensus.
+lists as judge vs majority never counts as the judge agreeing with the consensus. Likewise the
+judge against the final label counts it right within the threshold, as "who was right" does
+(docs/agreement.md, "When is the judge right?"); on an ordinal scale each of these rates has its
+exact-match form beside it (``*_exact``: the same label).
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
-from annotator.domain.baseline import AGREES, BaselineTally, within_consensus
+from annotator.domain.baseline import AGREES, BaselineTally, consensus_pairs, within_consensus
 from annotator.domain.disagreement import consensus, differs_from_consensus
-from annotator.domain.model import Kind, LabelScheme
+from annotator.domain.model import Kind, LabelScheme, WhoRight
 from annotator.services.agreement.baseline import build_baseline, with_scales
 from annotator.services.agreement.baseline_tables import JUDGE, RATERS, baseline_sections
 from annotator.services.agreement.report import LEVEL, CriterionBaseline
@@ -59,14 +62,22 @@ class CriterionSummary:
     kinds: dict[str, int] = field(default_factory=dict)
     decided: int = 0
     judge_vs_ratings: Rate = field(default_factory=Rate)
+    judge_vs_ratings_exact: Rate = field(default_factory=Rate)
     judge_vs_consensus: Rate = field(default_factory=Rate)
+    """Within the threshold of the raters' median on an ordinal scale (the kinds' rule)."""
+    judge_vs_consensus_exact: Rate = field(default_factory=Rate)
+    """The judge's label the consensus label (the agreement report's exact agreement)."""
     judge_consensus_kappa: float | None = None
     """Cohen's kappa of the judge against the consensus label (ordinal scales too: exact
     match, beside the weighted forms in the baseline)."""
     judge_consensus_kappa_why: str | None = None
     """Why :attr:`judge_consensus_kappa` is None."""
     rater_pairs: Rate = field(default_factory=Rate)
+    rater_pairs_exact: Rate = field(default_factory=Rate)
     judge_vs_final: Rate = field(default_factory=Rate)
+    """The judge right, as "who was right" says: within the threshold on an ordinal scale."""
+    judge_vs_final_exact: Rate = field(default_factory=Rate)
+    """The judge's label the final label (the agreement report's exact agreement)."""
     consensus_vs_final: Rate = field(default_factory=Rate)
     who_right: dict[str, int] = field(default_factory=dict)
     baseline: CriterionBaseline | None = None
@@ -214,8 +225,10 @@ class _Tally:
         out.cases = sum(self.kinds.values())
         out.decided = self.decided
         out.judge_vs_ratings = _rate(scheme, self.judge_vs_ratings)
+        out.judge_vs_ratings_exact = _exact(self.judge_vs_ratings)
         hits = within_consensus(self.baseline, scheme)  # the baseline's own count
         out.judge_vs_consensus = Rate(hits[AGREES], hits.total())
+        out.judge_vs_consensus_exact = _exact(consensus_pairs(self.baseline, scheme))
         if baseline is not None:
             # The baseline's kappa; None when undefined (one label only), never a made-up 1.0.
             out.judge_consensus_kappa = baseline.judge.kappa.value
@@ -223,7 +236,9 @@ class _Tally:
         else:
             out.judge_consensus_kappa_why = "no baseline was computed"
         out.rater_pairs = _rate(scheme, self.rater_pairs)
+        out.rater_pairs_exact = _exact(self.rater_pairs)
         out.judge_vs_final = _rate(scheme, self.judge_vs_final)
+        out.judge_vs_final_exact = _exact(self.judge_vs_final)
         out.consensus_vs_final = _consensus_vs_final(scheme, self.final_and_ratings)
         out.who_right = dict(self.who_right)  # type: ignore[arg-type]
         out.baseline = baseline
@@ -247,6 +262,11 @@ def _rate(scheme: LabelScheme, pairs: Pairs) -> Rate:
     return Rate(agree, sum(pairs.values()))
 
 
+def _exact(pairs: Pairs) -> Rate:
+    """How often the two labels are the same label."""
+    return Rate(sum(n for (a, b), n in pairs.items() if a == b), sum(pairs.values()))
+
+
 def format_summary(summary: Summary) -> str:
     """A plain-text report for the terminal."""
 
@@ -263,17 +283,24 @@ def format_summary(summary: Summary) -> str:
     ]
     for kind in Kind:
         lines.append(f"    {kind.caption:<22}{summary.kinds.get(kind.value, 0):>8}")
+
+    def exact(rate: Rate) -> str:
+        shown = f"{rate.rate:.1%} ({rate.agree}/{rate.total})" if rate.rate is not None else "–"
+        return f"   exact {shown}"
+
     for c in summary.criteria:
         scale = "ordinal" if c.ordinal else "nominal"
         extra = f", threshold {c.threshold:g}" if c.ordinal else ""
+        within = f"   within ±{c.threshold:g}" if c.ordinal else ""
         lines += [
             "",
             f"  criterion '{c.criterion or '(default)'}' — "
             f"{json.dumps(c.labels)} ({scale}{extra}), "
             f"{c.cases} cases, {c.decided} decided",
-            f"    judge vs each rating        {pct(c.judge_vs_ratings)}",
+            f"    judge vs each rating        {pct(c.judge_vs_ratings)}"
+            + (within + exact(c.judge_vs_ratings_exact) if c.ordinal else ""),
             f"    judge vs raters' consensus  {pct(c.judge_vs_consensus)}"
-            + (f"   within ±{c.threshold:g} of the median" if c.ordinal else "")
+            + (f"{within} of the median{exact(c.judge_vs_consensus_exact)}" if c.ordinal else "")
             + (
                 f"   kappa {c.judge_consensus_kappa:.3f}"
                 if c.judge_consensus_kappa is not None
@@ -281,18 +308,28 @@ def format_summary(summary: Summary) -> str:
             )
             + (" (exact label)" if c.ordinal else "")
             + _paradox(c.baseline),
-            f"    rater vs rater              {pct(c.rater_pairs)}",
+            f"    rater vs rater              {pct(c.rater_pairs)}"
+            + (within + exact(c.rater_pairs_exact) if c.ordinal else ""),
         ]
         if c.decided:
+            right = sum(n for k, n in c.who_right.items() if k in _JUDGE_RIGHT)
+            wrong = sum(n for k, n in c.who_right.items() if k in _JUDGE_WRONG)
             lines += [
-                f"    judge vs final label        {pct(c.judge_vs_final)}",
-                f"    consensus vs final label    {pct(c.consensus_vs_final)}",
+                f"    judge vs final label        {pct(c.judge_vs_final)}"
+                + (within + exact(c.judge_vs_final_exact) if c.ordinal else ""),
+                f"    consensus vs final label    {pct(c.consensus_vs_final)}"
+                + (f"{within} of the median" if c.ordinal else ""),
                 "    who was right: "
-                + ", ".join(f"{k} {v}" for k, v in sorted(c.who_right.items())),
+                + ", ".join(f"{k} {v}" for k, v in sorted(c.who_right.items(), key=str))
+                + f"; judge right {right}, judge wrong {wrong} (raters or neither)",
             ]
         if c.baseline is not None:
             lines += _baseline_lines(c.baseline, summary)
     return "\n".join(lines)
+
+
+_JUDGE_RIGHT = frozenset({WhoRight.JUDGE.value, WhoRight.BOTH.value})
+_JUDGE_WRONG = frozenset({WhoRight.RATERS.value, WhoRight.NEITHER.value})
 
 
 def _paradox(b: CriterionBaseline | None) -> str:

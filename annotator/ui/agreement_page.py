@@ -44,7 +44,7 @@ from annotator.services.agreement import (
 from annotator.services.agreement import glossary as g
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
 from annotator.services.agreement.glossary import explain
-from annotator.services.agreement.tables import BEFORE_AFTER
+from annotator.services.agreement.tables import BEFORE_AFTER, overruled_lines
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.baseline_view import BaselineView
@@ -177,6 +177,9 @@ class AgreementPage(QDialog):
                 body.addWidget(plain_label(self.tr("None.")))
         body.addWidget(section_title(self.tr("Overruled: where the final label went against")))
         body.addWidget(_overruled_table(c))
+        if c.judge.threshold is not None:  # overruled beyond the threshold; exact beside
+            heads = [overruled_lines(o, 0, piece, c.judge.threshold)[0] for o in c.overruled]
+            body.addWidget(note_label("\n".join(heads)))
         for note in criterion_notes(c):
             body.addWidget(note_label(note))
 
@@ -187,15 +190,27 @@ class AgreementPage(QDialog):
         j, h, r = c.judge, c.ceiling, c.reviewers
         alpha = self.tr("ordinal") if c.scale.ordinal else self.tr("nominal")
         kappa_name, kappa, kappa_interval, kappa_hint, kappa_tip = judge_kappa(j)
-        cards: tuple[tuple[str, Figure, Interval, Style, str, str | None], ...] = (
-            (
-                self.tr("Judge accuracy"),
-                j.accuracy,
-                j.accuracy_interval,
+        right: tuple[str, Figure, Interval, Style, str, str | None] = (
+            self.tr("Judge accuracy"),
+            j.accuracy,
+            j.accuracy_interval,
+            "rate",
+            self.tr("exact agreement with the final labels"),
+            explain(g.EXACT),
+        )
+        if j.within is not None and j.within_interval is not None and j.threshold is not None:
+            right = (  # the judge right as "who was right" says, exact agreement beside
+                self.tr("Judge right (±{0:g})").format(j.threshold),
+                j.within,
+                j.within_interval,
                 "rate",
-                self.tr("exact agreement with the final labels"),
-                explain(g.EXACT),
-            ),
+                self.tr("exact agreement {0}; right: within {1:g} of the final label").format(
+                    format_figure(j.accuracy, "rate"), j.threshold
+                ),
+                explain(g.WITHIN),
+            )
+        cards: tuple[tuple[str, Figure, Interval, Style, str, str | None], ...] = (
+            right,
             (
                 self.tr(kappa_name),
                 kappa,
@@ -234,13 +249,22 @@ class AgreementPage(QDialog):
         middle.setSpacing(16)
         left = QVBoxLayout()
         left.addWidget(section_title(self.tr("Where the judge goes wrong")))
-        heat = HeatMap(c.judge.confusion)
+        heat = HeatMap(c.judge.confusion, threshold=c.judge.threshold)
         heat.cellActivated.connect(
             lambda judge, truth, crit=c.criterion: self.cellActivated.emit(crit, judge, truth)
         )
         left.addWidget(heat)
+        near = (
+            self.tr(
+                " Blue: within ±{0:g} of the final label, where the judge counts as right."
+            ).format(c.judge.threshold)
+            if c.judge.threshold is not None
+            else ""
+        )
         how = plain_label(
-            self.tr("Rows: the final label. Columns: the judge. Click a cell to review its cases.")
+            self.tr("Rows: the final label. Columns: the judge.")
+            + near
+            + self.tr(" Click a cell to review its cases.")
         )
         how.setStyleSheet(f"color: {theme.muted_color().name()};")
         left.addWidget(how)

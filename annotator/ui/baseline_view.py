@@ -60,12 +60,26 @@ class BaselineView(QWidget):
     def _cards(self, b: CriterionBaseline) -> QHBoxLayout:
         j, rel, a, h = b.judge, b.raters.reliability, b.raters.alpaca_eval, b.raters.ceiling
         level = self.tr("ordinal") if b.scale.ordinal else self.tr("nominal")
-        if j.within is not None:
-            accuracy_hint = self.tr("exact label; within the threshold: {0}").format(
-                format_figure(j.within, "rate")
-            )
-        else:
-            accuracy_hint = self.tr("against the raters' consensus")
+        agrees: tuple[str, Figure, Interval, Style, str, str | None] = (
+            self.tr("Judge accuracy"),
+            j.accuracy,
+            j.accuracy_interval,
+            "rate",
+            self.tr("against the raters' consensus"),
+            explain(g.EXACT),
+        )
+        if j.within is not None and j.within_interval is not None:
+            # The judge agreeing as the kinds and the summary say; exact agreement beside.
+            within = f" (±{b.threshold:g})" if b.threshold is not None else ""
+            agrees = (
+                self.tr("Judge agrees") + within,
+                j.within,
+                j.within_interval,
+                "rate",
+                self.tr("exact agreement {0}; agrees: within the threshold of the raters' "
+                        "median").format(format_figure(j.accuracy, "rate")),
+                explain(g.WITHIN),
+            )  # fmt: skip
         kappa_name, kappa, kappa_interval, kappa_hint, kappa_tip = judge_kappa(j)
         if j.scores is not None:
             kappa_hint += self.tr("; Spearman vs the raters' mean {0}").format(
@@ -74,14 +88,7 @@ class BaselineView(QWidget):
         else:
             kappa_hint += self.tr("; macro F1 {0}").format(format_figure(j.macro_f1))
         cards: tuple[tuple[str, Figure, Interval, Style, str, str | None], ...] = (
-            (
-                self.tr("Judge accuracy"),
-                j.accuracy,
-                j.accuracy_interval,
-                "rate",
-                accuracy_hint,
-                explain(g.EXACT),
-            ),
+            agrees,
             (self.tr(kappa_name), kappa, kappa_interval, "coefficient", kappa_hint, kappa_tip),
             (
                 self.tr("Raters' alpha"),

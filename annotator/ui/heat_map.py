@@ -2,8 +2,11 @@
 
 Rows are the adjudicated (final) label, columns what the judge said, both in scale order.
 Each cell is shaded by its share of its row (so a rare label's errors stand out as much as a
-common one's): green on the diagonal, where the judge was right, red off it. Click a cell, or
-move to it with the arrow keys and press Enter, to review exactly those cases.
+common one's): green on the diagonal, where the judge was exactly right, red where it was
+wrong; on an ordered scale with a threshold, blue off the diagonal but within the threshold,
+where the judge counts as right (as the labelled file's "who was right" and the report's
+counts have it). Click a cell, or move to it with the arrow keys and press Enter, to review
+exactly those cases.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from annotator.domain.agreement import ConfusionMatrix
+from annotator.domain.merge import Scale
+from annotator.services.agreement.report import Rule
 from annotator.ui import plain, theme
 from annotator.ui.widgets import safe_tooltip
 
@@ -35,9 +40,19 @@ class HeatMap(QWidget):
     cellActivated = Signal(str, str)
     """``(judge label, final label)`` of the cell the user opened."""
 
-    def __init__(self, matrix: ConfusionMatrix, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        matrix: ConfusionMatrix,
+        parent: QWidget | None = None,
+        *,
+        threshold: float | None = None,
+    ) -> None:
+        """``threshold``: an ordered scale's, within which the judge counts as right (None:
+        only the diagonal is right)."""
         super().__init__(parent)
         self.matrix = matrix
+        self.threshold = threshold
+        self._rule = Rule.of(Scale(matrix.labels, True), threshold)
         self._current: tuple[int, int] | None = None
         self._hover: tuple[int, int] | None = None
         self.setMouseTracking(True)
@@ -82,6 +97,12 @@ class HeatMap(QWidget):
         row = (point.y() - self._top()) // size if point.y() >= self._top() else -1
         return (row, column) if 0 <= row < n and 0 <= column < n else None
 
+    def wrong(self, row: int, column: int) -> bool:
+        """Whether the judge was wrong in this cell (beyond the threshold, or off the diagonal
+        where there is none)."""
+        labels = self.matrix.labels
+        return self._rule.wrong(labels[row], labels[column])
+
     # -- painting ----------------------------------------------------------------------------
 
     def cell_color(self, row: int, column: int) -> QColor:
@@ -91,7 +112,7 @@ class HeatMap(QWidget):
         dark = theme.is_dark()
         if counts[row][column] == 0:
             return QColor("#2b2d31") if dark else QColor("#f4f5f7")
-        hue = 140 if row == column else 2
+        hue = 140 if row == column else 2 if self.wrong(row, column) else 212
         # Lightness from pale (a few cases) to strong (the whole row).
         light = (60 - 30 * share) if dark else (93 - 48 * share)
         return QColor.fromHsl(hue, 150 if not dark else 110, round(light * 2.55))
@@ -168,7 +189,12 @@ class HeatMap(QWidget):
     def describe(self, row: int, column: int) -> str:
         labels = self.matrix.labels
         count = self.matrix.counts[row][column]
-        verdict = self.tr("right") if row == column else self.tr("wrong")
+        if row == column:
+            verdict = self.tr("right, exact")
+        elif self.wrong(row, column):
+            verdict = self.tr("wrong")
+        else:
+            verdict = self.tr("right within ±{0:g}, not exact").format(self.threshold)
         return self.tr(
             "Judge said {0}, final label {1}: {2} cases (the judge was {3}).\n"
             "Click or press Enter to review them."

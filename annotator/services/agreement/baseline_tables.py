@@ -75,17 +75,18 @@ _NUMERIC = (False, True, False, True)
 def _judge(b: CriterionBaseline) -> Section:
     j = b.judge
     ordinal = b.scale.ordinal
-    rows = [
+    rows = []
+    if j.within is not None:  # the judge agreeing as the kinds say first, exact beside
+        within = f"{g.WITHIN} (±{b.threshold:g})" if b.threshold is not None else g.WITHIN
+        rows.append(_row(Marked(within, WITHIN), j.within, j.within_interval, "rate"))
+    rows.append(
         _row(
             Marked(g.EXACT, ORDINAL_ACCURACY) if ordinal else "accuracy",
             j.accuracy,
             j.accuracy_interval,
             "rate",
-        ),
-    ]
-    if j.within is not None:
-        within = f"{g.WITHIN} (±{b.threshold:g})" if b.threshold is not None else g.WITHIN
-        rows.append(_row(Marked(within, WITHIN), j.within, j.within_interval, "rate"))
+        )
+    )
     rows.append(_row(g.KAPPA, j.kappa, j.kappa_interval, "coefficient"))
     rows += chance_rows(j.chance)
     rows.append(_row(g.MACRO_F1, j.macro_f1, j.macro_f1_interval, "coefficient"))

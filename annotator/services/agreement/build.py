@@ -15,7 +15,7 @@ from annotator.domain.agreement import (
     accuracy_counts,
     percent_agreement_counts,
 )
-from annotator.domain.baseline import BaselineTally
+from annotator.domain.baseline import AGREES, DIFFERS, BaselineTally
 from annotator.domain.merge import MergedCase, Resolution, Scale
 from annotator.domain.ordinal import weighted_kappa_counts
 from annotator.services.agreement.baseline import (
@@ -38,6 +38,7 @@ from annotator.services.agreement.report import (
     PairKappa,
     RaterVsTruth,
     ReviewerAgreement,
+    Rule,
     TagCount,
 )
 
@@ -63,7 +64,9 @@ class _Tally:
     """Every case, for the baseline before any review (and the human ceiling)."""
     settled: BaselineTally = field(default_factory=BaselineTally)
     """The settled cases, for the baseline beside the figures against the final labels."""
-    tags: Counter[str] = field(default_factory=Counter)
+    tags: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """``(tag, final label, judge label)``: the tags of the cases where the judge's label is not
+    the final label, counted; those within the threshold are left out at the end."""
     reviewer_settled: Counter[str] = field(default_factory=Counter)
     overruled: defaultdict[tuple[str, str], list[OverruledCase]] = field(
         default_factory=lambda: defaultdict(list)
@@ -87,8 +90,9 @@ def build_report(
     intervals. Raises :class:`ScaleConflict` if one criterion comes with two different
     scales.
 
-    ``thresholds``: each ordinal criterion's threshold (a workspace knows them, files do not);
-    without it, the judge against the raters' consensus is undefined on an ordinal scale.
+    ``thresholds``: each ordinal criterion's threshold (a workspace's; by default the one the
+    files say, which files written before they carried it do not); without one, the judge
+    against the raters' consensus is undefined on an ordinal scale.
     ``baseline``: the baseline before any review (a workspace's, of all its cases); by
     default, that of ``cases``."""
     tallies: dict[str, _Tally] = {}
@@ -105,7 +109,8 @@ def build_report(
     known = dict(thresholds or {})
 
     def threshold(name: str) -> float | None:
-        return known.get(name) if tallies[name].scale.ordinal else 0.0
+        scale = tallies[name].scale
+        return known.get(name, scale.threshold) if scale.ordinal else 0.0
 
     intervals = Intervals(seed, resamples)
     criteria = tuple(
@@ -164,7 +169,7 @@ def _count(t: _Tally, case: MergedCase) -> None:
             tags = {tag for r in reviews for tag in r.tags}
             if case.lead is not None:
                 tags.update(case.lead.tags)
-            t.tags.update(tags)
+            t.tags.update((tag, final, judge) for tag in tags)
     for rater, label in raters:
         t.raters[rater][(final, label)] += 1
         if label != final:
@@ -188,6 +193,7 @@ def _overruled_case(case: MergedCase, label: str, final: str) -> OverruledCase:
 def _criterion(
     name: str, t: _Tally, threshold: float | None, intervals: Intervals
 ) -> CriterionReport:
+    rule = Rule.of(t.scale, threshold)
     counts = Counts(
         t.counts["cases"],
         t.counts["unanimous"],
@@ -200,11 +206,11 @@ def _criterion(
         t.scale,
         counts,
         _reviewers(t, intervals),
-        _judge(t, intervals),
-        _raters(t),
+        _judge(t, rule, intervals),
+        _raters(t, rule),
         ceiling(t.everyone.units, intervals),
-        _tags(t),
-        _overruled(t),
+        _tags(t, rule),
+        _overruled(t, rule),
         criterion_baseline(name, t.scale, threshold, t.settled, intervals=intervals),
     )
 
@@ -233,16 +239,34 @@ def _weighted(pairs: Counter[tuple[str, str]], scale: Scale) -> tuple[Figure | N
     )
 
 
-def _judge(t: _Tally, intervals: Intervals) -> JudgeVsTruth:
-    """The judge against the truth."""
+def _hits(pairs: Counter[tuple[str, str]], rule: Rule) -> Counter[tuple[str, str]]:
+    """``(final, label)`` pairs as right (:data:`AGREES`) or wrong (:data:`DIFFERS`) by the
+    rule, so that ``accuracy_counts`` gives the share right."""
+    out: Counter[tuple[str, str]] = Counter()
+    for (final, said), n in pairs.items():
+        out[DIFFERS if rule.wrong(final, said) else AGREES] += n
+    return out
+
+
+def _judge(t: _Tally, rule: Rule, intervals: Intervals) -> JudgeVsTruth:
+    """The judge against the truth: right and wrong by the rule, exact matches beside."""
+    hits = _hits(t.judge, rule)
+    within = within_interval = None
+    if not rule.exact:
+        within = accuracy_counts(hits)
+        (within_interval,) = intervals(hits, accuracy_counts)
     return JudgeVsTruth(
         **judge_figures(t.judge, t.scale, intervals),
-        wrong=sum(c for (truth, said), c in t.judge.items() if truth != said),
+        wrong=hits[DIFFERS],
+        wrong_exact=sum(c for (truth, said), c in t.judge.items() if truth != said),
         no_label=t.judge_missing,
+        threshold=rule.threshold,
+        within=within,
+        within_interval=within_interval,
     )
 
 
-def _raters(t: _Tally) -> tuple[RaterVsTruth, ...]:
+def _raters(t: _Tally, rule: Rule) -> tuple[RaterVsTruth, ...]:
     labels = t.scale.labels
     return tuple(
         RaterVsTruth(
@@ -250,28 +274,35 @@ def _raters(t: _Tally) -> tuple[RaterVsTruth, ...]:
             accuracy_counts(t.raters[r]),
             explained_kappa(t.raters[r], labels),
             *_weighted(t.raters[r], t.scale),
+            within=None if rule.exact else accuracy_counts(_hits(t.raters[r], rule)),
         )
         for r in sorted(t.raters)
     )
 
 
-def _tags(t: _Tally) -> tuple[TagCount, ...]:
+def _tags(t: _Tally, rule: Rule) -> tuple[TagCount, ...]:
+    """The tags of the cases the judge got wrong by the rule."""
+    tags: Counter[str] = Counter()
+    for (tag, final, judge), n in t.tags.items():
+        if rule.wrong(final, judge):
+            tags[tag] += n
     return tuple(
-        TagCount(tag, n) for tag, n in sorted(t.tags.items(), key=lambda kv: (-kv[1], kv[0]))
+        TagCount(tag, n) for tag, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))
     )
 
 
-def _overruled(t: _Tally) -> tuple[Overruled, ...]:
+def _overruled(t: _Tally, rule: Rule) -> tuple[Overruled, ...]:
     settled: list[tuple[Literal["rater", "reviewer"], str, int]] = [
         ("rater", r, t.raters[r].total()) for r in sorted(t.raters)
     ]
     settled += [("reviewer", r, t.reviewer_settled[r]) for r in sorted(t.reviewer_settled)]
-    return tuple(
-        Overruled(
-            person,
-            role,
-            n,
-            tuple(sorted(t.overruled.get((role, person), ()), key=lambda o: o.case_id)),
+    out = []
+    for role, person, n in settled:
+        differ = t.overruled.get((role, person), ())
+        wrong = [o for o in differ if rule.wrong(o.final_label, o.label)]
+        out.append(
+            Overruled(
+                person, role, n, tuple(sorted(wrong, key=lambda o: o.case_id)), exact=len(differ)
+            )
         )
-        for role, person, n in settled
-    )
+    return tuple(out)

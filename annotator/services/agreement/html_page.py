@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from annotator.domain.agreement import ConfusionMatrix
+from annotator.domain.merge import Scale
 from annotator.services.agreement.baseline_tables import (
     AFTER_TITLE,
     BEFORE_TITLE,
@@ -15,7 +15,13 @@ from annotator.services.agreement.baseline_tables import (
     baseline_notes,
     baseline_sections,
 )
-from annotator.services.agreement.report import LEVEL, AgreementReport, OverruledCase
+from annotator.services.agreement.report import (
+    LEVEL,
+    AgreementReport,
+    JudgeVsTruth,
+    OverruledCase,
+    Rule,
+)
 from annotator.services.agreement.tables import (
     Section,
     criterion_name,
@@ -87,8 +93,15 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
         body += [
             "<h3>Confusion matrix</h3>",
             '<p class="note">Rows: the adjudicated truth; columns: the judge. Shading: the '
-            "share of each truth row (green on the diagonal, red off it).</p>",
-            _heat_map(c.judge.confusion),
+            "share of each truth row (green on the diagonal, red off it"
+            + (
+                f"; blue off the diagonal but within the threshold (±{c.judge.threshold:g}), "
+                "where the judge counts as right"
+                if c.judge.threshold is not None
+                else ""
+            )
+            + ").</p>",
+            _heat_map(c.judge),
         ]
         body.append(
             '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in criterion_notes(c)) + "</ul>"
@@ -97,7 +110,7 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
         if not c.overruled:
             body.append("<p>(nobody)</p>")
         for o in c.overruled:
-            head, shown, more = overruled_lines(o, overruled_limit)
+            head, shown, more = overruled_lines(o, overruled_limit, threshold=c.judge.threshold)
             body.append(f"<h4>{_h(head)}</h4>")
             if not shown:
                 continue
@@ -172,7 +185,11 @@ def _html_table(s: Section) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>{foot}"
 
 
-def _heat_map(m: ConfusionMatrix) -> str:
+def _heat_map(j: JudgeVsTruth) -> str:
+    """The judge's confusion matrix; on an ordered scale with a threshold, a cell off the
+    diagonal but within it is shaded as right by the threshold."""
+    m = j.confusion
+    rule = Rule.of(Scale(m.labels, True), j.threshold)
     head = '<th class="corner">truth \\ judge</th>' + "".join(f"<th>{_h(x)}</th>" for x in m.labels)
     rows = []
     for i, (label, row) in enumerate(zip(m.labels, m.counts, strict=True)):
@@ -180,18 +197,21 @@ def _heat_map(m: ConfusionMatrix) -> str:
         cells = []
         for k, count in enumerate(row):
             share = count / total if total else 0.0
+            near = i != k and not rule.wrong(label, m.labels[k])
+            verdict = "exact" if i == k else "right within the threshold" if near else "wrong"
             cells.append(
-                f'<td style="{_heat_style(share, i == k)}" '
-                f'title="truth {_h(label)}, judge {_h(m.labels[k])}: {count}">'
+                f'<td style="{_heat_style(share, i == k, near)}" '
+                f'title="truth {_h(label)}, judge {_h(m.labels[k])}: {count} ({verdict})">'
                 f"{count}<small>{share:.0%}</small></td>"
             )
         rows.append(f"<tr><th>{_h(label)}</th>{''.join(cells)}</tr>")
     return f'<table class="heat"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def _heat_style(share: float, diagonal: bool) -> str:
-    """Green for agreement, red for confusion; stronger for a larger share of the row."""
-    base = (46, 139, 87) if diagonal else (200, 55, 45)
+def _heat_style(share: float, diagonal: bool, near: bool = False) -> str:
+    """Green for agreement, blue for right within the threshold, red for confusion; stronger
+    for a larger share of the row."""
+    base = (46, 139, 87) if diagonal else (45, 110, 190) if near else (200, 55, 45)
     strength = 0.08 + 0.85 * share if share else 0.0
     r, g, b = (round(255 + (c - 255) * strength) for c in base)
     ink = "#ffffff" if strength > 0.55 else "#1d2330"

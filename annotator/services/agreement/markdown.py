@@ -17,10 +17,10 @@ from annotator.services.agreement.baseline_tables import (
 from annotator.services.agreement.report import LEVEL, AgreementReport
 from annotator.services.agreement.tables import (
     Section,
-    confusion_section,
     criterion_name,
     criterion_notes,
     footnoted,
+    judge_confusion,
     overruled_lines,
     plain,
     rationale_text,
@@ -70,11 +70,11 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
             out += ["", f"### {s.title}", ""]
             out += _md_table(s) if s.rows else ["(none)"]
         out += ["", "### Confusion matrix", "", "Rows: truth; columns: the judge.", ""]
-        out += _md_table(confusion_section(c.judge.confusion))
+        out += _md_table(judge_confusion(c.judge))
         out += [""] + [f"- {n}" for n in criterion_notes(c)]
         out += ["", "### Overruled", ""]
         for o in c.overruled:
-            head, shown, more = overruled_lines(o, overruled_limit)
+            head, shown, more = overruled_lines(o, overruled_limit, threshold=c.judge.threshold)
             out.append(f"- **{_md(head)}**")
             for x in shown:
                 out.append(

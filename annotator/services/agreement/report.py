@@ -4,11 +4,13 @@ overruled. ``build_report`` (in ``build``) makes one; the renderers only read it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from annotator.domain.agreement import ConfusionMatrix, Figure, Interval, LabelScore
 from annotator.domain.baseline import BaselineCounts
 from annotator.domain.merge import Scale
+from annotator.domain.model import LabelScheme
 
 LEVEL = 0.95
 """The confidence level of every interval in the report."""
@@ -167,12 +169,28 @@ class JudgeFigures:
 
 @dataclass(frozen=True)
 class JudgeVsTruth(JudgeFigures):
-    """The LLM judge against the adjudicated truth."""
+    """The LLM judge against the adjudicated truth.
+
+    Where the judge was right is one thing everywhere (docs/agreement.md, "When is the judge
+    right?"): on an ordered scale with a threshold, its label within the threshold of the final
+    label, as the labelled file's ``who_right`` says (``judge`` or ``both``); elsewhere the same
+    label. :attr:`wrong` counts by that rule; the exact-match figures stand beside it."""
 
     wrong: int = 0
-    """Settled cases where the judge's label is not the final label."""
+    """Settled cases where the judge was wrong: its label farther than the threshold from the
+    final label (on a nominal scale, or an ordered one without a threshold: not the final
+    label)."""
+    wrong_exact: int = 0
+    """Settled cases where the judge's label is not exactly the final label."""
     no_label: int = 0
     """Settled cases without a judge label, left out."""
+    threshold: float | None = None
+    """The ordered scale's threshold the judge was judged by; None on a nominal scale, and on
+    an ordered one whose threshold is not known (judged by exact match then)."""
+    within: Figure | None = None
+    """Ordered scales with a threshold: the share of settled cases where the judge was right
+    (within the threshold of the final label); None elsewhere, where it is accuracy."""
+    within_interval: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +203,9 @@ class RaterVsTruth:
     kappa_linear: Figure | None = None
     """Ordered scales: kappa weighted linearly (None on a nominal scale)."""
     kappa_quadratic: Figure | None = None
+    within: Figure | None = None
+    """Ordered scales with a threshold: the share of their settled cases within the threshold
+    of the final label (None elsewhere, where it is accuracy)."""
 
 
 @dataclass(frozen=True)
@@ -228,7 +249,8 @@ class CriterionBaseline:
     criterion: str
     scale: Scale
     threshold: float | None
-    """The ordinal scale's threshold; None when not known (files), 0 on a nominal scale."""
+    """The ordinal scale's threshold; None when not known (files written before they
+    carried it), 0 on a nominal scale."""
     counts: BaselineCounts
     judge: JudgeVsConsensus
     raters: AmongRaters
@@ -249,7 +271,8 @@ class Baseline:
 
 @dataclass(frozen=True)
 class TagCount:
-    """A tag, and on how many cases the judge got wrong someone attached it."""
+    """A tag, and on how many cases the judge got wrong (by the threshold, on an ordered
+    scale) someone attached it."""
 
     tag: str
     cases: int
@@ -270,7 +293,8 @@ class OverruledCase:
 
 @dataclass(frozen=True)
 class Overruled:
-    """One person's overruled cases."""
+    """One person's overruled cases: where the final label went against their label, by the
+    rule that says whether the judge was right (beyond the threshold on an ordered scale)."""
 
     person: str
     role: Literal["rater", "reviewer"]
@@ -278,6 +302,9 @@ class Overruled:
     """Settled cases this person labelled."""
     cases: tuple[OverruledCase, ...]
     """Sorted by case id."""
+    exact: int = 0
+    """Settled cases where their label is not exactly the final label (``len(cases)`` and
+    those within the threshold)."""
 
 
 @dataclass(frozen=True)
@@ -309,3 +336,39 @@ class AgreementReport:
     baseline: Baseline | None = None
     """Before any review: every case of the workspace (or of the files), judge against the
     raters' consensus and the raters among themselves."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Whether a label was right against the final label, the one rule everywhere
+    (docs/agreement.md, "When is the judge right?"): on an ordered scale with a threshold,
+    within the threshold of it, as the labelled file's ``who_right`` says; else the same
+    label."""
+
+    scale: Scale
+    threshold: float | None
+    """Of an ordered scale; None on a nominal scale or where it is not known."""
+
+    @classmethod
+    def of(cls, scale: Scale, threshold: float | None) -> Rule:
+        return cls(scale, threshold if scale.ordinal else None)
+
+    @property
+    def exact(self) -> bool:
+        """Right means the same label (nominal scale, or an ordered one without a threshold)."""
+        return self.threshold is None
+
+    def wrong(self, final: str, label: str) -> bool:
+        if final == label:
+            return False
+        if self.threshold is None or final not in self._on or label not in self._on:
+            return True
+        return self._scheme.differs(final, label)
+
+    @cached_property
+    def _on(self) -> frozenset[str]:
+        return frozenset(self.scale.labels)
+
+    @cached_property
+    def _scheme(self) -> LabelScheme:
+        return LabelScheme(self.scale.labels, True, self.threshold or 0.0)

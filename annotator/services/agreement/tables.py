@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from annotator.domain.agreement import ConfusionMatrix, Figure, Interval
+from annotator.domain.merge import Scale
 from annotator.services.agreement import glossary as g
 from annotator.services.agreement.report import (
     LEVEL,
@@ -20,6 +21,7 @@ from annotator.services.agreement.report import (
     OverruledCase,
     Reliability,
     ReviewerAgreement,
+    Rule,
 )
 
 Style = Literal["rate", "coefficient"]
@@ -194,6 +196,24 @@ def sections(c: CriterionReport, piece: Piece = _same) -> list[Section]:
     ]
 
 
+def within_name(threshold: float | None) -> str:
+    """The name of agreement within the threshold, with the threshold: "agreement within the
+    threshold (±1)"."""
+    return g.WITHIN if threshold is None else f"{g.WITHIN} (±{threshold:g})"
+
+
+def _judge_right(j: JudgeVsTruth) -> tuple[tuple[str, Figure, Interval, Style], ...]:
+    """The judge against the final labels, right and exact: on an ordered scale with a
+    threshold, agreement within it first (the judge right), then exact agreement; elsewhere
+    accuracy, which is both."""
+    if j.within is None or j.within_interval is None:
+        return (("judge accuracy", j.accuracy, j.accuracy_interval, "rate"),)
+    return (
+        (f"judge {within_name(j.threshold)}", j.within, j.within_interval, "rate"),
+        (f"judge {g.EXACT}", j.accuracy, j.accuracy_interval, "rate"),
+    )
+
+
 def _headline_section(c: CriterionReport) -> Section:
     r, j, h = c.reviewers, c.judge, c.ceiling
     weighted: tuple[tuple[str, Figure, Interval, Style], ...] = ()
@@ -203,7 +223,7 @@ def _headline_section(c: CriterionReport) -> Section:
         if q is not None and qi is not None:
             weighted = (("judge kappa, quadratic-weighted", q, qi, "coefficient"), *weighted)
     headline: tuple[tuple[str, Figure, Interval, Style], ...] = (
-        ("judge accuracy", j.accuracy, j.accuracy_interval, "rate"),
+        *_judge_right(j),
         ("judge kappa", j.kappa, j.kappa_interval, "coefficient"),
         *weighted,
         ("judge macro F1", j.macro_f1, j.macro_f1_interval, "coefficient"),
@@ -231,9 +251,19 @@ def before_after_section(c: CriterionReport) -> Section:
     """The judge against the raters' consensus and against the final labels, side by side,
     on the same (settled) cases."""
     b, j = c.before.judge, c.judge
-    rows: list[tuple[str, Figure, Interval, Figure, Interval, Style]] = [
-        ("judge accuracy", b.accuracy, b.accuracy_interval, j.accuracy, j.accuracy_interval,
-         "rate"),
+    rows: list[tuple[str, Figure, Interval, Figure, Interval, Style]] = []
+    if b.within is not None and b.within_interval is not None and j.within is not None:
+        assert j.within_interval is not None
+        rows += [
+            (f"judge {within_name(j.threshold)}", b.within, b.within_interval, j.within,
+             j.within_interval, "rate"),
+            (f"judge {g.EXACT}", b.accuracy, b.accuracy_interval, j.accuracy,
+             j.accuracy_interval, "rate"),
+        ]  # fmt: skip
+    else:
+        rows.append(("judge accuracy", b.accuracy, b.accuracy_interval, j.accuracy,
+                     j.accuracy_interval, "rate"))  # fmt: skip
+    rows += [
         ("judge kappa", b.kappa, b.kappa_interval, j.kappa, j.kappa_interval, "coefficient"),
         ("judge macro F1", b.macro_f1, b.macro_f1_interval, j.macro_f1, j.macro_f1_interval,
          "coefficient"),
@@ -290,9 +320,17 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
             return ()
         return tuple(_fig(f) if f is not None else "—" for f in (linear, quadratic))
 
+    near = j.within is not None
+
+    def within(f: Figure | None) -> tuple[Cell, ...]:
+        if not near:
+            return ()
+        return (_fig(f, "rate") if f is not None else "—",)
+
     versus: list[tuple[Cell, ...]] = [
         (
             "judge",
+            *within(j.within),
             _fig(j.accuracy, "rate"),
             _fig(j.kappa),
             *weighted(
@@ -306,6 +344,7 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
         versus.append(
             (
                 f"rater {piece(x.rater)}",
+                *within(x.within),
                 _fig(x.accuracy, "rate"),
                 _fig(x.kappa),
                 *weighted(x.kappa_linear, x.kappa_quadratic),
@@ -313,11 +352,12 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
             )
         )
     extra = ("kappa, linear", "kappa, quadratic") if ordinal else ()
+    right = (f"within ±{j.threshold:g}",) if near and j.threshold is not None else ()
     return Section(
         "Against the adjudicated truth",
-        ("who", "exact agreement", g.KAPPA, *extra, "n"),
+        ("who", *right, "exact agreement", g.KAPPA, *extra, "n"),
         tuple(versus),
-        (False, True, True, *(True for _ in extra), True),
+        (False, *(True for _ in right), True, True, *(True for _ in extra), True),
     )
 
 
@@ -350,19 +390,63 @@ def criterion_notes(c: CriterionReport) -> list[str]:
         )
     if c.judge.no_label:
         notes.append(f"{c.judge.no_label} settled case(s) have no judge label and are left out.")
-    notes.append(f"The judge was wrong on {c.judge.wrong} settled case(s).")
+    notes.append(judge_wrong_sentence(c.judge))
     return notes
+
+
+def judge_wrong_sentence(j: JudgeVsTruth) -> str:
+    """How many settled cases the judge got wrong, by the rule the labelled file's
+    ``who_right`` follows, and beside it how many it did not match exactly."""
+    if j.threshold is None:
+        return f"The judge was wrong on {j.wrong} settled case(s) (its label not the final label)."
+    return (
+        f"The judge was wrong on {j.wrong} settled case(s): its label more than "
+        f"{j.threshold:g} from the final label (the labelled file's who_right is raters or "
+        f"neither). Exact: its label is not the final label on {j.wrong_exact} "
+        f"({j.wrong_exact - j.wrong} of them within the threshold, counted as right)."
+    )
+
+
+NEAR = (
+    "off the diagonal but within the threshold (±{0:g}): the judge counts as right there, "
+    "though not an exact match"
+)
+
+
+def judge_confusion(j: JudgeVsTruth, corner: str = "truth \\ judge") -> Section:
+    """The judge's confusion matrix against the final labels; on an ordered scale with a
+    threshold, the cells off the diagonal but within it are marked: the judge was right
+    there."""
+    section = confusion_section(j.confusion, corner)
+    if j.threshold is None:
+        return section
+    rule = Rule.of(Scale(j.confusion.labels, True), j.threshold)
+    note = NEAR.format(j.threshold)
+    rows = tuple(
+        (
+            truth,
+            *(
+                Marked(str(cell), note) if said != truth and not rule.wrong(truth, said) else cell
+                for said, cell in zip(j.confusion.labels, row[1:], strict=True)
+            ),
+        )
+        for truth, row in zip(j.confusion.labels, section.rows, strict=True)
+    )
+    return Section(section.title, section.headers, rows, section.numeric)
 
 
 # --- shared by the renderers ---------------------------------------------------------------------
 
 
 def overruled_lines(
-    o: Overruled, limit: int | None, piece: Piece = _same
+    o: Overruled, limit: int | None, piece: Piece = _same, threshold: float | None = None
 ) -> tuple[str, list[OverruledCase], int]:
-    """A person's overruled list: its heading, the cases shown (up to ``limit``), how many not."""
+    """A person's overruled list: its heading, the cases shown (up to ``limit``), how many not.
+    ``threshold``: the ordered scale's, by which they were overruled (None: exact match)."""
     shown = o.cases if limit is None else o.cases[:limit]
     head = f"{o.role} {piece(o.person)}: overruled on {len(o.cases)} of {o.settled} settled case(s)"
+    if threshold is not None:
+        head += f" (more than {threshold:g} from the final label; exact: differs on {o.exact})"
     return head, list(shown), len(o.cases) - len(shown)
 
 

@@ -15,10 +15,10 @@ from annotator.services.agreement.baseline_tables import (
 from annotator.services.agreement.report import LEVEL, AgreementReport
 from annotator.services.agreement.tables import (
     Section,
-    confusion_section,
     criterion_name,
     criterion_notes,
     footnoted,
+    judge_confusion,
     overruled_lines,
     plain,
     rationale_text,
@@ -47,12 +47,12 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
             f"{' (ordinal)' if c.scale.ordinal else ''}",
             sections(c),
             "Confusion matrix (rows: truth, columns: judge)",
-            confusion_section(c.judge.confusion),
+            judge_confusion(c.judge),
             criterion_notes(c),
         )
         lines += ["", "Overruled"]
         for o in c.overruled:
-            head, shown, more = overruled_lines(o, overruled_limit)
+            head, shown, more = overruled_lines(o, overruled_limit, threshold=c.judge.threshold)
             lines.append(f"  {head}")
             for x in shown:
                 lines.append(f"    {x.case_id}: {x.label} -> {x.final_label} ({rationale_text(x)})")

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from annotator.domain.agreement import Figure, Interval, LabelScore
+from annotator.domain.merge import Scale
 from annotator.services.agreement.report import (
     AgreementReport,
     ChanceCorrected,
@@ -14,7 +15,9 @@ from annotator.services.agreement.report import (
     CriterionBaseline,
     CriterionReport,
     HumanCeiling,
+    JudgeVsTruth,
     Reliability,
+    Rule,
     ScoreAgreement,
 )
 from annotator.untrusted import json_safe
@@ -132,6 +135,8 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
         "criterion": c.criterion,
         "labels": list(c.scale.labels),
         "ordinal": c.scale.ordinal,
+        "threshold": j.threshold,
+        "threshold_why": _threshold_why(c),
         "counts": _counts_json(c.counts),
         "reviewers": {
             "names": list(r.reviewers),
@@ -150,16 +155,19 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
         },
         "judge": {
             "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
+            **_within_json(j.within, j.within_interval),
             "kappa": _with_interval(j.kappa, j.kappa_interval),
             "macro_f1": _with_interval(j.macro_f1, j.macro_f1_interval),
             **_chance_json(j.chance),
             "wrong": j.wrong,
+            "wrong_exact": j.wrong_exact,
             "no_label": j.no_label,
             "confusion": {
                 "rows": "truth",
                 "columns": "judge",
                 "labels": list(j.confusion.labels),
                 "counts": [list(row) for row in j.confusion.counts],
+                "right": _right_cells(j),
             },
             "per_label": _per_label_json(j.per_label),
         },
@@ -167,6 +175,7 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             {
                 "rater": x.rater,
                 "accuracy": _figure_json(x.accuracy),
+                **_within_json(x.within),
                 "kappa": _figure_json(x.kappa),
                 "kappa_linear": _ordered(x.kappa_linear),
                 "kappa_quadratic": _ordered(x.kappa_quadratic),
@@ -182,6 +191,7 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
                 "role": o.role,
                 "settled": o.settled,
                 "overruled": len(o.cases),
+                "overruled_exact": o.exact,
                 "cases": [
                     {
                         "id": x.case_id,
@@ -196,6 +206,41 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             for o in c.overruled
         ],
     }
+
+
+NO_THRESHOLD = (
+    "right means the same label here (a nominal scale, or an ordered one whose threshold is "
+    "not known): agreement within the threshold is exact agreement (accuracy)"
+)
+
+
+def _threshold_why(c: CriterionReport) -> str | None:
+    """Why the judge was judged by exact match: no threshold."""
+    if c.judge.threshold is not None:
+        return None
+    if not c.scale.ordinal:
+        return "a nominal scale has no threshold: right means the same label"
+    return (
+        "the files do not say the ordered scale's threshold (written before they carried "
+        "it): right means the same label"
+    )
+
+
+def _within_json(f: Figure | None, i: Interval | None = None) -> dict[str, Any]:
+    """Agreement within the threshold of the final label (the judge, or a rater, right by
+    the threshold), and why there is none."""
+    if f is None:
+        return {"within_threshold": None, "within_threshold_why": NO_THRESHOLD}
+    value = _with_interval(f, i) if i is not None else _with_figure(f)
+    return {"within_threshold": value, "within_threshold_why": None}
+
+
+def _right_cells(j: JudgeVsTruth) -> list[list[bool]]:
+    """For each cell of the judge's confusion matrix, whether the judge counts as right
+    there: on the diagonal, and off it within the threshold."""
+    labels = j.confusion.labels
+    rule = Rule.of(Scale(labels, True), j.threshold)
+    return [[not rule.wrong(truth, said) for said in labels] for truth in labels]
 
 
 def criterion_baseline_json(b: CriterionBaseline) -> dict[str, Any]:
