@@ -12,8 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
@@ -41,10 +43,9 @@ def _step(x: int) -> str:
     return str(min(5, max(1, x)))
 
 
-def _study(tmp_path: Path, n: int = 200) -> tuple[Workspace, Path]:
+def _pack(tmp_path: Path, n: int = 200) -> tuple[Path, dict[str, str]]:
     """The issue's situation: three raters, a judge one step off the raters' median on about
-    half the cases and further off on some; every case decided by the lead as the raters'
-    median; the labelled file exported."""
+    half the cases and further off on some. Returns the case file and each case's median."""
     rng = random.Random(19)
     rows, medians = [], {}
     for i in range(n):
@@ -57,8 +58,15 @@ def _study(tmp_path: Path, n: int = 200) -> tuple[Workspace, Path]:
         off = rng.choice([0, 1, 1, -1, -1, 0, 2, -3])
         rows.append(case(f"c{i}", judge=_step(int(agreed) + off), raters=raters,
                          criterion="relevance"))  # fmt: skip
+    return write_jsonl(tmp_path / "study.jsonl", rows, HEADER), medians
+
+
+def _study(tmp_path: Path, n: int = 200) -> tuple[Workspace, Path]:
+    """The pack imported, every case decided by the lead as the raters' median, and the
+    labelled file exported."""
+    pack, medians = _pack(tmp_path, n)
     ws = Workspace.open(tmp_path / "study.annotator")
-    import_file(ws, write_jsonl(tmp_path / "study.jsonl", rows, HEADER))
+    import_file(ws, pack)
     review = ReviewService(ws, "lead")
     for cid, label in medians.items():
         review.decide(review.row_id(cid) or 0, label, "the raters' median")
@@ -180,8 +188,43 @@ def test_the_agreement_page_says_the_same(
     assert heat is not None
     assert "right within ±1" in heat.describe(2, 1)  # final 3, judge 2
     assert "exact" in heat.describe(2, 2)
+    assert page.verdict("relevance", "2", "3") == "the judge was right within ±1, not exact"
     assert "wrong" in heat.describe(2, 0)
     assert heat.cell_color(2, 1) != heat.cell_color(2, 0)
     cells = heat.matrix.counts
     assert sum(cells[r][k] for r in range(5) for k in range(5) if heat.wrong(r, k)) == wrong
     page.grab().save(str(tmp_path / "page.png"))
+
+
+@pytest.mark.gui
+def test_a_cell_within_the_threshold_opens_as_right(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The drill-down: a click on a cell one step off the diagonal lists its cases, and the
+    queue's filter says the judge was right there, within the threshold."""
+    pack, medians = _pack(tmp_path, 40)
+    window = make_window(pack, reviewer="Lead Lee")
+    service = window.review.service
+    assert service is not None
+    for cid, label in medians.items():
+        service.decide(service.row_id(cid) or 0, label, "the raters' median")
+    window.actions_by_id["agreement"].trigger()
+    qtbot.waitUntil(lambda: window.agreement_page is not None, timeout=20000)
+    heat = window.agreement_page.findChild(HeatMap)
+    assert heat is not None
+    row, column = next(
+        (r, k)
+        for r in range(5)
+        for k in range(5)
+        if r != k and not heat.wrong(r, k) and heat.matrix.counts[r][k]
+    )
+    qtbot.mouseClick(heat, Qt.MouseButton.LeftButton, pos=heat._rect(row, column).center())
+    assert window.model.rowCount() == heat.matrix.counts[row][column]
+    labels = heat.matrix.labels
+    assert window.queue.reviews.currentText() == (
+        f"Judge said {labels[column]}, final {labels[row]} (relevance): "
+        "the judge was right within ±1, not exact"
+    )
+    far = next((r, k) for r in range(5) for k in range(5) if heat.wrong(r, k))
+    qtbot.mouseClick(heat, Qt.MouseButton.LeftButton, pos=heat._rect(*far).center())
+    assert window.queue.reviews.currentText().endswith("the judge was wrong (more than 1 off)")

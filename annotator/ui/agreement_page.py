@@ -44,6 +44,7 @@ from annotator.services.agreement import (
 from annotator.services.agreement import glossary as g
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
 from annotator.services.agreement.glossary import explain
+from annotator.services.agreement.report import Rule
 from annotator.services.agreement.tables import BEFORE_AFTER, overruled_lines
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
@@ -277,6 +278,19 @@ class AgreementPage(QDialog):
         right.addStretch(1)
         middle.addLayout(right, 3)
         return middle
+
+    def verdict(self, criterion: str, judge: str, truth: str) -> str:
+        """Whether the judge was right in a cell of its confusion matrix, where the
+        criterion's threshold makes that more than "on the diagonal"; else empty."""
+        c = next((x for x in self.report.criteria if x.criterion == criterion), None)
+        if c is None or c.judge.threshold is None:
+            return ""
+        t = c.judge.threshold
+        if judge == truth:
+            return self.tr("the judge was right, exact")
+        if Rule.of(c.scale, t).wrong(truth, judge):
+            return self.tr("the judge was wrong (more than {0:g} off)").format(t)
+        return self.tr("the judge was right within ±{0:g}, not exact").format(t)
 
     # -- exporting -------------------------------------------------------------------------------
 

@@ -459,8 +459,11 @@ class MainWindow(QMainWindow):
             self.review.next_undecided(from_start=True)
 
     def show_judge_cell(self, criterion: str, judge: str, truth: str) -> None:
-        """Open one cell of the judge's confusion matrix as the queue."""
-        self.queue.show_reviews((criterion, judge, truth))
+        """Open one cell of the judge's confusion matrix as the queue (saying, on an ordered
+        scale with a threshold, whether the judge counts as right there)."""
+        page = self.agreement_page
+        verdict = page.verdict(criterion, judge, truth) if page is not None else ""
+        self.queue.show_reviews((criterion, judge, truth), verdict=verdict)
         if self.agreement_page is not None:
             self._keep_queue_in_sight(self.agreement_page)
         self.raise_()

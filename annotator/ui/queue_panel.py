@@ -178,16 +178,21 @@ class QueuePanel(QWidget):
             with QSignalBlocker(self.reviews):  # the caller loads the queue next
                 self.reviews.setCurrentIndex(0)
 
-    def show_reviews(self, value: ReviewState | tuple[str, str, str], *, load: bool = True) -> None:
+    def show_reviews(
+        self, value: ReviewState | tuple[str, str, str], *, load: bool = True, verdict: str = ""
+    ) -> None:
         """List the reviewer conflicts (or unanimous cases), or one cell of the judge's
         confusion matrix ``(criterion, judge label, final label)``, whatever their kind.
-        ``load`` False: only choose the filter; the caller reads the queue next."""
+        ``load`` False: only choose the filter; the caller reads the queue next. ``verdict``:
+        whether the judge was right in that cell, where a threshold makes it worth saying
+        ("right within ±1")."""
         self.set_lead_mode(True)
         index = self.reviews.findData(value)
         if index < 0:
             criterion, judge, truth = value  # type: ignore[misc]
             crit = f" ({piece(criterion)})" if criterion else ""
             text = self.tr("Judge said {0}, final {1}{2}").format(piece(judge), piece(truth), crit)
+            text += f": {verdict}" if verdict else ""
         with QSignalBlocker(self.reviews):  # one queue load, below
             if index < 0:
                 while self.reviews.count() > 3:  # one matrix cell at a time
