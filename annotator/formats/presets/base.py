@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from annotator.formats.jsontext import JsonError, loads
@@ -46,9 +47,10 @@ class Sniff:
         stripped = self.head.lstrip(" \t\r\n\ufeff")
         return stripped[:1]
 
-    @property
+    @cached_property
     def keys(self) -> frozenset[str]:
-        """The names of the JSON object keys (or CSV columns) seen in the head."""
+        """The names of the JSON object keys (or CSV columns) seen in the head (found once:
+        each preset asks)."""
         found = {m.group(1) for m in _KEY_NAME.finditer(self.head)}
         if self.first not in "[{":  # CSV: the header row
             found |= {c.strip().strip('"') for c in re.split(r"[,;\t]", self.head.split("\n")[0])}
