@@ -28,10 +28,14 @@ ALPHA_INTERVAL = "Krippendorff's alpha, interval"
 
 HELP: dict[str, str] = {
     "accuracy": "The share of cases where the two labels are the same label (exact match).",
-    EXACT: "The share of cases where the judge gave exactly the consensus label.",
+    EXACT: (
+        "The share of cases where the judge gave exactly the reference label (the consensus "
+        "label, or the final label): a step off counts as a miss, even within the threshold."
+    ),
     WITHIN: (
         "The share of cases where the judge is within the criterion's threshold of the "
-        "raters' median: what the disagreement kinds and the summary count as agreeing."
+        "raters' median (before review) or of the final label (after): what the kinds, the "
+        'summary and "who was right" count as the judge being right; exact agreement beside.'
     ),
     KAPPA: (
         "Agreement beyond chance, every different label a full miss; it falls toward 0 when "
@@ -97,6 +101,9 @@ HELP: dict[str, str] = {
 
 
 def explain(name: str) -> str | None:
-    """The sentence for a row's figure name, or None."""
+    """The sentence for a row's figure name, or None; a name of the judge's figures
+    ("judge agreement within the threshold (±1)") by the figure's own name."""
     best = max((k for k in HELP if name.startswith(k)), key=len, default=None)
+    if best is None and name.startswith("judge "):
+        return explain(name.removeprefix("judge "))
     return HELP[best] if best is not None else None
