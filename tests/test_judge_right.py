@@ -23,7 +23,7 @@ from annotator.domain.disagreement import consensus, consensus_label
 from annotator.domain.model import LabelScheme
 from annotator.services.agreement import render_html, render_markdown, render_text
 from annotator.services.agreement.to_json import report_to_json
-from annotator.services.agreement.workspace import workspace_report
+from annotator.services.agreement.workspace import report_of, workspace_report
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import import_file
 from annotator.services.review import ReviewService
@@ -152,6 +152,16 @@ def test_every_place_counts_the_judge_wrong_where_the_labelled_file_does(
     assert "within ±1 of the median" in consensus_line and " exact " in consensus_line
     summary_json = summary.to_json()["criteria"][0]
     assert summary_json["judge_vs_final_exact"]["agree"] == 200 - exact
+    # The queue's kinds: with three raters every case has a median, and the judge is off it
+    # (judge vs majority, or vs all) exactly where the summary says it does not agree.
+    off = s.kinds.get("judge_vs_majority", 0) + s.kinds.get("judge_vs_all", 0)
+    assert off == s.judge_vs_consensus.total - s.judge_vs_consensus.agree
+    assert s.baseline is not None and s.baseline.judge.within is not None
+    assert s.baseline.judge.within.value == pytest.approx(s.judge_vs_consensus.rate)
+
+    # The agreement report of the labelled file itself (it carries the threshold).
+    (f,) = report_of([out], resamples=0).criteria
+    assert (f.judge.wrong, f.judge.wrong_exact, f.judge.threshold) == (wrong, exact, 1)
 
 
 def test_overruled_and_tags_follow_the_threshold(study: tuple[Workspace, Path]) -> None:
