@@ -593,3 +593,21 @@ def test_each_export_without_its_preset_names_it(row: Row, tmp_path, capsys) -> 
     assert f"; it looks like {presets.preset(row.preset).title}: " in err
     assert f"annotator import {path} --preset {row.preset}" in err
     assert not list(tmp_path.glob("b/**/*.annotator"))  # no workspace left behind
+
+
+def test_mt_benchs_two_splits_join_with_the_preset(tmp_path, capsys) -> None:
+    """The dataset's ``human`` split read with the preset, GPT-4's ``gpt4_pair`` split joined
+    as the judge's file (its rows replace the preset's judge rows)."""
+    real = REPO / "tests" / "data" / "real"
+    human = shutil.copy(real / "mt_bench_human.jsonl", tmp_path / "human.jsonl")
+    gpt4 = shutil.copy(real / "mt_bench_gpt4_pair.jsonl", tmp_path / "gpt4_pair.jsonl")
+    ws, base = tmp_path / "ws.annotator", ["--basedir", str(tmp_path / "b")]
+    on = "id=question_id+model_a+model_b+turn"
+    argv = ["import", str(human), "--preset", "mt-bench", "--judge", str(gpt4), "--on", on,
+            "-w", str(ws), "--json", *base]  # fmt: skip
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    counts = json.loads(out)
+    assert (counts["added"], counts["disagreements"], counts["skipped_lines"]) == (5, 3, 1)
+    status, out, _ = run(["summary", str(ws), "--json", *base], capsys)
+    assert sum(c["judge_vs_ratings"]["total"] for c in json.loads(out)["criteria"]) == 10

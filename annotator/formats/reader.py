@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,7 +85,9 @@ class CaseReader:
         ``mapping``; its long format unless ``long`` is given."""
         if preset is not None:
             mapping = preset.mapping_with(mapping)
-            long = long if long is not None else preset.long
+            if long is None and preset.long is not None:  # (a joined judge file replaces its rows)
+                joined = join is not None and join.judge is not None
+                long = replace(preset.long, judge_rater=None) if joined else preset.long
         self.join = join
         self.join_result: JoinResult | None = None
         self._index: SideIndex | None = None
