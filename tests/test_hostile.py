@@ -212,7 +212,9 @@ def lead(sample: dict[str, Any]) -> dict[str, Any]:
     ws = Workspace.open(tmp / "lead.annotator")
     try:
         main(["import", str(sample["files"]["csv"]), "-w", str(ws.path), "--json"])
-        merge_into_workspace(ws, REVIEWER_FILES)
+        # Merged before the lead decides (make.clock): a decision taken before the merge would
+        # be the lead's own review, settling nothing.
+        merge_into_workspace(ws, REVIEWER_FILES, clock=lambda: "2026-01-01T00:00:00Z")
         review = ReviewService(ws, "lead \u202edaeL\u202c <b>&</b>", clock=make.clock)
         row = review.row_id(make.case_id(0))
         assert row is not None
