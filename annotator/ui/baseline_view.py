@@ -47,7 +47,13 @@ class BaselineView(QWidget):
         right = QVBoxLayout()
         right.addWidget(section_title(self.tr("Where the judge differs from the raters")))
         right.addWidget(section_table(baseline_confusion(b)))
-        right.addWidget(note_label(self.tr("Rows: the raters' consensus. Columns: the judge.")))
+        how = self.tr("Rows: the raters' consensus. Columns: the judge.")
+        if b.judge.within is not None:  # the cells are labels; agreeing is from the median
+            how += self.tr(
+                " Exact labels: agreeing within the threshold is measured from the raters' "
+                "median, which the row's label only names."
+            )
+        right.addWidget(note_label(how))
         right.addWidget(section_title(self.tr(CASES)))
         right.addWidget(section_table(tables[CASES]))
         right.addStretch(1)
