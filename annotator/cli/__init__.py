@@ -25,6 +25,7 @@ from annotator.formats.errors import FileRefused
 from annotator.formats.join import join_from_options
 from annotator.formats.long import long_format
 from annotator.formats.mapping import FieldMapping
+from annotator.formats.rounding import Rounding
 from annotator.formats.values import ValueMap
 from annotator.services.agreement import (
     ScaleConflict,
@@ -122,6 +123,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         preset = presets.preset(args.preset) if args.preset else None
         long = long_format(*_long_options(args, preset, mapping))
         values = ValueMap.parse(args.labels) if args.labels else None
+        rounding = Rounding.parse(args.round)
         join = join_from_options(
             args.on, args.judge, args.ratings, judge_name=args.judge_name,
             judge_map=args.judge_map, ratings_map=args.ratings_map,
@@ -145,6 +147,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         join=join,
         preset=preset,
         values=values,
+        rounding=rounding,
         confirmed=getattr(args, "yes", True),
         replace=getattr(args, "replace", False),
     )
@@ -314,7 +317,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                    "encoding": args.encoding, "format": args.fmt,
                    "rater-field": args.rater_field, "judge-rater": args.judge_rater,
                    "preset": args.preset, "judge": args.judge, "ratings": args.ratings,
-                   "on": args.on, "labels": args.labels, "judge-name": args.judge_name,
+                   "on": args.on, "labels": args.labels, "round": args.round,
+                   "judge-name": args.judge_name,
                    "judge-map": args.judge_map, "ratings-map": args.ratings_map,
                    "ratings-rater-field": args.ratings_rater_field}  # fmt: skip
         # "is", not "in": --threshold 0 is given, though 0 == False.

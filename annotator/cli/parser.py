@@ -82,6 +82,15 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         "scores further apart than N disagree (default: the file's header, or 0)",
     )
     parser.add_argument(
+        "--round",
+        metavar="[SOURCE:]MODE",
+        action="append",
+        default=[],
+        help="round a score between a numeric scale's labels (4.5 on 1-5) to a label: MODE is "
+        "half-even, half-up, down or up; SOURCE judge or ratings (default: both). Without it "
+        "such scores stop the import (--yes skips their cases; docs/formats.md)",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="refuse the whole file on any bad line instead of skipping it",

@@ -27,6 +27,7 @@ from annotator.formats.presets.base import Preset
 from annotator.formats.presets.zipped import UNIT as ZIP_UNIT
 from annotator.formats.presets.zipped import ZipRecords, is_zip
 from annotator.formats.records import RawRecord
+from annotator.formats.rounding import Between, Rounding
 from annotator.formats.values import NoVerdict, ValueMap
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
@@ -78,8 +79,13 @@ class CaseReader:
         join: Join | None = None,
         values: ValueMap | None = None,
         preset: Preset | None = None,
+        rounding: Rounding | None = None,
     ) -> None:
         self.path = Path(path)
+        self.rounding = rounding or Rounding()
+        """Scores between a numeric scale's labels: rounded, else counted in ``between``
+        and their cases skipped (formats/rounding.py)."""
+        self.between = Between(self.rounding)
         self.preset = preset
         """A tool's export (formats/presets): its records, transformed; its mapping under
         ``mapping``; its long format unless ``long`` is given."""
@@ -232,6 +238,7 @@ class CaseReader:
 
     def _cases(self) -> Generator[ParsedCase | LineProblem, None, None]:
         self.label_counts = LabelCounts(self.values, self.project)
+        self.between = Between(self.rounding, self.project)
         with closing(self.raw_records()) as records:
             limited = islice(records, self.rows) if self.rows is not None else records
             if self.long is None:
@@ -287,6 +294,9 @@ class CaseReader:
             data, none = self.values.apply(data)
             if none is not None:
                 return NoVerdict.of(line, data, none, self.unit)
+        data, between = self.between.apply(data)
+        if between is not None:
+            return self._problem(line, where, between)
         try:
             case = normalize(data, self.project)
         except Invalid as e:

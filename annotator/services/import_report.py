@@ -12,6 +12,7 @@ from annotator.domain.model import Kind
 from annotator.formats.errors import LineProblem
 from annotator.formats.join import JoinResult
 from annotator.formats.label_counts import LabelCounts, table
+from annotator.formats.rounding import Between
 from annotator.formats.values import NoVerdictCount
 from annotator.services.changes import MORE_CASES, Changes
 
@@ -42,6 +43,8 @@ class ImportReport:
     """The file was read through a mapping (``--map``, a preset, joined files)."""
     join: JoinResult | None = None
     """How the joined files met the case file (formats/join.py), when files were joined."""
+    between: Between | None = None
+    """Scores between a numeric scale's labels: rounded, or left (formats/rounding.py)."""
 
     @property
     def changes(self) -> Changes:
@@ -61,6 +64,7 @@ class ImportReport:
     def notes(self) -> list[str]:
         """Cases with no verdict, a replaced import, fields left out: for people."""
         notes = [self.no_verdict.describe()] if self.no_verdict.cases else []
+        notes += self.between.notes() if self.between is not None else []
         if self.replaced:
             notes.append(f"replaced the {self.replaced} cases of its earlier import")
         if self.ignored:
@@ -87,6 +91,7 @@ class ImportReport:
                 "replaced": self.replaced,
                 "labels": self.labels.to_json() if self.labels is not None else None,
                 "warnings": warnings(self),
+                "between": self.between.to_json() if self.between is not None else None,
                 **({"join": self.join.to_json()} if self.join is not None else {}),
             },
             indent=2,
@@ -119,6 +124,7 @@ def warnings(report: ImportReport) -> list[str]:
     why (a file in our own field names with no ratings is a judge's alone); most records
     skipped."""
     found = [w.message for w in report.labels.warnings()] if report.labels is not None else []
+    found += report.between.warnings() if report.between is not None else []
     read = report.added + report.present
     if read and not report.rated and (report.mapped or report.ignored):
         ignored = f" (fields not mapped: {', '.join(report.ignored)})" if report.ignored else ""

@@ -28,6 +28,7 @@ from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping, refusal_hint, source_fields
 from annotator.formats.presets import Preset, suggestion
 from annotator.formats.reader import CaseReader, ParsedCase, sample_records
+from annotator.formats.rounding import Rounding
 from annotator.formats.sources import ignored_in
 from annotator.formats.values import NoVerdict, ValueMap
 from annotator.services.classification import check_threshold
@@ -77,6 +78,7 @@ def import_file(
     values: ValueMap | None = None,
     confirmed: bool = True,
     replace: bool = False,
+    rounding: Rounding | None = None,
 ) -> ImportReport:
     """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled.
 
@@ -91,6 +93,8 @@ def import_file(
     an import that finds what ``import_report.warnings`` lists is rolled back and raises
     ``ImportUnconfirmed`` (with its report). ``replace``: an earlier import of the same file
     is replaced (services/reimport.py; without it, ``ImportWouldReplace`` when it differs).
+    ``rounding``: scores between a numeric scale's labels rounded (formats/rounding.py);
+    those left are a warning.
     """
     path = Path(path)
     if threshold is not None:
@@ -98,7 +102,7 @@ def import_file(
     try:
         reader = CaseReader(
             path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
-            values=values, preset=preset,
+            values=values, preset=preset, rounding=rounding,
         )  # fmt: skip
     except FileRefused as e:  # (a .eval archive is "not a text file" without its preset)
         more = suggestion(path) if preset is None and e.path == path else ""
@@ -163,6 +167,8 @@ class _Import:
             recorded["preset"] = self.reader.preset.name
         if self.reader.values is not None:
             recorded["labels"] = self.reader.values.specs()
+        if self.reader.rounding.modes:
+            recorded["round"] = self.reader.rounding.specs()
         self.report.replaced = replace_earlier(
             self.conn, self.path, recorded, replace=self.options.replace,
             workspace=self.options.workspace,
@@ -180,6 +186,7 @@ class _Import:
                 self.flush(batch, bytes_read)
         self.report.join = self.reader.join_result
         self.report.labels = self.reader.label_counts
+        self.report.between = self.reader.between
         self.report.ignored = list(self.options.ignored)
         self.report.mapped = self.reader.mapping is not None
         if self.report.added + self.report.present == 0:
