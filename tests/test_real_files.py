@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
-from tests.data.real.make import alpaca_eval, mt_bench, mt_bench_split, pandalm, pandalm_judge
+from tests.data.real.make import (
+    alpaca_eval,
+    mt_bench,
+    mt_bench_split,
+    pandalm,
+    pandalm_judge,
+    summeval_wide,
+)
 from tests.helpers import doc_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,6 +63,7 @@ def test_every_real_file_has_a_row_and_is_as_its_maker_writes_it() -> None:
             "mt_bench_gpt4_pair.jsonl",
             "pandalm_testset.json",
             "pandalm_judge.jsonl",
+            "summeval_wide.jsonl",
         }
     )
     assert json.loads((REAL / "alpaca_eval_annotations.json").read_text()) == alpaca_eval()
@@ -63,7 +71,8 @@ def test_every_real_file_has_a_row_and_is_as_its_maker_writes_it() -> None:
     for name, rows in (("mt_bench_human_judgments.jsonl", mt_bench()),
                        ("mt_bench_human.jsonl", mt_bench_split(False)),
                        ("mt_bench_gpt4_pair.jsonl", mt_bench_split(True)),
-                       ("pandalm_judge.jsonl", pandalm_judge())):  # fmt: skip
+                       ("pandalm_judge.jsonl", pandalm_judge()),
+                       ("summeval_wide.jsonl", summeval_wide())):  # fmt: skip
         lines = (REAL / name).read_text().splitlines()
         assert [json.loads(line) for line in lines] == rows
 

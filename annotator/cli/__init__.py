@@ -19,6 +19,7 @@ from pathlib import Path
 from annotator import console, paths
 from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
 from annotator.cli.parser import COMMANDS, build_parser, gui_parser
+from annotator.cli.wide import wide_columns, wide_layout
 from annotator.fileio import atomic_write
 from annotator.formats import presets
 from annotator.formats.errors import FileRefused
@@ -124,6 +125,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         long = long_format(*_long_options(args, preset, mapping))
         values = ValueMap.parse(args.labels) if args.labels else None
         rounding = Rounding.parse(args.round)
+        wide = wide_columns(args, mapping, long, preset)
         join = join_from_options(
             args.on, args.judge, args.ratings, judge_name=args.judge_name,
             judge_map=args.judge_map, ratings_map=args.ratings_map,
@@ -135,6 +137,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         raise CliError(str(exc)) from None
     if preset is None:  # (a preset's records are its own shape)
         check_mapping(path, mapping, long, args)
+    layout = wide_layout(path, wide, mapping, args)
     report = import_file(
         ws,
         path,
@@ -148,6 +151,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
         preset=preset,
         values=values,
         rounding=rounding,
+        wide=layout,
         confirmed=getattr(args, "yes", True),
         replace=getattr(args, "replace", False),
     )
@@ -318,6 +322,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                    "rater-field": args.rater_field, "judge-rater": args.judge_rater,
                    "preset": args.preset, "judge": args.judge, "ratings": args.ratings,
                    "on": args.on, "labels": args.labels, "round": args.round,
+                   "columns": args.columns, "judge-columns": args.judge_columns,
                    "judge-name": args.judge_name,
                    "judge-map": args.judge_map, "ratings-map": args.ratings_map,
                    "ratings-rater-field": args.ratings_rater_field}  # fmt: skip

@@ -91,6 +91,17 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         "such scores stop the import (--yes skips their cases; docs/formats.md)",
     )
     parser.add_argument(
+        "--columns",
+        metavar="PATTERN",
+        help="many criteria in one row: the raters' columns, e.g. '{criterion}_{rater}' "
+        "(with --judge-columns); each row becomes a case per criterion, its id ROW|CRITERION",
+    )
+    parser.add_argument(
+        "--judge-columns",
+        metavar="PATTERN",
+        help="many criteria in one row: the judge's columns, e.g. 'gpt4_{criterion}'",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="refuse the whole file on any bad line instead of skipping it",

@@ -29,6 +29,7 @@ from annotator.formats.presets.zipped import ZipRecords, is_zip
 from annotator.formats.records import RawRecord
 from annotator.formats.rounding import Between, Rounding
 from annotator.formats.values import NoVerdict, ValueMap
+from annotator.formats.wide import WideLayout
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 """``json``: one JSON document (an array of cases, or pretty-printed case objects)."""
@@ -80,8 +81,11 @@ class CaseReader:
         values: ValueMap | None = None,
         preset: Preset | None = None,
         rounding: Rounding | None = None,
+        wide: WideLayout | None = None,
     ) -> None:
         self.path = Path(path)
+        self.wide = wide
+        """Many criteria in one row: each row read as a case per criterion (formats/wide.py)."""
         self.rounding = rounding or Rounding()
         """Scores between a numeric scale's labels: rounded, else counted in ``between``
         and their cases skipped (formats/rounding.py)."""
@@ -178,6 +182,7 @@ class CaseReader:
         if self._layout is not None and self._opened is not None:
             judge = self.long is None or self.long.judge_rater is None
             judge = judge and (self.join is None or self.join.judge is None)
+            judge = judge and self.wide is None
             csvfile.check_required(
                 self._opened, self._layout, self.mapping, judge=judge, guess=self.long is None
             )
@@ -243,7 +248,10 @@ class CaseReader:
             limited = islice(records, self.rows) if self.rows is not None else records
             if self.long is None:
                 for record in limited:
-                    yield self._parse(record)
+                    if self.wide is None or record.data is None:
+                        yield self._parse(record)
+                    else:
+                        yield from self._wide(record, self.wide)
                 return
             rows = (self._row(record, self.long) for record in limited)
             self._counts = counts = long_module.Counts()
@@ -256,6 +264,18 @@ class CaseReader:
                         yield item
                     else:
                         yield self._normalize(item.line, item.raw, item.record, "")
+
+    def _wide(self, record: RawRecord, wide: WideLayout) -> Iterator[ParsedCase | LineProblem]:
+        """A row of a wide file: a case per criterion; a row without an id, one problem."""
+        assert record.data is not None
+        data = self._mapped(record)
+        if data.get("id") in (None, ""):
+            yield self._problem(record.line, record.where, "missing id")
+            return
+        for one in wide.expand(data, record.data, record.flat):
+            where = f"criterion '{one['criterion']}'"
+            where = f"{record.where}: {where}" if record.where else where
+            yield self._normalize(record.line, record.raw, one, where)
 
     def _problem(self, line: int, where: str, message: str) -> LineProblem:
         return LineProblem(line, f"{where}: {message}" if where else message, self.unit)

@@ -14,6 +14,7 @@ from annotator.formats.join import JoinResult
 from annotator.formats.label_counts import LabelCounts, table
 from annotator.formats.rounding import Between
 from annotator.formats.values import NoVerdictCount
+from annotator.formats.wide import WideLayout
 from annotator.services.changes import MORE_CASES, Changes
 
 
@@ -43,6 +44,10 @@ class ImportReport:
     """The file was read through a mapping (``--map``, a preset, joined files)."""
     join: JoinResult | None = None
     """How the joined files met the case file (formats/join.py), when files were joined."""
+    wide: WideLayout | None = None
+    """Many criteria in one row: the columns of each criterion (formats/wide.py)."""
+    criteria: dict[str, tuple[dict[str, int], int]] = field(default_factory=dict)
+    """With ``wide``: per criterion, the cases added of each kind, and their ratings."""
     between: Between | None = None
     """Scores between a numeric scale's labels: rounded, or left (formats/rounding.py)."""
 
@@ -93,6 +98,7 @@ class ImportReport:
                 "warnings": warnings(self),
                 "between": self.between.to_json() if self.between is not None else None,
                 **({"join": self.join.to_json()} if self.join is not None else {}),
+                **({"wide": self.wide.to_json(self.criteria)} if self.wide is not None else {}),
             },
             indent=2,
         )
@@ -110,6 +116,8 @@ class ImportReport:
         lines += self.notes()
         if self.join is not None:
             lines += self.join.describe(self.path.name)
+        if self.wide is not None:
+            lines += self.wide.report(self.criteria)
         return "\n".join(lines)
 
 

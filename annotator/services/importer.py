@@ -31,6 +31,7 @@ from annotator.formats.reader import CaseReader, ParsedCase, sample_records
 from annotator.formats.rounding import Rounding
 from annotator.formats.sources import ignored_in
 from annotator.formats.values import NoVerdict, ValueMap
+from annotator.formats.wide import WideLayout
 from annotator.services.classification import check_threshold
 from annotator.services.import_report import ImportReport, ImportUnconfirmed, warnings
 from annotator.services.import_target import ImportTarget
@@ -79,6 +80,7 @@ def import_file(
     confirmed: bool = True,
     replace: bool = False,
     rounding: Rounding | None = None,
+    wide: WideLayout | None = None,
 ) -> ImportReport:
     """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled.
 
@@ -94,7 +96,8 @@ def import_file(
     ``ImportUnconfirmed`` (with its report). ``replace``: an earlier import of the same file
     is replaced (services/reimport.py; without it, ``ImportWouldReplace`` when it differs).
     ``rounding``: scores between a numeric scale's labels rounded (formats/rounding.py);
-    those left are a warning.
+    those left are a warning. ``wide``: a row per output with many criteria, a case per
+    criterion (formats/wide.py); the report counts each criterion's cases.
     """
     path = Path(path)
     if threshold is not None:
@@ -102,7 +105,7 @@ def import_file(
     try:
         reader = CaseReader(
             path, mapping, encoding=encoding, fmt=fmt, strict=strict, long=long, join=join,
-            values=values, preset=preset, rounding=rounding,
+            values=values, preset=preset, rounding=rounding, wide=wide,
         )  # fmt: skip
     except FileRefused as e:  # (a .eval archive is "not a text file" without its preset)
         more = suggestion(path) if preset is None and e.path == path else ""
@@ -169,6 +172,8 @@ class _Import:
             recorded["labels"] = self.reader.values.specs()
         if self.reader.rounding.modes:
             recorded["round"] = self.reader.rounding.specs()
+        if self.reader.wide is not None:
+            recorded["wide"] = self.reader.wide.to_json()
         self.report.replaced = replace_earlier(
             self.conn, self.path, recorded, replace=self.options.replace,
             workspace=self.options.workspace,
@@ -373,6 +378,9 @@ class _Import:
         r = self.report
         # Counted now: inferred ordinal scales and a threshold reclassify after insertion.
         r.kinds.update(cases.kinds_of_import(self.conn, self.import_id))
+        if self.reader.wide is not None:
+            r.wide = self.reader.wide
+            r.criteria = cases.kinds_by_criterion(self.conn, self.import_id)
         problems = json.dumps([p.describe(self.path) for p in r.problems[:100]])
         cases.finish_import(self.conn, self.import_id, r.added, r.present, r.skipped, problems)
         stored_project.store_fingerprint(self.conn)

@@ -54,6 +54,23 @@ def kinds_of_import(conn: Connection, import_id: int) -> dict[str, int]:
     return {kind: int(n) for kind, n in rows}
 
 
+def kinds_by_criterion(conn: Connection, import_id: int) -> dict[str, tuple[dict[str, int], int]]:
+    """Per criterion, how many cases of each kind an import added, and their ratings."""
+    rows = conn.execute(
+        text(
+            "SELECT criterion, kind, count(*), sum(n_ratings) FROM cases "
+            "WHERE import_id = :id GROUP BY criterion, kind"
+        ),
+        {"id": import_id},
+    )
+    out: dict[str, tuple[dict[str, int], int]] = {}
+    for crit, kind, n, ratings in rows:
+        kinds, before = out.get(crit, ({}, 0))
+        kinds[kind] = int(n)
+        out[crit] = (kinds, before + int(ratings or 0))
+    return out
+
+
 def imported_paths(conn: Connection) -> list[str]:
     return [p for (p,) in conn.execute(text("SELECT DISTINCT path FROM import_batch"))]
 

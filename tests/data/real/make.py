@@ -25,6 +25,12 @@
   verdicts by ``idx`` (``result``: ``"1"``, ``"2"``, ``"Tie"``, once an unparseable
   ``"garbage"``). As in the published files, the judge's file misses one case of the test set
   (it cannot be imported: no verdict) and has one id the test set lacks.
+- ``summeval_wide.jsonl``: a study shaped like SummEval's as a table (one row per summary:
+  ``id``, the source ``text``, the summary ``decoded``, ``model_id``), three people's 1-5
+  scores on four criteria in columns ``{criterion}_{rater}`` (``coherence_57e2b``,
+  ``relevance_61102``, ...) and GPT-4's in ``gpt4_{criterion}``: once a half point (4.5),
+  once no score (the row's case of that criterion has no judge's label), once a person's score
+  missing (an abstention).
 
 docs/formats.md ("Real files") gives the command that imports each, and
 tests/test_real_files.py checks the counts it prints.
@@ -166,6 +172,41 @@ def mt_bench_split(judge: bool) -> list[dict[str, Any]]:
     return [r for r in mt_bench() if (r["judge"] == "gpt4_pair") == judge]
 
 
+SUMMEVAL_CRITERIA = ("coherence", "consistency", "fluency", "relevance")
+SUMMEVAL_RATERS = ("57e2b", "61102", "8a3c4")
+SUMMEVAL: list[tuple[str, str, list[tuple[float | None, ...]]]] = [
+    # id, model; per criterion (coherence, consistency, fluency, relevance): the three
+    # people's scores and GPT-4's
+    ("dm-001", "M8", [(4, 4, 5, 4), (5, 5, 5, 5), (5, 5, 5, 5), (4, 3, 4, 4)]),
+    ("dm-002", "M11", [(2, 3, 2, 3), (5, 4, 5, 5), (4, 4, 5, 5), (3, 3, 2, 4)]),
+    ("dm-003", "M17", [(3, 3, 3, 2), (1, 2, 1, 4), (5, 4, 5, 4.5), (3, 3, 3, 3)]),
+    ("dm-004", "M20", [(5, 4, 4, 5), (5, 5, 5, 5), (5, 5, 5, 5), (4, 5, 5, 5)]),
+    ("dm-005", "M8", [(1, 2, 2, None), (4, 5, 5, 5), (3, 3, 4, 5), (2, 2, 3, 2)]),
+    ("dm-006", "M11", [(4, 4, 4, 4), (5, 5, 4, 5), (5, 5, 5, 5), (5, 4, None, 3)]),
+]
+"""Six summaries: 24 cases, one of them without GPT-4's score."""
+
+
+def summeval_wide() -> list[dict[str, Any]]:
+    out = []
+    for n, (doc, model, scores) in enumerate(SUMMEVAL, start=1):
+        record: dict[str, Any] = {
+            "id": doc,
+            "text": f"(CNN) Article {n}: the news of the day.",
+            "decoded": f"Summary {n} of the article.",
+            "model_id": model,
+        }
+        for crit, (*people, _) in zip(SUMMEVAL_CRITERIA, scores, strict=True):
+            for rater, score in zip(SUMMEVAL_RATERS, people, strict=True):
+                if score is not None:
+                    record[f"{crit}_{rater}"] = score
+        for crit, (*_, gpt4) in zip(SUMMEVAL_CRITERIA, scores, strict=True):
+            if gpt4 is not None:
+                record[f"gpt4_{crit}"] = gpt4
+        out.append(record)
+    return out
+
+
 def main() -> None:
     (HERE / "alpaca_eval_annotations.json").write_text(
         json.dumps(alpaca_eval(), indent=4, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -180,7 +221,9 @@ def main() -> None:
     )
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in pandalm_judge())
     (HERE / "pandalm_judge.jsonl").write_text(lines, encoding="utf-8")
-    print(f"wrote 6 files to {HERE}")
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in summeval_wide())
+    (HERE / "summeval_wide.jsonl").write_text(lines, encoding="utf-8")
+    print(f"wrote 7 files to {HERE}")
 
 
 if __name__ == "__main__":
