@@ -44,10 +44,13 @@ from annotator.formats.mapping import (
 from annotator.formats.presets import KEY as PRESET_KEY
 from annotator.formats.presets import Preset, detect
 from annotator.formats.reader import CaseReader, sample_records
+from annotator.formats.rounding import Rounding
 from annotator.formats.values import ValueMap
+from annotator.formats.wide import WideLayout
 from annotator.services.import_report import ImportUnconfirmed
 from annotator.services.reimport import ImportWouldReplace
 from annotator.ui.case_preview import WARNING_STYLE, CasePreview, named_label
+from annotator.ui.criteria_box import CriteriaBox
 from annotator.ui.import_survey import Reading, Survey, Surveyor
 from annotator.ui.join_fields import JOIN, JoinFieldsDialog, offer_joins, present, settle_join
 from annotator.ui.join_files import JoinFilesBox
@@ -92,11 +95,15 @@ class ImportChoice:
     """An earlier import of the file (with other choices) is replaced (services/reimport.py)."""
     preset: Any = None
     """A tool's export (formats/presets), read as it says."""
+    wide: WideLayout | None = None
+    """Many criteria in one row (formats/wide.py)."""
+    rounding: Rounding | None = None
+    """Scores between a scale's labels rounded (formats/rounding.py)."""
 
     def import_options(self) -> dict[str, Any]:
         """The keyword arguments of ``import_file`` these choices give (only those set)."""
         out: dict[str, Any] = {"strict": self.strict, "encoding": self.encoding, "long": self.long}
-        for key in ("join", "values", "preset"):
+        for key in ("join", "values", "preset", "wide", "rounding"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if not self.confirmed:
@@ -187,6 +194,9 @@ class ImportDialog(QDialog):
         self._values = ValueTable()
         self._values.changed.connect(self._refresh)
         self._tabs.addTab(self._values, self.tr("&Label values"))
+        self._criteria = CriteriaBox()
+        self._criteria.changed.connect(self._refresh)
+        self._tabs.addTab(_scrolled(self._criteria), self.tr("Criteri&a"))
         self._surveyor = Surveyor(self)
         self._surveyor.done.connect(self._surveyed)
         self._build_preview(body)
@@ -202,7 +212,7 @@ class ImportDialog(QDialog):
     def _set_tab_order(self) -> None:
         order: list[QWidget] = [self._tabs, *(self._combos[ours] for ours, _ in FIELDS)]
         order += [*self._raters.widgets(), *self._long.combos()]
-        order += [*self._join.widgets(), *self._values.widgets()]
+        order += [*self._join.widgets(), *self._values.widgets(), *self._criteria.widgets()]
         order += [self._preview, self._encoding, self._strict, self._replace, self._confirm]
         order += [self._import]
         for a, b in zip(order, order[1:], strict=False):
@@ -226,7 +236,10 @@ class ImportDialog(QDialog):
         """The chosen mapping, or None when every field is read under its own name."""
         pairs = []
         named = {"ratings"} if self._long.rater_field() else set()  # each row's label, named
+        wide = self._criteria.active()  # (the criterion, judge's label and ratings: its columns)
         for ours, combo in self._combos.items():
+            if wide and ours in ("criterion", "judge.label", "ratings"):
+                continue
             source = combo.currentData()
             own = source == ours and ours not in named  # read under its own name: no pair
             chosen = isinstance(source, str) and source not in (_NONE, JOIN) and not own
@@ -234,7 +247,7 @@ class ImportDialog(QDialog):
                 continue  # (the judge file's)
             if chosen and (ours != "ratings" or self._maps_present(ours)):
                 pairs.append((ours, str(source)))
-        if not named and not self._raters.problem():  # (long format: each row's label)
+        if not named and not wide and not self._raters.problem():  # (long: each row's label)
             pairs += self._raters.pairs()
         return FieldMapping(tuple(pairs)) if pairs else None
 
@@ -245,13 +258,14 @@ class ImportDialog(QDialog):
             join=self._join.join(), values=self._values.values(),
             confirmed=self._confirm.isChecked(),
             replace=self._replace.isChecked() and not self._replace.isHidden(),
-            preset=self._preset,
+            preset=self._preset, wide=self._criteria.layout_for(self.mapping())[0],
+            rounding=self._criteria.rounding(),
         )  # fmt: skip
 
     def _reading(self) -> Reading:
         """What a read of the whole file is of (the choices but the value mapping)."""
         c = self.choice()
-        return Reading(c.path, c.mapping, c.encoding, c.long, c.join, c.preset)
+        return Reading(c.path, c.mapping, c.encoding, c.long, c.join, c.preset, c.wide, c.rounding)
 
     def long(self) -> LongFormat | None:
         """The long format chosen (rows grouped by id), or None: one record per case."""
@@ -474,6 +488,7 @@ class ImportDialog(QDialog):
         previous = {ours: c.currentData() for ours, c in self._combos.items() if self._fields}
         raters = self._raters.current() if self._fields else None
         self._fields = fields
+        self._criteria.set_fields(self._path, fields)
         guess = self._preset.mapping if self._preset is not None else guess_mapping(fields)
         guessed = guess.as_dict()
         self._raters.set_fields(
@@ -529,7 +544,7 @@ class ImportDialog(QDialog):
         names = self._field_names()
         required = self._long.required([ours for ours, needed in FIELDS if needed])
         judged = self._join.judge_file() is not None  # the judge's label: the judge file's
-        if judged:
+        if judged or self._criteria.active():  # (the judge file's, or the judge's columns)
             required = [ours for ours in required if ours != "judge.label"]
         self._combos["judge.label"].setEnabled(not judged)
         self._combos["judge.label"].setToolTip(
@@ -560,6 +575,7 @@ class ImportDialog(QDialog):
         long = self._long.rater_field() is not None
         self._raters.setVisible(not long)
         raters = "" if long else self._raters_problem()
+        raters = self._criteria.layout_for(self.mapping())[1] or raters
         if raters:
             notes.append(raters)
         self._missing.setText("\n".join(notes))
@@ -642,6 +658,8 @@ class ImportDialog(QDialog):
                 "Label values of the {0} cases read ({1} skipped). Choose what each maps to."
             ).format(survey.cases, survey.problems)
         self._values.set_counts(survey.counts if survey and not survey.error else None, status)
+        self._criteria.show_counts(survey.counts if survey and not survey.error else None)
+        self._criteria.layout_for(self.mapping())  # (the counts shown)
         self._set_tab_order()  # (the table's "maps to" come and go)
         joined = survey.join.describe(self._path.name) if survey and survey.join else []
         self._join.show_counts(shown("\n".join(joined)))  # (ids and names from the files)
@@ -701,7 +719,8 @@ class ImportDialog(QDialog):
             long, rows = self.long(), PREVIEW_ROWS  # (a long file: cases of its first rows)
             reader = CaseReader(
                 self._path, self.mapping(), encoding=self.encoding(), long=long, rows=rows,
-                **self._with_preset(),
+                wide=self._criteria.layout_for(self.mapping())[0],
+                rounding=self._criteria.rounding(), **self._with_preset(),
             )  # fmt: skip
             items = list(islice(reader, PREVIEW_RECORDS))  # the generator closes on release
         except FileRefused as e:

@@ -39,6 +39,10 @@ class Reading:
     long: LongFormat | None
     join: Join | None
     preset: Any = None
+    wide: Any = None
+    """Many criteria in one row (formats/wide.py's ``WideLayout``)."""
+    rounding: Any = None
+    """Scores between labels rounded (formats/rounding.py)."""
 
 
 @dataclass
@@ -66,7 +70,7 @@ def survey(
     try:
         reader = CaseReader(
             reading.path, reading.mapping, encoding=reading.encoding, long=reading.long,
-            join=reading.join, **extra,
+            join=reading.join, wide=reading.wide, rounding=reading.rounding, **extra,
         )  # fmt: skip
 
         def pulse() -> None:
