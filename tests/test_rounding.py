@@ -175,3 +175,25 @@ def test_cli_refuses_with_the_counts_then_rounds_or_skips(
     assert "rounded 1 of the raters' scores (down): 2.5→2 x1" in out
     assert main(["import", str(path), "-w", str(other), "--round", "sideways"]) != 0
     assert "bad --round 'sideways'" in capsys.readouterr().err
+
+
+def test_a_rare_score_between_labels_is_said_once_and_rounding_settles_it(
+    tmp_path: Path,
+) -> None:
+    """Among 450 labels, one 4.5 is rare too: the rare-label warning leaves it to this one."""
+    rows = [
+        {"id": i, "input": "x", "judge": 4.5 if i == 7 else 1 + i % 5,
+         "ratings": {"a": 1 + (i * 3) % 5, "b": 1 + (i * 7) % 5}}
+        for i in range(150)
+    ]  # fmt: skip
+    path = write_jsonl(tmp_path / "big.jsonl", rows)
+    ws = Workspace.open(tmp_path / "w.annotator")
+    try:
+        with pytest.raises(ImportUnconfirmed) as refused:
+            import_file(ws, path, confirmed=False)
+        assert len(refused.value.warnings) == 1
+        assert refused.value.warnings[0].startswith("1 score falls between the scale's labels")
+        report = import_file(ws, path, confirmed=False, rounding=Rounding.parse(["half-up"]))
+    finally:
+        ws.close()
+    assert report.added == 150

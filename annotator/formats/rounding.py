@@ -175,6 +175,11 @@ class Between:
             return None
         return sorted((n, x) for n, x in numbers if n is not None)
 
+    def values(self) -> set[tuple[str, str]]:
+        """(criterion, value) of every value found between labels, rounded or left."""
+        found = {(c, v) for c, _, v, _ in self.rounded} | {(c, v) for c, _, v in self.left}
+        return found
+
     def warnings(self) -> list[str]:
         """The values left between labels, per criterion: the import stops and asks."""
         out = []

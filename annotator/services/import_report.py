@@ -131,7 +131,12 @@ def warnings(report: ImportReport) -> list[str]:
     (formats/label_counts.py); every case unrated, when a mapping or fields left out may be
     why (a file in our own field names with no ratings is a judge's alone); most records
     skipped."""
-    found = [w.message for w in report.labels.warnings()] if report.labels is not None else []
+    between = report.between.values() if report.between is not None else set()
+    found = [
+        w.message  # (a score between labels is said by ``between``, rounded or not)
+        for w in (report.labels.warnings() if report.labels is not None else [])
+        if not w.labels or not all((w.criterion, x) in between for x in w.labels)
+    ]
     found += report.between.warnings() if report.between is not None else []
     read = report.added + report.present
     if read and not report.rated and (report.mapped or report.ignored):
