@@ -104,15 +104,20 @@ class Between:
     """(criterion, side, value, label) -> how often."""
     left: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(criterion, side, value) -> how often (no --round for its side)."""
+    _scales: dict[str, list[tuple[Decimal, str]] | None] = field(default_factory=dict)
 
     def apply(self, record: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         """``record`` (in our field names, after ``--labels``) with the values between labels
         its sides round rounded; and why its case is skipped when one is left (else None)."""
         crit = label_text(record.get("criterion")) or DEFAULT_CRITERION
-        scale = self._scale(crit)
         judge = label_text(judge_value(record))
         ratings = [(r, t) for r, v in ratings_of(record.get(RATINGS)) if (t := label_text(v))]
         labels = [judge, *(t for _, t in ratings)]
+        if not any(x is not None and _fraction_like(x) for x in labels):
+            return record, None  # (the common case: no fraction, nothing between labels)
+        if crit not in self._scales:
+            self._scales[crit] = self._scale(crit)
+        scale = self._scales[crit]
         problem: str | None = None
         out = record
 
@@ -232,6 +237,11 @@ class Between:
                 for (c, s, v), n in sorted(self.left.items())
             ],
         }
+
+
+def _fraction_like(text: str) -> bool:
+    """Whether ``text`` may be a number that is not whole (``4.5``, ``1e-05``)."""
+    return text[:1] in "0123456789+-." and ("." in text or "e" in text or "E" in text)
 
 
 def _scores(n: int) -> str:
