@@ -161,6 +161,14 @@ def test_cli_refuses_with_the_counts_then_rounds_or_skips(
     err = capsys.readouterr().err
     assert "nothing was imported" in err and "3 scores fall between the scale's labels" in err
     assert not ws.exists()
+    assert main(["import", str(path), "-w", str(ws), "--json"]) == 1
+    refused = json.loads(capsys.readouterr().out)
+    assert refused["imported"] is False
+    assert {(x["source"], x["value"], x["count"]) for x in refused["between"]["left"]} == {
+        ("judge", "4.5", 1),
+        ("judge", "2.5", 1),
+        ("ratings", "2.5", 1),
+    }
     assert main(["import", str(path), "-w", str(ws), "--yes", "--json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["added"] == 2 and json.loads(out)["skipped_lines"] == 3

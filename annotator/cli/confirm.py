@@ -46,6 +46,7 @@ def unconfirmed(exc: ImportUnconfirmed, argv: Sequence[str] | None, *, as_json: 
                     "imported": False,
                     "warnings": exc.warnings,
                     "labels": report.labels.to_json() if report.labels is not None else None,
+                    "between": report.between.to_json() if report.between else None,
                     "suggested_command": command,
                     "no_verdict": report.no_verdict.to_json(),
                     "ignored_fields": report.ignored,
