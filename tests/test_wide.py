@@ -174,3 +174,23 @@ def test_options_that_do_not_go_together_are_refused(
     path = _jsonl(tmp_path)
     assert main(["import", str(path), "-w", str(tmp_path / "w.annotator"), *extra]) != 0
     assert message in capsys.readouterr().err
+
+
+def test_rater_columns_named_like_ratings_are_not_said_to_be_ignored(tmp_path: Path) -> None:
+    """``relevance_human_1`` looks like a rating no mapping reads, but the pattern reads it."""
+    rows = [
+        {"id": i, "text": "x", "relevance_human_1": 1 + i % 3, "relevance_human_2": 2,
+         "gpt4_relevance": 2, "annotator9": 1}
+        for i in range(6)
+    ]  # fmt: skip
+    path = write_jsonl(tmp_path / "humans.jsonl", rows)
+    layout = COLUMNS.resolve(path, rows[0], MAPPING)
+    assert layout.raters == {
+        "relevance": {"human_1": "relevance_human_1", "human_2": "relevance_human_2"}
+    }
+    ws = Workspace.open(tmp_path / "w.annotator")
+    try:
+        report = import_file(ws, path, MAPPING, wide=layout)
+    finally:
+        ws.close()
+    assert report.ignored == ["annotator9"]

@@ -144,4 +144,5 @@ def ignored_in(reader: CaseReader, encoding: str | None, *, limit: int = SAMPLE)
         found = file_fields(reader.path, encoding=encoding, fmt=reader.fmt, limit=limit)
     except FileRefused:
         return ()
-    return tuple(ignored(found, reader.mapping, rater_field=rater))
+    read = reader.wide.read() if reader.wide is not None else set()  # (many criteria a row)
+    return tuple(f for f in ignored(found, reader.mapping, rater_field=rater) if f not in read)

@@ -188,6 +188,10 @@ class WideLayout:
             out.append(one)
         return out
 
+    def read(self) -> set[str]:
+        """The columns the layout reads (the judge's and the raters')."""
+        return set(self.judge.values()) | {c for r in self.raters.values() for c in r.values()}
+
     def report(self, criteria: Mapping[str, tuple[Mapping[str, int], int]]) -> list[str]:
         """For a terminal: the criteria and raters found, and per criterion the cases of
         ``criteria`` (the cases added of each kind, and their ratings: ``storage.cases.
