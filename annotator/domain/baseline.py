@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from annotator.domain.ceiling import LooUnit
 from annotator.domain.disagreement import consensus, consensus_label, differs_from_consensus
@@ -38,6 +39,15 @@ class BaselineTally:
     """Of the cases in :attr:`units`, those whose judge gave a raw score beside its label:
     ``(judge label, score, raters' labels sorted)``; the judge's score against the raters'
     mean uses the score for them, the label's place for the others."""
+    pairs: dict[tuple[str, str], Counter[tuple[str, str]]] = field(default_factory=dict)
+    """Each pair of raters by name (first < second): ``(first's label, second's label)``
+    counted over the cases both rated, on the scale; a labels x labels table per pair, at most
+    :data:`MAX_PAIRS_KEPT` pairs."""
+    raters: set[str] = field(default_factory=set)
+    """The raters' names (at most :data:`MAX_RATERS_KEPT`), so that pairs who share no case
+    are known too."""
+    pairs_not_kept: int = 0
+    """Cases of a pair of raters left out because :data:`MAX_PAIRS_KEPT` pairs were kept."""
 
     def add(
         self,
@@ -66,13 +76,50 @@ class BaselineTally:
         kept = tuple(sorted(x for x in labels if scale is None or x in scale))
         self.scored[(judge or None, score, kept)] += count
 
+    def add_raters(
+        self,
+        ratings: Iterable[tuple[str, str]],
+        count: int = 1,
+        scale: frozenset[str] | None = None,
+    ) -> None:
+        """``count`` cases rated so: ``(rater, label)`` by name, for the pairs of raters
+        (ratings outside ``scale`` left out, as :meth:`add` leaves them out)."""
+        kept = sorted((r, x) for r, x in ratings if scale is None or x in scale)
+        if len(self.raters) < MAX_RATERS_KEPT:
+            self.raters.update(r for r, _ in kept)
+        for (a, x), (b, y) in combinations(kept, 2):
+            if a == b:
+                continue
+            table = self.pairs.get((a, b))
+            if table is None:
+                if len(self.pairs) >= MAX_PAIRS_KEPT:
+                    self.pairs_not_kept += count
+                    continue
+                table = self.pairs[(a, b)] = Counter()
+            table[(x, y)] += count
+
     def ordered(self) -> BaselineTally:
         """The same counts, kinds in a fixed order: sums of floats then add up in the same
         order, so the figures are the same to the last digit whatever order the cases came in
         (the summary and the agreement report count in different passes)."""
         key = sorted(self.units, key=lambda u: (u[0] is not None, u[0] or "", u[1]))
         scored = Counter({k: self.scored[k] for k in sorted(self.scored, key=repr)})
-        return BaselineTally(Counter({k: self.units[k] for k in key}), self.outside, scored)
+        pairs = {k: Counter(dict(sorted(self.pairs[k].items()))) for k in sorted(self.pairs)}
+        return BaselineTally(
+            Counter({k: self.units[k] for k in key}),
+            self.outside,
+            scored,
+            pairs,
+            set(self.raters),
+            self.pairs_not_kept,
+        )
+
+
+MAX_PAIRS_KEPT = 10_000
+"""Pairs of raters whose label-pair counts a tally keeps (each at most labels x labels
+counts): bounds the memory of a crowd of raters; cases of further pairs are counted only."""
+MAX_RATERS_KEPT = 10_000
+"""Raters' names a tally keeps (to know the pairs that share no case)."""
 
 
 @dataclass(frozen=True)

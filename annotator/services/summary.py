@@ -31,6 +31,7 @@ from annotator.domain.model import Kind, LabelScheme, WhoRight
 from annotator.services.agreement.baseline import build_baseline, with_scales
 from annotator.services.agreement.baseline_tables import JUDGE, RATERS, baseline_sections
 from annotator.services.agreement.report import LEVEL, CriterionBaseline
+from annotator.services.agreement.tables import plain
 from annotator.services.agreement.text import text_table
 from annotator.services.agreement.to_json import criterion_baseline_json
 from annotator.services.agreement.workspace import add_judge_scores
@@ -198,11 +199,12 @@ class _Tally:
         consensus: str | None,
         labels: Sequence[str],
         decision: tuple[str, str | None] | None,
+        raters: Sequence[str],
         *,
         count: int,
     ) -> None:
         """``count`` cases alike: their kind, judge, consensus, rating labels in rater order,
-        and final label and who was right (None: not decided)."""
+        final label and who was right (None: not decided), and the raters' names."""
         self.kinds[kind] += count
         self.decided += is_decided * count
         for i, label in enumerate(labels):
@@ -210,6 +212,7 @@ class _Tally:
             for other in labels[i + 1 :]:
                 self.rater_pairs[label, other] += count
         self.baseline.add(judge, labels, count, self.on_scale)
+        self.baseline.add_raters(zip(raters, labels, strict=True), count, self.on_scale)
         if decision is not None:
             final, who = decision
             self.judge_vs_final[judge, final] += count
@@ -351,4 +354,28 @@ def _baseline_lines(b: CriterionBaseline, summary: Summary) -> list[str]:
     for s in baseline_sections(b):
         if s.title in (JUDGE, RATERS):
             lines += ["", f"    {s.title}", *(f"  {x}".rstrip() for x in text_table(s))]
-    return lines
+    return [*lines, *_rater_pair_lines(b)]
+
+
+def _rater_pair_lines(b: CriterionBaseline) -> list[str]:
+    """The rater pairs in one line: how many, and their kappas' mean and lowest (the
+    agreement report and --json list them)."""
+    p = b.raters.pairs
+    kappas = [x for x in p.pairs if x.kappa.value is not None]
+    if not p.total:
+        return []
+    head = f"    rater pairs: {p.total}"
+    if p.not_listed:
+        head += f" ({len(p.pairs)} with the most cases in common counted)"
+    if not kappas:
+        return ["", head + "; Cohen's kappa undefined for every pair"]
+    low = min(kappas, key=lambda x: (x.kappa.value, x.first, x.second))
+    mean = sum(x.kappa.value or 0.0 for x in kappas) / len(kappas)
+    undefined = len(p.pairs) - len(kappas)
+    return [
+        "",
+        head + f"; Cohen's kappa mean {mean:.3f}, lowest {low.kappa.value:.3f} "
+        f"({plain(low.first)} / {plain(low.second)})"
+        + (f"; undefined for {undefined}" if undefined else "")
+        + "; 'annotator agreement' lists them",
+    ]

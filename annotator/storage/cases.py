@@ -325,16 +325,19 @@ def reclassify(conn: Connection, changed: Sequence[dict[str, Any]]) -> None:
 # -- a pass over everything ---------------------------------------------------------------------
 
 
-SummaryRow = tuple[str, str, bool, str, "str | None", tuple[str, ...], "tuple[str, str] | None"]
-"""criterion, kind, decided, judge label, consensus, the rater labels in rater order, and the
-decision's label and who was right (None when undecided): cases alike give equal tuples."""
+SummaryRow = tuple[
+    str, str, bool, str, "str | None", tuple[str, ...], "tuple[str, str] | None", tuple[str, ...]
+]
+"""criterion, kind, decided, judge label, consensus, the rater labels in rater order, the
+decision's label and who was right (None when undecided), and the raters' names in the order
+of their labels: cases alike give equal tuples."""
 
 
 def summary_rows(db: sqlite3.Connection) -> Iterator[SummaryRow]:
     """Every case with its ratings and decision, in row id order: three ordered reads side by
     side (a join would read the ratings once per case through an index, several times as
     long at a million cases)."""
-    ratings = db.execute("SELECT case_id, label FROM rating ORDER BY case_id, rater")
+    ratings = db.execute("SELECT case_id, label, rater FROM rating ORDER BY case_id, rater")
     decisions = db.execute("SELECT case_id, label, who_right FROM decision ORDER BY case_id")
     rating, decision = next(ratings, None), next(decisions, None)
     decided = int(Status.DECIDED)
@@ -342,11 +345,13 @@ def summary_rows(db: sqlite3.Connection) -> Iterator[SummaryRow]:
         "SELECT id, criterion, kind, status, judge_label, consensus FROM cases ORDER BY id"
     ):
         labels: list[str] = []
+        raters: list[str] = []
         while rating is not None and rating[0] <= row_id:
             if rating[0] == row_id:
                 labels.append(rating[1])  # in rater order
+                raters.append(rating[2])
             rating = next(ratings, None)
         while decision is not None and decision[0] < row_id:
             decision = next(decisions, None)
         final = decision[1:] if decision is not None and decision[0] == row_id else None
-        yield crit, kind, status == decided, judge, consensus, tuple(labels), final
+        yield crit, kind, status == decided, judge, consensus, tuple(labels), final, tuple(raters)

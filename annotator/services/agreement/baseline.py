@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import combinations, islice
 from typing import Any, Literal
 
 from annotator.domain import baseline as counting
@@ -46,12 +47,15 @@ from annotator.domain.ordinal import (
 from annotator.domain.reliability import fleiss_kappa_counts, krippendorff_alpha_counts
 from annotator.services.agreement.report import (
     LEVEL,
+    MAX_RATER_PAIRS,
     AmongRaters,
     Baseline,
     ChanceCorrected,
     CriterionBaseline,
     HumanCeiling,
     JudgeVsConsensus,
+    RaterPair,
+    RaterPairs,
     Reliability,
     ScoreAgreement,
 )
@@ -127,8 +131,68 @@ def criterion_baseline(
             reliability(counting.rater_units(tally), scale, intervals, chance=True),
             ceiling(tally.units, intervals),
             alpaca_eval(tally.units, scale, intervals),
+            rater_pairs(tally, scale, intervals),
         ),
     )
+
+
+NO_SHARED = "the two raters rated no case in common (on the scale)"
+
+
+def rater_pairs(
+    tally: BaselineTally, scale: Scale, intervals: Intervals, *, limit: int = MAX_RATER_PAIRS
+) -> RaterPairs:
+    """Cohen's kappa of each pair of raters (weighted too on an ordered scale), each with
+    its interval: the ``limit`` pairs with the most cases in common (then by name), pairs
+    that share no case last, undefined and saying so."""
+    shared = {k: c.total() for k, c in tally.pairs.items()}
+    listed = sorted(shared, key=lambda k: (-shared[k], k))[:limit]
+    if len(listed) < limit:  # the pairs that share no case, by name
+        alone = (k for k in combinations(sorted(tally.raters), 2) if k not in shared)
+        listed += islice(alone, limit - len(listed))
+    n = len(tally.raters)
+    return RaterPairs(
+        tuple(
+            rater_pair(a, b, tally.pairs.get((a, b), Counter()), scale, intervals)
+            for a, b in listed
+        ),
+        max(n * (n - 1) // 2, len(shared)),
+        tally.pairs_not_kept,
+    )
+
+
+def rater_pair(
+    first: str,
+    second: str,
+    pairs: Mapping[tuple[str, str], int],
+    scale: Scale,
+    intervals: Intervals,
+) -> RaterPair:
+    """Two raters' kappa, and on an ordered scale the weighted ones, with intervals and the
+    kappa-paradox note where kappa and their agreement diverge."""
+    labels = scale.labels
+    if not any(x in labels and y in labels for x, y in pairs):
+        none, no_interval = undefined(0, NO_SHARED), intervals.none(NO_SHARED)
+        weighted = (none, no_interval) * 2 if scale.ordinal else ()
+        return RaterPair(first, second, none, no_interval, *weighted)
+    statistics: list[_Statistic] = [lambda c: cohen_kappa_counts(c, labels)]
+    if scale.ordinal:
+        statistics += [
+            lambda c: weighted_kappa_counts(c, labels, "linear"),
+            lambda c: weighted_kappa_counts(c, labels, "quadratic"),
+        ]
+    cis = intervals(pairs, *statistics)
+    kappa = explained_kappa(pairs, labels)
+    if not scale.ordinal:
+        return RaterPair(first, second, kappa, cis[0])
+    linear, quadratic = (f(pairs) for f in statistics[1:])
+    note = paradox_note(
+        accuracy_counts(pairs), quadratic, gwet_ac_counts(pair_units(pairs), labels, True),
+        _given(pairs), "AC2",
+    )  # fmt: skip
+    if note is not None:
+        quadratic = replace(quadratic, note=note)
+    return RaterPair(first, second, kappa, cis[0], linear, cis[1], quadratic, cis[2])
 
 
 def judge_figures(

@@ -10,6 +10,7 @@ from annotator.services.agreement.tables import (
     Cell,
     Marked,
     Section,
+    _ci,
     _fig,
     _row,
     chance_rows,
@@ -24,6 +25,7 @@ CASES = "Cases before review"
 JUDGE = "The judge against the raters' consensus"
 PER_LABEL = "The judge per label, against the raters' consensus"
 RATERS = "Among the original raters"
+RATER_PAIRS = "Rater pairs"
 
 ORDINAL_ACCURACY = (
     "on an ordered scale the consensus is the raters' median, named by the rater label nearest "
@@ -43,7 +45,7 @@ SCORES = (
 
 def baseline_sections(b: CriterionBaseline) -> list[Section]:
     """The baseline's tables of one criterion, in reading order."""
-    return [_cases(b), _judge(b), _per_label(b), _raters(b)]
+    return [_cases(b), _judge(b), _per_label(b), _raters(b), rater_pairs_section(b)]
 
 
 def baseline_confusion(b: CriterionBaseline) -> Section:
@@ -128,6 +130,42 @@ def _raters(b: CriterionBaseline) -> Section:
         ),
         _NUMERIC,
     )
+
+
+def rater_pairs_section(b: CriterionBaseline) -> Section:
+    """Cohen's kappa of each pair of raters with its interval (weighted too on an ordered
+    scale), ``n`` the cases both rated; the pairs not listed in a last row."""
+    p = b.raters.pairs
+    ci = f"{LEVEL:.0%} CI"
+    headers: tuple[str, ...] = ("rater", "rater", "n", "kappa", ci)
+    if b.scale.ordinal:
+        headers += ("linear", ci, "quadratic", ci)
+    rows: list[tuple[Cell, ...]] = []
+    for x in p.pairs:
+        row: tuple[Cell, ...] = (
+            x.first, x.second, str(x.kappa.n), _fig(x.kappa), _ci(x.kappa_interval, "coefficient")
+        )  # fmt: skip
+        for f, i in ((x.kappa_linear, x.kappa_linear_interval),
+                     (x.kappa_quadratic, x.kappa_quadratic_interval)):  # fmt: skip
+            if f is not None and i is not None:
+                row += (_fig(f), _ci(i, "coefficient"))
+        rows.append(row)
+    if not p.pairs:
+        rows.append(("no two raters", "") + ("",) * (len(headers) - 2))
+    if p.not_listed:
+        rows.append(
+            (Marked(f"{p.not_listed} more pairs", RATER_PAIRS_LEFT.format(len(p.pairs))),)
+            + ("",) * (len(headers) - 1)
+        )
+    return Section(
+        RATER_PAIRS,
+        headers,
+        tuple(rows),
+        (False, False, True) + (True, False) * (len(headers) // 2 - 1),
+    )
+
+
+RATER_PAIRS_LEFT = "only the {0} pairs with the most cases in common are listed"
 
 
 def baseline_notes(b: CriterionBaseline) -> list[str]:

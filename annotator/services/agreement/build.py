@@ -157,10 +157,12 @@ def _count(t: _Tally, case: MergedCase) -> None:
     raters = case.rater_labels
     labels = [label for _, label in raters]
     t.everyone.add(judge, labels, scale=in_scale)
+    t.everyone.add_raters(raters, scale=in_scale)
 
     if final is None:
         return
     t.settled.add(judge, labels, scale=in_scale)
+    t.settled.add_raters(raters, scale=in_scale)
     if judge is None:
         t.judge_missing += 1
     else:

@@ -62,6 +62,42 @@ class PairKappa:
 
 
 @dataclass(frozen=True)
+class RaterPair:
+    """Cohen's kappa of two original raters over the cases both rated (``kappa.n``), with its
+    interval, and on an ordered scale its linear- and quadratic-weighted forms (None on a
+    nominal scale)."""
+
+    first: str
+    second: str
+    kappa: Figure
+    kappa_interval: Interval
+    kappa_linear: Figure | None = None
+    kappa_linear_interval: Interval | None = None
+    kappa_quadratic: Figure | None = None
+    kappa_quadratic_interval: Interval | None = None
+
+
+@dataclass(frozen=True)
+class RaterPairs:
+    """The pairs of original raters, those with the most cases in common first, at most
+    :data:`MAX_RATER_PAIRS` of them."""
+
+    pairs: tuple[RaterPair, ...] = ()
+    total: int = 0
+    """How many pairs there are (of the raters a tally keeps), listed or not."""
+    not_kept: int = 0
+    """Cases of a pair left uncounted (``domain.baseline.MAX_PAIRS_KEPT``)."""
+
+    @property
+    def not_listed(self) -> int:
+        return self.total - len(self.pairs)
+
+
+MAX_RATER_PAIRS = 45
+"""Rater pairs listed (those of 10 raters); the report says how many more there are."""
+
+
+@dataclass(frozen=True)
 class ChanceCorrected:
     """Chance-corrected agreement beyond Cohen's kappa (``annotator.domain.ordinal``): Gwet's
     AC1, and on an ordered scale kappa weighted linearly and quadratically and Gwet's AC2
@@ -242,6 +278,8 @@ class AmongRaters:
     alpaca_eval: HumanCeiling
     """AlpacaEval's human agreement, as AlpacaEval computes it
     (``annotator.domain.alpaca_eval``)."""
+    pairs: RaterPairs = RaterPairs()
+    """Cohen's kappa of each pair of raters, by name."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from annotator.services.agreement.report import (
     CriterionReport,
     HumanCeiling,
     JudgeVsTruth,
+    RaterPairs,
     Reliability,
     Rule,
     ScoreAgreement,
@@ -287,7 +288,34 @@ def criterion_baseline_json(b: CriterionBaseline) -> dict[str, Any]:
             **_reliability_json(r.reliability),
             "human_ceiling": _ceiling_json(r.ceiling),
             "alpaca_eval_human_agreement": _ceiling_json(r.alpaca_eval),
+            "cohen_kappa_pairs": _rater_pairs_json(r.pairs),
         },
+    }
+
+
+def _rater_pairs_json(p: RaterPairs) -> dict[str, Any]:
+    """Each listed pair of raters' kappas with intervals, and how many pairs are not listed."""
+    return {
+        "pairs": [
+            {
+                "first": x.first,
+                "second": x.second,
+                "shared_cases": x.kappa.n,
+                "kappa": _with_interval(x.kappa, x.kappa_interval),
+                "kappa_linear": _ordered(x.kappa_linear, x.kappa_linear_interval),
+                "kappa_quadratic": _ordered(x.kappa_quadratic, x.kappa_quadratic_interval),
+            }
+            for x in p.pairs
+        ],
+        "total": p.total,
+        "listed": len(p.pairs),
+        "not_listed": p.not_listed,
+        "not_listed_why": (
+            f"only the {len(p.pairs)} pairs with the most cases in common are listed"
+            if p.not_listed
+            else "every pair is listed"
+        ),
+        "cases_not_counted": p.not_kept,
     }
 
 

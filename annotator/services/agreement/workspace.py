@@ -72,19 +72,20 @@ def workspace_baseline(
     schemes = ws.project().schemes
     tallies = {name: BaselineTally() for name in schemes}
     on_scale = {name: frozenset(s.labels) for name, s in schemes.items()}
-    alike: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
+    alike: Counter[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = Counter()
 
     def tally() -> None:
-        for (name, judge, labels), n in alike.items():
+        for (name, judge, labels, raters), n in alike.items():
             if name in tallies:
                 tallies[name].add(judge, labels, n, on_scale[name])
+                tallies[name].add_raters(zip(raters, labels, strict=True), n, on_scale[name])
         alike.clear()
 
     with ws.engine.connect() as conn, translated(name_of(ws.engine)):
-        for name, _kind, _decided, judge, _agreed, labels, _final in cases.summary_rows(
+        for name, _kind, _decided, judge, _agreed, labels, _final, raters in cases.summary_rows(
             driver_connection(conn)
         ):
-            alike[(name, judge, labels)] += 1
+            alike[(name, judge, labels, raters)] += 1
             if len(alike) >= max_alike:
                 tally()
         tally()
