@@ -19,7 +19,13 @@ from annotator.services.agreement import (
     format_figure,
 )
 from annotator.services.agreement import glossary as g
-from annotator.services.agreement.baseline_tables import CASES, JUDGE, PER_LABEL, RATERS
+from annotator.services.agreement.baseline_tables import (
+    CASES,
+    JUDGE,
+    PER_LABEL,
+    RATER_PAIRS,
+    RATERS,
+)
 from annotator.services.agreement.glossary import explain
 from annotator.ui.figure_tables import figure_card, judge_kappa, note_label, section_table
 from annotator.ui.widgets import section_title
@@ -40,7 +46,7 @@ class BaselineView(QWidget):
         middle = QHBoxLayout()
         middle.setSpacing(16)
         left = QVBoxLayout()
-        for title in (JUDGE, PER_LABEL, RATERS):
+        for title in (JUDGE, PER_LABEL, RATERS, RATER_PAIRS):
             left.addWidget(section_title(self.tr(title)))
             left.addWidget(section_table(tables[title]))
         left.addStretch(1)
