@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from sklearn.metrics import cohen_kappa_score
 
 from annotator.cli import main
+from annotator.domain import baseline as baseline_counting
 from annotator.domain.baseline import BaselineTally
 from annotator.domain.merge import Scale
 from annotator.services.agreement import build_report, render_text
@@ -310,3 +311,17 @@ def test_the_agreement_page_shows_the_pairs_and_fits(qtbot: QtBot, tmp_path: Pat
 def _text(table: QTableWidget, row: int, column: int) -> str:
     item = table.item(row, column)
     return item.text() if item is not None else ""
+
+
+def test_ratings_kept_aside_count_the_same_whenever_they_are_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(3)
+    cases = [
+        {r: rng.choice(LIKERT.labels) for r in rng.sample(RATERS, rng.randint(0, 4))}
+        for _ in range(200)
+    ]
+    whole = rater_pairs(_tally(cases, LIKERT), LIKERT, INTERVALS)
+    monkeypatch.setattr(baseline_counting, "MAX_PENDING", 3)  # counted every few kinds
+    assert rater_pairs(_tally(cases, LIKERT), LIKERT, INTERVALS) == whole
+    _check(whole, cases, LIKERT)

@@ -48,6 +48,11 @@ class BaselineTally:
     are known too."""
     pairs_not_kept: int = 0
     """Cases of a pair of raters left out because :data:`MAX_PAIRS_KEPT` pairs were kept."""
+    pending: Counter[tuple[tuple[tuple[str, str], ...], frozenset[str] | None]] = field(
+        default_factory=Counter
+    )
+    """Ratings by name not yet counted into :attr:`pairs`: cases alike are counted together
+    (a million cases from files go by one at a time), at most :data:`MAX_PENDING` kinds."""
 
     def add(
         self,
@@ -83,7 +88,21 @@ class BaselineTally:
         scale: frozenset[str] | None = None,
     ) -> None:
         """``count`` cases rated so: ``(rater, label)`` by name, for the pairs of raters
-        (ratings outside ``scale`` left out, as :meth:`add` leaves them out)."""
+        (ratings outside ``scale`` left out, as :meth:`add` leaves them out); counted into
+        :attr:`pairs` by :meth:`count_raters`."""
+        self.pending[(tuple(ratings), scale)] += count
+        if len(self.pending) >= MAX_PENDING:
+            self.count_raters()
+
+    def count_raters(self) -> None:
+        """Count the ratings :meth:`add_raters` has kept aside into :attr:`pairs`."""
+        for (ratings, scale), count in self.pending.items():
+            self._add_pairs(ratings, count, scale)
+        self.pending.clear()
+
+    def _add_pairs(
+        self, ratings: tuple[tuple[str, str], ...], count: int, scale: frozenset[str] | None
+    ) -> None:
         kept = sorted((r, x) for r, x in ratings if scale is None or x in scale)
         if len(self.raters) < MAX_RATERS_KEPT:
             self.raters.update(r for r, _ in kept)
@@ -102,6 +121,7 @@ class BaselineTally:
         """The same counts, kinds in a fixed order: sums of floats then add up in the same
         order, so the figures are the same to the last digit whatever order the cases came in
         (the summary and the agreement report count in different passes)."""
+        self.count_raters()
         key = sorted(self.units, key=lambda u: (u[0] is not None, u[0] or "", u[1]))
         scored = Counter({k: self.scored[k] for k in sorted(self.scored, key=repr)})
         pairs = {k: Counter(dict(sorted(self.pairs[k].items()))) for k in sorted(self.pairs)}
@@ -120,6 +140,8 @@ MAX_PAIRS_KEPT = 10_000
 counts): bounds the memory of a crowd of raters; cases of further pairs are counted only."""
 MAX_RATERS_KEPT = 10_000
 """Raters' names a tally keeps (to know the pairs that share no case)."""
+MAX_PENDING = 100_000
+"""Distinct ratings by name a tally keeps aside before counting them into its pairs."""
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,7 @@ def rater_pairs(
     """Cohen's kappa of each pair of raters (weighted too on an ordered scale), each with
     its interval: the ``limit`` pairs with the most cases in common (then by name), pairs
     that share no case last, undefined and saying so."""
+    tally.count_raters()
     shared = {k: c.total() for k, c in tally.pairs.items()}
     listed = sorted(shared, key=lambda k: (-shared[k], k))[:limit]
     if len(listed) < limit:  # the pairs that share no case, by name
