@@ -72,3 +72,36 @@ def test_the_leads_own_review_settles_nothing(pack: Path, tmp_path: Path) -> Non
     assert merged["c2"].resolution is Resolution.LEAD
     assert [r.reviewer for r in merged["c2"].reviews] == ["ana", "ben", "cai"]
     lead.close()
+
+
+def test_next_undecided_finds_a_conflict_the_leads_own_review_leaves_open(
+    pack: Path, tmp_path: Path
+) -> None:
+    """After the merge, the lead walks the open cases with "Next undecided": a conflict the
+    lead had decided before the files came in is one of them, until the lead decides it
+    again; cases simply decided are not."""
+    from annotator.services.queue import first_undecided, undecided_among
+
+    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    lead = Workspace.open(tmp_path / "lead.annotator")
+    import_file(lead, pack)
+    own = ReviewService(lead, "lee", clock=lambda: BEFORE)
+    every = QueueFilter(kinds=None)
+    for cid in ("c1", "c2", "c3", "c4", "c5", "c6"):
+        own.decide(own.row_id(cid) or 0, "fail", f"lee on {cid}")
+    assert first_undecided(lead, every) is None  # all decided, nothing merged yet
+
+    merge_into_workspace(lead, files, clock=lambda: MERGED)
+    review = ReviewService(lead, "lee")
+    ids = {cid: review.row_id(cid) or 0 for cid in ("c1", "c2", "c3", "c4", "c5", "c6")}
+    open_ids = undecided_among(lead, list(ids.values()))
+    # c2, c3 (ana and ben disagree) and c4, c6 (lee's fail against their pass) are open.
+    assert {cid for cid, i in ids.items() if i in open_ids} == {"c2", "c3", "c4", "c6"}
+    first = first_undecided(lead, every)
+    assert first in open_ids
+
+    for cid in ("c2", "c3", "c4", "c6"):
+        review.decide(ids[cid], "fail", f"lee on {cid}, having read the reviews")
+    assert undecided_among(lead, list(ids.values())) == set()
+    assert first_undecided(lead, every) is None
+    lead.close()

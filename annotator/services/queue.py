@@ -46,8 +46,9 @@ def queue_ids(ws: Workspace, flt: QueueFilter) -> array[int]:
 
 
 def first_undecided(ws: Workspace, flt: QueueFilter) -> int | None:
-    """The row id of the first case of the queue that is not decided (where a reviewer
-    resumes)."""
+    """The row id of the first case of the queue that waits for a decision (where a reviewer
+    resumes): not decided, or a conflict the lead's own review, taken before the merge, does
+    not settle."""
     return queue_reads.first_undecided(ws.engine, flt)
 
 
@@ -57,5 +58,5 @@ def queue_rows(ws: Workspace, ids: Sequence[int]) -> dict[int, QueueRow]:
 
 
 def undecided_among(ws: Workspace, ids: Sequence[int]) -> set[int]:
-    """Which of ``ids`` have no decision yet (undecided or skipped)."""
+    """Which of ``ids`` wait for a decision (as for :func:`first_undecided`)."""
     return queue_reads.undecided_among(ws.engine, ids)

@@ -22,6 +22,7 @@ from annotator.domain.model import Kind, Status
 from annotator.domain.queue import QueueFilter, QueueRow
 from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.queue import select_ids
+from annotator.storage.reviews import still_open
 from annotator.storage.tables import SEARCH_TABLE
 
 
@@ -142,7 +143,8 @@ class QueueLoad:
 
 
 def first_undecided(engine: Engine, flt: QueueFilter) -> int | None:
-    """The row id of the first case of the queue that is not decided (where a reviewer resumes).
+    """The row id of the first case of the queue that waits for a decision (where a reviewer
+    resumes): not decided, or a conflict the lead's own review does not settle.
 
     Walks the queue index and stops at the first one: at a million cases, with the first
     hundred thousand decided, that is milliseconds, where checking the queue's ids block by
@@ -150,8 +152,7 @@ def first_undecided(engine: Engine, flt: QueueFilter) -> int | None:
     """
     with engine.connect() as conn, translated(name_of(engine)):
         db = driver_connection(conn)
-        open_only = f"c.status != {int(Status.DECIDED)}"
-        query, params = select_ids(flt, db, first_rows=True, extra=open_only)
+        query, params = select_ids(flt, db, first_rows=True, extra=still_open("c"))
         row = db.execute(f"{query} LIMIT 1", params).fetchone()
     return None if row is None else int(row[0])
 
@@ -249,11 +250,12 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
 
 
 def undecided_among(engine: Engine, ids: Sequence[int]) -> set[int]:
-    """Which of ``ids`` have no decision yet (undecided or skipped)."""
+    """Which of ``ids`` wait for a decision: none yet (undecided or skipped), or a conflict
+    the lead's own review, taken before the merge, does not settle (``reviews.still_open``)."""
     if not ids:
         return set()
-    query = text(
-        f"SELECT id FROM cases WHERE status != {int(Status.DECIDED)} AND id IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
+    query = text(f"SELECT id FROM cases WHERE {still_open('cases')} AND id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
     with engine.connect() as conn:
         return {row[0] for row in conn.execute(query, {"ids": list(ids)})}

@@ -129,6 +129,18 @@ def _settles(decision: str, case: str) -> str:
     return f"{decision}.decided_at >= {_latest_merge(case)}"
 
 
+def still_open(case: str) -> str:
+    """SQL: the case ``case`` (a table alias) waits for a decision: it has none (undecided or
+    skipped), or its reviewers conflict and the lead's decision is the lead's own review, taken
+    before their files were merged (it settles nothing: ``_settles``). Cheap where most cases
+    are decided: the subquery runs only for a decided conflict."""
+    return (
+        f"({case}.status != {int(Status.DECIDED)} OR ({case}.review_state = "
+        f"{int(ReviewState.CONFLICT)} AND EXISTS (SELECT 1 FROM decision d WHERE d.case_id = "
+        f"{case}.id AND NOT {_settles('d', case + '.id')})))"
+    )
+
+
 def update_states(conn: Connection, row_ids: Sequence[int]) -> None:
     """Recompute ``cases.review_state`` of ``row_ids`` from their stored reviews and the lead's
     own review (a decision taken before they were merged: ``_settles``)."""
