@@ -30,6 +30,16 @@ class Settings:
     """Zoom of the case text (View › Larger text)."""
     appearance: str = "system"
     """View › Appearance: ``system``, ``light`` or ``dark``."""
+    queue_views: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each recent workspace's search and queue filters (``QueuePanel.view_state``), by path:
+    they belong to the workspace, and come back with it."""
+
+    def keep_view(self, path: Path, view: dict[str, str]) -> None:
+        """Remember the search and filters of the workspace at ``path`` (of the recent ones
+        only: the others' are let go)."""
+        self.queue_views[str(path)] = dict(view)
+        recent = {str(path), *self.recent}
+        self.queue_views = {k: v for k, v in self.queue_views.items() if k in recent and v}
 
     def add_recent(self, path: Path) -> None:
         text = str(path)
@@ -86,4 +96,10 @@ def _checked(value: Any, default: Any) -> Any:
         return None
     if isinstance(value, list) and not all(isinstance(item, str) for item in value):
         return None
+    if isinstance(value, dict):  # (queue_views: text by text, by path)
+        return {
+            k: {n: t for n, t in v.items() if isinstance(n, str) and isinstance(t, str)}
+            for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, dict)
+        }
     return value

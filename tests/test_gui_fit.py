@@ -191,6 +191,17 @@ def test_search_and_filters_stay_with_their_workspace(
     assert window.model.rowCount() == 2
     assert window.review.detail is not None and window.review.detail.case.id == "b1"
 
+    # Back to the first: its search and filter come back with it, and only there.
+    window.queue.status.setCurrentIndex(0)
+    window.open_path(first)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert window.queue.search.text() == "a2"
+    assert window.queue.status.currentIndex() == 1
+    qtbot.waitUntil(lambda: window.queue.current_filter().text == "a2", timeout=3000)
+    window.open_path(second)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert window.queue.search.text() == "" and window.queue.status.currentIndex() == 0
+
 
 def test_the_command_line_finds_the_windows_workspace(
     make_window,
@@ -463,3 +474,28 @@ def test_the_panel_says_a_leads_own_review_settles_nothing(qtbot: QtBot, tmp_pat
     panel.set_case(review.case(c2), [])
     assert "Decided by lee" in panel.state.text()
     lead.close()
+
+
+def test_a_workspaces_filters_outlast_a_restart(tmp_path: Path) -> None:
+    """The views are saved with the settings, for the recent workspaces only; a damaged entry
+    in the file is passed over, not a reason to lose the others."""
+    import json
+
+    from annotator.settings import Settings
+
+    settings = Settings.load()
+    first, gone = tmp_path / "first.annotator", tmp_path / "gone.annotator"
+    settings.add_recent(first)
+    settings.keep_view(gone, {"search": "old"})  # not a recent workspace: not kept
+    settings.keep_view(first, {"search": "dosing", "status": "UNDECIDED", "label": "fail"})
+    assert settings.save() is None
+    assert Settings.load().queue_views == {
+        str(first): {"search": "dosing", "status": "UNDECIDED", "label": "fail"}
+    }
+    data = json.loads(Settings.file().read_text(encoding="utf-8"))
+    data["queue_views"]["x"] = ["not", "a", "view"]
+    data["queue_views"][str(first)]["tag"] = 3
+    Settings.file().write_text(json.dumps(data), encoding="utf-8")
+    assert Settings.load().queue_views == {
+        str(first): {"search": "dosing", "status": "UNDECIDED", "label": "fail"}
+    }

@@ -360,8 +360,11 @@ class MainWindow(QMainWindow):
             self.agreement_page.close()  # it describes the workspace being left
             self.agreement_page = None
         if self.ws is not None and self.ws is not ws:
+            if self.ws.path is not None:  # its search and filters, for when it comes back
+                self.settings.keep_view(self.ws.path, self.queue.view_state())
             self.ws.close()
-        if ws is not self.ws:  # the search and filters were the last workspace's
+        switched = ws is not self.ws
+        if switched:  # the search and filters were the last workspace's
             self.queue.reset_filters()
         self.writer.install(claim)
         self.ws = ws
@@ -370,6 +373,9 @@ class MainWindow(QMainWindow):
         self._update_lead_mode()  # before the queue loads, so it loads with the right filter
         self.review.set_service(service)
         if ws is not None and ws.path is not None:
+            view = self.settings.queue_views.get(str(ws.path)) if switched else None
+            if view:  # (after the vocabulary: the filters' choices are the workspace's)
+                self.queue.restore_view(view)
             self.settings.add_recent(ws.path)
             self._save_settings()
         self._update_title()
@@ -774,6 +780,8 @@ class MainWindow(QMainWindow):
         stored.setValue("splitter", self.splitter.saveState())
         stored.sync()
         self.settings.show_queue = self.queue.isVisible()
+        if self.ws is not None and self.ws.path is not None:
+            self.settings.keep_view(self.ws.path, self.queue.view_state())
         self.settings.save()
         self.runner.stop_all()
         self.writer.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import (
@@ -35,6 +36,8 @@ from annotator.ui.queue_model import QueueModel
 from annotator.untrusted import one_line
 
 ANY = object()
+_VIEW_COMBOS = ("status", "criterion", "label", "rater", "tag")
+"""The filters a workspace keeps (``QueuePanel.view_state``)."""
 FILTER_WAIT = 0.15
 """Seconds a filter change may hold the window before the queue's rows come in later."""
 ALL_SCOPE = 2
@@ -220,6 +223,47 @@ class QueuePanel(QWidget):
         for combo in (self.status, self.criterion, self.label, self.rater, self.tag, self.reviews):
             with QSignalBlocker(combo):
                 combo.setCurrentIndex(0)
+
+    def view_state(self) -> dict[str, str]:
+        """The search and the filters chosen, as text, to come back to in this workspace
+        (``restore_view``); the scope is the user's setting, a matrix cell a moment's."""
+        state = {"search": self.search.text()} if self.search.text() else {}
+        for name in _VIEW_COMBOS:
+            combo: QComboBox = getattr(self, name)
+            data = combo.currentData()
+            if combo.currentIndex() > 0 and data is not ANY and data is not None:
+                state[name] = data.name if isinstance(data, Status) else str(data)
+        return state
+
+    def restore_view(self, state: Mapping[str, object]) -> None:
+        """Choose again the search and filters :meth:`view_state` gave for this workspace
+        (a value the workspace no longer has is passed over), and show that queue."""
+        changed = False
+        text = state.get("search")
+        if isinstance(text, str) and text != self.search.text():
+            with QSignalBlocker(self.search):
+                self.search.setText(text)
+            changed = True
+        for name in _VIEW_COMBOS:
+            value = state.get(name)
+            if not isinstance(value, str):
+                continue
+            combo: QComboBox = getattr(self, name)
+            index = next(
+                (
+                    i
+                    for i in range(1, combo.count())
+                    if (d := combo.itemData(i)) is not ANY
+                    and (d.name if isinstance(d, Status) else d) == value
+                ),
+                -1,
+            )
+            if index > 0 and index != combo.currentIndex():
+                with QSignalBlocker(combo):
+                    combo.setCurrentIndex(index)
+                changed = True
+        if changed:
+            self.apply_filters()
 
     def set_include_agreements(self, include: bool) -> None:
         if self.includes_agreements() != include:
