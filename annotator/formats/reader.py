@@ -16,7 +16,8 @@ from annotator.formats import join as join_module
 from annotator.formats import long as long_module
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.header import load_sidecar
-from annotator.formats.join import Join, JoinResult, SideIndex
+from annotator.formats.join import Join
+from annotator.formats.join_index import JoinResult, SideIndex, merged_ratings
 from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.label_counts import LabelCounts
 from annotator.formats.lines import Lines, TextReader, open_text
@@ -348,7 +349,7 @@ class CaseReader:
                     return f"case '{key}' has no verdict in the judge file {name}"
                 data["judge"] = value
             elif value is not None:
-                data["ratings"] = join_module.merged_ratings(data.get("ratings"), value, name)
+                data["ratings"] = merged_ratings(data.get("ratings"), value, name)
         return data
 
     def _row(self, record: RawRecord, form: LongFormat) -> long_module.Row | LineProblem:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from annotator.domain.model import Kind
 from annotator.formats.errors import LineProblem
-from annotator.formats.join import JoinResult
+from annotator.formats.join_index import JoinResult
 from annotator.formats.label_counts import LabelCounts, table
 from annotator.formats.rounding import Between
 from annotator.formats.values import NoVerdictCount

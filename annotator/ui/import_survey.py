@@ -14,7 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from annotator.formats.errors import FileRefused, LineProblem
-from annotator.formats.join import Join, JoinResult
+from annotator.formats.join import Join
+from annotator.formats.join_index import JoinResult
 from annotator.formats.label_counts import LabelCounts
 from annotator.formats.long import LongFormat
 from annotator.formats.mapping import FieldMapping
