@@ -6,6 +6,7 @@ annotator export WORKSPACE -o OUT [--format jsonl|csv]
 annotator summary FILE|WORKSPACE [--json]
 annotator merge FILE... -o MERGED [--workspace PATH]
 annotator agreement FILE...|WORKSPACE [--json] [--markdown OUT] [--html OUT]
+annotator calibrate WORKSPACE -o DIR [--examples K] [--heldout FRACTION] [--seed N]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from annotator.services.agreement import (
     report_to_json_text,
 )
 from annotator.services.agreement.workspace import report_of
+from annotator.services.calibration import write_pack
 from annotator.services.classification import check_threshold
 from annotator.services.exporter import (
     export_decisions,
@@ -85,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     run = {"import": _cmd_import, "export": _cmd_export, "merge": _cmd_merge,
-           "agreement": _cmd_agreement, "summary": _cmd_summary}  # fmt: skip
+           "agreement": _cmd_agreement, "summary": _cmd_summary,
+           "calibrate": _cmd_calibrate}  # fmt: skip
     return run[args.command](args)
 
 
@@ -310,6 +313,24 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
     for out in (args.markdown, args.html):
         if out is not None:
             console.say(f"wrote {out}")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.heldout <= 1.0:
+        raise CliError(f"--heldout must be between 0 and 1, not {args.heldout}")
+    if args.examples < 0:
+        raise CliError(f"--examples cannot be negative ({args.examples})")
+    if args.output.exists() and not args.output.is_dir():
+        raise CliError(f"{args.output} is a file; -o names the folder of the pack")
+    ws = _open_existing(args.workspace, args)
+    try:
+        written = write_pack(
+            ws, args.output, k=args.examples, fraction=args.heldout, seed=args.seed
+        )
+    finally:
+        ws.close()
+    print(written.describe())
     return 0
 
 

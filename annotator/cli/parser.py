@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from annotator import __version__, console
 from annotator.domain.agreement import DEFAULT_RESAMPLES
+from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED
 from annotator.formats.mapping import TARGETS
 from annotator.formats.presets import names as preset_names
 from annotator.formats.reader import FORMATS as READ_FORMATS
+from annotator.services.calibration import DEFAULT_EXAMPLES
 from annotator.services.exporter import FORMATS
 
 PRESET_NAMES = preset_names()
-COMMANDS = ("import", "export", "summary", "merge", "agreement")
+COMMANDS = ("import", "export", "summary", "merge", "agreement", "calibrate")
 
 
 def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -288,12 +291,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p, sub=True)
 
+    _calibrate_parser(sub)
+
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
     p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _input_options(p)
     _common(p, sub=True)
     return parser
+
+
+def _calibrate_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "calibrate",
+        help="write a calibration pack: examples for the judge's prompt, held-out cases",
+        description="Split the decided cases into examples and held-out cases (by a seeded "
+        "hash of each case id: a case never moves) and write into DIR: examples.jsonl and "
+        "prompt.md (the experts' critiques, the judge's mistakes first), heldout.jsonl (the "
+        "held-out cases without any label, to re-run the judge on) and manifest.json. See "
+        "docs/alignment.md.",
+    )
+    p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="pack folder")
+    p.add_argument(
+        "--examples",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        metavar="K",
+        help=f"examples per criterion (default {DEFAULT_EXAMPLES})",
+    )
+    p.add_argument(
+        "--heldout",
+        type=float,
+        default=DEFAULT_FRACTION,
+        metavar="FRACTION",
+        help=f"share of decided cases held out, 0 to 1 (default {DEFAULT_FRACTION:g})",
+    )
+    p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"split seed (default {DEFAULT_SEED})"
+    )
+    _common(p, sub=True)
 
 
 def gui_parser() -> argparse.ArgumentParser:

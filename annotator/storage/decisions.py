@@ -278,3 +278,15 @@ def labelled_rows_between(
     status = "" if include_undecided else f"AND c.status = {int(Status.DECIDED)}"
     query = text(f"{_LABELLED_COLUMNS} WHERE c.id BETWEEN :a AND :b {status} ORDER BY c.id")
     return list(conn.execute(query, {"a": first, "b": last}))
+
+
+def calibration_rows(conn: Connection) -> Iterator[Any]:
+    """The decided cases for a calibration pack, in file order, read a few thousand at a time:
+    rows of id, criterion, judge label, the decision's label, rationale and tags (a JSON list),
+    and the normalized case (``case_text.data``, JSON)."""
+    query = text(
+        "SELECT c.ext_id, c.criterion, c.judge_label, d.label, d.rationale, d.tags, t.data "
+        "FROM cases c JOIN decision d ON d.case_id = c.id JOIN case_text t ON t.case_id = c.id "
+        f"WHERE c.status = {int(Status.DECIDED)} ORDER BY c.position"
+    )
+    yield from conn.execution_options(yield_per=2000).execute(query)
