@@ -22,17 +22,24 @@ from annotator.services.importer import import_file
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace, workspace_of
 from tests.conftest import SAMPLE
-from tests.helpers import PASS_FAIL, case, write_jsonl
+from tests.helpers import DOCS, PASS_FAIL, case, write_jsonl
 
-EXAMPLE_KEYS = {
-    "id", "criterion", "input", "output", "outputs", "reference", "final_label", "critique",
-    "judge", "judge_right", "tags",
-}  # fmt: skip
-HELDOUT_KEYS = {"id", "criterion", "input", "output", "outputs", "reference"}
-MANIFEST_KEYS = {
-    "format", "version", "app_version", "project", "split", "examples_per_criterion", "files",
-    "counts", "strata", "ids",
-}  # fmt: skip
+
+def _documented_keys() -> list[set[str]]:
+    """The keys of each table in docs/formats.md, "Calibration pack" (examples.jsonl,
+    heldout.jsonl, manifest.json): what the files are checked against."""
+    text = (DOCS / "formats.md").read_text(encoding="utf-8")
+    section = text.split("\n## Calibration pack\n", 1)[1].split("\n## ", 1)[0]
+    tables = section.split("| Key | Meaning |\n| --- | --- |\n")[1:]
+    keys = []
+    for table in tables:
+        rows = [line for line in table.splitlines() if line.startswith("| ")]
+        first = [row.split(" | ")[0].lstrip("| ") for row in rows]
+        keys.append({k.strip().strip("`") for cell in first for k in cell.split(", ")})
+    return keys
+
+
+EXAMPLE_KEYS, HELDOUT_KEYS, MANIFEST_KEYS = _documented_keys()
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -144,7 +151,16 @@ def test_pack_files_follow_their_schema_and_nothing_leaks(
     manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == MANIFEST_KEYS
     assert manifest["split"]["seed"] == 1 and manifest["split"]["heldout_fraction"] == 0.5
+    assert set(manifest["split"]) == {"seed", "heldout_fraction", "rule", "stratified"}
+    assert set(manifest["ids"]) == {"examples", "examples_part", "heldout"}
+    assert all(
+        set(s) == {"criterion", "final_label", "examples", "heldout", "heldout_share"}
+        for s in manifest["strata"]
+    )
     counts = manifest["counts"]
+    assert set(counts) == {
+        "decided", "examples_part", "heldout", "examples", "examples_by_criterion"
+    }  # fmt: skip
     assert counts["decided"] == 54 == counts["examples_part"] + counts["heldout"]
     assert sum(s["examples"] + s["heldout"] for s in manifest["strata"]) == 54
 
