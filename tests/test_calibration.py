@@ -19,10 +19,11 @@ from annotator.services.calibration import write_pack
 from annotator.services.calibration.picking import Example, Mistakes, Picker
 from annotator.services.calibration.prompt import fence, inline
 from annotator.services.importer import import_file
+from annotator.services.merge import merge_into_workspace
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace, workspace_of
 from tests.conftest import SAMPLE
-from tests.helpers import DOCS, PASS_FAIL, case, write_jsonl
+from tests.helpers import DOCS, PASS_FAIL, REVIEW_PLAN, case, reviewer_file, write_jsonl
 
 
 def _documented_keys() -> list[set[str]]:
@@ -303,3 +304,23 @@ def test_calibrate_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "--heldout must be between 0 and 1" in capsys.readouterr().err
     assert main(["calibrate", str(source), "-o", str(source)]) == 1
     assert "is a file" in capsys.readouterr().err
+
+
+def test_a_leads_pack_takes_what_the_merge_settles(tmp_path: Path) -> None:
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
+    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    lead = Workspace.open(tmp_path / "lead.annotator")
+    import_file(lead, pack)
+    merge_into_workspace(lead, files)
+    review = ReviewService(lead, "lee")
+    review.decide(review.row_id("c2") or 0, "fail", "lee settles c2", tags=["lead"])
+    written = write_pack(lead, tmp_path / "out", fraction=0.0)
+    lead.close()
+    # c1, c4, c6 unanimous; c2 settled by the lead; c3 an open conflict; c5 nobody decided.
+    assert written.decided == 4 and written.heldout == 0
+    examples = {e["id"]: e for e in _lines(tmp_path / "out" / "examples.jsonl")}
+    assert set(examples) == {"c1", "c2", "c4", "c6"}
+    assert examples["c1"]["critique"] == "ana: ana on c1\nben: ben on c1\ncai: cai on c1"
+    assert examples["c1"]["tags"] == ["t-fail"] and not examples["c1"]["judge_right"]
+    assert examples["c2"]["critique"] == "lee settles c2" and examples["c2"]["tags"] == ["lead"]
+    assert examples["c6"]["final_label"] == "pass" and examples["c6"]["judge_right"]

@@ -2,7 +2,8 @@
 and held-out cases to measure the next judge on (docs/alignment.md; the files' formats in
 docs/formats.md, "Calibration pack").
 
-One pass over the decided cases, in file order: a held-out case goes straight into
+One pass over the decided cases (``decided.py``: a reviewer's decisions, or what a lead's merge
+settles): a held-out case goes straight into
 heldout.jsonl (without any label); a case of the examples part is offered to its criterion's
 :class:`Picker` and counted in its :class:`Mistakes`. Each file is written atomically,
 manifest.json last, so a pack with a manifest is whole.
@@ -29,12 +30,13 @@ from annotator.domain.split import (
 )
 from annotator.fileio import atomic_write
 from annotator.services.agreement.report import Rule
+from annotator.services.calibration.decided import Decided, decided_cases
 from annotator.services.calibration.picking import Example, Mistakes, Picker
 from annotator.services.calibration.prompt import CriterionPart, render
 from annotator.services.exporter import refuse_precious
 from annotator.services.workspace import Workspace
-from annotator.storage import decisions, schemes
 from annotator.storage import project as stored_project
+from annotator.storage import schemes
 
 DEFAULT_EXAMPLES = 8
 """Examples per criterion."""
@@ -91,21 +93,19 @@ def write_pack(
     pickers: dict[str, Picker] = {}
     mistakes: dict[str, Mistakes] = {}
     rules = {c: Rule.of(scale, scale.threshold) for c, scale in scales.items()}
-    with atomic_write(folder / "heldout.jsonl") as held, ws.engine.connect() as conn:
+    with atomic_write(folder / "heldout.jsonl") as held:
         _line(held, {"project": _header(title, guidelines, stored)})
-        for row in decisions.calibration_rows(conn):
-            case_id, criterion, final = row[0], row[1], row[3]
-            part = part_of(seed, case_id, fraction)
-            ids[part].append(case_id)
-            tally.add(criterion, final, part)
-            data = json.loads(row[6])
+        for case in decided_cases(ws):
+            part = part_of(seed, case.case_id, fraction)
+            ids[part].append(case.case_id)
+            tally.add(case.criterion, case.final_label, part)
             if part is Part.HELDOUT:
-                _line(held, _unlabelled(data, criterion))
+                _line(held, _unlabelled(case.data, case.criterion))
                 continue
-            rule = rules.get(criterion) or Rule.of(Scale(()), None)
-            example = _example(row, data, rule)
-            pickers.setdefault(criterion, Picker(k)).offer(example)
-            mistakes.setdefault(criterion, Mistakes()).add(example)
+            rule = rules.get(case.criterion) or Rule.of(Scale(()), None)
+            example = _example(case, rule)
+            pickers.setdefault(case.criterion, Picker(k)).offer(example)
+            mistakes.setdefault(case.criterion, Mistakes()).add(example)
     criteria = sorted(set(stored) | set(pickers))
     picked = {c: pickers[c].picked() if c in pickers else [] for c in criteria}
     with atomic_write(folder / "examples.jsonl") as fh:
@@ -176,21 +176,21 @@ def _unlabelled(data: dict[str, Any], criterion: str) -> dict[str, Any]:
     return line
 
 
-def _example(row: Any, data: dict[str, Any], rule: Rule) -> Example:
-    judge = data.get("judge", {})
+def _example(case: Decided, rule: Rule) -> Example:
+    data = case.data
     return Example(
-        case_id=row[0],
-        criterion=row[1],
+        case_id=case.case_id,
+        criterion=case.criterion,
         input=data["input"],
         output=data.get("output"),
         outputs=data.get("outputs"),
         reference=data.get("reference"),
-        final_label=row[3],
-        critique=row[4],
-        judge_label=row[2],
-        judge_rationale=judge.get("rationale", ""),
-        judge_right=not rule.wrong(row[3], row[2]),
-        tags=tuple(json.loads(row[5]) if row[5] else ()),
+        final_label=case.final_label,
+        critique=case.critique,
+        judge_label=case.judge_label,
+        judge_rationale=data.get("judge", {}).get("rationale", ""),
+        judge_right=not rule.wrong(case.final_label, case.judge_label),
+        tags=case.tags,
     )
 
 
