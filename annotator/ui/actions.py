@@ -46,6 +46,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Lead: write the merged file, with every reviewer's decision and yours",
     ),
     ActionSpec(
+        "calibrate",
+        "Export &calibration pack…",
+        (),
+        "file",
+        "Examples for the judge's prompt from the experts' critiques, and held-out cases to "
+        "re-run it on (a folder)",
+    ),
+    ActionSpec(
         "agreement",
         "A&greement report…",
         ("Ctrl+Shift+G",),

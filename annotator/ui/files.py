@@ -18,6 +18,7 @@ from annotator import paths
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
+from annotator.services.calibration import PackWritten, write_pack
 from annotator.services.changes import Changes
 from annotator.services.exporter import ExportCancelled, export_decisions, export_format
 from annotator.services.importer import (
@@ -427,6 +428,40 @@ class Files(QObject):
             dialogs.error(self.window, self.tr("Export failed"), str(exc))
 
         return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
+
+    def choose_and_calibrate(self) -> None:
+        """Ask for a folder and write the calibration pack there (docs/alignment.md)."""
+        ws = self.current()
+        if ws is None:
+            return
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        default = folder / f"{_safe_stem(ws.project().title)}-calibration"
+        chosen = QFileDialog.getSaveFileName(
+            self.window, self.tr("Export calibration pack (a folder)"), str(default)
+        )[0]
+        if chosen:
+            self.settings.export_dir = str(Path(chosen).parent)
+            self._save_settings()
+            self.calibrate_to(Path(chosen))
+
+    def calibrate_to(self, folder: Path) -> Task | None:
+        """Write the calibration pack of the open workspace into ``folder`` (default split
+        and number of examples; the command line sets them)."""
+        ws = self.current()
+        if ws is None:
+            return None
+
+        def job(_progress: Any, _cancelled: Any) -> PackWritten:
+            return write_pack(ws, folder)
+
+        def done(written: PackWritten) -> None:
+            self.message.emit(written.describe())
+
+        def failed(exc: BaseException) -> None:
+            dialogs.error(self.window, self.tr("Calibration pack not written"), str(exc))
+
+        title = self.tr("Writing the calibration pack to {0}…").format(folder.name)
+        return self.runner.run(title, job, done, failed)
 
 
 def _uses_our_names(path: Path) -> bool:

@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
             "summary": self.show_summary,
             "merge": self.files.choose_and_merge,
             "export_merged": self.files.choose_and_export_merged,
+            "calibrate": self.files.choose_and_calibrate,
             "agreement": self.show_agreement,
             "conflicts": self.show_conflicts,
             "properties": self.show_properties,
@@ -430,7 +431,8 @@ class MainWindow(QMainWindow):
         self.queue.set_lead_mode(self.lead)
         for key in ("export_merged", "conflicts"):
             self.actions_by_id[key].setEnabled(self.lead)
-        for key in ("merge", "agreement", "properties", "copy_path"):  # agreement: before review
+        # The agreement report works before any review, too.
+        for key in ("merge", "agreement", "calibrate", "properties", "copy_path"):
             self.actions_by_id[key].setEnabled(self.ws is not None)
 
     def apply(self, changes: Changes) -> None:
