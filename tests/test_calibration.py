@@ -324,3 +324,17 @@ def test_a_leads_pack_takes_what_the_merge_settles(tmp_path: Path) -> None:
     assert examples["c1"]["tags"] == ["t-fail"] and not examples["c1"]["judge_right"]
     assert examples["c2"]["critique"] == "lee settles c2" and examples["c2"]["tags"] == ["lead"]
     assert examples["c6"]["final_label"] == "pass" and examples["c6"]["judge_right"]
+
+
+def test_calibrate_never_writes_over_a_case_file_of_the_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported = write_jsonl(tmp_path / "heldout.jsonl", [case("c1")], PASS_FAIL)
+    before = imported.read_bytes()
+    ws_path = tmp_path / "w.annotator"
+    assert main(["import", str(imported), "-w", str(ws_path)]) == 0
+    capsys.readouterr()
+    assert main(["calibrate", str(ws_path), "-o", str(tmp_path)]) == 1
+    assert "is a case file imported into this workspace" in capsys.readouterr().err
+    assert imported.read_bytes() == before
+    assert not (tmp_path / "manifest.json").exists()

@@ -328,6 +328,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         written = write_pack(
             ws, args.output, k=args.examples, fraction=args.heldout, seed=args.seed
         )
+    except ValueError as exc:  # (a pack file would replace a case file or the workspace)
+        raise CliError(str(exc)) from exc
     finally:
         ws.close()
     print(written.describe())
