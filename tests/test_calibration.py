@@ -47,8 +47,9 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def _decide_all(ws: Workspace, every: int = 1) -> None:
-    """Decide every ``every``-th case of the sample: labels round the scale, some tagged."""
+def _decide_all(ws: Workspace, every: int = 1, shift: int = 0) -> None:
+    """Decide every ``every``-th case of the sample: labels round the scale (moved on by
+    ``shift``), some tagged."""
     review = ReviewService(ws, "expert")
     for i, line in enumerate(_lines(SAMPLE)[1:]):
         if i % every:
@@ -56,7 +57,8 @@ def _decide_all(ws: Workspace, every: int = 1) -> None:
         row = review.row_id(line["id"]) or 0
         labels = review.case(row).scheme.labels
         tags = ["safety"] if i % 3 == 0 else []
-        review.decide(row, labels[i % len(labels)], f"Because of line {i}.", tags=tags)
+        label = labels[(i + shift) % len(labels)]
+        review.decide(row, label, f"Because of line {i}.", tags=tags)
 
 
 @pytest.fixture
@@ -123,7 +125,7 @@ def test_more_decisions_and_cases_never_move_a_case(
     _decide_all(ws, every=first)
     write_pack(ws, tmp / "before", seed=seed, fraction=0.4)
     before = _parts(tmp / "before")
-    _decide_all(ws, every=1)  # every case decided, the earlier ones again with other labels
+    _decide_all(ws, every=1, shift=1)  # every case decided, the earlier ones re-labelled
     if more:  # and new cases arrive (the fingerprint changes)
         extra = write_jsonl(tmp / "extra.jsonl", [case(f"new-{i}") for i in range(20)], PASS_FAIL)
         import_file(ws, extra)
