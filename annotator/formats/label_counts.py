@@ -32,16 +32,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotator.domain.model import DEFAULT_CRITERION, Project
+from annotator.domain.model import Project
 from annotator.formats.values import (
     JUDGE,
     MAX_VALUES,
     NO_VERDICT,
     RATINGS,
+    RecordLabels,
     ValueMap,
-    judge_value,
-    label_text,
-    ratings_of,
+    record_labels,
 )
 
 RARE = 5
@@ -98,21 +97,18 @@ class LabelCounts:
 
     # -- counting --
 
-    def add(self, record: dict[str, Any]) -> None:
-        """Count one record's labels (in our field names, before the value mapping)."""
-        crit = label_text(record.get("criterion")) or DEFAULT_CRITERION
+    def add(self, record: dict[str, Any], labels: RecordLabels | None = None) -> None:
+        """Count one record's labels (in our field names, before the value mapping);
+        ``labels``: those of ``record``, when the caller has read them already."""
+        crit, judge, ratings = labels or record_labels(record)
         counts = self.criteria.get(crit)
         if counts is None:
             if len(self.criteria) >= MAX_CRITERIA:
                 return
             counts = self.criteria[crit] = CriterionCounts()
-        judge = label_text(judge_value(record))
         if judge is not None:
             _add(counts.judge, judge)
-        for rater, value in ratings_of(record.get(RATINGS)):
-            text = label_text(value)
-            if text is None:
-                continue
+        for rater, text in ratings:
             _add(counts.ratings, text)
             own = counts.raters.get(rater)
             if own is None and len(counts.raters) < MAX_RATERS:

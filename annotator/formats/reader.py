@@ -29,7 +29,7 @@ from annotator.formats.presets.zipped import UNIT as ZIP_UNIT
 from annotator.formats.presets.zipped import ZipRecords, is_zip
 from annotator.formats.records import RawRecord
 from annotator.formats.rounding import Between, Rounding
-from annotator.formats.values import NoVerdict, ValueMap
+from annotator.formats.values import NoVerdict, RecordLabels, ValueMap, record_labels
 from annotator.formats.wide import WideLayout
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
@@ -310,12 +310,15 @@ class CaseReader:
             if isinstance(joined, str):
                 return self._problem(line, where, joined)
             data = joined
-        self.label_counts.add(data)
+        labels: RecordLabels | None = record_labels(data)  # (read once: counts, rounding)
+        self.label_counts.add(data, labels)
         if self.values is not None:
-            data, none = self.values.apply(data)
+            mapped, none = self.values.apply(data)
             if none is not None:
-                return NoVerdict.of(line, data, none, self.unit)
-        data, between = self.between.apply(data)
+                return NoVerdict.of(line, mapped, none, self.unit)
+            if mapped is not data:  # (labels mapped: read again)
+                data, labels = mapped, None
+        data, between = self.between.apply(data, labels)
         if between is not None:
             return self._problem(line, where, between)
         try:

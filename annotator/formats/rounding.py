@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from annotator.domain.model import DEFAULT_CRITERION, Project
+from annotator.domain.model import Project
 from annotator.formats.values import (
     JUDGE,
     RATINGS,
-    judge_value,
-    label_text,
+    RecordLabels,
     map_ratings,
-    ratings_of,
+    record_labels,
 )
 
 MODES = ("half-even", "half-up", "down", "up")
@@ -106,12 +105,13 @@ class Between:
     """(criterion, side, value) -> how often (no --round for its side)."""
     _scales: dict[str, list[tuple[Decimal, str]] | None] = field(default_factory=dict)
 
-    def apply(self, record: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def apply(
+        self, record: dict[str, Any], read: RecordLabels | None = None
+    ) -> tuple[dict[str, Any], str | None]:
         """``record`` (in our field names, after ``--labels``) with the values between labels
-        its sides round rounded; and why its case is skipped when one is left (else None)."""
-        crit = label_text(record.get("criterion")) or DEFAULT_CRITERION
-        judge = label_text(judge_value(record))
-        ratings = [(r, t) for r, v in ratings_of(record.get(RATINGS)) if (t := label_text(v))]
+        its sides round rounded; and why its case is skipped when one is left (else None).
+        ``read``: the labels of ``record``, when the caller has read them already."""
+        crit, judge, ratings = read or record_labels(record)
         labels = [judge, *(t for _, t in ratings)]
         if not any(x is not None and _fraction_like(x) for x in labels):
             return record, None  # (the common case: no fraction, nothing between labels)

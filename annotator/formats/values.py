@@ -30,8 +30,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from annotator.domain.model import DEFAULT_CRITERION
 from annotator.formats.errors import LineProblem
 from annotator.formats.normalize import Invalid, case_id, to_label, to_text
 
@@ -193,6 +194,28 @@ def judge_value(record: dict[str, Any]) -> Any:
     """The judge's label as the record holds it (bare, or under ``judge.label``)."""
     verdict = record.get(JUDGE)
     return verdict.get("label") if isinstance(verdict, dict) else verdict
+
+
+class RecordLabels(NamedTuple):
+    """A record's criterion and labels as label text (absent and empty ones left out): read
+    once per record for the counts (``label_counts``) and the scores between labels
+    (``rounding``)."""
+
+    criterion: str
+    judge: str | None
+    ratings: list[tuple[str, str]]
+    """(rater, label) as :func:`ratings_of` names them."""
+
+
+def record_labels(record: dict[str, Any]) -> RecordLabels:
+    """The labels of ``record`` (in our field names)."""
+    ratings = [
+        (rater, text)
+        for rater, value in ratings_of(record.get(RATINGS))
+        if (text := label_text(value)) is not None
+    ]
+    criterion = label_text(record.get("criterion")) or DEFAULT_CRITERION
+    return RecordLabels(criterion, label_text(judge_value(record)), ratings)
 
 
 def with_judge(record: dict[str, Any], label: str) -> dict[str, Any]:
