@@ -360,7 +360,7 @@ def case_from_record(data: Mapping[str, Any]) -> MergedCase:
         scale=Scale(
             tuple(str(x) for x in data.get("labels") or ()),
             bool(data.get("ordinal")),
-            _threshold(data),
+            threshold_field(data, bool(data.get("ordinal"))),
         ),
         judge_label=str(data.get("judge_label") or ""),
         rater_labels=tuple((str(k), str(v)) for k, v in (data.get("rater_labels") or {}).items()),
@@ -370,11 +370,6 @@ def case_from_record(data: Mapping[str, Any]) -> MergedCase:
         ),
         lead=Review.from_dict(lead) if lead else None,
     )
-
-
-def _threshold(data: Mapping[str, Any]) -> float | None:
-    value = data.get("threshold")
-    return float(value) if isinstance(value, int | float) and data.get("ordinal") else None
 
 
 def _by_reviewer(review: Review) -> str:
