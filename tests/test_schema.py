@@ -1,6 +1,7 @@
 """Workspaces written by each released schema still open, with everything in them.
 
-One fixture per released schema lives in tests/data/workspaces/ (made by make_v1.py). When the
+One fixture per released schema lives in tests/data/workspaces/ (made by make_v1.py and
+make_v2.py). When the
 schema changes, add a migration in annotator/storage/db.py (MIGRATIONS) and keep these tests:
 they then prove that an old workspace is backed up, upgraded and still complete.
 """
@@ -64,19 +65,69 @@ def test_v1_search_index_is_intact(v1: Path) -> None:
     ws.close()
 
 
-def test_the_fixture_is_of_the_current_schema_or_older() -> None:
+@pytest.fixture
+def v2(tmp_path: Path) -> Path:
+    copy = tmp_path / "v2.annotator"
+    shutil.copyfile(FIXTURES / "v2.annotator", copy)
+    return copy
+
+
+def test_v2_workspace_opens_complete(v2: Path) -> None:
+    """A lead's schema-2 workspace: the merged reviews, the lead's own work, all still there."""
+    from sqlalchemy import text
+
+    ws = Workspace.open(v2)
+    review = ReviewService(ws, "today")
+    with ws.engine.connect() as conn:
+        merged = conn.execute(
+            text(
+                "SELECT c.ext_id, r.reviewer, r.label, r.rubric_version, r.blind_label "
+                "FROM review r JOIN cases c ON c.id = r.case_id ORDER BY 1, 2"
+            )
+        ).all()
+        versions = conn.execute(text("SELECT DISTINCT rubric_version FROM decision")).all()
+        project = conn.execute(
+            text("SELECT heldout_fraction, split_seed, blind_first, random_order FROM project")
+        ).one()
+    assert [tuple(row) for row in merged] == [
+        ("faith-001", "Ana", "fail", None, None),
+        ("faith-001", "Ben", "pass", None, None),
+        ("faith-002", "Ana", "pass", None, None),
+        ("help-008", "Ben", "2", None, None),
+    ]
+    assert [tuple(v) for v in versions] == [(1,)]  # decided before versions: the first
+    assert tuple(project) == (0.5, 0, 0, 0)
+    faith = review.case(review.row_id("faith-001") or 0).decision
+    assert faith is not None and faith.label == "fail" and faith.reviewer == "Fixture Lead"
+    assert review.case(review.row_id("help-014") or 0).status is Status.SKIPPED
+    assert review.draft(review.row_id("help-002") or 0) == {"label": "3", "rationale": "half done"}
+    redone = review.redo()
+    assert redone is not None and redone.ext_id == "pref-008"
+    ws.close()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_fixtures_are_of_older_schemas(version: int) -> None:
     import sqlite3
 
-    with sqlite3.connect(FIXTURES / "v1.annotator") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1 <= SCHEMA_VERSION
+    with sqlite3.connect(FIXTURES / f"v{version}.annotator") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version < SCHEMA_VERSION
 
 
-def test_v1_upgrades_to_the_schema_of_a_new_workspace(v1: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_old_fixtures_upgrade_to_the_schema_of_a_new_workspace(
+    version: int, tmp_path: Path
+) -> None:
     """Backed up first, then the same tables, columns and indexes as a workspace made today."""
     import sqlite3
 
-    Workspace.open(v1).close()
-    assert list(tmp_path.glob("v1.annotator.v1.bak"))
+    old = tmp_path / f"v{version}.annotator"
+    shutil.copyfile(FIXTURES / old.name, old)
+    Workspace.open(old).close()
+    backups = list(tmp_path.glob(f"v{version}.annotator.v{version}.bak"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as conn:  # the backup is the workspace as it was
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
     Workspace.open(tmp_path / "new.annotator").close()
 
     def schema(path: Path) -> tuple[object, ...]:
@@ -93,5 +144,5 @@ def test_v1_upgrades_to_the_schema_of_a_new_workspace(v1: Path, tmp_path: Path) 
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         return objects, columns, version
 
-    assert schema(v1) == schema(tmp_path / "new.annotator")
-    assert schema(v1)[2] == SCHEMA_VERSION == 2
+    assert schema(old) == schema(tmp_path / "new.annotator")
+    assert schema(old)[2] == SCHEMA_VERSION == 3

@@ -24,7 +24,7 @@ from sqlmodel import SQLModel, create_engine
 
 from annotator.storage import tables  # noqa: F401  (registers the tables)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CACHE_KIB = 32 * 1024
 
@@ -34,17 +34,49 @@ Migration = Callable[[sqlite3.Connection], None]
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     """Schema 2: reviewers' decisions merged in by a lead (``review``, ``merge_source``)."""
     conn.execute("ALTER TABLE cases ADD COLUMN review_state INTEGER NOT NULL DEFAULT '0'")
-    _create(conn, new_tables=("merge_source", "review"), indexes=("ix_cases_review_state",))
+    _create(conn, 2, new_tables=("merge_source", "review"), indexes=("ix_cases_review_state",))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Schema 3: the judge loop (judge runs, the held-out split's settings, calibration packs'
+    examples) and blind-first review with rubric versions (first labels, the rubric version of
+    each decision and merged review, the rubric's history)."""
+    for column in (
+        "heldout_fraction FLOAT NOT NULL DEFAULT '0.5'",
+        "split_seed INTEGER NOT NULL DEFAULT '0'",
+        "blind_first BOOLEAN NOT NULL DEFAULT '0'",
+        "random_order BOOLEAN NOT NULL DEFAULT '0'",
+    ):
+        conn.execute(f"ALTER TABLE project ADD COLUMN {column}")
+    conn.execute("ALTER TABLE decision ADD COLUMN rubric_version INTEGER NOT NULL DEFAULT '1'")
+    for column in (
+        "blind_label VARCHAR",
+        "revealed_at VARCHAR",
+        "rubric_version INTEGER",
+        "rubric_hash VARCHAR",
+    ):
+        conn.execute(f"ALTER TABLE review ADD COLUMN {column}")
+    _create(conn, 3, new_tables=_V3_TABLES, indexes=())
+
+
+_V3_TABLES = (
+    "judge_run",
+    "judge_verdict",
+    "calibration_pack",
+    "calibration_example",
+    "reveal",
+    "rubric_version",
+)
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 """``MIGRATIONS[n]`` upgrades a version ``n`` database to ``n + 1``."""
 
 
 def _create(
-    conn: sqlite3.Connection, new_tables: tuple[str, ...], indexes: tuple[str, ...]
+    conn: sqlite3.Connection, version: int, new_tables: tuple[str, ...], indexes: tuple[str, ...]
 ) -> None:
-    """Create ``new_tables`` (with their indexes) and ``indexes`` of existing tables.
+    """Create ``new_tables`` (with their indexes) and ``indexes`` of existing tables, as schema
+    ``version`` has them (without the columns later versions add: their migrations add them).
 
     Uses the DDL a new workspace is made with, so an upgraded workspace has exactly its schema.
     """
@@ -55,9 +87,12 @@ def _create(
         conn.execute(str(ddl.compile(dialect=dialect.dialect())))
 
     meta = SQLModel.metadata
+    columns = expected_columns(version)
     for name in new_tables:
         table = meta.tables[name]
-        run(CreateTable(table))
+        create = CreateTable(table)
+        create.columns = [c for c in create.columns if c.element.name in columns[name]]
+        run(create)
         for index in table.indexes:
             run(CreateIndex(index))
     for table in meta.tables.values():
@@ -406,6 +441,14 @@ class _Found:
 
 _ADDED_IN: dict[int, tuple[frozenset[str], dict[str, frozenset[str]]]] = {
     2: (frozenset({"merge_source", "review"}), {"cases": frozenset({"review_state"})}),
+    3: (
+        frozenset(_V3_TABLES),
+        {
+            "project": frozenset({"heldout_fraction", "split_seed", "blind_first", "random_order"}),
+            "decision": frozenset({"rubric_version"}),
+            "review": frozenset({"blind_label", "revealed_at", "rubric_version", "rubric_hash"}),
+        },
+    ),
 }
 """``_ADDED_IN[v]``: the tables, and the columns of older tables, schema ``v`` added."""
 

@@ -38,6 +38,14 @@ class ProjectRow(SQLModel, table=True):
     fingerprint: str = ""
     created_at: str = ""
     app_version: str = ""
+    heldout_fraction: float = Field(default=0.5, sa_column_kwargs={"server_default": "0.5"})
+    """The share of decided cases held out of a calibration pack (``domain.split``; schema 3)."""
+    split_seed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """The held-out split's seed (schema 3)."""
+    blind_first: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    """Reviewers commit a first label before the judge and raters are shown (schema 3)."""
+    random_order: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    """The queue is in a seeded random order per reviewer, not most severe first (schema 3)."""
 
 
 class SchemeRow(SQLModel, table=True):
@@ -175,6 +183,9 @@ class DecisionRow(SQLModel, table=True):
     confidence: str | None = None
     reviewer: str = ""
     decided_at: str = ""
+    rubric_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """The version of the criterion's rubric the decision was taken under (schema 3; a decision
+    from before rubric versions existed was taken under the first)."""
 
 
 class HistoryRow(SQLModel, table=True):
@@ -247,3 +258,115 @@ class ReviewRow(SQLModel, table=True):
     decided_at: str = ""
     source_id: int = Field(sa_column=Column(Integer, ForeignKey("merge_source.id"), nullable=False))
     line: int = 0
+    blind_label: str | None = None
+    """The reviewer's first label, committed before the judge and raters were shown (schema 3)."""
+    revealed_at: str | None = None
+    rubric_version: int | None = None
+    """The rubric version the reviewer decided under, and its text's hash (schema 3)."""
+    rubric_hash: str | None = None
+
+
+class JudgeRunRow(SQLModel, table=True):
+    """A judge's verdicts on the project's cases (schema 3).
+
+    The judge the cases were imported with is the first run; its verdicts stay in ``cases``
+    and ``case_text`` (``imported`` is true and it has no ``judge_verdict`` rows). Every run
+    added later keeps its verdicts in ``judge_verdict``. A removed run keeps its rows, with
+    ``removed_at`` set, until the removal is undone or the run is purged.
+    """
+
+    __tablename__ = "judge_run"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    model: str = ""
+    position: int
+    """The runs' order (the chart's x axis): the order they were added in."""
+    imported: bool = False
+    path: str = ""
+    """The file the run's verdicts were read from."""
+    mapping: str = "{}"
+    added_at: str = ""
+    removed_at: str | None = None
+
+
+class JudgeVerdictRow(SQLModel, table=True):
+    """A judge run's verdict on a case (schema 3)."""
+
+    __tablename__ = "judge_verdict"
+    __table_args__ = (
+        Index("ix_judge_verdict_run", "run_id", "label"),
+        {"sqlite_with_rowid": False},
+    )
+    case_id: int = case_key()
+    run_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("judge_run.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+        )
+    )
+    label: str
+    rationale: str = ""
+    score: float | None = None
+    model: str = ""
+    line: int = 0
+    """The line of the run's file the verdict was read from."""
+
+
+class CalibrationPackRow(SQLModel, table=True):
+    """A calibration pack written from the workspace (schema 3): its examples are the cases a
+    judge may have been shown, so a run scored on any of them is warned of."""
+
+    __tablename__ = "calibration_pack"
+    id: int | None = Field(default=None, primary_key=True)
+    path: str
+    written_at: str = ""
+    seed: int = 0
+    fraction: float = 0.5
+
+
+class CalibrationExampleRow(SQLModel, table=True):
+    """A case given as an example in a calibration pack (schema 3)."""
+
+    __tablename__ = "calibration_example"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    pack_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("calibration_pack.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+        )
+    )
+    case_id: int = case_key()
+
+
+class RevealRow(SQLModel, table=True):
+    """A reviewer's first label on a case under blind-first review, committed before the judge's
+    and the raters' labels were shown (schema 3). Saved the moment it is committed; undoing the
+    reveal removes it."""
+
+    __tablename__ = "reveal"
+    case_id: int = case_key()
+    blind_label: str
+    revealed_at: str
+    reviewer: str = ""
+
+
+class RubricVersionRow(SQLModel, table=True):
+    """One version of a criterion's rubric and the reviewer guidelines (schema 3).
+
+    Version 1 is the rubric the project was imported with; each edit in the app adds the next,
+    with its time, author and note. ``scheme.rubric`` holds the newest text.
+    """
+
+    __tablename__ = "rubric_version"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    criterion: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    rubric: str = ""
+    guidelines: str = ""
+    created_at: str = ""
+    author: str = ""
+    note: str = ""
