@@ -75,6 +75,8 @@ class SideCounts:
     unmatched: int = 0
     """Keys of the file that no case has."""
     unmatched_ids: list[str] = field(default_factory=list)
+    unmatched_lines: list[int] = field(default_factory=list)
+    """The line of each of ``unmatched_ids`` (its first record's)."""
     skipped: int = 0
     """Records of the file that could not be read (each a line problem)."""
 
@@ -243,6 +245,12 @@ class SideIndex:
                     f"{skipped if side.counts.skipped else ''}",
                 )
 
+    def guess(self, spec: SideFile) -> FieldMapping:
+        """The mapping ``spec`` would be read with (its fields guessed from its first
+        records), without indexing it; FileRefused as indexing would."""
+        long = isinstance(spec, RatingsFile) and spec.rater_field is not None
+        return self._mapping(spec, self.opener(spec), long)
+
     def _mapping(self, spec: SideFile, source: RecordSource, long: bool) -> FieldMapping:
         fields: list[str] = []
         read = 0
@@ -396,14 +404,13 @@ class SideIndex:
             table = side.table
             c = side.counts
             c.unmatched = self._count(f"SELECT count(DISTINCT key) FROM {table} WHERE used = 0")
-            c.unmatched_ids = [
-                key
-                for (key,) in self.db.execute(
-                    f"SELECT key FROM {table} WHERE used = 0 GROUP BY key ORDER BY min(line) "
-                    "LIMIT ?",
-                    (FIRST_IDS,),
-                )
-            ]
+            first = self.db.execute(
+                f"SELECT key, min(line) FROM {table} WHERE used = 0 GROUP BY key ORDER BY "
+                "min(line) LIMIT ?",
+                (FIRST_IDS,),
+            ).fetchall()
+            c.unmatched_ids = [key for key, _ in first]
+            c.unmatched_lines = [line for _, line in first]
         return JoinResult(self.join.on.spec(), [s.counts for s in self.sides])
 
 

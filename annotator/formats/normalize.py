@@ -147,6 +147,12 @@ def _criterion(value: Any, project: Project | None) -> str:
     return name
 
 
+def verdict(value: Any) -> Verdict:
+    """A judge's verdict (a label, or an object with ``label``, ``rationale``, ``score``,
+    ``model``) as a case's judge is read; Invalid without a label."""
+    return _judge(value)
+
+
 def _judge(value: Any) -> Verdict:
     if not isinstance(value, dict):
         if isinstance(value, list):

@@ -1,0 +1,472 @@
+"""Judge runs: a project's judges, side by side (docs/formats.md, "Judge-run file").
+
+The judge the cases were imported with is the first run; a team that re-runs its judge (after
+adding calibration examples to its prompt, say) adds that run's verdicts on the same cases with
+:func:`add_run`, and the alignment page compares the runs. Runs can be listed, renamed,
+removed and restored (the undo of a removal; a rename is undone by renaming back).
+
+A run's file is a judge file (``formats/join.py``'s :class:`JudgeFile`), keyed by case id:
+read by the case files' readers, its fields guessed as a judge file's are (``label``,
+``rationale``, ``score``, ``model``) and indexed by ``join_index.SideIndex``, which refuses a
+duplicate id and an unreadable record. Then the project's cases are walked in batches, each
+looked up, and the verdicts inserted in one transaction: an id the project lacks, a label off
+the criterion's scale or a record without a label refuses the whole file, naming its line, and
+nothing is written. Cases the run has no verdict on are allowed, and counted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.domain.model import LabelScheme, Verdict
+from annotator.formats.errors import FileRefused
+from annotator.formats.join import Join, JoinKey, JudgeFile, parse_judge_map
+from annotator.formats.join_index import SideCounts, SideIndex
+from annotator.formats.mapping import FieldMapping
+from annotator.formats.normalize import Invalid, canonical_label, verdict
+from annotator.formats.reader import CaseReader
+from annotator.formats.values import ValueMap
+from annotator.services.changes import Changes
+from annotator.services.workspace import Clock, Workspace, WorkspaceError, now_iso
+from annotator.storage import judge_runs as stored
+from annotator.storage import schemes
+from annotator.storage.db import driver_connection, writing
+from annotator.storage.judge_runs import IMPORTED_NAME, StoredRun, StoredVerdict
+
+BATCH = 5000
+"""Cases looked up, and verdicts inserted, at a time."""
+FIRST_MISSING = 5
+RUNS_CHANGED = Changes(queue=False)
+"""What a run's change touches: the case shown (its verdicts), nothing in the queue."""
+
+Progress = Callable[[int, int], None]
+
+__all__ = [
+    "IMPORTED_NAME",
+    "JudgeRun",
+    "JudgeRunError",
+    "RunAdded",
+    "RunCancelled",
+    "RunVerdict",
+    "add_run",
+    "case_verdicts",
+    "guess_mapping",
+    "list_runs",
+    "parse_map",
+    "removed_runs",
+    "remove_run",
+    "rename_run",
+    "restore_run",
+]
+
+
+class JudgeRunError(WorkspaceError):
+    """A change to the runs the workspace refuses (a name taken, no such run): for the user."""
+
+
+class RunCancelled(Exception):
+    """Adding a run was cancelled; nothing was written."""
+
+
+@dataclass(frozen=True)
+class JudgeRun:
+    id: int
+    name: str
+    model: str
+    position: int
+    """The order runs were added in (the imported judge is 0)."""
+    imported: bool
+    path: str
+    added_at: str
+    cases: int
+    """Cases it has a verdict on."""
+    removed_at: str | None = None
+    mapping: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "model": self.model,
+            "imported": self.imported,
+            "cases": self.cases,
+            "added_at": self.added_at,
+            "file": self.path,
+            "position": self.position,
+        }
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    """A run's verdict on one case, for the case view (``verdict`` None: not in the run)."""
+
+    run: str
+    model: str
+    imported: bool
+    current: bool
+    """The newest run not removed."""
+    verdict: Verdict | None
+
+
+@dataclass(frozen=True)
+class RunAdded:
+    run: JudgeRun
+    mapping: FieldMapping
+    """The fields the file was read with (guessed unless given)."""
+    project_cases: int
+    missing: int
+    """Project cases the run has no verdict on."""
+    missing_ids: list[str]
+    changes: Changes = RUNS_CHANGED
+
+    def describe(self) -> str:
+        fields = ", ".join(f"{ours}={theirs}" for ours, theirs in self.mapping.pairs) or "as named"
+        lines = [
+            f"Added judge run '{self.run.name}'"
+            + (f" (model {self.run.model})" if self.run.model else "")
+            + f": {self.run.cases} of {self.project_cases} cases, from {Path(self.run.path).name}",
+            f"  fields: {fields}",
+        ]
+        if self.missing:
+            shown = ", ".join(repr(i) for i in self.missing_ids)
+            more = ", …" if self.missing > len(self.missing_ids) else ""
+            lines.append(f"  {self.missing} cases have no verdict in it: {shown}{more}")
+        return "\n".join(lines)
+
+
+def _run(row: StoredRun) -> JudgeRun:
+    try:
+        mapping = json.loads(row.mapping or "{}")
+    except ValueError:
+        mapping = {}
+    return JudgeRun(
+        row.id, row.name, row.model, row.position, row.imported, row.path, row.added_at,
+        row.cases, row.removed_at, mapping if isinstance(mapping, dict) else {},
+    )  # fmt: skip
+
+
+def _ensure_imported(ws: Workspace, clock: Clock) -> None:
+    """Give the imported judge its row, once the workspace has cases (a workspace made before
+    judge runs existed gets it on first need). Nothing on a read-only workspace."""
+    with ws.engine.connect() as conn:
+        if stored.has_imported_run(conn) or ws.read_only:
+            return
+        if conn.exec_driver_sql("SELECT 1 FROM cases LIMIT 1").first() is None:
+            return
+        model = stored.imported_model(conn)
+    with writing(ws.engine) as conn:
+        if stored.has_imported_run(conn):
+            return
+        stored.add_run(
+            conn, model or IMPORTED_NAME, model=model or "", path=_imported_path(conn),
+            mapping="{}", added_at=clock(), imported=True,
+        )  # fmt: skip
+
+
+def _imported_path(conn: Any) -> str:
+    row = conn.exec_driver_sql("SELECT path FROM import_batch ORDER BY id LIMIT 1").first()
+    return str(row[0]) if row is not None else ""
+
+
+def list_runs(ws: Workspace, *, clock: Clock = now_iso) -> list[JudgeRun]:
+    """The runs not removed, in the order they were added: the imported judge first."""
+    _ensure_imported(ws, clock)
+    with ws.engine.connect() as conn:
+        return [_run(r) for r in stored.runs(conn)]
+
+
+def removed_runs(ws: Workspace) -> list[JudgeRun]:
+    """The removed runs (restorable), the last removed first."""
+    with ws.engine.connect() as conn:
+        return [_run(r) for r in stored.removed_runs(conn)]
+
+
+def _check_name(conn: Any, name: str, ws: Workspace, but: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise JudgeRunError("a judge run needs a name")
+    if any(ord(c) < 32 for c in name):
+        raise JudgeRunError("a judge run's name is one line of text")
+    taken = stored.run_named(conn, name)
+    if taken is not None and taken.id != but:
+        raise JudgeRunError(
+            f"{ws.name} has a judge run named '{taken.name}' already (names are compared "
+            "without regard to case); choose another name"
+        )
+    return name
+
+
+def _named(conn: Any, name: str, ws: Workspace) -> StoredRun:
+    found = stored.run_named(conn, name)
+    if found is None:
+        known = ", ".join(f"'{r.name}'" for r in stored.runs(conn)) or "none"
+        raise JudgeRunError(f"{ws.name} has no judge run named '{name}' (runs: {known})")
+    return found
+
+
+def rename_run(ws: Workspace, old: str, new: str, *, clock: Clock = now_iso) -> JudgeRun:
+    """Rename a run (undone by renaming it back); the run as renamed."""
+    _ensure_imported(ws, clock)
+    with writing(ws.engine) as conn:
+        run = _named(conn, old, ws)
+        stored.rename(conn, run.id, _check_name(conn, new, ws, but=run.id))
+        renamed = stored.run_by_id(conn, run.id)
+    assert renamed is not None
+    return _run(renamed)
+
+
+def remove_run(ws: Workspace, name: str, *, clock: Clock = now_iso) -> JudgeRun:
+    """Hide a run everywhere, keeping its verdicts (:func:`restore_run` undoes it)."""
+    _ensure_imported(ws, clock)
+    with writing(ws.engine) as conn:
+        run = _named(conn, name, ws)
+        stored.set_removed(conn, run.id, clock())
+        removed = stored.run_by_id(conn, run.id)
+    assert removed is not None
+    return _run(removed)
+
+
+def restore_run(ws: Workspace, name: str | int) -> JudgeRun:
+    """Bring a removed run back (by id, or by name: the last removed of that name). Refused
+    while another run has its name."""
+    with writing(ws.engine) as conn:
+        run = (
+            stored.run_by_id(conn, name)
+            if isinstance(name, int)
+            else stored.removed_named(conn, name)
+        )
+        if run is None or run.removed_at is None:
+            gone = ", ".join(f"'{r.name}'" for r in stored.removed_runs(conn)) or "none"
+            raise JudgeRunError(f"{ws.name} has no removed judge run '{name}' (removed: {gone})")
+        taken = stored.run_named(conn, run.name)
+        if taken is not None:
+            raise JudgeRunError(
+                f"cannot restore '{run.name}': another run has that name now; rename it first"
+            )
+        stored.set_removed(conn, run.id, None)
+        restored = stored.run_by_id(conn, run.id)
+    assert restored is not None
+    return _run(restored)
+
+
+# -- adding a run --------------------------------------------------------------------------------
+
+
+def parse_map(specs: Sequence[str]) -> tuple[FieldMapping | None, str]:
+    """``--map`` options of a run's file: ``label=result``, ``rationale=``, ``score=``,
+    ``model=`` (as ``--judge-map``), and ``id=FIELD`` for the case id's field; (the judge
+    fields' mapping, the id's field). ValueError saying what is wrong."""
+    key = "id"
+    judge: list[str] = []
+    for spec in specs:
+        ours, eq, theirs = spec.partition("=")
+        if ours.strip() == "id" and eq:
+            if not theirs.strip():
+                raise ValueError(f"bad --map '{spec}'; expected id=FIELD")
+            key = theirs.strip()
+        else:
+            judge.append(spec)
+    return parse_judge_map(judge), key
+
+
+def _join(path: Path, mapping: FieldMapping | None, key: str, model: str | None,
+          encoding: str | None, fmt: str | None) -> Join:  # fmt: skip
+    spec = JudgeFile(path, mapping, encoding, fmt, name=model or None)
+    return Join(on=JoinKey(key, key), judge=spec)
+
+
+def _opener(side: Any) -> CaseReader:
+    return CaseReader(side.path, encoding=side.encoding, fmt=side.fmt)
+
+
+def guess_mapping(
+    path: Path | str,
+    mapping: FieldMapping | None = None,
+    *,
+    key: str = "id",
+    encoding: str | None = None,
+    fmt: str | None = None,
+) -> FieldMapping:
+    """The fields a run's file would be read with: ``mapping``, the rest guessed from the
+    names of its first records' fields. FileRefused when none gives the label."""
+    join = _join(Path(path), mapping, key, None, encoding, fmt)
+    assert join.judge is not None
+    with SideIndex(join, _opener) as index:
+        return index.guess(join.judge)
+
+
+def add_run(
+    ws: Workspace,
+    path: Path | str,
+    name: str,
+    *,
+    mapping: FieldMapping | None = None,
+    key: str = "id",
+    model: str | None = None,
+    values: ValueMap | None = None,
+    encoding: str | None = None,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    clock: Clock = now_iso,
+    batch: int = BATCH,
+) -> RunAdded:
+    """Add the run in ``path`` under ``name``: all of it, or (FileRefused, RunCancelled,
+    JudgeRunError) nothing. ``mapping``: its judge fields (the rest guessed); ``key``: the
+    field holding the case id; ``model``: the judge's model (else the file's, when its records
+    agree on one); ``values``: its label values mapped (``--labels judge:...``)."""
+    path = Path(path)
+    _ensure_imported(ws, clock)
+    with ws.engine.connect() as conn:
+        _check_name(conn, name, ws)
+        scales = schemes.label_schemes(conn)
+        total = conn.exec_driver_sql("SELECT count(*) FROM cases").scalar_one()
+    if not total:
+        raise JudgeRunError(f"{ws.name} has no cases yet: import a case file first")
+    join = _join(path, mapping, key, model, encoding, fmt)
+
+    def pulse() -> None:
+        if cancelled is not None and cancelled():
+            raise RunCancelled(f"adding {path.name} cancelled; nothing was added")
+        if progress is not None:
+            progress(index.bytes_read, size)
+
+    try:
+        size = max(1, path.stat().st_size)
+    except OSError:
+        raise FileRefused(path, "file not found or unreadable") from None
+    with SideIndex(join, _opener, pulse=pulse) as index:
+        for problem in index.problems():
+            raise FileRefused(
+                problem.file or path, problem.message, problem.line, unit=problem.unit
+            )
+        side = index.sides[0]
+        run = _Adding(index, side.mapping, path, scales, values, progress, cancelled, batch)
+        with writing(ws.engine) as conn:
+            name = _check_name(conn, name, ws)
+            describe = {"on": key, **join.describe()["judge"]}
+            describe["map"] = side.mapping.as_dict()
+            if values is not None and values.rules:
+                describe["labels"] = values.specs()
+            run_id = stored.add_run(
+                conn, name, model=model or "", path=str(path.resolve()),
+                mapping=json.dumps(describe), added_at=clock(),
+            )  # fmt: skip
+            run.insert(conn, run_id, total)
+            counts = index.result().files[0]
+            _refuse_unknown(counts, path, side.mapping, key)
+            if not model and len(run.models) == 1:
+                stored.set_model(conn, run_id, next(iter(run.models)))
+            added = stored.run_by_id(conn, run_id)
+    assert added is not None
+    return RunAdded(_run(added), side.mapping, total, counts.missing, counts.missing_ids)
+
+
+def _refuse_unknown(counts: SideCounts, path: Path, mapping: FieldMapping, key: str) -> None:
+    if not counts.unmatched:
+        return
+    more = f" (and {counts.unmatched - 1} more)" if counts.unmatched > 1 else ""
+    raise FileRefused(
+        path,
+        f"case id '{counts.unmatched_ids[0]}' is not a case of this project{more}; a judge run "
+        f"gives verdicts on the project's own cases, by id ('{key}')",
+        counts.unmatched_lines[0],
+    )
+
+
+class _Adding:
+    """The walk over the project's cases: each looked up in the run's index, checked against
+    its criterion's scale, and inserted in batches."""
+
+    def __init__(
+        self,
+        index: SideIndex,
+        mapping: FieldMapping,
+        path: Path,
+        scales: dict[str, LabelScheme],
+        values: ValueMap | None,
+        progress: Progress | None,
+        cancelled: Callable[[], bool] | None,
+        batch: int,
+    ) -> None:
+        self.index, self.mapping, self.path, self.scales = index, mapping, path, scales
+        self.values = values if values is not None and values.rules else None
+        self.progress, self.cancelled, self.batch = progress, cancelled, batch
+        self.models: set[str] = set()
+        self.unit = "line"
+
+    def insert(self, conn: Any, run_id: int, total: int) -> None:
+        db = driver_connection(conn)
+        after, done = 0, 0
+        while True:
+            if self.cancelled is not None and self.cancelled():
+                raise RunCancelled(f"adding {self.path.name} cancelled; nothing was added")
+            cases = stored.case_batch(conn, after, self.batch)
+            if not cases:
+                return
+            rows: list[stored.VerdictRow] = []
+            for row_id, case_id, criterion in cases:
+                for _, line, value in self.index.lookup(case_id):
+                    if line is None:
+                        continue
+                    found = self._verdict(value, line, criterion)
+                    if found is not None:
+                        rows.append((row_id, run_id, found.label, found.rationale, found.score,
+                                     found.model, line))  # fmt: skip
+            stored.insert_verdicts(db, rows)
+            after = cases[-1][0]
+            done += len(cases)
+            if self.progress is not None:
+                self.progress(done, total)
+
+    def _verdict(self, value: Any, line: int, criterion: str) -> Verdict | None:
+        if self.values is not None:
+            record, none = self.values.apply({"judge": value})
+            if none is not None:
+                return None  # (mapped to no verdict: the case is not covered)
+            value = record["judge"]
+        try:
+            found = verdict(value)
+        except Invalid as e:
+            raise FileRefused(self.path, str(e), line) from None
+        scheme = self.scales.get(criterion)
+        if scheme is not None and scheme.labels:
+            label = canonical_label(scheme, found.label)
+            if label is None:
+                raise FileRefused(
+                    self.path,
+                    f"label '{found.label}' is not on the scale of criterion '{criterion}' "
+                    f"(expected one of: {', '.join(scheme.labels)}); map it with --labels "
+                    f"judge:{found.label}=LABEL",
+                    line,
+                )
+            found = Verdict(label, found.rationale, found.score, found.model)
+        if found.model and len(self.models) < 2:
+            self.models.add(found.model)
+        return found
+
+
+# -- the case view -----------------------------------------------------------------------------
+
+
+def case_verdicts(ws: Workspace, row_id: int, judge: Verdict) -> tuple[RunVerdict, ...]:
+    """Every visible run's verdict on a case, the current run first (``judge``: the case's
+    own, the imported run's); empty while the imported judge is the only run (the case view
+    shows it as it always has)."""
+    with ws.engine.connect() as conn:
+        found: list[StoredVerdict] = stored.case_verdicts(conn, row_id)
+    if not any(not v.imported for v in found):
+        return ()
+    out = []
+    for n, v in enumerate(found):
+        if v.imported:
+            given: Verdict | None = judge
+        elif v.label is None:
+            given = None
+        else:
+            given = Verdict(v.label, v.rationale, v.score, v.model)
+        out.append(RunVerdict(v.run, v.run_model, v.imported, n == 0, given))
+    return tuple(out)

@@ -1,0 +1,230 @@
+"""Judge runs: the SQL of ``judge_run`` and ``judge_verdict`` (see their docstrings in
+``tables.py``).
+
+The judge the cases were imported with is a run too (``imported = 1``, position 0, no
+``judge_verdict`` rows: its verdicts stay in ``cases.judge_label`` and the case's data); every
+run added later (position 1, 2, ...) keeps one ``judge_verdict`` row per case it covers. A
+removed run keeps its rows with ``removed_at`` set (:func:`set_removed`), so that the removal
+can be undone; every read here but :func:`run_by_id` and :func:`removed_named` leaves it out.
+Names are compared case-insensitively (``casefold``, registered by ``db``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+IMPORTED_NAME = "imported judge"
+"""The imported judge's run when its cases do not agree on one model."""
+
+VerdictRow = tuple[int, int, str, str, float | None, str, int]
+"""``(case row id, run id, label, rationale, score, model, line)``: a ``judge_verdict`` row."""
+
+_RUN_COLUMNS = (
+    "r.id, r.name, r.model, r.position, r.imported, r.path, r.mapping, r.added_at, "
+    "r.removed_at, CASE WHEN r.imported THEN (SELECT count(*) FROM cases) ELSE "
+    "(SELECT count(*) FROM judge_verdict v WHERE v.run_id = r.id) END"
+)
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    name: str
+    model: str
+    position: int
+    imported: bool
+    path: str
+    mapping: str
+    """JSON: the field mapping, key and label values the run's file was read with."""
+    added_at: str
+    removed_at: str | None
+    cases: int
+    """Cases with a verdict of this run (the imported judge: every case)."""
+
+
+@dataclass(frozen=True)
+class StoredVerdict:
+    """A visible run's verdict on one case; ``label`` None when the run has no verdict on it
+    (and for the imported run, whose verdict is the case's own judge)."""
+
+    run_id: int
+    run: str
+    run_model: str
+    imported: bool
+    label: str | None
+    rationale: str
+    score: float | None
+    model: str
+
+
+def _run(row: Sequence[object]) -> StoredRun:
+    rid, name, model, position, imported, path, mapping, added, removed, count = row
+    return StoredRun(
+        int(rid),  # type: ignore[call-overload]
+        str(name),
+        str(model),
+        int(position),  # type: ignore[call-overload]
+        bool(imported),
+        str(path),
+        str(mapping),
+        str(added),
+        None if removed is None else str(removed),
+        int(count),  # type: ignore[call-overload]
+    )
+
+
+def runs(conn: Connection) -> list[StoredRun]:
+    """The runs not removed, in the order they were added (the imported judge first)."""
+    rows = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM judge_run r WHERE r.removed_at IS NULL ORDER BY r.position"
+        )  # fmt: skip
+    )
+    return [_run(row) for row in rows]
+
+
+def removed_runs(conn: Connection) -> list[StoredRun]:
+    """The removed runs, the last removed first."""
+    rows = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM judge_run r WHERE r.removed_at IS NOT NULL "
+            "ORDER BY r.removed_at DESC, r.id DESC"
+        )  # fmt: skip
+    )
+    return [_run(row) for row in rows]
+
+
+def run_by_id(conn: Connection, run_id: int) -> StoredRun | None:
+    """A run, removed or not."""
+    row = conn.execute(
+        text(f"SELECT {_RUN_COLUMNS} FROM judge_run r WHERE r.id = :id"), {"id": run_id}
+    ).first()
+    return None if row is None else _run(row)
+
+
+def run_named(conn: Connection, name: str) -> StoredRun | None:
+    """The run not removed called ``name`` (case-insensitively)."""
+    row = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM judge_run r WHERE r.removed_at IS NULL "
+            "AND casefold(r.name) = casefold(:n)"
+        ),  # fmt: skip
+        {"n": name},
+    ).first()
+    return None if row is None else _run(row)
+
+
+def removed_named(conn: Connection, name: str) -> StoredRun | None:
+    """The last removed run called ``name`` (case-insensitively)."""
+    row = conn.execute(
+        text(f"SELECT {_RUN_COLUMNS} FROM judge_run r WHERE r.removed_at IS NOT NULL "
+             "AND casefold(r.name) = casefold(:n) ORDER BY r.removed_at DESC, r.id DESC"),
+        {"n": name},
+    ).first()  # fmt: skip
+    return None if row is None else _run(row)
+
+
+def has_imported_run(conn: Connection) -> bool:
+    """The imported judge has its row (removed or not)."""
+    return conn.execute(text("SELECT 1 FROM judge_run WHERE imported = 1")).first() is not None
+
+
+def imported_model(conn: Connection) -> str | None:
+    """The imported judge's model when every case names the same one (None otherwise, or
+    with no case). Reads every case's text: called once, when the run's row is made."""
+    models = conn.execute(
+        text(
+            "SELECT DISTINCT coalesce(json_extract(data, '$.judge.model'), '') FROM case_text "
+            "LIMIT 2"
+        )
+    ).all()
+    if len(models) != 1 or not isinstance(models[0][0], str) or not models[0][0].strip():
+        return None
+    return str(models[0][0]).strip()
+
+
+def add_run(
+    conn: Connection,
+    name: str,
+    *,
+    model: str,
+    path: str,
+    mapping: str,
+    added_at: str,
+    imported: bool = False,
+) -> int:
+    """A new run's row, after the others (the imported judge at position 0); its id."""
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO judge_run (name, model, position, imported, path, mapping, added_at) "
+                "VALUES (:n, :m, CASE WHEN :i THEN 0 ELSE (SELECT coalesce(max(position), 0) + 1 "
+                "FROM judge_run) END, :i, :p, :map, :at) RETURNING id"
+            ),
+            {"n": name, "m": model, "i": imported, "p": path, "map": mapping, "at": added_at},
+        ).scalar_one()
+    )
+
+
+def set_model(conn: Connection, run_id: int, model: str) -> None:
+    conn.execute(text("UPDATE judge_run SET model = :m WHERE id = :id"), {"m": model, "id": run_id})
+
+
+def rename(conn: Connection, run_id: int, name: str) -> None:
+    conn.execute(text("UPDATE judge_run SET name = :n WHERE id = :id"), {"n": name, "id": run_id})
+
+
+def set_removed(conn: Connection, run_id: int, at: str | None) -> None:
+    """Remove a run (``at``: when) or restore it (None); its verdicts stay either way."""
+    conn.execute(
+        text("UPDATE judge_run SET removed_at = :at WHERE id = :id"), {"at": at, "id": run_id}
+    )
+
+
+def case_batch(conn: Connection, after: int, limit: int) -> list[tuple[int, str, str]]:
+    """``(row id, case id, criterion)`` of the next ``limit`` cases after row id ``after``."""
+    rows = conn.execute(
+        text("SELECT id, ext_id, criterion FROM cases WHERE id > :a ORDER BY id LIMIT :n"),
+        {"a": after, "n": limit},
+    )
+    return [(int(r), str(e), str(c)) for r, e, c in rows]
+
+
+def insert_verdicts(db: sqlite3.Connection, rows: Sequence[VerdictRow]) -> None:
+    """A batch of a run's verdicts (the raw cursor: a million rows)."""
+    db.executemany(
+        "INSERT INTO judge_verdict (case_id, run_id, label, rationale, score, model, line) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def verdicts(db: sqlite3.Connection, run_id: int) -> Iterator[tuple[str, str, str, str]]:
+    """``(case id, criterion, label, rationale)`` of each verdict of an added run, in case
+    order; for the imported judge, see ``cases.judge_label``."""
+    yield from db.execute(
+        "SELECT c.ext_id, c.criterion, v.label, v.rationale FROM judge_verdict v "
+        "JOIN cases c ON c.id = v.case_id WHERE v.run_id = ? ORDER BY c.id",
+        (run_id,),
+    )
+
+
+def case_verdicts(conn: Connection, row_id: int) -> list[StoredVerdict]:
+    """Every visible run's verdict on a case, the newest run first."""
+    rows = conn.execute(
+        text(
+            "SELECT r.id, r.name, r.model, r.imported, v.label, coalesce(v.rationale, ''), "
+            "v.score, coalesce(v.model, '') FROM judge_run r LEFT JOIN judge_verdict v "
+            "ON v.run_id = r.id AND v.case_id = :c WHERE r.removed_at IS NULL "
+            "ORDER BY r.position DESC"
+        ),
+        {"c": row_id},
+    )
+    return [
+        StoredVerdict(int(rid), str(name), str(rmodel), bool(imp), label, str(why), score, str(m))
+        for rid, name, rmodel, imp, label, why, score, m in rows
+    ]
