@@ -7,6 +7,7 @@ annotator summary FILE|WORKSPACE [--json]
 annotator merge FILE... -o MERGED [--workspace PATH]
 annotator agreement FILE...|WORKSPACE [--json] [--markdown OUT] [--html OUT]
 annotator calibrate WORKSPACE -o DIR [--examples K] [--heldout FRACTION] [--seed N]
+annotator judge-run add|list|rename|remove|restore WORKSPACE ...
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from annotator import console, paths
 from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
+from annotator.cli.judge_runs import judge_run_command
 from annotator.cli.parser import COMMANDS, build_parser, gui_parser
 from annotator.cli.wide import wide_columns, wide_layout
 from annotator.fileio import atomic_write
@@ -88,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     run = {"import": _cmd_import, "export": _cmd_export, "merge": _cmd_merge,
            "agreement": _cmd_agreement, "summary": _cmd_summary,
-           "calibrate": _cmd_calibrate}  # fmt: skip
+           "calibrate": _cmd_calibrate, "judge-run": _cmd_judge_run}  # fmt: skip
     return run[args.command](args)
 
 
@@ -334,6 +336,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         ws.close()
     print(written.describe())
     return 0
+
+
+def _cmd_judge_run(args: argparse.Namespace) -> int:
+    try:
+        return judge_run_command(args, _open_existing)
+    except ValueError as exc:  # (bad --map or --labels)
+        raise CliError(str(exc)) from None
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator import __version__, console
+from annotator.cli.judge_runs import judge_run_parser
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED
 from annotator.formats.mapping import TARGETS
@@ -16,7 +17,7 @@ from annotator.services.calibration import DEFAULT_EXAMPLES
 from annotator.services.exporter import FORMATS
 
 PRESET_NAMES = preset_names()
-COMMANDS = ("import", "export", "summary", "merge", "agreement", "calibrate")
+COMMANDS = ("import", "export", "summary", "merge", "agreement", "calibrate", "judge-run")
 
 
 def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -292,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, sub=True)
 
     _calibrate_parser(sub)
+    judge_run_parser(sub, _common)
 
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
     p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
