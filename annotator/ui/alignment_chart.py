@@ -275,11 +275,14 @@ class AlignmentChart(QWidget):
             painter.setPen(text)
             value = self._value_text(p.value)
             width = QFontMetrics(bold).horizontalAdvance(value) + 4
-            painter.drawText(
-                QRectF(x + POINT + 6, y - line / 2, width, line),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                value,
-            )
+            box = QRectF(x + POINT + 6, y - line / 2, width, line)
+            behind = QColor(palette.color(palette.ColorRole.Window))
+            behind.setAlpha(210)  # the line to the next run passes under it
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(behind)
+            painter.drawRoundedRect(box.adjusted(-2, 0, 2, 0), 3, 3)
+            painter.setPen(text)
+            painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, value)
             painter.setFont(self.font())
 
         # The x axis: each run's place and name, elided to its column, and n under it.
