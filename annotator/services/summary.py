@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
+from annotator.domain.anchoring import Anchoring
 from annotator.domain.baseline import AGREES, BaselineTally, consensus_pairs, within_consensus
 from annotator.domain.disagreement import consensus, differs_from_consensus
 from annotator.domain.model import Kind, LabelScheme, WhoRight
@@ -32,9 +33,9 @@ from annotator.services.agreement.baseline import build_baseline, with_scales
 from annotator.services.agreement.baseline_tables import JUDGE, RATERS, baseline_sections
 from annotator.services.agreement.report import LEVEL, CriterionBaseline
 from annotator.services.agreement.tables import plain
-from annotator.services.agreement.text import text_table
-from annotator.services.agreement.to_json import criterion_baseline_json
-from annotator.services.agreement.workspace import add_judge_scores
+from annotator.services.agreement.text import anchoring_lines, text_table
+from annotator.services.agreement.to_json import anchoring_json, criterion_baseline_json
+from annotator.services.agreement.workspace import add_judge_scores, workspace_anchoring
 from annotator.services.workspace import Workspace
 from annotator.storage import cases
 from annotator.storage import project as stored_project
@@ -96,6 +97,8 @@ class Summary:
     seed: int = 0
     resamples: int = DEFAULT_RESAMPLES
     """Of the baseline's bootstrap intervals."""
+    anchoring: Anchoring | None = None
+    """The blind-first decisions: how far the reveal moved the reviewers."""
 
     def to_json(self) -> dict[str, Any]:
         def fix(obj: Any) -> Any:
@@ -109,8 +112,11 @@ class Summary:
                 return [fix(v) for v in obj]
             return obj
 
-        bare = replace(self, criteria=[replace(c, baseline=None) for c in self.criteria])
+        bare = replace(
+            self, criteria=[replace(c, baseline=None) for c in self.criteria], anchoring=None
+        )
         out = dict(fix(asdict(bare)))
+        out["anchoring"] = anchoring_json(self.anchoring)
         for c, data in zip(self.criteria, out["criteria"], strict=True):
             data["baseline"] = criterion_baseline_json(c.baseline) if c.baseline else None
         return out
@@ -163,6 +169,7 @@ def summarize(
         criteria=criteria,
         seed=seed,
         resamples=resamples,
+        anchoring=workspace_anchoring(ws, seed=seed, resamples=resamples),
     )
 
 
@@ -328,6 +335,7 @@ def format_summary(summary: Summary) -> str:
             ]
         if c.baseline is not None:
             lines += _baseline_lines(c.baseline, summary)
+    lines += [f"  {x}" if x else x for x in anchoring_lines(summary.anchoring)[1:]]
     return "\n".join(lines)
 
 

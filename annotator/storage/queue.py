@@ -15,6 +15,7 @@ from typing import Any
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind
 from annotator.domain.queue import QueueFilter, SortKey, severity_ranges
+from annotator.storage.anchoring import switched_to_judge
 from annotator.storage.schemes import criteria_with_label
 from annotator.storage.tables import SEARCH_TABLE
 
@@ -79,6 +80,9 @@ def where(
         clauses.append(_CELL)
         criterion, judge, truth = flt.judge_truth
         params.update(cell_criterion=criterion, cell_judge=judge, cell_truth=truth)
+    if flt.switched_to_judge is not None:
+        clauses.append(switched_to_judge(bool(flt.switched_to_judge)))
+        params["switched"] = flt.switched_to_judge
     if flt.text.strip():
         clause, text_params = _text_clause(flt.text.strip(), first_rows)
         clauses.append(clause)

@@ -129,6 +129,24 @@ def _settles(decision: str, case: str) -> str:
     return f"{decision}.decided_at >= {_latest_merge(case)}"
 
 
+def final_label(case: str, decision: str) -> str:
+    """SQL: the final label of the case ``case`` (a row id's SQL) whose workspace decision is
+    the row ``decision`` (an alias of ``decision``, NULL columns where there is none), as
+    :func:`load_merged` gives it (``MergedCase.final_label``): the lead's decision where it
+    settles the case (``_settles``), else the reviewers' label where they all chose the same,
+    the workspace's own decision counting as one more reviewer's (named ``lead`` when it names
+    nobody; a merged review of the same name stands instead); NULL: an open conflict."""
+    own = f"coalesce(nullif({decision}.reviewer, ''), 'lead')"
+    return (
+        f"(CASE WHEN {decision}.case_id IS NOT NULL AND coalesce({_settles(decision, case)}, 0) "
+        f"THEN {decision}.label ELSE (SELECT CASE WHEN count(DISTINCT x.label) = 1 "
+        "THEN min(x.label) END FROM (SELECT label FROM review WHERE case_id = "
+        f"{case} UNION ALL SELECT {decision}.label WHERE {decision}.case_id IS NOT NULL AND "
+        f"NOT EXISTS (SELECT 1 FROM review o WHERE o.case_id = {case} AND o.reviewer = {own})"
+        ") x) END)"
+    )
+
+
 def still_open(case: str) -> str:
     """SQL: the case ``case`` (a table alias) waits for a decision: it has none (undecided or
     skipped), or its reviewers conflict and the lead's decision is the lead's own review, taken

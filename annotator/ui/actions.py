@@ -54,6 +54,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "re-run it on (a folder)",
     ),
     ActionSpec(
+        "add_judge_run",
+        "Add &judge run…",
+        (),
+        "file",
+        "Another judge's verdicts on these cases (a file keyed by case id), to compare runs",
+    ),
+    ActionSpec(
+        "judge_runs",
+        "Judge ru&ns…",
+        (),
+        "file",
+        "The project's judge runs: rename, remove, undo",
+    ),
+    ActionSpec(
         "agreement",
         "A&greement report…",
         ("Ctrl+Shift+G",),

@@ -39,6 +39,7 @@ from annotator.ui.case_cards import (
     park,
 )
 from annotator.ui.plain import piece, shown
+from annotator.ui.run_cards import RunsOf, fill_run_cards, no_runs
 from annotator.ui.widgets import (
     ElidedLabel,
     PillFlow,
@@ -141,6 +142,10 @@ class CaseView(QScrollArea):
         self._layout.addWidget(self._verdicts)
         self._judge = VerdictCard()
         self._raters = Pool(VerdictCard, self._verdicts, self._apply_font)
+        self._runs = Pool(VerdictCard, self._verdicts, self._apply_font)
+        """A card per judge run, when the project has more than its imported judge."""
+        self.runs_of: RunsOf = no_runs
+        """The judge runs' verdicts on a case (the window gives the service's)."""
         self._ratings = RatingsCard()
         self._unrated = Card("verdictCard")
         self._unrated.body.addWidget(plain_label(self.tr("No human ratings")))
@@ -239,6 +244,7 @@ class CaseView(QScrollArea):
         self._ratings.clear()
         clear_cards(self._raters.spares(0))
         clear_cards(self._reviewers.spares(0))
+        clear_cards(self._runs.spares(0))
         clear_cards(self._candidate_cards.spares(0))
         for card in (self._input, self._output, self._reference):
             card.fill("")
@@ -273,7 +279,8 @@ class CaseView(QScrollArea):
         )
         hue = theme.label_hue(judge.label, scheme)
         self._judge.fill(self.tr("Judge"), extra, judge.label, hue, judge.rationale)
-        cards: list[QWidget] = [self._judge]
+        runs = fill_run_cards(self._runs, self.runs_of(detail), scheme)
+        cards: list[QWidget] = [*runs] if runs else [self._judge]
         if not case.ratings:
             cards.append(self._unrated)
         if len(case.ratings) > MANY_RATERS:

@@ -33,6 +33,7 @@ from annotator.domain.model import Confidence, WhoRight
 from annotator.services.agreement import AgreementReport
 from annotator.services.agreement.workspace import workspace_report
 from annotator.services.changes import NOTHING, Changes
+from annotator.services.judge_runs import RunVerdict, case_verdicts
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
@@ -47,6 +48,7 @@ from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.files import Files
 from annotator.ui.guide import guide_dialog
 from annotator.ui.held_drafts import confirm_losing_drafts
+from annotator.ui.judge_run_flow import JudgeRunFlow
 from annotator.ui.one_writer import Claim, WriterGuard
 from annotator.ui.plain import action_text, mnemonic, piece, window_title
 from annotator.ui.queue_model import QueueModel
@@ -139,6 +141,12 @@ class MainWindow(QMainWindow):
         self.banner.takeOverRequested.connect(self.take_over)
 
         self.agreement_page: AgreementPage | None = None
+        self.judge_runs = JudgeRunFlow(
+            self, self.runner, lambda: self.ws, self.writer.check, self.review.reload
+        )
+        """File › Add judge run… and File › Judge runs…"""
+        self.judge_runs.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.view.runs_of = self._runs_of
         self.lead = False
         """Reviewer files were merged into the open workspace: it is a lead's."""
         self.actions_by_id: dict[str, QAction] = {}
@@ -218,6 +226,8 @@ class MainWindow(QMainWindow):
             "merge": self.files.choose_and_merge,
             "export_merged": self.files.choose_and_export_merged,
             "calibrate": self.files.choose_and_calibrate,
+            "add_judge_run": self.judge_runs.choose_and_add,
+            "judge_runs": self.judge_runs.manage,
             "agreement": self.show_agreement,
             "conflicts": self.show_conflicts,
             "properties": self.show_properties,
@@ -360,6 +370,8 @@ class MainWindow(QMainWindow):
         if self.agreement_page is not None:
             self.agreement_page.close()  # it describes the workspace being left
             self.agreement_page = None
+        if ws is not self.ws:
+            self.judge_runs.forget()
         if self.ws is not None and self.ws is not ws:
             if self.ws.path is not None:  # its search and filters, for when it comes back
                 self.settings.keep_view(self.ws.path, self.queue.view_state())
@@ -434,6 +446,17 @@ class MainWindow(QMainWindow):
         # The agreement report works before any review, too.
         for key in ("merge", "agreement", "calibrate", "properties", "copy_path"):
             self.actions_by_id[key].setEnabled(self.ws is not None)
+        for key in ("add_judge_run", "judge_runs"):
+            self.actions_by_id[key].setEnabled(self.ws is not None)
+
+    def _runs_of(self, detail: CaseDetail) -> tuple[RunVerdict, ...]:
+        """Every judge run's verdict on the case shown (the case view asks)."""
+        if self.ws is None:
+            return ()
+        try:
+            return case_verdicts(self.ws, detail.row_id, detail.case.judge)
+        except WorkspaceError:  # (the case itself was read: its own judge is shown)
+            return ()
 
     def apply(self, changes: Changes) -> None:
         """The one place the window follows a change to the workspace (the reviewer's, an

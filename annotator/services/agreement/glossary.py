@@ -25,6 +25,12 @@ FLEISS = "Fleiss' kappa"
 ALPHA_NOMINAL = "Krippendorff's alpha, nominal"
 ALPHA_ORDINAL = "Krippendorff's alpha, ordinal"
 ALPHA_INTERVAL = "Krippendorff's alpha, interval"
+ANCHOR_CHANGED = "changed after the reveal"
+ANCHOR_TO_JUDGE = "of the changes: to the judge's label"
+ANCHOR_TO_CONSENSUS = "of the changes: to the raters' consensus"
+ANCHOR_ELSEWHERE = "of the changes: elsewhere"
+ANCHOR_FIRST_RIGHT = "first label right"
+ANCHOR_FINAL_RIGHT = "final label right"
 
 HELP: dict[str, str] = {
     "accuracy": "The share of cases where the two labels are the same label (exact match).",
@@ -93,6 +99,30 @@ HELP: dict[str, str] = {
     ),
     "judge vs the same references": (
         "The judge scored as the human ceiling scores a rater: comparable with the ceiling."
+    ),
+    ANCHOR_CHANGED: (
+        "The share of blind-first decisions whose final label is not the first label the "
+        "reviewer committed before the judge and the raters were shown."
+    ),
+    ANCHOR_TO_JUDGE: (
+        "Of the labels changed after the reveal, the share whose final label is the judge's "
+        "(also where the raters' consensus is the same label)."
+    ),
+    ANCHOR_TO_CONSENSUS: (
+        "Of the labels changed after the reveal, the share whose final label is the raters' "
+        "consensus where the judge said otherwise."
+    ),
+    ANCHOR_ELSEWHERE: (
+        "Of the labels changed after the reveal, the share whose final label is neither the "
+        "judge's nor the raters' consensus."
+    ),
+    ANCHOR_FIRST_RIGHT: (
+        "On settled cases, the share of first labels (before the reveal) that are the final "
+        "label (the lead's decision, or the reviewers' unanimous label)."
+    ),
+    ANCHOR_FINAL_RIGHT: (
+        "On settled cases, the share of the reviewer's own final labels that are the case's "
+        "final label."
     ),
     "AlpacaEval human agreement": (
         "AlpacaEval's leave-one-out agreement, computed as AlpacaEval computes it."

@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 
 from annotator.domain.merge import Scale
+from annotator.services.agreement.anchoring_tables import TITLE as ANCHORING
+from annotator.services.agreement.anchoring_tables import anchoring_notes, anchoring_section
 from annotator.services.agreement.baseline_tables import (
     AFTER_TITLE,
     BEFORE_TITLE,
@@ -126,6 +128,11 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
             )
             if more:
                 body.append(f'<p class="note">… and {more} more</p>')
+    body.append(f"<h1>{_h(ANCHORING)}</h1>")
+    if report.anchoring is not None and report.anchoring.any:
+        body.append(_html_table(anchoring_section(report.anchoring)))
+    notes = anchoring_notes(report.anchoring)
+    body.append('<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in notes) + "</ul>")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '

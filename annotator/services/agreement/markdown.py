@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+from annotator.services.agreement.anchoring_tables import TITLE as ANCHORING
+from annotator.services.agreement.anchoring_tables import anchoring_notes, anchoring_section
 from annotator.services.agreement.baseline_tables import (
     AFTER_TITLE,
     BEFORE_TITLE,
@@ -85,6 +87,10 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
                 out.append(f"  - … and {more} more")
         if not c.overruled:
             out.append("(nobody)")
+    out += ["", f"## {ANCHORING}", ""]
+    if report.anchoring is not None and report.anchoring.any:
+        out += _md_table(anchoring_section(report.anchoring)) + [""]
+    out += [f"- {_md(n)}" for n in anchoring_notes(report.anchoring)]
     return "\n".join(out) + "\n"
 
 

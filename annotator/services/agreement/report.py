@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Literal
 
 from annotator.domain.agreement import ConfusionMatrix, Figure, Interval, LabelScore
+from annotator.domain.anchoring import Anchoring
 from annotator.domain.baseline import BaselineCounts
 from annotator.domain.merge import Scale
 from annotator.domain.model import LabelScheme
@@ -374,6 +375,9 @@ class AgreementReport:
     baseline: Baseline | None = None
     """Before any review: every case of the workspace (or of the files), judge against the
     raters' consensus and the raters among themselves."""
+    anchoring: Anchoring | None = None
+    """Blind-first decisions: how far the reveal moved the reviewers (``domain.anchoring``);
+    None where the report was read from files."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from annotator.domain.anchoring import Anchoring
+from annotator.services.agreement.anchoring_tables import TITLE as ANCHORING
+from annotator.services.agreement.anchoring_tables import anchoring_notes, anchoring_section
 from annotator.services.agreement.baseline_tables import (
     AFTER_TITLE,
     BEFORE_TITLE,
@@ -60,7 +63,16 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
                 lines.append(f"    … and {more} more")
         if not c.overruled:
             lines.append("  (nobody)")
+    lines += anchoring_lines(report.anchoring)
     return "\n".join(_plain_line(x) for x in lines) + "\n"
+
+
+def anchoring_lines(a: Anchoring | None) -> list[str]:
+    """The anchoring section for a terminal (the agreement report and the summary)."""
+    lines = ["", "", ANCHORING]
+    if a is not None and a.any:
+        lines += text_table(anchoring_section(a))
+    return lines + [f"  {n}" for n in anchoring_notes(a)]
 
 
 def _baseline_lines(report: AgreementReport) -> list[str]:

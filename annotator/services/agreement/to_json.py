@@ -7,7 +7,9 @@ import json
 from typing import Any
 
 from annotator.domain.agreement import Figure, Interval, LabelScore
+from annotator.domain.anchoring import Anchoring, Rate, ReviewerAnchoring
 from annotator.domain.merge import Scale
+from annotator.services.agreement.anchoring_tables import anchoring_notes
 from annotator.services.agreement.report import (
     AgreementReport,
     ChanceCorrected,
@@ -47,6 +49,7 @@ def report_to_json(
             if report.baseline is not None
             else None
         ),
+        "anchoring": anchoring_json(report.anchoring),
     }
 
 
@@ -368,3 +371,42 @@ def report_to_json_text(report: AgreementReport, *, overruled_limit: int | None 
     escaped (``untrusted.json_safe``: a line of it is never cut by ``str.splitlines()``)."""
     data = report_to_json(report, overruled_limit=overruled_limit)
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"
+
+
+# -- anchoring -----------------------------------------------------------------------------------
+
+
+def _anchoring_rate(rate: Rate) -> dict[str, Any]:
+    return {
+        **(_figure_json(rate.figure) or {}),
+        "count": rate.count,
+        "interval": _interval_json(rate.interval),
+    }
+
+
+def _anchoring_person(r: ReviewerAnchoring) -> dict[str, Any]:
+    who = {"reviewer": r.reviewer} if r.reviewer else {}
+    return {
+        **who,
+        "decisions": r.decisions,
+        "settled": r.settled,
+        "changed": _anchoring_rate(r.changed),
+        "to_judge": _anchoring_rate(r.to_judge),
+        "to_consensus": _anchoring_rate(r.to_consensus),
+        "elsewhere": _anchoring_rate(r.elsewhere),
+        "to_judge_and_consensus": r.to_judge_and_consensus,
+        "first_right": _anchoring_rate(r.first_right),
+        "final_right": _anchoring_rate(r.final_right),
+    }
+
+
+def anchoring_json(a: Anchoring | None) -> dict[str, Any]:
+    """``{"reviewers": [...], "overall": {...}}`` (each reviewer's figures by name, and
+    everyone's); with no blind-first decisions (or from files) no reviewers, ``overall``
+    null and ``overall_why`` saying why."""
+    if a is None or not a.any or a.overall is None:
+        return {"reviewers": [], "overall": None, "overall_why": anchoring_notes(a)[0]}
+    return {
+        "reviewers": [_anchoring_person(r) for r in a.reviewers],
+        "overall": _anchoring_person(a.overall),
+    }

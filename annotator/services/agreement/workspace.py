@@ -11,9 +11,11 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
+from annotator.domain.anchoring import Anchoring, anchoring_of
 from annotator.domain.baseline import BaselineTally
 from annotator.domain.model import LabelScheme
 from annotator.services.agreement.baseline import build_baseline, with_scales
@@ -22,7 +24,7 @@ from annotator.services.agreement.report import AgreementReport, Baseline
 from annotator.services.merge.files import merged_cases
 from annotator.services.merge.workspace import load_merged
 from annotator.services.workspace import Workspace
-from annotator.storage import cases, scores
+from annotator.storage import anchoring, cases, scores
 from annotator.storage.db import driver_connection, name_of, translated
 
 MAX_ALIKE = 100_000
@@ -55,9 +57,19 @@ def workspace_report(
     that have one (none in a workspace without decisions)."""
     baseline = workspace_baseline(ws, seed=seed, resamples=resamples)
     thresholds = {name: s.threshold for name, s in ws.project().schemes.items() if s.ordinal}
-    return build_report(
+    report = build_report(
         load_merged(ws), seed=seed, resamples=resamples, thresholds=thresholds, baseline=baseline
     )
+    return replace(report, anchoring=workspace_anchoring(ws, seed=seed, resamples=resamples))
+
+
+def workspace_anchoring(
+    ws: Workspace, *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES
+) -> Anchoring:
+    """The anchoring figures of the workspace's blind-first decisions (its own reviewer's and
+    those merged in), streamed from storage and counted by kind."""
+    with ws.engine.connect() as conn:
+        return anchoring_of(anchoring.blind_decisions(conn), seed=seed, resamples=resamples)
 
 
 def workspace_baseline(

@@ -1,0 +1,178 @@
+"""File > Add judge run... and File > Judge runs...: the sample's second run added from the
+window (on a worker thread, with Cancel), its verdicts shown beside the first judge's in the
+case view (the current run first), then renamed, removed and both undone."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from annotator.services.importer import import_file
+from annotator.services.judge_runs import IMPORTED_NAME, list_runs
+from annotator.services.workspace import Workspace
+from tests.conftest import REPO, SAMPLE
+
+pytestmark = pytest.mark.gui
+
+RUN2 = REPO / "resources" / "sample" / "judge-run-2.jsonl"
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path) -> Path:
+    path = tmp_path / "s.annotator"
+    ws = Workspace.open(path)
+    import_file(ws, SAMPLE)
+    ws.close()
+    return path
+
+
+def _names(path: Path) -> list[str]:
+    ws = Workspace.open(path)
+    try:
+        return [r.name for r in list_runs(ws)]
+    finally:
+        ws.close()
+
+
+def _run_cards(window: Any) -> list[tuple[str, str, str]]:
+    """The verdict cards in sight, in order: (who, detail, label)."""
+    from annotator.ui.case_cards import VerdictCard
+
+    grid = window.view._verdicts
+    cards = [c for c in grid._cards if isinstance(c, VerdictCard) and c.isVisible()]
+    return [(c.name.full_text(), c.detail.full_text(), c.label.text()) for c in cards]
+
+
+def _add(window: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(RUN2), ""))
+    window.actions_by_id["add_judge_run"].trigger()
+    dialog = window.judge_runs.add_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert (dialog.name.text(), dialog.model.text()) == ("judge-run-2", "")
+    dialog.name.selectAll()
+    qtbot.keyClicks(dialog.name, name)
+    return dialog
+
+
+def test_add_a_run_from_the_window_and_see_both_verdicts(
+    make_window: Any,
+    qtbot: QtBot,
+    ws_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    window = make_window(ws_path)
+    window.resize(1500, 950)
+    window.review.show(window.review.service.row_id("faith-001"))
+    assert [who for who, _, _ in _run_cards(window)][0] == "Judge"  # (one judge: as before)
+
+    dialog = _add(window, qtbot, monkeypatch, "prompt v2")
+    fields = dialog.findChild(QLabel, "runFields").text()
+    assert "label ← verdict" in fields and "rationale ← reasoning" in fields
+    assert "model ← judge_model" in fields
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert "Added judge run prompt v2: 54 of 54 cases." in window.statusBar().currentMessage()
+    assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
+
+    cards = _run_cards(window)
+    assert cards[:2] == [
+        ("prompt v2", "current run · judge-gpt-x-v2", "fail"),
+        (IMPORTED_NAME, "earlier run · judge-gpt-x · score 0.88", "pass"),
+    ]
+    assert len(cards) == 4  # (and the two raters)
+    rationale = window.view._runs.take(1)[0].text
+    assert "2 g (4 tablets)" in rationale.short.toPlainText()
+    qtbot.wait(200)  # (the cards' text wraps once laid out)
+    window.grab().save(str(tmp_path / "judge_runs_case.png"))
+    if os.environ.get("ANNOTATOR_SHOTS"):
+        window.grab().save(os.environ["ANNOTATOR_SHOTS"] + "/judge_runs_case.png")
+
+
+def test_cancel_adds_nothing(
+    make_window: Any, qtbot: QtBot, ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.services import judge_runs
+
+    window = make_window(ws_path)
+    real = judge_runs.add_run
+
+    def cancelled_at_once(*args: Any, **kwargs: Any) -> Any:
+        return real(*args, **{**kwargs, "cancelled": lambda: True})
+
+    monkeypatch.setattr("annotator.ui.judge_run_flow.add_run", cancelled_at_once)
+    dialog = _add(window, qtbot, monkeypatch, "v2")
+    dialog.accept()
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert "Cancelled: no judge run was added." in window.statusBar().currentMessage()
+    assert _names(ws_path) == [IMPORTED_NAME]
+    with sqlite3.connect(ws_path) as db:
+        assert db.execute("SELECT count(*) FROM judge_verdict").fetchone() == (0,)
+
+
+def test_rename_remove_and_undo_in_the_judge_runs_dialog(
+    make_window: Any,
+    qtbot: QtBot,
+    ws_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    ws = Workspace.open(ws_path)
+    from annotator.services.judge_runs import add_run
+
+    add_run(ws, RUN2, "prompt v2")
+    ws.close()
+    window = make_window(ws_path)
+    window.review.show(window.review.service.row_id("faith-001"))
+    window.actions_by_id["judge_runs"].trigger()
+    dialog = window.judge_runs.dialog
+    assert dialog is not None and dialog.isVisible()
+    table = dialog.table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
+        IMPORTED_NAME,
+        "prompt v2  (current)",
+    ]
+    assert table.item(1, 2).text() == "54" and table.item(1, 4).text() == "judge-run-2.jsonl"
+    assert not dialog.undo.isEnabled()
+    dialog.grab().save(str(tmp_path / "judge_runs_dialog.png"))
+
+    # Rename (the current run is selected): a name dialog, then Undo renames it back.
+    qtbot.mouseClick(dialog.rename, Qt_left())
+    box = next(b for b in dialog.findChildren(QInputDialog) if b.isVisible())
+    box.setTextValue("calibrated")
+    box.accept()
+    assert _names(ws_path) == [IMPORTED_NAME, "calibrated"]
+    assert _run_cards(window)[0][0] == "calibrated"
+    assert "Undo" in dialog.undo.text() and dialog.undo.isEnabled()
+    assert window.judge_runs.undo_button.isVisible()  # (and in the status bar)
+    qtbot.mouseClick(dialog.undo, Qt_left())
+    assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
+
+    # Remove: hidden everywhere (the case shows its one judge again); undo from the status bar.
+    table.selectRow(1)
+    qtbot.mouseClick(dialog.remove, Qt_left())
+    assert _names(ws_path) == [IMPORTED_NAME]
+    assert [who for who, _, _ in _run_cards(window)][0] == "Judge"
+    assert "Removed judge run" in window.statusBar().currentMessage()
+    qtbot.mouseClick(window.judge_runs.undo_button, Qt_left())
+    assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
+    assert _run_cards(window)[0][0] == "prompt v2"
+    assert not dialog.undo.isEnabled()
+
+
+def Qt_left() -> Any:  # noqa: N802
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
