@@ -4,9 +4,12 @@ annotator import FILE [--workspace PATH] [--map OURS=THEIRS ...] [--rater-field 
     [--judge FILE] [--ratings FILE ...] [--on FIELD]
 annotator export WORKSPACE -o OUT [--format jsonl|csv]
 annotator summary FILE|WORKSPACE [--json]
-annotator merge FILE... -o MERGED [--workspace PATH]
+annotator merge FILE... -o MERGED [--workspace PATH] [--json]
+annotator rubric WORKSPACE [--criterion C] [--show V] [--diff A B] [--edit FILE --note TEXT]
 annotator agreement FILE...|WORKSPACE [--json] [--markdown OUT] [--html OUT]
 annotator calibrate WORKSPACE -o DIR [--examples K] [--heldout FRACTION] [--seed N]
+annotator alignment WORKSPACE [--json] [--markdown OUT] [--html OUT]
+annotator split WORKSPACE [--fraction F] [--seed N] [--json]
 annotator judge-run add|list|rename|remove|restore WORKSPACE ...
 """
 
@@ -19,9 +22,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from annotator import console, paths
+from annotator.cli.alignment import alignment_command
+from annotator.cli.blind import blind_command
 from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
 from annotator.cli.judge_runs import judge_run_command
 from annotator.cli.parser import COMMANDS, build_parser, gui_parser
+from annotator.cli.progress import progress_bar
+from annotator.cli.rubric import rubric_command
+from annotator.cli.split import split_command
 from annotator.cli.wide import wide_columns, wide_layout
 from annotator.fileio import atomic_write
 from annotator.formats import presets
@@ -38,7 +46,7 @@ from annotator.services.agreement import (
     render_text,
     report_to_json_text,
 )
-from annotator.services.agreement.workspace import report_of
+from annotator.services.agreement.workspace import is_one_workspace, report_of
 from annotator.services.calibration import write_pack
 from annotator.services.classification import check_threshold
 from annotator.services.exporter import (
@@ -56,6 +64,7 @@ from annotator.services.merge import (
     merge_to_file,
 )
 from annotator.services.review import ReviewError
+from annotator.services.rubrics import RubricError
 from annotator.services.summary import format_summary, summarize
 from annotator.services.with_source import SourceRefused, export_with_source
 from annotator.services.workspace import (
@@ -70,7 +79,9 @@ class CliError(Exception):
     """An error for the user: printed to stderr, exit status 1."""
 
 
-EXPECTED = (CliError, FileRefused, WorkspaceError, MergeError, ReviewError, ScaleConflict)
+EXPECTED = (
+    CliError, FileRefused, WorkspaceError, MergeError, ReviewError, ScaleConflict, RubricError
+)  # fmt: skip
 """The app's own errors, whose message is for the user (with OSError: console.guarded)."""
 
 
@@ -90,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     run = {"import": _cmd_import, "export": _cmd_export, "merge": _cmd_merge,
            "agreement": _cmd_agreement, "summary": _cmd_summary,
-           "calibrate": _cmd_calibrate, "judge-run": _cmd_judge_run}  # fmt: skip
+           "calibrate": _cmd_calibrate, "split": _cmd_split,
+           "judge-run": _cmd_judge_run, "blind": _cmd_blind,
+           "alignment": _cmd_alignment, "rubric": _cmd_rubric}  # fmt: skip
     return run[args.command](args)
 
 
@@ -143,23 +156,26 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
     if preset is None:  # (a preset's records are its own shape)
         check_mapping(path, mapping, long, args)
     layout = wide_layout(path, wide, mapping, args)
-    report = import_file(
-        ws,
-        path,
-        mapping,
-        strict=args.strict,
-        encoding=args.encoding,
-        fmt=args.fmt,
-        threshold=args.threshold,
-        long=long,
-        join=join,
-        preset=preset,
-        values=values,
-        rounding=rounding,
-        wide=layout,
-        confirmed=getattr(args, "yes", True),
-        replace=getattr(args, "replace", False),
-    )
+    reading = "reading" if ws.path is None else "importing"
+    with progress_bar(args, f"{reading} {path.name}", "B", in_bytes=True) as progress:
+        report = import_file(
+            ws,
+            path,
+            mapping,
+            strict=args.strict,
+            encoding=args.encoding,
+            fmt=args.fmt,
+            threshold=args.threshold,
+            long=long,
+            join=join,
+            preset=preset,
+            values=values,
+            rounding=rounding,
+            wide=layout,
+            confirmed=getattr(args, "yes", True),
+            replace=getattr(args, "replace", False),
+            progress=progress,
+        )
     for line in report.describe_problems():
         console.say(f"annotator: skipped {line}")
     say_warnings(report)
@@ -241,7 +257,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
                     f"no reviewer files were merged into {args.workspace.name}; "
                     "merge them in the window (File > Merge reviewer files) first"
                 )
-            console.show(export_merged(ws, args.output).describe())
+            with progress_bar(args, f"writing {args.output.name}", "cases") as progress:
+                merged = export_merged(ws, args.output, progress=progress)
+            console.show(merged.describe())
             return 0
         options = {"include_undecided": args.all, "formula_guard": args.formula_guard}
         if args.with_source:
@@ -249,7 +267,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if args.rescue:
             console.show(rescue_decisions(ws, args.output, fmt, **options).describe(args.output))
             return 0
-        n = export_decisions(ws, args.output, fmt, **options)
+        with progress_bar(args, f"writing {args.output.name}", "cases") as progress:
+            n = export_decisions(ws, args.output, fmt, progress=progress, **options)
     finally:
         ws.close()
     what = "cases" if args.all else "decisions"
@@ -267,9 +286,14 @@ def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
     if args.fmt is not None or args.rescue:
         raise CliError("--with-source writes the source's own format (no --format or --rescue)")
     try:
-        done = export_with_source(
-            ws, args.output, include_undecided=args.all, formula_guard=args.formula_guard
-        )
+        with progress_bar(args, f"writing {args.output.name}", "cases") as progress:
+            done = export_with_source(
+                ws,
+                args.output,
+                include_undecided=args.all,
+                formula_guard=args.formula_guard,
+                progress=progress,
+            )
     except SourceRefused as exc:
         raise CliError(str(exc)) from None
     console.show(done.describe(args.output))
@@ -286,11 +310,12 @@ def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
 def _cmd_merge(args: argparse.Namespace) -> int:
     ws = _open_existing(args.workspace, args) if args.workspace is not None else None
     try:
-        report = merge_to_file(args.files, args.output, against=ws)
+        with progress_bar(args, f"merging into {args.output.name}", "files") as progress:
+            report = merge_to_file(args.files, args.output, against=ws, progress=progress)
     finally:
         if ws is not None:
             ws.close()
-    console.show(report.describe())
+    console.show(console.json_text(report.to_json()) if args.json else report.describe())
     return 0
 
 
@@ -298,12 +323,15 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
     files = [workspace_of(args.files[0])] if len(args.files) == 1 else args.files
-    report = report_of(
-        files,
-        seed=args.seed,
-        resamples=args.resamples,
-        open_workspace=lambda p: _open(p, args),
-    )
+    unit = "cases" if is_one_workspace(files) else "files"
+    with progress_bar(args, "reading", unit) as progress:
+        report = report_of(
+            files,
+            seed=args.seed,
+            resamples=args.resamples,
+            open_workspace=lambda p: _open(p, args),
+            progress=progress,
+        )
     for out, render in ((args.markdown, render_markdown), (args.html, render_html)):
         if out is not None:
             with atomic_write(out) as fh:
@@ -319,7 +347,7 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.heldout <= 1.0:
+    if args.heldout is not None and not 0.0 <= args.heldout <= 1.0:
         raise CliError(f"--heldout must be between 0 and 1, not {args.heldout}")
     if args.examples < 0:
         raise CliError(f"--examples cannot be negative ({args.examples})")
@@ -338,11 +366,43 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_split(args: argparse.Namespace) -> int:
+    ws = _open_existing(args.workspace, args)
+    try:
+        console.show(split_command(ws, args.fraction, args.seed, args.json))
+    except ValueError as exc:
+        raise CliError(f"--fraction: {exc}") from None
+    finally:
+        ws.close()
+    return 0
+
+
 def _cmd_judge_run(args: argparse.Namespace) -> int:
     try:
         return judge_run_command(args, _open_existing)
     except ValueError as exc:  # (bad --map or --labels)
         raise CliError(str(exc)) from None
+
+
+def _cmd_rubric(args: argparse.Namespace) -> int:
+    return rubric_command(args, _open_existing)
+
+
+def _cmd_blind(args: argparse.Namespace) -> int:
+    return blind_command(args, _open_existing)
+
+
+def _cmd_alignment(args: argparse.Namespace) -> int:
+    if args.resamples < 0:
+        raise CliError("--resamples must be 0 or more")
+    ws = _open_existing(args.workspace, args)
+    try:
+        alignment_command(ws, args)
+    except ValueError as exc:  # (a file would replace the workspace or a case file)
+        raise CliError(str(exc)) from exc
+    finally:
+        ws.close()
+    return 0
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:

@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from annotator import __version__, console
+from annotator.cli.alignment import add_alignment_parser
+from annotator.cli.blind import blind_parser
 from annotator.cli.judge_runs import judge_run_parser
+from annotator.cli.rubric import rubric_parser
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED
 from annotator.formats.mapping import TARGETS
@@ -17,7 +20,19 @@ from annotator.services.calibration import DEFAULT_EXAMPLES
 from annotator.services.exporter import FORMATS
 
 PRESET_NAMES = preset_names()
-COMMANDS = ("import", "export", "summary", "merge", "agreement", "calibrate", "judge-run")
+COMMANDS = (
+    "import",
+    "export",
+    "summary",
+    "merge",
+    "agreement",
+    "calibrate",
+    "split",
+    "judge-run",
+    "blind",
+    "rubric",
+    "alignment",
+)
 
 
 def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -30,6 +45,18 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
     )
     if sub:
         console.wait_option(parser)
+        _quiet(parser, sub=True)
+
+
+def _quiet(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """``--quiet``: before or after the command (an absent one after keeps one before)."""
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        default=argparse.SUPPRESS if sub else False,
+        help="no progress bar on stderr (shown only when stderr is a terminal)",
+    )
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
@@ -175,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     _common(parser)
+    _quiet(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import a case file into a workspace and print counts")
@@ -256,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="reviewers' labelled files")
     p.add_argument("-o", "--output", type=Path, required=True, help="the merged file to write")
+    p.add_argument("--json", action="store_true", help="print the merge's report as JSON")
     p.add_argument(
         "--workspace",
         "-w",
@@ -293,7 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, sub=True)
 
     _calibrate_parser(sub)
+    _split_parser(sub)
     judge_run_parser(sub, _common)
+    blind_parser(sub, _common)
+    rubric_parser(sub, _common)
+    add_alignment_parser(sub, _common)
 
     p = sub.add_parser("summary", help="counts and agreement of judge and raters")
     p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
@@ -325,13 +358,40 @@ def _calibrate_parser(sub: Any) -> None:
     p.add_argument(
         "--heldout",
         type=float,
-        default=DEFAULT_FRACTION,
         metavar="FRACTION",
-        help=f"share of decided cases held out, 0 to 1 (default {DEFAULT_FRACTION:g})",
+        help="share of decided cases held out, 0 to 1, for this pack only (default: the "
+        f"project's, {DEFAULT_FRACTION:g} unless 'annotator split' set it)",
     )
     p.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"split seed (default {DEFAULT_SEED})"
+        "--seed",
+        type=int,
+        help="split seed for this pack only (default: the project's, "
+        f"{DEFAULT_SEED} unless 'annotator split' set it)",
     )
+    _common(p, sub=True)
+
+
+def _split_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "split",
+        help="show (or set) the project's held-out split: share, seed and counts",
+        description="Show the project's held-out split: its held-out share and seed, and how "
+        "the decided cases fall into examples and held-out, per criterion x final label. With "
+        "--fraction or --seed, set them (saying how many decided cases move). The queue, the "
+        "exports and the calibration pack use them. See docs/alignment.md, 'The split'.",
+    )
+    p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
+    p.add_argument(
+        "--fraction",
+        type=float,
+        metavar="F",
+        help=f"set the share of decided cases held out, 0 to 1 (new projects: "
+        f"{DEFAULT_FRACTION:g})",
+    )
+    p.add_argument(
+        "--seed", type=int, metavar="N", help=f"set the split seed (new projects: {DEFAULT_SEED})"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     _common(p, sub=True)
 
 

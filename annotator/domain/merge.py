@@ -91,6 +91,14 @@ class Review(NamedTuple):
     confidence: str | None = None
     who_right: str | None = None
     decided_at: str = ""
+    rubric_version: int | None = None
+    """The version of the criterion's rubric the decision was taken under, and that text's
+    hash (``domain.rubric_versions``); None in a file from before rubric versions."""
+    rubric_hash: str | None = None
+    blind_label: str | None = None
+    """Under blind-first review, the first label, committed before the judge and the raters
+    were shown, and when; None when the reviewer did not review blind."""
+    revealed_at: str | None = None
 
     def sort_key(self) -> tuple[str, str, str, str]:
         """Newest last; equal times fall back to the content, so the order never depends on
@@ -112,6 +120,10 @@ class Review(NamedTuple):
             confidence=data.get("confidence"),
             who_right=data.get("who_right"),
             decided_at=str(data.get("decided_at") or ""),
+            rubric_version=data.get("rubric_version"),
+            rubric_hash=data.get("rubric_hash"),
+            blind_label=data.get("blind_label"),
+            revealed_at=data.get("revealed_at"),
         )
 
 

@@ -152,6 +152,10 @@ class Project:
     guidelines: str = ""
     schemes: dict[str, LabelScheme] = field(default_factory=dict)
     fingerprint: str = ""
+    blind_first: bool | None = None
+    """A case file's header may set blind-first review and the random queue order for the
+    project (a lead's review pack); None: it does not say."""
+    random_order: bool | None = None
 
     def scheme(self, criterion: str) -> LabelScheme:
         return self.schemes.get(criterion) or self.schemes.get(DEFAULT_CRITERION) or LabelScheme(())
@@ -224,3 +228,6 @@ class Decision:
     reviewer: str = ""
     decided_at: str = ""
     """UTC time in ISO 8601, set by the service when the decision is stored."""
+    rubric_version: int = 1
+    """The version of the criterion's rubric the decision was taken under (``rubric_version``;
+    a decision older than rubric versions was taken under the first)."""

@@ -12,7 +12,9 @@ from annotator.formats.jsontext import JsonError, loads
 from annotator.formats.normalize import Invalid, kind_of, to_label
 
 _SCHEME_KEYS = ("labels", "ordinal", "threshold", "rubric")
-_PROJECT_KEYS = ("title", "guidelines", "criteria", *_SCHEME_KEYS)
+_REVIEW_KEYS = ("blind_first", "random_order")
+"""How a lead's review pack is reviewed (``services/blind.py``)."""
+_PROJECT_KEYS = ("title", "guidelines", "criteria", *_SCHEME_KEYS, *_REVIEW_KEYS)
 
 
 def is_header(record: Any) -> bool:
@@ -82,7 +84,15 @@ def _project(spec: Any, default_title: str) -> Project:
         title=_text(spec.get("title"), "title") or default_title,
         guidelines=_text(spec.get("guidelines"), "guidelines"),
         schemes=schemes,
+        blind_first=_switch(spec.get("blind_first"), "blind_first"),
+        random_order=_switch(spec.get("random_order"), "random_order"),
     )
+
+
+def _switch(value: Any, key: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise Invalid(f"'{key}' must be true or false, not {kind_of(value)}")
 
 
 def _object(value: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:

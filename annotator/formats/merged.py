@@ -23,6 +23,7 @@ import orjson
 
 from annotator import __version__
 from annotator.domain.merge import MergedCase, Resolution, Review, Scale
+from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED, part_of
 from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
 from annotator.formats.errors import FileRefused
 from annotator.formats.jsontext import describe
@@ -30,9 +31,11 @@ from annotator.formats.labelled.careful import (
     CONFIDENCES,
     KINDS,
     WHO_RIGHT,
+    blind_fields,
     choice,
     criterion_name,
     rater_labels,
+    rubric_fields,
 )
 from annotator.formats.labelled.record import threshold_value
 from annotator.formats.versioned import (
@@ -54,6 +57,7 @@ FIELDS = (
     "criterion",
     "label",
     "resolution",
+    "split",
     "reviews",
     "lead",
     "judge_label",
@@ -88,10 +92,25 @@ __all__ = [
 # -- the parts of a line ------------------------------------------------------------------------
 
 
+Split = tuple[float, int]
+"""The held-out split's ``(fraction, seed)`` (``domain.split``) that gives a line its ``split``."""
+DEFAULT_SPLIT: Split = (DEFAULT_FRACTION, DEFAULT_SEED)
+
+
+def split_of(case_id: str, label: str | None, split: Split) -> str:
+    """A line's ``split``: the part of a case with a final label, else empty."""
+    return "" if label is None else part_of(split[1], case_id, split[0]).value
+
+
 def head(
-    case_id: str, case_hash: str, criterion: str, label: str | None, resolution: str
+    case_id: str,
+    case_hash: str,
+    criterion: str,
+    label: str | None,
+    resolution: str,
+    split: Split = DEFAULT_SPLIT,
 ) -> dict[str, Any]:
-    """The members from ``format`` to ``resolution``."""
+    """The members from ``format`` to ``split``."""
     return {
         "format": MERGED_FORMAT,
         "format_version": MERGED_VERSION,
@@ -100,6 +119,7 @@ def head(
         "criterion": criterion,
         "label": label,
         "resolution": resolution,
+        "split": split_of(case_id, label, split),
     }
 
 
@@ -115,9 +135,13 @@ def tail(scale: Scale, project: str, title: str, app_version: str) -> dict[str, 
     }
 
 
-def merged_record(case: MergedCase, project: str, title: str, app_version: str) -> dict[str, Any]:
+def merged_record(
+    case: MergedCase, project: str, title: str, app_version: str, split: Split = DEFAULT_SPLIT
+) -> dict[str, Any]:
     """The merged file's line for ``case``, as a dict in :data:`FIELDS` order."""
-    record = head(case.id, case.case_hash, case.criterion, case.final_label, case.resolution.value)
+    record = head(
+        case.id, case.case_hash, case.criterion, case.final_label, case.resolution.value, split
+    )
     record["reviews"] = [r.to_dict() for r in case.reviews]
     record["lead"] = case.lead.to_dict() if case.lead is not None else None
     record["judge_label"] = case.judge_label  # the case's members (LabelledScan.case_info)
@@ -138,13 +162,19 @@ a record at them."""
 
 
 def write_merged(
-    cases: Iterable[MergedCase], out: Path, project: str, title: str, app_version: str = __version__
+    cases: Iterable[MergedCase],
+    out: Path,
+    project: str,
+    title: str,
+    app_version: str = __version__,
+    split: Split = DEFAULT_SPLIT,
 ) -> int:
-    """Write the merged file of ``cases`` atomically; returns the number of lines."""
+    """Write the merged file of ``cases`` atomically; returns the number of lines. ``split``:
+    the project's held-out split (a merge of files, which has no project: the default)."""
     count = 0
     with atomic_write(out) as fh:
         for case in cases:
-            record = merged_record(case, project, title, app_version)
+            record = merged_record(case, project, title, app_version, split)
             line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
             fh.write(json_safe_bytes(line).decode("utf-8"))
             count += 1
@@ -157,8 +187,15 @@ class MergedLines:
     (``judge_label``, ``rater_labels``, ``kind``, likewise). No lead: a merge of files has
     none."""
 
-    def __init__(self, project: str, title: str, app_version: str = __version__) -> None:
+    def __init__(
+        self,
+        project: str,
+        title: str,
+        app_version: str = __version__,
+        split: Split = DEFAULT_SPLIT,
+    ) -> None:
         self.project, self.title, self.app_version = project, title, app_version
+        self.split = split
         self._tails: dict[int, tuple[Scale, bytes]] = {}
         """By scale object (kept in the value, so that its id is not reused): the tail's JSON
         members, with the comma before them; a few scales serve a million lines."""
@@ -181,7 +218,9 @@ class MergedLines:
             known = self._tails[id(scale)] = (scale, b"," + dumped[1:])
         return b"".join(
             (
-                orjson.dumps(head(case_id, case_hash, criterion, label, resolution))[:-1],
+                orjson.dumps(head(case_id, case_hash, criterion, label, resolution, self.split))[
+                    :-1
+                ],
                 b',"reviews":[{',
                 b"},{".join(reviews),
                 b'}],"lead":null,',
@@ -314,6 +353,10 @@ def _review(value: Any, what: str, on_scale: _Labels) -> Review:
         tags = value.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise Bad("'tags' must be a list of strings")
+        rubric_version, rubric_hash = rubric_fields(value)
+        blind_label, revealed_at = blind_fields(value, None)
+        if blind_label is not None:
+            on_scale.check(blind_label, "the first label")
         return Review(
             reviewer=reviewer,
             label=label,
@@ -322,6 +365,10 @@ def _review(value: Any, what: str, on_scale: _Labels) -> Review:
             confidence=choice(value, "confidence", CONFIDENCES) or None,
             who_right=choice(value, "who_right", WHO_RIGHT) or None,
             decided_at=text_field(value, "decided_at"),
+            rubric_version=rubric_version,
+            rubric_hash=rubric_hash,
+            blind_label=blind_label,
+            revealed_at=revealed_at,
         )
     except Bad as bad:
         raise Bad(f"{what}: {bad}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,8 +18,10 @@ from annotator.domain.merge import Scale
 from annotator.domain.model import Status
 from annotator.fileio import atomic_write
 from annotator.formats.labelled import csv_writer, jsonl_writer, labelled_record
+from annotator.services.cancelling import last_chance
+from annotator.services.split import SplitSettings
 from annotator.services.workspace import Workspace, WorkspaceCorrupt, workspace_files
-from annotator.storage import decisions, schemes
+from annotator.storage import decisions, rubric_versions, schemes
 from annotator.storage import project as stored_project
 from annotator.storage.db import is_workspace_file
 
@@ -58,12 +60,15 @@ def export_decisions(
     refuse_precious(ws, Path(out))
     total = _count(ws, include_undecided)
     written = 0
+    if progress is not None:
+        progress(0, total)
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
         write = _writer(fh, fmt, formula_guard)
         for record in _records(ws, include_undecided):
             write(record)
             written += 1
             tick(written, total, progress, cancelled)
+        last_export_chance(cancelled)
     if progress is not None:
         progress(written, total)
     return written
@@ -76,9 +81,19 @@ def tick(
     else tell ``progress``."""
     if written % 2000 == 0:
         if cancelled is not None and cancelled():
-            raise ExportCancelled("export cancelled; no file was written")
+            raise _cancelled()
         if progress is not None:
             progress(written, total)
+
+
+def _cancelled() -> ExportCancelled:
+    return ExportCancelled("export cancelled; no file was written")
+
+
+def last_export_chance(cancelled: Callable[[], bool] | None) -> None:
+    """Before the file takes its name: the last moment a cancel stops the export
+    (``cancelling.last_chance``)."""
+    last_chance(cancelled, _cancelled)
 
 
 RESCUE_BLOCK = 1000
@@ -186,6 +201,12 @@ class LabelledContext:
     title: str
     fingerprint: str
     scales: dict[str, Scale]
+    split: SplitSettings | None = None
+    """The project's held-out split, which gives each decided case its ``split`` (None: a
+    workspace too damaged to read it; every line's ``split`` is then empty)."""
+    rubric_hashes: dict[tuple[str, int], str] = field(default_factory=dict)
+    """The hash of each rubric version, by (criterion, version): a decision's
+    ``rubric_hash`` (``storage.rubric_versions.hashes``)."""
 
 
 def labelled_context(ws: Workspace) -> LabelledContext:
@@ -194,7 +215,9 @@ def labelled_context(ws: Workspace) -> LabelledContext:
         record = stored_project.project(conn)
         title, fingerprint = (record.title, record.fingerprint) if record else ("", "")
         scales = schemes.scales(conn)
-    return LabelledContext(title, fingerprint, scales)
+        fraction, seed = stored_project.split_settings(conn)
+        hashes = rubric_versions.hashes(conn)
+    return LabelledContext(title, fingerprint, scales, SplitSettings(fraction, seed), hashes)
 
 
 def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
@@ -208,11 +231,14 @@ def labelled_line(row: Any, context: LabelledContext) -> dict[str, Any]:
     """The labelled file's line of a row of ``decisions.labelled_rows`` (or of a query that
     adds columns after those)."""
     scale = context.scales.get(row[2], _NO_SCALE)
+    status = Status(row[3])
+    split = context.split
+    part = split.part(row[0]).value if split is not None and status is Status.DECIDED else ""
     return labelled_record(
         case_id=row[0],
         case_hash=row[1],
         criterion=row[2],
-        status=Status(row[3]),
+        status=status,
         label=row[7],
         rationale=row[8],
         who_right=row[9],
@@ -230,4 +256,9 @@ def labelled_line(row: Any, context: LabelledContext) -> dict[str, Any]:
         project=context.fingerprint,
         project_title=context.title,
         app_version=__version__,
+        split=part,
+        rubric_version=row[15],
+        rubric_hash=context.rubric_hashes.get((row[2], row[15])) if row[15] else None,
+        blind_label=row[16],
+        revealed_at=row[17],
     )

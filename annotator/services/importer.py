@@ -32,6 +32,7 @@ from annotator.formats.rounding import Rounding
 from annotator.formats.sources import ignored_in
 from annotator.formats.values import NoVerdict, ValueMap
 from annotator.formats.wide import WideLayout
+from annotator.services.cancelling import last_chance
 from annotator.services.classification import check_threshold
 from annotator.services.import_report import ImportReport, ImportUnconfirmed, warnings
 from annotator.services.import_target import ImportTarget
@@ -58,6 +59,10 @@ Progress = Callable[[int, int], None]
 
 class ImportCancelled(Exception):
     """The user cancelled; nothing was imported."""
+
+
+def _cancelled(path: Path) -> ImportCancelled:
+    return ImportCancelled(f"import of {path.name} cancelled; nothing was imported")
 
 
 def import_file(
@@ -116,7 +121,9 @@ def import_file(
     options = _Options(mapping, threshold, progress, cancelled, clock, batch,
                        confirmed, replace, ws.path or ws.name, ignored)  # fmt: skip
     with writing(ws.engine) as conn:
-        return _Import(conn, reader, path, options).run()
+        report = _Import(conn, reader, path, options).run()
+        last_chance(cancelled, lambda: _cancelled(path))
+        return report
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,7 @@ class _Import:
         the progress shows."""
         cancelled, progress = self.options.cancelled, self.options.progress
         if cancelled is not None and cancelled():
-            raise ImportCancelled(f"import of {self.path.name} cancelled; nothing was imported")
+            raise _cancelled(self.path)
         if progress is not None:
             progress(self.reader.bytes_read, self.reader.size_bytes)
 
@@ -247,6 +254,8 @@ class _Import:
         )
         for crit, scheme in project.schemes.items():
             self.schemes.declare(crit, scheme)
+        # a review pack's blind-first review and random order (only what the header says)
+        stored_project.set_blind_settings(self.conn, project.blind_first, project.random_order)
 
     # -- cases ------------------------------------------------------------
 
@@ -314,7 +323,7 @@ class _Import:
         """Insert one batch: duplicates and changed cases refuse the file, as before."""
         cancelled, progress = self.options.cancelled, self.options.progress
         if cancelled is not None and cancelled():
-            raise ImportCancelled(f"import of {self.path.name} cancelled; nothing was imported")
+            raise _cancelled(self.path)
         ready: list[_Ready] = []
         for item in batch:
             if isinstance(item, LineProblem):

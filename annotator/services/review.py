@@ -7,7 +7,7 @@ undone, even after the app was closed and opened again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,11 +25,13 @@ from annotator.domain.model import (
     WhoRight,
 )
 from annotator.domain.queue import DISAGREEMENTS
+from annotator.domain.rubric_versions import RUBRIC_GAP
 from annotator.domain.serialize import case_from_dict
+from annotator.domain.split import Part, part_of
 from annotator.services.changes import NOTHING, RECLASSIFIED, Changes
 from annotator.services.classification import change_threshold, check_threshold
 from annotator.services.workspace import Clock, Workspace, now_iso
-from annotator.storage import cases, decisions, schemes
+from annotator.storage import cases, decisions, project, reveals, rubric_versions, schemes
 from annotator.storage.db import writing
 from annotator.storage.decisions import MissingCase, State
 from annotator.storage.queue import severity_condition
@@ -42,6 +44,7 @@ DEFAULT_TAGS = (
     "rubric ambiguous",
     "needs expert",
     "reference wrong",
+    RUBRIC_GAP,
 )
 
 
@@ -52,6 +55,16 @@ class ReviewError(ValueError):
 class ChangedElsewhere(ReviewError):
     """The case was changed by another window or program since it was read (its
     :attr:`CaseDetail.version` no longer matches): nothing was written."""
+
+
+@dataclass(frozen=True)
+class FirstLabel:
+    """A first label under blind-first review, committed before the judge and the raters
+    were shown."""
+
+    label: str
+    revealed_at: str
+    reviewer: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,26 @@ class CaseDetail:
     merged_at: str | None = None
     """When the newest of ``reviews`` was merged: a decision taken before is the lead's own
     review, which settles nothing until it is saved again."""
+    first: FirstLabel | None = None
+    """The reviewer's first label, committed under blind-first review
+    (:meth:`ReviewService.reveal`); None when not committed."""
+    blind: bool = False
+    """Shown blind: the project is reviewed blind first and the case is neither revealed nor
+    decided. The window then shows no judge's verdict, rating or reviewer's decision."""
+
+    rubric_version: int = 1
+    """The current version of the case's criterion's rubric (``services/rubrics.py``)."""
+    part: Part | None = None
+    """A decided case's part of the held-out split, under the project's settings (None: not
+    decided; a lead's case is decided by the lead's decision or the reviewers' unanimous
+    label)."""
+
+    @property
+    def stale_rubric(self) -> int | None:
+        """The older rubric version the decision was taken under (None: decided under the
+        current one, or undecided)."""
+        decided = self.decision.rubric_version if self.decision is not None else None
+        return decided if decided is not None and decided < self.rubric_version else None
 
     @property
     def own_review(self) -> bool:
@@ -147,6 +180,10 @@ class ReviewService:
             reviews = reviews_of(conn, row_id)
             merged = merged_at(conn, row_id) if reviews else None
             draft = decisions.draft(conn, row_id)
+            current_rubric = rubric_versions.version_of_case(conn, row_id)
+            first = reveals.reveal(conn, row_id)
+            blind_first = project.blind_settings(conn).blind_first
+            fraction, seed = project.split_settings(conn)
         case = case_from_dict(json.loads(row.data))
         scheme = LabelScheme(
             tuple(json.loads(row.labels or "[]")),
@@ -167,6 +204,10 @@ class ReviewService:
             draft,
             decisions.state_version(state),
             merged,
+            _first_of(first),
+            blind_first and first is None and row.status != Status.DECIDED,
+            rubric_version=current_rubric,
+            part=_part(case.id, row.status, reviews, fraction, seed),
         )
 
     def row_id(self, ext_id: str) -> int | None:
@@ -224,6 +265,11 @@ class ReviewService:
             )
         if not rationale.strip():
             raise ReviewError("Write a rationale: a decision cannot be saved without one.")
+        if detail.blind:
+            raise ReviewError(
+                "This project is reviewed blind first: commit your first label (reveal) "
+                "before deciding the case."
+            )
         derived = who_was_right(
             canonical,
             detail.case.judge.label,
@@ -244,6 +290,10 @@ class ReviewService:
         offered = self.tags()
         with writing(self.ws.engine) as conn:
             decisions.add_tags(conn, [(tag, self.clock()) for tag in clean_tags])
+            # taken under the criterion's rubric as it is now (an older decision confirmed
+            # unchanged is stamped with it too: it is no longer stale)
+            current = rubric_versions.current_version(conn, detail.case.criterion)
+            decision = replace(decision, rubric_version=current)
             self._change(
                 conn,
                 row_id,
@@ -276,6 +326,34 @@ class ReviewService:
                 return NOTHING
             undecided = {"status": int(Status.UNDECIDED), "decision": None}
             self._change(conn, row_id, "clear", undecided)
+        return Changes.of_case(row_id)
+
+    def reveal(self, row_id: int, label: str, expected: str | None = None) -> Changes:
+        """Commit the first label of a case under blind-first review, with the time, in a
+        transaction of its own: the judge's and the raters' labels are shown after it. Undo
+        takes the reveal back together with its first label. A case already revealed keeps
+        its first label (nothing is written)."""
+        detail = self.case(row_id)
+        canonical = detail.scheme.canonical(label) if detail.scheme.labels else label
+        if canonical is None or not canonical.strip():
+            raise ReviewError(
+                f"'{label}' is not a label of this case; "
+                f"choose one of: {', '.join(detail.scheme.labels)}"
+            )
+        with writing(self.ws.engine) as conn:
+            now = _state(conn, row_id)
+            _check_version(conn, row_id, now, expected)
+            if reveals.reveal(conn, row_id) is not None:
+                return NOTHING
+            first = {"blind_label": canonical, "revealed_at": self.clock()}
+            first["reviewer"] = self.reviewer
+            decisions.apply_state(conn, row_id, {**now, "reveal": first})
+            decisions.delete_draft(conn, row_id)  # the draft's label became the first label
+            decisions.record(
+                conn,
+                [(row_id, "reveal", {**now, "reveal": None}, {**now, "reveal": first})],
+                self.clock(),
+            )
         return Changes.of_case(row_id)
 
     def save_draft(self, row_id: int, draft: dict[str, Any]) -> None:
@@ -326,7 +404,11 @@ class ReviewService:
             # window, or by a merge) is never overwritten by an undo.
             now = _state(conn, step.case_id)
             left = step.after if undo else step.before
-            if decisions.state_version(now) != decisions.state_version(left):
+            if "reveal" in left:  # a reveal's entry: the first label must be as it left it too
+                now["reveal"] = reveals.reveal(conn, step.case_id)
+            if decisions.state_version(now) != decisions.state_version(left) or (
+                "reveal" in left and not _same_reveal(now["reveal"], left["reveal"])
+            ):
                 verb = "undo" if undo else "redo"
                 raise ChangedElsewhere(
                     f"Cannot {verb} the {step.action} on {step.ext_id}: the case was changed "
@@ -384,6 +466,18 @@ def _state(conn: Connection, row_id: int) -> State:
         raise ReviewError(f"no case with row id {row_id}") from None
 
 
+def _same_reveal(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return all((a.get(k) or "") == (b.get(k) or "") for k in reveals.COLUMNS)
+
+
+def _first_of(row: dict[str, Any] | None) -> FirstLabel | None:
+    if row is None:
+        return None
+    return FirstLabel(row["blind_label"], row["revealed_at"], row["reviewer"] or "")
+
+
 def _decision_dict(d: Decision) -> dict[str, Any]:
     return {
         "label": d.label,
@@ -394,6 +488,7 @@ def _decision_dict(d: Decision) -> dict[str, Any]:
         "confidence": d.confidence.value if d.confidence else None,
         "reviewer": d.reviewer,
         "decided_at": d.decided_at,
+        "rubric_version": d.rubric_version,
     }
 
 
@@ -409,4 +504,16 @@ def _decision_of(d: dict[str, Any] | None) -> Decision | None:
         confidence=Confidence(d["confidence"]) if d["confidence"] else None,
         reviewer=d["reviewer"],
         decided_at=d["decided_at"],
+        rubric_version=int(d.get("rubric_version") or 1),
     )
+
+
+def _part(
+    case_id: str, status: int, reviews: tuple[Review, ...], fraction: float, seed: int
+) -> Part | None:
+    """The case's part of the held-out split, if it is decided (as ``storage.split.DECIDED``
+    says in SQL: a decision, or reviewers unanimous)."""
+    unanimous = bool(reviews) and len({r.label for r in reviews}) == 1
+    if status != Status.DECIDED and not unanimous:
+        return None
+    return part_of(seed, case_id, fraction)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
+from annotator.domain import split
 from annotator.storage import tables  # noqa: F401  (registers the tables)
 
 SCHEMA_VERSION = 3
@@ -201,6 +202,10 @@ def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: 
     dbapi_conn.isolation_level = None
     # Unicode-aware case folding for search (SQLite's LIKE folds ASCII letters only).
     dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
+    # A seeded random queue order (``queue.order_by``): the same on every connection and run.
+    dbapi_conn.create_function("shuffled", 2, shuffled, deterministic=True)
+    # A case's place in the held-out split (``domain.split.position``), for the queue's filter.
+    dbapi_conn.create_function("split_position", 2, _split_position, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute(f"PRAGMA busy_timeout = {int(min(busy_seconds, BUSY_STEP_SECONDS) * 1000):d}")
@@ -215,6 +220,27 @@ def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: 
 
 def _casefold(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) else None
+
+
+_MASK = (1 << 64) - 1
+
+
+def shuffled(seed: object, position: object) -> int | None:
+    """A case's place in a seeded random order: SplitMix64 of the seed and the case's
+    position, as a signed 63-bit integer. Pure arithmetic, so the order is the same on every
+    machine, connection and run (Python's ``hash`` is salted per process)."""
+    if not isinstance(seed, int) or not isinstance(position, int):
+        return None
+    z = (seed + (position + 1) * 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return (z ^ (z >> 31)) >> 1
+
+
+def _split_position(seed: object, case_id: object) -> float | None:
+    if isinstance(seed, int) and isinstance(case_id, str):
+        return split.position(seed, case_id)
+    return None
 
 
 def driver_connection(conn: Connection) -> sqlite3.Connection:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, text
 
 from annotator.domain.model import Status
+from annotator.storage import reveals
 from annotator.storage.cases import SEP
 
 State = dict[str, Any]
@@ -28,7 +29,10 @@ DECISION_COLUMNS = (
     "confidence",
     "reviewer",
     "decided_at",
+    "rubric_version",
 )
+DECISION_DEFAULTS: dict[str, Any] = {"rubric_version": 1}
+"""What a decision recorded before a column existed (in an older history entry) had."""
 
 
 class MissingCase(LookupError):
@@ -58,14 +62,18 @@ def state_version(state: State) -> str:
     decision = state.get("decision")
     same = {
         "status": int(state["status"]),
-        "decision": None if decision is None else {c: decision.get(c) for c in DECISION_COLUMNS},
+        "decision": None
+        if decision is None
+        else {c: decision.get(c, DECISION_DEFAULTS.get(c)) for c in DECISION_COLUMNS},
     }
     blob = json.dumps(same, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def apply_state(conn: Connection, row_id: int, new: State) -> None:
-    """Give a case the status and decision of ``new`` (a :func:`state`)."""
+    """Give a case the status and decision of ``new`` (a :func:`state`); and its first label
+    under blind-first review when ``new`` has a ``reveal`` member (``reveals.Reveal`` or None:
+    a reveal's history entry)."""
     apply_states(conn, [(row_id, new)])
 
 
@@ -81,7 +89,7 @@ def apply_states(conn: Connection, states: Sequence[tuple[int, State]]) -> None:
         text("DELETE FROM decision WHERE case_id = :id"), [{"id": row_id} for row_id, _ in states]
     )
     decided = [
-        {**d, "id": row_id, "tags": json.dumps(d["tags"], ensure_ascii=False)}
+        {**DECISION_DEFAULTS, **d, "id": row_id, "tags": json.dumps(d["tags"], ensure_ascii=False)}
         for row_id, new in states
         if (d := new["decision"]) is not None
     ]
@@ -94,6 +102,9 @@ def apply_states(conn: Connection, states: Sequence[tuple[int, State]]) -> None:
             ),
             decided,
         )
+    for row_id, new in states:
+        if "reveal" in new:
+            reveals.set_reveal(conn, row_id, new["reveal"])
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -236,9 +247,12 @@ _LABELLED_SELECT = (
     "SELECT c.ext_id, c.content_hash, c.criterion, c.status, c.judge_label, c.kind, "
     "(SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
     "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
-    "d.reviewer, d.decided_at"
+    "d.reviewer, d.decided_at, d.rubric_version, "
+    "v.blind_label, v.revealed_at"  # (blind-first review: the first label, when committed)
 )
-_LABELLED_FROM = "FROM cases c LEFT JOIN decision d ON d.case_id = c.id"
+_LABELLED_FROM = (
+    "FROM cases c LEFT JOIN decision d ON d.case_id = c.id LEFT JOIN reveal v ON v.case_id = c.id"
+)
 _LABELLED_COLUMNS = f"{_LABELLED_SELECT} {_LABELLED_FROM}"
 
 
@@ -247,7 +261,8 @@ def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
     thousand at a time: rows of id, content hash, criterion, status, judge label, kind, the
     rater labels (a JSON object), then the decision's label, rationale, who was right, whether
     that was overridden, tags (a JSON list), confidence, reviewer and time (None when
-    undecided)."""
+    undecided), then the rubric version it was taken under; then the first label under
+    blind-first review and when it was committed (None when not revealed)."""
     where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
     query = text(f"{_LABELLED_COLUMNS} {where} ORDER BY c.position")
     yield from conn.execution_options(yield_per=2000).execute(query)

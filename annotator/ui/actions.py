@@ -68,6 +68,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "The project's judge runs: rename, remove, undo",
     ),
     ActionSpec(
+        "split",
+        "Held-out s&plit…",
+        (),
+        "file",
+        "The share of decided cases held out of the calibration examples, and the split's seed",
+    ),
+    ActionSpec(
         "agreement",
         "A&greement report…",
         ("Ctrl+Shift+G",),
@@ -91,11 +98,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "reviewer", "Reviewer &name…", (), "edit", "The name written into the labelled file"
     ),
     ActionSpec(
+        "edit_rubric",
+        "Ru&bric…",
+        (),
+        "edit",
+        "Edit a criterion's rubric and the guidelines (each save is a new version), and "
+        "compare versions",
+    ),
+    ActionSpec(
         "save_next",
         "&Save and next",
         ("Ctrl+Return", "Ctrl+Enter"),
         "case",
         "Save the decision and go to the next case",
+    ),
+    ActionSpec(
+        "reveal",
+        "Re&veal who said what",
+        ("Ctrl+Space",),
+        "case",
+        "Blind first: commit your first label, then see the judge's and the raters' labels",
     ),
     ActionSpec("next", "&Next case", ("Alt+Right", "Ctrl+Down"), "case"),
     ActionSpec("prev", "&Previous case", ("Alt+Left", "Ctrl+Up"), "case"),
@@ -137,6 +159,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Shift+C",),
         "view",
         "Lead: list the cases the reviewers disagree on",
+    ),
+    ActionSpec(
+        "blind_first",
+        "&Blind first",
+        (),
+        "view",
+        "This project: commit your own label before the judge's and the raters' are shown",
+        checkable=True,
+    ),
+    ActionSpec(
+        "random_order",
+        "Random &order",
+        (),
+        "view",
+        "This project: the queue in a random order of your own (the same every time)",
+        checkable=True,
+    ),
+    ActionSpec(
+        "alignment",
+        "Ali&gnment of judge runs…",
+        ("Ctrl+Shift+L",),
+        "view",
+        "Is the next judge any better? Every judge run against the experts' final labels on "
+        "the held-out cases, the human ceiling as the target, and what changed between two runs",
     ),
     ActionSpec(
         "threshold", "Ordinal &threshold…", (), "view", "When two scores count as disagreeing"

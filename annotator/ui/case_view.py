@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain.model import Case, LabelScheme, Status
+from annotator.domain.split import Part
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.case_cards import (
@@ -39,6 +40,7 @@ from annotator.ui.case_cards import (
     park,
 )
 from annotator.ui.plain import piece, shown
+from annotator.ui.queue_cells import PART_HUE, PART_TEXT
 from annotator.ui.run_cards import RunsOf, fill_run_cards, no_runs
 from annotator.ui.widgets import (
     ElidedLabel,
@@ -137,9 +139,17 @@ class CaseView(QScrollArea):
         row.addWidget(rubric)
         self._layout.addLayout(row)
 
-        self._layout.addWidget(self._section(self.tr("Who said what")))
+        # Who said what: the judge, the raters, the reviewers a lead merged in. All of it is
+        # in ``_who`` and filled only when the case is not shown blind (``CaseDetail.blind``):
+        # one switch hides it under blind-first review (``_show_who``).
+        self._who = QWidget()
+        who = QVBoxLayout(self._who)
+        who.setContentsMargins(0, 0, 0, 0)
+        who.setSpacing(12)
+        self._layout.addWidget(self._who)
+        who.addWidget(self._section(self.tr("Who said what")))
         self._verdicts = CardGrid(min_width=210)
-        self._layout.addWidget(self._verdicts)
+        who.addWidget(self._verdicts)
         self._judge = VerdictCard()
         self._raters = Pool(VerdictCard, self._verdicts, self._apply_font)
         self._runs = Pool(VerdictCard, self._verdicts, self._apply_font)
@@ -153,10 +163,19 @@ class CaseView(QScrollArea):
             park(card, self._verdicts)
 
         self._reviews_title = self._section()
-        self._layout.addWidget(self._reviews_title)
+        who.addWidget(self._reviews_title)
         self._reviews = CardGrid(min_width=240)
-        self._layout.addWidget(self._reviews)
+        who.addWidget(self._reviews)
         self._reviewers = Pool(VerdictCard, self._reviews, self._apply_font)
+        self._blind_note = plain_label(
+            self.tr(
+                "Blind first: the judge's verdict and the raters' labels are hidden. Pick your "
+                "first label (1–9) and reveal them with Ctrl+Space."
+            )
+        )
+        self._blind_note.setObjectName("blindNote")
+        set_muted(self._blind_note)
+        self._layout.addWidget(self._blind_note)
 
         self._input = TextCard(self.tr("Input"))
         self._layout.addWidget(self._input)
@@ -220,11 +239,10 @@ class CaseView(QScrollArea):
             self._dark = theme.is_dark()
             restore_muted(self)
         self._header(detail, position)
-        self._show_verdicts(detail)
-        self._show_reviews(detail)
+        self._show_who(detail)
         case = detail.case
         self._input.fill(case.input)
-        self._show_outputs(case, detail.scheme)
+        self._show_outputs(case, detail.scheme, blind=detail.blind)
         show_if(self._reference, case.reference is not None)
         self._reference.fill(case.reference or "")
         meta = " · ".join(f"{piece(k)}: {piece(str(v))}" for k, v in case.meta.items())
@@ -240,11 +258,7 @@ class CaseView(QScrollArea):
         self._title.set_full_text("")
         self._position.set_full_text("")
         self._pills.set_pills([])
-        self._judge.clear()
-        self._ratings.clear()
-        clear_cards(self._raters.spares(0))
-        clear_cards(self._reviewers.spares(0))
-        clear_cards(self._runs.spares(0))
+        self._clear_who()
         clear_cards(self._candidate_cards.spares(0))
         for card in (self._input, self._output, self._reference):
             card.fill("")
@@ -254,7 +268,8 @@ class CaseView(QScrollArea):
         self._title.set_full_text(shown(detail.case.id))
         self._title.setMinimumWidth(min(self._title.sizeHint().width(), 100))
         kind = detail.classification.kind
-        pills = [(kind.caption, theme.KIND_HUES[kind])]
+        # (blind: the kind says who disagrees with whom)
+        pills = [] if detail.blind else [(kind.caption, theme.KIND_HUES[kind])]
         if detail.case.criterion:
             pills.append((shown(detail.case.criterion), -1))
         status = {
@@ -263,8 +278,34 @@ class CaseView(QScrollArea):
         }.get(detail.status)
         if status is not None:
             pills.append(status)
+        if detail.part is not None:  # its part of the held-out split (docs/alignment.md)
+            hue = PART_HUE if detail.part is Part.HELDOUT else -1
+            pills.append((self.tr(PART_TEXT[detail.part]), hue))
+        if detail.stale_rubric is not None:  # decided under an older rubric version
+            old, now = detail.stale_rubric, detail.rubric_version
+            pills.append((self.tr("decided under v{0}; rubric now v{1}").format(old, now), 30))
         self._pills.set_pills(pills)
         self._position.set_full_text(position)
+
+    def _show_who(self, detail: CaseDetail) -> None:
+        """Who said what, or (the case shown blind) nothing of it: its cards emptied, the
+        area hidden, and a note on how to reveal it in its place."""
+        show_if(self._blind_note, detail.blind)
+        if detail.blind:
+            self._clear_who()
+            show_if(self._who, False)
+            return
+        self._show_verdicts(detail)
+        self._show_reviews(detail)
+        show_if(self._who, True)
+
+    def _clear_who(self) -> None:
+        """Let go of every verdict, rating and review shown (no text stays behind)."""
+        self._judge.clear()
+        self._ratings.clear()
+        clear_cards(self._raters.spares(0))
+        clear_cards(self._reviewers.spares(0))
+        clear_cards(self._runs.spares(0))
 
     def _show_verdicts(self, detail: CaseDetail) -> None:
         case, scheme = detail.case, detail.scheme
@@ -320,7 +361,9 @@ class CaseView(QScrollArea):
             card.fill(review.reviewer, facts, review.label, hue, review.rationale, review.tags)
         self._reviews.show_cards(cards)
 
-    def _show_outputs(self, case: Case, scheme: LabelScheme) -> None:
+    def _show_outputs(self, case: Case, scheme: LabelScheme, *, blind: bool = False) -> None:
+        """The output, or the candidates of a pairwise case (with who preferred each, unless
+        the case is shown ``blind``)."""
         outputs = case.outputs or {}
         names = list(outputs)
         show_if(self._candidates_title, bool(names))
@@ -330,7 +373,7 @@ class CaseView(QScrollArea):
             cards = self._candidate_cards.take(len(names))
             for card, name in zip(cards, names, strict=True):
                 title = self.tr("Candidate {0}").format(piece(name))
-                card.fill(outputs[name], title, _pickers(case, name, scheme))
+                card.fill(outputs[name], title, [] if blind else _pickers(case, name, scheme))
             self._candidates.show_cards(cards)
         show_if(self._output, case.output is not None)
         self._output.fill(case.output or "")

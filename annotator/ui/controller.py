@@ -41,6 +41,7 @@ class ReviewController(CaseFlow):
         """As :class:`CaseFlow`; the panel's buttons save, skip and clear."""
         super().__init__(queue, view, panel, ensure_reviewer, writes=writes, may_write=may_write)
         panel.saveRequested.connect(self.save_and_next)
+        panel.revealRequested.connect(self.reveal)
         panel.skipRequested.connect(self.skip)
         panel.clearRequested.connect(self.clear)
 
@@ -48,6 +49,11 @@ class ReviewController(CaseFlow):
 
     def save(self) -> bool:
         if self.service is None or self.detail is None:
+            return False
+        if self.detail.blind:
+            self.panel.show_error(
+                self.tr("Blind first: reveal your first label first (Ctrl+Space), then decide.")
+            )
             return False
         draft = self.panel.draft()
         if draft.label is None:
@@ -88,6 +94,45 @@ class ReviewController(CaseFlow):
             self._announce_if_done()
         self.message.emit(self.tr("Saved {0}: {1}").format(detail.case.id, label))
         return True
+
+    def reveal(self) -> None:
+        """Blind first: commit the label picked as the first label (saved at once, undoable),
+        then show who said what, to decide the final label."""
+        if self.service is None or self.detail is None:
+            return
+        service, detail = self.service, self.detail
+        if not detail.blind:
+            self.message.emit(
+                self.tr("{0} is not hidden: nothing to reveal.").format(detail.case.id)
+            )
+            return
+        label = self.panel.label()
+        if label is None:
+            self.panel.show_error(self.tr("Pick your first label first (keys 1–9)."))
+            return
+        reviewer = self.ensure_reviewer()
+        if not reviewer:
+            self.panel.show_error(self.tr("Enter your name once, so your labels carry it."))
+            return
+        service.reviewer = reviewer
+        self._autosave.stop()
+        changes = self._try(
+            lambda: service.reveal(detail.row_id, label, expected=detail.version),
+            case=detail,
+            typed=self._typed(),
+        )
+        if isinstance(changes, Refused):
+            return
+        self.drafts.drop(detail.row_id)
+        self.panel.mark_clean()
+        self.changed.emit(changes)
+        self.show(detail.row_id)
+        self.panel.focus_rationale()
+        self.message.emit(
+            self.tr("First label {0} kept for {1}: now decide the final label.").format(
+                label, detail.case.id
+            )
+        )
 
     def save_and_next(self) -> None:
         if not self.save():

@@ -29,7 +29,14 @@ from annotator.ui.draft import Draft
 from annotator.ui.label_keys import LabelKeys
 from annotator.ui.panel_buttons import LabelSets, TagButtons
 from annotator.ui.plain import piece
-from annotator.ui.widgets import FlowLayout, plain_label, restore_muted, section_title, set_muted
+from annotator.ui.widgets import (
+    FlowLayout,
+    plain_label,
+    restore_muted,
+    section_title,
+    set_muted,
+    show_if,
+)
 
 WHO_TEXT = {
     WhoRight.JUDGE: ("Judge", "Alt+J"),
@@ -94,9 +101,13 @@ class _Rationale(QPlainTextEdit):
 
 class DecisionPanel(QFrame):
     saveRequested = Signal()
+    revealRequested = Signal()
+    """Blind first: commit the label picked as the first label, and show who said what."""
     skipRequested = Signal()
     clearRequested = Signal()
     draftChanged = Signal()
+    rubricChangesRequested = Signal(str, int, int)
+    """``(criterion, decided under, current)``: show the rubric's diff between the versions."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,8 +140,15 @@ class DecisionPanel(QFrame):
 
         self.state = plain_label("", selectable=False)
         outer.addWidget(self.state)
+        # A decision taken under an older rubric: what changed in it since, one click away.
+        self.rubric_changes = QPushButton(self.tr("See what changed in the rubric"))
+        self.rubric_changes.setObjectName("rubricChanges")
+        self.rubric_changes.clicked.connect(self._rubric_changes_clicked)
+        self.rubric_changes.hide()
+        outer.addWidget(self.rubric_changes, 0, Qt.AlignmentFlag.AlignLeft)
 
-        outer.addWidget(section_title(self.tr("Final label")))
+        self._label_title = section_title(self.tr("Final label"))
+        outer.addWidget(self._label_title)
         labels_box = QVBoxLayout()
         labels_box.setSpacing(4)
         outer.addLayout(labels_box)
@@ -139,6 +157,17 @@ class DecisionPanel(QFrame):
         self._label_group = self._no_labels
         """The group of the label buttons shown (no buttons: no case)."""
 
+        # What is decided once the judge and the raters are seen: hidden while a case is
+        # shown blind (who was right would tell what the judge said).
+        self._decision_parts = QWidget()
+        outer.addWidget(self._decision_parts, 1)
+        self._blind_room = QWidget()  # takes the room of the parts hidden, under the labels
+        self._blind_room.hide()
+        outer.addWidget(self._blind_room, 1)
+        top_parts = outer
+        outer = QVBoxLayout(self._decision_parts)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(top_parts.spacing())
         outer.addSpacing(4)
         outer.addWidget(section_title(self.tr("Who was right")))
         self._add_who(outer)
@@ -181,8 +210,13 @@ class DecisionPanel(QFrame):
         self.error.setStyleSheet("color: #d64545; font-weight: 600;")
         self.error.hide()
         bottom.addWidget(self.error)
-        bottom.addWidget(section_title(self.tr("Confidence")))
-        self._add_confidence(bottom)
+        self._confidence_box = QWidget()
+        confidence = QVBoxLayout(self._confidence_box)
+        confidence.setContentsMargins(0, 0, 0, 0)
+        confidence.setSpacing(bottom.spacing())
+        bottom.addWidget(self._confidence_box)
+        confidence.addWidget(section_title(self.tr("Confidence")))
+        self._add_confidence(confidence)
         bottom.addSpacing(2)
         self._add_save_skip_clear(bottom)
         self.set_case(None, [])
@@ -242,6 +276,15 @@ class DecisionPanel(QFrame):
         self.save_button.setMinimumHeight(36)
         self.save_button.clicked.connect(self.saveRequested)
         outer.addWidget(self.save_button)
+        self.reveal_button = QPushButton(self.tr("Reveal   Ctrl+Space"))
+        self.reveal_button.setObjectName("primary")
+        self.reveal_button.setMinimumHeight(36)
+        self.reveal_button.setToolTip(
+            self.tr("Commit your first label, then see what the judge and the raters said")
+        )
+        self.reveal_button.clicked.connect(self.revealRequested)
+        self.reveal_button.hide()
+        outer.addWidget(self.reveal_button)
         row = QHBoxLayout()
         self.skip_button = QPushButton(self.tr("Skip  Ctrl+K"))
         self.skip_button.clicked.connect(self.skipRequested)
@@ -274,6 +317,7 @@ class DecisionPanel(QFrame):
                 self._tags.ensure(tag).setChecked(True)
         self._set_confidence(decision.confidence if decision else None)
         self._update_state(decision)
+        self._show_blind(detail)
         if detail is not None and detail.own_review:
             self.state.setText(
                 self.tr(
@@ -282,9 +326,69 @@ class DecisionPanel(QFrame):
                 )
             )
             self._state_style("color: #c77700; font-weight: 600;")
+        self._show_stale_rubric(detail)
         self._refresh_who()
         self.setEnabled(detail is not None)
         self._dirty = False
+
+    def _show_blind(self, detail: CaseDetail | None) -> None:
+        """Blind first: a case shown blind takes a first label and a reveal, nothing else; a
+        revealed one offers its first label as the final label, to keep or change."""
+        blind = detail is not None and detail.blind
+        self._label_title.setText(
+            (self.tr("First label (blind)") if blind else self.tr("Final label")).upper()
+        )
+        show_if(self._decision_parts, not blind)
+        show_if(self._blind_room, blind)
+        show_if(self._confidence_box, not blind)
+        show_if(self.save_button, not blind)
+        show_if(self.reveal_button, blind)
+        if blind:
+            self.state.setText(
+                self.tr(
+                    "Blind first: pick your own label (1–9), then reveal who said what "
+                    "(Ctrl+Space)."
+                )
+            )
+            self._state_style("color: #3b6fd4; font-weight: 600;")
+            return
+        first = detail.first if detail is not None else None
+        if first is None:
+            return
+        if detail is not None and detail.decision is None:
+            self._select_label(first.label)
+            self.state.setText(
+                self.tr(
+                    "Your first label was {0}. Now that you see who said what, decide the "
+                    "final label (it may differ) and say why."
+                ).format(piece(first.label))
+            )
+            self._state_style("color: #3b6fd4; font-weight: 600;")
+        else:
+            self.state.setText(
+                self.state.text() + " " + self.tr("First label: {0}.").format(piece(first.label))
+            )
+
+    def _show_stale_rubric(self, detail: CaseDetail | None) -> None:
+        """Say so when the decision was taken under an older rubric version."""
+        older = detail.stale_rubric if detail is not None else None
+        self.rubric_changes.setVisible(older is not None)
+        if detail is None or older is None:
+            return
+        self.state.setText(
+            self.tr(
+                "Decided under rubric v{0}; the rubric is now v{1}. Save it again (Ctrl+Enter) "
+                "to confirm it under v{1}, or change it."
+            ).format(older, detail.rubric_version)
+        )
+        self._state_style("color: #c77700; font-weight: 600;")
+
+    def _rubric_changes_clicked(self) -> None:
+        detail = self._detail
+        if detail is not None and detail.stale_rubric is not None:
+            self.rubricChangesRequested.emit(
+                detail.case.criterion, detail.stale_rubric, detail.rubric_version
+            )
 
     def _update_state(self, decision: Decision | None) -> None:
         if decision is None:
@@ -360,6 +464,8 @@ class DecisionPanel(QFrame):
 
     def _refresh_who(self) -> None:
         label = self.label()
+        if self._detail is not None and self._detail.blind:
+            label = None  # (who was right would tell whether the judge said the same)
         derived = self._derived(label)
         shown = self._override or derived
         for who, button in self._who_buttons.items():

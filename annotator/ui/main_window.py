@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -32,6 +33,7 @@ from annotator.domain.merge import ReviewState
 from annotator.domain.model import Confidence, WhoRight
 from annotator.services.agreement import AgreementReport
 from annotator.services.agreement.workspace import workspace_report
+from annotator.services.blind import BlindSettings, blind_settings, order_seed, set_blind
 from annotator.services.changes import NOTHING, Changes
 from annotator.services.judge_runs import RunVerdict, case_verdicts
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews
@@ -42,6 +44,7 @@ from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.actions import ACTIONS, LABEL_DIGITS, MENUS
 from annotator.ui.agreement_page import AgreementPage
+from annotator.ui.alignment_flow import AlignmentFlow
 from annotator.ui.case_view import CaseView
 from annotator.ui.controller import ReviewController
 from annotator.ui.decision_panel import DecisionPanel
@@ -52,8 +55,10 @@ from annotator.ui.judge_run_flow import JudgeRunFlow
 from annotator.ui.one_writer import Claim, WriterGuard
 from annotator.ui.plain import action_text, mnemonic, piece, window_title
 from annotator.ui.queue_model import QueueModel
-from annotator.ui.queue_panel import QueuePanel
+from annotator.ui.queue_panel import QueuePanel, SwitchedToJudge
 from annotator.ui.read_only_banner import ReadOnlyBanner
+from annotator.ui.rubric_dialog import RubricDialog
+from annotator.ui.split_dialog import SplitFlow
 from annotator.ui.widgets import StatusBar, plain_label, safe_tooltip
 from annotator.ui.workers import TaskRunner
 from annotator.ui.writes import Writes
@@ -132,6 +137,7 @@ class MainWindow(QMainWindow):
         self.review.allDecided.connect(self._all_decided)
         self.queue.includesAgreementsChanged.connect(self._scope_includes_agreements)
         self.view.rubricRequested.connect(self.show_rubric)
+        self.panel.rubricChangesRequested.connect(self.edit_rubric)
         self.review.problem.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.writes.waiting.connect(self._show_waiting)
         self.writes.idle.connect(self._write_over)
@@ -147,6 +153,13 @@ class MainWindow(QMainWindow):
         """File › Add judge run… and File › Judge runs…"""
         self.judge_runs.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.view.runs_of = self._runs_of
+        self.alignment = AlignmentFlow(
+            self, self.runner, self.queue, lambda: self.ws, self._keep_queue_in_sight
+        )
+        """View › Alignment of judge runs: its page, and the cases it opens in the queue."""
+        self.split_flow = SplitFlow(self, self.runner, lambda: self.ws, self._write, self.apply)
+        """File › Held-out split…: the project's share and seed."""
+        self.split_flow.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.lead = False
         """Reviewer files were merged into the open workspace: it is a lead's."""
         self.actions_by_id: dict[str, QAction] = {}
@@ -228,7 +241,9 @@ class MainWindow(QMainWindow):
             "calibrate": self.files.choose_and_calibrate,
             "add_judge_run": self.judge_runs.choose_and_add,
             "judge_runs": self.judge_runs.manage,
+            "split": self.split_flow.start,
             "agreement": self.show_agreement,
+            "alignment": self.alignment.show,
             "conflicts": self.show_conflicts,
             "properties": self.show_properties,
             "copy_path": self.copy_workspace_path,
@@ -237,6 +252,7 @@ class MainWindow(QMainWindow):
             "redo": self.review.redo,
             "find": self._focus_search,
             "reviewer": self.change_reviewer,
+            "edit_rubric": self.edit_rubric,
             "save_next": self.review.save_and_next,
             "next": partial(self.review.go, +1),
             "prev": partial(self.review.go, -1),
@@ -257,6 +273,9 @@ class MainWindow(QMainWindow):
             "read_case": self.view.read,
             "toggle_queue": self.queue.setVisible,
             "include_agreements": self.set_include_agreements,
+            "blind_first": partial(self.set_blind, "blind_first"),
+            "random_order": partial(self.set_blind, "random_order"),
+            "reveal": self.review.reveal,
             "threshold": self.change_threshold,
             "zoom_in": partial(self.zoom, +1),
             "zoom_out": partial(self.zoom, -1),
@@ -370,6 +389,7 @@ class MainWindow(QMainWindow):
         if self.agreement_page is not None:
             self.agreement_page.close()  # it describes the workspace being left
             self.agreement_page = None
+        self.alignment.close()
         if ws is not self.ws:
             self.judge_runs.forget()
         if self.ws is not None and self.ws is not ws:
@@ -384,6 +404,7 @@ class MainWindow(QMainWindow):
         self.review.include_agreements = self.settings.include_agreements
         self.queue.set_include_agreements(self.settings.include_agreements)
         self._update_lead_mode()  # before the queue loads, so it loads with the right filter
+        self._update_blind_mode()  # (its columns and order too)
         self.review.set_service(service)
         if ws is not None and ws.path is not None:
             view = self.settings.queue_views.get(str(ws.path)) if switched else None
@@ -437,6 +458,45 @@ class MainWindow(QMainWindow):
             self._close_after_write = False
             QTimer.singleShot(0, self, self.close)
 
+    def _update_blind_mode(self) -> None:
+        """Blind-first review and the random order, as the project has them: the View menu's
+        checks, and the queue's columns, filters and order (loaded by the caller)."""
+        settings = blind_settings(self.ws) if self.ws is not None else BlindSettings()
+        for key in ("blind_first", "random_order"):
+            action = self.actions_by_id[key]
+            with QSignalBlocker(action):
+                action.setChecked(getattr(settings, key))
+            action.setEnabled(self.ws is not None)
+        seed = None
+        if self.ws is not None and settings.random_order:
+            seed = order_seed(self.ws, self.settings.reviewer)
+        self.queue.set_blind(settings.blind_first, seed)
+
+    def set_blind(self, which: str, on: bool) -> None:
+        """View › Blind first or Random order: a setting of the project, kept in the
+        workspace (undone by choosing it again)."""
+        ws = self.ws
+        if ws is None or getattr(blind_settings(ws), which) == on:
+            return
+        try:
+            self.writer.check()
+            changes = self.writes.run(lambda: set_blind(ws, **{which: on}))
+        except WorkspaceError as exc:
+            self._update_blind_mode()  # the check goes back
+            self.statusBar().showMessage(str(exc), 15000)
+            return
+        self.review.keep_draft()
+        self._update_blind_mode()
+        self.apply(changes)
+        what = self.tr("Blind first") if which == "blind_first" else self.tr("Random order")
+        state = self.tr("on") if on else self.tr("off")
+        self.statusBar().showMessage(self.tr("{0} {1} for this project.").format(what, state), 6000)
+
+    def _write(self, change: Callable[[], Changes]) -> Changes:
+        """A change of the project's settings, saved as the reviewer's changes are."""
+        self.writer.check()
+        return self.writes.run(change)
+
     def _update_lead_mode(self) -> None:
         """A lead's workspace (reviewer files merged in) gets the lead's commands and filter."""
         self.lead = self.ws is not None and has_reviews(self.ws)
@@ -444,7 +504,8 @@ class MainWindow(QMainWindow):
         for key in ("export_merged", "conflicts"):
             self.actions_by_id[key].setEnabled(self.lead)
         # The agreement report works before any review, too.
-        for key in ("merge", "agreement", "calibrate", "properties", "copy_path"):
+        keys = ("merge", "agreement", "alignment", "calibrate", "split", "properties", "copy_path")
+        for key in keys:
             self.actions_by_id[key].setEnabled(self.ws is not None)
         for key in ("add_judge_run", "judge_runs"):
             self.actions_by_id[key].setEnabled(self.ws is not None)
@@ -495,6 +556,17 @@ class MainWindow(QMainWindow):
         page = self.agreement_page
         verdict = page.verdict(criterion, judge, truth) if page is not None else ""
         self.queue.show_reviews((criterion, judge, truth), verdict=verdict)
+        self._queue_beside_page()
+
+    def show_switched_to_judge(self, reviewer: str) -> None:
+        """Open as the queue the cases where ``reviewer`` ("": anyone) switched to the
+        judge's label after the reveal (the Agreement page's Anchoring tab)."""
+        self.queue.show_reviews(SwitchedToJudge(reviewer))
+        self._queue_beside_page()
+
+    def _queue_beside_page(self) -> None:
+        """After a click on the Agreement page opened a queue: the queue in front, the page
+        beside it."""
         if self.agreement_page is not None:
             self._keep_queue_in_sight(self.agreement_page)
         self.raise_()
@@ -532,6 +604,9 @@ class MainWindow(QMainWindow):
             if self.review.service is not None:
                 self.review.service.reviewer = name
             self._update_reviewer_label()
+            if self.ws is not None and blind_settings(self.ws).random_order:
+                self._update_blind_mode()  # the order is the reviewer's own
+                self.queue.apply_filters()
 
     def _scope_includes_agreements(self, include: bool) -> None:
         """The queue's scope menu changed: keep View › Include agreements in step."""
@@ -617,6 +692,23 @@ class MainWindow(QMainWindow):
             detail = self.review.detail
             dialogs.show_rubric(self, self.ws.project(), detail.case.criterion if detail else None)
 
+    def edit_rubric(self, criterion: str | None = None, old: int = 0, new: int = 0) -> None:
+        """Edit > Rubric…: the rubric of ``criterion`` (the case shown's by default), with the
+        diff from version ``old`` to ``new`` shown when given (a stale decision's link)."""
+        if self.ws is None:
+            return
+        if criterion is None:
+            detail = self.review.detail
+            criterion = detail.case.criterion if detail is not None else ""
+        dialog = RubricDialog(self.ws, criterion, self.ensure_reviewer, self.apply, self)
+        if self.ws.read_only:
+            dialog.save.setEnabled(False)
+            dialog.save.setToolTip(self.tr("This workspace is open read-only."))
+        if old and new:
+            dialog.show_versions(old, new)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # window-modal, and the window goes on (the dialog is its child)
+
     def show_summary(self) -> None:
         ws = self.ws
         if ws is None:
@@ -648,6 +740,7 @@ class MainWindow(QMainWindow):
                 self.agreement_page.close()
             page = AgreementPage(report, title, self, self.settings)
             page.cellActivated.connect(self.show_judge_cell)
+            page.switchedActivated.connect(self.show_switched_to_judge)
             page.refreshRequested.connect(self.show_agreement)
             page.show()
             self._keep_queue_in_sight(page)

@@ -40,7 +40,7 @@ from annotator.services.queue import (
     undecided_among,
 )
 from annotator.services.workspace import Workspace
-from annotator.ui.queue_cells import ANSWERED, DISPLAY, USER, cell
+from annotator.ui.queue_cells import ANSWERED, DISPLAY, TOOLTIP, USER, blind_tooltip, cell
 from annotator.ui.queue_ids import IdsLoad
 
 if TYPE_CHECKING:  # PySide6 has it from 6.7 (before, Qt never calls multiData from Python)
@@ -61,8 +61,14 @@ COLUMNS: tuple[tuple[str, str, SortKey], ...] = (
     ("raters", "Raters", SortKey.SEVERITY),
     ("final", "Final", SortKey.FINAL),
     ("status", "Status", SortKey.STATUS),
+    ("split", "Split", SortKey.SEVERITY),
     ("criterion", "Criterion", SortKey.CRITERION),
 )
+
+
+BLIND_HIDDEN = frozenset({"kind", "judge", "raters"})
+"""The columns that tell what the judge and the raters said (the kind names a side): hidden
+under blind-first review, with their sorting (``QueuePanel.set_blind``)."""
 
 
 class QueueModel(QAbstractTableModel):
@@ -91,6 +97,8 @@ class QueueModel(QAbstractTableModel):
         self._load: IdsLoad | None = None
         self._generation = 0
         self._last_row = 0
+        self._blind = False
+        self._seed: int | None = None
         self._news.connect(self._on_news, Qt.ConnectionType.QueuedConnection)
 
     # -- source ------------------------------------------------------------
@@ -107,7 +115,7 @@ class QueueModel(QAbstractTableModel):
             self._load.query.interrupt()
             self._load = None
         self._generation += 1
-        self._filter = flt
+        flt = self._filter = self._adjusted(flt)
         if self._ws is None:
             self._install(array("q"))
             return
@@ -122,6 +130,25 @@ class QueueModel(QAbstractTableModel):
             load.wait(start + min(wait, self._wait_all), first=False)
             load.wait(start + max(wait, WAIT_FIRST), first=True)
         self._take(load, reset=True)
+
+    def set_blind(self, blind: bool, seed: int | None = None) -> None:
+        """Blind-first review (``blind``): no cell or tooltip names a judge's or rater's label
+        or the kind (the view hides those columns), and no filter or sort on them is applied.
+        ``seed``: the reviewer's random order (None: most severe first). Takes effect with the
+        next :meth:`set_filter`; the caller loads the queue again."""
+        self._seed = seed
+        if blind != self._blind:
+            self._blind = blind
+            self.refresh_all()
+
+    def _adjusted(self, flt: QueueFilter) -> QueueFilter:
+        """``flt`` with the order seed, and under blind-first review without the label and
+        rater filters and the judge sort (what the reviewer must not see yet)."""
+        flt = replace(flt, seed=self._seed)
+        if self._blind:
+            sort = SortKey.SEVERITY if flt.sort == SortKey.JUDGE else flt.sort
+            flt = replace(flt, label=None, rater=None, sort=sort)
+        return flt
 
     @property
     def loading(self) -> bool:
@@ -283,7 +310,12 @@ class QueueModel(QAbstractTableModel):
         if role == USER:
             return self._ids[row]
         item = self._row(row, self._ids[row])
-        return None if item is None else cell(item, COLUMNS[index.column()][0], role)
+        return None if item is None else self._cell(item, COLUMNS[index.column()][0], role)
+
+    def _cell(self, item: QueueRow, column: str, role: int) -> Any:
+        if self._blind and (role == TOOLTIP or column in BLIND_HIDDEN):
+            return blind_tooltip(item) if role == TOOLTIP else None
+        return cell(item, column, role)
 
     def multiData(self, index: RowIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """Every role the view asks of one cell, in one call.
@@ -307,7 +339,7 @@ class QueueModel(QAbstractTableModel):
         )
         for entry in entries:
             role = entry.role()
-            value = None if item is None or role not in ANSWERED else cell(item, column, role)
+            value = None if item is None or role not in ANSWERED else self._cell(item, column, role)
             if value is None:
                 entry.clearData()
             else:

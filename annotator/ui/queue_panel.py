@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,13 +30,36 @@ from PySide6.QtWidgets import (
 
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind, Status
+from annotator.domain.split import Part
 from annotator.services.queue import DISAGREEMENTS, QueueFilter
 from annotator.ui.plain import piece, shown
-from annotator.ui.queue_model import QueueModel
+from annotator.ui.queue_cells import PART_TEXT, SHORT_KIND
+from annotator.ui.queue_model import BLIND_HIDDEN, COLUMNS, QueueModel
 from annotator.untrusted import one_line
 
 ANY = object()
-_VIEW_COMBOS = ("status", "criterion", "label", "rater", "tag")
+STALE = "stale"
+"""The status filter's "Decided under an older rubric" (``QueueFilter.stale``)."""
+
+
+@dataclass(frozen=True)
+class SwitchedToJudge:
+    """The reviews filter's value for the cases where ``reviewer`` ("": anyone) switched to
+    the judge's label after the reveal (``QueueFilter.switched_to_judge``)."""
+
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """The reviews filter's value for exactly these cases, by case id (the cases a judge run
+    fixed or broke, from the Alignment page: ``QueueFilter.cases``), and what to call them."""
+
+    caption: str
+    ids: tuple[str, ...]
+
+
+_VIEW_COMBOS = ("status", "criterion", "label", "rater", "tag", "split")
 """The filters a workspace keeps (``QueuePanel.view_state``)."""
 FILTER_WAIT = 0.15
 """Seconds a filter change may hold the window before the queue's rows come in later."""
@@ -53,6 +76,8 @@ SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
 
 ID_WIDTH = 76
 """The Case column's narrowest width."""
+CELL_PADDING = 12
+"""A cell's margins around its text."""
 
 
 class _MiddleElided(QStyledItemDelegate):
@@ -94,7 +119,9 @@ class QueuePanel(QWidget):
         )
         self.scope.currentIndexChanged.connect(self._scope_changed)
         self.status = self._combo(
-            [(self.tr("Any status"), None)] + [(self.tr(s.caption), s) for s in Status],
+            [(self.tr("Any status"), None)]
+            + [(self.tr(s.caption), s) for s in Status]
+            + [(self.tr("Decided under an older rubric"), STALE)],
             self.tr("Decision status"),
         )
         self.criterion = self._combo([], self.tr("Criterion"))
@@ -103,6 +130,17 @@ class QueuePanel(QWidget):
         )
         self.rater = self._combo([], self.tr("Cases this rater rated"))
         self.tag = self._combo([], self.tr("Decisions with this tag"))
+        self.split = self._combo(
+            [
+                (self.tr("Any split part"), None),
+                (self.tr("Examples part"), Part.EXAMPLES),
+                (self.tr("Held-out part"), Part.HELDOUT),
+            ],
+            self.tr(
+                "Decided cases in the examples part (a calibration pack's examples come from "
+                "there) or in the held-out part (the next judge is measured there)"
+            ),
+        )
         self.reviews = QComboBox()  # not _combo(): choosing one may change the scope first
         self.reviews.setToolTip(self.tr("What the merged reviewer files say of a case"))
         for text, value in (
@@ -115,7 +153,7 @@ class QueuePanel(QWidget):
         self.reviews.hide()  # shown in a lead's workspace (reviewer files merged in)
         for i, combo in enumerate(
             (self.scope, self.status, self.criterion, self.label, self.rater, self.tag,
-             self.reviews)
+             self.split, self.reviews)
         ):  # fmt: skip
             grid.addWidget(combo, i // 2, i % 2)
         layout.addLayout(grid)
@@ -138,8 +176,7 @@ class QueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
-        for column, width in enumerate((ID_WIDTH, 80, 44, 96, 44, 40)):
-            self.table.setColumnWidth(column, width)
+        self._set_widths()
         # Ids often share a long prefix ("mtbench-question-…"): cut them in the middle, so
         # that the end that tells them apart stays in sight.
         self._ids = _MiddleElided(self.table)
@@ -147,6 +184,30 @@ class QueuePanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table, 1)
+
+    def _set_widths(self) -> None:
+        """Each column as wide as its header and its usual values (Raters: two ratings; the
+        Status marks), so that at 1280x720 the columns up to Status are all in sight; Split
+        and the last column (Criterion, which takes the rest) are a scroll away there."""
+        metrics = self.fontMetrics()
+        header = self.table.horizontalHeader().fontMetrics()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        strong = QFontMetrics(bold)
+        values = {
+            "kind": [metrics.horizontalAdvance(SHORT_KIND[k]) for k in Kind],
+            "judge": [metrics.horizontalAdvance("pass")],
+            "raters": [metrics.horizontalAdvance("pass  fail")],
+            "final": [strong.horizontalAdvance("pass")],
+            "status": [metrics.horizontalAdvance("↷ skip")],
+            "split": [metrics.horizontalAdvance(t) for t in PART_TEXT.values()],
+        }
+        for column, (name, title, _key) in enumerate(COLUMNS):
+            if name == "id":
+                self.table.setColumnWidth(column, ID_WIDTH)
+            elif name in values:
+                wanted = max(*values[name], header.horizontalAdvance(self.tr(title)))
+                self.table.setColumnWidth(column, wanted + CELL_PADDING)
 
     def _combo(self, items: list[tuple[str, object]], tip: str) -> QComboBox:
         combo = QComboBox()
@@ -174,6 +235,28 @@ class QueuePanel(QWidget):
             combo.blockSignals(False)
         self.criterion.setVisible(len(vocab["criteria"]) > 1)
 
+    def set_blind(self, blind: bool, seed: int | None = None) -> None:
+        """Blind-first review: hide what would tell what the judge and the raters said (the
+        Kind, Judge and Raters columns, the scope's kinds, the label and rater filters), and
+        order the queue by ``seed`` (None: most severe first). Quietly: the caller loads the
+        queue next."""
+        for column, (name, _title, _key) in enumerate(COLUMNS):
+            if name in BLIND_HIDDEN:
+                self.table.setColumnHidden(column, blind)
+        for combo in (self.scope, self.label, self.rater):
+            combo.setVisible(not blind)
+        if blind:
+            # Any label and rater; a scope of all disagreements (and agreements), not of a
+            # kind (the kinds name a side).
+            scope = self.scope.currentIndex()
+            if scope > ALL_SCOPE:
+                scope = 1 if self.includes_agreements() else 0
+            for combo, index in ((self.label, 0), (self.rater, 0), (self.scope, scope)):
+                if combo.currentIndex() != index:
+                    with QSignalBlocker(combo):
+                        combo.setCurrentIndex(index)
+        self.model.set_blind(blind, seed)
+
     def set_lead_mode(self, lead: bool) -> None:
         """Show the reviews filter when reviewer files were merged into the workspace."""
         self.reviews.setVisible(lead)
@@ -182,16 +265,27 @@ class QueuePanel(QWidget):
                 self.reviews.setCurrentIndex(0)
 
     def show_reviews(
-        self, value: ReviewState | tuple[str, str, str], *, load: bool = True, verdict: str = ""
+        self,
+        value: ReviewState | tuple[str, str, str] | SwitchedToJudge | CaseList,
+        *,
+        load: bool = True,
+        verdict: str = "",
     ) -> None:
         """List the reviewer conflicts (or unanimous cases), or one cell of the judge's
-        confusion matrix ``(criterion, judge label, final label)``, whatever their kind.
+        confusion matrix ``(criterion, judge label, final label)``, or the cases where a
+        reviewer switched to the judge after the reveal, or a list of cases, whatever their
+        kind.
         ``load`` False: only choose the filter; the caller reads the queue next. ``verdict``:
         whether the judge was right in that cell, where a threshold makes it worth saying
         ("right within ±1")."""
         self.set_lead_mode(True)
         index = self.reviews.findData(value)
-        if index < 0:
+        if index < 0 and isinstance(value, SwitchedToJudge):
+            who = piece(value.reviewer) if value.reviewer else self.tr("a reviewer")
+            text = self.tr("{0} switched to the judge after the reveal").format(who)
+        elif index < 0 and isinstance(value, CaseList):
+            text = value.caption
+        elif index < 0:
             criterion, judge, truth = value  # type: ignore[misc]
             crit = f" ({piece(criterion)})" if criterion else ""
             text = self.tr("Judge said {0}, final {1}{2}").format(piece(judge), piece(truth), crit)
@@ -220,7 +314,10 @@ class QueuePanel(QWidget):
         self._debounce.stop()
         with QSignalBlocker(self.search):
             self.search.clear()
-        for combo in (self.status, self.criterion, self.label, self.rater, self.tag, self.reviews):
+        for combo in (
+            self.status, self.criterion, self.label, self.rater, self.tag, self.split,
+            self.reviews,
+        ):  # fmt: skip
             with QSignalBlocker(combo):
                 combo.setCurrentIndex(0)
 
@@ -282,18 +379,23 @@ class QueuePanel(QWidget):
             return None if data is ANY else data
 
         criterion = value(self.criterion)
+        status = self.status.currentData()
         reviews = self.reviews.currentData()
         return replace(
             self.model.filter,
             kinds=self.scope.currentData(),
-            status=self.status.currentData(),
+            status=status if isinstance(status, Status) else None,
+            stale=status == STALE,
             criterion=criterion if isinstance(criterion, str) else None,
             label=str(value(self.label) or "") or None,
             rater=str(value(self.rater) or "") or None,
             tag=str(value(self.tag) or "") or None,
+            split=Part(part) if (part := self.split.currentData()) else None,
             text=self.search.text(),
             review_state=reviews if isinstance(reviews, ReviewState) else None,
             judge_truth=reviews if isinstance(reviews, tuple) else None,
+            switched_to_judge=(reviews.reviewer if isinstance(reviews, SwitchedToJudge) else None),
+            cases=reviews.ids if isinstance(reviews, CaseList) else None,
         )
 
     def apply_filters(self) -> None:

@@ -100,6 +100,8 @@ def slow_line(record: Mapping[str, Any], shared: Shared) -> Line:
     if overridden is not None and not isinstance(overridden, bool):
         raise Bad(f"'who_right_overridden' must be true or false, not {describe(overridden)}")
     text_field(record, "app_version")
+    rubric_fields(record)
+    blind_fields(record, scale)
     return (
         case_id,
         text_field(record, "case_hash", required=True),
@@ -178,3 +180,31 @@ def _not_on_scale(case_id: str, what: str, label: str, criterion: str, scale: Sc
 def criterion_name(criterion: str) -> str:
     """How a message names a criterion (files without criteria have one, named '')."""
     return f"criterion '{criterion}'" if criterion else "the criterion"
+
+
+def rubric_fields(record: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """A decision's ``rubric_version`` (a whole number from 1, or null) and ``rubric_hash``
+    (text, or null); raises :class:`Bad` saying what is wrong."""
+    version, digest = record.get("rubric_version"), record.get("rubric_hash")
+    if version is not None and (type(version) is not int or version < 1):
+        raise Bad(f"'rubric_version' must be a whole number from 1, not {describe(version)}")
+    if digest is not None and not isinstance(digest, str):
+        raise Bad(f"'rubric_hash' must be text, not {describe(digest)}")
+    return version, digest
+
+
+def blind_fields(record: Mapping[str, Any], scale: Scale | None) -> tuple[str | None, str | None]:
+    """A decision's ``blind_label`` (a label of its scale, or null: not reviewed blind) and
+    ``revealed_at`` (text, or null; never without a first label); raises :class:`Bad` saying
+    what is wrong."""
+    blind, revealed = record.get("blind_label"), record.get("revealed_at")
+    if blind is not None and (not isinstance(blind, str) or not blind.strip()):
+        raise Bad(f"'blind_label' must be a label or null, not {describe(blind)}")
+    if revealed is not None and not isinstance(revealed, str):
+        raise Bad(f"'revealed_at' must be text or null, not {describe(revealed)}")
+    if revealed is not None and blind is None:
+        raise Bad("'revealed_at' is set but 'blind_label' is null: a reveal needs a first label")
+    if blind is not None and scale is not None and scale.labels and blind not in scale.label_set:
+        case_id, criterion = text_field(record, "id"), text_field(record, "criterion")
+        raise Bad(_not_on_scale(case_id, "the first label", blind, criterion, scale))
+    return blind, revealed

@@ -32,6 +32,7 @@ FIELDS = (
     "confidence",
     "reviewer",
     "decided_at",
+    "split",
     "judge_label",
     "rater_labels",
     "kind",
@@ -41,6 +42,10 @@ FIELDS = (
     "project",
     "project_title",
     "app_version",
+    "rubric_version",
+    "rubric_hash",
+    "blind_label",
+    "revealed_at",
 )
 """The fields of a line, in the order they are written (the CSV file's columns)."""
 
@@ -71,10 +76,18 @@ def labelled_record(
     project_title: str,
     app_version: str,
     threshold: float | None = None,
+    rubric_version: int | None = None,
+    rubric_hash: str | None = None,
+    split: str = "",
+    blind_label: str | None = None,
+    revealed_at: str | None = None,
 ) -> Record:
     """One line of the labelled file, its fields in :data:`FIELDS` order. An undecided or
     skipped case (exported with ``--all``) has None for its decision's fields. ``threshold``:
-    an ordinal scale's (None on a nominal one)."""
+    an ordinal scale's (None on a nominal one). ``rubric_version`` and ``rubric_hash``: the
+    criterion's rubric the decision was taken under (``domain.rubric_versions``; None when
+    undecided). ``split``: a decided case's part of the
+    held-out split (``"examples"`` or ``"heldout"``; empty when not decided)."""
     return {
         "format": DECISIONS_FORMAT,
         "format_version": DECISIONS_VERSION,
@@ -90,6 +103,7 @@ def labelled_record(
         "confidence": confidence,
         "reviewer": reviewer,
         "decided_at": decided_at,
+        "split": split,
         "judge_label": judge_label,
         "rater_labels": rater_labels,
         "kind": kind,
@@ -99,6 +113,11 @@ def labelled_record(
         "project": project,
         "project_title": project_title,
         "app_version": app_version,
+        "rubric_version": rubric_version,
+        "rubric_hash": rubric_hash,
+        # blind-first review: the first label and when it was committed (None: not blind)
+        "blind_label": blind_label,
+        "revealed_at": revealed_at,
     }
 
 

@@ -87,12 +87,16 @@ class LabelledScan:
     case_info: list[bytes] = field(default_factory=list)
     """``"judge_label":…,"rater_labels":…,"kind":…`` of each line: the JSON members the merged
     file writes for the case (rater labels as strings); empty for a case that was ``known``."""
+    rubrics: set[tuple[str, str, int, str | None]] = field(default_factory=set)
+    """``(criterion, reviewer, rubric version, rubric hash)`` of the decided lines that carry
+    a version: what a merge reports when reviewers decided under different ones."""
 
     def drop_columns(self) -> None:
         """Empty the columns (the file was refused: only its checks and hash count)."""
         self.ids, self.case_hashes, self.groups = [], [], []
         self.group, self.lines = array("L"), array("L")
         self.reviews, self.case_info = [], []
+        self.rubrics = set()
 
 
 def scan_labelled(path: Path, known: Container[str] = (), chunk: int = CHUNK) -> LabelledScan:
@@ -181,6 +185,7 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
     shared = Shared()
     add_id, add_hash, add_group = scan.ids.append, scan.case_hashes.append, scan.group.append
     add_line, add_review, add_info = scan.lines.append, scan.reviews.append, scan.case_info.append
+    add_rubric = scan.rubrics.add
     group_index: dict[tuple[str, str, int, str, str], int] = {}
     seen_checks: set[tuple[str, str, int, str]] = set()
     scales, tags_seen = shared.scales, shared.tags
@@ -253,6 +258,8 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                     and (who_right is None or type(who_right) is str and who_right in whose)
                     and (overridden is None or type(overridden) is bool)
                     and (app_version is None or type(app_version) is str)
+                    and ((rv := get("rubric_version")) is None or type(rv) is int and rv > 0)
+                    and ((rh := get("rubric_hash")) is None or type(rh) is str)
                 ):
                     if labels is None:
                         scale = last_labels = None
@@ -294,6 +301,8 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                             known_tags = False
                         if not known_tags:  # (the first line with these tags, or not strings)
                             got = _new_tags(tags_seen, tags)
+            if got and (r.get("blind_label") is not None or r.get("revealed_at") is not None):
+                got = _blind_ok(r, scale.label_set if scale is not None and labels else None)
             if got:
                 seen = True
                 confidence = confidence or None
@@ -316,6 +325,10 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
             add_hash(case_hash)
             add_group(g)
             add_line(number)
+            # (checked by either path: the fast one's condition, or careful.slow_line)
+            rv, rh = r.get("rubric_version"), r.get("rubric_hash")
+            if rv is not None:
+                add_rubric((criterion, reviewer, rv, rh))
             decision = {
                 "reviewer": reviewer,
                 "label": label,
@@ -324,6 +337,11 @@ def _scan_lines(batches: Iterator[list[bytes]], scan: LabelledScan, known: Conta
                 "confidence": confidence,
                 "who_right": who_right,
                 "decided_at": decided_at,
+                "rubric_version": rv,
+                "rubric_hash": rh,
+                # blind-first review (checked by _blind_ok, or careful.blind_fields)
+                "blind_label": r.get("blind_label"),
+                "revealed_at": r.get("revealed_at"),
             }
             # [1:-1]: the members only; and a copy of exactly their size, where orjson's own
             # result keeps the kilobyte it started with (a million of those: a gigabyte).
@@ -361,6 +379,21 @@ def _line_scale(
     if scale is None and all(type(x) is str for x in key[1]) and len(set(labels)) == len(labels):
         scale = scales[key] = Scale(key[1], key[2], threshold)
     return scale
+
+
+def _blind_ok(r: dict[str, Any], labels: frozenset[str] | None) -> bool | None:
+    """A line's first label under blind-first review, as the long way checks it
+    (``careful.blind_fields``): True when it is fine (None: the line goes the long way round,
+    which says what is wrong)."""
+    blind, revealed = r.get("blind_label"), r.get("revealed_at")
+    if (
+        type(blind) is str
+        and blind.strip()
+        and (revealed is None or type(revealed) is str)
+        and (labels is None or blind in labels)
+    ):
+        return True
+    return None
 
 
 def _new_tags(tags_seen: dict[tuple[str, ...], tuple[str, ...]], tags: list[Any]) -> bool | None:

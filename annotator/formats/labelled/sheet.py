@@ -32,10 +32,12 @@ FORMULA_START = frozenset("=+-@\t\r")
 """What a spreadsheet takes a cell beginning with for a formula (OWASP's list)."""
 NULLABLE = frozenset(
     ("label", "rationale", "who_right", "who_right_overridden", "confidence", "reviewer",
-     "decided_at", "threshold")
+     "decided_at", "threshold", "rubric_version", "rubric_hash", "blind_label", "revealed_at")
 )  # fmt: skip
 """Fields written as an empty cell when null (the others are never null)."""
 JSON_CELLS = ("rater_labels", "labels")
+_COUNTS = ("format_version", "rubric_version")
+"""Whole-number cells."""
 BOOLEANS = ("who_right_overridden", "ordinal")
 CELL_LIMIT = 1 << 26
 """Largest cell read back (64 MB, as for case files)."""
@@ -227,7 +229,7 @@ def record_of(row: dict[str, str]) -> dict[str, Any]:
                 value = loads(cell)
             except JsonError:
                 value = cell
-        elif name == "format_version" and cell.isascii() and cell.isdigit() and len(cell) < 16:
+        elif name in _COUNTS and cell.isascii() and cell.isdigit() and len(cell) < 16:
             value = int(cell)
         elif name in BOOLEANS and cell.lower() in ("true", "false"):
             value = cell.lower() == "true"

@@ -34,6 +34,7 @@ from annotator.services.merge.report import (
     MergeError,
     MergeReport,
     Progress,
+    RubricSeen,
     Source,
     Superseded,
 )
@@ -89,6 +90,14 @@ class Collected:
     """The files read: those handed to the reader, in order, then any read after all (a copy
     whose original changed since it was hashed). Not those passed over, known by their hash."""
 
+    def rubrics_seen(self) -> RubricSeen:
+        """Per criterion, per reviewer: the rubric versions (and hashes) their lines carry."""
+        seen: RubricSeen = {}
+        for scan in self.scans:
+            for criterion, reviewer, version, digest in scan.rubrics if scan else ():
+                seen.setdefault(criterion, {}).setdefault(reviewer, set()).add((version, digest))
+        return seen
+
     def fragment(self, ref: int) -> bytes:
         """A decision as the merged file writes it: the members of its JSON object."""
         return self.scans[ref >> 32].reviews[ref & ROW]  # type: ignore[union-attr]
@@ -133,6 +142,10 @@ def _review_of_json(members: bytes) -> Review:
         d["confidence"],
         d["who_right"],
         d["decided_at"],
+        d.get("rubric_version"),
+        d.get("rubric_hash"),
+        d.get("blind_label"),
+        d.get("revealed_at"),
     )
 
 
