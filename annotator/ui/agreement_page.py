@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain.agreement import Figure, Interval
+from annotator.domain.anchoring import Anchoring
 from annotator.fileio import atomic_write
 from annotator.services.agreement import (
     AgreementReport,
@@ -42,6 +43,7 @@ from annotator.services.agreement import (
     sections,
 )
 from annotator.services.agreement import glossary as g
+from annotator.services.agreement.anchoring_tables import anchoring_notes, anchoring_section
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
 from annotator.services.agreement.glossary import explain
 from annotator.services.agreement.report import Rule
@@ -66,6 +68,9 @@ from annotator.untrusted import one_line
 class AgreementPage(QDialog):
     cellActivated = Signal(str, str, str)
     """``(criterion, judge label, final label)``: open those cases as the review queue."""
+    switchedActivated = Signal(str)
+    """A reviewer's name ("": anyone): open the cases where their blind-first decision
+    switched to the judge's label after the reveal as the review queue."""
     refreshRequested = Signal()
     """Compute the report again (after more conflicts were settled)."""
 
@@ -95,7 +100,10 @@ class AgreementPage(QDialog):
             name = mnemonic(piece(one_line(criterion, 40))) or "(default)"
             tab = self._criterion_tab(before.get(criterion), after.get(criterion))
             self.tabs.addTab(tab, name)
-        if not self.tabs.count():
+        if self.tabs.count():
+            self.anchoring = self._anchoring_tab(report.anchoring)
+            self.tabs.addTab(self.anchoring, self.tr("&Anchoring"))
+        else:
             self.tabs.addTab(plain_label(self.tr("No cases yet.")), self.tr("Agreement"))
         layout.addWidget(self.tabs, 1)
 
@@ -291,6 +299,60 @@ class AgreementPage(QDialog):
         if Rule.of(c.scale, t).wrong(truth, judge):
             return self.tr("the judge was wrong (more than {0:g} off)").format(t)
         return self.tr("the judge was right within ±{0:g}, not exact").format(t)
+
+    # -- anchoring -------------------------------------------------------------------------------
+
+    def _anchoring_tab(self, a: Anchoring | None) -> QWidget:
+        """The blind-first decisions: each reviewer's rates with their intervals, the notes,
+        and per reviewer the count of switches to the judge, which opens those cases as the
+        queue; without blind-first decisions, one line that says how to have them."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        inner = QWidget()
+        body = QVBoxLayout(inner)
+        body.setContentsMargins(12, 12, 12, 12)
+        body.setSpacing(12)
+        body.addWidget(_part_title(self.tr("Anchoring: how far the reveal moves the reviewers")))
+        if a is not None and a.any:
+            body.addLayout(self._switched(a))
+            body.addWidget(section_table(anchoring_section(a)))
+            for note in anchoring_notes(a):
+                body.addWidget(note_label(note))
+        else:
+            body.addWidget(note_label(anchoring_notes(a)[0]))
+        body.addStretch(1)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _switched(self, a: Anchoring) -> QHBoxLayout:
+        """Per reviewer (and anyone), how many decisions switched to the judge's label after
+        the reveal: a click opens those cases as the queue."""
+        row = QHBoxLayout()
+        title = plain_label(self.tr("Switched to the judge after the reveal:"))
+        title.setWordWrap(False)
+        row.addWidget(title)
+        people = a.reviewers + ((a.overall,) if a.overall and len(a.reviewers) > 1 else ())
+        for r in people:
+            count = r.to_judge.count
+            name = piece(r.reviewer) if r.reviewer else self.tr("anyone")
+            button = QPushButton(self.tr("{0}: {1} case(s)").format(name, count))
+            button.setFlat(True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.setStyleSheet("color: palette(link); text-decoration: underline;")
+            button.setEnabled(count > 0)
+            button.setToolTip(
+                self.tr(
+                    "Review the cases where {0} committed a first label other than the "
+                    "judge's and then took the judge's label."
+                ).format(name)
+            )
+            button.clicked.connect(
+                lambda _c=False, who=r.reviewer: self.switchedActivated.emit(who)
+            )
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
 
     # -- exporting -------------------------------------------------------------------------------
 
