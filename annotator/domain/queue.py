@@ -37,6 +37,9 @@ class QueueFilter:
     judge_truth: tuple[str, str, str] | None = None
     """``(criterion, judge label, final label)``: one cell of the judge's confusion matrix. The
     final label is the lead's decision, else the reviewers' unanimous label."""
+    cases: tuple[str, ...] | None = None
+    """Exactly these cases, by case id (e.g. the ones a judge run fixed on the alignment
+    page); None: any case."""
     switched_to_judge: str | None = None
     """Cases where a blind-first decision switched to the judge's label after the reveal (its
     first label not the judge's, its final label the judge's): those of the reviewer of this

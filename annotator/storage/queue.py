@@ -8,6 +8,7 @@ are in ``storage/tables.py``).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -80,6 +81,9 @@ def where(
         clauses.append(_CELL)
         criterion, judge, truth = flt.judge_truth
         params.update(cell_criterion=criterion, cell_judge=judge, cell_truth=truth)
+    if flt.cases is not None:  # one parameter however many ids (SQLite caps their number)
+        clauses.append("c.ext_id IN (SELECT value FROM json_each(:case_ids))")
+        params["case_ids"] = json.dumps(list(flt.cases), ensure_ascii=False)
     if flt.switched_to_judge is not None:
         clauses.append(switched_to_judge(bool(flt.switched_to_judge)))
         params["switched"] = flt.switched_to_judge
