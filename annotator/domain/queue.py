@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind, Status
+from annotator.domain.split import Part
 
 DISAGREEMENTS = frozenset(k for k in Kind if k.is_disagreement)
 
@@ -31,6 +32,8 @@ class QueueFilter:
     rater: str | None = None
     criterion: str | None = None
     tag: str | None = None
+    split: Part | None = None
+    """Decided cases of one part of the held-out split (the project's settings)."""
     text: str = ""
     review_state: ReviewState | None = None
     """Cases the merged reviewer files left unanimous, or in conflict (a lead's queue)."""
@@ -44,9 +47,14 @@ class QueueFilter:
     """Cases where a blind-first decision switched to the judge's label after the reveal (its
     first label not the judge's, its final label the judge's): those of the reviewer of this
     name, or of anyone ("")."""
+    stale: bool = False
+    """Decisions taken under an older rubric version than their criterion's current one."""
     sort: SortKey = SortKey.SEVERITY
     descending: bool = False
     """Reverse of the sort key's natural order (severity's natural order is most severe first)."""
+    seed: int | None = None
+    """A seeded random order instead of most severe first (``project.random_order``: the
+    reviewer's seed, ``services.blind.order_seed``); only the severity sort is replaced."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,10 @@ class QueueRow:
     final_label: str | None
     draft: bool = False
     """The reviewer typed something on the case and has not saved it (a draft is kept)."""
+    rubric: tuple[int, int] | None = None
+    """``(decided under, current)`` rubric versions of a decision taken under an older one."""
+    part: Part | None = None
+    """A decided case's part of the held-out split (None: not decided)."""
 
 
 def severity_ranges(kinds: frozenset[Kind] | set[Kind]) -> list[tuple[int, int]]:

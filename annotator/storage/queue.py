@@ -17,7 +17,9 @@ from annotator.domain.merge import ReviewState
 from annotator.domain.model import Kind
 from annotator.domain.queue import QueueFilter, SortKey, severity_ranges
 from annotator.storage.anchoring import switched_to_judge
+from annotator.storage.rubric_versions import STALE_IDS, stale
 from annotator.storage.schemes import criteria_with_label
+from annotator.storage.split import part_condition
 from annotator.storage.tables import SEARCH_TABLE
 
 _ORDER = {
@@ -51,7 +53,7 @@ def where(
     # Unary "+" keeps SQLite from reading a column's index for that condition, so that it
     # reads the one that gives the order (first rows) or starts from the text matches.
     plus = "+" if (flt.text.strip() and not first_rows) or (
-        first_rows and flt.sort != SortKey.SEVERITY
+        first_rows and (flt.sort != SortKey.SEVERITY or flt.seed is not None)
     ) else ""  # fmt: skip
     clauses: list[str] = []
     params: dict[str, Any] = {}
@@ -77,6 +79,8 @@ def where(
     if flt.review_state is not None:
         clauses.append(f"{plus}c.review_state = :review_state")
         params["review_state"] = int(flt.review_state)
+    if flt.split is not None:
+        clauses.append(part_condition(flt.split))
     if flt.judge_truth is not None:
         clauses.append(_CELL)
         criterion, judge, truth = flt.judge_truth
@@ -84,6 +88,8 @@ def where(
     if flt.cases is not None:  # one parameter however many ids (SQLite caps their number)
         clauses.append("c.ext_id IN (SELECT value FROM json_each(:case_ids))")
         params["case_ids"] = json.dumps(list(flt.cases), ensure_ascii=False)
+    if flt.stale:
+        clauses.append(_STALE[first_rows])
     if flt.switched_to_judge is not None:
         clauses.append(switched_to_judge(bool(flt.switched_to_judge)))
         params["switched"] = flt.switched_to_judge
@@ -119,6 +125,10 @@ _TAG = {
     False: "c.id IN (SELECT t.case_id FROM decision t, json_each(t.tags) j "
     "WHERE t.tags != '[]' AND j.value = :tag)",
 }
+_STALE = {
+    True: stale("d", "c"),
+    False: f"c.id IN ({STALE_IDS})",
+}
 _CELL = (
     "c.criterion = :cell_criterion AND c.judge_label = :cell_judge AND "
     "(d.label = :cell_truth OR (d.label IS NULL AND "
@@ -138,6 +148,10 @@ def order_by(flt: QueueFilter) -> str:
     )
     d = reverse if flt.descending else natural
     a = "DESC" if flt.descending else "ASC"
+    if flt.seed is not None and flt.sort == SortKey.SEVERITY:
+        # Seeded random order (``db.shuffled``): the same for a seed on every run; no index
+        # gives it, so SQLite sorts (at a million cases, a second at most).
+        return f"shuffled({int(flt.seed):d}, c.position) {a}, c.position"
     # Positions are unique, so every key ends in a total order (no tie-break on c.id, which
     # would keep SQLite from reading the order off an index).
     return _ORDER[flt.sort].format(a=a, d=d)

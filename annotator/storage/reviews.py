@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from annotator.domain.merge import MergedCase, Review, ReviewState, Scale, tags_json
 from annotator.domain.model import Status
+from annotator.storage.rubric_versions import hashes
 from annotator.storage.schemes import scales
 
 # -- merge sources: the files merged -----------------------------------------------------------
@@ -69,7 +70,8 @@ def stored_reviews(conn: Connection, reviewers: Iterable[str]) -> dict[tuple[int
         for row in conn.execute(
             text(
                 "SELECT case_id, reviewer, label, rationale, tags, confidence, who_right, "
-                "decided_at FROM review WHERE reviewer = :r"
+                "decided_at, rubric_version, rubric_hash, blind_label, revealed_at "
+                "FROM review WHERE reviewer = :r"
             ),
             {"r": reviewer},
         ):
@@ -85,13 +87,17 @@ def store_reviews(conn: Connection, reviews: Iterable[StoredReview]) -> int:
     conn.execute(
         text(
             "INSERT INTO review (case_id, reviewer, label, rationale, who_right, tags, "
-            "confidence, decided_at, source_id, line) VALUES (:case_id, :reviewer, "
-            ":label, :rationale, :who_right, :tags, :confidence, :decided_at, "
-            ":source_id, :line) ON CONFLICT (case_id, reviewer) DO UPDATE SET "
+            "confidence, decided_at, source_id, line, rubric_version, rubric_hash, blind_label, "
+            "revealed_at) VALUES (:case_id, :reviewer, :label, :rationale, :who_right, :tags, "
+            ":confidence, :decided_at, :source_id, :line, :rubric_version, :rubric_hash, "
+            ":blind_label, :revealed_at) "
+            "ON CONFLICT (case_id, reviewer) DO UPDATE SET "
             "label = excluded.label, rationale = excluded.rationale, "
             "who_right = excluded.who_right, tags = excluded.tags, "
             "confidence = excluded.confidence, decided_at = excluded.decided_at, "
-            "source_id = excluded.source_id, line = excluded.line"
+            "source_id = excluded.source_id, line = excluded.line, "
+            "rubric_version = excluded.rubric_version, rubric_hash = excluded.rubric_hash, "
+            "blind_label = excluded.blind_label, revealed_at = excluded.revealed_at"
         ),
         rows,
     )
@@ -111,7 +117,26 @@ def _review_row(stored: StoredReview) -> dict[str, Any]:
         "decided_at": review.decided_at,
         "source_id": stored.source_id,
         "line": stored.line,
+        "rubric_version": review.rubric_version,
+        "rubric_hash": review.rubric_hash,
+        "blind_label": review.blind_label,
+        "revealed_at": review.revealed_at,
     }
+
+
+def rubric_versions_seen(conn: Connection) -> dict[str, dict[str, set[tuple[int, str | None]]]]:
+    """Per criterion, per reviewer: the ``(rubric version, hash)`` pairs their stored reviews
+    carry (reviews from files without versions left out)."""
+    seen: dict[str, dict[str, set[tuple[int, str | None]]]] = {}
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT c.criterion, r.reviewer, r.rubric_version, r.rubric_hash "
+            "FROM review r JOIN cases c ON c.id = r.case_id WHERE r.rubric_version IS NOT NULL"
+        )
+    )
+    for criterion, reviewer, version, digest in rows:
+        seen.setdefault(criterion, {}).setdefault(reviewer, set()).add((int(version), digest))
+    return seen
 
 
 def _latest_merge(case: str) -> str:
@@ -180,8 +205,9 @@ def reviews_of(conn: Connection, row_id: int) -> tuple[Review, ...]:
     """The reviewers' decisions on one case, in reviewer order."""
     rows = conn.execute(
         text(
-            "SELECT reviewer, label, rationale, tags, confidence, who_right, decided_at "
-            "FROM review WHERE case_id = :id ORDER BY reviewer"
+            "SELECT reviewer, label, rationale, tags, confidence, who_right, decided_at, "
+            "rubric_version, rubric_hash, blind_label, revealed_at FROM review "
+            "WHERE case_id = :id ORDER BY reviewer"
         ),
         {"id": row_id},
     )
@@ -195,7 +221,11 @@ def merged_at(conn: Connection, row_id: int) -> str | None:
 
 
 def _review_of(row: Sequence[Any]) -> Review:
-    reviewer, label, rationale, tags, confidence, who_right, decided_at = row
+    """A review of its columns: reviewer, label, rationale, tags, confidence, who was right,
+    time, then (when read) the rubric version and hash, the first label and when revealed."""
+    reviewer, label, rationale, tags, confidence, who_right, decided_at = row[:7]
+    rubric_version, rubric_hash = (*row[7:9], None, None)[:2]
+    blind_label, revealed_at = (*row[9:11], None, None)[:2]
     return Review(
         reviewer=reviewer,
         label=label,
@@ -204,6 +234,10 @@ def _review_of(row: Sequence[Any]) -> Review:
         confidence=confidence,
         who_right=who_right,
         decided_at=decided_at or "",
+        rubric_version=rubric_version,
+        rubric_hash=rubric_hash,
+        blind_label=blind_label,
+        revealed_at=revealed_at,
     )
 
 
@@ -269,15 +303,18 @@ def load_merged(conn: Connection) -> Iterator[MergedCase]:
     """Every case with a reviewer's or the lead's decision, in id order, as merged. The lead's
     decisions are the workspace's own (``decision``)."""
     scale_of = scales(conn)
+    rubric_hashes = hashes(conn)
     query = text(
         "SELECT c.id, c.ext_id, c.content_hash, c.criterion, c.judge_label, "
         "c.rater_labels, c.kind, d.label, d.rationale, d.tags, d.confidence, d.who_right, "
         "d.decided_at, d.reviewer, "
         "(SELECT json_group_array(json_array(r.reviewer, r.label, r.rationale, r.tags, "
-        "r.confidence, r.who_right, r.decided_at)) FROM "
+        "r.confidence, r.who_right, r.decided_at, r.rubric_version, r.rubric_hash, "
+        "r.blind_label, r.revealed_at)) FROM "
         "(SELECT * FROM review WHERE case_id = c.id ORDER BY reviewer) r), "
-        f"coalesce({_settles('d', 'c.id')}, 0) "
+        f"coalesce({_settles('d', 'c.id')}, 0), d.rubric_version, v.blind_label, v.revealed_at "
         "FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
+        "LEFT JOIN reveal v ON v.case_id = c.id "
         "WHERE c.review_state != :none OR d.case_id IS NOT NULL ORDER BY c.ext_id"
     )
     rows = conn.execution_options(yield_per=2000).execute(query, {"none": int(ReviewState.NONE)})
@@ -285,7 +322,11 @@ def load_merged(conn: Connection) -> Iterator[MergedCase]:
         lead = None
         found = tuple(_review_of(r) for r in json.loads(row[14] or "[]"))
         if row[7] is not None:
-            lead = _review_of((row[13] or "lead", *row[7:9], row[9], row[10], *row[11:13]))
+            rubric = (row[16], rubric_hashes.get((row[3], row[16])))
+            first = (row[17], row[18])  # (blind-first review: the lead's first label)
+            lead = _review_of(
+                (row[13] or "lead", *row[7:9], row[9], row[10], *row[11:13], *rubric, *first)
+            )
             if not row[15]:  # the lead's own review, from before the merge: one more reviewer's
                 if lead.reviewer not in {r.reviewer for r in found}:
                     found = tuple(sorted((*found, lead), key=lambda r: r.reviewer))
