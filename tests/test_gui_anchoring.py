@@ -66,7 +66,7 @@ def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
         [table.item(r, c).text() for c in range(table.columnCount())]
         for r in range(table.rowCount())
     ]
-    assert ["changed after the reveal", "ana", "60.0%"] == cells[0][:3]
+    assert cells[0][:3] == ["changed after the reveal", "ana", "60.0%"]
     assert cells[0][4:] == ["5", "3"]
     buttons = {b.text(): b for b in page.anchoring.findChildren(QPushButton)}
     ana = next(b for t, b in buttons.items() if t.startswith("ana: 3 case(s)"))
