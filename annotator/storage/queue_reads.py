@@ -23,6 +23,8 @@ from annotator.domain.queue import QueueFilter, QueueRow
 from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.queue import select_ids
 from annotator.storage.reviews import still_open
+from annotator.storage.rubric_versions import current_of
+from annotator.storage.split import PARTS, part_column
 from annotator.storage.tables import SEARCH_TABLE
 
 
@@ -229,7 +231,9 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
         return {}
     query = text(
         "SELECT c.id, c.ext_id, c.criterion, c.kind, c.judge_label, c.rater_labels, c.status, "
-        "d.label, EXISTS (SELECT 1 FROM draft dr WHERE dr.case_id = c.id) "
+        "d.label, EXISTS (SELECT 1 FROM draft dr WHERE dr.case_id = c.id), "
+        f"d.rubric_version, {current_of('c.criterion')} "
+        f", {part_column()} "
         "FROM cases c LEFT JOIN decision d ON d.case_id = c.id WHERE c.id IN :ids"
     ).bindparams(bindparam("ids", expanding=True))
     with engine.connect() as conn:
@@ -244,6 +248,8 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
                 Status(row[6]),
                 row[7],
                 bool(row[8]),
+                rubric=(row[9], row[10]) if row[9] is not None and row[9] < row[10] else None,
+                part=None if row[11] is None else PARTS[row[11]],
             )
             for row in conn.execute(query, {"ids": list(ids)})
         }

@@ -67,6 +67,13 @@ def set_threshold(conn: Connection, criterion: str, threshold: float) -> LabelSc
     return LabelScheme(tuple(json.loads(row.labels)), bool(row.ordinal), threshold, row.rubric)
 
 
+def set_rubric(conn: Connection, criterion: str, rubric: str) -> None:
+    """Replace ``criterion``'s rubric with its newest version's text (``rubric_versions``)."""
+    conn.execute(
+        text("UPDATE scheme SET rubric = :r WHERE criterion = :c"), {"r": rubric, "c": criterion}
+    )
+
+
 def scales(conn: Connection) -> dict[str, Scale]:
     """Each criterion's labels, whether they are ordered and an ordinal one's threshold (what
     a merge checks, and what a labelled file says)."""

@@ -47,6 +47,7 @@ from annotator.services.agreement.anchoring_tables import anchoring_notes, ancho
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
 from annotator.services.agreement.glossary import explain
 from annotator.services.agreement.report import Rule
+from annotator.services.agreement.rubric_gaps import gap_line
 from annotator.services.agreement.tables import BEFORE_AFTER, overruled_lines
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
@@ -63,6 +64,9 @@ from annotator.ui.heat_map import HeatMap
 from annotator.ui.plain import mnemonic, piece, shown, window_title
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
 from annotator.untrusted import one_line
+
+GAPS_SHOWN = 200
+"""Rubric-gap cases a criterion's tab lists (the exported report lists them all)."""
 
 
 class AgreementPage(QDialog):
@@ -189,6 +193,11 @@ class AgreementPage(QDialog):
         if c.judge.threshold is not None:  # overruled beyond the threshold; exact beside
             heads = [overruled_lines(o, 0, piece, c.judge.threshold)[0] for o in c.overruled]
             body.addWidget(note_label("\n".join(heads)))
+        if c.rubric_gaps:  # candidate rubric edits (Edit > Rubric…)
+            body.addWidget(section_title(self.tr("Rubric gaps: candidate rubric edits")))
+            gaps = [gap_line(gap, piece) for gap in c.rubric_gaps[:GAPS_SHOWN]]
+            more = len(c.rubric_gaps) - len(gaps)
+            body.addWidget(plain_label("\n".join(gaps + ([f"… and {more} more"] if more else []))))
         for note in criterion_notes(c):
             body.addWidget(note_label(note))
 

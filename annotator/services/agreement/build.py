@@ -18,6 +18,7 @@ from annotator.domain.agreement import (
 from annotator.domain.baseline import AGREES, DIFFERS, BaselineTally
 from annotator.domain.merge import MergedCase, Resolution, Scale
 from annotator.domain.ordinal import weighted_kappa_counts
+from annotator.domain.rubric_versions import RUBRIC_GAP
 from annotator.services.agreement.baseline import (
     Intervals,
     build_baseline,
@@ -38,6 +39,7 @@ from annotator.services.agreement.report import (
     PairKappa,
     RaterVsTruth,
     ReviewerAgreement,
+    RubricGap,
     Rule,
     TagCount,
 )
@@ -71,6 +73,7 @@ class _Tally:
     overruled: defaultdict[tuple[str, str], list[OverruledCase]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    rubric_gaps: list[RubricGap] = field(default_factory=list)
 
 
 class ScaleConflict(ValueError):
@@ -143,6 +146,11 @@ def _count(t: _Tally, case: MergedCase) -> None:
         t.counts["conflicts" if reviews else "unreviewed"] += 1
         final = None
 
+    gap = [r for r in (*reviews, case.lead) if r is not None and RUBRIC_GAP in r.tags]
+    if gap:
+        notes = tuple((r.reviewer, r.label, r.rationale) for r in gap)
+        t.rubric_gaps.append(RubricGap(case.id, final, notes))
+
     # Between reviewers (no truth needed).
     in_scale = t.in_scale
     t.units[tuple(sorted([r.label for r in reviews if r.label in in_scale]))] += 1
@@ -214,6 +222,7 @@ def _criterion(
         _tags(t, rule),
         _overruled(t, rule),
         criterion_baseline(name, t.scale, threshold, t.settled, intervals=intervals),
+        tuple(sorted(t.rubric_gaps, key=lambda g: g.case_id)),
     )
 
 

@@ -24,6 +24,10 @@ from annotator.services.agreement.report import (
     OverruledCase,
     Rule,
 )
+from annotator.services.agreement.rubric_gaps import INTRO as GAPS_INTRO
+from annotator.services.agreement.rubric_gaps import NONE as NO_GAPS
+from annotator.services.agreement.rubric_gaps import TITLE as GAPS
+from annotator.services.agreement.rubric_gaps import gap_entries
 from annotator.services.agreement.tables import (
     Section,
     criterion_name,
@@ -133,6 +137,12 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
         body.append(_html_table(anchoring_section(report.anchoring)))
     notes = anchoring_notes(report.anchoring)
     body.append('<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in notes) + "</ul>")
+    gaps = gap_entries(report, overruled_limit)
+    body.append(f'<h1>{_h(GAPS)}</h1><p class="note">{_h(GAPS_INTRO if gaps else NO_GAPS)}</p>')
+    for heading, cases, more in gaps:
+        items = "".join(f"<li>{_h(line)}</li>" for line in cases)
+        items += f"<li>… and {more} more</li>" if more else ""
+        body.append(f"<h2>{_h(heading)}</h2><ul>{items}</ul>")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '

@@ -17,6 +17,10 @@ from annotator.services.agreement.baseline_tables import (
     baseline_sections,
 )
 from annotator.services.agreement.report import LEVEL, AgreementReport
+from annotator.services.agreement.rubric_gaps import INTRO as GAPS_INTRO
+from annotator.services.agreement.rubric_gaps import NONE as NO_GAPS
+from annotator.services.agreement.rubric_gaps import TITLE as GAPS
+from annotator.services.agreement.rubric_gaps import gap_entries
 from annotator.services.agreement.tables import (
     Section,
     criterion_name,
@@ -91,6 +95,11 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
     if report.anchoring is not None and report.anchoring.any:
         out += _md_table(anchoring_section(report.anchoring)) + [""]
     out += [f"- {_md(n)}" for n in anchoring_notes(report.anchoring)]
+    gaps = gap_entries(report, overruled_limit)
+    out += ["", f"## {GAPS}", "", _md(GAPS_INTRO if gaps else NO_GAPS)]
+    for heading, cases, more in gaps:
+        out += ["", f"### {_md(heading)}", "", *(f"- {_md(line)}" for line in cases)]
+        out += [f"- … and {more} more"] if more else []
     return "\n".join(out) + "\n"
 
 

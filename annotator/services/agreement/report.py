@@ -347,6 +347,18 @@ class Overruled:
 
 
 @dataclass(frozen=True)
+class RubricGap:
+    """A case someone tagged "rubric gap" (``domain.rubric_versions.RUBRIC_GAP``): the rubric
+    did not decide it. A candidate rubric edit."""
+
+    case_id: str
+    final_label: str | None
+    """None: not settled yet."""
+    notes: tuple[tuple[str, str, str], ...]
+    """``(who, their label, their rationale)`` of each who tagged it, reviewers then the lead."""
+
+
+@dataclass(frozen=True)
 class CriterionReport:
     criterion: str
     scale: Scale
@@ -362,6 +374,8 @@ class CriterionReport:
     before: CriterionBaseline
     """The baseline on the settled cases: the judge against the raters' consensus on the very
     cases the figures against the final labels count, to set them side by side."""
+    rubric_gaps: tuple[RubricGap, ...] = ()
+    """The cases tagged "rubric gap", by case id."""
 
 
 @dataclass(frozen=True)

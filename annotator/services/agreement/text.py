@@ -16,6 +16,10 @@ from annotator.services.agreement.baseline_tables import (
     baseline_sections,
 )
 from annotator.services.agreement.report import LEVEL, AgreementReport
+from annotator.services.agreement.rubric_gaps import INTRO as GAPS_INTRO
+from annotator.services.agreement.rubric_gaps import NONE as NO_GAPS
+from annotator.services.agreement.rubric_gaps import TITLE as GAPS
+from annotator.services.agreement.rubric_gaps import gap_entries
 from annotator.services.agreement.tables import (
     Section,
     criterion_name,
@@ -64,6 +68,7 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
         if not c.overruled:
             lines.append("  (nobody)")
     lines += anchoring_lines(report.anchoring)
+    lines += _gap_lines(report, overruled_limit)
     return "\n".join(_plain_line(x) for x in lines) + "\n"
 
 
@@ -73,6 +78,15 @@ def anchoring_lines(a: Anchoring | None) -> list[str]:
     if a is not None and a.any:
         lines += text_table(anchoring_section(a))
     return lines + [f"  {n}" for n in anchoring_notes(a)]
+
+
+def _gap_lines(report: AgreementReport, limit: int | None) -> list[str]:
+    entries = gap_entries(report, limit)
+    lines = ["", "", GAPS, f"  {GAPS_INTRO if entries else NO_GAPS}"]
+    for heading, cases, more in entries:
+        lines += ["", f"  {heading}", *(f"    {line}" for line in cases)]
+        lines += [f"    … and {more} more"] if more else []
+    return lines
 
 
 def _baseline_lines(report: AgreementReport) -> list[str]:

@@ -23,6 +23,7 @@ from annotator.services.agreement.report import (
     Rule,
     ScoreAgreement,
 )
+from annotator.services.agreement.rubric_gaps import gaps_json
 from annotator.untrusted import json_safe
 
 REPORT_FORMAT = "annotator.agreement"
@@ -50,6 +51,7 @@ def report_to_json(
             else None
         ),
         "anchoring": anchoring_json(report.anchoring),
+        "rubric_gaps": gaps_json(report),
     }
 
 

@@ -12,7 +12,13 @@ from annotator.formats.merged import MERGED_FORMAT, read_merged
 from annotator.formats.versioned import file_format
 from annotator.services.merge.collect import collect
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, no_gc
-from annotator.services.merge.report import Cancelled, MergeError, MergeReport, Progress
+from annotator.services.merge.report import (
+    Cancelled,
+    MergeError,
+    MergeReport,
+    Progress,
+    rubric_spreads,
+)
 from annotator.services.merge.workspace import has_reviews, load_merged, project_facts
 from annotator.services.merge.writing import refuse_inputs, write_collected
 from annotator.services.workspace import Workspace
@@ -78,6 +84,7 @@ def merge_to_file(
         refuse_inputs(out, paths)
         write_collected(collected, Path(out))
         collected.report.output = Path(out)
+        collected.report.rubrics = rubric_spreads(collected.rubrics_seen())
     return collected.report
 
 

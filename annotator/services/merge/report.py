@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from annotator.domain.merge import MergedCase
 from annotator.services.changes import NOTHING, Changes
@@ -52,6 +53,49 @@ class Superseded:
     dropped: str
 
 
+RubricSeen = dict[str, dict[str, set[tuple[int, str | None]]]]
+"""Per criterion, per reviewer: the ``(rubric version, hash)`` pairs their decisions carry."""
+
+
+@dataclass(frozen=True)
+class RubricSpread:
+    """A criterion whose reviewers decided under different rubric versions (or texts)."""
+
+    criterion: str
+    reviewers: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each reviewer and the versions they decided under (``v2``; with the hash's start when
+    two texts share a number: each reviewer's workspace numbers its own edits)."""
+
+    def describe(self) -> str:
+        who = "; ".join(f"{r} {', '.join(v)}" for r, v in self.reviewers)
+        name = f"'{self.criterion}'" if self.criterion else "the default criterion"
+        return f"{name}: reviewers decided under different rubric versions ({who})"
+
+
+def rubric_spreads(seen: RubricSeen) -> list[RubricSpread]:
+    """The criteria of ``seen`` whose decisions carry more than one rubric version or text
+    (decisions from files without versions are left out); reported, never refused."""
+    spreads = []
+    for criterion, by_reviewer in sorted(seen.items()):
+        pairs = {p for found in by_reviewer.values() for p in found}
+        if len(pairs) < 2:
+            continue
+        numbers = [v for v, _ in pairs]
+        clash = len(set(numbers)) != len(numbers)  # one number, two texts
+
+        def name(pair: tuple[int, str | None], clash: bool = clash) -> str:
+            short = (pair[1] or "").removeprefix("sha256:")[:8]
+            return f"v{pair[0]} ({short})" if clash and short else f"v{pair[0]}"
+
+        reviewers = tuple(
+            (reviewer, tuple(name(p) for p in sorted(found, key=lambda p: (p[0], p[1] or ""))))
+            for reviewer, found in sorted(by_reviewer.items())
+            if found
+        )
+        spreads.append(RubricSpread(criterion, reviewers))
+    return spreads
+
+
 @dataclass
 class MergeReport:
     sources: list[Source] = field(default_factory=list)
@@ -72,6 +116,8 @@ class MergeReport:
     output: Path | None = None
     changes: Changes = NOTHING
     """What the merge changed in a workspace (nothing, for a merge into a file)."""
+    rubrics: list[RubricSpread] = field(default_factory=list)
+    """The criteria whose reviewers decided under different rubric versions."""
 
     @property
     def open_conflicts(self) -> int:
@@ -81,14 +127,21 @@ class MergeReport:
         """Set the counts from the merged cases."""
         self.cases = self.unanimous = self.single = 0
         self.conflicts = self.settled_by_lead = 0
+        seen: RubricSeen = {}
         for case in cases:
             self.cases += 1
+            by_reviewer = seen.setdefault(case.criterion, {})
+            for review in case.reviews:
+                if review.rubric_version is not None:
+                    pair = (review.rubric_version, review.rubric_hash)
+                    by_reviewer.setdefault(review.reviewer, set()).add(pair)
             if case.in_conflict:
                 self.conflicts += 1
                 self.settled_by_lead += case.lead is not None
             elif case.reviews:
                 self.unanimous += 1
                 self.single += len(case.reviews) == 1
+        self.rubrics = rubric_spreads(seen)
 
     def describe(self) -> str:
         """The report for people: what was read, what was dropped, what is left to settle."""
@@ -123,6 +176,36 @@ class MergeReport:
                 "decided before the reviews were merged (or that no reviewer saw), counted as "
                 "one more reviewer's decision; save one again to settle its conflict"
             )
+        lines.extend(spread.describe() for spread in self.rubrics)
         if self.output is not None:
             lines.append(f"wrote {self.output}")
         return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON (``annotator merge --json``)."""
+        return {
+            "files": [
+                {
+                    "path": str(s.path),
+                    "sha256": s.sha256,
+                    "reviewers": list(s.reviewers),
+                    "decisions": s.decisions,
+                    "same_as": str(s.same_as) if s.same_as is not None else None,
+                    "already_merged": s.already_merged,
+                }
+                for s in self.sources
+            ],
+            "superseded": len(self.superseded),
+            "cases": self.cases,
+            "unanimous": self.unanimous,
+            "single": self.single,
+            "conflicts": self.conflicts,
+            "settled_by_lead": self.settled_by_lead,
+            "open_conflicts": self.open_conflicts,
+            "lead_own": self.lead_own,
+            "rubric_versions": [
+                {"criterion": s.criterion, "reviewers": {r: list(v) for r, v in s.reviewers}}
+                for s in self.rubrics
+            ],
+            "output": str(self.output) if self.output is not None else None,
+        }

@@ -22,7 +22,13 @@ from annotator.services.merge.checks import ProjectFacts
 from annotator.services.merge.collect import Collected, collect
 from annotator.services.merge.members import CaseMembers
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, check_cancelled, no_gc
-from annotator.services.merge.report import Cancelled, MergeReport, Progress, Superseded
+from annotator.services.merge.report import (
+    Cancelled,
+    MergeReport,
+    Progress,
+    Superseded,
+    rubric_spreads,
+)
 from annotator.services.workspace import Workspace, WorkspaceError, now_iso
 from annotator.storage import cases, decisions, reviews, schemes
 from annotator.storage import project as stored_project
@@ -164,6 +170,7 @@ def _count_stored(conn: Connection, report: MergeReport) -> None:
     report.cases, report.unanimous, report.single = counts.cases, counts.unanimous, counts.single
     report.conflicts, report.settled_by_lead = counts.conflicts, counts.settled_by_lead
     report.lead_own = counts.lead_own
+    report.rubrics = rubric_spreads(reviews.rubric_versions_seen(conn))
 
 
 def has_reviews(ws: Workspace) -> bool:
