@@ -176,3 +176,34 @@ def Qt_left() -> Any:  # noqa: N802
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_a_hostile_run_shows_as_plain_text(
+    make_window: Any, qtbot: QtBot, ws_path: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from annotator.services.judge_runs import JudgeRunError, add_run
+    from tests.helpers import write_jsonl
+
+    hostile = tmp_path / "hostile.jsonl"
+    write_jsonl(hostile, [{"id": "faith-001", "label": "fail", "model": "m\x1b[31m<b>x</b>",
+                           "rationale": "<img src=x onerror=alert(1)> <b>bold</b>"}])  # fmt: skip
+    ws = Workspace.open(ws_path)
+    try:
+        with pytest.raises(JudgeRunError, match="one line of text"):
+            add_run(ws, hostile, "a\x1bname")
+        add_run(ws, hostile, "\u202e<b>run</b>")
+    finally:
+        ws.close()
+    window = make_window(ws_path)
+    window.review.show(window.review.service.row_id("faith-001"))
+    card = window.view._runs.take(1)[0]
+    assert card.name.textFormat() == Qt.TextFormat.PlainText
+    assert card.name.full_text() == "⟨RLO⟩<b>run</b>"
+    assert "⟨ESC⟩" in card.detail.full_text() and "\x1b" not in card.detail.full_text()
+    assert card.text.short.toPlainText() == "<img src=x onerror=alert(1)> <b>bold</b>"
+    window.actions_by_id["judge_runs"].trigger()
+    dialog = window.judge_runs.dialog
+    assert dialog is not None
+    assert dialog.table.item(1, 0).text().startswith("⟨RLO⟩<b>run</b>")
