@@ -20,8 +20,6 @@ from annotator import __version__
 from annotator.domain.merge import Scale
 from annotator.domain.model import DEFAULT_CRITERION, LabelScheme
 from annotator.domain.split import (
-    DEFAULT_FRACTION,
-    DEFAULT_SEED,
     Part,
     Strata,
     Stratum,
@@ -34,9 +32,11 @@ from annotator.services.calibration.decided import Decided, decided_cases
 from annotator.services.calibration.picking import Example, Mistakes, Picker
 from annotator.services.calibration.prompt import CriterionPart, render
 from annotator.services.exporter import refuse_precious
-from annotator.services.workspace import Workspace
+from annotator.services.split import split_settings
+from annotator.services.workspace import Workspace, now_iso
+from annotator.storage import calibration, schemes
 from annotator.storage import project as stored_project
-from annotator.storage import schemes
+from annotator.storage.db import writing
 
 DEFAULT_EXAMPLES = 8
 """Examples per criterion."""
@@ -70,10 +70,18 @@ def write_pack(
     folder: Path,
     *,
     k: int = DEFAULT_EXAMPLES,
-    fraction: float = DEFAULT_FRACTION,
-    seed: int = DEFAULT_SEED,
+    fraction: float | None = None,
+    seed: int | None = None,
 ) -> PackWritten:
-    """Write the calibration pack of ``ws``'s decided cases into ``folder`` (made if need be)."""
+    """Write the calibration pack of ``ws``'s decided cases into ``folder`` (made if need be).
+
+    ``fraction`` and ``seed``: this pack's split, by default the project's
+    (``services.split``). Once every file is written, the pack and the cases it gave as
+    examples are recorded in the workspace (``calibration_pack``, ``calibration_example``), so
+    that a judge run scored on one of them can be warned of."""
+    project_split = split_settings(ws)
+    fraction = project_split.fraction if fraction is None else fraction
+    seed = project_split.seed if seed is None else seed
     check_fraction(fraction)
     if k < 0:
         raise ValueError(f"the number of examples cannot be negative ({k})")
@@ -135,6 +143,9 @@ def write_pack(
     with atomic_write(folder / "manifest.json") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)
         fh.write("\n")
+    shown = [e.case_id for examples in picked.values() for e in examples]
+    with writing(ws.engine) as conn:
+        calibration.record_pack(conn, str(folder.resolve()), now_iso(), seed, fraction, shown)
     return written
 
 

@@ -1,0 +1,98 @@
+"""The project's held-out split (docs/alignment.md, "The split"): its settings, and how the
+decided cases fall under them.
+
+The settings (``project.heldout_fraction`` and ``project.split_seed``) are the project's: the
+queue's Split column and filter, the exports' ``split`` field and the calibration pack all use
+them. Changing them moves cases between the parts (:func:`moves` counts how many first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotator.domain.split import Part, Strata, Stratum, check_fraction, part_of
+from annotator.services.changes import Changes
+from annotator.services.workspace import Workspace
+from annotator.storage import project as stored_project
+from annotator.storage import split as stored_split
+from annotator.storage.db import writing
+
+SPLIT_CHANGED = Changes(queue=True)
+"""The settings changed: the queue's Split column and filter, and the case's part, are read
+again."""
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """The share of decided cases held out, and the seed of the hash that places them."""
+
+    fraction: float
+    seed: int
+
+    def part(self, case_id: str) -> Part:
+        """The part of a decided case (``domain.split.part_of``)."""
+        return part_of(self.seed, case_id, self.fraction)
+
+    def describe(self) -> str:
+        return f"held-out share {self.fraction:g}, split seed {self.seed}"
+
+
+@dataclass(frozen=True)
+class SplitCounts:
+    """How the decided cases fall under some settings."""
+
+    settings: SplitSettings
+    examples: int
+    heldout: int
+    strata: list[Stratum]
+    """Per criterion x final label."""
+
+    @property
+    def decided(self) -> int:
+        return self.examples + self.heldout
+
+
+def split_settings(ws: Workspace) -> SplitSettings:
+    with ws.engine.connect() as conn:
+        fraction, seed = stored_project.split_settings(conn)
+    return SplitSettings(fraction, seed)
+
+
+def set_split_settings(ws: Workspace, settings: SplitSettings) -> Changes:
+    """Save the project's split settings (ValueError for a fraction outside 0 to 1)."""
+    check_fraction(settings.fraction)
+    with writing(ws.engine) as conn:
+        stored_project.set_split_settings(conn, settings.fraction, settings.seed)
+    return SPLIT_CHANGED
+
+
+def part_counts(ws: Workspace, settings: SplitSettings | None = None) -> tuple[int, int]:
+    """``(examples, held-out)``: how many decided cases each part holds under ``settings``
+    (default: the project's), counted in SQL."""
+    settings = settings or split_settings(ws)
+    with ws.engine.connect() as conn:
+        return stored_split.part_counts(conn, settings.fraction, settings.seed)
+
+
+def split_counts(ws: Workspace, settings: SplitSettings | None = None) -> SplitCounts:
+    """How the decided cases fall under ``settings`` (default: the project's), per part and
+    per criterion x final label. Reads every decided case once."""
+    settings = settings or split_settings(ws)
+    tally = Strata()
+    parts = {Part.EXAMPLES: 0, Part.HELDOUT: 0}
+    with ws.engine.connect() as conn:
+        for case_id, criterion, label in stored_split.decided_rows(conn):
+            part = settings.part(case_id)
+            parts[part] += 1
+            tally.add(criterion, label, part)
+    return SplitCounts(settings, parts[Part.EXAMPLES], parts[Part.HELDOUT], tally.rows())
+
+
+def moves(ws: Workspace, new: SplitSettings) -> int:
+    """How many decided cases would change part if the project's settings became ``new``."""
+    check_fraction(new.fraction)
+    old = split_settings(ws)
+    if old == new:
+        return 0
+    with ws.engine.connect() as conn:
+        return stored_split.moving(conn, (old.fraction, old.seed), (new.fraction, new.seed))

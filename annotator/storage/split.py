@@ -1,0 +1,87 @@
+"""The held-out split in SQL: which cases are decided, their final labels and their parts.
+
+A case's part is computed by ``split_position(seed, ext_id)``, the SQL function the connection
+registers (``db._on_connect``: :func:`annotator.domain.split.position`), so that the queue
+filters on it in SQL and a change of the settings is counted without reading the cases into
+Python. Only decided cases are in a part: a decision of the workspace's own, or (a lead's
+workspace) the reviewers' unanimous label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from annotator.domain.merge import ReviewState
+from annotator.domain.split import Part
+
+DECIDED = f"(d.label IS NOT NULL OR c.review_state = {int(ReviewState.UNANIMOUS)})"
+"""SQL true for a decided case of ``cases c LEFT JOIN decision d``."""
+FINAL_LABEL = "COALESCE(d.label, (SELECT v.label FROM review v WHERE v.case_id = c.id LIMIT 1))"
+"""A decided case's final label: the workspace's decision, else the reviewers' (unanimous)."""
+_SETTINGS = "(SELECT {column} FROM project WHERE id = 1)"
+
+
+def held_out(seed: str, fraction: str) -> str:
+    """SQL true for a held-out case, given SQL for the seed and the fraction."""
+    return f"split_position({seed}, c.ext_id) < {fraction}"
+
+
+def _project_held_out() -> str:
+    # The settings are uncorrelated subqueries: SQLite reads them once per query.
+    return held_out(
+        _SETTINGS.format(column="split_seed"), _SETTINGS.format(column="heldout_fraction")
+    )
+
+
+def part_condition(part: Part) -> str:
+    """SQL true for the decided cases of ``part`` under the project's settings."""
+    return f"({DECIDED} AND {'' if part is Part.HELDOUT else 'NOT '}{_project_held_out()})"
+
+
+def part_column() -> str:
+    """SQL for a case's part under the project's settings: 1 held out, 0 examples, NULL for a
+    case not decided (a key of :data:`PARTS`)."""
+    return f"CASE WHEN {DECIDED} THEN {_project_held_out()} END"
+
+
+PARTS = {0: Part.EXAMPLES, 1: Part.HELDOUT}
+
+
+def decided_rows(conn: Connection) -> Iterator[Any]:
+    """Every decided case's ``(ext_id, criterion, final label)``, a few thousand at a time."""
+    query = text(
+        f"SELECT c.ext_id, c.criterion, {FINAL_LABEL} FROM cases c "
+        f"LEFT JOIN decision d ON d.case_id = c.id WHERE {DECIDED}"
+    )
+    yield from conn.execution_options(yield_per=5000).execute(query)
+
+
+def moving(conn: Connection, before: tuple[float, int], after: tuple[float, int]) -> int:
+    """How many decided cases change part when the settings go from ``before`` to ``after``
+    (each ``(fraction, seed)``)."""
+    query = text(
+        "SELECT count(*) FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
+        f"WHERE {DECIDED} AND ({held_out(':seed0', ':fraction0')}) "
+        f"!= ({held_out(':seed1', ':fraction1')})"
+    )
+    params = {
+        "fraction0": before[0],
+        "seed0": before[1],
+        "fraction1": after[0],
+        "seed1": after[1],
+    }
+    return int(conn.execute(query, params).scalar_one())
+
+
+def part_counts(conn: Connection, fraction: float, seed: int) -> tuple[int, int]:
+    """``(examples, held-out)``: the decided cases in each part under ``fraction`` and
+    ``seed``."""
+    query = text(
+        f"SELECT count(*), coalesce(sum({held_out(':seed', ':fraction')}), 0) FROM cases c "
+        f"LEFT JOIN decision d ON d.case_id = c.id WHERE {DECIDED}"
+    )
+    decided, held = conn.execute(query, {"seed": seed, "fraction": fraction}).one()
+    return int(decided) - int(held), int(held)
