@@ -203,5 +203,6 @@ def export_merged(ws: Workspace, out: Path) -> MergeReport:
     report = MergeReport(project=project.fingerprint, project_title=project.title, output=Path(out))
     with ws.engine.connect() as conn:
         _count_stored(conn, report)
-    write_merged(load_merged(ws), Path(out), project.fingerprint, project.title)
+        split = stored_project.split_settings(conn)
+    write_merged(load_merged(ws), Path(out), project.fingerprint, project.title, split=split)
     return report
