@@ -40,6 +40,7 @@ from annotator.services.exporter import (
     Progress,
     labelled_context,
     labelled_line,
+    last_export_chance,
     refuse_precious,
     tick,
 )
@@ -180,6 +181,7 @@ def export_with_source(
                 records += writer.write(row[-1], ordered(labelled_line(row, context)))
                 written += 1
                 tick(written, total, progress, cancelled)
+            last_export_chance(cancelled)
             writer.close()
     if plan.fmt in SIDECAR_FORMATS and plan.header is not None:
         with atomic_write(sidecar(out)) as fh:

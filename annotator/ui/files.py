@@ -230,6 +230,12 @@ class Files(QObject):
         def failed(exc: BaseException) -> None:
             if switch and ws is not self.current():
                 ImportTarget(ws, created).abandon()  # closed; removed if made for this file
+            if isinstance(exc, ImportCancelled):
+                self.message.emit(
+                    self.tr("Import of {0} cancelled: nothing was imported.").format(
+                        choice.path.name
+                    )
+                )
             if settle is not None:
                 settle(exc)  # (the dialog shows why, and offers what the import asks)
             elif not isinstance(exc, ImportCancelled):
@@ -240,7 +246,7 @@ class Files(QObject):
         title = self.tr("Importing {0}…").format(choice.path.name)
         modal = QApplication.activeModalWidget()  # the import dialog, which stays open
         over = modal if settle is not None and isinstance(modal, ImportDialog) else None
-        return self.runner.run(title, job, done, failed, over=over)
+        return self.runner.run(title, job, done, failed, over=over, unit="bytes")
 
     def _report(self, report: ImportReport) -> None:
         text = self.tr(
@@ -340,11 +346,23 @@ class Files(QObject):
                 return
             self.message.emit(self.tr("Wrote {0} decisions to {1}").format(count, path))
 
-        def failed(exc: BaseException) -> None:
-            if not isinstance(exc, ExportCancelled):
-                dialogs.error(self.window, self.tr("Export failed"), str(exc))
+        title = self.tr("Exporting to {0}…").format(path.name)
+        return self.runner.run(title, job, done, self._export_failed(path), unit="cases")
 
-        return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
+    def _export_failed(self, path: Path) -> Callable[[BaseException], None]:
+        """An export's end other than done: cancelled (said in the status bar), or refused."""
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ExportCancelled):
+                self.message.emit(
+                    self.tr("Export cancelled: {0} was not written.").format(path.name)
+                    if not path.exists()
+                    else self.tr("Export cancelled: {0} is as it was before.").format(path.name)
+                )
+                return
+            dialogs.error(self.window, self.tr("Export failed"), str(exc))
+
+        return failed
 
     # -- a lead's merge ---------------------------------------------------------------------------
 
@@ -400,7 +418,7 @@ class Files(QObject):
             dialogs.error(self.window, self.tr("Merge refused — nothing was merged"), str(exc))
 
         title = self.tr("Merging {0} reviewer files…").format(len(paths))
-        return self.runner.run(title, job, done, failed)
+        return self.runner.run(title, job, done, failed, unit="files")
 
     def choose_and_export_merged(self) -> None:
         asked = self._ask_export_path(
@@ -414,8 +432,8 @@ class Files(QObject):
         if ws is None:
             return None
 
-        def job(_progress: Any, _cancelled: Any) -> MergeReport:
-            return export_merged(ws, path)
+        def job(progress: Any, cancelled: Any) -> MergeReport:
+            return export_merged(ws, path, progress=progress, cancelled=cancelled)
 
         def done(report: MergeReport) -> None:
             self.message.emit(
@@ -424,10 +442,8 @@ class Files(QObject):
                 )
             )
 
-        def failed(exc: BaseException) -> None:
-            dialogs.error(self.window, self.tr("Export failed"), str(exc))
-
-        return self.runner.run(self.tr("Exporting to {0}…").format(path.name), job, done, failed)
+        title = self.tr("Exporting the merged file to {0}…").format(path.name)
+        return self.runner.run(title, job, done, self._export_failed(path), unit="cases")
 
     def choose_and_calibrate(self) -> None:
         """Ask for a folder and write the calibration pack there (docs/alignment.md)."""
@@ -461,7 +477,8 @@ class Files(QObject):
             dialogs.error(self.window, self.tr("Calibration pack not written"), str(exc))
 
         title = self.tr("Writing the calibration pack to {0}…").format(folder.name)
-        return self.runner.run(title, job, done, failed)
+        # (no Cancel: the pack's writing does not stop once started)
+        return self.runner.run(title, job, done, failed, cancellable=False)
 
 
 def _uses_our_names(path: Path) -> bool:

@@ -2,6 +2,11 @@
 
 The job gets ``progress(done, total)`` and ``cancelled()`` callables; it never touches widgets.
 Results and errors come back as signals, delivered on the GUI thread.
+
+A Cancel cancels: the dialog stays up, saying "Cancelling…", until the job has stopped (and
+rolled back), so the window never takes input while it still runs. A job's last step (a
+commit) cannot stop; the job says when it reaches it (``services/cancelling.py``: its
+``cancelled`` is closed), and the Cancel button goes grey rather than promise what it cannot do.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
 from annotator.ui.widgets import plain_label
 
@@ -22,6 +28,11 @@ Job = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
 
 class _Signals(QObject):
     progress = Signal(int, int)
+    """Scaled to fit Qt's int (a bar's value and maximum)."""
+    counted = Signal(object, object)
+    """The job's own numbers (cases, files, bytes), as they are."""
+    committing = Signal()
+    """The job reached a step that cannot stop: a cancel no longer cancels."""
     finished = Signal(object)
     failed = Signal(object)
 
@@ -32,14 +43,33 @@ class Task(QRunnable):
         self.job = job
         self.signals = _Signals()
         self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._closed = False
         self.setAutoDelete(False)
 
-    def cancel(self) -> None:
-        self._cancel.set()
+    def cancel(self) -> bool:
+        """Ask the job to stop; False once it is past its last chance (it will finish)."""
+        with self._lock:
+            if not self._closed:
+                self._cancel.set()
+            return not self._closed
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def close(self) -> bool:
+        """The job's last chance (``cancelling.last_chance``): whether it was cancelled;
+        if not, no cancel is taken from now on."""
+        with self._lock:
+            if self._cancel.is_set():
+                return True
+            self._closed = True
+        self.signals.committing.emit()
+        return False
 
     def run(self) -> None:
         try:
-            result = self.job(self._progress, self._cancel.is_set)
+            result = self.job(self._progress, _Cancelled(self))
         except BaseException as exc:  # reported to the GUI thread, never raised in the pool
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
             self.signals.failed.emit(exc)
@@ -47,14 +77,95 @@ class Task(QRunnable):
             self.signals.finished.emit(result)
 
     def _progress(self, done: int, total: int) -> None:
+        self.signals.counted.emit(done, total)
         # Scale to int32 for Qt: byte counts of large files do not fit.
         if total > 1_000_000:
             done, total = done * 1000 // total, 1000
         self.signals.progress.emit(done, total)
 
 
+class _Cancelled:
+    """The job's ``cancelled()``, which its last chance can close (``Closable``)."""
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+
+    def __call__(self) -> bool:
+        return self._task.cancelled()
+
+    def close(self) -> bool:
+        return self._task.close()
+
+
 def start(task: Task) -> None:
     QThreadPool.globalInstance().start(task)
+
+
+class JobDialog(QProgressDialog):
+    """The progress of a job: its title, the count so far ("312,000 of 1,000,000 cases") and a
+    bar; Cancel (or Esc, or closing it) asks the job to stop and leaves the dialog up, saying
+    so, until the job has stopped."""
+
+    def __init__(self, parent: QWidget, title: str, unit: str, cancellable: bool) -> None:
+        super().__init__(parent)
+        self.title, self.unit = title, unit
+        self.count = ""
+        self.cancelling = self.committing = False
+        self.setLabel(plain_label(title, selectable=False))
+        self.button: QPushButton | None = None
+        if cancellable:
+            self.button = QPushButton(self.tr("Cancel"))
+            self.setCancelButton(self.button)
+            self.canceled.disconnect(self.cancel)  # (which would hide the dialog at once)
+        else:
+            self.setCancelButton(None)
+        self.setRange(0, 0)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(1_000_000)  # shown by the runner's timer, progress or not
+
+    def show_count(self, done: int, total: int) -> None:
+        self.count = count_text(done, total, self.unit)
+        self._relabel()
+
+    def show_cancelling(self) -> None:
+        self.cancelling = True
+        if self.button is not None:
+            self.button.setEnabled(False)
+        self._relabel()
+
+    def show_committing(self) -> None:
+        """The job's last step, which cannot stop: no Cancel button to press."""
+        if self.button is not None and not self.cancelling:
+            self.committing = True
+            self.button.setEnabled(False)
+            self._relabel()
+
+    def _relabel(self) -> None:
+        lines = [self.title] + ([self.count] if self.count else [])
+        if self.cancelling:
+            lines.append(self.tr("Cancelling…"))
+        elif self.committing:
+            lines.append(self.tr("Saving (cannot be cancelled)…"))
+        self.setLabelText("\n".join(lines))
+
+    def reject(self) -> None:  # Esc
+        if self.button is not None and self.button.isEnabled():
+            self.canceled.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
+        self.reject()
+
+
+def count_text(done: int, total: int, unit: str) -> str:
+    """ "312,000 of 1,000,000 cases" (``unit`` "bytes": "41.2 MB of 120.0 MB"); without a
+    total, "312,000 cases"; "" without a unit."""
+    if not unit:
+        return ""
+    if unit == "bytes":
+        read = f"{done / 1e6:,.1f} MB"
+        return f"{read} of {total / 1e6:,.1f} MB" if total else read
+    return f"{done:,} of {total:,} {unit}" if total else f"{done:,} {unit}"
 
 
 class TaskRunner:
@@ -66,6 +177,7 @@ class TaskRunner:
         self.parent = parent
         self.busy = busy
         self.tasks: list[Task] = []
+        self.dialogs: dict[Task, JobDialog] = {}
 
     def run(
         self,
@@ -76,23 +188,24 @@ class TaskRunner:
         *,
         cancellable: bool = True,
         over: QWidget | None = None,
+        unit: str = "",
     ) -> Task:
         """Run ``job`` off the GUI thread; ``done`` or ``failed`` is called on the GUI thread.
 
         The dialog appears if the job takes longer than 0.4 s; while it is up the window (or
         the dialog it is ``over``) takes no input, so nothing the reviewer does can race the job.
+        ``unit``: what the job's progress counts (cases, files, bytes), shown under the title.
+        ``cancellable``: only for a job that asks its ``cancelled()`` (else no Cancel button).
         """
         task = Task(job)
-        dialog = QProgressDialog(over or self.parent)
-        dialog.setLabel(plain_label(title, selectable=False))
-        if cancellable:
-            dialog.setCancelButtonText(dialog.tr("Cancel"))
-            dialog.canceled.connect(task.cancel)
-        else:
-            dialog.setCancelButton(None)
-        dialog.setRange(0, 0)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(1_000_000)  # shown by the timer below, progress or not
+        dialog = JobDialog(over or self.parent, title, unit, cancellable)
+        self.dialogs[task] = dialog
+
+        def cancel() -> None:
+            if task.cancel():
+                dialog.show_cancelling()
+
+        dialog.canceled.connect(cancel)
         appear = QTimer(dialog)
         appear.setSingleShot(True)
         appear.timeout.connect(dialog.show)
@@ -108,11 +221,15 @@ class TaskRunner:
                 return
             appear.stop()
             dialog.reset()
+            dialog.hide()
             dialog.deleteLater()
             self.tasks.remove(task)
+            del self.dialogs[task]
             callback(value)
 
         task.signals.progress.connect(show_progress)
+        task.signals.counted.connect(dialog.show_count)
+        task.signals.committing.connect(dialog.show_committing)
         task.signals.finished.connect(partial(finish, done))
         task.signals.failed.connect(partial(finish, failed))
         self.tasks.append(task)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
-from annotator.domain.anchoring import Anchoring, anchoring_of
+from annotator.domain.anchoring import Anchoring, anchoring_of, merged_decisions
 from annotator.domain.baseline import BaselineTally
 from annotator.domain.model import LabelScheme
 from annotator.services.agreement.baseline import build_baseline, with_scales
@@ -29,6 +29,8 @@ from annotator.storage.db import driver_connection, name_of, translated
 
 MAX_ALIKE = 100_000
 """Distinct ``(criterion, judge, ratings)`` kept before they are tallied (bounds memory)."""
+PROGRESS_EVERY = 10_000
+Progress = Callable[[int, int], None]
 
 
 def report_of(
@@ -37,25 +39,40 @@ def report_of(
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
     open_workspace: Callable[[Path], Workspace] = Workspace.open,
+    progress: Progress | None = None,
 ) -> AgreementReport:
     """The agreement report of what ``annotator agreement`` is given: one workspace (any: its
     baseline, and the figures against its decisions if it has some), or a merged file or
-    reviewers' labelled files (``merge.merged_cases``)."""
-    if len(paths) == 1 and Workspace.is_workspace(paths[0]) and Path(paths[0]).exists():
+    reviewers' labelled files (``merge.merged_cases``). ``progress``: ``(cases, cases in
+    all)`` as a workspace's cases are read, ``(files, files)`` as reviewers' files are."""
+    if is_one_workspace(paths):
         ws = open_workspace(Path(paths[0]))
         try:
-            return workspace_report(ws, seed=seed, resamples=resamples)
+            return workspace_report(ws, seed=seed, resamples=resamples, progress=progress)
         finally:
             ws.close()
-    return build_report(merged_cases(paths), seed=seed, resamples=resamples)
+    cases = merged_cases(paths, progress)
+    report = build_report(cases, seed=seed, resamples=resamples)
+    return replace(
+        report, anchoring=anchoring_of(merged_decisions(cases), seed=seed, resamples=resamples)
+    )
+
+
+def is_one_workspace(paths: Sequence[Path]) -> bool:
+    """Whether ``paths`` is one workspace (else merged or reviewers' files)."""
+    return len(paths) == 1 and Workspace.is_workspace(paths[0]) and Path(paths[0]).exists()
 
 
 def workspace_report(
-    ws: Workspace, *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES
+    ws: Workspace,
+    *,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    progress: Progress | None = None,
 ) -> AgreementReport:
     """The baseline of every case, and the figures against the final labels of the cases
     that have one (none in a workspace without decisions)."""
-    baseline = workspace_baseline(ws, seed=seed, resamples=resamples)
+    baseline = workspace_baseline(ws, seed=seed, resamples=resamples, progress=progress)
     thresholds = {name: s.threshold for name, s in ws.project().schemes.items() if s.ordinal}
     report = build_report(
         load_merged(ws), seed=seed, resamples=resamples, thresholds=thresholds, baseline=baseline
@@ -78,9 +95,11 @@ def workspace_baseline(
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
     max_alike: int = MAX_ALIKE,
+    progress: Progress | None = None,
 ) -> Baseline:
     """The baseline before any review, of every case in the workspace: one pass over the
-    cases and their ratings (streamed from storage), cases alike counted together."""
+    cases and their ratings (streamed from storage), cases alike counted together.
+    ``progress``: ``(cases read, cases)`` every ``PROGRESS_EVERY`` cases."""
     schemes = ws.project().schemes
     tallies = {name: BaselineTally() for name in schemes}
     on_scale = {name: frozenset(s.labels) for name, s in schemes.items()}
@@ -94,13 +113,17 @@ def workspace_baseline(
         alike.clear()
 
     with ws.engine.connect() as conn, translated(name_of(ws.engine)):
-        for name, _kind, _decided, judge, _agreed, labels, _final, raters in cases.summary_rows(
-            driver_connection(conn)
-        ):
+        total = cases.count(conn) if progress is not None else 0
+        rows = cases.summary_rows(driver_connection(conn))
+        for n, (name, _kind, _decided, judge, _agreed, labels, _final, raters) in enumerate(rows):
             alike[(name, judge, labels, raters)] += 1
             if len(alike) >= max_alike:
                 tally()
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n, total)
         tally()
+        if progress is not None:
+            progress(total, total)
         add_judge_scores(driver_connection(conn), schemes, tallies)
     return build_baseline(with_scales(schemes, tallies), seed=seed, resamples=resamples)
 

@@ -121,4 +121,4 @@ def merged_cases(paths: Sequence[Path]) -> list[MergedCase]:
             return list(read_merged(paths[0]))
         except FileRefused as exc:
             raise MergeError(str(exc)) from None
-    return merge_files(paths)[0]
+    return merge_files(paths, progress=progress)[0]

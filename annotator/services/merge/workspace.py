@@ -11,12 +11,14 @@ import json
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Connection
 
 from annotator.domain.merge import MergedCase, Review, newest
 from annotator.formats.merged import write_merged
+from annotator.services.cancelling import last_chance
 from annotator.services.changes import REVIEWS_MERGED
 from annotator.services.merge.checks import ProjectFacts
 from annotator.services.merge.collect import Collected, collect
@@ -24,10 +26,10 @@ from annotator.services.merge.members import CaseMembers
 from annotator.services.merge.reading import DEFAULT_READING, ReadOptions, check_cancelled, no_gc
 from annotator.services.merge.report import (
     Cancelled,
+    MergeCancelled,
     MergeReport,
     Progress,
     Superseded,
-    rubric_spreads,
 )
 from annotator.services.workspace import Workspace, WorkspaceError, now_iso
 from annotator.storage import cases, decisions, reviews, schemes
@@ -57,6 +59,8 @@ def _facts(ws: Workspace, conn: Connection) -> ProjectFacts:
 
 
 _MEMBERS_BATCH = 1000
+STORE_BATCH = 10_000
+"""Decisions written at once, between two questions to ``cancelled``."""
 
 
 def _members(
@@ -100,9 +104,9 @@ def merge_into_workspace(
     All or nothing: the files are checked in full first (each line's case against the
     workspace's too), then written in one transaction. A reviewer's decision replaces one
     stored before only when it is newer. ``workers``, ``reading``: how the files are read
-    (``merge_to_file``); ``clock``: when a file was merged; ``cancelled``: asked between files
-    and while they are read, until the writing starts (:class:`MergeCancelled`, and the
-    workspace is unchanged).
+    (``merge_to_file``); ``clock``: when a file was merged; ``cancelled``: asked between files,
+    while they are read and while their decisions are written, until the commit
+    (:class:`MergeCancelled`: the transaction is rolled back, the workspace unchanged).
     """
     with ws.engine.connect() as conn:
         facts = _facts(ws, conn)
@@ -113,13 +117,25 @@ def merge_into_workspace(
         collected = collect(paths, facts, merged_before, progress, reading, cancelled=cancelled)
     check_cancelled(cancelled)
     with writing(ws.engine) as conn:
-        _store(conn, collected, facts, clock())
+        _store(conn, collected, facts, clock(), cancelled)
+        last_chance(cancelled, _merge_cancelled)
     collected.report.changes = REVIEWS_MERGED
     return collected.report
 
 
-def _store(conn: Connection, collected: Collected, facts: ProjectFacts, merged_at: str) -> None:
-    """Store the files and their decisions, and count the merged cases in the report."""
+def _merge_cancelled() -> MergeCancelled:
+    return MergeCancelled("merge cancelled; nothing was merged")
+
+
+def _store(
+    conn: Connection,
+    collected: Collected,
+    facts: ProjectFacts,
+    merged_at: str,
+    cancelled: Cancelled | None = None,
+) -> None:
+    """Store the files and their decisions, and count the merged cases in the report
+    (``cancelled`` asked every ``STORE_BATCH`` decisions)."""
     report = collected.report
     source_ids: dict[Path, int] = {}
     for source in report.sources:
@@ -134,7 +150,12 @@ def _store(conn: Connection, collected: Collected, facts: ProjectFacts, merged_a
             merged_at,
         )
     stored = reviews.stored_reviews(conn, {r for s in report.sources for r in s.reviewers})
-    if reviews.store_reviews(conn, _new_reviews(collected, facts, stored, source_ids)):
+    new = _new_reviews(collected, facts, stored, source_ids)
+    written = 0
+    while batch := list(islice(new, STORE_BATCH)):
+        check_cancelled(cancelled)
+        written += reviews.store_reviews(conn, batch)
+    if written:
         reviews.update_states(conn, [facts.cases[c][0] for c in collected.cases])
     _count_stored(conn, report)
 
@@ -203,6 +224,22 @@ def export_merged(ws: Workspace, out: Path) -> MergeReport:
     report = MergeReport(project=project.fingerprint, project_title=project.title, output=Path(out))
     with ws.engine.connect() as conn:
         _count_stored(conn, report)
-        split = stored_project.split_settings(conn)
-    write_merged(load_merged(ws), Path(out), project.fingerprint, project.title, split=split)
+    cases = _ticking(load_merged(ws), report.cases, progress, cancelled)
+    write_merged(cases, Path(out), project.fingerprint, project.title)
     return report
+
+
+def _ticking(
+    cases: Iterator[MergedCase], total: int, progress: Progress | None, cancelled: Cancelled | None
+) -> Iterator[MergedCase]:
+    """``cases``, telling ``progress`` and asking ``cancelled`` as they go (``exporter.tick``)."""
+    from annotator.services.exporter import last_export_chance, tick
+
+    written = 0
+    for case in cases:
+        yield case
+        written += 1
+        tick(written, total, progress, cancelled)
+    last_export_chance(cancelled)
+    if progress is not None:
+        progress(written, total)
