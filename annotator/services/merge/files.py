@@ -93,9 +93,9 @@ def options(reading: ReadOptions, workers: int | None) -> ReadOptions:
     return reading if workers is None else replace(reading, workers=workers)
 
 
-def merged_cases(paths: Sequence[Path]) -> list[MergedCase]:
+def merged_cases(paths: Sequence[Path], progress: Progress | None = None) -> list[MergedCase]:
     """The merged cases behind ``paths``: a lead's workspace, one merged file, or reviewers'
-    labelled files (merged here, in memory)."""
+    labelled files (merged here, in memory; ``progress``: ``(files read, files)``)."""
     paths = [Path(p) for p in paths]
     if not paths:
         raise MergeError("no files given")

@@ -191,7 +191,6 @@ def _count_stored(conn: Connection, report: MergeReport) -> None:
     report.cases, report.unanimous, report.single = counts.cases, counts.unanimous, counts.single
     report.conflicts, report.settled_by_lead = counts.conflicts, counts.settled_by_lead
     report.lead_own = counts.lead_own
-    report.rubrics = rubric_spreads(reviews.rubric_versions_seen(conn))
 
 
 def has_reviews(ws: Workspace) -> bool:
@@ -215,8 +214,16 @@ def load_merged(ws: Workspace) -> Iterator[MergedCase]:
         yield from reviews.load_merged(conn)
 
 
-def export_merged(ws: Workspace, out: Path) -> MergeReport:
-    """Write the merged file of a lead's workspace: reviewers' decisions and the lead's."""
+def export_merged(
+    ws: Workspace,
+    out: Path,
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> MergeReport:
+    """Write the merged file of a lead's workspace: reviewers' decisions and the lead's.
+    ``progress``: ``(cases written, cases)``; ``cancelled``: asked as they are written
+    (``ExportCancelled``: no file written, an earlier one untouched)."""
     from annotator.services.exporter import refuse_precious
 
     refuse_precious(ws, Path(out))
