@@ -232,7 +232,9 @@ def export_merged(
     with ws.engine.connect() as conn:
         _count_stored(conn, report)
     cases = _ticking(load_merged(ws), report.cases, progress, cancelled)
-    write_merged(cases, Path(out), project.fingerprint, project.title)
+    with ws.engine.connect() as conn:
+        split = stored_project.split_settings(conn)
+    write_merged(cases, Path(out), project.fingerprint, project.title, split=split)
     return report
 
 
