@@ -4,6 +4,12 @@
     python scripts/screenshot.py docs/lead.png --lead        a lead settling reviewer conflicts
     python scripts/screenshot.py docs/agreement.png --agreement    the Agreement page
     python scripts/screenshot.py docs/baseline.png --baseline      the same right after import
+    python scripts/screenshot.py docs/alignment.png --size=1280x720 --alignment
+        the Alignment page: the reviewers' files merged, a calibration pack written, the
+        sample's second judge run added
+
+    python scripts/screenshot.py docs/blind-first.png --size=1280x720 --blind
+        a case under blind-first review, its first label picked, before the reveal
 
 Runs offscreen with a throw-away data folder; nothing of the user's is touched.
 """
@@ -22,6 +28,8 @@ os.environ["ANNOTATOR_BASEDIR"] = tempfile.mkdtemp(prefix="annotator-shot-")
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from annotator.domain.model import Confidence  # noqa: E402
+from annotator.services.calibration import write_pack  # noqa: E402
+from annotator.services.judge_runs import add_run  # noqa: E402
 from annotator.settings import Settings  # noqa: E402
 from annotator.ui.app import build_window, make_app  # noqa: E402
 from annotator.ui.main_window import MainWindow  # noqa: E402
@@ -68,6 +76,10 @@ def main() -> int:
         return lead(out, agreement="--agreement" in sys.argv)
     if "--baseline" in sys.argv:
         return baseline(out)
+    if "--blind" in sys.argv:
+        return blind(out, _size("1280x720"))
+    if "--alignment" in sys.argv:
+        return alignment(out, _size("1280x720"))
     app = make_app()
     look = "dark" if "--dark" in sys.argv else "system"  # View > Appearance
     window = build_window(None, Settings(reviewer="Dr. M. Lindqvist", appearance=look))
@@ -136,6 +148,67 @@ def lead(out: Path, *, agreement: bool) -> int:
     page.tabs.setCurrentIndex(1)  # helpfulness, 1 to 5: weighted kappa, Gwet's AC2, Spearman
     _settle(app, window)
     page.grab().save(str(out))
+    print(f"wrote {out}")
+    return 0
+
+
+def _size(default: str) -> tuple[int, int]:
+    size = next((a[7:] for a in sys.argv if a.startswith("--size=")), default)
+    width, height = (int(x) for x in size.split("x"))
+    return width, height
+
+
+def alignment(out: Path, size: tuple[int, int]) -> int:
+    """The Alignment page of the sample after the loop, as docs/alignment.md walks it: the
+    reviewers' files merged (their unanimous labels are the final labels), a calibration pack
+    written, and the second judge's run (resources/sample/judge-run-2.jsonl) added."""
+    app = make_app()
+    window = build_window(None, Settings(reviewer="Lead: Dr. R. Mensah"))
+    window.resize(*size)
+    window.show()
+    _settle(app, window)
+    window.files.merge(sorted(SAMPLE_REVIEWS.glob("*.jsonl")))
+    _settle(app, window)
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    ws = window.ws
+    assert ws is not None
+    write_pack(ws, Path(tempfile.mkdtemp(prefix="annotator-pack-")))
+    add_run(ws, SAMPLE_REVIEWS.parent / "judge-run-2.jsonl", "prompt v2")
+    _settle(app, window)
+    window.alignment.show()
+    _settle(app, window)
+    page = window.alignment.page
+    assert page is not None
+    page.resize(*size)
+    page.tabs.setCurrentIndex(2)  # preference: the first judge below the ceiling, v2 above
+    _settle(app, window)
+    page.grab().save(str(out))
+    print(f"wrote {out}")
+    return 0
+
+
+def blind(out: Path, size: tuple[int, int]) -> int:
+    """The sample under blind-first review (View > Blind first): two cases revealed and
+    decided, the next one shown blind with its first label picked, before the reveal."""
+    app = make_app()
+    window = build_window(None, Settings(reviewer="Dr. M. Lindqvist"))
+    window.resize(*size)
+    window.show()
+    _settle(app, window)
+    window.actions_by_id["blind_first"].trigger()
+    _settle(app, window)
+    service = window.review.service
+    assert service is not None
+    for ext_id, label, why in DECIDED[:2]:
+        row_id = service.row_id(ext_id) or 0
+        service.reveal(row_id, label)
+        service.decide(row_id, label, why)
+    window.review.set_service(service)
+    window.queue.select_id(service.row_id("help-014") or 0)
+    window.review.choose_label(3)
+    _settle(app, window)
+    window.grab().save(str(out))
     print(f"wrote {out}")
     return 0
 

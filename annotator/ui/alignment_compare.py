@@ -49,11 +49,15 @@ class CompareBox(Card):
         names: list[str],
         lookup: Callable[[int, int], Comparison | None],
         parent: QWidget | None = None,
+        *,
+        threshold: float | None = None,
     ) -> None:
+        """``threshold``: an ordered scale's, within which a run counts as right."""
         super().__init__("compareBox")
         if parent is not None:
             self.setParent(parent)
         self._lookup = lookup
+        self._threshold = threshold
         self.body.addWidget(section_title(self.tr("Between two runs (held-out cases)")))
         pick = QGridLayout()
         pick.setHorizontalSpacing(8)
@@ -172,8 +176,13 @@ class CompareBox(Card):
             why = self.tr("the change is unlikely to be chance (p < 0.05)")
         else:
             why = self.tr("the change could well be chance (p ≥ 0.05): judge more cases")
+        right = (
+            self.tr(" Right: within ±{0:g} of the final label.").format(self._threshold)
+            if self._threshold is not None
+            else ""
+        )
         self.detail.setText(
-            self.tr("On {0} held-out cases both runs judged: {1}.").format(f"{b.n:,}", why)
+            self.tr("On {0} held-out cases both runs judged: {1}.").format(f"{b.n:,}", why) + right
         )
         for button, count, text in (
             (self.fixed, b.fixed, self.tr("Fixed: {0} ›")),

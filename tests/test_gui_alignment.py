@@ -1,0 +1,267 @@
+"""View › Alignment of judge runs… (Ctrl+Shift+L): the loop of issue 15 in the window.
+
+A reviewer's decisions on the sample go out as a calibration pack, the sample's second judge
+run comes back in, and the Alignment page shows both runs, the human ceiling, McNemar's
+p-value and the fixed and broken counts; a click on "fixed" (and Tab to "broken", Enter)
+lists exactly the cases the alignment service names in the queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from annotator.services.alignment import changed_cases
+from annotator.services.calibration import write_pack
+from annotator.services.importer import import_file
+from annotator.services.judge_runs import add_run
+from annotator.services.review import ReviewService
+from annotator.services.workspace import Workspace
+from tests.conftest import SAMPLE
+from tests.helpers import PASS_FAIL, case, key, write_jsonl
+
+pytestmark = pytest.mark.gui
+
+JUDGE_RUN_2 = SAMPLE.parent / "judge-run-2.jsonl"
+
+
+def decide_by_raters(ws: Workspace, cases: Path) -> int:
+    """Decide every rated case of ``cases`` as most of its raters did, with a rationale."""
+    review = ReviewService(ws, "expert")
+    decided = 0
+    with cases.open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            labels = [str(r["label"]) for r in record.get("ratings") or [] if "label" in r]
+            if "id" not in record or not labels:
+                continue
+            label = Counter(labels).most_common(1)[0][0]
+            review.decide(review.row_id(record["id"]) or 0, label, f"As most raters: {label}.")
+            decided += 1
+    return decided
+
+
+@pytest.fixture
+def looped(tmp_path: Path) -> Path:
+    """The sample decided, a pack written from it, the second judge's run added."""
+    path = tmp_path / "s.annotator"
+    ws = Workspace.open(path)
+    import_file(ws, SAMPLE)
+    assert decide_by_raters(ws, SAMPLE) > 40
+    written = write_pack(ws, tmp_path / "pack")
+    assert written.heldout > 0 and (tmp_path / "pack" / "heldout.jsonl").exists()
+    add_run(ws, JUDGE_RUN_2, "judge v2")
+    ws.close()
+    return path
+
+
+def listed(window: Any) -> list[str]:
+    """The case ids the queue lists."""
+    model = window.model
+    model.wait_until_loaded()
+    return [str(model.data(model.index(row, 0))) for row in range(model.rowCount())]
+
+
+def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(looped)
+    assert window.actions_by_id["alignment"].isEnabled()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.queue.table.setFocus()
+    key(qtbot, window, "Ctrl+Shift+L")
+    qtbot.waitUntil(lambda: window.alignment.page is not None, timeout=20000)
+    page = window.alignment.page
+    assert page.isVisible()
+    report = page.report
+    assert [r.name for r in report.runs][1] == "judge v2" and len(report.runs) == 2
+    c = report.criterion("faithfulness")
+    assert c is not None and c.heldout_cases > 0
+
+    # Both runs on the chart, the ceiling as its target line.
+    chart = page.charts["faithfulness"]
+    assert [p.name for p in chart.data.points] == [r.name for r in report.runs]
+    assert all(p.value is not None and p.n == c.heldout_cases for p in chart.data.points)
+    assert chart.data.ceiling == c.ceiling_heldout.figure.value is not None
+    assert "Human ceiling" in chart.describe_all()
+
+    # The last two runs compared: McNemar's p-value, fixed and broken.
+    box = page.compare_boxes["faithfulness"]
+    assert box.pair() == (0, 1)
+    pair = c.pairs[0].heldout
+    assert pair.fixed > 0
+    assert box.p_value.text() == f"McNemar's exact p = {pair.p_value:.3f}"
+    assert box.fixed.text() == f"Fixed: {pair.fixed} ›"
+    assert box.broken.text() == f"Broken: {pair.broken} ›"
+    before, after = report.runs
+    ws = window.ws
+    fixed = changed_cases(ws, before, after, "faithfulness", "fixed")
+    broken = changed_cases(ws, before, after, "faithfulness", "broken")
+    assert len(fixed) == pair.fixed and len(broken) == pair.broken
+
+    # A click on "fixed" lists exactly those cases.
+    window.queue.status.setCurrentIndex(1)  # a filter of the reviewer's own: set aside
+    qtbot.mouseClick(box.fixed, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert sorted(listed(window)) == sorted(fixed)
+    assert "Fixed by run 2" in window.queue.reviews.currentText()
+
+    # By keyboard: Tab from the runs' choice to "fixed", then "broken"; Enter opens it.
+    page.activateWindow()  # (the click brought the window and its queue to the front)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    box.after.setFocus()
+    key(qtbot, page, "Tab")
+    assert QApplication.focusWidget() is box.fixed
+    key(qtbot, page, "Tab")
+    assert QApplication.focusWidget() is box.broken
+    key(qtbot, page, "Return")
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert sorted(listed(window)) == sorted(broken)
+    assert page.isVisible()  # Enter opened the cases, it did not close the page
+
+
+def test_one_run_says_what_to_do_next(make_window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    rows = [case("a", judge="pass", raters={"r": "fail"}), case("b", judge="fail")]
+    path = write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL)
+    window = make_window(path)
+    window.alignment.show()
+    qtbot.waitUntil(lambda: window.alignment.page is not None, timeout=20000)
+    page = window.alignment.page
+    shown = "\n".join(label.text() for label in _labels(page))
+    assert "No decided cases yet" in shown
+    assert "File › Export calibration pack…" in shown and "File › Add judge run…" in shown
+
+    # One case decided: the one run's figures, and how to add the next.
+    service = window.review.service
+    service.decide(service.row_id("a") or 0, "fail", "The raters were right.")
+    page.refreshRequested.emit()
+    qtbot.waitUntil(lambda: window.alignment.page is not page, timeout=20000)
+    page = window.alignment.page
+    shown = "\n".join(label.text() for label in _labels(page))
+    assert "Only one judge run so far" in shown
+    assert "File › Add judge run…" in shown
+    assert not page.compare_boxes
+    assert len(next(iter(page.charts.values())).data.points) == 1
+
+
+def _labels(page: Any) -> list[Any]:
+    from PySide6.QtWidgets import QLabel
+
+    return page.findChildren(QLabel)
+
+
+# -- the page alone, on plain data --------------------------------------------------------------
+
+HOSTILE = "<b>judge</b> &v3\u202e" + "x" * 150
+
+
+def estimate(value: float | None, n: int = 20) -> Any:
+    from annotator.domain.agreement import Figure, Interval
+    from annotator.domain.alignment import Estimate
+
+    if value is None:
+        return Estimate(Figure(None, 0, "no cases"), Interval(None, None, 0.95, 0, 0))
+    return Estimate(Figure(value, n), Interval(value - 0.1, min(value + 0.1, 1.0), 0.95, 100, 0))
+
+
+def fake_report(names: list[str], accuracies: list[float | None], *, examples: int = 0) -> Any:
+    """An alignment report of plain data: one criterion, pass/fail, the runs given."""
+    from annotator.domain.alignment import Comparison, LabelEstimates, RunFigures
+    from annotator.domain.merge import Scale
+    from annotator.services.alignment import (
+        AlignmentReport,
+        CalibrationWarning,
+        CriterionAlignment,
+        Run,
+        RunPair,
+        RunScores,
+    )
+
+    def figures(a: float | None) -> RunFigures:
+        per = tuple(
+            LabelEstimates(label, 10, estimate(a), estimate(a), estimate(a))
+            for label in ("pass", "fail")
+        )
+        return RunFigures(20 if a is not None else 0, estimate(a), estimate(a), estimate(a), per)
+
+    runs = tuple(Run(i + 1, name, "", i, i == 0) for i, name in enumerate(names))
+    scores = tuple(
+        RunScores(run, figures(a), figures(a), examples if i else 0)
+        for i, (run, a) in enumerate(zip(runs, accuracies, strict=True))
+    )
+    changed = Comparison(20, 10, 4, 5, 1, 0.21875)
+    pairs = tuple(RunPair(a, b, changed, changed) for a, b in zip(runs, runs[1:], strict=False))
+    criterion = CriterionAlignment(
+        "faithfulness", Scale(("pass", "fail")), None, 20, 40, scores,
+        estimate(0.85), estimate(0.85), pairs,
+    )  # fmt: skip
+    warning = CalibrationWarning(examples, 1) if examples else None
+    return AlignmentReport(runs, (criterion,), 0.5, 0, 40, 20, 0, warning, 0, 100)
+
+
+def test_the_page_fits_a_laptop_screen_with_hostile_names(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    from annotator.ui.alignment_page import AlignmentPage
+
+    names = ["imported judge", HOSTILE, "v3"]
+    page = AlignmentPage(fake_report(names, [0.6, 0.8, None], examples=3), "Sample")
+    qtbot.addWidget(page)
+    page.resize(1280, 720)
+    page.show()
+    qtbot.waitExposed(page)
+    QApplication.processEvents()
+    scroll = page.tabs.currentWidget()
+    assert isinstance(scroll, QScrollArea)
+    assert not scroll.horizontalScrollBar().isVisible()
+    chart = page.charts["faithfulness"]
+    box = page.compare_boxes["faithfulness"]
+    for widget in (chart, box.fixed, box.broken, box.p_value):  # in sight without scrolling
+        corner = widget.mapTo(page, QPoint(widget.width(), widget.height()))
+        assert page.rect().contains(corner), widget
+        assert widget.visibleRegion().boundingRect() == widget.rect(), widget
+    # The last two runs are compared; the undefined third says so on the chart.
+    assert box.pair() == (1, 2)
+    assert "undefined" in chart.describe(2)
+    # Names are plain text: the override shown as a mark (the chart draws them as text).
+    assert "⟨RLO⟩" in chart.describe(1) and "\u202e" not in chart.describe(1)
+    assert "\u202e" not in box.after.itemText(1)
+    assert box.after.itemText(0).startswith("1. imported judge")
+    warnings = [label.text() for label in _labels(page) if "calibration pack" in label.text()]
+    assert warnings, "the warning of runs scored on examples is shown"
+
+
+def test_the_chart_reads_in_light_and_dark(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QColor
+
+    from annotator.ui import theme
+    from annotator.ui.alignment_chart import AlignmentChart, ChartData, ChartPoint
+
+    data = ChartData(
+        (ChartPoint("a", 0.5, 0.4, 0.6, 10), ChartPoint("b", 0.8, 0.7, 0.9, 10)),
+        "Accuracy, held-out cases",
+        ceiling=0.85,
+    )
+    for look in ("light", "dark"):
+        theme.apply_appearance(look)
+        chart = AlignmentChart(data)
+        qtbot.addWidget(chart)
+        chart.resize(600, 260)
+        image = chart.grab().toImage()
+        background = chart.palette().color(chart.backgroundRole())
+        runs, ceiling, _grid, _band = chart._colors()
+        for ink in (runs, ceiling):  # each stands out from the background
+            assert abs(ink.lightness() - background.lightness()) > 60 or ink.hue() != -1
+        # The second run's point is drawn where its value is.
+        x, y = round(chart._x(1)), round(chart._y(0.8))
+        assert QColor(image.pixel(x, y)).rgb() == runs.rgb()
+        assert "Run 2, b: Accuracy, held-out cases 80%" in chart.describe(1)
+    theme.apply_appearance("system")
