@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from annotator.domain.anchoring import BlindDecision, anchoring_of, move_of
 from annotator.domain.queue import QueueFilter
@@ -22,7 +21,12 @@ from annotator.services.agreement import (
     report_to_json,
 )
 from annotator.services.agreement.anchoring_tables import NO_BLIND
-from annotator.services.agreement.workspace import workspace_anchoring, workspace_report
+from annotator.services.agreement.workspace import (
+    report_of,
+    workspace_anchoring,
+    workspace_report,
+)
+from annotator.services.blind import set_blind
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import import_file
 from annotator.services.merge import export_merged, load_merged, merge_into_workspace
@@ -30,7 +34,6 @@ from annotator.services.queue import queue_ids
 from annotator.services.review import ReviewService
 from annotator.services.summary import format_summary, summarize
 from annotator.services.workspace import Workspace
-from annotator.storage.db import writing
 from tests.helpers import case, write_jsonl
 from tests.test_ordinal_report import _bare_nulls
 
@@ -50,31 +53,6 @@ def _pack(folder: Path, rng: random.Random, n: int) -> Path:
     return write_jsonl(folder / "pack.jsonl", rows, HEADER)
 
 
-def _reveal(ws: Workspace, cid: str, first: str, reviewer: str = "") -> None:
-    """A first label committed before the reveal (``reveal``, as blind-first review writes
-    it)."""
-    with writing(ws.engine) as conn:
-        conn.execute(
-            text(
-                "INSERT INTO reveal (case_id, blind_label, revealed_at, reviewer) VALUES "
-                "((SELECT id FROM cases WHERE ext_id = :c), :b, :t, :r)"
-            ),
-            {"c": cid, "b": first, "t": BEFORE, "r": reviewer},
-        )
-
-
-def _merged_first(ws: Workspace, cid: str, reviewer: str, first: str) -> None:
-    """A merged reviewer's first label (``review.blind_label``, as the merge stores it)."""
-    with writing(ws.engine) as conn:
-        conn.execute(
-            text(
-                "UPDATE review SET blind_label = :b, revealed_at = :t WHERE reviewer = :r AND "
-                "case_id = (SELECT id FROM cases WHERE ext_id = :c)"
-            ),
-            {"c": cid, "b": first, "t": BEFORE, "r": reviewer},
-        )
-
-
 def _consensus(raters: dict[str, str]) -> str | None:
     """The raters' consensus on a nominal scale: the label more than half of them chose."""
     for label, n in Counter(raters.values()).items():
@@ -87,7 +65,7 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def _plain(decisions: list[tuple[str, str, str, str | None, str | None, str | None]]) -> dict:
+def _plain(decisions: list[Plain]) -> dict:
     """The figures recomputed in plain Python: per reviewer and over everyone, the counts
     behind each rate."""
     out: dict[str, dict[str, int]] = {}
@@ -139,6 +117,40 @@ def _figures(a: Any) -> dict:
     return out
 
 
+def _blind_review(
+    ws: Workspace, reviewer: str, rng: random.Random, ids: list[str], at: str = BEFORE
+) -> None:
+    """Review ``ids`` as a reviewer would: blind first for about two cases in three (a first
+    label committed, then the reveal, then the final label, which may differ), the others with
+    blind first off; a few cases revealed and left undecided."""
+    review = ReviewService(ws, reviewer, clock=lambda: at)
+    for cid in ids:
+        row_id = review.row_id(cid) or 0
+        blind = rng.random() < 0.67
+        set_blind(ws, blind_first=blind)
+        if blind:
+            review.reveal(row_id, rng.choice(LABELS))
+            if rng.random() < 0.1:
+                continue  # revealed, not decided: not a blind-first decision
+        review.decide(row_id, rng.choice(LABELS), "because")
+    set_blind(ws, blind_first=False)
+
+
+Plain = tuple[str, str, str, str | None, str | None, str | None]
+
+
+def _exported(line: dict[str, Any], r: dict[str, Any], truth: str | None) -> Plain:
+    """One blind-first decision as a plain tuple, from a line of an exported file."""
+    return (
+        r["reviewer"],
+        r["blind_label"],
+        r["label"],
+        line["judge_label"],
+        _consensus(line["rater_labels"]),
+        truth,
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_reviewers_figures_equal_a_recomputation_from_the_labelled_file(
     tmp_path: Path, seed: int
@@ -146,40 +158,20 @@ def test_a_reviewers_figures_equal_a_recomputation_from_the_labelled_file(
     rng = random.Random(seed)
     ws = Workspace.open(tmp_path / "ana.annotator")
     import_file(ws, _pack(tmp_path, rng, 80))
-    review = ReviewService(ws, "ana", clock=lambda: AFTER)
-    firsts: dict[str, str] = {}
-    for i in range(80):
-        cid = f"c{i:03d}"
-        if rng.random() < 0.8:  # revealed (some never decided: not a blind-first decision)
-            firsts[cid] = rng.choice(LABELS)
-            _reveal(ws, cid, firsts[cid], "ana")
-        if rng.random() < 0.8:
-            review.decide(review.row_id(cid) or 0, rng.choice(LABELS), "because")
+    _blind_review(ws, "ana", rng, [f"c{i:03d}" for i in range(80) if rng.random() < 0.8])
     out = tmp_path / "ana.jsonl"
     export_decisions(ws, out)
 
-    decisions = []
-    for line in _lines(out):
-        first = line.get("blind_label", firsts.get(line["id"]))  # the file's, once it has it
-        if first is None:
-            continue
-        # In a reviewer's own workspace the final label is theirs alone (unanimous).
-        decisions.append(
-            (
-                line["reviewer"],
-                first,
-                line["label"],
-                line["judge_label"],
-                _consensus(line["rater_labels"]),
-                line["label"],
-            )
-        )
-    assert decisions
-    got = workspace_anchoring(ws, resamples=0)
-    assert _figures(got) == _plain(decisions)
+    # In a reviewer's own workspace the final label of a case is theirs alone (unanimous).
+    lines = _lines(out)
+    decisions = [_exported(x, x, x["label"]) for x in lines if x["blind_label"] is not None]
+    assert decisions and len(decisions) < len(lines)
+    assert _figures(workspace_anchoring(ws, resamples=0)) == _plain(decisions)
     # The intervals are those of the same decisions, seeded alike.
     again = anchoring_of([BlindDecision(*d) for d in decisions], seed=0, resamples=200)
     assert workspace_anchoring(ws, resamples=200).overall == again.overall
+    # Read from the labelled file itself (annotator agreement ana.jsonl): the same figures.
+    assert _figures(report_of([out], resamples=0).anchoring) == _plain(decisions)
     ws.close()
 
 
@@ -187,91 +179,67 @@ def test_a_reviewers_figures_equal_a_recomputation_from_the_labelled_file(
 def test_a_leads_figures_equal_a_recomputation_from_the_merged_file(
     tmp_path: Path, seed: int
 ) -> None:
-    """Three reviewers' files merged in, some of their decisions blind-first; the lead's own
-    blind-first decisions, before the merge (one more review) and after (settling)."""
+    """Three reviewers review blind first (mostly) and send their files; the lead reviews
+    some cases blind first before the merge (one more review) and settles conflicts blind
+    first after it."""
     rng = random.Random(seed)
     n = 60
     pack = _pack(tmp_path, rng, n)
     files = []
     for who in ("ana", "ben", "cai"):
-        plan = {f"c{i:03d}": rng.choice(LABELS) for i in range(n) if rng.random() < 0.7}
-        files.append(_reviewer_file(pack, tmp_path / who, who, plan))
+        folder = tmp_path / who
+        folder.mkdir()
+        mine = Workspace.open(folder / f"{who}.annotator")
+        import_file(mine, pack)
+        _blind_review(mine, who, rng, [f"c{i:03d}" for i in range(n) if rng.random() < 0.7])
+        files.append(folder / "decisions.jsonl")
+        export_decisions(mine, files[-1])
+        mine.close()
     lead = Workspace.open(tmp_path / "lead.annotator")
     import_file(lead, pack)
-    firsts: dict[tuple[str, str], str] = {}
-    before = ReviewService(lead, "lee", clock=lambda: BEFORE)
-    for i in range(0, n, 7):  # the lead's own review, before the files came in
-        cid = f"c{i:03d}"
-        firsts[(cid, "lee")] = rng.choice(LABELS)
-        _reveal(lead, cid, firsts[(cid, "lee")], "lee")
-        before.decide(before.row_id(cid) or 0, rng.choice(LABELS), "lee first")
+    _blind_review(lead, "lee", rng, [f"c{i:03d}" for i in range(0, n, 7)])
     merge_into_workspace(lead, files, clock=lambda: MERGED)
-    for merged in load_merged(lead):
-        for r in merged.reviews:
-            if r.reviewer != "lee" and rng.random() < 0.6:
-                firsts[(merged.id, r.reviewer)] = rng.choice(LABELS)
-                _merged_first(lead, merged.id, r.reviewer, firsts[(merged.id, r.reviewer)])
-    after = ReviewService(lead, "lee", clock=lambda: AFTER)
-    for merged in load_merged(lead):  # the lead settles some conflicts, blind first
-        if merged.final_label is None and rng.random() < 0.6:
-            if (merged.id, "lee") not in firsts:
-                firsts[(merged.id, "lee")] = rng.choice(LABELS)
-                _reveal(lead, merged.id, firsts[(merged.id, "lee")], "lee")
-            after.decide(after.row_id(merged.id) or 0, rng.choice(LABELS), "lee settles")
+    still_open = [c.id for c in load_merged(lead) if c.final_label is None]
+    review = ReviewService(lead, "lee", clock=lambda: AFTER)
+    set_blind(lead, blind_first=True)
+    for cid in still_open:  # the lead settles most conflicts, blind first
+        if rng.random() < 0.6:
+            row_id = review.row_id(cid) or 0
+            if review.case(row_id).blind:
+                review.reveal(row_id, rng.choice(LABELS))
+            review.decide(row_id, rng.choice(LABELS), "lee settles")
     out = tmp_path / "merged.jsonl"
     export_merged(lead, out)
 
-    decisions = []
-    for line in _lines(out):
-        people = list(line["reviews"]) + ([line["lead"]] if line["lead"] else [])
-        for r in people:
-            first = r.get("blind_label", firsts.get((line["id"], r["reviewer"])))
-            if first is None:
-                continue
-            decisions.append(
-                (
-                    r["reviewer"],
-                    first,
-                    r["label"],
-                    line["judge_label"],
-                    _consensus(line["rater_labels"]),
-                    line["label"],  # the final label: the lead's, or the reviewers' unanimous
-                )
-            )
+    def people(line: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(line["reviews"]) + ([line["lead"]] if line["lead"] else [])
+
+    # The truth: the merged file's final label (the lead's, or the reviewers' unanimous).
+    lines = _lines(out)
+    decisions = [
+        _exported(line, r, line["label"])
+        for line in lines
+        for r in people(line)
+        if r.get("blind_label") is not None
+    ]
     expected = _plain(decisions)
     assert len(expected) == 5 and expected[""]["settled"] < expected[""]["decisions"]
     assert _figures(workspace_anchoring(lead, resamples=0)) == expected
+    assert _figures(report_of([out], resamples=0).anchoring) == expected  # from the file
 
     # The queue's "switched to the judge" lists exactly the cases of those moves.
-    switched = {d[0:1] + (d[3],) for d in decisions}  # (reviewer, judge): for the names below
-    assert switched
-    review = ReviewService(lead, "lee")
+    shown = ReviewService(lead, "lee")
     for who in ("", "ana", "lee"):
         want = {
-            line["id"]
-            for line in _lines(out)
-            for r in list(line["reviews"]) + ([line["lead"]] if line["lead"] else [])
-            if who in ("", r["reviewer"])
-            and (first := r.get("blind_label", firsts.get((line["id"], r["reviewer"]))))
-            and move_of(first, r["label"], line["judge_label"], None) is not None
-            and r["label"] == line["judge_label"]
-        }
+            d_id
+            for d_id, d in ((line["id"], _exported(line, r, None)) for line in lines
+                            for r in people(line) if r.get("blind_label") is not None)
+            if who in ("", d[0]) and d[1] != d[2] and d[2] == d[3]
+        }  # fmt: skip
+        assert want
         ids = queue_ids(lead, QueueFilter(kinds=None, switched_to_judge=who))
-        assert {review.case(i).case.id for i in ids} == want
+        assert {shown.case(i).case.id for i in ids} == want
     lead.close()
-
-
-def _reviewer_file(pack: Path, folder: Path, reviewer: str, labels: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    ws = Workspace.open(folder / f"{reviewer}.annotator")
-    import_file(ws, pack)
-    review = ReviewService(ws, reviewer, clock=lambda: BEFORE)
-    for cid, label in labels.items():
-        review.decide(review.row_id(cid) or 0, label, f"{reviewer} on {cid}")
-    out = folder / "decisions.jsonl"
-    export_decisions(ws, out)
-    ws.close()
-    return out
 
 
 def test_the_order_when_the_judge_and_the_consensus_agree() -> None:
@@ -306,10 +274,11 @@ def test_the_section_in_every_output_and_the_line_without_data(some: Workspace) 
     assert summarize(some, resamples=0).to_json()["anchoring"]["overall_why"] == NO_BLIND
 
     review = ReviewService(some, "ana", clock=lambda: AFTER)
+    set_blind(some, blind_first=True)
     for i, (first, final) in enumerate((("a", "b"), ("b", "b"), ("c", "a"), ("a", "c"))):
-        cid = f"c{i:03d}"
-        _reveal(some, cid, first, "ana")
-        review.decide(review.row_id(cid) or 0, final, "because")
+        row_id = review.row_id(f"c{i:03d}") or 0
+        review.reveal(row_id, first)
+        review.decide(row_id, final, "because")
     report = workspace_report(some, resamples=50)
     text_ = render_text(report)
     assert "changed after the reveal" in text_ and "View › Blind first" not in text_

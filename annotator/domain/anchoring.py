@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES, Figure, Interval, undefined
 from annotator.domain.bootstrap import bootstrap_intervals
+from annotator.domain.disagreement import consensus, consensus_label
+from annotator.domain.merge import MergedCase
+from annotator.domain.model import LabelScheme
 
 LEVEL = 0.95
 EVERYONE = ""
@@ -51,6 +54,26 @@ class BlindDecision(NamedTuple):
     """The raters' consensus label (None: the raters have none)."""
     truth: str | None
     """The case's settled truth (None: an open conflict)."""
+
+
+def merged_decisions(cases: Iterable[MergedCase]) -> Iterator[BlindDecision]:
+    """The blind-first decisions of merged cases (read from files): each reviewer's and the
+    lead's decision that carries a first label, with the case's final label as the truth and
+    the raters' consensus as a workspace stores it (``disagreement.consensus_label``; none on
+    an ordered scale whose threshold the files do not give)."""
+    for case in cases:
+        firsts = [r for r in (*case.reviews, case.lead) if r is not None and r.blind_label]
+        if not firsts:
+            continue
+        scale = case.scale
+        labels = [label for _, label in case.rater_labels if label in scale.labels]
+        agreed = None
+        if labels and (not scale.ordinal or scale.threshold is not None):
+            scheme = LabelScheme(scale.labels, scale.ordinal, scale.threshold or 0.0)
+            agreed = consensus_label(consensus(labels, scheme), labels, scheme)
+        judge, truth = case.judge_label or None, case.final_label
+        for r in firsts:
+            yield BlindDecision(r.reviewer, r.blind_label or "", r.label, judge, agreed, truth)
 
 
 class Move(enum.StrEnum):

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
-from annotator.domain.anchoring import Anchoring, anchoring_of
+from annotator.domain.anchoring import Anchoring, anchoring_of, merged_decisions
 from annotator.domain.baseline import BaselineTally
 from annotator.domain.model import LabelScheme
 from annotator.services.agreement.baseline import build_baseline, with_scales
@@ -51,7 +51,11 @@ def report_of(
             return workspace_report(ws, seed=seed, resamples=resamples, progress=progress)
         finally:
             ws.close()
-    return build_report(merged_cases(paths, progress), seed=seed, resamples=resamples)
+    cases = merged_cases(paths, progress)
+    report = build_report(cases, seed=seed, resamples=resamples)
+    return replace(
+        report, anchoring=anchoring_of(merged_decisions(cases), seed=seed, resamples=resamples)
+    )
 
 
 def is_one_workspace(paths: Sequence[Path]) -> bool:
