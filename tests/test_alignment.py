@@ -42,6 +42,7 @@ from annotator.services.queue import queue_ids, queue_rows
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
 from annotator.storage import alignment as stored
+from annotator.storage import project as stored_project
 from annotator.storage.db import driver_connection, writing
 from tests.conftest import SAMPLE
 from tests.helpers import DOCS, PASS_FAIL, REVIEW_PLAN, case, reviewer_file, write_jsonl
@@ -116,16 +117,13 @@ def _labels(ws: Workspace, run_id: int | None) -> dict[str, str]:
 
 def _split(ws: Workspace) -> tuple[float, int]:
     with ws.engine.connect() as conn:
-        return stored.split(conn)
+        return stored_project.split_settings(conn)
 
 
 def _set_split(ws: Workspace, fraction: float, seed: int) -> None:
     """As ``annotator split WS --fraction F --seed N`` sets it."""
     with writing(ws.engine) as conn:
-        conn.execute(
-            text("UPDATE project SET heldout_fraction = :f, split_seed = :s WHERE id = 1"),
-            {"f": fraction, "s": seed},
-        )
+        stored_project.set_split_settings(conn, fraction, seed)
 
 
 def test_every_runs_figures_on_the_projects_split(ws: Workspace, tmp_path: Path) -> None:

@@ -12,14 +12,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.alignment import Changes, Comparison, Estimate, RunFigures, run_figures
 from annotator.domain.ceiling import LooUnit
 from annotator.domain.merge import Scale
 from annotator.domain.model import LabelScheme
-from annotator.domain.split import Part, part_of
+from annotator.domain.split import position
 from annotator.services.agreement.baseline import Intervals, ceiling
 from annotator.services.agreement.report import Rule
 from annotator.services.alignment.report import (
@@ -34,6 +34,7 @@ from annotator.services.alignment.report import (
 from annotator.services.workspace import Workspace, WorkspaceError
 from annotator.storage import alignment as stored
 from annotator.storage import judge_runs as judge_run_rows
+from annotator.storage import project as stored_project
 from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.judge_runs import IMPORTED_NAME
 
@@ -95,16 +96,21 @@ def _rater_labels(stored_json: str) -> tuple[str, ...]:
     return tuple(label for _rater, label in json.loads(stored_json or "[]"))
 
 
-@dataclass(frozen=True)
-class _Case:
+class _Case(NamedTuple):
     row_id: int
     ext_id: str
     criterion: str
     truth: str
     raters: str
+    """As stored (JSON)."""
     labels: tuple[str | None, ...]
     """Each run's, in the runs' order."""
     held: bool
+
+
+_Alike = tuple[str, str, str, tuple["str | None", ...], bool, bool]
+"""Cases counted together: criterion, final label, raters (JSON), the runs' labels, held out,
+a calibration example."""
 
 
 class _Pass:
@@ -114,23 +120,64 @@ class _Pass:
         self.ws = ws
         self.runs = judge_runs(ws)
         with ws.engine.connect() as conn:
-            self.fraction, self.split_seed = stored.split(conn)
+            self.fraction, self.split_seed = stored_project.split_settings(conn)
             self.examples = stored.example_row_ids(conn)
             self.packs = stored.pack_count(conn)
         self.open_cases = 0
 
-    def cases(self) -> Iterator[_Case]:
+    def cases(self, criterion: str | None = None) -> Iterator[_Case]:
+        """Every decided case (of ``criterion`` when given), in row id order."""
         added = [r.id for r in self.runs if not r.imported and r.id is not None]
         where = [-1 if r.imported or r.id is None else added.index(r.id) for r in self.runs]
+        seed, fraction = self.split_seed, self.fraction
         with self.ws.engine.connect() as conn, translated(name_of(self.ws.engine)):
-            rows = stored.decided_rows(conn, driver_connection(conn), added)
+            rows = stored.decided_rows(conn, driver_connection(conn), added, criterion)
             for row_id, ext_id, criterion, truth, raters, judge, labels in rows:
                 if truth is None:
                     self.open_cases += 1
                     continue
                 ours = tuple(judge if k < 0 else labels[k] for k in where)
-                held = part_of(self.split_seed, ext_id, self.fraction) is Part.HELDOUT
+                held = position(seed, ext_id) < fraction  # (domain.split.part_of)
                 yield _Case(row_id, ext_id, criterion, truth, raters, ours, held)
+
+
+class _Report:
+    """The counts of every criterion, cases alike counted together (a million cases are a
+    few thousand kinds)."""
+
+    def __init__(self, schemes: Mapping[str, LabelScheme], runs: int) -> None:
+        self.schemes = schemes
+        self.runs = runs
+        self.tallies: dict[str, _Criterion] = {}
+        self.decided = self.heldout = self.leaked = 0
+
+    def add(self, key: _Alike, count: int) -> None:
+        criterion, truth, stored_raters, labels, held, leak = key
+        t = self.tallies.get(criterion)
+        if t is None:
+            t = self.tallies[criterion] = _tally(self.schemes.get(criterion), self.runs)
+        self.decided += count
+        self.heldout += held * count
+        self.leaked += leak * count
+        raters = tuple(sorted(x for x in _rater_labels(stored_raters) if x in t.on_scale))
+        right = [None if label is None else not t.rule.wrong(truth, label) for label in labels]
+        for scope in (Scope.DECIDED, Scope.HELDOUT) if held else (Scope.DECIDED,):
+            s = t.scopes[scope]
+            s.cases += count
+            s.raters[(None, raters)] += count
+            for i, label in enumerate(labels):
+                if label is not None:
+                    s.pairs[i][(truth, label)] += count
+                    if leak and scope is Scope.HELDOUT:
+                        t.examples_scored[i] += count
+            for i, change in enumerate(s.changes):
+                before, now = right[i], right[i + 1]
+                if before is not None and now is not None:
+                    change.add("", before, now, count)
+
+
+MAX_ALIKE = 100_000
+"""Kinds of case kept before they are tallied (bounds memory)."""
 
 
 def alignment_report(
@@ -142,50 +189,34 @@ def alignment_report(
     intervals' (0 resamples: no intervals). The split is the project's (fraction and seed)."""
     if resamples < 0:
         raise ValueError("resamples must be 0 or more")
-    schemes = ws.project().schemes
     scan = _Pass(ws)
-    runs = len(scan.runs)
-    tallies: dict[str, _Criterion] = {}
-    decided = heldout = leaked = 0
+    report = _Report(ws.project().schemes, len(scan.runs))
+    alike: Counter[_Alike] = Counter()
+    examples = scan.examples
     for case in scan.cases():
-        t = tallies.get(case.criterion)
-        if t is None:
-            t = tallies[case.criterion] = _tally(schemes.get(case.criterion), runs)
-        decided += 1
-        leak = case.held and case.row_id in scan.examples
-        heldout += case.held
-        leaked += leak
-        raters = tuple(sorted(x for x in _rater_labels(case.raters) if x in t.on_scale))
-        right = [
-            None if label is None else not t.rule.wrong(case.truth, label) for label in case.labels
-        ]
-        for scope in (Scope.DECIDED, Scope.HELDOUT) if case.held else (Scope.DECIDED,):
-            s = t.scopes[scope]
-            s.cases += 1
-            s.raters[(None, raters)] += 1
-            for i, label in enumerate(case.labels):
-                if label is not None:
-                    s.pairs[i][(case.truth, label)] += 1
-                    if leak and scope is Scope.HELDOUT:
-                        t.examples_scored[i] += 1
-            for i, change in enumerate(s.changes):
-                before, now = right[i], right[i + 1]
-                if before is not None and now is not None:
-                    change.add(case.ext_id, before, now)
+        leak = case.held and case.row_id in examples
+        alike[(case.criterion, case.truth, case.raters, case.labels, case.held, leak)] += 1
+        if len(alike) >= MAX_ALIKE:
+            for key, count in alike.items():
+                report.add(key, count)
+            alike.clear()
+    for key, count in alike.items():
+        report.add(key, count)
     intervals = Intervals(seed, resamples)
+    tallies = report.tallies
     criteria = tuple(
         _criterion(name, tallies[name], scan.runs, intervals) for name in sorted(tallies)
     )
-    warning = CalibrationWarning(leaked, scan.packs) if leaked else None
+    leaked = report.leaked
     return AlignmentReport(
         runs=scan.runs,
         criteria=criteria,
         fraction=scan.fraction,
         split_seed=scan.split_seed,
-        decided=decided,
-        heldout=heldout,
+        decided=report.decided,
+        heldout=report.heldout,
         open_cases=scan.open_cases,
-        warning=warning,
+        warning=CalibrationWarning(leaked, scan.packs) if leaked else None,
         seed=seed,
         resamples=resamples,
     )
@@ -248,8 +279,8 @@ def compare_runs(
     scheme = ws.project().schemes.get(criterion)
     t = _tally(scheme, 1)
     changes = Changes(keep_ids=True)
-    for case in scan.cases():
-        if case.criterion != criterion or (scope is Scope.HELDOUT and not case.held):
+    for case in scan.cases(criterion):
+        if scope is Scope.HELDOUT and not case.held:
             continue
         first, second = case.labels[at[0]], case.labels[at[1]]
         if first is not None and second is not None:
