@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("Reviewing", "For leads")
+SECTIONS = ("Reviewing", "For leads", "Closing the loop")
 
 
 def guide(readme: str) -> str:
