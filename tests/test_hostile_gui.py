@@ -344,3 +344,56 @@ def test_the_walk_finds_each_kind_of_offender(qtbot: QtBot) -> None:
     found = offenders(root)
     assert len(found) == 4, found
     assert offenders(QLabel()) == []
+
+
+def test_the_rubric_dialog_is_plain_text(window: MainWindow, qtbot: QtBot) -> None:
+    from annotator.ui.rubric_dialog import RubricDialog
+
+    window.edit_rubric()
+    dialog = window.findChild(RubricDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert "<script>alert(1)</script>" in dialog.rubric.toPlainText()
+    dialog.rubric.appendPlainText(make.EVERYTHING)
+    dialog.note.setText(make.TITLE)  # a hostile note, and a reviewer named as a hostile file
+    dialog.save.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
+    assert offenders(dialog) == []
+    assert "\n" not in dialog.windowTitle()
+    dialog.close()
+
+
+def test_judge_runs_are_plain_text(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    """A judge run's name, model, rationale and fields from a hostile file: the case view's run
+    cards, File > Judge runs... and the Add judge run dialog show them inert."""
+    import json
+    import sqlite3
+
+    from annotator.formats.mapping import FieldMapping
+    from annotator.services.judge_runs import add_run
+    from annotator.ui.judge_runs_dialog import AddRunDialog
+
+    ws = window.ws
+    assert ws is not None and ws.path is not None
+    with sqlite3.connect(ws.path) as db:
+        cases = db.execute("SELECT ext_id, judge_label FROM cases ORDER BY id").fetchall()
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        "".join(json.dumps({"id": i, "label": label, "rationale": make.EVERYTHING,
+                            "model": make.TITLE}) + "\n" for i, label in cases),  # fmt: skip
+        encoding="utf-8",
+    )
+    name = "".join(c for c in make.TITLE if c >= " ")  # (a name is one line)
+    add_run(ws, run, name)
+    window.review.reload()
+    assert offenders(window.view) == []
+    window.actions_by_id["judge_runs"].trigger()
+    dialog = window.judge_runs.dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert offenders(dialog) == []
+    dialog.close()
+    mapping = FieldMapping((("judge.label", make.EVERYTHING), ("judge.model", make.TITLE)))
+    add = AddRunDialog(window, HOSTILE / "cases.jsonl", mapping, name)
+    assert offenders(add) == []
+    add.close()

@@ -4,6 +4,7 @@ reviewers who decided under different versions; the agreement report lists rubri
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def test_the_labelled_file_carries_the_version_and_hash(pack: Path, tmp_path: Pa
     ben = lines(reviewer(pack, tmp_path / "ben", "ben", edit=True))
     assert {(r["rubric_version"], r["rubric_hash"]) for r in ana} == {(1, V1)}
     assert {(r["rubric_version"], r["rubric_hash"]) for r in ben} == {(2, rubric_hash(V2_TEXT, ""))}
-    assert V1 == "sha256:" + __import__("hashlib").sha256(b"Pass if correct.\x00").hexdigest()
+    plain = hashlib.sha256(b"Pass if correct." + b"\x00" + b"").hexdigest()
+    assert f"sha256:{plain}" == V1  # the rubric, a NUL byte, the guidelines (none)
 
 
 def test_a_merge_carries_them_and_reports_different_versions(

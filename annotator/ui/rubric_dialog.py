@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -68,7 +67,7 @@ class RubricDialog(QDialog):
             self.criterion.addItem(shown(one_line(name, 60)) or self.tr("(default)"), name)
         self.criterion.setCurrentIndex(max(self.criterion.findData(criterion), 0))
         self.criterion.currentIndexChanged.connect(lambda _i: self.load())
-        top.addWidget(QLabel(self.tr("Criterion:")))
+        top.addWidget(plain_label(self.tr("Criterion:"), selectable=False))
         top.addWidget(self.criterion, 1)
         self.criterion.setVisible(self.criterion.count() > 1)
         self.current = plain_label("", selectable=False)
