@@ -210,3 +210,19 @@ def test_the_setting_and_the_random_order_are_remembered(
     other = make_window(path, reviewer="bo")
     assert other.model.filter.seed is not None and other.model.filter.seed != seed
     assert [other.model.id_at(r) for r in range(other.model.rowCount())] != order
+
+
+def test_a_first_label_picked_but_not_revealed_comes_back_blind(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = blind_window(make_window, qtbot, tmp_path)
+    detail = window.review.detail
+    window.queue.table.setFocus()
+    key(qtbot, window, "2")
+    window.close()  # the pick is kept as a draft; nothing is revealed
+    again = make_window(tmp_path / "sample.jsonl")
+    shown = again.review.detail
+    assert shown is not None and shown.row_id == detail.row_id and shown.blind
+    assert again.panel.label() == detail.scheme.labels[1]
+    assert "Ctrl+Space" in again.panel.state.text()
+    assert leaks(again, shown) == []

@@ -115,7 +115,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "reveal",
         "Re&veal who said what",
-        ("Ctrl+Space",),
+        ("Ctrl+Space", "Ctrl+Shift+Space"),  # (the second where the system takes the first)
         "case",
         "Blind first: commit your first label, then see the judge's and the raters' labels",
     ),

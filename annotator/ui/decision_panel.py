@@ -555,3 +555,5 @@ class DecisionPanel(QFrame):
         self._dirty = True
         self.state.setText(self.tr("Unsaved draft restored — Ctrl+Enter saves it."))
         self._state_style("color: #c77700; font-weight: 600;")
+        if self._detail is not None and self._detail.blind:
+            self._show_blind(self._detail)  # (a first label picked, not revealed yet)
