@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -41,6 +42,14 @@ def mapping_lines(mapping: FieldMapping, key: str = "id") -> str:
     return "\n".join(lines)
 
 
+def _row(form: QFormLayout, text: str, widget: QWidget) -> None:
+    """A form row whose label is plain text (its ``&`` still the buddy's key)."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setBuddy(widget)
+    form.addRow(label, widget)
+
+
 class AddRunDialog(QDialog):
     """The new run's name and model, and the fields its file will be read with."""
 
@@ -63,14 +72,14 @@ class AddRunDialog(QDialog):
         self.name = QLineEdit(name)
         self.name.setMaxLength(200)
         self.name.setToolTip(self.tr("Unique in the project; the case view names its verdicts so"))
-        form.addRow(self.tr("&Name:"), self.name)
+        _row(form, self.tr("&Name:"), self.name)
         self.model = QLineEdit()
         self.model.setPlaceholderText(self.tr("as the file says"))
         self.model.setToolTip(self.tr("The judge's model, if the file does not name it"))
-        form.addRow(self.tr("&Model:"), self.model)
+        _row(form, self.tr("&Model:"), self.model)
         fields = plain_label(mapping_lines(mapping))
         fields.setObjectName("runFields")
-        form.addRow(self.tr("Fields read:"), fields)
+        _row(form, self.tr("Fields read:"), fields)
         layout.addLayout(form)
         note = plain_label(
             self.tr(
