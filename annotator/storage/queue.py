@@ -80,7 +80,7 @@ def where(
         clauses.append(f"{plus}c.review_state = :review_state")
         params["review_state"] = int(flt.review_state)
     if flt.split is not None:
-        clauses.append(part_condition(flt.split))
+        clauses.append(part_condition(flt.split, first_rows))
     if flt.judge_truth is not None:
         clauses.append(_CELL)
         criterion, judge, truth = flt.judge_truth
@@ -149,8 +149,10 @@ def order_by(flt: QueueFilter) -> str:
     d = reverse if flt.descending else natural
     a = "DESC" if flt.descending else "ASC"
     if flt.seed is not None and flt.sort == SortKey.SEVERITY:
-        # Seeded random order (``db.shuffled``): the same for a seed on every run; no index
-        # gives it, so SQLite sorts (at a million cases, a second at most).
+        # Seeded random order (``db.shuffled``): the same for a seed on every run. No index
+        # gives it, so SQLite sorts every case the filter admits, calling the function once
+        # a case: at a million cases, seconds on the queue's worker thread (the window
+        # shows the queue when they are in; a filter narrows it first).
         return f"shuffled({int(flt.seed):d}, c.position) {a}, c.position"
     # Positions are unique, so every key ends in a total order (no tie-break on c.id, which
     # would keep SQLite from reading the order off an index).
