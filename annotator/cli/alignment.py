@@ -34,6 +34,12 @@ def add_alignment_parser(sub: Any, common: Any) -> None:
         "calibration examples. See docs/alignment.md.",
     )
     p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
+    report_options(p)
+    common(p, sub=True)
+
+
+def report_options(p: argparse.ArgumentParser) -> None:
+    """A report's options (``agreement`` and ``alignment``): its outputs and its intervals."""
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--markdown", type=Path, metavar="OUT", help="also write a Markdown report")
     p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML report")
@@ -46,7 +52,6 @@ def add_alignment_parser(sub: Any, common: Any) -> None:
         default=DEFAULT_RESAMPLES,
         help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no intervals)",
     )
-    common(p, sub=True)
 
 
 def alignment_command(ws: Workspace, args: argparse.Namespace) -> None:

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from annotator import __version__, console
-from annotator.cli.alignment import add_alignment_parser
+from annotator.cli.alignment import add_alignment_parser, report_options
 from annotator.cli.blind import blind_parser
 from annotator.cli.judge_runs import judge_run_parser
 from annotator.cli.rubric import rubric_parser
-from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED
 from annotator.formats.mapping import TARGETS
 from annotator.formats.presets import names as preset_names
@@ -307,18 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         "or the reviewers' labelled files (merged on the fly). See docs/agreement.md.",
     )
     p.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    p.add_argument("--markdown", type=Path, metavar="OUT", help="also write a Markdown report")
-    p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML report")
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0)"
-    )
-    p.add_argument(
-        "--resamples",
-        type=int,
-        default=DEFAULT_RESAMPLES,
-        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})",
-    )
+    report_options(p)
     _common(p, sub=True)
 
     _calibrate_parser(sub)
