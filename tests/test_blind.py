@@ -55,6 +55,8 @@ def test_blind_only_when_set_and_until_revealed(ws: Workspace) -> None:
     assert rid is not None
     assert blind_settings(ws).blind_first is False
     assert review.case(rid).blind is False
+    with pytest.raises(ReviewError, match="not shown blind"):
+        review.reveal(rid, "pass")  # (no first label on a case seen with its verdicts)
     set_blind(ws, blind_first=True)
     detail = review.case(rid)
     assert detail.blind and detail.first is None

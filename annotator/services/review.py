@@ -334,6 +334,13 @@ class ReviewService:
         takes the reveal back together with its first label. A case already revealed keeps
         its first label (nothing is written)."""
         detail = self.case(row_id)
+        if detail.first is not None:
+            return NOTHING
+        if not detail.blind:
+            raise ReviewError(
+                f"{detail.case.id} is not shown blind (the project is not reviewed blind first, "
+                "or the case is decided): there is no first label to keep."
+            )
         canonical = detail.scheme.canonical(label) if detail.scheme.labels else label
         if canonical is None or not canonical.strip():
             raise ReviewError(
@@ -343,11 +350,14 @@ class ReviewService:
         with writing(self.ws.engine) as conn:
             now = _state(conn, row_id)
             _check_version(conn, row_id, now, expected)
-            if reveals.reveal(conn, row_id) is not None:
+            if reveals.reveal(conn, row_id) is not None:  # (revealed meanwhile, elsewhere)
                 return NOTHING
-            first = {"blind_label": canonical, "revealed_at": self.clock()}
-            first["reviewer"] = self.reviewer
-            decisions.apply_state(conn, row_id, {**now, "reveal": first})
+            first = {
+                "blind_label": canonical,
+                "revealed_at": self.clock(),
+                "reviewer": self.reviewer,
+            }
+            reveals.set_reveal(conn, row_id, first)
             decisions.delete_draft(conn, row_id)  # the draft's label became the first label
             decisions.record(
                 conn,
