@@ -124,6 +124,12 @@ class QueuePanel(QWidget):
             + [(self.tr("Decided under an older rubric"), STALE)],
             self.tr("Decision status"),
         )
+        # (its longest item, "Decided under an older rubric", is elided rather than widening
+        # the queue)
+        self.status.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.status.setMinimumContentsLength(12)
         self.criterion = self._combo([], self.tr("Criterion"))
         self.label = self._combo(
             [], self.tr("Cases where the judge, a rater or you used this label")
