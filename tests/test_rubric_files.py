@@ -150,3 +150,22 @@ def test_the_agreement_report_lists_rubric_gaps(pack: Path, tmp_path: Path) -> N
         }
     ]
     ws.close()
+
+
+def test_a_leads_merged_file_carries_the_leads_version(pack: Path, tmp_path: Path) -> None:
+    from annotator.services.merge import export_merged
+
+    files = [reviewer(pack, tmp_path / n, n, edit=False) for n in ("ana", "ben")]
+    lead = Workspace.open(tmp_path / "lead.annotator")
+    import_file(lead, pack)
+    merge_into_workspace(lead, files)
+    rubrics.edit(lead, "", note="lead's wording", author="lee", rubric=V2_TEXT)
+    review = ReviewService(lead, "lee")
+    review.decide(review.row_id("c1") or 0, "pass", "settled under v2")
+    out = tmp_path / "merged.jsonl"
+    export_merged(lead, out)
+    lead.close()
+    c1 = next(c for c in read_merged(out) if c.id == "c1")
+    assert c1.lead is not None
+    assert (c1.lead.rubric_version, c1.lead.rubric_hash) == (2, rubric_hash(V2_TEXT, ""))
+    assert {(r.reviewer, r.rubric_version) for r in c1.reviews} == {("ana", 1), ("ben", 1)}
