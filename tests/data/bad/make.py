@@ -140,6 +140,7 @@ LABELLED = {
     "labelled_confidence_number.jsonl": jsonl(labelled_line(confidence=0.9)),
     "labelled_tags_string.jsonl": jsonl(labelled_line(tags="judge missed fact")),
     "labelled_kind.jsonl": jsonl(labelled_line(kind="martians")),
+    "labelled_rubric_version.jsonl": jsonl(labelled_line(rubric_version=0)),
     "labelled_rater_labels.jsonl": jsonl(labelled_line(rater_labels="fail")),
     "labelled_label_outside.jsonl": jsonl(labelled_line(), labelled_line(id="c2", label="maybe")),
     "labelled_truncated.jsonl": jsonl(labelled_line()) + json.dumps(labelled_line(id="c2"))[:90],
