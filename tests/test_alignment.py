@@ -33,6 +33,9 @@ from annotator.services.alignment import (
     changed_cases,
     compare_runs,
     judge_runs,
+    render_html,
+    render_markdown,
+    render_text,
     report_to_json,
 )
 from annotator.services.importer import import_file
@@ -387,3 +390,26 @@ def test_the_json_shape_is_documented(ws: Workspace, tmp_path: Path) -> None:
     assert {"mcnemar_p", "examples_scored", "human_ceiling", "per_label"} <= keys
     for key in keys:
         assert f"`{key}`" in section or f'"{key}"' in section, key
+
+
+def test_a_workspace_without_decisions(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "new.annotator")
+    import_file(ws, SAMPLE)
+    report = alignment_report(ws)
+    assert (report.decided, report.heldout, report.criteria, report.warning) == (0, 0, (), None)
+    assert [r.name for r in report.runs] == ["imported judge"]
+    assert "no decided case yet" in render_text(report)
+    assert report_to_json(report)["criteria"] == []
+    assert "<h1>Alignment report</h1>" in render_html(report)
+    assert render_markdown(report).startswith("# Alignment report")
+
+
+def test_run_names_cannot_reach_the_terminal_or_reorder_a_line(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    add_run(ws, _run_file(tmp_path, "run", 1), "v2 \u202eevil")  # (controls: refused)
+    report = alignment_report(ws, resamples=0)
+    page = render_html(report)
+    assert "\u202e" not in page and "⟨RLO⟩" in page
+    assert "\u202e" not in render_markdown(report)
+    assert "\u202e" not in render_text(report) and "⟨RLO⟩" in render_text(report)

@@ -177,7 +177,13 @@ def render_text(report: AlignmentReport) -> str:
             lines += ["", s.title]
             lines += text_table(s) if s.rows else ["  (none)"]
         lines += [""] + [f"  {n}" for n in criterion_notes(c)]
-    return "\n".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", x).rstrip() for x in lines) + "\n"
+    return "\n".join(_terminal(x) for x in lines) + "\n"
+
+
+def _terminal(line: str) -> str:
+    """A line safe for a terminal: bidirectional and other control characters as visible marks
+    (``⟨RLO⟩``), so that a run's name can neither reorder the line nor reach the terminal."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", visible_controls(line).text).rstrip()
 
 
 # -- Markdown -----------------------------------------------------------------------------------
