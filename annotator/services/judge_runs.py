@@ -12,6 +12,10 @@ duplicate id and an unreadable record. Then the project's cases are walked in ba
 looked up, and the verdicts inserted in one transaction: an id the project lacks, a label off
 the criterion's scale or a record without a label refuses the whole file, naming its line, and
 nothing is written. Cases the run has no verdict on are allowed, and counted.
+
+A change to the runs touches no case's status, the queue or the counts, so these functions
+return the run (or :class:`RunAdded`) rather than a ``Changes``: the window shows the current
+case again, with its runs' verdicts (:func:`case_verdicts`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from annotator.formats.mapping import FieldMapping
 from annotator.formats.normalize import Invalid, canonical_label, verdict
 from annotator.formats.reader import CaseReader
 from annotator.formats.values import ValueMap
-from annotator.services.changes import Changes
 from annotator.services.workspace import Clock, Workspace, WorkspaceError, now_iso
 from annotator.storage import judge_runs as stored
 from annotator.storage import schemes
@@ -40,8 +43,6 @@ from annotator.storage.judge_runs import IMPORTED_NAME, StoredRun, StoredVerdict
 BATCH = 5000
 """Cases looked up, and verdicts inserted, at a time."""
 FIRST_MISSING = 5
-RUNS_CHANGED = Changes(queue=False)
-"""What a run's change touches: the case shown (its verdicts), nothing in the queue."""
 
 Progress = Callable[[int, int], None]
 
@@ -120,7 +121,6 @@ class RunAdded:
     missing: int
     """Project cases the run has no verdict on."""
     missing_ids: list[str]
-    changes: Changes = RUNS_CHANGED
 
     def describe(self) -> str:
         fields = ", ".join(f"{ours}={theirs}" for ours, theirs in self.mapping.pairs) or "as named"
