@@ -213,12 +213,17 @@ consensus, elsewhere, first labels right, final labels right."""
 def tally(decisions: Iterable[BlindDecision]) -> dict[str, Counter[Kind]]:
     """Count the decisions by reviewer and kind (one pass; memory: the kinds, not the
     decisions)."""
+    return tally_alike((d, 1) for d in decisions)
+
+
+def tally_alike(alike: Iterable[tuple[BlindDecision, int]]) -> dict[str, Counter[Kind]]:
+    """:func:`tally` of decisions counted together where alike: ``(decision, how many)``."""
     out: dict[str, Counter[Kind]] = {}
-    for d in decisions:
+    for d, n in alike:
         counts = out.get(d.reviewer)
         if counts is None:
             counts = out[d.reviewer] = Counter()
-        counts[kind_of(d)] += 1
+        counts[kind_of(d)] += n
     return out
 
 

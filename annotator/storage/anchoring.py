@@ -3,8 +3,9 @@
 reviewers a lead merged in).
 
 A blind-first decision is a first label with a final label beside it: a case revealed but not
-decided yet is not one. Each row carries the case's judge label, the raters' consensus and the
-final label the Agreement page uses (``reviews.final_label``), so that nothing else is read.
+decided yet is not one. Each carries the case's judge label, the raters' consensus and the
+final label the Agreement page uses (``reviews.final_label``), so that nothing else is read;
+decisions alike are counted together in SQL (a million decisions in a few seconds).
 """
 
 from __future__ import annotations
@@ -32,18 +33,22 @@ _MERGED = (
     "WHERE r.blind_label IS NOT NULL"
 )
 """Merged reviewers' blind-first decisions (``d``: the workspace's decision on the case)."""
-_FIELDS = f"c.judge_label, c.consensus, {final_label('c.id', 'd')}"
+_FIELDS = f"c.judge_label AS judge, c.consensus AS consensus, {final_label('c.id', 'd')} AS truth"
 
 
-def blind_decisions(conn: Connection) -> Iterator[BlindDecision]:
-    """Every blind-first decision of the workspace, streamed (a million take seconds): the
-    workspace's own reviewer's, then those merged in. ``truth``: the case's final label."""
-    own = text(f"SELECT {OWN_REVIEWER}, v.blind_label, d.label, {_FIELDS} {_OWN}")
-    merged = text(f"SELECT r.reviewer, r.blind_label, r.label, {_FIELDS} {_MERGED}")
-    for query in (own, merged):
-        rows = conn.execution_options(yield_per=5000).execute(query)
-        for reviewer, first, final, judge, consensus, truth in rows:
-            yield BlindDecision(reviewer, first, final, judge or None, consensus or None, truth)
+def blind_decisions(conn: Connection) -> Iterator[tuple[BlindDecision, int]]:
+    """Every blind-first decision of the workspace, those alike (the same reviewer, labels,
+    judge, consensus and truth) counted together in SQL: the workspace's own reviewer's, then
+    those merged in. ``truth``: the case's final label. A million decisions come back as a
+    few hundred rows."""
+    own = (
+        f"SELECT {OWN_REVIEWER} AS who, v.blind_label AS first, d.label AS final, {_FIELDS} {_OWN}"
+    )
+    merged = f"SELECT r.reviewer, r.blind_label, r.label, {_FIELDS} {_MERGED}"
+    columns = "who, first, final, judge, consensus, truth"
+    query = text(f"SELECT {columns}, count(*) FROM ({own} UNION ALL {merged}) GROUP BY {columns}")
+    for reviewer, first, final, judge, consensus, truth, n in conn.execute(query):
+        yield BlindDecision(reviewer, first, final, judge or None, consensus or None, truth), n
 
 
 def switched_to_judge(reviewer: bool) -> str:

@@ -164,7 +164,7 @@ def final_label(case: str, decision: str) -> str:
     own = f"coalesce(nullif({decision}.reviewer, ''), 'lead')"
     return (
         f"(CASE WHEN {decision}.case_id IS NOT NULL AND coalesce({_settles(decision, case)}, 0) "
-        f"THEN {decision}.label ELSE (SELECT CASE WHEN count(DISTINCT x.label) = 1 "
+        f"THEN {decision}.label ELSE (SELECT CASE WHEN min(x.label) = max(x.label) "
         "THEN min(x.label) END FROM (SELECT label FROM review WHERE case_id = "
         f"{case} UNION ALL SELECT {decision}.label WHERE {decision}.case_id IS NOT NULL AND "
         f"NOT EXISTS (SELECT 1 FROM review o WHERE o.case_id = {case} AND o.reviewer = {own})"

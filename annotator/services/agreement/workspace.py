@@ -15,7 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from annotator.domain.agreement import DEFAULT_RESAMPLES
-from annotator.domain.anchoring import Anchoring, anchoring_of, merged_decisions
+from annotator.domain.anchoring import Anchoring, anchoring_of, merged_decisions, tally_alike
+from annotator.domain.anchoring import anchoring as anchoring_figures
 from annotator.domain.baseline import BaselineTally
 from annotator.domain.model import LabelScheme
 from annotator.services.agreement.baseline import build_baseline, with_scales
@@ -86,7 +87,8 @@ def workspace_anchoring(
     """The anchoring figures of the workspace's blind-first decisions (its own reviewer's and
     those merged in), streamed from storage and counted by kind."""
     with ws.engine.connect() as conn:
-        return anchoring_of(anchoring.blind_decisions(conn), seed=seed, resamples=resamples)
+        counts = tally_alike(anchoring.blind_decisions(conn))
+    return anchoring_figures(counts, seed=seed, resamples=resamples)
 
 
 def workspace_baseline(
