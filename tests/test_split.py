@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from annotator.cli import main
 from annotator.domain.queue import QueueFilter
-from annotator.domain.split import Part, part_of
+from annotator.domain.split import Part, part_of, position
 from annotator.formats.merged import read_merged
 from annotator.services.calibration import write_pack
 from annotator.services.exporter import export_decisions
@@ -318,3 +321,20 @@ def test_calibrate_uses_the_projects_split(project: Path, tmp_path: Path) -> Non
     assert split_settings(ws) == SplitSettings(0.2, 6)
     assert [p[0][3] for p in _packs(ws)] == [0.2, 0.7]
     ws.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.text(min_size=0, max_size=30),
+    st.floats(min_value=0.0, max_value=1.0),
+)
+def test_the_fast_part_is_the_position_against_the_fraction(
+    seed: int, case_id: str, fraction: float
+) -> None:
+    held = position(seed, case_id) < fraction
+    assert part_of(seed, case_id, fraction) is (Part.HELDOUT if held else Part.EXAMPLES)
+    # On the edge: a fraction equal to the case's own position holds it out no more.
+    at = position(seed, case_id)
+    assert part_of(seed, case_id, at) is Part.EXAMPLES
+    assert part_of(seed, case_id, math.nextafter(at, 2.0)) is Part.HELDOUT

@@ -17,9 +17,10 @@ that a case never moves is kept absolutely instead (docs/alignment.md, "The spli
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 DEFAULT_FRACTION = 0.5
 """The share of decided cases held out."""
@@ -49,8 +50,24 @@ def position(seed: int, case_id: str) -> float:
 
 def part_of(seed: int, case_id: str, fraction: float) -> Part:
     """The case's part: held out when its position is below ``fraction``."""
-    held = position(seed, case_id) < fraction
-    return Part.HELDOUT if held else Part.EXAMPLES
+    return parts(seed, fraction)(case_id)
+
+
+@lru_cache(maxsize=16)
+def parts(seed: int, fraction: float) -> Callable[[str], Part]:
+    """:func:`part_of` for one seed and fraction, made once: an export asks it of a million
+    cases. ``position < fraction`` is decided as ``float(n) < fraction * 2**64`` (``n`` the
+    hash's first 8 bytes): the same comparison, scaled by a power of two, without dividing."""
+    prefix = f"{seed}\x1f".encode()
+    limit = fraction * _SPAN
+    sha256 = hashlib.sha256
+    held, examples = Part.HELDOUT, Part.EXAMPLES
+
+    def part(case_id: str) -> Part:
+        n = int.from_bytes(sha256(prefix + case_id.encode()).digest()[:8], "big")
+        return held if float(n) < limit else examples
+
+    return part
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,16 @@ FINAL_LABEL = "COALESCE(d.label, (SELECT v.label FROM review v WHERE v.case_id =
 _SETTINGS = "(SELECT {column} FROM project WHERE id = 1)"
 
 
+_DECIDED_IDS = (
+    "c.id IN (SELECT case_id FROM decision "
+    f"UNION ALL SELECT id FROM cases WHERE review_state = {int(ReviewState.UNANIMOUS)})"
+)
+"""The decided cases as a list SQLite reads first (from the decision table and an index),
+so that the part is computed for them only: a condition on ``c`` alone, as ``split_position``
+is, would be checked on every case before the join (a call into Python for each of a
+million cases)."""
+
+
 def held_out(seed: str, fraction: str) -> str:
     """SQL true for a held-out case, given SQL for the seed and the fraction."""
     return f"split_position({seed}, c.ext_id) < {fraction}"
@@ -36,15 +46,26 @@ def _project_held_out() -> str:
     )
 
 
-def part_condition(part: Part) -> str:
-    """SQL true for the decided cases of ``part`` under the project's settings."""
-    return f"({DECIDED} AND {'' if part is Part.HELDOUT else 'NOT '}{_project_held_out()})"
+def _when_decided(condition: str) -> str:
+    """``condition`` for a decided case, NULL (false) for another; CASE keeps SQLite from
+    checking ``condition`` before it has joined the decision."""
+    return f"(CASE WHEN {DECIDED} THEN {condition} END)"
+
+
+def part_condition(part: Part, first_rows: bool = False) -> str:
+    """SQL true for the decided cases of ``part`` under the project's settings.
+
+    ``first_rows``: checked case by case as the queue index is walked in order (the first
+    screen of the queue); else the decided cases are listed first and sorted after."""
+    held = _project_held_out()
+    condition = _when_decided(held if part is Part.HELDOUT else f"NOT ({held})")
+    return condition if first_rows else f"({_DECIDED_IDS} AND {condition})"
 
 
 def part_column() -> str:
     """SQL for a case's part under the project's settings: 1 held out, 0 examples, NULL for a
     case not decided (a key of :data:`PARTS`)."""
-    return f"CASE WHEN {DECIDED} THEN {_project_held_out()} END"
+    return _when_decided(_project_held_out())
 
 
 PARTS = {0: Part.EXAMPLES, 1: Part.HELDOUT}
@@ -54,7 +75,7 @@ def decided_rows(conn: Connection) -> Iterator[Any]:
     """Every decided case's ``(ext_id, criterion, final label)``, a few thousand at a time."""
     query = text(
         f"SELECT c.ext_id, c.criterion, {FINAL_LABEL} FROM cases c "
-        f"LEFT JOIN decision d ON d.case_id = c.id WHERE {DECIDED}"
+        f"LEFT JOIN decision d ON d.case_id = c.id WHERE {_DECIDED_IDS} AND {DECIDED}"
     )
     yield from conn.execution_options(yield_per=5000).execute(query)
 
@@ -62,10 +83,10 @@ def decided_rows(conn: Connection) -> Iterator[Any]:
 def moving(conn: Connection, before: tuple[float, int], after: tuple[float, int]) -> int:
     """How many decided cases change part when the settings go from ``before`` to ``after``
     (each ``(fraction, seed)``)."""
+    changed = f"({held_out(':seed0', ':fraction0')}) != ({held_out(':seed1', ':fraction1')})"
     query = text(
         "SELECT count(*) FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
-        f"WHERE {DECIDED} AND ({held_out(':seed0', ':fraction0')}) "
-        f"!= ({held_out(':seed1', ':fraction1')})"
+        f"WHERE {_DECIDED_IDS} AND {_when_decided(changed)}"
     )
     params = {
         "fraction0": before[0],
@@ -81,7 +102,7 @@ def part_counts(conn: Connection, fraction: float, seed: int) -> tuple[int, int]
     ``seed``."""
     query = text(
         f"SELECT count(*), coalesce(sum({held_out(':seed', ':fraction')}), 0) FROM cases c "
-        f"LEFT JOIN decision d ON d.case_id = c.id WHERE {DECIDED}"
+        f"LEFT JOIN decision d ON d.case_id = c.id WHERE {_DECIDED_IDS} AND {DECIDED}"
     )
     decided, held = conn.execute(query, {"seed": seed, "fraction": fraction}).one()
     return int(decided) - int(held), int(held)
