@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator import console
+from annotator.cli.progress import progress_bar
 from annotator.formats.reader import FORMATS as READ_FORMATS
 from annotator.formats.values import ValueMap
 from annotator.services.judge_runs import (
@@ -119,10 +120,11 @@ def _add(ws: Workspace, args: argparse.Namespace) -> int:
         if source != "judge":
             raise ValueError(f"--labels of a judge run maps the judge's values (judge:...), "
                              f"not {source}'s")  # fmt: skip
-    added = add_run(
-        ws, args.file, args.name, mapping=mapping, key=key, model=args.model, values=values,
-        encoding=args.encoding, fmt=args.fmt,
-    )  # fmt: skip
+    with progress_bar(args, f"adding {args.file.name}", "%") as progress:
+        added = add_run(
+            ws, args.file, args.name, mapping=mapping, key=key, model=args.model, values=values,
+            encoding=args.encoding, fmt=args.fmt, progress=progress,
+        )  # fmt: skip
     if args.json:
         out = added.run.to_json() | {
             "map": added.mapping.as_dict(),

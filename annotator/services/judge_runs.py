@@ -42,9 +42,11 @@ from annotator.storage.judge_runs import IMPORTED_NAME, StoredRun, StoredVerdict
 
 BATCH = 5000
 """Cases looked up, and verdicts inserted, at a time."""
-FIRST_MISSING = 5
+READING = 50
+"""Of the progress (``progress(percent, 100)``): reading the file; the rest is the cases' walk."""
 
 Progress = Callable[[int, int], None]
+"""``progress(percent, 100)``: reading the run's file, then looking its cases up."""
 
 __all__ = [
     "IMPORTED_NAME",
@@ -269,7 +271,10 @@ def parse_map(specs: Sequence[str]) -> tuple[FieldMapping | None, str]:
             key = theirs.strip()
         else:
             judge.append(spec)
-    return parse_judge_map(judge), key
+    try:
+        return parse_judge_map(judge), key
+    except ValueError as e:  # (the same options, named --map here)
+        raise ValueError(str(e).replace("--judge-map", "--map")) from None
 
 
 def _join(path: Path, mapping: FieldMapping | None, key: str, model: str | None,
@@ -332,7 +337,7 @@ def add_run(
         if cancelled is not None and cancelled():
             raise RunCancelled(f"adding {path.name} cancelled; nothing was added")
         if progress is not None:
-            progress(index.bytes_read, size)
+            progress(min(READING, READING * index.bytes_read // size), 100)
 
     try:
         size = max(1, path.stat().st_size)
@@ -420,7 +425,7 @@ class _Adding:
             after = cases[-1][0]
             done += len(cases)
             if self.progress is not None:
-                self.progress(done, total)
+                self.progress(READING + (100 - READING) * done // max(total, 1), 100)
 
     def _verdict(self, value: Any, line: int, criterion: str) -> Verdict | None:
         if self.values is not None:
