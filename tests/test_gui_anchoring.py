@@ -9,9 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
-from sqlalchemy import text
 
-from annotator.storage.db import writing
+from annotator.services.blind import set_blind
+from annotator.services.exporter import export_decisions
+from annotator.services.importer import import_file
+from annotator.services.review import ReviewService
+from annotator.services.workspace import Workspace
 from tests.helpers import PASS_FAIL, REVIEW_PLAN, case, reviewer_file, write_jsonl
 
 pytestmark = pytest.mark.gui
@@ -36,10 +39,36 @@ def _page(window, qtbot: QtBot):  # type: ignore[no-untyped-def]
     return page
 
 
+def _blind_reviewer_file(pack: Path, folder: Path, reviewer: str, labels: dict[str, str]) -> Path:
+    """A reviewer's labelled file, reviewed blind first: "fail" first on every case (the
+    judge says "pass" on all), then the final label of ``labels``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ws = Workspace.open(folder / f"{reviewer}.annotator")
+    import_file(ws, pack)
+    set_blind(ws, blind_first=True)
+    review = ReviewService(ws, reviewer)
+    for cid, label in labels.items():
+        row_id = review.row_id(cid) or 0
+        review.reveal(row_id, "fail")
+        review.decide(row_id, label, f"{reviewer} on {cid}")
+    out = folder / "decisions.jsonl"
+    export_decisions(ws, out)
+    ws.close()
+    return out
+
+
 def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
-    make_window, qtbot: QtBot, pack: Path, tmp_path: Path
+    make_window, qtbot: QtBot, pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    from annotator.ui import main_window
+
+    # ana and ben review blind first; cai does not. ana then takes "pass" (the judge's label)
+    # on c3, c4, c6; ben on c2, c6.
+    files = [
+        _blind_reviewer_file(pack, tmp_path / "ana", "ana", REVIEW_PLAN["ana"]),
+        _blind_reviewer_file(pack, tmp_path / "ben", "ben", REVIEW_PLAN["ben"]),
+        reviewer_file(pack, tmp_path / "cai", "cai", REVIEW_PLAN["cai"]),
+    ]
     window = make_window(pack, reviewer="Lead Lee")
     page = _page(window, qtbot)
     lines = "\n".join(label.text() for label in page.anchoring.findChildren(QLabel))
@@ -49,16 +78,6 @@ def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
 
     window.files.merge(files)
     qtbot.waitUntil(lambda: not window.runner.tasks, timeout=10000)
-    # ana and ben said "fail" first on every case they decided (as their merged files record
-    # it); the judge says "pass" everywhere. ana then took "pass" on c3, c4, c6; ben on c2, c6.
-    assert window.ws is not None
-    with writing(window.ws.engine) as conn:
-        conn.execute(
-            text(
-                "UPDATE review SET blind_label = 'fail', revealed_at = '2026-01-01T00:00:00Z' "
-                "WHERE reviewer IN ('ana', 'ben')"
-            )
-        )
     page = _page(window, qtbot)
     table = page.anchoring.findChild(QTableWidget)
     assert table is not None
@@ -70,7 +89,7 @@ def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
     assert cells[0][4:] == ["5", "3"]
     buttons = {b.text(): b for b in page.anchoring.findChildren(QPushButton)}
     ana = next(b for t, b in buttons.items() if t.startswith("ana: 3 case(s)"))
-    anyone = next(b for t, b in buttons.items() if t.startswith("anyone: 5 case"))
+    anyone = next(b for t, b in buttons.items() if t.startswith("anyone: 5 case(s)"))
     page.grab().save(str(tmp_path / "anchoring.png"))
 
     qtbot.mouseClick(ana, Qt.MouseButton.LeftButton)
@@ -81,3 +100,10 @@ def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
     qtbot.mouseClick(anyone, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.model.loading, timeout=10000)
     assert _listed(window) == {"c2", "c3", "c4", "c6"}
+
+    # The window's summary (File > Summary and agreement...) has the section too.
+    shown: list[str] = []
+    monkeypatch.setattr(main_window.dialogs, "show_text", lambda _p, _t, text: shown.append(text))
+    window.show_summary()
+    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    assert "Anchoring" in shown[0] and "changed after the reveal" in shown[0]
