@@ -285,6 +285,20 @@ def test_a_workspace_from_schema_1_gets_its_imported_run(
     assert len(verdicts) == 54
 
 
+def test_a_read_only_workspace_lists_its_imported_judge_without_writing(tmp_path: Path) -> None:
+    copy = tmp_path / "v1.annotator"
+    shutil.copyfile(V1, copy)
+    ws = Workspace.open(copy)
+    try:
+        ws.hold_writes("open in another window")
+        [imported] = list_runs(ws)
+        assert (imported.id, imported.name, imported.imported, imported.cases) == (
+            0, IMPORTED_NAME, True, 54)  # fmt: skip
+    finally:
+        ws.close()
+    assert _tables(copy)[0] == []
+
+
 def test_one_judge_model_names_the_imported_run(tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     judge = {"label": "pass", "model": "gpt-9"}

@@ -174,10 +174,19 @@ def _imported_path(conn: Any) -> str:
 
 
 def list_runs(ws: Workspace, *, clock: Clock = now_iso) -> list[JudgeRun]:
-    """The runs not removed, in the order they were added: the imported judge first."""
+    """The runs not removed, in the order they were added: the imported judge first (on a
+    read-only workspace that never had its row, as it would be: ``id`` 0, not stored)."""
     _ensure_imported(ws, clock)
     with ws.engine.connect() as conn:
-        return [_run(r) for r in stored.runs(conn)]
+        runs = [_run(r) for r in stored.runs(conn)]
+        if runs or stored.has_imported_run(conn):
+            return runs
+        count = conn.exec_driver_sql("SELECT count(*) FROM cases").scalar_one()
+        if not count:
+            return []
+        model = stored.imported_model(conn) or ""
+        path = _imported_path(conn)
+    return [JudgeRun(0, model or IMPORTED_NAME, model, 0, True, path, "", int(count))]
 
 
 def removed_runs(ws: Workspace) -> list[JudgeRun]:
