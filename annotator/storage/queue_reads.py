@@ -18,13 +18,15 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
+from annotator.domain import split
 from annotator.domain.model import Kind, Status
 from annotator.domain.queue import QueueFilter, QueueRow
+from annotator.storage import project
 from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.queue import select_ids
 from annotator.storage.reviews import still_open
 from annotator.storage.rubric_versions import current_of
-from annotator.storage.split import PARTS, part_column
+from annotator.storage.split import DECIDED
 from annotator.storage.tables import SEARCH_TABLE
 
 
@@ -233,10 +235,14 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
         "SELECT c.id, c.ext_id, c.criterion, c.kind, c.judge_label, c.rater_labels, c.status, "
         "d.label, EXISTS (SELECT 1 FROM draft dr WHERE dr.case_id = c.id), "
         f"d.rubric_version, {current_of('c.criterion')} "
-        f", {part_column()} "
+        f", {DECIDED} "
         "FROM cases c LEFT JOIN decision d ON d.case_id = c.id WHERE c.id IN :ids"
     ).bindparams(bindparam("ids", expanding=True))
     with engine.connect() as conn:
+        # The part in Python, for the decided rows only (a call from SQLite into Python for
+        # each would take twice as long).
+        fraction, seed = project.split_settings(conn)
+        part = split.parts(seed, fraction)
         return {
             row[0]: QueueRow(
                 row[0],
@@ -249,7 +255,7 @@ def queue_rows(engine: Engine, ids: Sequence[int]) -> dict[int, QueueRow]:
                 row[7],
                 bool(row[8]),
                 rubric=(row[9], row[10]) if row[9] is not None and row[9] < row[10] else None,
-                part=None if row[11] is None else PARTS[row[11]],
+                part=part(row[1]) if row[11] else None,
             )
             for row in conn.execute(query, {"ids": list(ids)})
         }

@@ -62,15 +62,6 @@ def part_condition(part: Part, first_rows: bool = False) -> str:
     return condition if first_rows else f"({_DECIDED_IDS} AND {condition})"
 
 
-def part_column() -> str:
-    """SQL for a case's part under the project's settings: 1 held out, 0 examples, NULL for a
-    case not decided (a key of :data:`PARTS`)."""
-    return _when_decided(_project_held_out())
-
-
-PARTS = {0: Part.EXAMPLES, 1: Part.HELDOUT}
-
-
 def decided_rows(conn: Connection) -> Iterator[Any]:
     """Every decided case's ``(ext_id, criterion, final label)``, a few thousand at a time."""
     query = text(
