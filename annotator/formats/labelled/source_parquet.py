@@ -24,6 +24,7 @@ _TYPES = {
     "who_right_overridden": "bool",
     "ordinal": "bool",
     "format_version": "int64",
+    "rubric_version": "int64",
     "threshold": "float64",
     "tags": "list",
     "labels": "list",
