@@ -265,3 +265,38 @@ def test_the_chart_reads_in_light_and_dark(qtbot: QtBot) -> None:
         assert QColor(image.pixel(x, y)).rgb() == runs.rgb()
         assert "Run 2, b: Accuracy, held-out cases 80%" in chart.describe(1)
     theme.apply_appearance("system")
+
+
+def test_the_alignment_page_is_plain_text(make_window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    """The hostile sample, its reviewers' files merged, a second run with a hostile name."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.data.hostile import make
+    from tests.test_hostile_gui import HOSTILE, REVIEWER_FILES, offenders
+
+    window = make_window(HOSTILE / "cases.jsonl", reviewer=make.REVIEWERS["ana"])
+    window.files.merge(REVIEWER_FILES)
+    qtbot.waitUntil(lambda: not window.runner.tasks and window.lead, timeout=20000)
+    ws = window.ws
+    schemes = ws.project().schemes
+    rows = []
+    with (HOSTILE / "cases.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if "id" in record:
+                labels = schemes[record.get("criterion") or ""].labels
+                rows.append({"id": record["id"], "label": labels[len(rows) % len(labels)]})
+    run = tmp_path / "run.jsonl"
+    run.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    add_run(ws, run, "<b>v2</b> & \u05e9\u05dc\u05d5\u05dd [*] " + "w" * 120)
+    window.alignment.show()
+    qtbot.waitUntil(lambda: window.alignment.page is not None, timeout=30000)
+    page = window.alignment.page
+    QApplication.processEvents()
+    assert offenders(page) == []
+    for i in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(i)
+        QApplication.processEvents()
+        assert offenders(page) == []
+    chart = next(iter(page.charts.values()))
+    assert "<b>v2</b> &" in chart.describe(1)  # as written, shown as text (the tooltip escaped)

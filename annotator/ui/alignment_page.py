@@ -269,6 +269,7 @@ class AlignmentPage(QDialog):
         choose.setToolTip(self.tr("The figure the chart shows"))
         choose.setAccessibleName(self.tr("Figure shown"))
         label = QLabel(self.tr("&Figure:"))
+        label.setTextFormat(Qt.TextFormat.PlainText)  # (its "&" still makes Alt+F its key)
         label.setBuddy(choose)
         head.addWidget(label)
         head.addWidget(choose)
