@@ -129,7 +129,7 @@ class QueuePanel(QWidget):
         self.status.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.status.setMinimumContentsLength(12)
+        self.status.setMinimumContentsLength(len(self.tr("Any status")))
         self.criterion = self._combo([], self.tr("Criterion"))
         self.label = self._combo(
             [], self.tr("Cases where the judge, a rater or you used this label")
