@@ -91,10 +91,9 @@ class Terminal:
 
 
 def _lines(said: bytes) -> list[str]:
-    """What stays on the terminal: each line as the last \\r left it."""
-    return [
-        line.split("\r")[-1].rstrip() for line in said.decode().replace("\r\n", "\n").split("\n")
-    ]
+    """What stays on the terminal: each line as the last \\r (or erase line) left it."""
+    text = said.decode().replace("\r\n", "\n").replace("\x1b[K", "\r")
+    return [line.split("\r")[-1].rstrip() for line in text.split("\n")]
 
 
 def test_no_bar_when_stderr_is_not_a_terminal(

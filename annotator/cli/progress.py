@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
@@ -34,8 +35,7 @@ def progress_bar(
 ) -> Iterator[Progress | None]:
     """A ``progress(done, total)`` for a service, drawing a bar ``what`` (e.g. "exporting")
     counting ``unit`` (cases, shown as 312k of 1.00M; files; ``in_bytes``: bytes instead,
-    shown as kB, MB); None when no bar
-    is wanted, so that the service does no work for it."""
+    shown as kB, MB); None when no bar is wanted, so that the service does no work for it."""
     if not wanted(args):
         yield None
         return
@@ -44,13 +44,7 @@ def progress_bar(
     counted: dict[str, Any] = {"unit": f" {unit}", "unit_scale": unit == "cases"}
     if in_bytes:
         counted = {"unit": "B", "unit_scale": True, "unit_divisor": 1000}
-    bar = tqdm(
-        desc=what,
-        file=sys.stderr,
-        leave=False,
-        dynamic_ncols=True,
-        **counted,
-    )
+    bar: Any = None
 
     def progress(done: int, total: int) -> None:
         if total and bar.total != total:
@@ -58,6 +52,21 @@ def progress_bar(
         bar.update(done - bar.n)
 
     try:
+        bar = tqdm(desc=what, file=sys.stderr, leave=False, dynamic_ncols=True, **counted)
         yield progress
     finally:
-        bar.close()  # (leave=False: the line is cleared, ended or interrupted)
+        try:
+            if bar is not None:
+                bar.close()  # (leave=False: the line is cleared, ended or interrupted)
+        finally:
+            # Ctrl+C may come while the bar draws itself (in tqdm(), or in close()): the
+            # line is cleared whatever it holds, so that the command's one line stands alone.
+            _clear_line(sys.stderr)
+
+
+def _clear_line(stream: TextIO) -> None:
+    """Blank the terminal's line and go back to its start (spaces, as tqdm does: no escape
+    sequence, which an old Windows console would print)."""
+    width = shutil.get_terminal_size().columns
+    stream.write("\r" + " " * max(width - 1, 0) + "\r")
+    stream.flush()
