@@ -69,10 +69,13 @@ def listed(window: Any) -> list[str]:
 
 def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: Path) -> None:
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMenu
 
     window = make_window(looped)
-    assert window.actions_by_id["alignment"].isEnabled()
+    action = window.actions_by_id["alignment"]
+    assert action.isEnabled() and action.shortcut().toString() == "Ctrl+Shift+L"
+    view_menu = next(m for m in window.menuBar().findChildren(QMenu) if "View" in m.title())
+    assert action in view_menu.actions()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     window.queue.table.setFocus()
@@ -91,6 +94,10 @@ def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: 
     assert all(p.value is not None and p.n == c.heldout_cases for p in chart.data.points)
     assert chart.data.ceiling == c.ceiling_heldout.figure.value is not None
     assert "Human ceiling" in chart.describe_all()
+    figure = page.figure_boxes["faithfulness"]
+    figure.setCurrentIndex(figure.findData("kappa"))
+    kappa = chart.data
+    assert "kappa" in kappa.figure and kappa.ceiling is None and not kappa.percent
 
     # The last two runs compared: McNemar's p-value, fixed and broken.
     box = page.compare_boxes["faithfulness"]

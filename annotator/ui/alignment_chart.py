@@ -190,7 +190,9 @@ class AlignmentChart(QWidget):
         painter.restore()
         for tick in self._ticks():
             y_tick = round(self._y(tick))
-            painter.setPen(QPen(grid, 1))
+            # 0 of a coefficient is chance: its line stands out when the axis goes below it.
+            chance = tick == 0 and data.low < 0
+            painter.setPen(QPen(muted if chance else grid, 1))
             painter.drawLine(plot.left(), y_tick, plot.right(), y_tick)
             painter.setPen(muted)
             painter.drawText(

@@ -15,6 +15,7 @@ this page only lays them out, and shows every name and label as plain text.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
@@ -118,6 +119,8 @@ class AlignmentPage(QDialog):
         self.tabs.setTabBarAutoHide(True)
         self.compare_boxes: dict[str, CompareBox] = {}
         self.charts: dict[str, AlignmentChart] = {}
+        self.figure_boxes: dict[str, QComboBox] = {}
+        """Per criterion, the figure its chart shows."""
         runs = max((len(c.runs) for c in view.criteria), default=0)
         if not view.decided or runs == 0:
             self.tabs.addTab(self._next_steps(NEXT_STEPS_NO_DECISIONS), self.tr("Alignment"))
@@ -282,6 +285,7 @@ class AlignmentPage(QDialog):
         column.addWidget(headline)
         chart = AlignmentChart(self._chart_data(c, "accuracy"))
         self.charts[c.criterion] = chart
+        self.figure_boxes[c.criterion] = choose
         choose.currentIndexChanged.connect(
             lambda _i, crit=c, box=choose: self._show_figure(crit, str(box.currentData()))
         )
@@ -330,7 +334,9 @@ class AlignmentPage(QDialog):
         points = tuple(_point(r.run.name, getattr(r.heldout, key), r.heldout.n) for r in c.runs)
         rate = style == "rate"
         values = [v for p in points for v in (p.value, p.low) if v is not None]
-        low = 0.0 if rate else min(0.0, *(round(v - 0.05, 1) for v in values)) if values else 0.0
+        # A coefficient below 0 (worse than chance) widens the axis down to a tick of 0.2.
+        lowest = min((v for v in values), default=0.0)
+        low = 0.0 if rate or lowest >= 0 else math.floor(lowest / 0.2 - 1e-9) * 0.2
         ceiling = c.ceiling(Scope.HELDOUT) if key == "accuracy" else None
         return ChartData(
             points=points,
