@@ -229,7 +229,9 @@ def _position(ws: Workspace) -> object:
 
 
 def test_runs_without_the_imported_row_and_removed_runs(ws: Workspace, tmp_path: Path) -> None:
-    (only,) = judge_runs(ws)  # no judge_run row yet: the imported judge all the same
+    with writing(ws.engine) as conn:  # as a workspace from before judge runs: no row yet
+        conn.exec_driver_sql("DELETE FROM judge_run")
+    (only,) = judge_runs(ws)  # the imported judge all the same
     assert only.imported and only.id is None and only.name == "imported judge"
     add_run(ws, _run_file(tmp_path, "second", 1), "second")
     add_run(ws, _run_file(tmp_path, "third", 2), "third")

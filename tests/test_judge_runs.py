@@ -314,3 +314,44 @@ def test_one_judge_model_names_the_imported_run(tmp_path: Path) -> None:
         assert [(r.name, r.model, r.cases) for r in list_runs(ws)] == [("gpt-9", "gpt-9", 3)]
     finally:
         ws.close()
+
+
+def test_the_import_makes_the_imported_run_from_what_it_read(tmp_path: Path) -> None:
+    """The import itself gives the imported judge its row (no later walk over every case's
+    text): named after the model the cases agree on, else 'imported judge'; a second import
+    keeps the first's row; a refused import leaves none."""
+    import sqlalchemy
+
+    def rows(ws: Workspace) -> list[tuple[Any, ...]]:
+        with ws.engine.connect() as conn:
+            query = "SELECT name, model, imported, position FROM judge_run"
+            return [tuple(r) for r in conn.execute(sqlalchemy.text(query))]
+
+    one, mixed = tmp_path / "one.jsonl", tmp_path / "mixed.jsonl"
+    write_jsonl(
+        one,
+        [{"id": f"c{i}", "input": "q", "judge": {"label": "pass", "model": "gpt-9"},
+          "ratings": ["fail"]} for i in range(3)],
+    )  # fmt: skip
+    write_jsonl(
+        mixed,
+        [{"id": f"m{i}", "input": "q", "judge": {"label": "pass", "model": f"gpt-{i}"},
+          "ratings": ["fail"]} for i in range(3)],
+    )  # fmt: skip
+    ws = Workspace.open(tmp_path / "w.annotator")
+    try:
+        with pytest.raises(FileRefused):
+            import_file(ws, tmp_path / "missing.jsonl")
+        assert rows(ws) == []
+        import_file(ws, one)
+        assert rows(ws) == [("gpt-9", "gpt-9", 1, 0)]
+        import_file(ws, mixed)
+        assert rows(ws) == [("gpt-9", "gpt-9", 1, 0)]
+    finally:
+        ws.close()
+    other = Workspace.open(tmp_path / "mixed.annotator")
+    try:
+        import_file(other, mixed)
+        assert rows(other) == [(IMPORTED_NAME, "", 1, 0)]
+    finally:
+        other.close()

@@ -40,7 +40,7 @@ from annotator.services.lockstep import Lockstep
 from annotator.services.reimport import collision_hint, replace_earlier
 from annotator.services.schemes import ImportSchemes, infer_scheme
 from annotator.services.workspace import Clock, Workspace, now_iso
-from annotator.storage import cases
+from annotator.storage import cases, judge_runs
 from annotator.storage import project as stored_project
 from annotator.storage.db import writing
 from annotator.storage.project import UNTITLED
@@ -155,6 +155,8 @@ class _Import:
         reader.pulse = self.pulse
         self._classified: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, str, int]] = {}
         """Classification by (criterion, judge label, rater labels): few distinct ones."""
+        self._models: set[str] = set()
+        """The judge models the cases name, up to two (the imported judge run's name)."""
 
     def pulse(self) -> None:
         """While a long file's rows are sorted (no batch yet): a cancel stops the import, and
@@ -298,6 +300,8 @@ class _Import:
         case = parsed.case
         data = canonical_json(case_to_dict(case))
         raters = tuple(r.label for r in case.ratings)
+        if len(self._models) < 2:
+            self._models.add(case.judge.model.strip())
         key = (case.criterion, case.judge.label, raters)
         columns = self._classified.get(key)
         if columns is None:
@@ -393,6 +397,20 @@ class _Import:
         problems = json.dumps([p.describe(self.path) for p in r.problems[:100]])
         cases.finish_import(self.conn, self.import_id, r.added, r.present, r.skipped, problems)
         stored_project.store_fingerprint(self.conn)
+        self.add_imported_run()
+
+    def add_imported_run(self) -> None:
+        """The judge the cases came with is the project's first judge run, named after its
+        model when the cases agree on one (``services.judge_runs``): made here, from what the
+        import saw, rather than later by a walk over every case's text."""
+        if judge_runs.has_imported_run(self.conn):
+            return
+        model = next(iter(self._models)) if len(self._models) == 1 else ""
+        judge_runs.add_run(
+            self.conn, model or judge_runs.IMPORTED_NAME, model=model,
+            path=str(self.path.resolve()), mapping="{}", added_at=self.options.clock(),
+            imported=True,
+        )  # fmt: skip
 
 
 @dataclass(slots=True)
