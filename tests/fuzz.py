@@ -223,6 +223,9 @@ def _fast_and_careful_agree(path: Path) -> None:
             (_, _, _, _, _, _, judge, raters, kind, *decision) = line
             fields = ("reviewer", "label", "rationale", "tags", "confidence", "who_right")
             review = dict(zip((*fields, "decided_at"), decision, strict=True))
+            # then the members the careful reader checks apart, as the line has them
+            for extra in ("rubric_version", "rubric_hash", "blind_label", "revealed_at"):
+                review[extra] = record.get(extra)
             assert scan.reviews == [orjson.dumps(review)[1:-1]], f"line {n}"
             info = {"judge_label": judge, "rater_labels": raters, "kind": kind}
             assert scan.case_info == [orjson.dumps(info)[1:-1]], f"line {n}"
