@@ -379,8 +379,11 @@ def test_judge_runs_are_plain_text(window: MainWindow, qtbot: QtBot, tmp_path: P
         cases = db.execute("SELECT ext_id, judge_label FROM cases ORDER BY id").fetchall()
     run = tmp_path / "run.jsonl"
     run.write_text(
-        "".join(json.dumps({"id": i, "label": label, "rationale": make.EVERYTHING,
-                            "model": make.TITLE}) + "\n" for i, label in cases),  # fmt: skip
+        "".join(
+            json.dumps({"id": i, "label": label, "rationale": make.EVERYTHING, "model": make.TITLE})
+            + "\n"
+            for i, label in cases
+        ),  # fmt: skip
         encoding="utf-8",
     )
     name = "".join(c for c in make.TITLE if c >= " ")  # (a name is one line)
