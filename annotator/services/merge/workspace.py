@@ -30,6 +30,7 @@ from annotator.services.merge.report import (
     MergeReport,
     Progress,
     Superseded,
+    rubric_spreads,
 )
 from annotator.services.workspace import Workspace, WorkspaceError, now_iso
 from annotator.storage import cases, decisions, reviews, schemes
@@ -191,6 +192,7 @@ def _count_stored(conn: Connection, report: MergeReport) -> None:
     report.cases, report.unanimous, report.single = counts.cases, counts.unanimous, counts.single
     report.conflicts, report.settled_by_lead = counts.conflicts, counts.settled_by_lead
     report.lead_own = counts.lead_own
+    report.rubrics = rubric_spreads(reviews.rubric_versions_seen(conn))
 
 
 def has_reviews(ws: Workspace) -> bool:
