@@ -245,6 +245,17 @@ def test_the_page_fits_a_laptop_screen_with_hostile_names(qtbot: QtBot) -> None:
     warnings = [label.text() for label in _labels(page) if "calibration pack" in label.text()]
     assert warnings, "the warning of runs scored on examples is shown"
 
+    # Beside the queue on a small screen: the comparison goes under the chart, in sight
+    # without scrolling sideways.
+    page.resize(460, 720)
+    QApplication.processEvents()
+    QApplication.processEvents()
+    viewport = scroll.viewport()
+    for widget in (chart, box.fixed, box.broken):
+        right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+        assert right <= viewport.width(), widget
+    assert box.mapTo(page, QPoint(0, 0)).y() > chart.mapTo(page, QPoint(0, chart.height())).y()
+
 
 def test_the_chart_reads_in_light_and_dark(qtbot: QtBot) -> None:
     from PySide6.QtGui import QColor

@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -195,9 +198,8 @@ class AlignmentPage(QDialog):
         ]
         if warnings:
             body.addWidget(self._warning(self.tr("Scored on examples"), "\n".join(warnings)))
-        top = QHBoxLayout()
-        top.setSpacing(12)
-        top.addLayout(self._chart_column(c), 3)
+        top = SideBySide()
+        top.box.addLayout(self._chart_column(c), 3)
         if len(c.runs) >= 2:
             box = CompareBox(
                 [r.run.name for r in c.runs], partial(_held_out_pair, c), threshold=c.threshold
@@ -211,10 +213,10 @@ class AlignmentPage(QDialog):
             box.before.currentIndexChanged.connect(lambda _i, crit=c.criterion: self._mark(crit))
             box.after.currentIndexChanged.connect(lambda _i, crit=c.criterion: self._mark(crit))
             self.compare_boxes[c.criterion] = box
-            top.addWidget(box, 2)
+            top.box.addWidget(box, 2)
         else:
-            top.addWidget(self._next_steps(NEXT_STEPS_ONE_RUN), 2)
-        body.addLayout(top)
+            top.box.addWidget(self._next_steps(NEXT_STEPS_ONE_RUN), 2)
+        body.addWidget(top)
         self._mark(c.criterion)
         body.addWidget(section_title(self.tr("Held-out cases (the headline)")))
         body.addWidget(self._runs_table(c, heldout=True))
@@ -351,7 +353,7 @@ class AlignmentPage(QDialog):
 
     # -- tables -------------------------------------------------------------------------------
 
-    def _runs_table(self, c: CriterionAlignment, *, heldout: bool) -> QWidget:
+    def _runs_table(self, c: CriterionAlignment, *, heldout: bool) -> Sideways:
         """A row per run, then the human ceiling (a rater against the others) to compare the
         accuracy with."""
         scope = Scope.HELDOUT if heldout else Scope.DECIDED
@@ -379,9 +381,9 @@ class AlignmentPage(QDialog):
             )
         )
         fit(table)
-        return table
+        return Sideways(table)
 
-    def _labels_table(self, c: CriterionAlignment, *, heldout: bool) -> QWidget:
+    def _labels_table(self, c: CriterionAlignment, *, heldout: bool) -> Sideways:
         rows: list[list[Cell]] = []
         for i, run in enumerate(c.runs):
             scores: RunFigures = run.figures(Scope.HELDOUT if heldout else Scope.DECIDED)
@@ -405,7 +407,54 @@ class AlignmentPage(QDialog):
         for r, row in enumerate(rows):
             _fill(table, r, row, text_columns=2)
         fit(table, max_rows=16)
-        return table
+        return Sideways(table)
+
+
+class SideBySide(QWidget):
+    """The chart and the two runs compared: side by side where the page is wide enough, the
+    comparison under the chart where it is not (beside the queue on a small screen), so that
+    neither needs scrolling sideways."""
+
+    WIDE = 860
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(12)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= self.WIDE
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+        super().resizeEvent(event)
+
+
+class Sideways(QScrollArea):
+    """A table as wide as its columns, scrolled sideways on its own where the page is
+    narrower, so that the page (and the chart above) never is."""
+
+    def __init__(self, table: QTableWidget) -> None:
+        super().__init__()
+        self.table = table
+        self.setWidget(table)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMaximumWidth(table.width())
+        self.setMinimumWidth(min(table.width(), 240))
+        self.setFixedHeight(table.height())
+
+    def sizeHint(self) -> QSize:
+        return self.table.size()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        narrow = event.size().width() < self.table.width()
+        bar = self.horizontalScrollBar().sizeHint().height() if narrow else 0
+        self.setFixedHeight(self.table.height() + bar)
+        super().resizeEvent(event)
 
 
 NAME_LIMIT = 40
