@@ -288,6 +288,8 @@ def test_the_agreement_page_shows_the_pairs_and_fits(qtbot: QtBot, tmp_path: Pat
     page.show()
     qtbot.waitExposed(page)
     for i in range(page.tabs.count()):
+        if page.tabs.widget(i) is page.anchoring:
+            continue  # not a criterion's tab
         page.tabs.setCurrentIndex(i)
         scroll = page.tabs.currentWidget()
         assert isinstance(scroll, QScrollArea)

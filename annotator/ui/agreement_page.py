@@ -326,7 +326,7 @@ class AgreementPage(QDialog):
         if a is not None and a.any:
             body.addLayout(self._switched(a))
             body.addWidget(section_table(anchoring_section(a)))
-            for note in anchoring_notes(a):
+            for note in anchoring_notes(a, piece):
                 body.addWidget(note_label(note))
         else:
             body.addWidget(note_label(anchoring_notes(a)[0]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from annotator.domain.anchoring import STATISTICS, Anchoring, Rate, ReviewerAnchoring
 from annotator.services.agreement import glossary as g
-from annotator.services.agreement.tables import Cell, Section, _row
+from annotator.services.agreement.tables import Cell, Piece, Section, _row, _same
 
 TITLE = "Anchoring"
 NO_BLIND = (
@@ -45,7 +45,7 @@ def rates(r: ReviewerAnchoring) -> tuple[tuple[str, Rate], ...]:
 
 def anchoring_section(a: Anchoring) -> Section:
     """Each rate of every reviewer (then of everyone), with its interval, n and count; by
-    figure, so that reviewers compare line by line."""
+    figure, so that reviewers compare line by line (a name alone in its cell, raw)."""
     rows: list[tuple[Cell, ...]] = []
     people = _people(a)
     for k in range(len(STATISTICS)):
@@ -56,9 +56,10 @@ def anchoring_section(a: Anchoring) -> Section:
     return Section(TITLE, HEADERS, tuple(rows), (False, False, True, True, True, True))
 
 
-def anchoring_notes(a: Anchoring | None) -> list[str]:
+def anchoring_notes(a: Anchoring | None, piece: Piece = _same) -> list[str]:
     """What the table does not say: the moves to a label the judge and the consensus share,
-    and how many decisions are on open conflicts; or why there is no table."""
+    and how many decisions are on open conflicts; or why there is no table. A reviewer's name,
+    joined with other text, goes through ``piece`` (the window isolates it)."""
     if a is None:
         return [NOT_FROM_FILES]
     if not a.any:
@@ -67,9 +68,10 @@ def anchoring_notes(a: Anchoring | None) -> list[str]:
     for r in _people(a):
         open_ = r.decisions - r.settled
         notes.append(
-            f"{who(r)}: {r.decisions} blind-first decision(s), {r.changed.count} changed after "
-            f"the reveal, {r.to_judge.count} to the judge's label ({r.to_judge_and_consensus} "
-            f"of them a label the raters' consensus shares), {open_} on open conflicts "
+            f"{piece(who(r))}: {r.decisions} blind-first decision(s), {r.changed.count} changed "
+            f"after the reveal, {r.to_judge.count} to the judge's label "
+            f"({r.to_judge_and_consensus} of them a label the raters' consensus shares), "
+            f"{open_} on open conflicts "
             "(not in the accuracies)."
         )
     return notes
