@@ -18,6 +18,8 @@ class Run:
     seconds: float
     peak_rss_mb: float
     output: str
+    first_output_seconds: float | None = None
+    """When the process wrote its first line (an import: its cases committed, the report)."""
 
 
 def run_process(args: list[str], env: dict[str, str] | None = None, cwd: Path = REPO) -> Run:
@@ -36,13 +38,19 @@ def run_process(args: list[str], env: dict[str, str] | None = None, cwd: Path = 
         text=True,
     )
     assert proc.stdout is not None
-    output = proc.stdout.read()
+    lines: list[str] = []
+    first: float | None = None
+    for line in proc.stdout:
+        if first is None:
+            first = time.perf_counter() - start
+        lines.append(line)
+    output = "".join(lines)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise StepFailed(f"{' '.join(args)} exited with {proc.returncode}:\n{output[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, output)  # ru_maxrss is in KiB on Linux
+    return Run(seconds, usage.ru_maxrss / 1024, output, first)  # ru_maxrss is in KiB on Linux
 
 
 class StepFailed(Exception):

@@ -142,7 +142,11 @@ def test_old_fixtures_upgrade_to_the_schema_of_a_new_workspace(
                 if kind == "table"
             }
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-        return objects, columns, version
+            triggers = conn.execute(  # (their text too: the search index's WHEN)
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            ).fetchall()
+        return objects, columns, version, triggers
 
     assert schema(old) == schema(tmp_path / "new.annotator")
     assert schema(old)[2] == SCHEMA_VERSION == 3
+    assert [name for name, _sql in schema(old)[3]] == ["case_text_ad", "case_text_au"]

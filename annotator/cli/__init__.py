@@ -65,6 +65,7 @@ from annotator.services.merge import (
 )
 from annotator.services.review import ReviewError
 from annotator.services.rubrics import RubricError
+from annotator.services.search_index import build_search_index
 from annotator.services.summary import format_summary, summarize
 from annotator.services.with_source import SourceRefused, export_with_source
 from annotator.services.workspace import (
@@ -210,8 +211,27 @@ def _cmd_import(args: argparse.Namespace) -> int:
     except BaseException:
         into.abandon()  # a refused file leaves no workspace made for it behind
         raise
+    try:  # the cases are committed: their search index follows, in steps
+        return _index_for_search(into.ws, args)
     finally:
         into.ws.close()
+
+
+def _index_for_search(ws: Workspace, args: argparse.Namespace) -> int:
+    """Build the search index of the cases imported (and of any an earlier import left
+    waiting). Ctrl+C stops it: the cases stay imported, the index is finished next time."""
+    if ws.path is None:
+        return 0
+    try:
+        with progress_bar(args, "indexing for search", "cases") as progress:
+            build_search_index(ws, progress)
+    except KeyboardInterrupt as exc:
+        how = "terminated" if isinstance(exc, console.Terminated) else "interrupted"
+        console.say(
+            f"annotator: {how} while indexing for search: the cases are imported; the index "
+            "is finished the next time the workspace is opened in the window or imported into"
+        )
+        return console.EXIT_TERMINATED if how == "terminated" else console.EXIT_INTERRUPTED
     return 0
 
 

@@ -40,7 +40,7 @@ from annotator.services.lockstep import Lockstep
 from annotator.services.reimport import collision_hint, replace_earlier
 from annotator.services.schemes import ImportSchemes, infer_scheme
 from annotator.services.workspace import Clock, Workspace, now_iso
-from annotator.storage import cases, judge_runs
+from annotator.storage import cases, judge_runs, search_index
 from annotator.storage import project as stored_project
 from annotator.storage.db import writing
 from annotator.storage.project import UNTITLED
@@ -152,6 +152,7 @@ class _Import:
             conn, path, header_declares=project is not None and bool(project.schemes)
         )
         self.writer = cases.CaseWriter(conn)
+        self.first_id = self.writer.next_id
         reader.pulse = self.pulse
         self._classified: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, str, int]] = {}
         """Classification by (criterion, judge label, rater labels): few distinct ones."""
@@ -334,15 +335,8 @@ class _Import:
                 self.problem(item)
             else:
                 ready.append(item)
-        writer = self.writer
-        first_id = writer.next_id
         rows = self.rows(ready)
-        writer.insert(*rows)
-        if rows[0]:
-            # One statement indexes the whole batch: FTS5 tokenizes it in C, without the GIL,
-            # while the other thread prepares the next batch.
-            self.lockstep.overlap()
-            writer.index(first_id)
+        self.writer.insert(*rows)  # (their search index comes after the commit: finish())
         self.report.added += len(rows[0])
         if progress is not None:
             progress(bytes_read, self.reader.size_bytes)
@@ -397,6 +391,8 @@ class _Import:
         problems = json.dumps([p.describe(self.path) for p in r.problems[:100]])
         cases.finish_import(self.conn, self.import_id, r.added, r.present, r.skipped, problems)
         stored_project.store_fingerprint(self.conn)
+        if r.added:  # indexed for search after the commit, in steps (storage/search_index.py)
+            search_index.mark_new_rows(self.conn, self.first_id)
         self.add_imported_run()
 
     def add_imported_run(self) -> None:

@@ -1,5 +1,6 @@
 """The cases, their text and ratings, and the imports that brought them: the SQL of
-``cases``, ``case_text`` (with its search index), ``rating`` and ``import_batch``.
+``cases``, ``case_text`` (its search index: :mod:`annotator.storage.search_index`), ``rating``
+and ``import_batch``.
 
 The queue's queries over the same tables are in :mod:`annotator.storage.queue`.
 """
@@ -15,7 +16,6 @@ from sqlalchemy import Connection, text
 
 from annotator.domain.model import Status
 from annotator.storage.db import driver_connection
-from annotator.storage.tables import SEARCH_TABLE
 
 # -- importing ----------------------------------------------------------------------------------
 
@@ -131,11 +131,6 @@ class CaseWriter:
     )
     _TEXT = "INSERT INTO case_text (case_id, raw, data, search) VALUES (?, ?, ?, ?)"
     _RATING = "INSERT INTO rating (case_id, rater, label) VALUES (?, ?, ?)"
-    _INDEX = (
-        f"INSERT INTO {SEARCH_TABLE}(rowid, search) "
-        "SELECT case_id, search FROM case_text WHERE case_id BETWEEN ? AND ?"
-    )
-    """Index a batch of new ``case_text`` rows (see storage/tables.py on why not a trigger)."""
 
     def __init__(self, conn: Connection) -> None:
         self.db = driver_connection(conn)
@@ -176,11 +171,6 @@ class CaseWriter:
         self.next_id += 1
         self.last_position += 1
         return row_id, self.last_position
-
-    def index(self, first_id: int) -> None:
-        """Add the text of the cases inserted from ``first_id`` on to the search index, in one
-        statement: FTS5 tokenizes the whole batch in C, without the GIL."""
-        self.db.execute(self._INDEX, (first_id, self.next_id - 1))
 
 
 # -- reading ------------------------------------------------------------------------------------

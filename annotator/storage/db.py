@@ -23,7 +23,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
 from annotator.domain import split
-from annotator.storage import tables  # noqa: F401  (registers the tables)
+from annotator.storage import tables  # (registers the tables)
 
 SCHEMA_VERSION = 3
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -41,14 +41,21 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
 def _v2_to_v3(conn: sqlite3.Connection) -> None:
     """Schema 3: the judge loop (judge runs, the held-out split's settings, calibration packs'
     examples) and blind-first review with rubric versions (first labels, the rubric version of
-    each decision and merged review, the rubric's history)."""
+    each decision and merged review, the rubric's history); the search index built after an
+    import (``project.search_pending_from``: an older workspace's index is complete; its
+    triggers get the WHEN that skips rows not indexed yet)."""
     for column in (
         "heldout_fraction FLOAT NOT NULL DEFAULT '0.5'",
         "split_seed INTEGER NOT NULL DEFAULT '0'",
         "blind_first BOOLEAN NOT NULL DEFAULT '0'",
         "random_order BOOLEAN NOT NULL DEFAULT '0'",
+        "search_pending_from INTEGER",
     ):
         conn.execute(f"ALTER TABLE project ADD COLUMN {column}")
+    for trigger in ("case_text_ad", "case_text_au"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    for statement in tables.SEARCH_TRIGGERS:
+        conn.execute(statement)
     conn.execute("ALTER TABLE decision ADD COLUMN rubric_version INTEGER NOT NULL DEFAULT '1'")
     for column in (
         "blind_label VARCHAR",
@@ -470,7 +477,15 @@ _ADDED_IN: dict[int, tuple[frozenset[str], dict[str, frozenset[str]]]] = {
     3: (
         frozenset(_V3_TABLES),
         {
-            "project": frozenset({"heldout_fraction", "split_seed", "blind_first", "random_order"}),
+            "project": frozenset(
+                {
+                    "heldout_fraction",
+                    "split_seed",
+                    "blind_first",
+                    "random_order",
+                    "search_pending_from",
+                }
+            ),  # fmt: skip
             "decision": frozenset({"rubric_version"}),
             "review": frozenset({"blind_label", "revealed_at", "rubric_version", "rubric_hash"}),
         },

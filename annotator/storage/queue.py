@@ -19,6 +19,7 @@ from annotator.domain.queue import QueueFilter, SortKey, severity_ranges
 from annotator.storage.anchoring import switched_to_judge
 from annotator.storage.rubric_versions import STALE_IDS, stale
 from annotator.storage.schemes import criteria_with_label
+from annotator.storage.search_index import PENDING_ROWS
 from annotator.storage.split import part_condition
 from annotator.storage.tables import SEARCH_TABLE
 
@@ -178,9 +179,10 @@ def _text_clause(needle: str, first_rows: bool = False) -> tuple[str, dict[str, 
     values) and over the reviewer's rationale.
 
     From three characters on, the trigram index answers ``LIKE`` and SQLite checks the candidates
-    on the text; shorter needles have no trigram and scan the text. ``%`` and ``_`` in the needle
-    match only themselves. ``first_rows``: each case's text is checked as the queue is walked
-    (see :meth:`QueueFilter.where`).
+    on the text (the rows an import added that are not indexed yet are scanned:
+    ``storage/search_index.py``); shorter needles have no trigram and scan the text. ``%`` and
+    ``_`` in the needle match only themselves. ``first_rows``: each case's text is checked as
+    the queue is walked (see :meth:`QueueFilter.where`).
     """
     folded = needle.casefold()
     params: dict[str, Any] = {"text": f"%{_escape_like(folded)}%"}
@@ -199,6 +201,7 @@ def _text_clause(needle: str, first_rows: bool = False) -> tuple[str, dict[str, 
         if "%" in folded or "_" in folded:  # FTS5's LIKE takes no ESCAPE: check on the text too
             literal = " AND search LIKE :text ESCAPE '\\'"
         cases = f"c.id IN (SELECT rowid FROM {SEARCH_TABLE} WHERE search LIKE :text_fts{literal})"
+        cases = f"({cases} OR {PENDING_ROWS})"  # (the rows not indexed yet: scanned)
     else:
         cases = "c.id IN (SELECT case_id FROM case_text WHERE search LIKE :text ESCAPE '\\')"
     clause = (

@@ -26,6 +26,7 @@ from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.queue import select_ids
 from annotator.storage.reviews import still_open
 from annotator.storage.rubric_versions import current_of
+from annotator.storage.search_index import PENDING_FROM
 from annotator.storage.split import DECIDED
 from annotator.storage.tables import SEARCH_TABLE
 
@@ -169,10 +170,13 @@ def _few_text_matches(flt: QueueFilter, db: sqlite3.Connection) -> bool:
     """Whether the search text is rare enough that listing its cases is quick.
 
     Asks the trigram index for the cases holding every trigram of the text (a superset of the
-    matches, read from the index alone: no case text), up to FEW_MATCHES.
+    matches, read from the index alone: no case text), up to FEW_MATCHES. Not while rows wait
+    for the index (``storage/search_index.py``): it knows nothing of theirs.
     """
     folded = flt.text.strip().casefold()
     if len(folded) < 3:
+        return False
+    if db.execute(f"SELECT {PENDING_FROM} IS NOT NULL").fetchone()[0]:
         return False
     grams = dict.fromkeys(folded[i : i + 3] for i in range(len(folded) - 2))
     query = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)

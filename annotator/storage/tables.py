@@ -7,10 +7,11 @@ declared here and, for an existing workspace, added by a migration in ``db.py``.
 Built for a million cases: ``cases`` holds only the short columns the queue filters and sorts on
 (a row is about 100 bytes), so scans and index lookups stay cheap; the case text (the original
 record and the normalized JSON, kilobytes each) lives in ``case_text``, with a trigram full-text
-index over it (``case_search``): the import adds each batch's text to it in one statement, and
-triggers keep it in step when a text is deleted or changed. The indexes are chosen so that each
-queue filter reads one index range already in queue order (see annotator/storage/queue.py), and
-``docs/benchmarks.md`` has the numbers.
+index over it (``case_search``), built after an import's commit in short steps
+(``storage/search_index.py``; ``project.search_pending_from`` marks the rows not in it yet), and
+triggers keep it in step when an indexed text is deleted or changed. The indexes are chosen so
+that each queue filter reads one index range already in queue order (see
+annotator/storage/queue.py), and ``docs/benchmarks.md`` has the numbers.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class ProjectRow(SQLModel, table=True):
     """Reviewers commit a first label before the judge and raters are shown (schema 3)."""
     random_order: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     """The queue is in a seeded random order per reviewer, not most severe first (schema 3)."""
+    search_pending_from: int | None = None
+    """The first ``case_text`` row not in the search index yet: every row from this id on
+    waits for it (``storage/search_index.py``); None: the index is complete (schema 3)."""
 
 
 class SchemeRow(SQLModel, table=True):
@@ -137,21 +141,28 @@ class CaseTextRow(SQLModel, table=True):
 # twice). ``detail=none`` keeps it small (about a third of the text); substring queries go
 # through LIKE, which FTS5 answers from the trigrams and SQLite then checks on the text itself.
 #
-# Kept in step with ``case_text``: the importer, its only writer, indexes each batch of new rows
-# itself with one INSERT into the index (an AFTER INSERT trigger would make FTS5 flush its pending
-# terms after every row, three times slower); these triggers drop or redo a row's entry on every
-# delete (including the cascade from ``cases``) and update.
+# Built after an import has committed its cases, in short steps (``storage/search_index.py``):
+# the rows from ``project.search_pending_from`` on are not in it yet, and a search scans them.
+# These triggers drop or redo an indexed row's entry on every delete (including the cascade
+# from ``cases``) and update; a row not indexed yet must not be dropped (a 'delete' of a row an
+# external-content index never had corrupts it), hence their WHEN. (An AFTER INSERT trigger
+# would make FTS5 flush its pending terms after every row, three times slower than a step.)
 SEARCH_TABLE = "case_search"
-_SEARCH_DDL = (
-    f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(search, content='case_text', "
-    "content_rowid='case_id', tokenize='trigram', detail='none')",
-    f"CREATE TRIGGER case_text_ad AFTER DELETE ON case_text BEGIN "
+_INDEXED = "WHEN NOT EXISTS (SELECT 1 FROM project WHERE search_pending_from <= old.case_id)"
+SEARCH_TRIGGERS = (
+    f"CREATE TRIGGER case_text_ad AFTER DELETE ON case_text {_INDEXED} BEGIN "
     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, search) "
     "VALUES ('delete', old.case_id, old.search); END",
-    f"CREATE TRIGGER case_text_au AFTER UPDATE ON case_text BEGIN "
+    f"CREATE TRIGGER case_text_au AFTER UPDATE ON case_text {_INDEXED} BEGIN "
     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, search) "
     "VALUES ('delete', old.case_id, old.search); "
     f"INSERT INTO {SEARCH_TABLE}(rowid, search) VALUES (new.case_id, new.search); END",
+)
+"""The triggers as schema 3 has them (``db._v2_to_v3`` makes them again in older workspaces)."""
+_SEARCH_DDL = (
+    f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(search, content='case_text', "
+    "content_rowid='case_id', tokenize='trigram', detail='none')",
+    *SEARCH_TRIGGERS,
 )
 for _statement in _SEARCH_DDL:
     event.listen(CaseTextRow.__table__, "after_create", DDL(_statement))  # type: ignore[attr-defined]
