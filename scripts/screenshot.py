@@ -118,17 +118,23 @@ def _settle(app: QApplication, window: MainWindow) -> None:
         app.processEvents()
 
 
-def lead(out: Path, *, agreement: bool) -> int:
-    """The sample's three reviewer files merged, four conflicts settled by the lead."""
+def _merged(size: tuple[int, int]) -> tuple[QApplication, MainWindow]:
+    """The window on the sample, a lead's: its three reviewers' files merged."""
     app = make_app()
     window = build_window(None, Settings(reviewer="Lead: Dr. R. Mensah"))
-    window.resize(1680, 1000)
+    window.resize(*size)
     window.show()
     _settle(app, window)
     window.files.merge(sorted(SAMPLE_REVIEWS.glob("*.jsonl")))
     _settle(app, window)
     for box in window.findChildren(QMessageBox):
         box.close()
+    return app, window
+
+
+def lead(out: Path, *, agreement: bool) -> int:
+    """The sample's three reviewer files merged, four conflicts settled by the lead."""
+    app, window = _merged((1680, 1000))
     service = window.review.service
     assert service is not None
     for ext_id, label, why in LEAD_DECISIONS:
@@ -162,15 +168,7 @@ def alignment(out: Path, size: tuple[int, int]) -> int:
     """The Alignment page of the sample after the loop, as docs/alignment.md walks it: the
     reviewers' files merged (their unanimous labels are the final labels), a calibration pack
     written, and the second judge's run (resources/sample/judge-run-2.jsonl) added."""
-    app = make_app()
-    window = build_window(None, Settings(reviewer="Lead: Dr. R. Mensah"))
-    window.resize(*size)
-    window.show()
-    _settle(app, window)
-    window.files.merge(sorted(SAMPLE_REVIEWS.glob("*.jsonl")))
-    _settle(app, window)
-    for box in window.findChildren(QMessageBox):
-        box.close()
+    app, window = _merged(size)
     ws = window.ws
     assert ws is not None
     write_pack(ws, Path(tempfile.mkdtemp(prefix="annotator-pack-")))

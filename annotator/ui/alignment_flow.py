@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 from annotator.domain.alignment import Comparison
 from annotator.services.alignment import (
     AlignmentReport,
+    Run,
     Which,
     alignment_report,
     changed_cases,
@@ -86,20 +87,17 @@ class AlignmentFlow(QObject):
 
     def _compare(self, criterion: str, before: int, after: int) -> None:
         """Two runs the report does not compare, compared off the GUI thread."""
-        ws, page = self.workspace(), self.page
-        if ws is None or page is None:
+        found = self._pair(criterion, before, after)
+        if found is None:
             return
-        c = page.report.criterion(criterion)
-        if c is None:
-            return
-        first, second = c.runs[before].run, c.runs[after].run
+        ws, page, first, second = found
 
         def job(_progress: Any, _cancelled: Any) -> Comparison:
             return compare_runs(ws, first, second, criterion)
 
-        def done(found: Comparison) -> None:
+        def done(comparison: Comparison) -> None:
             if self.page is page:
-                page.set_comparison(criterion, before, after, found)
+                page.set_comparison(criterion, before, after, comparison)
 
         self.runner.run(
             self.tr("Comparing runs…"),
@@ -112,13 +110,10 @@ class AlignmentFlow(QObject):
 
     def _open_cases(self, criterion: str, before: int, after: int, which: str) -> None:
         """The cases ``after`` fixed (or broke) against ``before``, listed in the queue."""
-        ws, page = self.workspace(), self.page
-        if ws is None or page is None:
+        found = self._pair(criterion, before, after)
+        if found is None:
             return
-        c = page.report.criterion(criterion)
-        if c is None:
-            return
-        first, second = c.runs[before].run, c.runs[after].run
+        ws, page, first, second = found
         kind: Which = "fixed" if which == "fixed" else "broken"
 
         def job(_progress: Any, _cancelled: Any) -> tuple[str, ...]:
@@ -146,6 +141,17 @@ class AlignmentFlow(QObject):
             cancellable=False,
             over=page,
         )
+
+    def _pair(
+        self, criterion: str, before: int, after: int
+    ) -> tuple[Workspace, AlignmentPage, Run, Run] | None:
+        """The workspace, the page, and two of ``criterion``'s runs by their index (None: the
+        page or the workspace is gone)."""
+        ws, page = self.workspace(), self.page
+        c = page.report.criterion(criterion) if page is not None else None
+        if ws is None or page is None or c is None:
+            return None
+        return ws, page, c.runs[before].run, c.runs[after].run
 
     def _failed(self, title: str) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:

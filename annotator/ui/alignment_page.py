@@ -48,7 +48,7 @@ from annotator.services.alignment.report import (
 from annotator.ui import theme
 from annotator.ui.alignment_chart import AlignmentChart, ChartData, ChartPoint
 from annotator.ui.alignment_compare import CompareBox
-from annotator.ui.figure_tables import fit, grid, note_label
+from annotator.ui.figure_tables import fit, grid, note_label, scrolling_column
 from annotator.ui.plain import mnemonic, piece, window_title
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
 from annotator.untrusted import one_line
@@ -180,13 +180,7 @@ class AlignmentPage(QDialog):
     # -- one criterion ---------------------------------------------------------------------
 
     def _criterion_tab(self, c: CriterionAlignment) -> QWidget:
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        inner = QWidget()
-        body = QVBoxLayout(inner)
-        body.setContentsMargins(12, 8, 12, 12)
-        body.setSpacing(10)
+        scroll, body = scrolling_column(spacing=10)
         warnings = [
             self.tr(
                 "Run {0}, {1}, was scored on {2} held-out cases that a calibration pack gave "
@@ -238,7 +232,6 @@ class AlignmentPage(QDialog):
             )
         )
         body.addStretch(1)
-        scroll.setWidget(inner)
         return scroll
 
     def set_comparison(

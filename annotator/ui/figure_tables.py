@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -148,6 +149,19 @@ def note_label(text: str) -> QLabel:
     policy.setHeightForWidth(True)
     line.setSizePolicy(policy)
     return line
+
+
+def scrolling_column(margin: int = 12, spacing: int = 12) -> tuple[QScrollArea, QVBoxLayout]:
+    """A page's tab: a frameless area that scrolls, and the column to fill in it."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    inner = QWidget()
+    body = QVBoxLayout(inner)
+    body.setContentsMargins(margin, margin, margin, margin)
+    body.setSpacing(spacing)
+    scroll.setWidget(inner)
+    return scroll, body
 
 
 def grid(headers: tuple[str, ...], rows: int) -> QTableWidget:
