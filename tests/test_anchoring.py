@@ -20,7 +20,7 @@ from annotator.services.agreement import (
     render_text,
     report_to_json,
 )
-from annotator.services.agreement.anchoring_tables import NO_BLIND
+from annotator.services.agreement.anchoring_tables import NO_BLIND, OWN_TRUTH
 from annotator.services.agreement.workspace import (
     report_of,
     workspace_anchoring,
@@ -170,6 +170,9 @@ def test_a_reviewers_figures_equal_a_recomputation_from_the_labelled_file(
     # The intervals are those of the same decisions, seeded alike.
     again = anchoring_of([BlindDecision(*d) for d in decisions], seed=0, resamples=200)
     assert workspace_anchoring(ws, resamples=200).overall == again.overall
+    # The truth here is ana's own final label, and the report says so.
+    assert workspace_anchoring(ws, resamples=0).own_truth
+    assert OWN_TRUTH in render_text(workspace_report(ws, resamples=0))
     # Read from the labelled file itself (annotator agreement ana.jsonl): the same figures.
     assert _figures(report_of([out], resamples=0).anchoring) == _plain(decisions)
     ws.close()
@@ -225,6 +228,7 @@ def test_a_leads_figures_equal_a_recomputation_from_the_merged_file(
     expected = _plain(decisions)
     assert len(expected) == 5 and expected[""]["settled"] < expected[""]["decisions"]
     assert _figures(workspace_anchoring(lead, resamples=0)) == expected
+    assert not workspace_anchoring(lead, resamples=0).own_truth
     assert _figures(report_of([out], resamples=0).anchoring) == expected  # from the file
 
     # The queue's "switched to the judge" lists exactly the cases of those moves.

@@ -156,6 +156,9 @@ class Anchoring:
     overall: ReviewerAnchoring | None
     seed: int = 0
     resamples: int = DEFAULT_RESAMPLES
+    own_truth: bool = False
+    """The truth of every settled case is a decision of the reviewer's own (a workspace no
+    reviewers' files were merged into): final labels are then right by definition."""
 
     @property
     def any(self) -> bool:

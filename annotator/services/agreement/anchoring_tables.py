@@ -16,6 +16,12 @@ NO_BLIND = (
 NOT_FROM_FILES = (
     "Anchoring is read from a workspace: give the workspace (annotator agreement WORKSPACE)."
 )
+OWN_TRUTH = (
+    "No reviewers' files are merged into this workspace: a case's final label is your own "
+    "decision, so final labels are right by definition and first labels are right where "
+    "they did not change. A lead's workspace (or the merged file) measures both against the "
+    "adjudicated truth."
+)
 EVERYONE = "everyone"
 
 HEADERS = ("figure", "reviewer", "value", "95% interval", "n", "count")
@@ -64,7 +70,7 @@ def anchoring_notes(a: Anchoring | None, piece: Piece = _same) -> list[str]:
         return [NOT_FROM_FILES]
     if not a.any:
         return [NO_BLIND]
-    notes = []
+    notes = [OWN_TRUTH] if a.own_truth else []
     for r in _people(a):
         open_ = r.decisions - r.settled
         notes.append(

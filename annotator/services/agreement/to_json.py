@@ -411,4 +411,5 @@ def anchoring_json(a: Anchoring | None) -> dict[str, Any]:
     return {
         "reviewers": [_anchoring_person(r) for r in a.reviewers],
         "overall": _anchoring_person(a.overall),
+        "own_truth": a.own_truth,
     }

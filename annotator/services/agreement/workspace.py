@@ -25,7 +25,7 @@ from annotator.services.agreement.report import AgreementReport, Baseline
 from annotator.services.merge.files import merged_cases
 from annotator.services.merge.workspace import load_merged
 from annotator.services.workspace import Workspace
-from annotator.storage import anchoring, cases, scores
+from annotator.storage import anchoring, cases, reviews, scores
 from annotator.storage.db import driver_connection, name_of, translated
 
 MAX_ALIKE = 100_000
@@ -88,7 +88,9 @@ def workspace_anchoring(
     those merged in), streamed from storage and counted by kind."""
     with ws.engine.connect() as conn:
         counts = tally_alike(anchoring.blind_decisions(conn))
-    return anchoring_figures(counts, seed=seed, resamples=resamples)
+        own_truth = not reviews.has_reviews(conn)
+    figures = anchoring_figures(counts, seed=seed, resamples=resamples)
+    return replace(figures, own_truth=own_truth)
 
 
 def workspace_baseline(
