@@ -143,12 +143,14 @@ class AlignmentPage(QDialog):
         layout.addWidget(buttons)
 
     def _summary(self, view: AlignmentReport) -> str:
+        runs = (
+            self.tr("1 judge run") if len(view.runs) == 1 else self.tr("{0} judge runs")
+        ).format(len(view.runs))
         return self.tr(
-            "{0} judge runs; {1} decided cases, {2} of them held out (fraction {3:g}, split "
-            "seed {4}): the judges are measured on those. Intervals: {5:.0%} bootstrap, {6} "
-            "resamples."
+            "{0}; {1} decided cases, {2} of them held out (fraction {3:g}, split seed {4}): the "
+            "judges are measured on those. Intervals: {5:.0%} bootstrap, {6} resamples."
         ).format(
-            len(view.runs),
+            runs,
             f"{view.decided:,}",
             f"{view.heldout:,}",
             view.fraction,
@@ -172,7 +174,11 @@ class AlignmentPage(QDialog):
         font.setBold(True)
         title.setFont(font)
         column.addWidget(title)
-        column.addWidget(plain_label(self.tr(text)))
+        steps = plain_label(self.tr(text))
+        policy = steps.sizePolicy()
+        policy.setHeightForWidth(True)  # (as tall as its wrapped lines, no taller)
+        steps.setSizePolicy(policy)
+        column.addWidget(steps)
         column.addStretch(1)
         column.setSpacing(12)
         return box
