@@ -31,6 +31,7 @@ from PySide6.QtGui import QPaintEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from annotator.domain.model import Kind, Status  # noqa: E402
+from annotator.domain.split import Part  # noqa: E402
 from annotator.services.queue import (  # noqa: E402
     QueueFilter,
     SortKey,
@@ -135,6 +136,7 @@ def measure(workspace: Path, nav: int) -> dict[str, Any]:
         ("label: fail", lambda: _choose(panel.label, "fail")),
         ("rater: rater07", lambda: _choose(panel.rater, "rater07")),
         ("tag: rubric ambiguous", lambda: _choose(panel.tag, "rubric ambiguous")),
+        ("split: held-out part", lambda: _choose(panel.split, Part.HELDOUT)),
         (f"search: '{RARE_WORD}' (1 case in 1,000)", lambda: panel.search.setText(RARE_WORD)),
         ("search: 'patient dose' (1 in 75)", lambda: panel.search.setText("patient dose")),
         ("search: 'the' (nearly every case)", lambda: panel.search.setText("the")),
@@ -179,7 +181,10 @@ def _choose(combo: Any, value: Any) -> None:
 def _reset(app: QApplication, window: MainWindow) -> None:
     """Back to the default queue (not timed)."""
     panel = window.queue
-    widgets = (panel.scope, panel.status, panel.criterion, panel.label, panel.rater, panel.tag)
+    widgets = (
+        panel.scope, panel.status, panel.criterion, panel.label, panel.rater, panel.tag,
+        panel.split,
+    )  # fmt: skip
     for w in (*widgets, panel.search):
         w.blockSignals(True)
     for combo in widgets:

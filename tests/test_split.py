@@ -338,3 +338,26 @@ def test_the_fast_part_is_the_position_against_the_fraction(
     at = position(seed, case_id)
     assert part_of(seed, case_id, at) is Part.EXAMPLES
     assert part_of(seed, case_id, math.nextafter(at, 2.0)) is Part.HELDOUT
+
+
+def test_a_leads_own_review_before_the_merge_settles_no_conflict(tmp_path: Path) -> None:
+    """The queue, the case view and the pack agree on what is decided: a decision the lead
+    took before the reviewers' files came in is the lead's own review, and settles nothing
+    where they disagree (c3); where it agrees with them all, the case is unanimous (c1)."""
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
+    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    lead = Workspace.open(tmp_path / "lead.annotator")
+    import_file(lead, pack)
+    review = ReviewService(lead, "lee")
+    review.decide(review.row_id("c1") or 0, "fail", "lee's own review of c1")
+    review.decide(review.row_id("c3") or 0, "pass", "lee's own review of c3")
+    merge_into_workspace(lead, files, clock=lambda: "2999-01-01T00:00:00Z")  # (later)
+    queued = set().union(*(_ids(lead, QueueFilter(kinds=None, split=p)) for p in Part))
+    written = write_pack(lead, tmp_path / "out", fraction=0.0)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert queued == set(manifest["ids"]["examples_part"]) == {"c1", "c4", "c6"}
+    assert written.decided == 3
+    assert review.case(review.row_id("c3") or 0).part is None
+    assert review.case(review.row_id("c1") or 0).part is part_of(0, "c1", 0.5)
+    assert split_counts(lead).decided == 3
+    lead.close()

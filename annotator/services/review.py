@@ -207,7 +207,7 @@ class ReviewService:
             _first_of(first),
             blind_first and first is None and row.status != Status.DECIDED,
             rubric_version=current_rubric,
-            part=_part(case.id, row.status, reviews, fraction, seed),
+            part=_part(case.id, decision, reviews, merged, (fraction, seed)),
         )
 
     def row_id(self, ext_id: str) -> int | None:
@@ -519,11 +519,20 @@ def _decision_of(d: dict[str, Any] | None) -> Decision | None:
 
 
 def _part(
-    case_id: str, status: int, reviews: tuple[Review, ...], fraction: float, seed: int
+    case_id: str,
+    decision: Decision | None,
+    reviews: tuple[Review, ...],
+    merged: str | None,
+    split: tuple[float, int],
 ) -> Part | None:
-    """The case's part of the held-out split, if it is decided (as ``storage.split.DECIDED``
-    says in SQL: a decision, or reviewers unanimous)."""
-    unanimous = bool(reviews) and len({r.label for r in reviews}) == 1
-    if status != Status.DECIDED and not unanimous:
+    """The case's part of the held-out split, if it has a final label (as
+    ``storage.split.DECIDED`` says in SQL, and ``domain.merge.MergedCase.final_label``): a
+    decision that settles it (not a lead's own review, taken before the reviewers' files
+    were merged, that they disagree with), or the reviewers' unanimous label."""
+    own = decision is not None and merged is not None and decision.decided_at < merged
+    labels = {r.label for r in reviews} | ({decision.label} if own and decision else set())
+    settled = decision is not None and (not own or len(labels) == 1)
+    if not settled and not (reviews and len(labels) == 1):
         return None
+    fraction, seed = split
     return part_of(seed, case_id, fraction)

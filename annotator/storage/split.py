@@ -16,9 +16,12 @@ from sqlalchemy import Connection, text
 
 from annotator.domain.merge import ReviewState
 from annotator.domain.split import Part
+from annotator.storage.reviews import still_open
 
-DECIDED = f"(d.label IS NOT NULL OR c.review_state = {int(ReviewState.UNANIMOUS)})"
-"""SQL true for a decided case of ``cases c LEFT JOIN decision d``."""
+DECIDED = f"(c.review_state = {int(ReviewState.UNANIMOUS)} OR NOT {still_open('c')})"
+"""SQL true for a decided case of ``cases c`` (with ``decision d`` joined, for its label): one
+with a final label, a decision that settles it (not a lead's own review that the reviewers
+disagree with: ``reviews.still_open``) or the reviewers' unanimous label."""
 FINAL_LABEL = "COALESCE(d.label, (SELECT v.label FROM review v WHERE v.case_id = c.id LIMIT 1))"
 """A decided case's final label: the workspace's decision, else the reviewers' (unanimous)."""
 _SETTINGS = "(SELECT {column} FROM project WHERE id = 1)"
