@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,23 @@ def fake_report(names: list[str], accuracies: list[float | None], *, examples: i
     return AlignmentReport(runs, (criterion,), 0.5, 0, 40, 20, 0, warning, 0, 100)
 
 
+@pytest.fixture(params=[1.0, 1.25], ids=["100%", "125%"])
+def larger(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The application's text at 100 % and at 125 % (a user's larger font)."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = QFont(app.font())
+    font = QFont(before)
+    font.setPointSizeF(before.pointSizeF() * request.param)
+    app.setFont(font)
+    yield
+    app.setFont(before)
+
+
+@pytest.mark.usefixtures("larger")
 def test_the_page_fits_a_laptop_screen_with_hostile_names(qtbot: QtBot) -> None:
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QApplication, QScrollArea

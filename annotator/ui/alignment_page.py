@@ -222,8 +222,13 @@ class AlignmentPage(QDialog):
         body.addWidget(self._runs_table(c, heldout=True))
         body.addWidget(section_title(self.tr("Per label, held-out cases")))
         body.addWidget(self._labels_table(c, heldout=True))
+        body.addWidget(section_title(self.tr("All decided cases")))
         body.addWidget(
-            section_title(self.tr("All decided cases (examples included: not a fair test)"))
+            note_label(
+                self.tr(
+                    "Examples included: not a fair test of a run whose prompt holds some of them."
+                )
+            )
         )
         body.addWidget(self._runs_table(c, heldout=False))
         body.addWidget(section_title(self.tr("Per label, all decided cases")))
@@ -252,8 +257,9 @@ class AlignmentPage(QDialog):
         frame = QFrame()
         frame.setObjectName("calibrationWarning")
         frame.setStyleSheet(WARNING_DARK if theme.is_dark() else WARNING_LIGHT)
-        row = QHBoxLayout(frame)
+        row = QVBoxLayout(frame)  # the title above the text: narrow pages keep it in sight
         row.setContentsMargins(12, 8, 12, 8)
+        row.setSpacing(2)
         title = plain_label(title_text, selectable=False, wrap=False)
         font = title.font()
         font.setBold(True)
@@ -264,9 +270,16 @@ class AlignmentPage(QDialog):
 
     def _chart_column(self, c: CriterionAlignment) -> QVBoxLayout:
         column = QVBoxLayout()
-        head = QHBoxLayout()
-        head.addWidget(section_title(self.tr("Judge runs, held-out cases")))
-        head.addStretch(1)
+        head = QHBoxLayout()  # the headline wraps; the figure's choice beside it
+        headline = plain_label(self._headline(c))
+        font = headline.font()
+        font.setBold(True)
+        headline.setFont(font)
+        headline.setObjectName("alignmentHeadline")
+        policy = headline.sizePolicy()
+        policy.setHeightForWidth(True)
+        headline.setSizePolicy(policy)
+        head.addWidget(headline, 1)
         choose = QComboBox()
         for key, name, _style in _figures(c):
             choose.addItem(name, key)
@@ -275,15 +288,12 @@ class AlignmentPage(QDialog):
         label = QLabel(self.tr("&Figure:"))
         label.setTextFormat(Qt.TextFormat.PlainText)  # (its "&" still makes Alt+F its key)
         label.setBuddy(choose)
-        head.addWidget(label)
-        head.addWidget(choose)
+        pick = QHBoxLayout()  # (the label centred on the box, the two at the top)
+        pick.addWidget(label)
+        pick.addWidget(choose)
+        head.addLayout(pick)
+        head.setAlignment(pick, Qt.AlignmentFlag.AlignTop)
         column.addLayout(head)
-        headline = plain_label(self._headline(c))
-        font = headline.font()
-        font.setBold(True)
-        headline.setFont(font)
-        headline.setObjectName("alignmentHeadline")
-        column.addWidget(headline)
         chart = AlignmentChart(self._chart_data(c, "accuracy"))
         self.charts[c.criterion] = chart
         self.figure_boxes[c.criterion] = choose
