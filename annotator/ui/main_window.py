@@ -58,6 +58,7 @@ from annotator.ui.queue_model import QueueModel
 from annotator.ui.queue_panel import QueuePanel, SwitchedToJudge
 from annotator.ui.read_only_banner import ReadOnlyBanner
 from annotator.ui.rubric_dialog import RubricDialog
+from annotator.ui.search_indexer import SearchIndexer
 from annotator.ui.split_dialog import SplitFlow
 from annotator.ui.widgets import StatusBar, plain_label, safe_tooltip
 from annotator.ui.workers import TaskRunner
@@ -83,6 +84,8 @@ class MainWindow(QMainWindow):
         """Asked before closing or leaving a workspace with typed text it could not write."""
         self._close_after_write = False
         self.runner = TaskRunner(self, busy=lambda: self.writes.busy)
+        self.indexer = SearchIndexer(self)
+        """Builds the search index of cases an import added, in the background."""
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
         self.setStatusBar(StatusBar())  # (its messages quote files: shown inert)
@@ -344,6 +347,8 @@ class MainWindow(QMainWindow):
         self.read_only_label.setStyleSheet("color: #b26b00; font-weight: 700;")
         self.read_only_label.hide()
         bar.addPermanentWidget(self.read_only_label)
+        bar.addPermanentWidget(self.indexer.label)
+        self.indexer.message.connect(lambda text: bar.showMessage(text, 6000))
         bar.addPermanentWidget(self.reviewer_label)
         bar.addPermanentWidget(self.conflicts_label)
         bar.addPermanentWidget(self.counts)
@@ -393,6 +398,7 @@ class MainWindow(QMainWindow):
         if ws is not self.ws:
             self.judge_runs.forget()
         if self.ws is not None and self.ws is not ws:
+            self.indexer.stop()  # (between two steps: the next opening goes on)
             if self.ws.path is not None:  # its search and filters, for when it comes back
                 self.settings.keep_view(self.ws.path, self.queue.view_state())
             self.ws.close()
@@ -413,6 +419,7 @@ class MainWindow(QMainWindow):
             self.settings.add_recent(ws.path)
             self._save_settings()
         self._update_title()
+        self.indexer.start(ws)  # cases an import left waiting for the search index
 
     def _may_leave(self) -> bool:
         """Whether the workspace shown may be left: yes, unless typed text could not be
@@ -440,6 +447,7 @@ class MainWindow(QMainWindow):
         windows changed meanwhile."""
         self.review.keep_draft()
         self.review.refresh_all()
+        self.indexer.start(self.ws)
 
     def _update_read_only(self) -> None:
         claim = self.writer.claim
@@ -537,6 +545,8 @@ class MainWindow(QMainWindow):
             self.review.update_progress()
         if changes.history:
             self._update_history_actions()
+        if changes.queue:  # (an import into the open workspace: its cases' search index)
+            self.indexer.start(self.ws)
 
     def _merged(self, report: MergeReport) -> None:
         """Reviewer files came in: the queue lists the conflicts to settle, undecided first."""
@@ -901,6 +911,7 @@ class MainWindow(QMainWindow):
         if self.ws is not None and self.ws.path is not None:
             self.settings.keep_view(self.ws.path, self.queue.view_state())
         self.settings.save()
+        self.indexer.stop()
         self.runner.stop_all()
         self.writer.release()
         if self.ws is not None:
