@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.domain.anchoring import BlindDecision, anchoring_of, move_of
 from annotator.domain.queue import QueueFilter
@@ -296,3 +298,40 @@ def test_the_section_in_every_output_and_the_line_without_data(some: Workspace) 
     summary = summarize(some, resamples=0)
     assert "changed after the reveal" in format_summary(summary)
     assert summary.to_json()["anchoring"]["reviewers"][0]["reviewer"] == "ana"
+
+
+_label = st.sampled_from(["a", "b", "c"])
+_decision = st.builds(
+    BlindDecision,
+    st.sampled_from(["ana", "ben"]),
+    _label,
+    _label,
+    st.none() | _label,
+    st.none() | _label,
+    st.none() | _label,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_decision, max_size=60), st.randoms(use_true_random=False))
+def test_the_figures_are_the_plain_counts_in_any_order(
+    decisions: list[BlindDecision], rng: random.Random
+) -> None:
+    """On any decisions: each rate is its count over its n as a plain recount gives them, the
+    three shares of the changes add up to 1, and the order of the decisions changes nothing
+    (intervals included)."""
+    a = anchoring_of(decisions, resamples=20)
+    if not decisions:
+        assert not a.any and a.overall is None
+        return
+    assert _figures(a) == _plain([tuple(d) for d in decisions])  # type: ignore[misc]
+    for r in (*a.reviewers, a.overall):
+        assert r is not None
+        moves = (r.to_judge, r.to_consensus, r.elsewhere)
+        if r.changed.count:
+            assert sum(m.figure.value or 0.0 for m in moves) == pytest.approx(1.0)
+        else:
+            assert all(m.figure.value is None and m.figure.reason for m in moves)
+    shuffled = list(decisions)
+    rng.shuffle(shuffled)
+    assert anchoring_of(shuffled, resamples=20) == a
