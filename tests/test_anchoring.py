@@ -335,3 +335,34 @@ def test_the_figures_are_the_plain_counts_in_any_order(
     shuffled = list(decisions)
     rng.shuffle(shuffled)
     assert anchoring_of(shuffled, resamples=20) == a
+
+
+def test_on_an_ordered_scale_the_file_gives_the_workspaces_figures(tmp_path: Path) -> None:
+    """A 1-5 scale with threshold 1, two or three raters (an even number may have no
+    consensus): the raters' consensus read from the labelled file is the one the workspace
+    stores, so the figures agree."""
+    rng = random.Random(11)
+    likert = ["1", "2", "3", "4", "5"]
+    rows = [
+        case(
+            f"c{i:03d}",
+            judge=rng.choice(likert),
+            raters={f"r{k}": rng.choice(likert) for k in range(rng.choice((2, 3)))},
+        )
+        for i in range(80)
+    ]
+    header = {"title": "Likert", "labels": likert, "ordinal": True, "threshold": 1}
+    ws = Workspace.open(tmp_path / "l.annotator")
+    import_file(ws, write_jsonl(tmp_path / "l.jsonl", rows, header))
+    review = ReviewService(ws, "ana")
+    set_blind(ws, blind_first=True)
+    for i in range(80):
+        row_id = review.row_id(f"c{i:03d}") or 0
+        review.reveal(row_id, rng.choice(likert))
+        review.decide(row_id, rng.choice(likert), "because")
+    out = tmp_path / "l-decisions.jsonl"
+    export_decisions(ws, out)
+    got = workspace_anchoring(ws, resamples=0)
+    assert got.overall is not None and got.overall.to_consensus.count > 0
+    assert _figures(report_of([out], resamples=0).anchoring) == _figures(got)
+    ws.close()
