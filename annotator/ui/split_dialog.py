@@ -79,7 +79,6 @@ class SplitDialog(QDialog):
                 examples + heldout, examples, heldout
             )
         )
-        self.now.setWordWrap(True)
         layout.addWidget(self.now)
         warning = QLabel(
             self.tr(
@@ -95,7 +94,9 @@ class SplitDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(440, self.sizeHint().height())
+        for wrapped in (intro, warning):  # (a wrapped label asks for little width)
+            wrapped.setMinimumWidth(wrapped.fontMetrics().averageCharWidth() * 64)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetFixedSize)
 
     def chosen(self) -> SplitSettings:
         return SplitSettings(round(self.fraction.value(), 2), self.seed.value())
