@@ -10,12 +10,15 @@
 
     python scripts/screenshot.py docs/blind-first.png --size=1280x720 --blind
         a case under blind-first review, its first label picked, before the reveal
+    python scripts/screenshot.py docs/anchoring.png --size=1280x860 --anchoring
+        the Agreement page's Anchoring tab: the sample's reviewers decided again blind first
 
 Runs offscreen with a throw-away data folder; nothing of the user's is touched.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -28,8 +31,13 @@ os.environ["ANNOTATOR_BASEDIR"] = tempfile.mkdtemp(prefix="annotator-shot-")
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from annotator.domain.model import Confidence  # noqa: E402
+from annotator.services.blind import set_blind  # noqa: E402
 from annotator.services.calibration import write_pack  # noqa: E402
+from annotator.services.exporter import export_decisions  # noqa: E402
+from annotator.services.importer import import_file  # noqa: E402
 from annotator.services.judge_runs import add_run  # noqa: E402
+from annotator.services.review import ReviewService  # noqa: E402
+from annotator.services.workspace import Workspace  # noqa: E402
 from annotator.settings import Settings  # noqa: E402
 from annotator.ui.app import build_window, make_app  # noqa: E402
 from annotator.ui.main_window import MainWindow  # noqa: E402
@@ -42,6 +50,7 @@ DECIDED = (
 
 
 SAMPLE_REVIEWS = Path(__file__).resolve().parent.parent / "resources" / "sample" / "reviews"
+SAMPLE = SAMPLE_REVIEWS.parent / "sample.jsonl"
 LEAD_DECISIONS = (
     (
         "faith-006",
@@ -80,6 +89,8 @@ def main() -> int:
         return blind(out, _size("1280x720"))
     if "--alignment" in sys.argv:
         return alignment(out, _size("1280x720"))
+    if "--anchoring" in sys.argv:
+        return anchoring(out, _size("1280x860"))
     app = make_app()
     look = "dark" if "--dark" in sys.argv else "system"  # View > Appearance
     window = build_window(None, Settings(reviewer="Dr. M. Lindqvist", appearance=look))
@@ -207,6 +218,59 @@ def blind(out: Path, size: tuple[int, int]) -> int:
     window.review.choose_label(3)
     _settle(app, window)
     window.grab().save(str(out))
+    print(f"wrote {out}")
+    return 0
+
+
+def _blind_again(source: Path, folder: Path) -> Path:
+    """A sample reviewer's file decided again blind first in a throw-away workspace: the same
+    final labels and rationales, each after a first label committed blind. The first label is
+    the final one, except on every third case whose final label is the judge's (first: the
+    label before it on the scale, as if the reveal swayed the reviewer) and every seventh
+    other one (first: the next label, changed on reflection)."""
+    lines = [json.loads(x) for x in source.read_text(encoding="utf-8").splitlines() if x]
+    ws = Workspace.open(folder / f"{source.stem}.annotator")
+    import_file(ws, SAMPLE)
+    set_blind(ws, blind_first=True)
+    review = ReviewService(ws, lines[0]["reviewer"])
+    for i, line in enumerate(lines):
+        labels, label = line["labels"], line["label"]
+        first = label
+        if label == line["judge_label"] and i % 3 == 0:
+            first = labels[labels.index(label) - 1]
+        elif i % 7 == 0:
+            first = labels[(labels.index(label) + 1) % len(labels)]
+        row_id = review.row_id(line["id"]) or 0
+        review.reveal(row_id, first)
+        review.decide(row_id, label, line["rationale"], tags=line["tags"])
+    out = folder / source.name
+    export_decisions(ws, out)
+    ws.close()
+    return out
+
+
+def anchoring(out: Path, size: tuple[int, int]) -> int:
+    """The Agreement page's Anchoring tab for a lead: the sample's three reviewers' files,
+    decided again blind first (``_blind_again``), merged."""
+    folder = Path(tempfile.mkdtemp(prefix="annotator-blind-"))
+    files = [_blind_again(f, folder) for f in sorted(SAMPLE_REVIEWS.glob("*.jsonl"))]
+    app = make_app()
+    window = build_window(None, Settings(reviewer="Lead: Dr. R. Mensah"))
+    window.resize(1680, 1000)
+    window.show()
+    _settle(app, window)
+    window.files.merge(files)
+    _settle(app, window)
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    window.show_agreement()
+    _settle(app, window)
+    page = window.agreement_page
+    assert page is not None
+    page.resize(*size)
+    page.tabs.setCurrentWidget(page.anchoring)
+    _settle(app, window)
+    page.grab().save(str(out))
     print(f"wrote {out}")
     return 0
 
