@@ -134,6 +134,14 @@ def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: 
     assert sorted(listed(window)) == sorted(broken)
     assert page.isVisible()  # Enter opened the cases, it did not close the page
 
+    # Recompute: the page again, on the tab it was showing.
+    page.tabs.setCurrentIndex(2)
+    shown_tab = page.tabs.tabText(2)
+    page.refreshRequested.emit()
+    qtbot.waitUntil(lambda: window.alignment.page is not page, timeout=20000)
+    again = window.alignment.page
+    assert again.tabs.tabText(again.tabs.currentIndex()) == shown_tab
+
 
 def test_one_run_says_what_to_do_next(make_window: Any, qtbot: QtBot, tmp_path: Path) -> None:
     rows = [case("a", judge="pass", raters={"r": "fail"}), case("b", judge="fail")]

@@ -62,13 +62,22 @@ class AlignmentFlow(QObject):
             return alignment_report(ws)
 
         def done(report: AlignmentReport) -> None:
+            old = self.page  # computed again: the new page where the old one was, same tab
+            tab = old.tabs.tabText(old.tabs.currentIndex()) if old is not None else ""
+            geometry = old.geometry() if old is not None and old.isVisible() else None
             self.close()
             page = AlignmentPage(report, title, self.window)
             page.comparisonNeeded.connect(self._compare)
             page.casesRequested.connect(self._open_cases)
             page.refreshRequested.connect(self.show)
+            for i in range(page.tabs.count()):
+                if page.tabs.tabText(i) == tab:
+                    page.tabs.setCurrentIndex(i)
             page.show()
-            self.beside_queue(page)
+            if geometry is not None:
+                page.setGeometry(geometry)
+            else:
+                self.beside_queue(page)
             self.page = page
 
         self.runner.run(
