@@ -40,6 +40,8 @@ from PySide6.QtWidgets import (
 
 from annotator.domain.alignment import Comparison, Estimate, RunFigures
 from annotator.services.agreement import Style, format_figure, format_interval
+from annotator.services.agreement import glossary as g
+from annotator.services.agreement.glossary import explain
 from annotator.services.alignment.report import (
     AlignmentReport,
     CriterionAlignment,
@@ -52,6 +54,14 @@ from annotator.ui.figure_tables import fit, grid, note_label, scrolling_column
 from annotator.ui.plain import mnemonic, piece, window_title
 from annotator.ui.widgets import plain_label, safe_tooltip, section_title
 from annotator.untrusted import one_line
+
+HEADER_HELP = {
+    "Accuracy": g.EXACT,
+    "Cohen's kappa": g.KAPPA,
+    "Macro F1": g.MACRO_F1,
+    "Right": g.WITHIN,
+}
+"""The glossary's sentence for each figure's column (its tooltip)."""
 
 FIGURES: tuple[tuple[str, str, Style], ...] = (
     ("accuracy", "Accuracy", "rate"),
@@ -371,6 +381,12 @@ class AlignmentPage(QDialog):
         for _key, name, _style in figures:
             headers += (name, "95% CI")
         table = grid(headers, len(c.runs) + 1)
+        for column, name in enumerate(headers):
+            key = next((k for k in HEADER_HELP if name.startswith(k)), None)
+            help_text = explain(HEADER_HELP[key]) if key is not None else None
+            header = table.horizontalHeaderItem(column)
+            if help_text and header is not None:
+                header.setToolTip(safe_tooltip(help_text))
         for r, run in enumerate(c.runs):
             scores = run.figures(scope)
             cells: list[Cell] = [f"{r + 1}. {_name(run.run.name)}", f"{scores.n:,}"]
