@@ -87,7 +87,9 @@ class AlignmentChart(QWidget):
         return QSize(max(560, self._left() + 120 * len(self.data.points) + 150), 270)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(self._left() + MIN_COLUMN * max(len(self.data.points), 2) + 90, 210)
+        # Many runs squeeze their columns (numbers only under them) rather than widen the page.
+        columns = min(max(len(self.data.points), 2), 6)
+        return QSize(self._left() + MIN_COLUMN * columns + 90, 210)
 
     def _line(self) -> int:
         return QFontMetrics(self.font()).height()
@@ -249,6 +251,10 @@ class AlignmentChart(QWidget):
         column = self._column()
         bold = QFont(self.font())
         bold.setBold(True)
+        # Values beside every point where the columns have room; else only beside the newest
+        # (the others on hover, and in the tables).
+        roomy = QFontMetrics(bold).horizontalAdvance("100%") + 2 * POINT + 16 <= column
+        last = len(data.points) - 1
         for i, p in enumerate(data.points):
             x = self._x(i)
             if p.value is None:
@@ -273,11 +279,15 @@ class AlignmentChart(QWidget):
             painter.setPen(QPen(palette.color(palette.ColorRole.Window), 1.5))
             painter.setBrush(runs)
             painter.drawEllipse(QPointF(x, y), POINT, POINT)
+            if not (roomy or i == last or i == self._hover):
+                continue
             painter.setFont(bold)
             painter.setPen(text)
             value = self._value_text(p.value)
             width = QFontMetrics(bold).horizontalAdvance(value) + 4
             box = QRectF(x + POINT + 6, y - line / 2, width, line)
+            if box.right() > plot.right():  # at the right edge: on the left of its point
+                box.moveRight(x - POINT - 6)
             behind = QColor(palette.color(palette.ColorRole.Window))
             behind.setAlpha(210)  # the line to the next run passes under it
             painter.setPen(Qt.PenStyle.NoPen)
@@ -291,6 +301,8 @@ class AlignmentChart(QWidget):
         for i, p in enumerate(data.points):
             x = self._x(i)
             name = f"{i + 1}. {plain.shown(one_line(p.name, 200))}"
+            if column < MIN_COLUMN:  # the run's number; its name on hover
+                name = str(i + 1)
             shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, round(column) - 6)
             painter.setPen(text)
             painter.drawText(
@@ -298,12 +310,14 @@ class AlignmentChart(QWidget):
                 Qt.AlignmentFlag.AlignCenter,
                 shown,
             )
-            painter.setPen(muted)
-            painter.drawText(
-                QRectF(x - column / 2, plot.bottom() + 4 + line, column, line),
-                Qt.AlignmentFlag.AlignCenter,
-                f"n = {p.n:,}",
-            )
+            n = f"n = {p.n:,}"
+            if metrics.horizontalAdvance(n) <= column:  # (else on hover)
+                painter.setPen(muted)
+                painter.drawText(
+                    QRectF(x - column / 2, plot.bottom() + 4 + line, column, line),
+                    Qt.AlignmentFlag.AlignCenter,
+                    n,
+                )
         if not data.points:
             painter.setPen(muted)
             painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.tr("No judge runs."))
