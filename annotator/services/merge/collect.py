@@ -38,6 +38,7 @@ from annotator.services.merge.report import (
     Source,
     Superseded,
 )
+from annotator.services.merge.spill import Spill
 
 ROW = 0xFFFFFFFF
 """A decision is found by one int, its reference: ``file index << 32 | row`` (its row in the
@@ -89,6 +90,10 @@ class Collected:
     read: list[Path] = field(default_factory=list)
     """The files read: those handed to the reader, in order, then any read after all (a copy
     whose original changed since it was hashed). Not those passed over, known by their hash."""
+    spill: Spill = field(default_factory=Spill)
+    fragments: list[Sequence[bytes]] = field(default_factory=list)
+    """By file index, each decision's fragment (its scan's ``reviews``), kept in ``spill``
+    once the file's decisions are in the cases (``spill.py``)."""
 
     def rubrics_seen(self) -> RubricSeen:
         """Per criterion, per reviewer: the rubric versions (and hashes) their lines carry."""
@@ -100,7 +105,7 @@ class Collected:
 
     def fragment(self, ref: int) -> bytes:
         """A decision as the merged file writes it: the members of its JSON object."""
-        return self.scans[ref >> 32].reviews[ref & ROW]  # type: ignore[union-attr]
+        return self.fragments[ref >> 32][ref & ROW]
 
     def review(self, ref: int) -> Review:
         return _review_of_json(self.fragment(ref))
@@ -219,6 +224,7 @@ def _add_file(
     report = collected.report
     collected.scans.append(None)
     collected.labels.append([])
+    collected.fragments.append([])
     if not digest:  # the file could not be read
         assert scan is not None
         raise MergeError(scan.error)
@@ -235,7 +241,10 @@ def _add_file(
     if scan.error is not None:
         raise MergeError(scan.error)
     collected.scans[index] = scan
+    collected.fragments[index] = scan.reviews
     reviewers, count = add_scan(collected, index, checks)
+    collected.fragments[index] = collected.spill.keep(scan.reviews)
+    scan.reviews = []
     report.sources.append(Source(path, digest, tuple(sorted(reviewers)), count))
 
 

@@ -32,7 +32,7 @@ def _lines(collected: Collected, counts: list[int]) -> Iterator[bytes]:
     """The lines in case id order; ``counts`` counts them as they go."""
     report = collected.report
     cases, scales = collected.cases, collected.scales
-    fragments = [scan.reviews if scan is not None else [] for scan in collected.scans]
+    fragments = collected.fragments
     line = MergedLines(report.project, report.project_title).line
     unanimous = single = conflicts = 0
     for case_id in sorted(cases):
