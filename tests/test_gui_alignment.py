@@ -143,6 +143,31 @@ def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: 
     assert again.tabs.tabText(again.tabs.currentIndex()) == shown_tab
 
 
+def test_runs_scored_on_calibration_examples_are_warned_of(
+    make_window: Any, qtbot: QtBot, looped: Path, tmp_path: Path
+) -> None:
+    """A pack written with another split gave held-out cases as examples: the page says so
+    above the figures, and names the runs scored on them."""
+    from PySide6.QtWidgets import QFrame
+
+    ws = Workspace.open(looped)
+    write_pack(ws, tmp_path / "other-pack", seed=7)  # this pack's own split
+    ws.close()
+    window = make_window(looped)
+    window.alignment.show()
+    qtbot.waitUntil(lambda: window.alignment.page is not None, timeout=20000)
+    page = window.alignment.page
+    report = page.report
+    assert report.warning is not None and report.warning.cases > 0
+    frames = [f for f in page.findChildren(QFrame) if f.objectName() == "calibrationWarning"]
+    texts = [" ".join(label.text() for label in _labels(f)) for f in frames]
+    assert frames[0].isVisible() and report.warning.text in texts[0]
+    # Above the tabs, in sight without scrolling.
+    assert frames[0].mapTo(page, frames[0].rect().bottomLeft()).y() < page.tabs.y()
+    scored = [r for c in report.criteria for r in c.runs if r.examples_scored]
+    assert scored and any("calibration pack gave as examples" in t for t in texts[1:])
+
+
 def test_one_run_says_what_to_do_next(make_window: Any, qtbot: QtBot, tmp_path: Path) -> None:
     rows = [case("a", judge="pass", raters={"r": "fail"}), case("b", judge="fail")]
     path = write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL)
