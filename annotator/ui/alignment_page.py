@@ -197,12 +197,20 @@ class AlignmentPage(QDialog):
 
     def _criterion_tab(self, c: CriterionAlignment) -> QWidget:
         scroll, body = scrolling_column(spacing=10)
+        imported = self.tr(
+            "Run {0}, {1}, was scored on {2} held-out cases that a calibration pack gave as "
+            "examples, chosen mostly among its mistakes: they pull its held-out figures "
+            "down."
+        )
+        later = self.tr(
+            "Run {0}, {1}, was scored on {2} held-out cases that a calibration pack gave as "
+            "examples: it may have seen them, with their answers, in its prompt, and its "
+            "figures may flatter it."
+        )
         warnings = [
-            self.tr(
-                "Run {0}, {1}, was scored on {2} held-out cases that a calibration pack gave "
-                "as examples: it may have seen them, with their answers, in its prompt, and "
-                "its figures may flatter it."
-            ).format(i + 1, _name(r.run.name), f"{r.examples_scored:,}")
+            (imported if r.run.imported else later).format(
+                i + 1, _name(r.run.name), f"{r.examples_scored:,}"
+            )
             for i, r in enumerate(c.runs)
             if r.examples_scored
         ]
