@@ -21,7 +21,7 @@ import pytest
 from annotator.cli import main
 from annotator.services.importer import import_file
 from annotator.services.workspace import Workspace
-from tests.helpers import PASS_FAIL, case, write_jsonl
+from tests.helpers import PASS_FAIL, REVIEW_PLAN, case, reviewer_file, write_jsonl
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals")
 
@@ -163,3 +163,19 @@ def test_ctrl_c_with_the_bar_on_screen(cases_file: Path, tmp_path: Path) -> None
     assert [line for line in _lines(terminal.said) if line] == ["annotator: interrupted"]
     assert not made.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_merge_and_agreement_bars(workspace: Path, tmp_path: Path) -> None:
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
+    files = [str(reviewer_file(pack, tmp_path / w, w, p)) for w, p in REVIEW_PLAN.items()]
+    merging = Terminal(["merge", *files, "-o", str(tmp_path / "merged.jsonl")], tmp_path)
+    status, out = merging.finish()
+    assert status == 0 and b"cases:" in out
+    for shown in (b"merging into merged.jsonl", b"3/3 ", b" files/s"):
+        assert shown in merging.said
+    agreement = Terminal(["agreement", str(workspace), "--resamples", "0"], tmp_path)
+    status, out = agreement.finish()
+    assert status == 0 and out
+    for shown in (b"reading", b"/6.00k", b" cases/s"):
+        assert shown in agreement.said
+    assert [line for line in _lines(merging.said + agreement.said) if line] == []
