@@ -216,27 +216,33 @@ def test_cancelling_the_merged_export_says_the_file_is_as_it_was(
 
 @pytest.mark.gui
 def test_the_cancel_button_goes_grey_at_the_step_that_cannot_stop(qtbot: QtBot) -> None:
+    """And the dialog stays up once the count is full, until the job has ended."""
     from PySide6.QtWidgets import QWidget
 
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
     runner = TaskRunner(parent)
-    committing, release = threading.Event(), threading.Event()
+    go, committing, release = threading.Event(), threading.Event(), threading.Event()
     results: list[Any] = []
 
     def job(progress: Any, cancelled: Any) -> str:
         progress(1, 2)
+        go.wait(10)
+        progress(2, 2)  # all counted; the job goes on (a merge writes, an export renames)
         cancelling.last_chance(cancelled, RuntimeError)
         committing.set()
         release.wait(10)
         return "committed"
 
     task = runner.run("Saving…", job, results.append, results.append, unit="cases")
-    qtbot.waitUntil(committing.is_set, timeout=5000)
     dialog = runner.dialogs[task]
+    qtbot.waitUntil(lambda: dialog.isVisible() and "1 of 2 cases" in dialog.labelText())
+    go.set()
+    qtbot.waitUntil(committing.is_set, timeout=5000)
     qtbot.waitUntil(lambda: not _cancel_button(dialog).isEnabled(), timeout=5000)
-    assert "1 of 2 cases" in dialog.labelText()
+    assert dialog.isVisible()
+    assert "2 of 2 cases" in dialog.labelText() and "cannot be cancelled" in dialog.labelText()
     assert task.cancel() is False  # (a cancel now would be a lie: not taken)
     release.set()
     qtbot.waitUntil(lambda: results == ["committed"], timeout=5000)

@@ -120,6 +120,10 @@ class JobDialog(QProgressDialog):
         else:
             self.setCancelButton(None)
         self.setRange(0, 0)
+        # Up until the job has ended, not when its count is full: the merge's files are all
+        # read long before its decisions are written, an export's lines before the rename.
+        self.setAutoReset(False)
+        self.setAutoClose(False)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setMinimumDuration(1_000_000)  # shown by the runner's timer, progress or not
 
