@@ -22,7 +22,10 @@ class Lockstep(Generic[T]):
     turns: the preparing thread works only between ``overlap()`` (called right before that
     statement) and the hand-over of its batch, and never competes with the short inserts, whose
     thousands of steps would each wait for the lock. With one core free the stages overlap;
-    without, they run one after the other as in a single thread.
+    without, they run one after the other as in a single thread. (Since the search index is
+    built after the import's commit, ``services/search_index.py``, the importer has no such
+    stretch and calls no ``overlap()``: overlapping its inserts measured no faster, so its
+    batches are prepared and stored in turn; docs/benchmarks.md.)
 
     An exception in the generator is raised in the consumer; leaving the ``with`` block early (an
     error, a cancel) stops the generator on its thread, which closes the file.
