@@ -104,3 +104,23 @@ def test_a_workspace_opened_with_cases_waiting_is_indexed_and_leaving_stops_it(
     again = Workspace.open(path)
     assert pending(again).waiting == 450  # what was indexed stays; the rest waits
     again.close()
+
+
+def test_an_import_into_the_open_workspace_is_indexed_after(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from annotator.ui.import_dialog import ImportChoice
+
+    path = tmp_path / "w.annotator"
+    ws = Workspace.open(path)
+    import_file(ws, Path(__file__).resolve().parent.parent / "resources/sample/sample.jsonl")
+    assert service.build_search_index(ws)
+    ws.close()
+    window = make_window(path)
+    assert not window.indexer.label.isVisible()
+    more = tmp_path / "more.jsonl"
+    write_project(more, 300, seed=5)
+    window.files.run_import(window.ws, ImportChoice(more, None, False, None), switch=False)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    qtbot.waitUntil(lambda: window.indexer.task is None, timeout=20000)
+    assert pending(window.ws) == (0, 354)

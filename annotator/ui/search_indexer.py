@@ -42,6 +42,8 @@ class SearchIndexer(QObject):
         self.label.setContentsMargins(8, 0, 8, 0)  # (apart from the message beside it)
         self.label.hide()
         self.task: Task | None = None
+        self._alive: set[Task] = set()
+        """Every task until it has ended, a stopped one too (the pool runs it meanwhile)."""
         self.ws: Workspace | None = None
         self._stopped = threading.Event()
         self._stopped.set()
@@ -73,6 +75,7 @@ class SearchIndexer(QObject):
                 stopped.set()
 
         task = self.task = Task(job)
+        self._alive.add(task)
         task.signals.counted.connect(self._show)
         task.signals.finished.connect(lambda _complete: self._ended(task, None))
         task.signals.failed.connect(lambda exc: self._ended(task, exc))
@@ -98,6 +101,7 @@ class SearchIndexer(QObject):
         self.label.show()
 
     def _ended(self, task: Task, error: BaseException | None) -> None:
+        self._alive.discard(task)
         if task is not self.task:  # (one stopped, of a workspace left)
             return
         self._forget()  # (complete: the label goes; the import's own message stays)
