@@ -1,7 +1,7 @@
 """Workspaces written by each released schema still open, with everything in them.
 
-One fixture per released schema lives in tests/data/workspaces/ (made by make_v1.py and
-make_v2.py). When the
+One fixture per released schema lives in tests/data/workspaces/ (made by make_v1.py,
+make_v2.py and make_v3.py). When the
 schema changes, add a migration in annotator/storage/db.py (MIGRATIONS) and keep these tests:
 they then prove that an old workspace is backed up, upgraded and still complete.
 """
@@ -106,28 +106,87 @@ def test_v2_workspace_opens_complete(v2: Path) -> None:
     ws.close()
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_the_fixtures_are_of_older_schemas(version: int) -> None:
+@pytest.fixture
+def v3(tmp_path: Path) -> Path:
+    copy = tmp_path / "v3.annotator"
+    shutil.copyfile(FIXTURES / "v3.annotator", copy)
+    return copy
+
+
+def test_v3_workspace_opens_complete(v3: Path) -> None:
+    """A lead's schema-3 workspace: judge runs (one removed), the split's settings, a pack's
+    examples, first labels (merged and the lead's own), rubric versions, and an import whose
+    search index was still to be built, which opening for writing finishes."""
+    from sqlalchemy import text
+
+    from annotator.services.blind import blind_settings
+    from annotator.services.judge_runs import list_runs, removed_runs
+    from annotator.services.queue import QueueFilter, queue_ids
+    from annotator.services.rubrics import current, stale_count
+    from annotator.services.search_index import build_search_index
+    from annotator.services.split import split_settings
+
+    ws = Workspace.open(v3)
+    review = ReviewService(ws, "today")
+    assert ws.case_count() == 55
+    assert [(r.name, r.imported, r.cases) for r in list_runs(ws)] == [
+        ("imported judge", True, 55),
+        ("prompt v2", False, 54),
+    ]
+    assert [r.name for r in removed_runs(ws)] == ["dropped run"]
+    assert (split_settings(ws).fraction, split_settings(ws).seed) == (0.4, 7)
+    settings = blind_settings(ws)
+    assert (settings.blind_first, settings.random_order) == (True, True)
+    assert current(ws, "faithfulness").version == 2
+    assert stale_count(ws, "faithfulness") == 1  # faith-001, decided under version 1
+    pref = review.case(review.row_id("pref-002") or 0)
+    assert pref.first is not None and pref.first.label == "B" and pref.decision is None
+    with ws.engine.connect() as conn:
+        merged = conn.execute(
+            text(
+                "SELECT c.ext_id, r.reviewer, r.blind_label, r.rubric_version FROM review r "
+                "JOIN cases c ON c.id = r.case_id ORDER BY 1, 2"
+            )
+        ).all()
+        examples = conn.execute(text("SELECT count(*) FROM calibration_example")).scalar()
+    assert [tuple(row) for row in merged] == [
+        ("faith-001", "Ana", "fail", 1),
+        ("faith-001", "Ben", "pass", 1),
+        ("faith-002", "Ana", "fail", 1),
+    ]
+    assert examples == 2
+    assert review.draft(review.row_id("help-002") or 0) == {"label": "3", "rationale": "half done"}
+    assert len(queue_ids(ws, QueueFilter(kinds=None, text="warfarin"))) >= 2  # late-1 included
+    build_search_index(ws)
+    with ws.engine.begin() as conn:
+        conn.execute(text("INSERT INTO case_search(case_search) VALUES ('integrity-check')"))
+        assert conn.execute(text("SELECT search_pending_from FROM project")).scalar() is None
+    assert review.row_id("late-1") in queue_ids(ws, QueueFilter(kinds=None, text="warfarin"))
+    ws.close()
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_the_fixtures_are_of_the_current_schema_or_older(version: int) -> None:
     import sqlite3
 
     with sqlite3.connect(FIXTURES / f"v{version}.annotator") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == version < SCHEMA_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version <= SCHEMA_VERSION
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_old_fixtures_upgrade_to_the_schema_of_a_new_workspace(
-    version: int, tmp_path: Path
-) -> None:
-    """Backed up first, then the same tables, columns and indexes as a workspace made today."""
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_fixtures_upgrade_to_the_schema_of_a_new_workspace(version: int, tmp_path: Path) -> None:
+    """Backed up first (when older), then the same tables, columns and indexes as a workspace
+    made today."""
     import sqlite3
 
     old = tmp_path / f"v{version}.annotator"
     shutil.copyfile(FIXTURES / old.name, old)
     Workspace.open(old).close()
     backups = list(tmp_path.glob(f"v{version}.annotator.v{version}.bak"))
-    assert len(backups) == 1
-    with sqlite3.connect(backups[0]) as conn:  # the backup is the workspace as it was
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    assert len(backups) == (1 if version < SCHEMA_VERSION else 0)
+    for backup in backups:
+        with sqlite3.connect(backup) as conn:  # the backup is the workspace as it was
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == version
     Workspace.open(tmp_path / "new.annotator").close()
 
     def schema(path: Path) -> tuple[object, ...]:
