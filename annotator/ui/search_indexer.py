@@ -17,8 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
 from annotator.services.search_index import build_search_index, waiting
-from annotator.services.workspace import Workspace
-from annotator.storage.db import WorkspaceError
+from annotator.services.workspace import Workspace, WorkspaceError
 from annotator.ui.widgets import plain_label
 from annotator.ui.workers import Task, start
 
