@@ -461,8 +461,9 @@ class Files(QObject):
             self.calibrate_to(Path(chosen))
 
     def calibrate_to(self, folder: Path) -> Task | None:
-        """Write the calibration pack of the open workspace into ``folder`` (default split
-        and number of examples; the command line sets them)."""
+        """Write the calibration pack of the open workspace into ``folder``: the project's
+        split (File › Held-out split…) and the default number of examples (the command line
+        sets it)."""
         ws = self.current()
         if ws is None:
             return None
