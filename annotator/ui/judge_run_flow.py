@@ -58,11 +58,12 @@ class JudgeRunFlow(QObject):
         window: QWidget,
         runner: TaskRunner,
         current: Callable[[], Workspace | None],
-        check: Callable[[], None],
+        check: Callable[[], object],
         reload: Callable[[], None],
     ) -> None:
-        """``check`` raises WorkspaceError when the window may not write (read-only, another
-        window holds it); ``reload`` shows the current case again (its runs changed)."""
+        """``check`` makes the window read-only if another window took the workspace over (the
+        write that follows is then refused with the reason, as every write of the window is);
+        ``reload`` shows the current case again (its runs changed)."""
         super().__init__(window)
         self.window = window
         self.runner = runner
