@@ -144,10 +144,10 @@ def long_text_view(text: str = "") -> MarkedText:
     as marks)."""
     view = MarkedText()
     view.setObjectName("caseText")
-    view.set_text(text)
+    view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    view.set_text(text)  # (after the wrap mode: plain.set_marked)
     view.setFrameShape(QFrame.Shape.NoFrame)
     view.setMinimumHeight(420)
-    view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     view.setTextInteractionFlags(
         Qt.TextInteractionFlag.TextSelectableByMouse
         | Qt.TextInteractionFlag.TextSelectableByKeyboard

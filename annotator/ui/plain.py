@@ -20,8 +20,9 @@ length. The rules (``annotator/untrusted.py`` holds the text functions):
 from __future__ import annotations
 
 import html
+import re
 
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
 from annotator.untrusted import Shown, bidi_piece, one_line, stored_text, visible_controls
@@ -73,14 +74,37 @@ def safe_tooltip(text: str) -> str:
 TextView = QTextEdit | QPlainTextEdit
 
 
+LONG_RUN = re.compile(r"\S{2000}")
+"""A run of text with no space long enough that wrapping it at word boundaries is slow."""
+_ANYWHERE = "annotatorWrapsAnywhere"
+
+
 def set_marked(view: TextView, text: str) -> Shown:
     """Fill ``view`` with ``text``, control characters as marks in a colour of their own;
     returns what is shown (for :func:`stored_selection`)."""
     marked = visible_controls(text)
+    _wrap_for(view, marked.text)
     view.setPlainText(marked.text)
     if marked.marks:
         _style_marks(view.document(), marked)
     return marked
+
+
+def _wrap_for(view: TextView, text: str) -> None:
+    """A view that wraps at word boundaries or anywhere wraps anywhere while it shows a very
+    long run without a space (a model's 200,000 repeated letters, a base64 blob): Qt looks for
+    a word boundary all along such a run at every line, which took seconds per case; the next
+    text wraps at word boundaries again."""
+    word_or_anywhere = QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+    switched = bool(view.property(_ANYWHERE))
+    if not switched and view.wordWrapMode() != word_or_anywhere:
+        return  # (a view that wraps otherwise, or not at all, is left as it is)
+    long_run = len(text) >= 2000 and LONG_RUN.search(text) is not None
+    if long_run != switched:
+        if switched:  # (the long run out first: laid out again at word boundaries it is slow)
+            view.setPlainText("")
+        view.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere if long_run else word_or_anywhere)
+        view.setProperty(_ANYWHERE, long_run)
 
 
 def _style_marks(document: QTextDocument, marked: Shown) -> None:
