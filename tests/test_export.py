@@ -11,8 +11,15 @@ import pandas as pd
 import pytest
 
 from annotator import __version__
+from annotator.domain.model import Status
 from annotator.fileio import atomic_write, atomic_write_bytes, writing_behind
-from annotator.formats.labelled import DECISIONS_FORMAT, DECISIONS_VERSION
+from annotator.formats.labelled import (
+    DECISIONS_FORMAT,
+    DECISIONS_VERSION,
+    LineText,
+    jsonl_writer,
+    labelled_record,
+)
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import import_file
 from annotator.services.review import ReviewService
@@ -190,3 +197,54 @@ def test_the_format_goes_by_what_was_asked_else_by_the_name() -> None:
     assert export_format(Path("decisions")) == "jsonl"
     assert export_format(Path("d.jsonl"), "csv") == "csv"
     assert export_format(Path("d.csv"), "jsonl") == "jsonl"
+
+
+def _record_fields(n: int) -> dict[str, Any]:
+    """Lines of every shape: decided or not, odd text, missing and present optional fields."""
+    odd = [
+        "plain",
+        'quote " and \\ back',
+        "new\nline\ttab",
+        "é ü 中文 🙂",
+        "sep\u2028\u2029\x85",
+        "",
+    ]
+    decided = n % 3 != 0
+    text = odd[n % len(odd)]
+    return {
+        "case_id": f"case-{text}-{n}",
+        "case_hash": f"sha256:{n:064x}",
+        "criterion": ["accuracy", "helpful ness", "中文"][n % 3],
+        "status": [Status.DECIDED, Status.SKIPPED, Status.UNDECIDED][0 if decided else n % 2 + 1],
+        "label": text if decided else None,
+        "rationale": f"why {text}" if decided else None,
+        "who_right": ["judge", "raters", "neither"][n % 3] if decided else None,
+        "who_right_overridden": [True, False, None][n % 3],
+        "tags": [[], ["a"], [text, "rubric ambiguous"]][n % 3] if decided else [],
+        "confidence": ["high", None, "low"][n % 3],
+        "reviewer": "Dr Ada" if decided else None,
+        "decided_at": "2025-03-01T09:00:00Z" if decided else None,
+        "judge_label": text or "pass",
+        "rater_labels": [{}, {"alice": "pass"}, {"é": text, "bob": "1"}][n % 3],
+        "kind": "judge_vs_all",
+        "labels": [["pass", "fail"], ["1", "2", "3", "4", "5"], ["A", "B", "tie"]][n % 3],
+        "ordinal": n % 2 == 0,
+        "threshold": [None, 3.0, 2.5, 0.0][n % 4],
+        "rubric_version": [None, 1, 12][n % 3],
+        "rubric_hash": ["sha256:ab", None][n % 2],
+        "split": ["", "examples", "heldout"][n % 3],
+        "blind_label": [None, text][n % 2],
+        "revealed_at": [None, "2025-03-01T08:00:00Z"][n % 2],
+    }
+
+
+def test_line_text_writes_what_the_record_writer_writes() -> None:
+    """The export's quick lines (``LineText``) are byte for byte the JSON Lines writer's."""
+    project = {"project": "sha256:feed", "project_title": 'Tëst \u2028 "run"', "app_version": "9"}
+    quick = LineText(**project)
+    for n in range(72):
+        fields = _record_fields(n)
+        out = io.StringIO()
+        jsonl_writer(out)(labelled_record(**fields, **project))
+        scale = fields.pop("labels"), fields.pop("ordinal"), fields.pop("threshold")
+        assert quick.line(fields, *scale) == out.getvalue(), fields

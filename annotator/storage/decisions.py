@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -266,6 +267,15 @@ def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
     where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
     query = text(f"{_LABELLED_COLUMNS} {where} ORDER BY c.position")
     yield from conn.execution_options(yield_per=2000).execute(query)
+
+
+def labelled_rows_fast(db: sqlite3.Connection, include_undecided: bool) -> Iterator[Any]:
+    """:func:`labelled_rows` as plain tuples, straight through the sqlite3 connection (an
+    export's million rows through SQLAlchemy's result rows took a third of its time)."""
+    where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
+    cursor = db.execute(f"{_LABELLED_COLUMNS} {where} ORDER BY c.position")
+    while rows := cursor.fetchmany(2000):
+        yield from rows
 
 
 def labelled_rows_with_source(conn: Connection, include_undecided: bool) -> Iterator[Any]:

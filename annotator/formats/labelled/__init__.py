@@ -11,6 +11,7 @@ from annotator.formats.labelled.careful import criterion_name
 from annotator.formats.labelled.record import (
     DECISIONS_VERSION,
     FIELDS,
+    LineText,
     jsonl_writer,
     labelled_record,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "FIELDS",
     "CheckPoint",
     "LabelledScan",
+    "LineText",
     "LineGroup",
     "criterion_name",
     "csv_writer",
