@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from annotator.services.alignment import changed_cases
 from annotator.services.calibration import write_pack
 from annotator.services.importer import import_file
-from annotator.services.judge_runs import add_run
+from annotator.services.judge_runs import add_run, remove_run
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
 from tests.conftest import SAMPLE
@@ -167,6 +167,34 @@ def test_runs_scored_on_calibration_examples_are_warned_of(
     scored = [r for c in report.criteria for r in c.runs if r.examples_scored]
     assert scored and any("calibration pack gave as" in t for t in texts[1:])
     assert any("chosen mostly among its mistakes" in t for t in texts[1:])  # the imported run
+
+
+def test_the_open_page_follows_the_runs_and_the_split(
+    make_window: Any, qtbot: QtBot, looped: Path
+) -> None:
+    """With the page open, a run removed (File > Judge runs...) or the split changed (File >
+    Held-out split...) computes it again, in its place; nothing else does."""
+    from annotator.services.changes import Changes
+    from annotator.services.split import SplitSettings, set_split_settings
+
+    window = make_window(looped)
+    window.alignment.show()
+    qtbot.waitUntil(lambda: window.alignment.page is not None, timeout=20000)
+    first = window.alignment.page
+    assert [r.name for r in first.report.runs] == ["imported judge", "judge v2"]
+    window.apply(Changes(queue=True))  # (a decision, an import: the page stays as it is)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    assert window.alignment.page is first
+
+    window.judge_runs._do(lambda ws: remove_run(ws, "judge v2"))  # what Remove does
+    qtbot.waitUntil(lambda: window.alignment.page is not first, timeout=20000)
+    second = window.alignment.page
+    assert second is not None and [r.name for r in second.report.runs] == ["imported judge"]
+
+    window.apply(set_split_settings(window.ws, SplitSettings(fraction=0.3, seed=4)))
+    qtbot.waitUntil(lambda: window.alignment.page is not second, timeout=20000)
+    third = window.alignment.page
+    assert third is not None and (third.report.fraction, third.report.split_seed) == (0.3, 4)
 
 
 def test_one_run_says_what_to_do_next(make_window: Any, qtbot: QtBot, tmp_path: Path) -> None:

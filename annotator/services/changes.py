@@ -26,6 +26,8 @@ class Changes:
     """What undo and redo would do."""
     reviews: bool = False
     """Reviewers' decisions came in: the workspace is a lead's."""
+    alignment: bool = False
+    """The held-out split or the judge runs changed: the Alignment page is computed again."""
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(

@@ -34,6 +34,7 @@ from annotator.formats.mapping import FieldMapping
 from annotator.formats.normalize import Invalid, canonical_label, verdict
 from annotator.formats.reader import CaseReader
 from annotator.formats.values import ValueMap
+from annotator.services.changes import Changes
 from annotator.services.workspace import Clock, Workspace, WorkspaceError, now_iso
 from annotator.storage import judge_runs as stored
 from annotator.storage import schemes
@@ -50,6 +51,7 @@ Progress = Callable[[int, int], None]
 
 __all__ = [
     "IMPORTED_NAME",
+    "RUNS_CHANGED",
     "JudgeRun",
     "JudgeRunError",
     "RunAdded",
@@ -65,6 +67,10 @@ __all__ = [
     "rename_run",
     "restore_run",
 ]
+
+RUNS_CHANGED = Changes(alignment=True)
+"""What adding, renaming, removing or restoring a run changes in the window (the case view
+reads a case's runs each time it shows one)."""
 
 
 class JudgeRunError(WorkspaceError):

@@ -17,7 +17,7 @@ from annotator.storage import project as stored_project
 from annotator.storage import split as stored_split
 from annotator.storage.db import writing
 
-SPLIT_CHANGED = Changes(queue=True)
+SPLIT_CHANGED = Changes(queue=True, alignment=True)
 """The settings changed: the queue's Split column and filter, and the case's part, are read
 again."""
 

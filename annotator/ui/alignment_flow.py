@@ -88,6 +88,11 @@ class AlignmentFlow(QObject):
             cancellable=False,
         )
 
+    def refresh(self) -> None:
+        """Compute the page again if it is open (the judge runs changed)."""
+        if self.page is not None and self.page.isVisible():
+            self.show()
+
     def close(self) -> None:
         """Close the page (another workspace was opened: it described the one left)."""
         if self.page is not None:

@@ -52,6 +52,8 @@ class _Step:
 
 class JudgeRunFlow(QObject):
     message = Signal(str)
+    runsChanged = Signal()
+    """A run was added, renamed, removed or restored (``services.judge_runs.RUNS_CHANGED``)."""
 
     def __init__(
         self,
@@ -238,6 +240,7 @@ class JudgeRunFlow(QObject):
     def _changed(self) -> None:
         self.reload()
         self._fill()
+        self.runsChanged.emit()
 
     def _fill(self) -> None:
         ws = self.current()

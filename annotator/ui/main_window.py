@@ -35,7 +35,7 @@ from annotator.services.agreement import AgreementReport
 from annotator.services.agreement.workspace import workspace_report
 from annotator.services.blind import BlindSettings, blind_settings, order_seed, set_blind
 from annotator.services.changes import NOTHING, Changes
-from annotator.services.judge_runs import RunVerdict, case_verdicts
+from annotator.services.judge_runs import RUNS_CHANGED, RunVerdict, case_verdicts
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
             self, self.runner, self.queue, lambda: self.ws, self._keep_queue_in_sight
         )
         """View › Alignment of judge runs: its page, and the cases it opens in the queue."""
+        self.judge_runs.runsChanged.connect(lambda: self.apply(RUNS_CHANGED))
         self.split_flow = SplitFlow(self, self.runner, lambda: self.ws, self._write, self.apply)
         """File › Held-out split…: the project's share and seed."""
         self.split_flow.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
@@ -547,6 +548,8 @@ class MainWindow(QMainWindow):
             self._update_history_actions()
         if changes.queue:  # (an import into the open workspace: its cases' search index)
             self.indexer.start(self.ws)
+        if changes.alignment:
+            self.alignment.refresh()
 
     def _merged(self, report: MergeReport) -> None:
         """Reviewer files came in: the queue lists the conflicts to settle, undecided first."""
