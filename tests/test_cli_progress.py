@@ -158,6 +158,8 @@ def test_ctrl_c_with_the_bar_on_screen(cases_file: Path, tmp_path: Path) -> None
     status, out = terminal.finish()
     if status == 0:
         pytest.skip("the import ended before the signal came")  # (a very fast machine)
+    if out.startswith(b"Imported"):  # committed: the signal came while indexing for search
+        pytest.skip("the import was committed before the signal came (test_cli_search_index)")
     assert status == 130
     assert out == b""
     assert [line for line in _lines(terminal.said) if line] == ["annotator: interrupted"]
