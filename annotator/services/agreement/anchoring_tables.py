@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from annotator.domain.anchoring import STATISTICS, Anchoring, Rate, ReviewerAnchoring
 from annotator.services.agreement import glossary as g
-from annotator.services.agreement.tables import Cell, Piece, Section, _row, _same
+from annotator.services.agreement.tables import Cell, Piece, Section, as_is, figure_row
 
 TITLE = "Anchoring"
 NO_BLIND = (
@@ -57,12 +57,12 @@ def anchoring_section(a: Anchoring) -> Section:
     for k in range(len(STATISTICS)):
         for r in people:
             name, rate = rates(r)[k]
-            value, interval, n = _row(name, rate.figure, rate.interval, "rate")[1:]
+            value, interval, n = figure_row(name, rate.figure, rate.interval, "rate")[1:]
             rows.append((name, who(r), value, interval, n, str(rate.count)))
     return Section(TITLE, HEADERS, tuple(rows), (False, False, True, True, True, True))
 
 
-def anchoring_notes(a: Anchoring | None, piece: Piece = _same) -> list[str]:
+def anchoring_notes(a: Anchoring | None, piece: Piece = as_is) -> list[str]:
     """What the table does not say: the moves to a label the judge and the consensus share,
     and how many decisions are on open conflicts; or why there is no table. A reviewer's name,
     joined with other text, goes through ``piece`` (the window isolates it)."""

@@ -10,11 +10,11 @@ from annotator.services.agreement.tables import (
     Cell,
     Marked,
     Section,
-    _ci,
-    _fig,
-    _row,
     chance_rows,
     confusion_section,
+    figure_cell,
+    figure_row,
+    interval_cell,
     reliability_rows,
 )
 
@@ -80,25 +80,25 @@ def _judge(b: CriterionBaseline) -> Section:
     rows = []
     if j.within is not None:  # the judge agreeing as the kinds say first, exact beside
         within = f"{g.WITHIN} (±{b.threshold:g})" if b.threshold is not None else g.WITHIN
-        rows.append(_row(Marked(within, WITHIN), j.within, j.within_interval, "rate"))
+        rows.append(figure_row(Marked(within, WITHIN), j.within, j.within_interval, "rate"))
     rows.append(
-        _row(
+        figure_row(
             Marked(g.EXACT, ORDINAL_ACCURACY) if ordinal else "accuracy",
             j.accuracy,
             j.accuracy_interval,
             "rate",
         )
     )
-    rows.append(_row(g.KAPPA, j.kappa, j.kappa_interval, "coefficient"))
+    rows.append(figure_row(g.KAPPA, j.kappa, j.kappa_interval, "coefficient"))
     rows += chance_rows(j.chance)
-    rows.append(_row(g.MACRO_F1, j.macro_f1, j.macro_f1_interval, "coefficient"))
+    rows.append(figure_row(g.MACRO_F1, j.macro_f1, j.macro_f1_interval, "coefficient"))
     if j.scores is not None:
         s = j.scores
         rows += [
-            _row(g.SPEARMAN, s.spearman, s.spearman_interval, "coefficient"),
-            _row(g.KENDALL, s.kendall, s.kendall_interval, "coefficient"),
-            _row(g.PEARSON, s.pearson, s.pearson_interval, "coefficient"),
-            _row(Marked(g.MAE, SCORES), s.mae, s.mae_interval, "coefficient"),
+            figure_row(g.SPEARMAN, s.spearman, s.spearman_interval, "coefficient"),
+            figure_row(g.KENDALL, s.kendall, s.kendall_interval, "coefficient"),
+            figure_row(g.PEARSON, s.pearson, s.pearson_interval, "coefficient"),
+            figure_row(Marked(g.MAE, SCORES), s.mae, s.mae_interval, "coefficient"),
         ]
     return Section(JUDGE, _HEADERS, tuple(rows), _NUMERIC)
 
@@ -108,7 +108,13 @@ def _per_label(b: CriterionBaseline) -> Section:
         PER_LABEL,
         ("label", "precision", "recall", "F1", "consensus is this label"),
         tuple(
-            (s.label, _fig(s.precision, "rate"), _fig(s.recall, "rate"), _fig(s.f1), str(s.support))
+            (
+                s.label,
+                figure_cell(s.precision, "rate"),
+                figure_cell(s.recall, "rate"),
+                figure_cell(s.f1),
+                str(s.support),
+            )
             for s in b.judge.per_label
         ),
         (False, True, True, True, True),
@@ -123,10 +129,10 @@ def _raters(b: CriterionBaseline) -> Section:
         _HEADERS,
         (
             *reliability_rows(rel),
-            _row("human ceiling (leave-one-out)", h.humans, h.humans_interval, "rate"),
-            _row("judge vs the same references", h.judge, h.judge_interval, "rate"),
-            _row("AlpacaEval human agreement, raters", a.humans, a.humans_interval, "rate"),
-            _row("AlpacaEval human agreement, judge", a.judge, a.judge_interval, "rate"),
+            figure_row("human ceiling (leave-one-out)", h.humans, h.humans_interval, "rate"),
+            figure_row("judge vs the same references", h.judge, h.judge_interval, "rate"),
+            figure_row("AlpacaEval human agreement, raters", a.humans, a.humans_interval, "rate"),
+            figure_row("AlpacaEval human agreement, judge", a.judge, a.judge_interval, "rate"),
         ),
         _NUMERIC,
     )
@@ -143,12 +149,13 @@ def rater_pairs_section(b: CriterionBaseline) -> Section:
     rows: list[tuple[Cell, ...]] = []
     for x in p.pairs:
         row: tuple[Cell, ...] = (
-            x.first, x.second, str(x.kappa.n), _fig(x.kappa), _ci(x.kappa_interval, "coefficient")
+            x.first, x.second, str(x.kappa.n), figure_cell(x.kappa),
+            interval_cell(x.kappa_interval, "coefficient"),
         )  # fmt: skip
         for f, i in ((x.kappa_linear, x.kappa_linear_interval),
                      (x.kappa_quadratic, x.kappa_quadratic_interval)):  # fmt: skip
             if f is not None and i is not None:
-                row += (_fig(f), _ci(i, "coefficient"))
+                row += (figure_cell(f), interval_cell(i, "coefficient"))
         rows.append(row)
     if not p.pairs:
         rows.append(("no two raters", "") + ("",) * (len(headers) - 2))

@@ -38,7 +38,7 @@ from annotator.services.agreement.tables import (
 )
 from annotator.untrusted import visible_controls
 
-_CSS = """
+PAGE_CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330;
        margin: 2em auto; max-width: 70em; padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #d8dce4; }
@@ -60,7 +60,7 @@ code { background: #f1f3f7; padding: 0 .25em; border-radius: 3px; }
 _BREAKS = {0x2028: "&#x2028;", 0x2029: "&#x2029;", 0x85: "&#x85;"}
 
 
-def _h(text: str) -> str:
+def html_text(text: str) -> str:
     """User text as HTML text or attribute: markup escaped; bidirectional and other control
     characters as visible marks (``⟨RLO⟩``, ``⟨ESC⟩``: inert, as in the window's case view); line
     separators as character references (a line of the file is never cut by
@@ -86,16 +86,16 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
     ]
     body += _baseline_html(report)
     if report.criteria:
-        body.append(f"<h1>{_h(AFTER_TITLE)}</h1>")
+        body.append(f"<h1>{html_text(AFTER_TITLE)}</h1>")
     for c in report.criteria:
-        scale = ", ".join(f"<bdi>{_h(x)}</bdi>" for x in c.scale.labels)
+        scale = ", ".join(f"<bdi>{html_text(x)}</bdi>" for x in c.scale.labels)
         body += [
-            f"<h2>{_h(criterion_name(c))}</h2>",
+            f"<h2>{html_text(criterion_name(c))}</h2>",
             f"<p>Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}</p>",
         ]
         for s in sections(c):
-            body.append(f"<h3>{_h(s.title)}</h3>")
-            body.append(_html_table(s) if s.rows else "<p>(none)</p>")
+            body.append(f"<h3>{html_text(s.title)}</h3>")
+            body.append(html_table(s) if s.rows else "<p>(none)</p>")
         body += [
             "<h3>Confusion matrix</h3>",
             '<p class="note">Rows: the adjudicated truth; columns: the judge. Shading: the '
@@ -110,19 +110,21 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
             _heat_map(c.judge),
         ]
         body.append(
-            '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in criterion_notes(c)) + "</ul>"
+            '<ul class="note">'
+            + "".join(f"<li>{html_text(n)}</li>" for n in criterion_notes(c))
+            + "</ul>"
         )
         body.append("<h3>Overruled</h3>")
         if not c.overruled:
             body.append("<p>(nobody)</p>")
         for o in c.overruled:
             head, shown, more = overruled_lines(o, overruled_limit, threshold=c.judge.threshold)
-            body.append(f"<h4>{_h(head)}</h4>")
+            body.append(f"<h4>{html_text(head)}</h4>")
             if not shown:
                 continue
             rows = "".join(
-                f"<tr><td><code>{_h(x.case_id)}</code></td><td>{_h(x.label)}</td>"
-                f"<td>{_h(x.final_label)}</td><td>{_h(x.settled_by)}</td>"
+                f"<tr><td><code>{html_text(x.case_id)}</code></td><td>{html_text(x.label)}</td>"
+                f"<td>{html_text(x.final_label)}</td><td>{html_text(x.settled_by)}</td>"
                 f'<td class="rationale">{_rationales_html(x)}</td></tr>'
                 for x in shown
             )
@@ -132,23 +134,24 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
             )
             if more:
                 body.append(f'<p class="note">… and {more} more</p>')
-    body.append(f"<h1>{_h(ANCHORING)}</h1>")
+    body.append(f"<h1>{html_text(ANCHORING)}</h1>")
     if report.anchoring is not None and report.anchoring.any:
-        body.append(_html_table(anchoring_section(report.anchoring)))
+        body.append(html_table(anchoring_section(report.anchoring)))
     notes = anchoring_notes(report.anchoring)
-    body.append('<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in notes) + "</ul>")
+    body.append('<ul class="note">' + "".join(f"<li>{html_text(n)}</li>" for n in notes) + "</ul>")
     gaps = gap_entries(report, overruled_limit)
-    body.append(f'<h1>{_h(GAPS)}</h1><p class="note">{_h(GAPS_INTRO if gaps else NO_GAPS)}</p>')
+    intro = html_text(GAPS_INTRO if gaps else NO_GAPS)
+    body.append(f'<h1>{html_text(GAPS)}</h1><p class="note">{intro}</p>')
     for heading, cases, more in gaps:
-        items = "".join(f"<li>{_h(line)}</li>" for line in cases)
+        items = "".join(f"<li>{html_text(line)}</li>" for line in cases)
         items += f"<li>… and {more} more</li>" if more else ""
-        body.append(f"<h2>{_h(heading)}</h2><ul>{items}</ul>")
+        body.append(f"<h2>{html_text(heading)}</h2><ul>{items}</ul>")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Agreement report</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>Agreement report</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -156,8 +159,8 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
 
 def _rationales_html(x: OverruledCase) -> str:
     return "<br>".join(
-        f"<b><bdi>{_h(by)}</bdi></b>: "
-        + (f"<bdi>{_h(why)}</bdi>" if why.strip() else "<i>no rationale</i>")
+        f"<b><bdi>{html_text(by)}</bdi></b>: "
+        + (f"<bdi>{html_text(why)}</bdi>" if why.strip() else "<i>no rationale</i>")
         for by, why in x.rationales
     )
 
@@ -165,40 +168,42 @@ def _rationales_html(x: OverruledCase) -> str:
 def _baseline_html(report: AgreementReport) -> list[str]:
     if report.baseline is None or not report.baseline.criteria:
         return []
-    body = [f"<h1>{_h(BEFORE_TITLE)}</h1>"]
+    body = [f"<h1>{html_text(BEFORE_TITLE)}</h1>"]
     for b in report.baseline.criteria:
-        scale = ", ".join(f"<bdi>{_h(x)}</bdi>" for x in b.scale.labels)
+        scale = ", ".join(f"<bdi>{html_text(x)}</bdi>" for x in b.scale.labels)
         body += [
-            f"<h2>{_h(b.criterion or '(default criterion)')}</h2>",
+            f"<h2>{html_text(b.criterion or '(default criterion)')}</h2>",
             f"<p>Labels: {scale}{' (ordinal)' if b.scale.ordinal else ''}</p>",
         ]
         for s in baseline_sections(b):
-            body += [f"<h3>{_h(s.title)}</h3>", _html_table(s)]
+            body += [f"<h3>{html_text(s.title)}</h3>", html_table(s)]
         body += [
             "<h3>Confusion matrix</h3>",
             '<p class="note">Rows: the raters\' consensus; columns: the judge.</p>',
-            _html_table(baseline_confusion(b)),
-            '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in baseline_notes(b)) + "</ul>",
+            html_table(baseline_confusion(b)),
+            '<ul class="note">'
+            + "".join(f"<li>{html_text(n)}</li>" for n in baseline_notes(b))
+            + "</ul>",
         ]
     return body
 
 
-def _html_table(s: Section) -> str:
+def html_table(s: Section) -> str:
     """The table, a marked cell with its footnote's number (before a right-aligned value, so
     that values keep their right edge), and the footnotes under it."""
     right = s.numeric or tuple(False for _ in s.headers)
     body, notes = footnoted(s, lambda k: f"[{k}]")
-    head = "".join(f"<th>{_h(x)}</th>" for x in s.headers)
+    head = "".join(f"<th>{html_text(x)}</th>" for x in s.headers)
     rows = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{_h(x)}</td>' if r else f"<td>{_h(x)}</td>"
+            f'<td class="num">{html_text(x)}</td>' if r else f"<td>{html_text(x)}</td>"
             for x, r in zip(row, right, strict=True)
         )
         + "</tr>"
         for row in body
     )
-    foot = "".join(f'<small class="foot">[{k}] {_h(text)}</small>' for k, text in notes)
+    foot = "".join(f'<small class="foot">[{k}] {html_text(text)}</small>' for k, text in notes)
     return f"<table><tr>{head}</tr>{rows}</table>{foot}"
 
 
@@ -207,7 +212,9 @@ def _heat_map(j: JudgeVsTruth) -> str:
     diagonal but within it is shaded as right by the threshold."""
     m = j.confusion
     rule = Rule.of(Scale(m.labels, True), j.threshold)
-    head = '<th class="corner">truth \\ judge</th>' + "".join(f"<th>{_h(x)}</th>" for x in m.labels)
+    head = '<th class="corner">truth \\ judge</th>' + "".join(
+        f"<th>{html_text(x)}</th>" for x in m.labels
+    )
     rows = []
     for i, (label, row) in enumerate(zip(m.labels, m.counts, strict=True)):
         total = sum(row)
@@ -218,10 +225,11 @@ def _heat_map(j: JudgeVsTruth) -> str:
             verdict = "exact" if i == k else "right within the threshold" if near else "wrong"
             cells.append(
                 f'<td style="{_heat_style(share, i == k, near)}" '
-                f'title="truth {_h(label)}, judge {_h(m.labels[k])}: {count} ({verdict})">'
+                f'title="truth {html_text(label)}, judge {html_text(m.labels[k])}: '
+                f'{count} ({verdict})">'
                 f"{count}<small>{share:.0%}</small></td>"
             )
-        rows.append(f"<tr><th>{_h(label)}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{html_text(label)}</th>{''.join(cells)}</tr>")
     return f'<table class="heat"><tr>{head}</tr>{"".join(rows)}</table>'
 
 

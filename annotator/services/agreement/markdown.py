@@ -37,7 +37,7 @@ from annotator.untrusted import visible_controls
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     """User text safe inside a Markdown table cell: one line, Markdown punctuation escaped,
     HTML escaped (Markdown viewers render raw HTML), and bidirectional and other control
     characters as visible marks (``⟨RLO⟩``, ``⟨ESC⟩``), which neither reorder the line nor reach a
@@ -65,27 +65,27 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
     if report.criteria:
         out += ["", f"## {AFTER_TITLE}"]
     for c in report.criteria:
-        scale = ", ".join(_md(x) for x in c.scale.labels)
+        scale = ", ".join(md_text(x) for x in c.scale.labels)
         out += [
             "",
-            f"## {_md(criterion_name(c))}",
+            f"## {md_text(criterion_name(c))}",
             "",
             f"Labels: {scale}{' (ordinal)' if c.scale.ordinal else ''}",
         ]
         for s in sections(c):
             out += ["", f"### {s.title}", ""]
-            out += _md_table(s) if s.rows else ["(none)"]
+            out += md_table(s) if s.rows else ["(none)"]
         out += ["", "### Confusion matrix", "", "Rows: truth; columns: the judge.", ""]
-        out += _md_table(judge_confusion(c.judge))
+        out += md_table(judge_confusion(c.judge))
         out += [""] + [f"- {n}" for n in criterion_notes(c)]
         out += ["", "### Overruled", ""]
         for o in c.overruled:
             head, shown, more = overruled_lines(o, overruled_limit, threshold=c.judge.threshold)
-            out.append(f"- **{_md(head)}**")
+            out.append(f"- **{md_text(head)}**")
             for x in shown:
                 out.append(
-                    f"  - case {_md(x.case_id)}: {_md(x.label)} → "
-                    f"{_md(x.final_label)} — {_md(rationale_text(x))}"
+                    f"  - case {md_text(x.case_id)}: {md_text(x.label)} → "
+                    f"{md_text(x.final_label)} — {md_text(rationale_text(x))}"
                 )
             if more:
                 out.append(f"  - … and {more} more")
@@ -93,12 +93,12 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
             out.append("(nobody)")
     out += ["", f"## {ANCHORING}", ""]
     if report.anchoring is not None and report.anchoring.any:
-        out += _md_table(anchoring_section(report.anchoring)) + [""]
-    out += [f"- {_md(n)}" for n in anchoring_notes(report.anchoring)]
+        out += md_table(anchoring_section(report.anchoring)) + [""]
+    out += [f"- {md_text(n)}" for n in anchoring_notes(report.anchoring)]
     gaps = gap_entries(report, overruled_limit)
-    out += ["", f"## {GAPS}", "", _md(GAPS_INTRO if gaps else NO_GAPS)]
+    out += ["", f"## {GAPS}", "", md_text(GAPS_INTRO if gaps else NO_GAPS)]
     for heading, cases, more in gaps:
-        out += ["", f"### {_md(heading)}", "", *(f"- {_md(line)}" for line in cases)]
+        out += ["", f"### {md_text(heading)}", "", *(f"- {md_text(line)}" for line in cases)]
         out += [f"- … and {more} more"] if more else []
     return "\n".join(out) + "\n"
 
@@ -108,26 +108,26 @@ def _baseline_md(report: AgreementReport) -> list[str]:
         return []
     out = ["", f"## {BEFORE_TITLE}"]
     for b in report.baseline.criteria:
-        scale = ", ".join(_md(x) for x in b.scale.labels)
-        name = _md(b.criterion or "(default criterion)")
+        scale = ", ".join(md_text(x) for x in b.scale.labels)
+        name = md_text(b.criterion or "(default criterion)")
         out += ["", f"### {name}", "", f"Labels: {scale}{' (ordinal)' if b.scale.ordinal else ''}"]
         for s in baseline_sections(b):
             out += ["", f"#### {s.title}", ""]
-            out += _md_table(s)
+            out += md_table(s)
         out += ["", "#### Confusion matrix", "", "Rows: the raters' consensus; columns: the judge."]
-        out += [""] + _md_table(baseline_confusion(b))
-        out += [""] + [f"- {_md(n)}" for n in baseline_notes(b)]
+        out += [""] + md_table(baseline_confusion(b))
+        out += [""] + [f"- {md_text(n)}" for n in baseline_notes(b)]
     return out
 
 
-def _md_table(s: Section) -> list[str]:
+def md_table(s: Section) -> list[str]:
     right = s.numeric or tuple(False for _ in s.headers)
     body, notes = footnoted(s, lambda k: f"({k})")
     out = [
-        "| " + " | ".join(_md(h) for h in s.headers) + " |",
+        "| " + " | ".join(md_text(h) for h in s.headers) + " |",
         "|" + "|".join("---:" if r else "---" for r in right) + "|",
-        *("| " + " | ".join(_md(x) for x in row) + " |" for row in body),
+        *("| " + " | ".join(md_text(x) for x in row) + " |" for row in body),
     ]
     if notes:
-        out += [""] + [f"({k}) {_md(text)}  " for k, text in notes]
+        out += [""] + [f"({k}) {md_text(text)}  " for k, text in notes]
     return out

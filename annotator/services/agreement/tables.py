@@ -73,7 +73,7 @@ class Marked:
 Cell = str | Marked
 
 
-def _fig(f: Figure, style: Style = "coefficient") -> Cell:
+def figure_cell(f: Figure, style: Style = "coefficient") -> Cell:
     if f.value is None:
         return Marked("—", f"undefined: {f.reason}", undefined=True)
     if f.note:
@@ -81,7 +81,7 @@ def _fig(f: Figure, style: Style = "coefficient") -> Cell:
     return _number(f.value, style)
 
 
-def _ci(i: Interval, style: Style) -> Cell:
+def interval_cell(i: Interval, style: Style) -> Cell:
     if i.low is None or i.high is None:
         return Marked("—", f"no interval: {i.reason}", undefined=True)
     text = format_interval(i, style)
@@ -94,9 +94,16 @@ def _ci(i: Interval, style: Style) -> Cell:
     return text
 
 
-def _row(name: Cell, figure: Figure, interval: Interval | None, style: Style) -> tuple[Cell, ...]:
+def figure_row(
+    name: Cell, figure: Figure, interval: Interval | None, style: Style
+) -> tuple[Cell, ...]:
     """A figure's row: name, value, interval (blank where the figure has none), n."""
-    return (name, _fig(figure, style), _ci(interval, style) if interval else "", _n(figure))
+    return (
+        name,
+        figure_cell(figure, style),
+        interval_cell(interval, style) if interval else "",
+        _n(figure),
+    )
 
 
 def chance_rows(c: ChanceCorrected | None) -> list[tuple[Cell, ...]]:
@@ -105,14 +112,18 @@ def chance_rows(c: ChanceCorrected | None) -> list[tuple[Cell, ...]]:
         return []
     rows = []
     if c.kappa_linear is not None:
-        rows.append(_row(g.KAPPA_LINEAR, c.kappa_linear, c.kappa_linear_interval, "coefficient"))
+        rows.append(
+            figure_row(g.KAPPA_LINEAR, c.kappa_linear, c.kappa_linear_interval, "coefficient")
+        )
     if c.kappa_quadratic is not None:
         rows.append(
-            _row(g.KAPPA_QUADRATIC, c.kappa_quadratic, c.kappa_quadratic_interval, "coefficient")
+            figure_row(
+                g.KAPPA_QUADRATIC, c.kappa_quadratic, c.kappa_quadratic_interval, "coefficient"
+            )
         )
-    rows.append(_row(g.AC1, c.ac1, c.ac1_interval, "coefficient"))
+    rows.append(figure_row(g.AC1, c.ac1, c.ac1_interval, "coefficient"))
     if c.ac2 is not None:
-        rows.append(_row(g.AC2, c.ac2, c.ac2_interval, "coefficient"))
+        rows.append(figure_row(g.AC2, c.ac2, c.ac2_interval, "coefficient"))
     return rows
 
 
@@ -122,11 +133,11 @@ def reliability_rows(rel: Reliability) -> list[tuple[Cell, ...]]:
     ordinal = rel.alpha_ordinal is not None
     rows = []
     if rel.percent is not None:
-        rows.append(_row(g.PERCENT, rel.percent, rel.percent_interval, "rate"))
-    rows.append(_row(g.FLEISS, rel.fleiss, rel.fleiss_interval, "coefficient"))
+        rows.append(figure_row(g.PERCENT, rel.percent, rel.percent_interval, "rate"))
+    rows.append(figure_row(g.FLEISS, rel.fleiss, rel.fleiss_interval, "coefficient"))
     rows += chance_rows(rel.chance)
     rows.append(
-        _row(
+        figure_row(
             g.ALPHA_NOMINAL,
             rel.alpha_nominal,
             None if ordinal else rel.alpha_interval,
@@ -134,10 +145,12 @@ def reliability_rows(rel: Reliability) -> list[tuple[Cell, ...]]:
         )
     )
     if rel.alpha_ordinal is not None:
-        rows.append(_row(g.ALPHA_ORDINAL, rel.alpha_ordinal, rel.alpha_interval, "coefficient"))
+        rows.append(
+            figure_row(g.ALPHA_ORDINAL, rel.alpha_ordinal, rel.alpha_interval, "coefficient")
+        )
     if rel.alpha_interval_level is not None:
         rows.append(
-            _row(
+            figure_row(
                 g.ALPHA_INTERVAL,
                 rel.alpha_interval_level,
                 rel.alpha_interval_level_interval,
@@ -173,11 +186,11 @@ Piece = Callable[[str], str]
 isolates it: ``untrusted.isolate``); the renderers of text make controls inert themselves."""
 
 
-def _same(text: str) -> str:
+def as_is(text: str) -> str:
     return text
 
 
-def sections(c: CriterionReport, piece: Piece = _same) -> list[Section]:
+def sections(c: CriterionReport, piece: Piece = as_is) -> list[Section]:
     """The tables of one criterion, in reading order (user text still raw; a name joined with
     other text in a cell goes through ``piece``)."""
     return [
@@ -239,7 +252,7 @@ def _headline_section(c: CriterionReport) -> Section:
     return Section(
         "Headline figures",
         ("figure", "value", f"{LEVEL:.0%} CI", "n"),
-        tuple((name, _fig(f, s), _ci(i, s), _n(f)) for name, f, i, s in headline),
+        tuple((name, figure_cell(f, s), interval_cell(i, s), _n(f)) for name, f, i, s in headline),
         (False, True, False, True),
     )
 
@@ -284,7 +297,15 @@ def before_after_section(c: CriterionReport) -> Section:
         BEFORE_AFTER,
         ("figure", "vs raters' consensus", ci, "n", "vs final labels", ci, "n"),
         tuple(
-            (name, _fig(f, s), _ci(i, s), _n(f), _fig(g, s), _ci(k, s), _n(g))
+            (
+                name,
+                figure_cell(f, s),
+                interval_cell(i, s),
+                _n(f),
+                figure_cell(g, s),
+                interval_cell(k, s),
+                _n(g),
+            )
             for name, f, i, g, k, s in rows
         ),
         (False, True, False, True, True, False, True),
@@ -295,13 +316,13 @@ def _between_section(r: ReviewerAgreement, piece: Piece) -> Section:
     rel = r.reliability
     between = reliability_rows(rel)
     if rel.percent is None:
-        between.insert(0, _row(g.PERCENT, r.percent, None, "rate"))
+        between.insert(0, figure_row(g.PERCENT, r.percent, None, "rate"))
     for p in r.pairs:
         pair = f"{piece(p.first)} / {piece(p.second)}"
-        between.append(_row(f"{g.KAPPA}, {pair}", p.kappa, None, "coefficient"))
+        between.append(figure_row(f"{g.KAPPA}, {pair}", p.kappa, None, "coefficient"))
         for name, f in ((g.KAPPA_LINEAR, p.kappa_linear), (g.KAPPA_QUADRATIC, p.kappa_quadratic)):
             if f is not None:
-                between.append(_row(f"{name}, {pair}", f, None, "coefficient"))
+                between.append(figure_row(f"{name}, {pair}", f, None, "coefficient"))
     return Section(
         "Between reviewers",
         ("figure", "value", f"{LEVEL:.0%} CI", "n"),
@@ -318,21 +339,21 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
     def weighted(linear: Figure | None, quadratic: Figure | None) -> tuple[Cell, ...]:
         if not ordinal:
             return ()
-        return tuple(_fig(f) if f is not None else "—" for f in (linear, quadratic))
+        return tuple(figure_cell(f) if f is not None else "—" for f in (linear, quadratic))
 
     near = j.within is not None
 
     def within(f: Figure | None) -> tuple[Cell, ...]:
         if not near:
             return ()
-        return (_fig(f, "rate") if f is not None else "—",)
+        return (figure_cell(f, "rate") if f is not None else "—",)
 
     versus: list[tuple[Cell, ...]] = [
         (
             "judge",
             *within(j.within),
-            _fig(j.accuracy, "rate"),
-            _fig(j.kappa),
+            figure_cell(j.accuracy, "rate"),
+            figure_cell(j.kappa),
             *weighted(
                 chance.kappa_linear if chance else None,
                 chance.kappa_quadratic if chance else None,
@@ -345,8 +366,8 @@ def _versus_section(c: CriterionReport, piece: Piece) -> Section:
             (
                 f"rater {piece(x.rater)}",
                 *within(x.within),
-                _fig(x.accuracy, "rate"),
-                _fig(x.kappa),
+                figure_cell(x.accuracy, "rate"),
+                figure_cell(x.kappa),
                 *weighted(x.kappa_linear, x.kappa_quadratic),
                 _n(x.accuracy),
             )
@@ -368,9 +389,9 @@ def _per_label_section(j: JudgeVsTruth) -> Section:
         tuple(
             (
                 s.label,
-                _fig(s.precision, "rate"),
-                _fig(s.recall, "rate"),
-                _fig(s.f1),
+                figure_cell(s.precision, "rate"),
+                figure_cell(s.recall, "rate"),
+                figure_cell(s.f1),
                 str(s.support),
             )
             for s in j.per_label
@@ -439,7 +460,7 @@ def judge_confusion(j: JudgeVsTruth, corner: str = "truth \\ judge") -> Section:
 
 
 def overruled_lines(
-    o: Overruled, limit: int | None, piece: Piece = _same, threshold: float | None = None
+    o: Overruled, limit: int | None, piece: Piece = as_is, threshold: float | None = None
 ) -> tuple[str, list[OverruledCase], int]:
     """A person's overruled list: its heading, the cases shown (up to ``limit``), how many not.
     ``threshold``: the ordered scale's, by which they were overruled (None: exact match)."""

@@ -84,7 +84,7 @@ def _interval_json(i: Interval) -> dict[str, Any]:
     }
 
 
-def _with_interval(f: Figure, i: Interval) -> dict[str, Any]:
+def figure_with_interval(f: Figure, i: Interval) -> dict[str, Any]:
     out = _figure_json(f)
     assert out is not None
     out["interval"] = _interval_json(i)
@@ -101,7 +101,7 @@ def _ordered(f: Figure | None, i: Interval | None = None) -> dict[str, Any]:
     if f is None:
         out: dict[str, Any] = {"value": None, "n": 0, "reason": NOT_ORDERED, "note": None}
         return out
-    return _with_interval(f, i) if i is not None else _with_figure(f)
+    return figure_with_interval(f, i) if i is not None else _with_figure(f)
 
 
 def _with_figure(f: Figure) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def _chance_json(c: ChanceCorrected | None) -> dict[str, Any]:
     return {
         "kappa_linear": _ordered(c.kappa_linear, c.kappa_linear_interval),
         "kappa_quadratic": _ordered(c.kappa_quadratic, c.kappa_quadratic_interval),
-        "gwet_ac1": _with_interval(c.ac1, c.ac1_interval),
+        "gwet_ac1": figure_with_interval(c.ac1, c.ac1_interval),
         "gwet_ac2": _ordered(c.ac2, c.ac2_interval),
     }
 
@@ -128,10 +128,10 @@ def _scores_json(s: ScoreAgreement | None) -> dict[str, Any]:
         none = _ordered(None)
         return {k: none for k in ("spearman", "kendall_tau_b", "pearson", "mean_absolute_error")}
     return {
-        "spearman": _with_interval(s.spearman, s.spearman_interval),
-        "kendall_tau_b": _with_interval(s.kendall, s.kendall_interval),
-        "pearson": _with_interval(s.pearson, s.pearson_interval),
-        "mean_absolute_error": _with_interval(s.mae, s.mae_interval),
+        "spearman": figure_with_interval(s.spearman, s.spearman_interval),
+        "kendall_tau_b": figure_with_interval(s.kendall, s.kendall_interval),
+        "pearson": figure_with_interval(s.pearson, s.pearson_interval),
+        "mean_absolute_error": figure_with_interval(s.mae, s.mae_interval),
     }
 
 
@@ -160,10 +160,10 @@ def _criterion_json(c: CriterionReport, overruled_limit: int | None) -> dict[str
             **_reliability_json(r.reliability),
         },
         "judge": {
-            "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
+            "accuracy": figure_with_interval(j.accuracy, j.accuracy_interval),
             **_within_json(j.within, j.within_interval),
-            "kappa": _with_interval(j.kappa, j.kappa_interval),
-            "macro_f1": _with_interval(j.macro_f1, j.macro_f1_interval),
+            "kappa": figure_with_interval(j.kappa, j.kappa_interval),
+            "macro_f1": figure_with_interval(j.macro_f1, j.macro_f1_interval),
             **_chance_json(j.chance),
             "wrong": j.wrong,
             "wrong_exact": j.wrong_exact,
@@ -237,7 +237,7 @@ def _within_json(f: Figure | None, i: Interval | None = None) -> dict[str, Any]:
     the threshold), and why there is none."""
     if f is None:
         return {"within_threshold": None, "within_threshold_why": NO_THRESHOLD}
-    value = _with_interval(f, i) if i is not None else _with_figure(f)
+    value = figure_with_interval(f, i) if i is not None else _with_figure(f)
     return {"within_threshold": value, "within_threshold_why": None}
 
 
@@ -266,11 +266,11 @@ def criterion_baseline_json(b: CriterionBaseline) -> dict[str, Any]:
             "ratings_outside_scale": c.outside,
         },
         "judge_vs_consensus": {
-            "accuracy": _with_interval(j.accuracy, j.accuracy_interval),
-            "kappa": _with_interval(j.kappa, j.kappa_interval),
-            "macro_f1": _with_interval(j.macro_f1, j.macro_f1_interval),
+            "accuracy": figure_with_interval(j.accuracy, j.accuracy_interval),
+            "kappa": figure_with_interval(j.kappa, j.kappa_interval),
+            "macro_f1": figure_with_interval(j.macro_f1, j.macro_f1_interval),
             "within_threshold": (
-                _with_interval(j.within, j.within_interval)
+                figure_with_interval(j.within, j.within_interval)
                 if j.within is not None and j.within_interval is not None
                 else None
             ),
@@ -306,7 +306,7 @@ def _rater_pairs_json(p: RaterPairs) -> dict[str, Any]:
                 "first": x.first,
                 "second": x.second,
                 "shared_cases": x.kappa.n,
-                "kappa": _with_interval(x.kappa, x.kappa_interval),
+                "kappa": figure_with_interval(x.kappa, x.kappa_interval),
                 "kappa_linear": _ordered(x.kappa_linear, x.kappa_linear_interval),
                 "kappa_quadratic": _ordered(x.kappa_quadratic, x.kappa_quadratic_interval),
             }
@@ -326,20 +326,20 @@ def _rater_pairs_json(p: RaterPairs) -> dict[str, Any]:
 
 def _reliability_json(r: Reliability) -> dict[str, Any]:
     return {
-        "fleiss_kappa": _with_interval(r.fleiss, r.fleiss_interval),
+        "fleiss_kappa": figure_with_interval(r.fleiss, r.fleiss_interval),
         "alpha_nominal": _figure_json(r.alpha_nominal),
         "alpha_ordinal": _figure_json(r.alpha_ordinal),
         "alpha_ordinal_why": None if r.alpha_ordinal is not None else NOT_ORDERED,
         "alpha_interval": _interval_json(r.alpha_interval),
         "alpha_interval_level": _ordered(r.alpha_interval_level, r.alpha_interval_level_interval),
         **(
-            {"percent_agreement": _with_interval(r.percent, r.percent_interval)}
+            {"percent_agreement": figure_with_interval(r.percent, r.percent_interval)}
             if r.percent is not None and r.percent_interval is not None
             else {}
         ),
         **(
             {
-                "gwet_ac1": _with_interval(r.chance.ac1, r.chance.ac1_interval),
+                "gwet_ac1": figure_with_interval(r.chance.ac1, r.chance.ac1_interval),
                 "gwet_ac2": _ordered(r.chance.ac2, r.chance.ac2_interval),
             }
             if r.chance is not None
@@ -350,8 +350,8 @@ def _reliability_json(r: Reliability) -> dict[str, Any]:
 
 def _ceiling_json(h: HumanCeiling) -> dict[str, Any]:
     return {
-        "humans": _with_interval(h.humans, h.humans_interval),
-        "judge": _with_interval(h.judge, h.judge_interval),
+        "humans": figure_with_interval(h.humans, h.humans_interval),
+        "judge": figure_with_interval(h.judge, h.judge_interval),
     }
 
 

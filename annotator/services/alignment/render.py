@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 from annotator.domain.alignment import Comparison, Estimate, RunFigures
-from annotator.services.agreement.html_page import _CSS, _h, _html_table
-from annotator.services.agreement.markdown import _md, _md_table
-from annotator.services.agreement.tables import Cell, Section, Style, _ci, _fig
+from annotator.services.agreement.html_page import PAGE_CSS, html_table, html_text
+from annotator.services.agreement.markdown import md_table, md_text
+from annotator.services.agreement.tables import Cell, Section, Style, figure_cell, interval_cell
 from annotator.services.agreement.text import text_table
 from annotator.services.alignment.report import (
     CEILING_NAME,
@@ -27,7 +27,7 @@ NO_RUNS_DECIDED = "no decided case yet: the runs are scored against the final la
 def _pair(e: Estimate | None, style: Style) -> tuple[Cell, Cell]:
     if e is None:
         return "", ""
-    return _fig(e.figure, style), _ci(e.interval, style)
+    return figure_cell(e.figure, style), interval_cell(e.interval, style)
 
 
 def _right_name(c: CriterionAlignment) -> str:
@@ -190,13 +190,13 @@ def _terminal(line: str) -> str:
 
 
 def render_markdown(report: AlignmentReport) -> str:
-    out = [f"# {TITLE}", ""] + [_md(x) for x in summary_lines(report)]
+    out = [f"# {TITLE}", ""] + [md_text(x) for x in summary_lines(report)]
     for c in report.criteria:
-        out += ["", f"## {_md(_heading(c))}"]
+        out += ["", f"## {md_text(_heading(c))}"]
         for s in criterion_sections(c):
-            out += ["", f"### {_md(s.title)}", ""]
-            out += _md_table(s) if s.rows else ["(none)"]
-        out += [""] + [f"- {_md(n)}" for n in criterion_notes(c)]
+            out += ["", f"### {md_text(s.title)}", ""]
+            out += md_table(s) if s.rows else ["(none)"]
+        out += [""] + [f"- {md_text(n)}" for n in criterion_notes(c)]
     return "\n".join(out) + "\n"
 
 
@@ -212,27 +212,29 @@ svg.chart text { font: 12px system-ui, sans-serif; fill: #1d2330; }
 def render_html(report: AlignmentReport) -> str:
     body = [f"<h1>{TITLE}</h1>"]
     for x in summary_lines(report)[:3]:
-        body.append(f"<p>{_h(x)}</p>")
+        body.append(f"<p>{html_text(x)}</p>")
     if report.warning is not None:
-        body.append(f'<p class="warning">Warning: {_h(report.warning.text)}.</p>')
+        body.append(f'<p class="warning">Warning: {html_text(report.warning.text)}.</p>')
     for c in report.criteria:
-        body.append(f"<h2>{_h(_heading(c))}</h2>")
+        body.append(f"<h2>{html_text(_heading(c))}</h2>")
         body.append(
             '<p class="note">Accuracy on the held-out cases, each run with its 95% interval; '
             "the dashed line is the human ceiling.</p>"
         )
         body.append(_chart(c))
         for s in criterion_sections(c):
-            body += [f"<h3>{_h(s.title)}</h3>", _html_table(s) if s.rows else "<p>(none)</p>"]
+            body += [f"<h3>{html_text(s.title)}</h3>", html_table(s) if s.rows else "<p>(none)</p>"]
         body.append(
-            '<ul class="note">' + "".join(f"<li>{_h(n)}</li>" for n in criterion_notes(c)) + "</ul>"
+            '<ul class="note">'
+            + "".join(f"<li>{html_text(n)}</li>" for n in criterion_notes(c))
+            + "</ul>"
         )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{TITLE}</title>\n<style>{_CSS}{_CHART_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{TITLE}</title>\n<style>{PAGE_CSS}{_CHART_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -249,7 +251,7 @@ def _chart(c: CriterionAlignment) -> str:
 
     parts = [
         f'<svg class="chart" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_h("held-out accuracy of each run")}">'
+        f'aria-label="{html_text("held-out accuracy of each run")}">'
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         parts.append(
@@ -263,7 +265,7 @@ def _chart(c: CriterionAlignment) -> str:
             f'<line x1="{left}" x2="{width - 10}" y1="{y(ceiling):.1f}" y2="{y(ceiling):.1f}" '
             'stroke="#2e8b57" stroke-width="2" stroke-dasharray="6 4"/>'
             f'<text x="{width - 12}" y="{y(ceiling) - 5:.1f}" text-anchor="end">'
-            f"{_h(CEILING_NAME)} {ceiling:.1%}</text>"
+            f"{html_text(CEILING_NAME)} {ceiling:.1%}</text>"
         )
     for i, r in enumerate(c.runs):
         x = left + 60 + 110 * i
@@ -271,8 +273,8 @@ def _chart(c: CriterionAlignment) -> str:
         name = visible_controls(r.run.name).text
         short = name if len(name) <= 16 else name[:15] + "…"
         parts.append(
-            f'<text x="{x}" y="{height - bottom + 18}" text-anchor="middle">{_h(short)}'
-            f"<title>{_h(name)}</title></text>"
+            f'<text x="{x}" y="{height - bottom + 18}" text-anchor="middle">{html_text(short)}'
+            f"<title>{html_text(name)}</title></text>"
         )
         if acc.interval.low is not None and acc.interval.high is not None:
             parts.append(
@@ -282,7 +284,7 @@ def _chart(c: CriterionAlignment) -> str:
         if acc.value is not None:
             parts.append(
                 f'<circle cx="{x}" cy="{y(acc.value):.1f}" r="5" fill="#2d6ebe">'
-                f"<title>{_h(name)}: {acc.value:.1%} (n={acc.figure.n})</title></circle>"
+                f"<title>{html_text(name)}: {acc.value:.1%} (n={acc.figure.n})</title></circle>"
                 f'<text x="{x + 9}" y="{y(acc.value) + 4:.1f}">{acc.value:.1%}</text>'
             )
     parts.append("</svg>")

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from annotator.domain.alignment import Comparison, Estimate, RunFigures
-from annotator.services.agreement.to_json import _with_interval
+from annotator.services.agreement.to_json import figure_with_interval
 from annotator.services.alignment.report import (
     AlignmentReport,
     CriterionAlignment,
@@ -57,7 +57,7 @@ def _run_json(r: Run) -> dict[str, Any]:
 
 
 def _estimate(e: Estimate | None) -> dict[str, Any] | None:
-    return None if e is None else _with_interval(e.figure, e.interval)
+    return None if e is None else figure_with_interval(e.figure, e.interval)
 
 
 def _figures_json(f: RunFigures) -> dict[str, Any]:
