@@ -207,3 +207,30 @@ def test_a_hostile_run_shows_as_plain_text(
     dialog = window.judge_runs.dialog
     assert dialog is not None
     assert dialog.table.item(1, 0).text().startswith("⟨RLO⟩<b>run</b>")
+
+
+def test_a_long_run_name_leaves_the_other_columns_in_sight(
+    make_window: Any, qtbot: QtBot, ws_path: Path
+) -> None:
+    """File › Judge runs… with a run named at length: the model, cases and date stay in the
+    dialog (the name is cut in its middle, whole in its tooltip), no sideways scrolling."""
+    from annotator.services.judge_runs import add_run
+    from annotator.ui.judge_runs_dialog import NAME_WIDTH
+
+    long_name = "prompt v3 with the experts' critiques of the faithfulness cases, " * 3
+    ws = Workspace.open(ws_path)
+    try:
+        add_run(ws, RUN2, long_name.strip())
+    finally:
+        ws.close()
+    window = make_window(ws_path)
+    window.actions_by_id["judge_runs"].trigger()
+    dialog = window.judge_runs.dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    table, header = dialog.table, dialog.table.horizontalHeader()
+    assert table.columnWidth(0) <= NAME_WIDTH
+    added = header.sectionViewportPosition(3) + header.sectionSize(3)
+    assert added <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    assert long_name.strip().replace("'", "&#x27;") in table.item(1, 0).toolTip()

@@ -107,6 +107,11 @@ class AddRunDialog(QDialog):
         return self.name.text().strip(), self.model.text().strip() or None
 
 
+NAME_WIDTH = 240
+"""The widest the Name column of File › Judge runs… starts (a longer name is cut in its middle;
+its tooltip has it whole, and the column can be widened)."""
+
+
 class JudgeRunsDialog(QDialog):
     """The runs, the current (newest) last and marked; Rename, Remove and Undo."""
 
@@ -138,6 +143,11 @@ class JudgeRunsDialog(QDialog):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # A long run name (names come from files and the command line) is cut in its middle,
+        # keeping "(current)", rather than pushing the model, cases and date out of sight.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._enable)
         layout.addWidget(self.table)
@@ -155,7 +165,7 @@ class JudgeRunsDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
-        self.resize(640, 300)
+        self.resize(760, 300)
 
     def set_runs(self, runs: list[JudgeRun], undo: str = "") -> None:
         """Show ``runs`` (in order); ``undo``: what Undo would undo ("": nothing)."""
@@ -179,6 +189,7 @@ class JudgeRunsDialog(QDialog):
                 self.table.selectRow(n)
         if self.selected() is None and runs:
             self.table.selectRow(len(runs) - 1)
+        self.table.setColumnWidth(0, min(self.table.sizeHintForColumn(0), NAME_WIDTH))
         self.undo.setEnabled(bool(undo))
         self.undo.setText(action_text(self.tr("&Undo"), undo) if undo else self.tr("&Undo"))
         self._enable()
