@@ -27,15 +27,16 @@ from annotator.domain.model import (
 from annotator.domain.queue import DISAGREEMENTS
 from annotator.domain.rubric_versions import RUBRIC_GAP
 from annotator.domain.serialize import case_from_dict
-from annotator.domain.split import Part, part_of
+from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED, Part, part_of
 from annotator.services.changes import NOTHING, RECLASSIFIED, Changes
 from annotator.services.classification import change_threshold, check_threshold
 from annotator.services.workspace import Clock, Workspace, now_iso
-from annotator.storage import cases, decisions, project, reveals, rubric_versions, schemes
+from annotator.storage import cases, decisions, reveals, rubric_versions, schemes
 from annotator.storage.db import writing
 from annotator.storage.decisions import MissingCase, State
 from annotator.storage.queue import severity_condition
-from annotator.storage.reviews import merged_at, reviews_of
+from annotator.storage.reviews import reviews_of
+from annotator.storage.shown import shown
 
 DEFAULT_TAGS = (
     "judge missed fact",
@@ -100,6 +101,9 @@ class CaseDetail:
     """A decided case's part of the held-out split, under the project's settings (None: not
     decided; a lead's case is decided by the lead's decision or the reviewers' unanimous
     label)."""
+    other_runs: bool = True
+    """The project has judge runs besides the imported one: the window reads their verdicts
+    on the case (False: there are none to read)."""
 
     @property
     def stale_rubric(self) -> int | None:
@@ -174,16 +178,16 @@ class ReviewService:
 
     def case(self, row_id: int) -> CaseDetail:
         with self.ws.engine.connect() as conn:
-            row = cases.case_record(conn, row_id)
-            state = _state(conn, row_id)
-            decision = _decision_of(state["decision"])
-            reviews = reviews_of(conn, row_id)
-            merged = merged_at(conn, row_id) if reviews else None
-            draft = decisions.draft(conn, row_id)
-            current_rubric = rubric_versions.version_of_case(conn, row_id)
-            first = reveals.reveal(conn, row_id)
-            blind_first = project.blind_settings(conn).blind_first
-            fraction, seed = project.split_settings(conn)
+            try:
+                got = shown(conn, row_id)  # (one statement: the reviewer's most frequent read)
+            except MissingCase:
+                raise ReviewError(f"no case with row id {row_id}") from None
+            reviews = reviews_of(conn, row_id) if got.has_reviews else ()
+        row = got.record
+        decision = _decision_of(got.decision)
+        merged = got.merged_at if reviews else None
+        fraction = DEFAULT_FRACTION if got.heldout_fraction is None else got.heldout_fraction
+        seed = DEFAULT_SEED if got.split_seed is None else got.split_seed
         case = case_from_dict(json.loads(row.data))
         scheme = LabelScheme(
             tuple(json.loads(row.labels or "[]")),
@@ -201,13 +205,14 @@ class ReviewService:
             row.line,
             row.path,
             reviews,
-            draft,
-            decisions.state_version(state),
+            got.draft,
+            decisions.state_version({"status": row.status, "decision": got.decision}),
             merged,
-            _first_of(first),
-            blind_first and first is None and row.status != Status.DECIDED,
-            rubric_version=current_rubric,
+            _first_of(got.reveal),
+            got.blind_first and got.reveal is None and row.status != Status.DECIDED,
+            rubric_version=got.rubric_version,
             part=_part(case.id, decision, reviews, merged, (fraction, seed)),
+            other_runs=got.other_runs,
         )
 
     def row_id(self, ext_id: str) -> int | None:

@@ -49,12 +49,16 @@ def state(conn: Connection, row_id: int) -> State:
         text(f"SELECT {', '.join(DECISION_COLUMNS)} FROM decision WHERE case_id = :id"),
         {"id": row_id},
     ).first()
-    decision = None
-    if row is not None:
-        decision = dict(row._mapping)
-        decision["tags"] = json.loads(decision["tags"])
-        decision["who_right_overridden"] = bool(decision["who_right_overridden"])
+    decision = None if row is None else decision_columns(tuple(row))
     return {"status": int(status), "decision": decision}
+
+
+def decision_columns(values: Sequence[Any]) -> dict[str, Any]:
+    """A decision's :data:`DECISION_COLUMNS` as :func:`state` gives them (tags a list)."""
+    decision = dict(zip(DECISION_COLUMNS, values, strict=True))
+    decision["tags"] = json.loads(decision["tags"])
+    decision["who_right_overridden"] = bool(decision["who_right_overridden"])
+    return decision
 
 
 def state_version(state: State) -> str:

@@ -139,7 +139,7 @@ def rubric_versions_seen(conn: Connection) -> dict[str, dict[str, set[tuple[int,
     return seen
 
 
-def _latest_merge(case: str) -> str:
+def latest_merge(case: str) -> str:
     """SQL: when the newest of the reviews of the case ``case`` (a row id's SQL) was merged."""
     return (
         "(SELECT max(s.merged_at) FROM review rm JOIN merge_source s ON s.id = rm.source_id "
@@ -151,7 +151,7 @@ def _settles(decision: str, case: str) -> str:
     """SQL: the lead's decision ``decision`` (an alias of ``decision``) was taken once the
     reviews of ``case`` were merged, so it settles the case; a decision taken before is the
     lead's own review, one more reviewer's (it settles no conflict it never saw)."""
-    return f"{decision}.decided_at >= {_latest_merge(case)}"
+    return f"{decision}.decided_at >= {latest_merge(case)}"
 
 
 def final_label(case: str, decision: str) -> str:
@@ -212,12 +212,6 @@ def reviews_of(conn: Connection, row_id: int) -> tuple[Review, ...]:
         {"id": row_id},
     )
     return tuple(_review_of(row) for row in rows)
-
-
-def merged_at(conn: Connection, row_id: int) -> str | None:
-    """When the newest of the reviews of one case was merged (None: no review)."""
-    value = conn.execute(text(f"SELECT {_latest_merge(':id')}"), {"id": row_id}).scalar()
-    return str(value) if value is not None else None
 
 
 def _review_of(row: Sequence[Any]) -> Review:

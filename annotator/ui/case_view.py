@@ -320,7 +320,8 @@ class CaseView(QScrollArea):
         )
         hue = theme.label_hue(judge.label, scheme)
         self._judge.fill(self.tr("Judge"), extra, judge.label, hue, judge.rationale)
-        runs = fill_run_cards(self._runs, self.runs_of(detail), scheme)
+        verdicts = self.runs_of(detail) if detail.other_runs else ()  # (none: nothing to ask)
+        runs = fill_run_cards(self._runs, verdicts, scheme)
         cards: list[QWidget] = [*runs] if runs else [self._judge]
         if not case.ratings:
             cards.append(self._unrated)
