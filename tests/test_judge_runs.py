@@ -20,6 +20,8 @@ from annotator.formats.values import ValueMap
 from annotator.services.importer import import_file
 from annotator.services.judge_runs import (
     IMPORTED_NAME,
+    READING,
+    STAGED,
     JudgeRunError,
     RunCancelled,
     add_run,
@@ -32,7 +34,7 @@ from annotator.services.judge_runs import (
     restore_run,
 )
 from annotator.services.review import ReviewService
-from annotator.services.workspace import Workspace
+from annotator.services.workspace import Workspace, WorkspaceBusy
 from tests.conftest import REPO, SAMPLE
 from tests.helpers import write_jsonl
 
@@ -267,6 +269,86 @@ def test_cancelling_writes_nothing(ws: Workspace, ws_path: Path) -> None:
         add_run(ws, RUN2, "v2", batch=10, progress=lambda d, t: seen.append((d, t)),
                 cancelled=lambda: len(seen) >= 2)  # fmt: skip
     assert _tables(ws_path) == before
+
+
+def _phases(seen: list[int]) -> tuple[list[int], list[int]]:
+    """The progress reported while the cases were walked, and while their verdicts were inserted."""
+    walk = [d for d in seen if READING < d <= STAGED]
+    return walk, [d for d in seen if d > STAGED]
+
+
+def test_the_write_lock_is_taken_only_to_insert_the_verdicts(ws: Workspace, ws_path: Path) -> None:
+    """Another window saves while the cases are walked; while the verdicts are inserted it
+    would wait (here it gives up at once)."""
+    imported = list_runs(ws)[0].name
+    other = Workspace.open(ws_path, busy_seconds=0.05)
+    seen: list[int] = []
+    saved: list[str] = []
+
+    def progress(done: int, _total: int) -> None:
+        seen.append(done)
+        walk, inserting = _phases(seen)
+        try:
+            if len(walk) == 1 and not inserting:
+                saved.append(rename_run(other, imported, "first judge").name)
+            elif len(inserting) == 1:
+                rename_run(other, "first judge", imported)
+                saved.append("while inserting")
+        except WorkspaceBusy:
+            saved.append("busy")
+
+    try:
+        added = add_run(ws, RUN2, "v2", batch=10, progress=progress)
+    finally:
+        other.close()
+    assert saved == ["first judge", "busy"]
+    assert added.run.cases == 54
+    assert [r.name for r in list_runs(ws)] == ["first judge", "v2"]
+
+
+def test_cancelling_while_inserting_writes_nothing(ws: Workspace, ws_path: Path) -> None:
+    list_runs(ws)
+    before = _tables(ws_path)
+    seen: list[int] = []
+    with pytest.raises(RunCancelled):
+        add_run(ws, RUN2, "v2", batch=10, progress=lambda d, t: seen.append(d),
+                cancelled=lambda: bool(_phases(seen)[1]))  # fmt: skip
+    assert _phases(seen)[1]
+    assert _tables(ws_path) == before
+
+
+def test_cases_imported_while_the_run_is_read_refuse_it(
+    ws: Workspace, ws_path: Path, tmp_path: Path
+) -> None:
+    """Cases imported, or imported again with --replace, between the walk and the insert: the
+    run is refused (nothing added), and added again it is added."""
+    list_runs(ws)
+    before = _tables(ws_path)
+    more = write_jsonl(tmp_path / "more.jsonl", [
+        {"id": "extra-1", "criterion": "faithfulness", "input": "q", "output": "a",
+         "judge": {"label": "pass"}},
+    ])  # fmt: skip
+    for change in (
+        lambda other: import_file(other, SAMPLE, replace=True),
+        lambda other: import_file(other, more),
+    ):
+        other = Workspace.open(ws_path)
+
+        def progress(
+            done: int, _total: int, other: Workspace = other, change: Any = change
+        ) -> None:
+            if done == STAGED:
+                change(other)
+
+        try:
+            with pytest.raises(JudgeRunError, match="changed while judge-run-2.jsonl was read"):
+                add_run(ws, RUN2, "v2", batch=10, progress=progress)
+        finally:
+            other.close()
+        runs, _ = _tables(ws_path)
+        assert runs == before[0]
+    added = add_run(ws, RUN2, "v2")
+    assert (added.run.cases, added.project_cases) == (54, 55)
 
 
 def test_a_workspace_from_schema_1_gets_its_imported_run(

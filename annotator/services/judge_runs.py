@@ -8,10 +8,13 @@ removed and restored (the undo of a removal; a rename is undone by renaming back
 A run's file is a judge file (``formats/join.py``'s :class:`JudgeFile`), keyed by case id:
 read by the case files' readers, its fields guessed as a judge file's are (``label``,
 ``rationale``, ``score``, ``model``) and indexed by ``join_index.SideIndex``, which refuses a
-duplicate id and an unreadable record. Then the project's cases are walked in batches, each
-looked up, and the verdicts inserted in one transaction: an id the project lacks, a label off
-the criterion's scale or a record without a label refuses the whole file, naming its line, and
-nothing is written. Cases the run has no verdict on are allowed, and counted.
+duplicate id and an unreadable record. Then the project's cases are walked in batches on a
+read connection, each looked up and its verdict checked and staged (``VerdictStage``, a
+temporary database); an id the project lacks, a label off the criterion's scale or a record
+without a label refuses the whole file, naming its line, and nothing is written. Only then is
+the write lock taken, to insert the staged verdicts in one transaction (the window's own
+decisions wait seconds, not the whole walk); cases imported, replaced or deleted in between
+refuse the run (add it again). Cases the run has no verdict on are allowed, and counted.
 
 A change to the runs touches no case's status, the queue or the counts, so these functions
 return the run (or :class:`RunAdded`) rather than a ``Changes``: the window shows the current
@@ -21,7 +24,7 @@ case again, with its runs' verdicts (:func:`case_verdicts`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,9 @@ from annotator.storage.judge_runs import IMPORTED_NAME, StoredRun, StoredVerdict
 BATCH = 5000
 """Cases looked up, and verdicts inserted, at a time."""
 READING = 50
-"""Of the progress (``progress(percent, 100)``): reading the file; the rest is the cases' walk."""
+"""Of the progress (``progress(percent, 100)``): reading the file; then the cases' walk."""
+STAGED = 90
+"""Of the progress: the cases walked (their verdicts staged); the rest is their insert."""
 
 Progress = Callable[[int, int], None]
 """``progress(percent, 100)``: reading the run's file, then looking its cases up."""
@@ -358,31 +363,46 @@ def add_run(
         size = max(1, path.stat().st_size)
     except OSError:
         raise FileRefused(path, "file not found or unreadable") from None
-    with SideIndex(join, _opener, pulse=pulse) as index:
+    with SideIndex(join, _opener, pulse=pulse) as index, stored.VerdictStage() as stage:
         for problem in index.problems():
             raise FileRefused(
                 problem.file or path, problem.message, problem.line, unit=problem.unit
             )
         side = index.sides[0]
         run = _Adding(index, side.mapping, path, scales, values, progress, cancelled, batch)
+        # Every case looked up, checked and staged on a read connection: the write lock is
+        # taken only to insert what was staged (the window's decisions wait that long).
+        with ws.engine.connect() as conn:
+            state = stored.cases_state(conn)
+            run.stage(conn, stage, state[0])
+        counts = index.result().files[0]
+        _refuse_unknown(counts, path, side.mapping, key)
+        describe = {"on": key, **join.describe()["judge"]}
+        describe["map"] = side.mapping.as_dict()
+        if values is not None and values.rules:
+            describe["labels"] = values.specs()
         with writing(ws.engine) as conn:
             name = _check_name(conn, name, ws)
-            describe = {"on": key, **join.describe()["judge"]}
-            describe["map"] = side.mapping.as_dict()
-            if values is not None and values.rules:
-                describe["labels"] = values.specs()
+            if stored.cases_state(conn) != state or schemes.label_schemes(conn) != scales:
+                raise _changed(ws, path)
             run_id = stored.add_run(
                 conn, name, model=model or "", path=str(path.resolve()),
                 mapping=json.dumps(describe), added_at=clock(),
             )  # fmt: skip
-            run.insert(conn, run_id, total)
-            counts = index.result().files[0]
-            _refuse_unknown(counts, path, side.mapping, key)
+            if run.insert(conn, stage, run_id) != stage.count:
+                raise _changed(ws, path)
             if not model and len(run.models) == 1:
                 stored.set_model(conn, run_id, next(iter(run.models)))
             added = stored.run_by_id(conn, run_id)
     assert added is not None
-    return RunAdded(_run(added), side.mapping, total, counts.missing, counts.missing_ids)
+    return RunAdded(_run(added), side.mapping, state[0], counts.missing, counts.missing_ids)
+
+
+def _changed(ws: Workspace, path: Path) -> JudgeRunError:
+    return JudgeRunError(
+        f"the cases of {ws.name} changed while {path.name} was read (an import, or a case file "
+        "imported again with --replace); nothing was added: add the run again"
+    )
 
 
 def _refuse_unknown(counts: SideCounts, path: Path, mapping: FieldMapping, key: str) -> None:
@@ -418,29 +438,48 @@ class _Adding:
         self.models: set[str] = set()
         self.unit = "line"
 
-    def insert(self, conn: Any, run_id: int, total: int) -> None:
-        db = driver_connection(conn)
+    def stage(self, conn: Any, stage: stored.VerdictStage, total: int) -> None:
+        """Walk the cases (``conn``: a read connection), staging each one's verdict."""
         after, done = 0, 0
         while True:
-            if self.cancelled is not None and self.cancelled():
-                raise RunCancelled(f"adding {self.path.name} cancelled; nothing was added")
+            self._pulse()
             cases = stored.case_batch(conn, after, self.batch)
             if not cases:
                 return
-            rows: list[stored.VerdictRow] = []
+            rows: list[stored.StagedRow] = []
             for row_id, case_id, criterion in cases:
                 for _, line, value in self.index.lookup(case_id):
                     if line is None:
                         continue
                     found = self._verdict(value, line, criterion)
                     if found is not None:
-                        rows.append((row_id, run_id, found.label, found.rationale, found.score,
-                                     found.model, line))  # fmt: skip
-            stored.insert_verdicts(db, rows)
+                        rows.append((row_id, case_id, criterion, found.label, found.rationale,
+                                     found.score, found.model, line))  # fmt: skip
+            stage.add(rows)
             after = cases[-1][0]
             done += len(cases)
-            if self.progress is not None:
-                self.progress(READING + (100 - READING) * done // max(total, 1), 100)
+            self._report(READING + (STAGED - READING) * done // max(total, 1))
+
+    def insert(self, conn: Any, stage: stored.VerdictStage, run_id: int) -> int:
+        """Insert the staged verdicts as run ``run_id``'s (in the write transaction ``conn``);
+        the verdicts inserted (fewer: cases replaced or deleted since they were staged)."""
+
+        def rows() -> Iterator[tuple[object, ...]]:
+            for n, row in enumerate(stage.rows(run_id), start=1):
+                if n % self.batch == 0:
+                    self._pulse()
+                    self._report(STAGED + (100 - STAGED) * n // max(stage.count, 1))
+                yield row
+
+        return stored.insert_staged(driver_connection(conn), rows())
+
+    def _pulse(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise RunCancelled(f"adding {self.path.name} cancelled; nothing was added")
+
+    def _report(self, percent: int) -> None:
+        if self.progress is not None:
+            self.progress(percent, 100)
 
     def _verdict(self, value: Any, line: int, criterion: str) -> Verdict | None:
         if self.values is not None:

@@ -12,16 +12,13 @@ Names are compared case-insensitively (``casefold``, registered by ``db``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
 IMPORTED_NAME = "imported judge"
 """The imported judge's run when its cases do not agree on one model."""
-
-VerdictRow = tuple[int, int, str, str, float | None, str, int]
-"""``(case row id, run id, label, rationale, score, model, line)``: a ``judge_verdict`` row."""
 
 _RUN_COLUMNS = (
     "r.id, r.name, r.model, r.position, r.imported, r.path, r.mapping, r.added_at, "
@@ -194,13 +191,63 @@ def case_batch(conn: Connection, after: int, limit: int) -> list[tuple[int, str,
     return [(int(r), str(e), str(c)) for r, e, c in rows]
 
 
-def insert_verdicts(db: sqlite3.Connection, rows: Sequence[VerdictRow]) -> None:
-    """A batch of a run's verdicts (the raw cursor: a million rows)."""
-    db.executemany(
+StagedRow = tuple[int, str, str, str, str, float | None, str, int]
+"""``(case row id, case id, criterion, label, rationale, score, model, line)``: a verdict
+checked, waiting for the write lock."""
+
+
+class VerdictStage:
+    """A run's verdicts, prepared before the write lock is taken: :data:`StagedRow` rows in a
+    private temporary database (deleted when closed; its pages beyond the cache go to a
+    temporary file), in the order added."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("", check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute(
+            "CREATE TABLE staged (case_id INTEGER NOT NULL, ext_id TEXT NOT NULL, criterion "
+            "TEXT NOT NULL, label TEXT NOT NULL, rationale TEXT NOT NULL, score REAL, model "
+            "TEXT NOT NULL, line INTEGER NOT NULL)"
+        )
+        self.count = 0
+
+    def __enter__(self) -> VerdictStage:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.db.close()
+
+    def add(self, rows: Sequence[StagedRow]) -> None:
+        self.db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.count += len(rows)
+
+    def rows(self, run_id: int) -> Iterator[tuple[object, ...]]:
+        """The staged rows as :func:`insert_staged` takes them, for run ``run_id``."""
+        yield from self.db.execute(
+            "SELECT case_id, ?, label, rationale, score, model, line, case_id, ext_id, criterion "
+            "FROM staged ORDER BY rowid",
+            (run_id,),
+        )
+
+
+def insert_staged(db: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> int:
+    """Insert :meth:`VerdictStage.rows` (a million rows: the raw cursor, streamed), each only
+    while its case row still has its case id and criterion; the rows inserted (fewer: cases
+    replaced or deleted since they were staged)."""
+    cursor = db.executemany(
         "INSERT INTO judge_verdict (case_id, run_id, label, rationale, score, model, line) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "SELECT ?, ?, ?, ?, ?, ?, ? FROM cases WHERE id = ? AND ext_id = ? AND criterion = ?",
         rows,
     )
+    return int(cursor.rowcount)
+
+
+def cases_state(conn: Connection) -> tuple[int, int]:
+    """``(cases, the last case row id)``: an import changes it (``--replace`` too: its new
+    cases' rows come before the old ones are deleted)."""
+    row = conn.execute(text("SELECT count(*), coalesce(max(id), 0) FROM cases")).one()
+    return int(row[0]), int(row[1])
 
 
 def verdicts(db: sqlite3.Connection, run_id: int) -> Iterator[tuple[str, str, str, str]]:
