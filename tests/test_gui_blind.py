@@ -226,3 +226,31 @@ def test_a_first_label_picked_but_not_revealed_comes_back_blind(
     assert again.panel.label() == detail.scheme.labels[1]
     assert "Ctrl+Space" in again.panel.state.text()
     assert leaks(again, shown) == []
+
+
+def _filter_cells(window: Any) -> list[tuple[int, int]]:
+    """Where the queue's shown filters sit in their grid, in order."""
+    grid, cells = window.queue._grid, []
+    for combo in window.queue._filters:
+        if not combo.isHidden():
+            row, column, _rows, _columns = grid.getItemPosition(grid.indexOf(combo))
+            cells.append((row, column))
+    return cells
+
+
+def test_the_filters_left_under_blind_first_close_up(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Blind first hides the scope, label and rater filters: those left fill the grid two to a
+    row, in order, with no hole where a hidden one was; off again, all come back in place."""
+    window = blind_window(make_window, qtbot, tmp_path)
+    queue = window.queue
+    assert queue.scope.isHidden() and queue.label.isHidden() and queue.rater.isHidden()
+    cells = _filter_cells(window)
+    assert len(cells) >= 3
+    assert cells == [(i // 2, i % 2) for i in range(len(cells))]
+    window.actions_by_id["blind_first"].trigger()
+    qtbot.waitUntil(lambda: not queue.label.isHidden())
+    cells = _filter_cells(window)
+    assert cells == [(i // 2, i % 2) for i in range(len(cells))]
+    assert queue._filters[0] is queue.scope and cells[0] == (0, 0)

@@ -157,12 +157,13 @@ class QueuePanel(QWidget):
             self.reviews.addItem(text, value)
         self.reviews.currentIndexChanged.connect(lambda _i: self._reviews_chosen())
         self.reviews.hide()  # shown in a lead's workspace (reviewer files merged in)
-        for i, combo in enumerate(
-            (self.scope, self.status, self.criterion, self.label, self.rater, self.tag,
-             self.split, self.reviews)
-        ):  # fmt: skip
+        self._grid = grid
+        self._filters = (self.scope, self.status, self.criterion, self.label, self.rater,
+                         self.tag, self.split, self.reviews)  # fmt: skip
+        for i, combo in enumerate(self._filters):
             grid.addWidget(combo, i // 2, i % 2)
         layout.addLayout(grid)
+        self._reflow()
 
         self._keep: int | None = None
         self._settling = False
@@ -240,6 +241,7 @@ class QueuePanel(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self.criterion.setVisible(len(vocab["criteria"]) > 1)
+        self._reflow()
 
     def set_blind(self, blind: bool, seed: int | None = None) -> None:
         """Blind-first review: hide what would tell what the judge and the raters said (the
@@ -261,11 +263,23 @@ class QueuePanel(QWidget):
                 if combo.currentIndex() != index:
                     with QSignalBlocker(combo):
                         combo.setCurrentIndex(index)
+        self._reflow()
         self.model.set_blind(blind, seed)
+
+    def _reflow(self) -> None:
+        """The filters shown, two to a row in their order, with no gap where one is hidden
+        (blind first hides the label and rater filters and the scope; one criterion, its
+        filter; a reviewer's workspace, the reviews filter)."""
+        for combo in self._filters:
+            self._grid.removeWidget(combo)
+        shown = [combo for combo in self._filters if not combo.isHidden()]
+        for i, combo in enumerate(shown):
+            self._grid.addWidget(combo, i // 2, i % 2)
 
     def set_lead_mode(self, lead: bool) -> None:
         """Show the reviews filter when reviewer files were merged into the workspace."""
         self.reviews.setVisible(lead)
+        self._reflow()
         if not lead and self.reviews.currentIndex() != 0:
             with QSignalBlocker(self.reviews):  # the caller loads the queue next
                 self.reviews.setCurrentIndex(0)
