@@ -35,6 +35,11 @@ class QueueFilter:
     split: Part | None = None
     """Decided cases of one part of the held-out split (the project's settings)."""
     text: str = ""
+    blind: bool = False
+    """The reviewer works blind first (``project.blind_first``): ``text`` matches only what a
+    case shows before its reveal (``serialize.blind_search_text``) and the reviewer's own
+    rationale, never the judge's or the raters' text nor other reviewers' rationales; the
+    judge-truth and switched-to-judge filters admit only the cases decided or revealed."""
     review_state: ReviewState | None = None
     """Cases the merged reviewer files left unanimous, or in conflict (a lead's queue)."""
     judge_truth: tuple[str, str, str] | None = None

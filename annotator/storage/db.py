@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import sqlite3
@@ -23,6 +24,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
 from annotator.domain import split
+from annotator.domain.serialize import blind_search_text, case_from_dict
 from annotator.storage import tables  # (registers the tables)
 
 SCHEMA_VERSION = 3
@@ -213,6 +215,8 @@ def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: 
     dbapi_conn.create_function("shuffled", 2, shuffled, deterministic=True)
     # A case's place in the held-out split (``domain.split.position``), for the queue's filter.
     dbapi_conn.create_function("split_position", 2, _split_position, deterministic=True)
+    # What a case shows before its reveal under blind-first review (``queue._text_clause``).
+    dbapi_conn.create_function("blind_text", 1, blind_text, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute(f"PRAGMA busy_timeout = {int(min(busy_seconds, BUSY_STEP_SECONDS) * 1000):d}")
@@ -227,6 +231,18 @@ def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: 
 
 def _casefold(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) else None
+
+
+def blind_text(data: object) -> str | None:
+    """The folded text a case shows under blind-first review before its reveal
+    (``serialize.blind_search_text``), from its canonical JSON (``case_text.data``); None for
+    what is not a case's JSON. Parses the JSON: some microseconds a case (docs/benchmarks.md)."""
+    if not isinstance(data, str):
+        return None
+    try:
+        return blind_search_text(case_from_dict(json.loads(data)))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 _MASK = (1 << 64) - 1

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from annotator.domain.merge import ReviewState
-from annotator.domain.model import Kind
+from annotator.domain.model import Kind, Status
 from annotator.domain.queue import QueueFilter, SortKey, severity_ranges
 from annotator.storage.anchoring import switched_to_judge
 from annotator.storage.rubric_versions import STALE_IDS, stale
 from annotator.storage.schemes import criteria_with_label
-from annotator.storage.search_index import PENDING_ROWS
+from annotator.storage.search_index import PENDING_FROM, PENDING_ROWS
 from annotator.storage.split import part_condition
 from annotator.storage.tables import SEARCH_TABLE
 
@@ -94,8 +94,10 @@ def where(
     if flt.switched_to_judge is not None:
         clauses.append(switched_to_judge(bool(flt.switched_to_judge)))
         params["switched"] = flt.switched_to_judge
+    if flt.blind and (flt.judge_truth is not None or flt.switched_to_judge is not None):
+        clauses.append(_SEEN)  # (they name the judge's label of the cases they list)
     if flt.text.strip():
-        clause, text_params = _text_clause(flt.text.strip(), first_rows)
+        clause, text_params = _text_clause(flt.text.strip(), first_rows, blind=flt.blind)
         clauses.append(clause)
         params.update(text_params)
     return (" AND ".join(clauses) or "1"), params
@@ -130,6 +132,8 @@ _STALE = {
     True: stale("d", "c"),
     False: f"c.id IN ({STALE_IDS})",
 }
+_SEEN = f"(c.status = {int(Status.DECIDED)} OR c.id IN (SELECT case_id FROM reveal))"
+"""The cases not shown blind under blind-first review: decided or revealed."""
 _CELL = (
     "c.criterion = :cell_criterion AND c.judge_label = :cell_judge AND "
     "(d.label = :cell_truth OR (d.label IS NULL AND "
@@ -173,7 +177,9 @@ def severity_condition(kinds: frozenset[Kind] | set[Kind], column: str = "c.seve
     return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
 
 
-def _text_clause(needle: str, first_rows: bool = False) -> tuple[str, dict[str, Any]]:
+def _text_clause(
+    needle: str, first_rows: bool = False, *, blind: bool = False
+) -> tuple[str, dict[str, Any]]:
     """Substring search, ignoring case (Unicode case folding), over what a reader sees of a case
     (``case_text.search``: id, texts, judge rationale and model, rater names and comments, meta
     values) and over the reviewer's rationale.
@@ -182,10 +188,14 @@ def _text_clause(needle: str, first_rows: bool = False) -> tuple[str, dict[str, 
     on the text (the rows an import added that are not indexed yet are scanned:
     ``storage/search_index.py``); shorter needles have no trigram and scan the text. ``%`` and
     ``_`` in the needle match only themselves. ``first_rows``: each case's text is checked as
-    the queue is walked (see :meth:`QueueFilter.where`).
+    the queue is walked (see :meth:`QueueFilter.where`). ``blind``: see :func:`_blind_clause`.
     """
     folded = needle.casefold()
     params: dict[str, Any] = {"text": f"%{_escape_like(folded)}%"}
+    if len(folded) >= 3:
+        params["text_fts"] = f"%{folded}%"
+    if blind:
+        return _blind_clause(folded, first_rows), params
     if first_rows:
         clause = (
             "(EXISTS (SELECT 1 FROM case_text t WHERE t.case_id = c.id "
@@ -196,12 +206,7 @@ def _text_clause(needle: str, first_rows: bool = False) -> tuple[str, dict[str, 
         )
         return clause, params
     if len(folded) >= 3:
-        params["text_fts"] = f"%{folded}%"
-        literal = ""
-        if "%" in folded or "_" in folded:  # FTS5's LIKE takes no ESCAPE: check on the text too
-            literal = " AND search LIKE :text ESCAPE '\\'"
-        cases = f"c.id IN (SELECT rowid FROM {SEARCH_TABLE} WHERE search LIKE :text_fts{literal})"
-        cases = f"({cases} OR {PENDING_ROWS})"  # (the rows not indexed yet: scanned)
+        cases = f"({_indexed(folded)} OR {PENDING_ROWS})"  # (the rows not indexed yet: scanned)
     else:
         cases = "c.id IN (SELECT case_id FROM case_text WHERE search LIKE :text ESCAPE '\\')"
     clause = (
@@ -209,6 +214,49 @@ def _text_clause(needle: str, first_rows: bool = False) -> tuple[str, dict[str, 
         f"OR c.id IN (SELECT case_id FROM review WHERE {_folded_like('rationale')}))"
     )
     return clause, params
+
+
+def _indexed(folded: str, check: str = "") -> str:
+    """SQL: ``c`` is an indexed case whose search text holds ``:text_fts`` (and passes
+    ``check``, a condition on ``case_text t``)."""
+    literal = ""
+    if "%" in folded or "_" in folded:  # FTS5's LIKE takes no ESCAPE: check on the text too
+        literal = " AND search LIKE :text ESCAPE '\\'"
+    found = f"SELECT rowid FROM {SEARCH_TABLE} WHERE search LIKE :text_fts{literal}"
+    if check:
+        found = f"SELECT t.case_id FROM case_text t WHERE t.case_id IN ({found}) AND {check}"
+    return f"c.id IN ({found})"
+
+
+_TEXT_IDS = "SELECT t.case_id FROM case_text t WHERE"
+
+
+def _blind_clause(folded: str, first_rows: bool) -> str:
+    """Blind-first search: the cases whose text shown before the reveal holds the needle
+    (``blind_text(data)``, the SQL function of ``serialize.blind_search_text``) or whose
+    decision's rationale (the reviewer's own) does; the judge's and the raters' text and the
+    merged reviewers' rationales are left out.
+
+    ``blind_text`` parses each case's JSON, so the search text (a superset: its lines hold the
+    blind text's) narrows the cases first: through the trigram index from three characters on,
+    else by a scan with ``LIKE``; only a needle with a line break (which could span lines the
+    judge's text separates there) is checked on every case (docs/benchmarks.md).
+    """
+    visible = "blind_text(t.data) LIKE :text ESCAPE '\\'"
+    narrowed = "\n" not in folded
+    own = _folded_like("d.rationale" if first_rows else "rationale")
+    like = "t.search LIKE :text ESCAPE '\\' AND " if narrowed else ""
+    if first_rows:
+        return (
+            f"(EXISTS (SELECT 1 FROM case_text t WHERE t.case_id = c.id AND {like}{visible}) "
+            f"OR {own})"
+        )
+    if narrowed and len(folded) >= 3:  # the rows not indexed yet: scanned
+        pending = f"t.case_id >= {PENDING_FROM} AND {like}{visible}"
+        cases = f"({_indexed(folded, visible)} OR c.id IN ({_TEXT_IDS} {pending}))"
+    else:
+        cases = f"c.id IN ({_TEXT_IDS} {like}{visible})"
+    return f"({cases} OR c.id IN (SELECT case_id FROM decision WHERE {own}))"
 
 
 def _folded_like(column: str) -> str:

@@ -133,7 +133,8 @@ class QueueModel(QAbstractTableModel):
 
     def set_blind(self, blind: bool, seed: int | None = None) -> None:
         """Blind-first review (``blind``): no cell or tooltip names a judge's or rater's label
-        or the kind (the view hides those columns), and no filter or sort on them is applied.
+        or the kind (the view hides those columns), no filter or sort on them is applied, and
+        the search looks only at what a case shows before its reveal.
         ``seed``: the reviewer's random order (None: most severe first). Takes effect with the
         next :meth:`set_filter`; the caller loads the queue again."""
         self._seed = seed
@@ -143,8 +144,9 @@ class QueueModel(QAbstractTableModel):
 
     def _adjusted(self, flt: QueueFilter) -> QueueFilter:
         """``flt`` with the order seed, and under blind-first review without the label and
-        rater filters and the judge sort (what the reviewer must not see yet)."""
-        flt = replace(flt, seed=self._seed)
+        rater filters and the judge sort (what the reviewer must not see yet), its text
+        searched blind (``QueueFilter.blind``)."""
+        flt = replace(flt, seed=self._seed, blind=self._blind)
         if self._blind:
             sort = SortKey.SEVERITY if flt.sort == SortKey.JUDGE else flt.sort
             flt = replace(flt, label=None, rater=None, sort=sort)
