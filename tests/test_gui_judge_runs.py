@@ -1,6 +1,7 @@
 """File > Add judge run... and File > Judge runs...: the sample's second run added from the
 window (on a worker thread, with Cancel), its verdicts shown beside the first judge's in the
-case view (the current run first), then renamed, removed and both undone."""
+case view (the current run first), then renamed, removed and both undone; a run removed in an
+earlier session listed greyed and restored."""
 
 from __future__ import annotations
 
@@ -170,6 +171,80 @@ def test_rename_remove_and_undo_in_the_judge_runs_dialog(
     assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
     assert _run_cards(window)[0][0] == "prompt v2"
     assert not dialog.undo.isEnabled()
+
+
+def test_a_run_removed_in_an_earlier_session_is_restored_from_the_dialog(
+    make_window: Any,
+    qtbot: QtBot,
+    ws_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from annotator.services.judge_runs import add_run, remove_run
+
+    ws = Workspace.open(ws_path)
+    try:
+        add_run(ws, RUN2, "prompt v2")
+        remove_run(ws, "prompt v2", clock=lambda: "2026-12-02T09:30:00Z")
+        add_run(ws, RUN2, "prompt v3")
+        remove_run(ws, "prompt v3", clock=lambda: "2026-12-03T09:30:00Z")
+    finally:
+        ws.close()
+    errors: list[str] = []
+    monkeypatch.setattr("annotator.ui.dialogs.error", lambda _p, _t, text: errors.append(text))
+    window = make_window(ws_path)
+    window.review.show(window.review.service.row_id("faith-001"))
+    assert [who for who, _, _ in _run_cards(window)][0] == "Judge"
+    window.actions_by_id["judge_runs"].trigger()
+    dialog = window.judge_runs.dialog
+    table = dialog.table
+    # Listed after the runs in use, the last removed first, greyed.
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
+        IMPORTED_NAME,
+        "prompt v3  (removed)",
+        "prompt v2  (removed)",
+    ]
+    assert "prompt v3  (removed), removed 2026-12-03 09:30:00" in table.item(1, 0).toolTip()
+    assert table.item(2, 2).text() == "54"
+    grey = table.item(2, 0).foreground().color()
+    assert grey == table.item(2, 4).foreground().color() != table.item(0, 0).foreground().color()
+    assert dialog.restore.isVisible() and not dialog.restore.isEnabled()  # (imported selected)
+    dialog.grab().save(str(tmp_path / "judge_runs_removed.png"))
+
+    table.selectRow(2)
+    assert dialog.restore.isEnabled()
+    assert not dialog.rename.isEnabled() and not dialog.remove.isEnabled()
+    qtbot.mouseClick(dialog.restore, Qt_left())
+    assert errors == []
+    assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
+    assert "Restored judge run prompt v2." in window.statusBar().currentMessage()
+    assert _run_cards(window)[0][0] == "prompt v2"
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
+        IMPORTED_NAME,
+        "prompt v2  (current)",
+        "prompt v3  (removed)",
+    ]
+    assert dialog.selected() is not None and dialog.selected().name == "prompt v2"
+    assert dialog.rename.isEnabled() and not dialog.restore.isEnabled()
+
+    # Undo removes it again; a run whose name is taken is not restored, and says why.
+    qtbot.mouseClick(dialog.undo, Qt_left())
+    assert _names(ws_path) == [IMPORTED_NAME]
+    window.judge_runs.rename(list_runs_of(ws_path)[0], "prompt v3")
+    tips = [table.item(r, 0).toolTip() for r in range(table.rowCount())]
+    assert "prompt v3" in tips[0] and "prompt v2  (removed), removed" in tips[1]  # (just now)
+    table.selectRow(next(n for n, tip in enumerate(tips) if "2026-12-03 09:30:00" in tip))
+    qtbot.mouseClick(dialog.restore, Qt_left())
+    assert errors and "another run has that name now; rename it first" in errors[0]
+    assert _names(ws_path) == ["prompt v3"]
+
+
+def list_runs_of(path: Path) -> list[Any]:
+    ws = Workspace.open(path)
+    try:
+        return list_runs(ws)
+    finally:
+        ws.close()
 
 
 def Qt_left() -> Any:  # noqa: N802

@@ -27,6 +27,7 @@ from annotator.services.judge_runs import (
     guess_mapping,
     list_runs,
     remove_run,
+    removed_runs,
     rename_run,
     restore_run,
 )
@@ -152,13 +153,15 @@ class JudgeRunFlow(QObject):
     # -- the runs ------------------------------------------------------------------------------
 
     def manage(self) -> JudgeRunsDialog | None:
-        """File › Judge runs…: the list, with Rename, Remove and Undo."""
+        """File › Judge runs…: the list (the removed runs greyed), with Rename, Remove,
+        Restore and Undo."""
         if self.current() is None:
             return None
         if self.dialog is None:
             self.dialog = JudgeRunsDialog(self.window)
             self.dialog.renameRequested.connect(self.ask_rename)
             self.dialog.removeRequested.connect(self.remove)
+            self.dialog.restoreRequested.connect(self.restore)
             self.dialog.undoRequested.connect(self.undo)
         self._fill()
         self.dialog.show()
@@ -195,6 +198,18 @@ class JudgeRunFlow(QObject):
                     lambda ws: restore_run(ws, done.id),
                 ),  # fmt: skip
                 self.tr("Removed judge run {0}.").format(piece(done.name)),
+            )
+
+    def restore(self, run: JudgeRun) -> None:
+        """Bring back a removed run (one removed in an earlier session too)."""
+        done = self._do(lambda ws: restore_run(ws, run.id))
+        if done is not None:
+            self._record(
+                _Step(
+                    self.tr("restore of '{0}'").format(done.name),
+                    lambda ws: remove_run(ws, done.name),
+                ),  # fmt: skip
+                self.tr("Restored judge run {0}.").format(piece(done.name)),
             )
 
     def undo(self) -> None:
@@ -247,4 +262,4 @@ class JudgeRunFlow(QObject):
         if self.dialog is None or ws is None:
             return
         undo = self.steps[-1].what if self.steps else ""
-        self.dialog.set_runs(list_runs(ws), undo)
+        self.dialog.set_runs(list_runs(ws), undo, removed_runs(ws))

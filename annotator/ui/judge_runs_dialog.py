@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from annotator.formats.mapping import FieldMapping
 from annotator.services.judge_runs import JudgeRun
+from annotator.ui import theme
 from annotator.ui.plain import action_text, piece, safe_tooltip, shown
 from annotator.ui.widgets import plain_label, set_muted
 
@@ -113,11 +115,14 @@ its tooltip has it whole, and the column can be widened)."""
 
 
 class JudgeRunsDialog(QDialog):
-    """The runs, the current (newest) last and marked; Rename, Remove and Undo."""
+    """The runs, the current (newest) last and marked, then the removed runs greyed (the last
+    removed first); Rename, Remove, Restore (a removed run) and Undo."""
 
     renameRequested = Signal(object)
     """A :class:`JudgeRun` to rename (the flow asks for the new name)."""
     removeRequested = Signal(object)
+    restoreRequested = Signal(object)
+    """A removed :class:`JudgeRun` to bring back."""
     undoRequested = Signal()
 
     COLUMNS = ("Name", "Model", "Cases", "Added", "File")
@@ -131,7 +136,8 @@ class JudgeRunsDialog(QDialog):
             plain_label(
                 self.tr(
                     "The judges of this project: the one its cases were imported with, then "
-                    "each run added (File › Add judge run…). The newest is the current run."
+                    "each run added (File › Add judge run…). The newest is the current run. "
+                    "Removed runs are listed greyed, below, until restored."
                 )
             )
         )
@@ -156,34 +162,48 @@ class JudgeRunsDialog(QDialog):
         self.rename.clicked.connect(lambda: self._ask(self.renameRequested))
         self.remove = QPushButton(self.tr("Re&move"))
         self.remove.clicked.connect(lambda: self._ask(self.removeRequested))
+        self.restore = QPushButton(self.tr("Re&store"))
+        self.restore.clicked.connect(lambda: self._ask(self.restoreRequested))
         self.undo = QPushButton(self.tr("&Undo"))
         self.undo.clicked.connect(self.undoRequested)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
-        for button in (self.rename, self.remove, self.undo):
+        for button in (self.rename, self.remove, self.restore, self.undo):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
         self.resize(760, 300)
 
-    def set_runs(self, runs: list[JudgeRun], undo: str = "") -> None:
-        """Show ``runs`` (in order); ``undo``: what Undo would undo ("": nothing)."""
+    def set_runs(
+        self, runs: list[JudgeRun], undo: str = "", removed: list[JudgeRun] | None = None
+    ) -> None:
+        """Show ``runs`` (in order), then the ``removed`` runs greyed; ``undo``: what Undo
+        would undo ("": nothing)."""
         selected = self.selected()
-        self.runs = list(runs)
-        self.table.setRowCount(len(runs))
-        for n, run in enumerate(runs):
+        gone = list(removed or [])
+        self.runs = list(runs) + gone
+        self.table.setRowCount(len(self.runs))
+        muted = QBrush(theme.muted_color())
+        for n, run in enumerate(self.runs):
             current = n == len(runs) - 1 and len(runs) > 1
             name = shown(run.name) + (self.tr("  (current)") if current else "")
+            if run.removed_at is not None:
+                name += self.tr("  (removed)")
             file = self.tr("imported with the cases") if run.imported else Path(run.path).name
-            added = run.added_at.replace("T", " ").removesuffix("Z")
-            cells = (name, shown(run.model) or "–", str(run.cases), added, shown(file))
+            cells = (name, shown(run.model) or "–", str(run.cases), _when(run.added_at),
+                     shown(file))  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(safe_tooltip(run.path if column == 4 else text))
+                if column == 0 and run.removed_at is not None:
+                    tip = self.tr("{0}, removed {1}").format(text, _when(run.removed_at))
+                    item.setToolTip(safe_tooltip(tip))
                 if column == 2:
                     right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     item.setTextAlignment(right)
+                if run.removed_at is not None:
+                    item.setForeground(muted)
                 self.table.setItem(n, column, item)
             if selected is not None and run.id == selected.id:
                 self.table.selectRow(n)
@@ -200,10 +220,17 @@ class JudgeRunsDialog(QDialog):
 
     def _enable(self) -> None:
         run = self.selected()
-        self.rename.setEnabled(run is not None)
-        self.remove.setEnabled(run is not None)
+        listed = run is not None and run.removed_at is None
+        self.rename.setEnabled(listed)
+        self.remove.setEnabled(listed)
+        self.restore.setEnabled(run is not None and run.removed_at is not None)
 
     def _ask(self, signal: SignalInstance) -> None:
         run = self.selected()
         if run is not None:
             signal.emit(run)
+
+
+def _when(iso: str) -> str:
+    """A stored time (``2026-12-01T10:00:00Z``) as the dialog shows it."""
+    return iso.replace("T", " ").removesuffix("Z")
