@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from annotator.domain.merge import Resolution, ReviewState
-from annotator.domain.queue import QueueFilter
+from annotator.domain.queue import QueueFilter, SortKey
 from annotator.services.importer import import_file
 from annotator.services.merge import conflict_progress, load_merged, merge_into_workspace
 from annotator.services.queue import queue_ids
@@ -104,4 +104,30 @@ def test_next_undecided_finds_a_conflict_the_leads_own_review_leaves_open(
         review.decide(ids[cid], "fail", f"lee on {cid}, having read the reviews")
     assert undecided_among(lead, list(ids.values())) == set()
     assert first_undecided(lead, every) is None
+    lead.close()
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", [SortKey.SEVERITY, SortKey.ID])
+def test_first_undecided_is_the_first_open_case_whether_undecided_or_a_conflict(
+    pack: Path, tmp_path: Path, sort: SortKey, descending: bool
+) -> None:
+    """Where the lead resumes: the first case of the queue still open, be it one never decided
+    or a conflict the lead's own review leaves open (``first_undecided`` looks for each apart
+    and takes the earlier)."""
+    from annotator.services.queue import first_undecided, undecided_among
+
+    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    lead = Workspace.open(tmp_path / "lead.annotator")
+    import_file(lead, pack)
+    own = ReviewService(lead, "lee", clock=lambda: BEFORE)
+    every = QueueFilter(kinds=None, sort=sort, descending=descending)
+    merge_into_workspace(lead, files, clock=lambda: MERGED)
+    ids = queue_ids(lead, every)
+    for left_open in range(len(ids) + 1):  # the cases before it decided, after merging
+        for row in ids[:left_open]:
+            own.decide(row, "fail", "lee")
+        open_ids = undecided_among(lead, list(ids))
+        expected = next((i for i in ids if i in open_ids), None)
+        assert first_undecided(lead, every) == expected
     lead.close()

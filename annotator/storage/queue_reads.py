@@ -24,7 +24,7 @@ from annotator.domain.queue import QueueFilter, QueueRow
 from annotator.storage import project
 from annotator.storage.db import driver_connection, name_of, translated
 from annotator.storage.queue import select_ids
-from annotator.storage.reviews import still_open
+from annotator.storage.reviews import open_parts, still_open
 from annotator.storage.rubric_versions import current_of
 from annotator.storage.search_index import PENDING_FROM
 from annotator.storage.split import DECIDED
@@ -151,14 +151,23 @@ def first_undecided(engine: Engine, flt: QueueFilter) -> int | None:
     """The row id of the first case of the queue that waits for a decision (where a reviewer
     resumes): not decided, or a conflict the lead's own review does not settle.
 
-    Walks the queue index and stops at the first one: at a million cases, with the first
-    hundred thousand decided, that is milliseconds, where checking the queue's ids block by
-    block takes a query per thousand.
+    Two walks of an index, each stopping at its first case: the first one not decided (the
+    queue's index holds the status: at a million cases, with the first hundred thousand
+    decided, milliseconds), and the first decided conflict left open (walking the conflicts
+    only); then the earlier of the two in queue order. (One walk for both read every decided
+    case's row for its review state: 0.2 s.)
     """
     with engine.connect() as conn, translated(name_of(engine)):
         db = driver_connection(conn)
-        query, params = select_ids(flt, db, first_rows=True, extra=still_open("c"))
-        row = db.execute(f"{query} LIMIT 1", params).fetchone()
+        found = []
+        for part in open_parts("c"):
+            query, params = select_ids(flt, db, first_rows=True, extra=part)
+            found += [int(r[0]) for r in db.execute(f"{query} LIMIT 1", params)]
+        if len(found) < 2:
+            return found[0] if found else None
+        query, params = select_ids(flt, db, first_rows=True, extra="c.id IN (:one, :other)")
+        row = db.execute(f"{query} LIMIT 1", {**params, "one": found[0], "other": found[1]})
+        row = row.fetchone()
     return None if row is None else int(row[0])
 
 

@@ -177,11 +177,21 @@ def still_open(case: str) -> str:
     skipped), or its reviewers conflict and the lead's decision is the lead's own review, taken
     before their files were merged (it settles nothing: ``_settles``). Cheap where most cases
     are decided: the subquery runs only for a decided conflict."""
-    return (
-        f"({case}.status != {int(Status.DECIDED)} OR ({case}.review_state = "
+    undecided, unsettled = open_parts(case)
+    return f"({undecided} OR {unsettled})"
+
+
+def open_parts(case: str) -> tuple[str, str]:
+    """:func:`still_open`'s two parts, each SQL that an index answers alone: not decided (the
+    queue's index holds the status), and a decided conflict the lead's own review does not
+    settle (``ix_cases_review_state``; the ``+`` keeps SQLite off the status index, which
+    would visit every decided case)."""
+    unsettled = (
+        f"(+{case}.status = {int(Status.DECIDED)} AND {case}.review_state = "
         f"{int(ReviewState.CONFLICT)} AND EXISTS (SELECT 1 FROM decision d WHERE d.case_id = "
-        f"{case}.id AND NOT {_settles('d', case + '.id')})))"
+        f"{case}.id AND NOT {_settles('d', case + '.id')}))"
     )
+    return f"{case}.status != {int(Status.DECIDED)}", unsettled
 
 
 def update_states(conn: Connection, row_ids: Sequence[int]) -> None:

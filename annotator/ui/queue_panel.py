@@ -189,6 +189,9 @@ class QueuePanel(QWidget):
         self._ids = _MiddleElided(self.table)
         self.table.setItemDelegateForColumn(0, self._ids)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # The Case column fits the rows in sight only (Qt's default measures 1,000 rows, each
+        # read from the workspace: a fifth of a second when a million-case workspace opens).
+        self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table, 1)
 
