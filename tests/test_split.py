@@ -323,6 +323,29 @@ def test_calibrate_uses_the_projects_split(project: Path, tmp_path: Path) -> Non
     ws.close()
 
 
+def test_the_split_command_warns_of_examples_now_held_out(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pack written, then the seed changed: the held-out cases that were its examples are
+    counted (equal to a plain recount of the manifest's examples against the new split) and
+    warned of, in text and in JSON; set back, no warning."""
+    ws = Workspace.open(project)
+    write_pack(ws, tmp_path / "pack")
+    ws.close()
+    manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text(encoding="utf-8"))
+    assert main(["split", str(project)]) == 0
+    assert "Warning" not in capsys.readouterr().out
+    leaked = sum(part_of(3, i, 0.5) is Part.HELDOUT for i in manifest["ids"]["examples"])
+    assert leaked > 0
+    assert main(["split", str(project), "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert f"Warning: {leaked} held-out cases were given as examples in a calibration pack" in out
+    assert main(["split", str(project), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["heldout_examples"] == leaked
+    assert main(["split", str(project), "--seed", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["heldout_examples"] == 0
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.integers(min_value=-(2**40), max_value=2**40),

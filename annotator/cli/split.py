@@ -10,6 +10,7 @@ from annotator.domain.split import check_fraction
 from annotator.services.split import (
     SplitCounts,
     SplitSettings,
+    examples_held_out,
     moves,
     set_split_settings,
     split_counts,
@@ -31,9 +32,10 @@ def split_command(ws: Workspace, fraction: float | None, seed: int | None, as_js
     if after != before:
         set_split_settings(ws, after)
     counts = split_counts(ws, after)
+    leaked = examples_held_out(ws, after)
     if as_json:
-        return console.json_text(_json(counts, before, moved))
-    return _text(counts, before, moved)
+        return console.json_text(_json(counts, before, moved, leaked))
+    return _text(counts, before, moved, leaked)
 
 
 def moved_words(before: SplitSettings, after: SplitSettings, moved: int) -> str:
@@ -46,7 +48,18 @@ def moved_words(before: SplitSettings, after: SplitSettings, moved: int) -> str:
     return f"{cases} move from held-out to examples"
 
 
-def _text(counts: SplitCounts, before: SplitSettings, moved: int) -> str:
+def leak_words(leaked: int) -> str:
+    """The warning when held-out cases were a calibration pack's examples."""
+    s, were = ("", "was") if leaked == 1 else ("s", "were")
+    return (
+        f"Warning: {leaked} held-out case{s} {were} given as examples in a calibration pack "
+        "written before the split changed: a judge run whose prompt came from that pack may "
+        "have seen them, and the held-out figures of 'annotator alignment' count them (set the "
+        "split back to measure the runs fairly)."
+    )
+
+
+def _text(counts: SplitCounts, before: SplitSettings, moved: int, leaked: int) -> str:
     settings = counts.settings
     lines = []
     if settings != before:
@@ -55,6 +68,8 @@ def _text(counts: SplitCounts, before: SplitSettings, moved: int) -> str:
     lines.append(
         f"{counts.decided} decided cases: {counts.examples} examples, {counts.heldout} held-out."
     )
+    if leaked:
+        lines.append(leak_words(leaked))
     if counts.strata:
         rows = [("criterion", "final label", "examples", "held-out", "held-out share")]
         rows += [
@@ -76,7 +91,7 @@ def _text(counts: SplitCounts, before: SplitSettings, moved: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(counts: SplitCounts, before: SplitSettings, moved: int) -> dict[str, Any]:
+def _json(counts: SplitCounts, before: SplitSettings, moved: int, leaked: int) -> dict[str, Any]:
     return {
         "heldout_fraction": counts.settings.fraction,
         "seed": counts.settings.seed,
@@ -86,6 +101,7 @@ def _json(counts: SplitCounts, before: SplitSettings, moved: int) -> dict[str, A
         "decided": counts.decided,
         "examples": counts.examples,
         "heldout": counts.heldout,
+        "heldout_examples": leaked,
         "strata": [
             {
                 "criterion": s.criterion,

@@ -96,3 +96,12 @@ def moves(ws: Workspace, new: SplitSettings) -> int:
         return 0
     with ws.engine.connect() as conn:
         return stored_split.moving(conn, (old.fraction, old.seed), (new.fraction, new.seed))
+
+
+def examples_held_out(ws: Workspace, settings: SplitSettings | None = None) -> int:
+    """How many held-out cases under ``settings`` (default: the project's) a calibration pack
+    written earlier gave as examples (the split changed since): the Alignment page warns of
+    them, and ``annotator split`` says so before a judge is measured on them."""
+    settings = settings or split_settings(ws)
+    with ws.engine.connect() as conn:
+        return stored_split.examples_held_out(conn, settings.fraction, settings.seed)

@@ -100,3 +100,15 @@ def part_counts(conn: Connection, fraction: float, seed: int) -> tuple[int, int]
     )
     decided, held = conn.execute(query, {"seed": seed, "fraction": fraction}).one()
     return int(decided) - int(held), int(held)
+
+
+def examples_held_out(conn: Connection, fraction: float, seed: int) -> int:
+    """How many decided cases held out under ``fraction`` and ``seed`` a calibration pack
+    recorded in the workspace gave as examples (``calibration_example``): a judge run whose
+    prompt came from that pack may have seen them."""
+    query = text(
+        f"SELECT count(*) FROM cases c LEFT JOIN decision d ON d.case_id = c.id "
+        f"WHERE c.id IN (SELECT case_id FROM calibration_example) AND {DECIDED} "
+        f"AND {held_out(':seed', ':fraction')}"
+    )
+    return int(conn.execute(query, {"seed": seed, "fraction": fraction}).scalar_one())
