@@ -163,3 +163,36 @@ def _left() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_the_warning_names_the_calibration_examples_that_would_be_held_out(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A pack written under share 0.5: raising the share to 0.8 holds out some of its
+    examples, and the confirmation says how many before anything changes."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from annotator.services.calibration import write_pack
+
+    ws_path, _decided = _sample(tmp_path, every=1)
+    ws = Workspace.open(ws_path)
+    write_pack(ws, tmp_path / "pack")
+    ws.close()
+    manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text(encoding="utf-8"))
+    leaked = sum(part_of(0, c, 0.8) is Part.HELDOUT for c in manifest["ids"]["examples"])
+    assert leaked > 0
+    window = make_window(ws_path)
+    window.actions_by_id["split"].trigger()
+    flow = window.split_flow
+    qtbot.waitUntil(lambda: flow.dialog is not None and flow.dialog.isVisible(), timeout=10000)
+    dialog = flow.dialog
+    dialog.fraction.setFocus()
+    dialog.fraction.selectAll()
+    qtbot.keyClicks(dialog.fraction, "0.8")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, _left())
+    qtbot.waitUntil(lambda: flow.confirm is not None and flow.confirm.isVisible(), timeout=10000)
+    assert (
+        f"Under these settings, {leaked} held-out cases were given as examples in a calibration "
+        "pack" in flow.confirm.text()
+    )

@@ -339,7 +339,7 @@ def test_the_split_command_warns_of_examples_now_held_out(
     assert leaked > 0
     assert main(["split", str(project), "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    assert f"Warning: {leaked} held-out cases were given as examples in a calibration pack" in out
+    assert f"Warning: {leaked} held-out cases were given as examples in a calibration" in out
     assert main(["split", str(project), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["heldout_examples"] == leaked
     assert main(["split", str(project), "--seed", "0", "--json"]) == 0

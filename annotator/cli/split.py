@@ -11,6 +11,7 @@ from annotator.services.split import (
     SplitCounts,
     SplitSettings,
     examples_held_out,
+    leak_words,
     moves,
     set_split_settings,
     split_counts,
@@ -48,17 +49,6 @@ def moved_words(before: SplitSettings, after: SplitSettings, moved: int) -> str:
     return f"{cases} move from held-out to examples"
 
 
-def leak_words(leaked: int) -> str:
-    """The warning when held-out cases were a calibration pack's examples."""
-    s, were = ("", "was") if leaked == 1 else ("s", "were")
-    return (
-        f"Warning: {leaked} held-out case{s} {were} given as examples in a calibration pack "
-        "written before the split changed: a judge run whose prompt came from that pack may "
-        "have seen them, and the held-out figures of 'annotator alignment' count them (set the "
-        "split back to measure the runs fairly)."
-    )
-
-
 def _text(counts: SplitCounts, before: SplitSettings, moved: int, leaked: int) -> str:
     settings = counts.settings
     lines = []
@@ -69,7 +59,7 @@ def _text(counts: SplitCounts, before: SplitSettings, moved: int, leaked: int) -
         f"{counts.decided} decided cases: {counts.examples} examples, {counts.heldout} held-out."
     )
     if leaked:
-        lines.append(leak_words(leaked))
+        lines.append(f"Warning: {leak_words(leaked)}")
     if counts.strata:
         rows = [("criterion", "final label", "examples", "held-out", "held-out share")]
         rows += [

@@ -105,3 +105,16 @@ def examples_held_out(ws: Workspace, settings: SplitSettings | None = None) -> i
     settings = settings or split_settings(ws)
     with ws.engine.connect() as conn:
         return stored_split.examples_held_out(conn, settings.fraction, settings.seed)
+
+
+def leak_words(leaked: int) -> str:
+    """What it means that ``leaked`` held-out cases were a calibration pack's examples (the
+    command line says it after "Warning: ", the window's split dialog after "Under these
+    settings, ")."""
+    s, were = ("", "was") if leaked == 1 else ("s", "were")
+    return (
+        f"{leaked} held-out case{s} {were} given as examples in a calibration pack written "
+        "under other split settings: a judge run whose prompt came from that pack may have "
+        "seen them, and the Alignment page's held-out figures count them (keep the settings "
+        "the pack was written with to measure the runs fairly)."
+    )

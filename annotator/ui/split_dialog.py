@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from annotator.services.changes import Changes
 from annotator.services.split import (
     SplitSettings,
+    examples_held_out,
+    leak_words,
     moves,
     part_counts,
     set_split_settings,
@@ -161,24 +163,27 @@ class SplitFlow(QObject):
             return
         self.runner.run(
             self.tr("Counting the cases that would move…"),
-            lambda _p, _c: moves(ws, after),
-            lambda moved: self._confirm(ws, before, after, moved),
+            lambda _p, _c: (moves(ws, after), examples_held_out(ws, after)),
+            lambda found: self._confirm(ws, before, after, *found),
             self._failed,
             cancellable=False,
         )
 
     def _confirm(
-        self, ws: Workspace, before: SplitSettings, after: SplitSettings, moved: int
+        self, ws: Workspace, before: SplitSettings, after: SplitSettings, moved: int, leaked: int
     ) -> None:
         if not moved:
             self._save(ws, after, moved)
             return
+        warning = (
+            self.tr("\n\nUnder these settings, {0}").format(leak_words(leaked)) if leaked else ""
+        )
         box = dialogs.plain_box(
             self.window,
             QMessageBox.Icon.Warning,
             self.tr("Change the held-out split?"),
-            self.tr("{0}\n\nChange the split to held-out share {1:g}, seed {2}?").format(
-                moved_text(before, after, moved), after.fraction, after.seed
+            self.tr("{0}{3}\n\nChange the split to held-out share {1:g}, seed {2}?").format(
+                moved_text(before, after, moved), after.fraction, after.seed, warning
             ),
         )
         change = box.addButton(self.tr("Change the split"), QMessageBox.ButtonRole.AcceptRole)
