@@ -94,10 +94,23 @@ def test_the_case_shows_its_part(make_window: Any, qtbot: QtBot, tmp_path: Path)
     assert seen[True] and seen[False]
 
 
+def _type_share(qtbot: QtBot, flow: Any, share: str) -> None:
+    """Type ``share`` in the open split dialog, press OK, wait for the confirmation."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog = flow.dialog
+    dialog.fraction.setFocus()
+    dialog.fraction.selectAll()
+    qtbot.keyClicks(dialog.fraction, share)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, _left())
+    qtbot.waitUntil(lambda: flow.confirm is not None and flow.confirm.isVisible(), timeout=10000)
+
+
 def test_changing_the_split_warns_how_many_move(
     make_window: Any, qtbot: QtBot, tmp_path: Path
 ) -> None:
-    from PySide6.QtWidgets import QDialogButtonBox, QMenu
+    from PySide6.QtWidgets import QMenu
 
     ws_path, decided = _sample(tmp_path, every=1)
     window = make_window(ws_path)
@@ -111,12 +124,7 @@ def test_changing_the_split_warns_how_many_move(
     held = sum(part_of(0, c, 0.5) is Part.HELDOUT for c in decided)
     assert f"{len(decided)} decided cases, {len(decided) - held} examples" in dialog.now.text()
     assert dialog.fraction.value() == 0.5 and dialog.seed.value() == 0
-    dialog.fraction.setFocus()
-    dialog.fraction.selectAll()
-    qtbot.keyClicks(dialog.fraction, "0.8")
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-    qtbot.mouseClick(ok, _left())
-    qtbot.waitUntil(lambda: flow.confirm is not None and flow.confirm.isVisible(), timeout=10000)
+    _type_share(qtbot, flow, "0.8")
     moved = sum(part_of(0, c, 0.5) is not part_of(0, c, 0.8) for c in decided)
     assert moved > 0
     text = flow.confirm.text()
@@ -170,8 +178,6 @@ def test_the_warning_names_the_calibration_examples_that_would_be_held_out(
 ) -> None:
     """A pack written under share 0.5: raising the share to 0.8 holds out some of its
     examples, and the confirmation says how many before anything changes."""
-    from PySide6.QtWidgets import QDialogButtonBox
-
     from annotator.services.calibration import write_pack
 
     ws_path, _decided = _sample(tmp_path, every=1)
@@ -185,13 +191,7 @@ def test_the_warning_names_the_calibration_examples_that_would_be_held_out(
     window.actions_by_id["split"].trigger()
     flow = window.split_flow
     qtbot.waitUntil(lambda: flow.dialog is not None and flow.dialog.isVisible(), timeout=10000)
-    dialog = flow.dialog
-    dialog.fraction.setFocus()
-    dialog.fraction.selectAll()
-    qtbot.keyClicks(dialog.fraction, "0.8")
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-    qtbot.mouseClick(ok, _left())
-    qtbot.waitUntil(lambda: flow.confirm is not None and flow.confirm.isVisible(), timeout=10000)
+    _type_share(qtbot, flow, "0.8")
     assert (
         f"Under these settings, {leaked} held-out cases were given as examples in a calibration "
         "pack" in flow.confirm.text()
