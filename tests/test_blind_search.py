@@ -4,6 +4,7 @@ rationale; never the judge's rationale or model, the raters' names or comments, 
 reviewers' rationales. Checked against a plain Python substring check on a generated project,
 with the search index not built yet and complete, in both forms of the queue's query (all the
 ids, and the first rows walked in queue order); and without blind first, search is as before.
+A cell of the judge's confusion matrix lists, blind, only the cases decided or revealed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from annotator.services.blind import set_blind
 from annotator.services.exporter import export_decisions
 from annotator.services.importer import import_file
 from annotator.services.merge import merge_into_workspace
@@ -174,3 +176,34 @@ def judge_only(ws: Workspace) -> str:
                 return piece
     pytest.skip("every piece of the judges' rationales is visible somewhere")
     return ""
+
+
+def test_a_matrix_cell_lists_blind_only_the_cases_decided_or_revealed(lead: Workspace) -> None:
+    with lead.engine.connect() as conn:
+        criterion, judge = conn.execute(
+            text("SELECT criterion, judge_label FROM cases WHERE ext_id = 'case-0000010'")
+        ).one()
+        reviewed, other = set(), None  # the cell's cases the reviews settle; one more
+        for (ext_id,) in conn.execute(
+            text("SELECT ext_id FROM cases WHERE criterion = :c AND judge_label = :j"),
+            {"c": criterion, "j": judge},
+        ):
+            if ext_id in ("case-0000010", "case-0000011", "case-0000012"):
+                reviewed.add(ext_id)
+            elif other is None and ext_id not in ("case-0000020", "case-0000021", "case-0000022"):
+                other = ext_id
+    assert other is not None
+    review = ReviewService(lead, "lead")
+    review.decide(review.row_id(other) or 0, judge, "The judge was right")
+
+    def cell(*, blind: bool) -> set[str]:
+        flt = QueueFilter(kinds=None, judge_truth=(criterion, judge, judge), blind=blind)
+        with lead.engine.connect() as conn:
+            names = dict(conn.execute(text("SELECT id, ext_id FROM cases")).all())
+        return {names[i] for i in queue_ids(lead, flt)}
+
+    assert cell(blind=False) == reviewed | {other}
+    assert cell(blind=True) == {other}  # the reviews' cases would tell the judge's label
+    set_blind(lead, blind_first=True)
+    review.reveal(review.row_id("case-0000010") or 0, judge)
+    assert cell(blind=True) == {other, "case-0000010"}

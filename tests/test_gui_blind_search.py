@@ -1,6 +1,7 @@
-"""The queue's search under blind-first review, in the window: a word that only a judge's
-rationale holds lists nothing (it would tell the verdict); with blind first turned off, it lists
-that case. (The search's exact reach: tests/test_blind_search.py.)"""
+"""The queue under blind-first review, in the window: a word that only a judge's rationale
+holds lists nothing (it would tell the verdict); with blind first turned off, it lists that case
+(the search's exact reach: tests/test_blind_search.py). Sorted by Case, a third click on its
+header gives the queue's own order back (the Kind column, which gives it, is hidden)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from annotator.services.queue import queue_rows
+from annotator.services.queue import SortKey, queue_rows
 from annotator.ui.queue_panel import ALL_SCOPE
 from tests.conftest import SAMPLE
 from tests.test_gui_blind import blind_window
@@ -68,3 +70,20 @@ def test_a_word_only_a_judge_wrote_is_not_found_until_blind_first_is_off(
     qtbot.waitUntil(lambda: not window.model.filter.blind, timeout=3000)
     assert window.queue.search.text() == WORD
     assert listed(window) == cases
+
+
+def test_a_third_click_on_the_sorted_header_gives_the_queue_order_back(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = blind_window(make_window, qtbot, tmp_path)
+    header = window.queue.table.horizontalHeader()
+    first = [window.model.id_at(r) for r in range(window.model.rowCount())]
+    assert window.model.filter.sort == SortKey.SEVERITY
+    sorts = []
+    for _ in range(3):  # the Case column: ascending, descending, then the queue's own order
+        middle = QPoint(header.sectionViewportPosition(0) + 10, header.height() // 2)
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)
+        window.model.wait_until_loaded()
+        sorts.append((window.model.filter.sort, window.model.filter.descending))
+    assert sorts == [(SortKey.ID, False), (SortKey.ID, True), (SortKey.SEVERITY, False)]
+    assert [window.model.id_at(r) for r in range(window.model.rowCount())] == first

@@ -82,33 +82,28 @@ def search_text(case: Case) -> str:
     The id, input, output(s), reference, the judge's rationale and model, each rater's name and
     comment, and the meta values, one per line.
     """
-    parts = _own_text(case) + [case.judge.rationale, case.judge.model]
+    parts = [case.id, case.input, case.output or "", case.reference or ""]
+    parts += list((case.outputs or {}).values())
+    parts += [case.judge.rationale, case.judge.model]
     for rating in case.ratings:
         parts += [rating.rater, rating.comment]
-    return _folded(parts + _meta_parts(case))
+    parts += [_meta_text(v) for v in case.meta.values()]
+    return "\n".join(p for p in parts if p).casefold()
 
 
-def blind_search_text(case: Case) -> str:
-    """What a reviewer sees of a case under blind-first review before its reveal, case-folded:
-    :func:`search_text` without the judge's rationale and model and the raters' names and
-    comments (the id, input, output(s), reference and meta values, one per line).
+def blind_search_text(data: dict[str, Any]) -> str:
+    """What a reviewer sees of a case under blind-first review before its reveal, case-folded,
+    from its canonical JSON form (:func:`case_to_dict`, as a workspace stores it: no
+    :class:`Case` is built, for speed): :func:`search_text` without the judge's rationale and
+    model and the raters' names and comments (the id, input, output(s), reference and meta
+    values, one per line).
 
-    Its lines are lines of :func:`search_text`, so a text without a line break found here is
-    found there too (the trigram index narrows a blind search).
+    Its lines are lines of :func:`search_text`, in the same order, so a text without a line
+    break found here is found there too (the trigram index narrows a blind search).
     """
-    return _folded(_own_text(case) + _meta_parts(case))
-
-
-def _own_text(case: Case) -> list[str]:
-    parts = [case.id, case.input, case.output or "", case.reference or ""]
-    return parts + list((case.outputs or {}).values())
-
-
-def _meta_parts(case: Case) -> list[str]:
-    return [_meta_text(v) for v in case.meta.values()]
-
-
-def _folded(parts: list[str]) -> str:
+    parts = [data["id"], data["input"], data.get("output") or "", data.get("reference") or ""]
+    parts += list((data.get("outputs") or {}).values())
+    parts += [_meta_text(v) for v in (data.get("meta") or {}).values()]
     return "\n".join(p for p in parts if p).casefold()
 
 

@@ -11,7 +11,7 @@ import sqlite3
 import time
 import urllib.parse
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
 from annotator.domain import split
-from annotator.domain.serialize import blind_search_text, case_from_dict
+from annotator.domain.serialize import blind_search_text
 from annotator.storage import tables  # (registers the tables)
 
 SCHEMA_VERSION = 3
@@ -236,11 +236,11 @@ def _casefold(value: object) -> str | None:
 def blind_text(data: object) -> str | None:
     """The folded text a case shows under blind-first review before its reveal
     (``serialize.blind_search_text``), from its canonical JSON (``case_text.data``); None for
-    what is not a case's JSON. Parses the JSON: some microseconds a case (docs/benchmarks.md)."""
+    what is not a case's JSON. Parses the JSON: about 8 microseconds a case (docs/benchmarks.md)."""
     if not isinstance(data, str):
         return None
     try:
-        return blind_search_text(case_from_dict(json.loads(data)))
+        return blind_search_text(json.loads(data))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -280,7 +280,7 @@ def _on_begin(conn: Any) -> None:
 
 
 @contextlib.contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
+def writing(engine: Engine, attach: Mapping[str, Path] | None = None) -> Iterator[Connection]:
     """A write transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE).
 
     A transaction that reads first and writes later fails at once ("database is locked") if
@@ -289,6 +289,9 @@ def writing(engine: Engine) -> Iterator[Connection]:
     write goes through here. Raises :class:`WorkspaceBusy` when the lock did not come in
     time, and the other :class:`WorkspaceError` types for what SQLite reports (read-only,
     full, damaged): the transaction is then rolled back, nothing was written.
+
+    ``attach``: databases to read from in the transaction (name: file), attached before it
+    begins (SQLite attaches none within one) and detached after it.
     """
     policy = _policy(engine)
     if policy.why_read_only:
@@ -299,9 +302,12 @@ def writing(engine: Engine) -> Iterator[Connection]:
     while True:
         conn = engine.connect()
         try:
+            for name, path in (attach or {}).items():
+                driver_connection(conn).execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
             conn.execution_options(sqlite_begin="IMMEDIATE")
             transaction = conn.begin()
         except WorkspaceBusy:
+            _detach(conn, attach)
             conn.close()
             waited = time.monotonic() - started
             if waited >= policy.busy_seconds:
@@ -310,11 +316,27 @@ def writing(engine: Engine) -> Iterator[Connection]:
                 policy.on_wait(waited)
             continue
         except BaseException:
+            _detach(conn, attach)
             conn.close()
             raise
         break
-    with conn, translated(policy.name), transaction:
-        yield conn
+    with conn:
+        try:
+            with translated(policy.name), transaction:
+                yield conn
+        finally:
+            _detach(conn, attach)
+
+
+def _detach(conn: Connection, attach: Mapping[str, Path] | None) -> None:
+    """Detach what :func:`writing` attached (before the connection goes back to the pool)."""
+    if not attach:
+        return
+    db = driver_connection(conn)
+    attached = {row[1] for row in db.execute("PRAGMA database_list")}
+    for name in attach or {}:
+        if name in attached:
+            db.execute(f"DETACH DATABASE {name}")
 
 
 def _busy_message(name: str, waited: float | None) -> str:

@@ -298,11 +298,12 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][2]
-        self.set_filter(
-            replace(self._filter, sort=key, descending=order == Qt.SortOrder.DescendingOrder),
-            wait=WAIT_FIRST,
-        )
+        """Sort by ``column``; a column below 0 (a third click on the sorted header clears its
+        indicator) gives the queue's own order back: most severe first, or the reviewer's
+        random order (under blind first, with the Kind column hidden, the only way back)."""
+        descending = column >= 0 and order == Qt.SortOrder.DescendingOrder
+        key = COLUMNS[column][2] if column >= 0 else SortKey.SEVERITY
+        self.set_filter(replace(self._filter, sort=key, descending=descending), wait=WAIT_FIRST)
 
     def data(self, index: RowIndex, role: int = DISPLAY) -> Any:
         # Painting goes through ``multiData``; this answers tooltips, tests and accessibility.
