@@ -288,6 +288,9 @@ def test_picker_takes_mistakes_first_spread_over_labels_and_tags() -> None:
 def test_calibrate_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = shutil.copy(SAMPLE, tmp_path / "sample.jsonl")
     assert main(["import", str(source)]) == 0  # the workspace in the user data folder
+    capsys.readouterr()
+    assert main(["calibrate", str(source), "-o", str(tmp_path / "empty")]) == 0
+    assert "No case is decided yet, so the pack is empty" in capsys.readouterr().out
     ws = Workspace.open(workspace_of(Path(source)))
     _decide_all(ws, every=2)
     ws.close()
@@ -296,7 +299,7 @@ def test_calibrate_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
     args = ["calibrate", str(source), "-o", str(out), "--examples", "2", "--heldout", "0.3"]
     assert main([*args, "--seed", "7"]) == 0
     said = capsys.readouterr()
-    assert "Wrote a calibration pack" in said.out
+    assert "Wrote a calibration pack" in said.out and "No case is decided" not in said.out
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["split"] == {**manifest["split"], "seed": 7, "heldout_fraction": 0.3}
     assert manifest["counts"]["decided"] == 27

@@ -58,11 +58,17 @@ class PackWritten:
     strata: list[Stratum]
 
     def describe(self) -> str:
-        return (
+        said = (
             f"Wrote a calibration pack to {self.folder}: {self.examples} examples from the "
             f"{self.examples_part} decided cases of the examples part, and {self.heldout} "
             f"held-out cases (of {self.decided} decided)."
         )
+        if not self.decided:
+            said += (
+                " No case is decided yet, so the pack is empty: decide cases first (a lead: "
+                "merge the reviewers' files, File › Merge reviewer files…)."
+            )
+        return said
 
 
 def write_pack(
