@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -306,7 +307,13 @@ def test_the_write_lock_is_taken_only_to_insert_the_verdicts(ws: Workspace, ws_p
     assert [r.name for r in list_runs(ws)] == ["first judge", "v2"]
 
 
-def test_cancelling_while_inserting_writes_nothing(ws: Workspace, ws_path: Path) -> None:
+def test_cancelling_while_inserting_writes_nothing(
+    ws: Workspace, ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """And leaves no temporary file (the verdicts staged for the insert)."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     list_runs(ws)
     before = _tables(ws_path)
     seen: list[int] = []
@@ -315,6 +322,9 @@ def test_cancelling_while_inserting_writes_nothing(ws: Workspace, ws_path: Path)
                 cancelled=lambda: bool(_phases(seen)[1]))  # fmt: skip
     assert _phases(seen)[1]
     assert _tables(ws_path) == before
+    assert list(temp.iterdir()) == []
+    add_run(ws, RUN2, "v2")
+    assert list(temp.iterdir()) == []
 
 
 def test_cases_imported_while_the_run_is_read_refuse_it(

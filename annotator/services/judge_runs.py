@@ -24,7 +24,7 @@ case again, with its runs' verdicts (:func:`case_verdicts`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,8 @@ from annotator.storage.db import driver_connection, writing
 from annotator.storage.judge_runs import IMPORTED_NAME, StoredRun, StoredVerdict
 
 BATCH = 5000
-"""Cases looked up, and verdicts inserted, at a time."""
+"""Cases looked up, and verdicts inserted (in one transaction, checking for Cancel between
+batches), at a time."""
 READING = 50
 """Of the progress (``progress(percent, 100)``): reading the file; then the cases' walk."""
 STAGED = 90
@@ -381,7 +382,7 @@ def add_run(
         describe["map"] = side.mapping.as_dict()
         if values is not None and values.rules:
             describe["labels"] = values.specs()
-        with writing(ws.engine) as conn:
+        with writing(ws.engine, attach=stage.attach) as conn:
             name = _check_name(conn, name, ws)
             if stored.cases_state(conn) != state or schemes.label_schemes(conn) != scales:
                 raise _changed(ws, path)
@@ -461,17 +462,17 @@ class _Adding:
             self._report(READING + (STAGED - READING) * done // max(total, 1))
 
     def insert(self, conn: Any, stage: stored.VerdictStage, run_id: int) -> int:
-        """Insert the staged verdicts as run ``run_id``'s (in the write transaction ``conn``);
-        the verdicts inserted (fewer: cases replaced or deleted since they were staged)."""
-
-        def rows() -> Iterator[tuple[object, ...]]:
-            for n, row in enumerate(stage.rows(run_id), start=1):
-                if n % self.batch == 0:
-                    self._pulse()
-                    self._report(STAGED + (100 - STAGED) * n // max(stage.count, 1))
-                yield row
-
-        return stored.insert_staged(driver_connection(conn), rows())
+        """Insert the staged verdicts as run ``run_id``'s (in the write transaction ``conn``,
+        the stage attached), a batch at a time; the verdicts inserted (fewer: cases replaced or
+        deleted since they were staged)."""
+        db = driver_connection(conn)
+        inserted = 0
+        for after in range(0, stage.count, self.batch):
+            self._pulse()
+            inserted += stored.insert_staged(db, run_id, after, self.batch)
+            done = min(after + self.batch, stage.count)
+            self._report(STAGED + (100 - STAGED) * done // stage.count)
+        return inserted
 
     def _pulse(self) -> None:
         if self.cancelled is not None and self.cancelled():

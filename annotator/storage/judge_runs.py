@@ -12,8 +12,10 @@ Names are compared case-insensitively (``casefold``, registered by ``db``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, text
 
@@ -196,13 +198,21 @@ StagedRow = tuple[int, str, str, str, str, float | None, str, int]
 checked, waiting for the write lock."""
 
 
+STAGE = "stage"
+"""The name the stage is attached under in the write transaction (``db.writing``'s
+``attach``)."""
+
+
 class VerdictStage:
     """A run's verdicts, prepared before the write lock is taken: :data:`StagedRow` rows in a
-    private temporary database (deleted when closed; its pages beyond the cache go to a
-    temporary file), in the order added."""
+    database of their own in a temporary folder (removed when closed; a process killed
+    leaves it to the system's clean-up of temporary files), in the order added. The write
+    transaction attaches it (:attr:`attach`) and copies it in SQL (:func:`insert_staged`)."""
 
     def __init__(self) -> None:
-        self.db = sqlite3.connect("", check_same_thread=False)
+        self._folder = tempfile.TemporaryDirectory(prefix="annotator-run-")
+        self.path = Path(self._folder.name) / "verdicts.db"
+        self.db = sqlite3.connect(self.path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute(
@@ -217,28 +227,29 @@ class VerdictStage:
 
     def __exit__(self, *_: object) -> None:
         self.db.close()
+        self._folder.cleanup()
+
+    @property
+    def attach(self) -> dict[str, Path]:
+        return {STAGE: self.path}
 
     def add(self, rows: Sequence[StagedRow]) -> None:
-        self.db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        with self.db:
+            self.db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         self.count += len(rows)
 
-    def rows(self, run_id: int) -> Iterator[tuple[object, ...]]:
-        """The staged rows as :func:`insert_staged` takes them, for run ``run_id``."""
-        yield from self.db.execute(
-            "SELECT case_id, ?, label, rationale, score, model, line, case_id, ext_id, criterion "
-            "FROM staged ORDER BY rowid",
-            (run_id,),
-        )
 
-
-def insert_staged(db: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> int:
-    """Insert :meth:`VerdictStage.rows` (a million rows: the raw cursor, streamed), each only
-    while its case row still has its case id and criterion; the rows inserted (fewer: cases
-    replaced or deleted since they were staged)."""
-    cursor = db.executemany(
+def insert_staged(db: sqlite3.Connection, run_id: int, after: int, limit: int) -> int:
+    """Insert the next ``limit`` verdicts staged after the ``after``-th as run ``run_id``'s
+    (in a write transaction with the :class:`VerdictStage` attached), each only while its case
+    row still has its case id and criterion; the rows inserted (fewer: cases replaced or
+    deleted since they were staged)."""
+    cursor = db.execute(
         "INSERT INTO judge_verdict (case_id, run_id, label, rationale, score, model, line) "
-        "SELECT ?, ?, ?, ?, ?, ?, ? FROM cases WHERE id = ? AND ext_id = ? AND criterion = ?",
-        rows,
+        f"SELECT s.case_id, ?, s.label, s.rationale, s.score, s.model, s.line FROM {STAGE}.staged "
+        "s JOIN cases c ON c.id = s.case_id AND c.ext_id = s.ext_id AND c.criterion = "
+        "s.criterion WHERE s.rowid > ? AND s.rowid <= ? ORDER BY s.rowid",
+        (run_id, after, after + limit),
     )
     return int(cursor.rowcount)
 
