@@ -72,6 +72,13 @@ SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
     ("Disagreements + agreements", DISAGREEMENTS | {Kind.AGREEMENT}),
     ("All cases", None),
 ) + tuple((k.caption, frozenset({k})) for k in Kind)
+SEARCH_ALL = "Search ids, text, rationales  (Ctrl+F)"
+SEARCH_BLIND = "Search ids, text, your rationales  (Ctrl+F)"
+SEARCH_BLIND_TIP = (
+    "Blind first: the search looks at what a case shows before the reveal (id, input, "
+    "output, reference, meta) and at your own rationales, not at the judge's or the raters' words."
+)
+"""The search box's placeholder, and under blind-first review its tooltip too."""
 
 
 ID_WIDTH = 76
@@ -104,7 +111,7 @@ class QueuePanel(QWidget):
         layout.setSpacing(6)
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search ids, text, rationales  (Ctrl+F)"))
+        self.search.setPlaceholderText(self.tr(SEARCH_ALL))
         self.search.setClearButtonEnabled(True)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.apply_filters)
@@ -258,6 +265,9 @@ class QueuePanel(QWidget):
                 self.table.setColumnHidden(column, blind)
         for combo in (self.scope, self.label, self.rater):
             combo.setVisible(not blind)
+        # (what the search covers: QueueFilter.blind)
+        self.search.setPlaceholderText(self.tr(SEARCH_BLIND if blind else SEARCH_ALL))
+        self.search.setToolTip(self.tr(SEARCH_BLIND_TIP) if blind else "")
         if blind:
             # Any label and rater; a scope of all disagreements (and agreements), not of a
             # kind (the kinds name a side).
