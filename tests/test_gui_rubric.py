@@ -89,3 +89,45 @@ def test_edit_rubric_by_keyboard_marks_the_older_decision(
     qtbot.waitUntil(lambda: window.ws is not None and rubrics.stale_count(window.ws) == 0)
     key(qtbot, window, "Ctrl+Z")
     qtbot.waitUntil(lambda: rubrics.stale_count(window.ws) == 1)
+
+
+def test_the_agreement_page_lists_the_rubric_gaps_in_a_table(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Cases tagged "rubric gap" on the Agreement page: a row per case and person, with the
+    final label, their label and their rationale as plain text (no markup), like the
+    Overruled table above."""
+    from PySide6.QtWidgets import QLabel, QTableWidget
+
+    ws_path = tmp_path / "s.annotator"
+    ws = Workspace.open(ws_path)
+    import_file(ws, SAMPLE)
+    review = ReviewService(ws, "expert")
+    why = "<b>The rubric</b> is silent on background knowledge"
+    for cid, label in (("faith-001", "fail"), ("faith-004", "pass")):
+        review.decide(review.row_id(cid) or 0, label, why, tags=["rubric gap"])
+    ws.close()
+    window = make_window(ws_path)
+    window.show_agreement()
+    qtbot.waitUntil(lambda: window.agreement_page is not None, timeout=20000)
+    page = window.agreement_page
+    title = next(
+        label
+        for label in page.findChildren(QLabel)
+        if label.text() == "RUBRIC GAPS: CANDIDATE RUBRIC EDITS"
+    )
+    tables = [t for t in page.findChildren(QTableWidget) if t.parent() is title.parent()]
+    table = next(
+        t
+        for t in tables
+        if [t.horizontalHeaderItem(i).text() for i in range(t.columnCount())]
+        == ["case", "final", "tagged by", "their label", "why"]
+    )
+    rows = [
+        [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+    assert rows == [
+        ["faith-001", "fail", "expert", "fail", why],
+        ["faith-004", "pass", "expert", "pass", why],
+    ]

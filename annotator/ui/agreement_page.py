@@ -10,6 +10,7 @@ only lays them out, and shows every name and label as plain text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -47,7 +48,6 @@ from annotator.services.agreement.anchoring_tables import anchoring_notes, ancho
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
 from annotator.services.agreement.glossary import explain
 from annotator.services.agreement.report import Rule
-from annotator.services.agreement.rubric_gaps import gap_line
 from annotator.services.agreement.tables import BEFORE_AFTER, overruled_lines
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
@@ -195,9 +195,10 @@ class AgreementPage(QDialog):
             body.addWidget(note_label("\n".join(heads)))
         if c.rubric_gaps:  # candidate rubric edits (Edit > Rubric…)
             body.addWidget(section_title(self.tr("Rubric gaps: candidate rubric edits")))
-            gaps = [gap_line(gap, piece) for gap in c.rubric_gaps[:GAPS_SHOWN]]
-            more = len(c.rubric_gaps) - len(gaps)
-            body.addWidget(plain_label("\n".join(gaps + ([f"… and {more} more"] if more else []))))
+            body.addWidget(_gaps_table(c))
+            more = len(c.rubric_gaps) - GAPS_SHOWN
+            if more > 0:
+                body.addWidget(note_label(self.tr("… and {0} more cases").format(more)))
         for note in criterion_notes(c):
             body.addWidget(note_label(note))
 
@@ -403,6 +404,38 @@ def _part_title(text: str) -> QWidget:
     return label
 
 
+def _why_table(headers: tuple[str, ...], rows: Sequence[Sequence[str]]) -> QTableWidget:
+    """A table of plain text whose last column, the rationales, stretches and has each
+    rationale whole in its tooltip."""
+    table = grid(headers, len(rows))
+    for r, row in enumerate(rows):
+        for column, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if column == len(row) - 1:
+                item.setToolTip(safe_tooltip(text))
+            table.setItem(r, column, item)
+    fit(table, max_rows=14, stretch=True)
+    return table
+
+
+def _gaps_table(c: CriterionReport) -> QTableWidget:
+    """The cases tagged "rubric gap" (the first ``GAPS_SHOWN``): a row per person who tagged
+    one, with their label and rationale, as the Overruled table above it."""
+    headers = ("case", "final", "tagged by", "their label", "why")
+    rows = [
+        (
+            shown(gap.case_id),
+            shown(gap.final_label) if gap.final_label is not None else "not settled",
+            piece(who) if who else "?",
+            shown(label),
+            piece(why) if why else "(no rationale)",
+        )
+        for gap in c.rubric_gaps[:GAPS_SHOWN]
+        for who, label, why in gap.notes
+    ]
+    return _why_table(headers, rows)
+
+
 def _overruled_table(c: CriterionReport) -> QTableWidget:
     headers = ("who", "case", "their label", "final", "settled by", "why")
     rows = [
@@ -417,12 +450,4 @@ def _overruled_table(c: CriterionReport) -> QTableWidget:
         for o in c.overruled
         for x in o.cases
     ]
-    table = grid(headers, len(rows))
-    for r, row in enumerate(rows):
-        for column, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if column == len(row) - 1:
-                item.setToolTip(safe_tooltip(text))
-            table.setItem(r, column, item)
-    fit(table, max_rows=14, stretch=True)
-    return table
+    return _why_table(headers, rows)
