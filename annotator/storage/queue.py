@@ -194,6 +194,7 @@ def _text_clause(
     params: dict[str, Any] = {"text": f"%{_escape_like(folded)}%"}
     if len(folded) >= 3:
         params["text_fts"] = f"%{folded}%"
+        params["text_match"] = '"' + folded.replace('"', '""') + '"'  # (one trigram: exact)
     if blind:
         return _blind_clause(folded, first_rows), params
     if first_rows:
@@ -218,11 +219,20 @@ def _text_clause(
 
 def _indexed(folded: str, check: str = "") -> str:
     """SQL: ``c`` is an indexed case whose search text holds ``:text_fts`` (and passes
-    ``check``, a condition on ``case_text t``)."""
-    literal = ""
+    ``check``, a condition on ``case_text t``).
+
+    A needle of three characters is one trigram: the index's list of the cases holding it is
+    the answer, read as a ``MATCH`` (``:text_match``). ``LIKE`` would check each of them on
+    its text as well, and read every case's row for it: 3.6 s against 0.06 s for "the" at a
+    million cases. Longer needles need that check (the index, ``detail=none``, cannot say
+    that their trigrams stand side by side)."""
     if "%" in folded or "_" in folded:  # FTS5's LIKE takes no ESCAPE: check on the text too
-        literal = " AND search LIKE :text ESCAPE '\\'"
-    found = f"SELECT rowid FROM {SEARCH_TABLE} WHERE search LIKE :text_fts{literal}"
+        where = "search LIKE :text_fts AND search LIKE :text ESCAPE '\\'"
+    elif len(folded) == 3:
+        where = f"{SEARCH_TABLE} MATCH :text_match"
+    else:
+        where = "search LIKE :text_fts"
+    found = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {where}"
     if check:
         found = f"SELECT t.case_id FROM case_text t WHERE t.case_id IN ({found}) AND {check}"
     return f"c.id IN ({found})"
