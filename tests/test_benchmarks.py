@@ -85,3 +85,28 @@ def test_figures_say_pass_or_by_how_much_they_miss() -> None:
     assert missed.verdict() == "**miss** (2.5× the target)"
     assert missed.cells()[1] == "30 ms – 50 ms (2 runs)"
     assert Figure("g", "x", "s", available=False).cells()[0] == "not available"
+
+
+def test_the_lock_watch_sees_a_write_lock_held_and_none_while_only_reading(
+    tmp_path: Path,
+) -> None:
+    """The judge-run step's watcher: what it reports is a lock another program held."""
+    import sqlite3
+    import time
+
+    from benchmarks.judge_runs import POLL, LockWatch
+
+    path = tmp_path / "w.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    with LockWatch(path) as watch:
+        db.execute("SELECT * FROM t").fetchall()
+        time.sleep(POLL * 10)
+    assert watch.longest == 0
+    with LockWatch(path) as watch:
+        db.execute("BEGIN IMMEDIATE")
+        time.sleep(POLL * 20)
+        db.execute("COMMIT")
+    assert watch.longest > 0
+    db.close()
