@@ -153,8 +153,10 @@ def test_the_rubric_command(
     new.write_text("pass: correct and sourced\nfail: wrong", encoding="utf-8")
     assert main(["rubric", path, "-c", "acc", "--edit", str(new)]) == 1
     assert "needs a note" in capsys.readouterr().err
-    edit = ["rubric", path, "-c", "acc", "--edit", str(new), "--note", "sources", "--author", "li"]
-    assert main(edit) == 0
+    edit = ["rubric", path, "-c", "acc", "--edit", str(new), "--note", "sources"]
+    assert main(edit) == 1  # no reviewer name set: who made it?
+    assert "--author NAME" in capsys.readouterr().err
+    assert main([*edit, "--author", "li"]) == 0
     assert "acc v2" in capsys.readouterr().out
     assert main(["rubric", path, "-c", "acc"]) == 0
     listed = capsys.readouterr().out.splitlines()

@@ -51,7 +51,9 @@ def rubric_parser(sub: Any, common: Common) -> None:
         "--guidelines", type=Path, metavar="FILE", help="with --edit: FILE's text as guidelines"
     )
     p.add_argument("--note", help="with --edit: what changed and why")
-    p.add_argument("--author", help="with --edit: who made it (default: your reviewer name)")
+    p.add_argument(
+        "--author", help="with --edit: who made it (default: your reviewer name; one is needed)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     common(p, sub=True)
 
@@ -63,11 +65,17 @@ def rubric_command(args: argparse.Namespace, open_existing: Opener) -> int:
     try:
         criterion = _criterion(ws, args.criterion)
         if args.edit is not None:
+            author = (args.author or Settings.load().reviewer).strip()
+            if not author and (args.note or "").strip():  # (no note: the service says so)
+                raise RubricCliError(
+                    "say who made the edit with --author NAME (no reviewer name is set; the "
+                    "window's Edit › Reviewer name… sets one)"
+                )
             done = rubrics.edit(
                 ws,
                 criterion,
                 note=args.note or "",
-                author=args.author or Settings.load().reviewer,
+                author=author,
                 rubric=_read(args.edit),
                 guidelines=_read(args.guidelines) if args.guidelines else None,
             )
