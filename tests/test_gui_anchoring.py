@@ -89,7 +89,7 @@ def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
     assert cells[0][4:] == ["5", "3"]
     buttons = {b.text(): b for b in page.anchoring.findChildren(QPushButton)}
     ana = next(b for t, b in buttons.items() if t.startswith("ana: 3 case(s)"))
-    anyone = next(b for t, b in buttons.items() if t.startswith("anyone: 5 case(s)"))
+    anyone = next(b for t, b in buttons.items() if t.startswith("everyone: 5 case(s)"))
     page.grab().save(str(tmp_path / "anchoring.png"))
 
     qtbot.mouseClick(ana, Qt.MouseButton.LeftButton)
@@ -107,3 +107,28 @@ def test_a_click_opens_the_cases_a_reviewer_switched_to_the_judge_on(
     window.show_summary()
     qtbot.waitUntil(lambda: bool(shown), timeout=20000)
     assert "Anchoring" in shown[0] and "changed after the reveal" in shown[0]
+
+
+def test_many_reviewers_switches_wrap_within_the_page(
+    make_window, qtbot: QtBot, pack: Path, tmp_path: Path
+) -> None:
+    """Twelve blind-first reviewers with long names: their "switched to the judge" buttons
+    wrap onto more lines, so the Anchoring tab never scrolls sideways at 1280 px."""
+    names = [f"Dr. Reviewer {n:02d} of the calibration panel" for n in range(12)]
+    files = [
+        _blind_reviewer_file(pack, tmp_path / f"r{n}", name, REVIEW_PLAN["ana"])
+        for n, name in enumerate(names)
+    ]
+    window = make_window(pack, reviewer="Lead Lee")
+    window.files.merge(files)
+    qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+    page = _page(window, qtbot)
+    page.resize(1280, 720)
+    qtbot.waitUntil(lambda: page.anchoring.widget().width() > 0)
+    buttons = [b for b in page.anchoring.findChildren(QPushButton) if "case(s)" in b.text()]
+    assert len(buttons) == 13  # each reviewer, and everyone
+    # (laid out again once the vertical scroll bar has come: then no sideways one)
+    qtbot.waitUntil(lambda: not page.anchoring.horizontalScrollBar().isVisible())
+    right = page.anchoring.viewport().width()
+    assert all(b.geometry().right() <= right for b in buttons)
+    assert len({b.geometry().top() for b in buttons}) > 1  # on more than one line

@@ -62,7 +62,7 @@ from annotator.ui.figure_tables import (
 )
 from annotator.ui.heat_map import HeatMap
 from annotator.ui.plain import mnemonic, piece, shown, window_title
-from annotator.ui.widgets import plain_label, safe_tooltip, section_title
+from annotator.ui.widgets import FlowLayout, plain_label, safe_tooltip, section_title
 from annotator.untrusted import one_line
 
 GAPS_SHOWN = 200
@@ -325,7 +325,7 @@ class AgreementPage(QDialog):
         body.setSpacing(12)
         body.addWidget(_part_title(self.tr("Anchoring: how far the reveal moves the reviewers")))
         if a is not None and a.any:
-            body.addLayout(self._switched(a))
+            body.addWidget(self._switched(a))
             body.addWidget(section_table(anchoring_section(a)))
             for note in anchoring_notes(a, piece):
                 body.addWidget(note_label(note))
@@ -335,17 +335,19 @@ class AgreementPage(QDialog):
         scroll.setWidget(inner)
         return scroll
 
-    def _switched(self, a: Anchoring) -> QHBoxLayout:
-        """Per reviewer (and anyone), how many decisions switched to the judge's label after
-        the reveal: a click opens those cases as the queue."""
-        row = QHBoxLayout()
+    def _switched(self, a: Anchoring) -> QWidget:
+        """Per reviewer (and everyone), how many decisions switched to the judge's label after
+        the reveal: a click opens those cases as the queue. The buttons wrap onto more lines
+        (many reviewers never widen the page)."""
+        host = QWidget()
+        row = FlowLayout(host, spacing=6)
         title = plain_label(self.tr("Switched to the judge after the reveal:"))
         title.setWordWrap(False)
         row.addWidget(title)
         people = a.reviewers + ((a.overall,) if a.overall and len(a.reviewers) > 1 else ())
         for r in people:
             count = r.to_judge.count
-            name = piece(r.reviewer) if r.reviewer else self.tr("anyone")
+            name = piece(r.reviewer) if r.reviewer else self.tr("everyone")
             button = QPushButton(self.tr("{0}: {1} case(s)").format(name, count))
             button.setFlat(True)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -361,8 +363,7 @@ class AgreementPage(QDialog):
                 lambda _c=False, who=r.reviewer: self.switchedActivated.emit(who)
             )
             row.addWidget(button)
-        row.addStretch(1)
-        return row
+        return host
 
     # -- exporting -------------------------------------------------------------------------------
 
