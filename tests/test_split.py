@@ -317,9 +317,17 @@ def test_calibrate_uses_the_projects_split(project: Path, tmp_path: Path) -> Non
     assert main(["calibrate", str(project), "-o", str(tmp_path / "b"), "--heldout", "0.7"]) == 0
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["split"]["seed"], manifest["split"]["heldout_fraction"]) == (6, 0.7)
+    # Each command takes the other's name for the share too.
+    assert main(["calibrate", str(project), "-o", str(tmp_path / "c"), "--fraction", "0.4"]) == 0
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["split"]["heldout_fraction"] == 0.4
     ws = Workspace.open(project)
     assert split_settings(ws) == SplitSettings(0.2, 6)
-    assert [p[0][3] for p in _packs(ws)] == [0.2, 0.7]
+    assert [p[0][3] for p in _packs(ws)] == [0.2, 0.7, 0.4]
+    ws.close()
+    assert main(["split", str(project), "--heldout", "0.25"]) == 0
+    ws = Workspace.open(project)
+    assert split_settings(ws) == SplitSettings(0.25, 6)
     ws.close()
 
 

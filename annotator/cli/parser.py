@@ -345,6 +345,7 @@ def _calibrate_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--heldout",
+        "--fraction",  # (as annotator split calls it)
         type=float,
         metavar="FRACTION",
         help="share of decided cases held out, 0 to 1, for this pack only (default: the "
@@ -371,6 +372,7 @@ def _split_parser(sub: Any) -> None:
     p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
     p.add_argument(
         "--fraction",
+        "--heldout",  # (as annotator calibrate calls it)
         type=float,
         metavar="F",
         help=f"set the share of decided cases held out, 0 to 1 (new projects: "
