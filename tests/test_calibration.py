@@ -253,6 +253,23 @@ def _headings_outside_fences(markdown: str) -> list[str]:
     return headings
 
 
+def test_prompt_says_why_a_criterion_has_no_example(sample_ws: Workspace, tmp_path: Path) -> None:
+    """No example because none was asked for (``--examples 0``) is said so, not that nothing is
+    decided; a criterion with no decided case says that."""
+    _decide_all(sample_ws, every=2)
+    write_pack(sample_ws, tmp_path / "none", k=0)
+    prompt = (tmp_path / "none" / "prompt.md").read_text(encoding="utf-8")
+    assert prompt.count("(no examples asked for: --examples 0)") == 3
+    assert "no decided case of this criterion" not in prompt
+    assert "\n\n### Where the judge goes wrong" in prompt
+    fresh = Workspace.open(tmp_path / "fresh.annotator")
+    import_file(fresh, SAMPLE)
+    write_pack(fresh, tmp_path / "empty")
+    fresh.close()
+    prompt = (tmp_path / "empty" / "prompt.md").read_text(encoding="utf-8")
+    assert prompt.count("(no decided case of this criterion in the examples part)") == 3
+
+
 def test_fence_and_inline_outlast_backticks() -> None:
     assert fence("a ````` b").startswith("``````text\n")
     assert fence("plain") == "```text\nplain\n```"

@@ -53,7 +53,12 @@ def render(title: str, header: str, parts: Iterable[CriterionPart]) -> str:
         lines.append(fence(rubric) if rubric.strip() else "(no rubric in the workspace)")
         lines += ["", "### Examples", ""]
         if not part.examples:
-            lines.append("(no decided case of this criterion in the examples part)")
+            lines += [
+                "(no examples asked for: --examples 0)"
+                if part.mistakes.decided
+                else "(no decided case of this criterion in the examples part)",
+                "",
+            ]
         for number, example in enumerate(part.examples, 1):
             verdict = "right" if example.judge_right else "wrong"
             lines += [
