@@ -420,7 +420,8 @@ def _refuse_unknown(counts: SideCounts, path: Path, mapping: FieldMapping, key: 
 
 class _Adding:
     """The walk over the project's cases: each looked up in the run's index, checked against
-    its criterion's scale, and inserted in batches."""
+    its criterion's scale and staged (:meth:`stage`, no lock held); then the staged verdicts
+    inserted (:meth:`insert`, in the write transaction)."""
 
     def __init__(
         self,
