@@ -19,6 +19,10 @@ from annotator.ui.held_drafts import HeldDrafts
 from annotator.ui.queue_panel import QueuePanel
 from annotator.ui.writes import Writes
 
+OPEN_WAIT = 0.15
+"""How long opening a workspace waits for every id of its queue before it shows the first rows
+and the case where the reviewer resumes (the rest come in the background)."""
+
 
 class CaseFlow(QObject):
     progressChanged = Signal(object)
@@ -78,7 +82,12 @@ class CaseFlow(QObject):
         self.drafts.set_service(service)  # the window asked before leaving drafts unwritten
         self.service = service
         self.detail = None
-        self.queue.model.set_workspace(service.ws if service else None, self.queue.current_filter())
+        self.queue.select_when_in(None)
+        # The first rows, not every id (at a million cases, a few tenths of a second): the rest
+        # come in the background, and the case where the reviewer resumes is shown meanwhile.
+        self.queue.model.set_workspace(
+            service.ws if service else None, self.queue.current_filter(), wait=OPEN_WAIT
+        )
         self.refresh_vocabulary()
         self.update_progress()
         self.historyChanged.emit()
@@ -88,7 +97,16 @@ class CaseFlow(QObject):
         self.focus_review()
 
     def resume(self) -> bool:
-        """Show the first undecided case in queue order (where the reviewer stopped)."""
+        """Show the first undecided case in queue order (where the reviewer stopped). While the
+        queue's rows are still coming in and its row is not among them yet, the case is shown
+        at once and its row selected when it comes."""
+        model = self.queue.model
+        if model.loading:
+            found = model.first_open_id()
+            if found is not None and model.row_of(found) is None:
+                self.show(found)
+                self.queue.select_when_in(found)
+                return self.detail is not None
         return self.next_undecided(from_start=True) or self.queue.select_row(0)
 
     # -- showing ------------------------------------------------------------
@@ -202,12 +220,21 @@ class CaseFlow(QObject):
 
     def go(self, step: int) -> bool:
         """Move in the queue; keys then act on the review again, not on a text box."""
+        self._row_of_shown()
         moved = self.queue.select_row(self.queue.current_row() + step)
         if moved:
             self.focus_review()
         return moved
 
+    def _row_of_shown(self) -> None:
+        """Before moving from the case shown while its row is still coming in (just opened):
+        wait for it, and select it (``QueuePanel.select_when_in``)."""
+        if self.queue.awaiting():
+            self.queue.model.wait_until_loaded()
+
     def next_undecided(self, from_start: bool = False) -> bool:
+        if not from_start:
+            self._row_of_shown()
         start = 0 if from_start else self.queue.current_row() + 1
         row = self.queue.model.find_undecided(start)
         if row is None:

@@ -103,9 +103,12 @@ class QueueModel(QAbstractTableModel):
 
     # -- source ------------------------------------------------------------
 
-    def set_workspace(self, ws: Workspace | None, flt: QueueFilter | None = None) -> None:
+    def set_workspace(
+        self, ws: Workspace | None, flt: QueueFilter | None = None, wait: float | None = None
+    ) -> None:
+        """Show ``ws``'s queue (``wait``: as :meth:`set_filter`'s)."""
         self._ws = ws
-        self.set_filter(flt or self._filter)
+        self.set_filter(flt or self._filter, wait)
 
     def set_filter(self, flt: QueueFilter, wait: float | None = None) -> None:
         """Show the queue of ``flt``. ``wait`` None: return with every id read (as tests and
@@ -224,6 +227,11 @@ class QueueModel(QAbstractTableModel):
             return None
         self._last_row = row
         return row
+
+    def first_open_id(self) -> int | None:
+        """The row id of the queue's first case waiting for a decision, found without its
+        rows (which may still be coming in): one walk of an index (``first_undecided``)."""
+        return None if self._ws is None else first_undecided(self._ws, self._filter)
 
     def find_undecided(self, start: int) -> int | None:
         """The first row at or after ``start`` (wrapping around) whose case is undecided.

@@ -174,7 +174,12 @@ class QueuePanel(QWidget):
 
         self._keep: int | None = None
         self._settling = False
+        self._awaited: int | None = None
+        """A case shown before its row came in (opening a big workspace): selected when it
+        does, unless another row was chosen meanwhile (``select_when_in``)."""
         model.rowsReady.connect(self._settle)
+        for rows_came in (model.rowsReady, model.modelReset, model.rowsInserted):
+            rows_came.connect(lambda *_: self._select_awaited())
         for rows_came in (model.rowsReady, model.modelReset, model.rowsInserted):
             rows_came.connect(lambda *_: QTimer.singleShot(0, self._fit_ids))
         self.table = QTableView()
@@ -439,7 +444,8 @@ class QueuePanel(QWidget):
         At a million cases the rows may come in after this returns (see QueueModel.set_filter);
         the window never waits more than a moment, and the case is chosen when rows arrive.
         """
-        self._keep = self.current_id()
+        self._keep = self.current_id() if self._awaited is None else self._awaited
+        self._awaited = None
         self._settling = True
         self.model.set_filter(self.current_filter(), wait=FILTER_WAIT)
         self._settle()
@@ -504,6 +510,30 @@ class QueuePanel(QWidget):
     def select_id(self, row_id: int) -> bool:
         row = self.model.row_of(row_id)
         return row is not None and self.select_row(row)
+
+    def select_when_in(self, row_id: int | None) -> None:
+        """Select the case ``row_id`` (shown already) as soon as its row is in; None: forget
+        the one awaited."""
+        self._awaited = row_id
+        if row_id is not None:
+            # "No current row", set through the view: else, taking the keys (focus-in), a
+            # table makes its first row current, and that would show another case.
+            self.table.setCurrentIndex(QModelIndex())
+        self._select_awaited()
+
+    def awaiting(self) -> bool:
+        """A case is shown whose row is not in yet (:meth:`select_when_in`)."""
+        return self._awaited is not None
+
+    def _select_awaited(self) -> None:
+        awaited = self._awaited
+        if awaited is None:
+            return
+        if self.current_row() >= 0:  # the reviewer chose a row meanwhile
+            self._awaited = None
+        elif self.model.row_of(awaited) is not None or not self.model.loading:
+            self._awaited = None
+            self.select_id(awaited)
 
     def _current_changed(self) -> None:
         row_id = self.current_id()

@@ -1,0 +1,90 @@
+"""Opening a workspace whose queue takes a while to read (a million cases): the case where the
+reviewer resumes is shown at once, before the queue's rows are in; its row is selected when
+they come, and moving on goes from it."""
+
+from __future__ import annotations
+
+import time
+from array import array
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from annotator.services.importer import import_file
+from annotator.services.queue import QueueFilter, QueueLoad, queue_ids, undecided_among
+from annotator.services.review import ReviewService
+from annotator.services.workspace import Workspace
+from benchmarks.generate import write_project
+
+pytestmark = pytest.mark.gui
+
+
+class SlowLoad(QueueLoad):
+    """A queue whose ids take a while after its first rows, as at a million cases."""
+
+    def read_all(self, db: Any) -> array[int]:
+        time.sleep(0.6)
+        return super().read_all(db)
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path) -> Path:
+    """A generated project with the first 30 cases of its queue decided."""
+    path = tmp_path / "w.annotator"
+    ws = Workspace.open(path)
+    write_project(tmp_path / "p.jsonl", 300, seed=5)
+    import_file(ws, tmp_path / "p.jsonl")
+    review = ReviewService(ws, "Dr Ada")
+    for row_id in queue_ids(ws, QueueFilter())[:30]:
+        label = review.case(row_id).scheme.labels[0]
+        review.decide(row_id, label, "done")
+    ws.close()
+    return path
+
+
+def _slow_window(make_window: Any) -> Any:
+    window = make_window()
+    window.model._loader = lambda ws, flt: SlowLoad(ws, flt, page=5)
+    window.model._wait_all = 0.0
+    return window
+
+
+def _expected(path: Path) -> tuple[list[int], int]:
+    ws = Workspace.open(path)
+    try:
+        ids = list(queue_ids(ws, QueueFilter()))
+        open_ids = undecided_among(ws, ids)
+    finally:
+        ws.close()
+    return ids, next(r for r, i in enumerate(ids) if i in open_ids)
+
+
+def test_the_resumed_case_is_shown_before_the_rows_are_in(
+    make_window: Any, qtbot: QtBot, ws_path: Path
+) -> None:
+    ids, row = _expected(ws_path)
+    assert row >= 30
+    window = _slow_window(make_window)
+    window.open_path(ws_path)
+    assert window.model.loading and window.model.rowCount() <= 5  # only the first rows
+    assert window.review.detail.row_id == ids[row]  # shown already
+    assert window.queue.current_id() is None  # (its row is not in yet; no other case shown)
+    qtbot.waitUntil(lambda: window.queue.current_row() == row, timeout=10000)
+    assert window.review.detail.row_id == ids[row]
+    assert window.view._position.full_text() == f"{row + 1} / {len(ids)}"
+    window.actions_by_id["next"].trigger()
+    assert window.review.detail.row_id == ids[row + 1]
+
+
+def test_moving_on_before_the_rows_are_in_goes_from_the_case_shown(
+    make_window: Any, qtbot: QtBot, ws_path: Path
+) -> None:
+    ids, row = _expected(ws_path)
+    window = _slow_window(make_window)
+    window.open_path(ws_path)
+    assert window.model.loading
+    window.actions_by_id["next"].trigger()  # waits for the rows, then moves on from the case
+    assert window.queue.current_row() == row + 1
+    assert window.review.detail.row_id == ids[row + 1]
