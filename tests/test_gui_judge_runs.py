@@ -17,6 +17,7 @@ from annotator.services.importer import import_file
 from annotator.services.judge_runs import IMPORTED_NAME, list_runs
 from annotator.services.workspace import Workspace
 from tests.conftest import REPO, SAMPLE
+from tests.helpers import key
 
 pytestmark = pytest.mark.gui
 
@@ -159,6 +160,21 @@ def test_rename_remove_and_undo_in_the_judge_runs_dialog(
     assert "Undo" in dialog.undo.text() and dialog.undo.isEnabled()
     assert window.judge_runs.undo_button.isVisible()  # (and in the status bar)
     qtbot.mouseClick(dialog.undo, Qt_left())
+    assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
+
+    # Ctrl+Z undoes as the button does (and does nothing once there is nothing to undo).
+    qtbot.mouseClick(dialog.rename, Qt_left())
+    box = next(b for b in dialog.findChildren(QInputDialog) if b.isVisible())
+    box.setTextValue("again")
+    box.accept()
+    assert _names(ws_path) == [IMPORTED_NAME, "again"]
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    table.setFocus()
+    key(qtbot, dialog, "Ctrl+Z")
+    assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
+    assert not dialog.undo.isEnabled()
+    key(qtbot, dialog, "Ctrl+Z")
     assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
 
     # Remove: hidden everywhere (the case shows its one judge again); undo from the status bar.

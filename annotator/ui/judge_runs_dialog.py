@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -166,6 +166,10 @@ class JudgeRunsDialog(QDialog):
         self.restore.clicked.connect(lambda: self._ask(self.restoreRequested))
         self.undo = QPushButton(self.tr("&Undo"))
         self.undo.clicked.connect(self.undoRequested)
+        self.undo.setToolTip(self.tr("Undo the last rename, removal or restore (Ctrl+Z)"))
+        # Ctrl+Z as well as Alt+U, as everywhere else an undo is offered (Edit › Undo).
+        undo_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        undo_key.activated.connect(self._undo_key)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
         for button in (self.rename, self.remove, self.restore, self.undo):
@@ -224,6 +228,10 @@ class JudgeRunsDialog(QDialog):
         self.rename.setEnabled(listed)
         self.remove.setEnabled(listed)
         self.restore.setEnabled(run is not None and run.removed_at is not None)
+
+    def _undo_key(self) -> None:
+        if self.undo.isEnabled():
+            self.undoRequested.emit()
 
     def _ask(self, signal: SignalInstance) -> None:
         run = self.selected()
