@@ -388,6 +388,52 @@ def test_cli_merge(files: list[Path], tmp_path: Path, capsys: pytest.CaptureFixt
     assert "one of the files being merged" in capsys.readouterr().err
 
 
+def test_cli_merge_into_a_leads_workspace(
+    files: list[Path], pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A lead without the window: 'merge FILE... --into WS' stores the reviewers' decisions as
+    File > Merge reviewer files does; again, it changes nothing; a bad file stores nothing."""
+    path = tmp_path / "lead.annotator"
+    ws = Workspace.open(path)
+    import_file(ws, pack)
+    ws.close()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"format": "annotator.decisions", "format_version": 1}\n{oops\n')
+    assert main(["merge", str(files[0]), str(bad), "--into", str(path)]) == 1
+    assert "bad.jsonl, line 1: 'id' is missing" in capsys.readouterr().err
+
+    def stored() -> list[tuple[str, str, str]]:
+        ws = Workspace.open(path)
+        try:
+            with ws.engine.connect() as conn:
+                return sorted(
+                    (str(e), str(r), str(label))
+                    for e, r, label in conn.exec_driver_sql(
+                        "SELECT c.ext_id, v.reviewer, v.label FROM review v "
+                        "JOIN cases c ON c.id = v.case_id"
+                    )
+                )
+        finally:
+            ws.close()
+
+    assert stored() == []
+    assert main(["merge", *map(str, files), "--into", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "5 cases: 3 unanimous (1 decided by one reviewer only), 2 reviewer conflicts" in printed
+    expected = sorted(
+        (cid, who, label) for who, plan in REVIEW_PLAN.items() for cid, label in plan.items()
+    )
+    assert stored() == expected
+    assert main(["merge", *map(str, files), "--into", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cases"] == 5
+    assert stored() == expected
+    merged = tmp_path / "merged.jsonl"  # what the window's lead would export
+    assert main(["export", str(path), "--merged", "-o", str(merged)]) == 0
+    assert [r["id"] for r in lines(merged)] == ["c1", "c2", "c3", "c4", "c6"]
+    with pytest.raises(SystemExit):  # one of -o and --into
+        main(["merge", str(files[0])])
+
+
 def test_cli_agreement_reads_reviewer_files_a_merged_file_or_a_workspace(
     files: list[Path], lead: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):

@@ -61,6 +61,7 @@ from annotator.services.merge import (
     MergeError,
     export_merged,
     has_reviews,
+    merge_into_workspace,
     merge_to_file,
 )
 from annotator.services.review import ReviewError
@@ -328,6 +329,8 @@ def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
+    if args.into is not None:
+        return _merge_into(args)
     ws = _open_existing(args.workspace, args) if args.workspace is not None else None
     try:
         with progress_bar(args, f"merging into {args.output.name}", "files") as progress:
@@ -335,6 +338,21 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     finally:
         if ws is not None:
             ws.close()
+    console.show(console.json_text(report.to_json()) if args.json else report.describe())
+    return 0
+
+
+def _merge_into(args: argparse.Namespace) -> int:
+    """``merge FILE... --into WS``: the reviewers' decisions stored in the lead's workspace, all
+    or nothing (``services.merge.merge_into_workspace``)."""
+    if args.workspace is not None and args.workspace != args.into:
+        raise CliError("with --into, the workspace merged into is the one checked against")
+    ws = _open_existing(args.into, args)
+    try:
+        with progress_bar(args, f"merging into {ws.name}", "files") as progress:
+            report = merge_into_workspace(ws, args.files, progress)
+    finally:
+        ws.close()
     console.show(console.json_text(report.to_json()) if args.json else report.describe())
     return 0
 

@@ -274,15 +274,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "merge",
-        help="merge reviewers' labelled files into one merged file",
-        description="Merge the labelled files that reviewers sent back into one merged file: "
-        "one line per case with the final label (unanimous, or open as a reviewer conflict), "
-        "every reviewer's label and rationale, and the original judge and rater labels. "
-        "Nothing is written if any file has a problem. To settle the conflicts, open the "
-        "workspace of the pack in the window and use File > Merge reviewer files.",
+        help="merge reviewers' labelled files into one merged file, or into a lead's workspace",
+        description="Merge the labelled files that reviewers sent back: with -o into one merged "
+        "file (one line per case with the final label, unanimous or open as a reviewer "
+        "conflict, every reviewer's label and rationale, and the original judge and rater "
+        "labels); with --into into the workspace the pack was made from, as File > Merge "
+        "reviewer files does (the lead's workspace: its agreement, alignment, calibration pack "
+        "and 'export --merged' then use them; the conflicts are settled in the window). Nothing "
+        "is written if any file has a problem.",
     )
     p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="reviewers' labelled files")
-    p.add_argument("-o", "--output", type=Path, required=True, help="the merged file to write")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("-o", "--output", type=Path, help="the merged file to write")
+    where.add_argument(
+        "--into",
+        type=Path,
+        metavar="WORKSPACE",
+        help="store the reviewers' decisions in this workspace (the pack's); merging a file "
+        "again changes nothing",
+    )
     p.add_argument("--json", action="store_true", help="print the merge's report as JSON")
     p.add_argument(
         "--workspace",
