@@ -74,6 +74,7 @@ def test_the_resumed_case_is_shown_before_the_rows_are_in(
     qtbot.waitUntil(lambda: window.queue.current_row() == row, timeout=10000)
     assert window.review.detail.row_id == ids[row]
     assert window.view._position.full_text() == f"{row + 1} / {len(ids)}"
+    assert window.progress_bar.value() == 30
     window.actions_by_id["next"].trigger()
     assert window.review.detail.row_id == ids[row + 1]
 
