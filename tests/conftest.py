@@ -29,7 +29,9 @@ def make_window(qtbot: Any) -> Any:
     from annotator.settings import Settings
     from annotator.ui.main_window import MainWindow
 
-    def make(path: Path | None = None, reviewer: str = "Dr Test") -> MainWindow:
+    def make(
+        path: Path | None = None, reviewer: str = "Dr Test", *, indexed: bool = True
+    ) -> MainWindow:
         window = MainWindow(Settings(reviewer=reviewer))
         qtbot.addWidget(window)
         window.show()
@@ -37,7 +39,13 @@ def make_window(qtbot: Any) -> Any:
         qtbot.waitExposed(window)
         if path is not None:
             window.open_path(path)
-            qtbot.waitUntil(lambda: not window.runner.tasks, timeout=20000)
+            # (and, unless ``indexed`` is False, the search index an import left to build: its
+            # steps write, and a test that takes the write lock itself, as another program,
+            # must not meet one)
+            qtbot.waitUntil(
+                lambda: not window.runner.tasks and not (indexed and window.indexer.running),
+                timeout=20000,
+            )
         return window
 
     return make

@@ -135,6 +135,7 @@ def test_a_busy_workspace_keeps_the_decision_on_screen(
     window.writes.patience = 0.5  # the window's own wait for a busy workspace
     window.files.switch(ws)
     qtbot.waitUntil(window.isActiveWindow)
+    qtbot.waitUntil(lambda: not window.indexer.running)  # (its steps write: let them end)
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     window.queue.table.setFocus()

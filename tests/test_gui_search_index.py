@@ -58,7 +58,7 @@ def test_window_indexes_after_an_import_and_search_works_meanwhile(
 ) -> None:
     cases = tmp_path / "project.jsonl"
     write_project(cases, 600, seed=4)
-    window = make_window(cases)  # imported into its own workspace, then shown
+    window = make_window(cases, indexed=False)  # imported into its own workspace, then shown
     label = window.indexer.label
     qtbot.waitUntil(lambda: label.isVisible() and label.text().endswith("25%"), timeout=20000)
     assert label.text() == "Indexing for search: 25%"
@@ -91,7 +91,7 @@ def test_a_workspace_opened_with_cases_waiting_is_indexed_and_leaving_stops_it(
     ws = Workspace.open(path)
     import_file(ws, cases)  # as 'annotator import' stopped by Ctrl+C leaves it
     ws.close()
-    window = make_window(path)
+    window = make_window(path, indexed=False)
     label = window.indexer.label
     qtbot.waitUntil(lambda: label.text().endswith("25%"), timeout=20000)
     other = Workspace.open(tmp_path / "other.annotator")
@@ -116,7 +116,7 @@ def test_an_import_into_the_open_workspace_is_indexed_after(
     import_file(ws, Path(__file__).resolve().parent.parent / "resources/sample/sample.jsonl")
     assert service.build_search_index(ws)
     ws.close()
-    window = make_window(path)
+    window = make_window(path, indexed=False)
     assert not window.indexer.label.isVisible()
     more = tmp_path / "more.jsonl"
     write_project(more, 300, seed=5)
