@@ -75,6 +75,8 @@ def test_the_resumed_case_is_shown_before_the_rows_are_in(
     assert window.review.detail.row_id == ids[row]
     assert window.view._position.full_text() == f"{row + 1} / {len(ids)}"
     assert window.progress_bar.value() == 30
+    table = window.queue.table  # its row in sight
+    assert table.viewport().rect().contains(table.visualRect(window.model.index(row, 0)))
     window.actions_by_id["next"].trigger()
     assert window.review.detail.row_id == ids[row + 1]
 

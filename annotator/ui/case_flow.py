@@ -231,6 +231,7 @@ class CaseFlow(QObject):
         wait for it, and select it (``QueuePanel.select_when_in``)."""
         if self.queue.awaiting():
             self.queue.model.wait_until_loaded()
+            self.queue.select_awaited()
 
     def next_undecided(self, from_start: bool = False) -> bool:
         if not from_start:

@@ -179,7 +179,8 @@ class QueuePanel(QWidget):
         does, unless another row was chosen meanwhile (``select_when_in``)."""
         model.rowsReady.connect(self._settle)
         for rows_came in (model.rowsReady, model.modelReset, model.rowsInserted):
-            rows_came.connect(lambda *_: self._select_awaited())
+            # (once the table has taken the rows in: it scrolls to the row then)
+            rows_came.connect(lambda *_: QTimer.singleShot(0, self, self.select_awaited))
         for rows_came in (model.rowsReady, model.modelReset, model.rowsInserted):
             rows_came.connect(lambda *_: QTimer.singleShot(0, self._fit_ids))
         self.table = QTableView()
@@ -519,13 +520,14 @@ class QueuePanel(QWidget):
             # "No current row", set through the view: else, taking the keys (focus-in), a
             # table makes its first row current, and that would show another case.
             self.table.setCurrentIndex(QModelIndex())
-        self._select_awaited()
+        self.select_awaited()
 
     def awaiting(self) -> bool:
         """A case is shown whose row is not in yet (:meth:`select_when_in`)."""
         return self._awaited is not None
 
-    def _select_awaited(self) -> None:
+    def select_awaited(self) -> None:
+        """Select the case awaited (:meth:`select_when_in`) if its row is in."""
         awaited = self._awaited
         if awaited is None:
             return
