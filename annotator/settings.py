@@ -26,6 +26,9 @@ class Settings:
     """Where the last labelled file was written."""
     export_with_source: bool = False
     """Whether the last export wrote the source records with the decisions."""
+    calibration_examples: int = 8
+    """File › Export calibration pack…'s examples per criterion, as last chosen (at first
+    ``services.calibration.DEFAULT_EXAMPLES``, as ``annotator calibrate``)."""
     text_scale: float = 1.0
     """Zoom of the case text (View › Larger text)."""
     appearance: str = "system"

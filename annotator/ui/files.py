@@ -18,7 +18,7 @@ from annotator import paths
 from annotator.formats.errors import FileRefused
 from annotator.formats.mapping import uses_our_names
 from annotator.formats.reader import sample_records
-from annotator.services.calibration import PackWritten, write_pack
+from annotator.services.calibration import DEFAULT_EXAMPLES, PackWritten, write_pack
 from annotator.services.changes import Changes
 from annotator.services.exporter import ExportCancelled, export_decisions, export_format
 from annotator.services.importer import (
@@ -33,6 +33,7 @@ from annotator.services.merge import (
     export_merged,
     merge_into_workspace,
 )
+from annotator.services.split import split_settings
 from annotator.services.with_source import (
     SUFFIXES,
     SourceExport,
@@ -43,6 +44,7 @@ from annotator.services.with_source import (
 from annotator.services.workspace import Workspace, WorkspaceError, default_workspace_for
 from annotator.settings import Settings
 from annotator.ui import dialogs
+from annotator.ui.calibration_dialog import CalibrationDialog
 from annotator.ui.export_dialog import ExportDialog
 from annotator.ui.import_dialog import ImportChoice, ImportDialog, Settle
 from annotator.ui.workers import Task, TaskRunner
@@ -445,31 +447,42 @@ class Files(QObject):
         title = self.tr("Exporting the merged file to {0}…").format(path.name)
         return self.runner.run(title, job, done, self._export_failed(path), unit="cases")
 
-    def choose_and_calibrate(self) -> None:
-        """Ask for a folder and write the calibration pack there (docs/alignment.md)."""
+    def choose_and_calibrate(self) -> CalibrationDialog | None:
+        """Ask for the folder and the examples per criterion, then write the calibration pack
+        there (docs/alignment.md)."""
         ws = self.current()
         if ws is None:
-            return
+            return None
+        split = split_settings(ws)
         folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
         default = folder / f"{_safe_stem(ws.project().title)}-calibration"
-        chosen = QFileDialog.getSaveFileName(
-            self.window, self.tr("Export calibration pack (a folder)"), str(default)
-        )[0]
-        if chosen:
-            self.settings.export_dir = str(Path(chosen).parent)
-            self._save_settings()
-            self.calibrate_to(Path(chosen))
+        dialog = CalibrationDialog(self.window, default, self.settings.calibration_examples, split)
 
-    def calibrate_to(self, folder: Path) -> Task | None:
-        """Write the calibration pack of the open workspace into ``folder``: the project's
-        split (File › Held-out split…) and the default number of examples (the command line
-        sets it)."""
+        def accepted() -> None:
+            chosen = dialog.chosen()
+            if chosen is None:
+                return
+            path, examples = chosen
+            self.settings.export_dir = str(path.parent)
+            self.settings.calibration_examples = examples
+            self._save_settings()
+            self.calibrate_to(path, examples)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def calibrate_to(self, folder: Path, examples: int = DEFAULT_EXAMPLES) -> Task | None:
+        """Write the calibration pack of the open workspace into ``folder``, with up to
+        ``examples`` examples per criterion, on the project's split (File › Held-out
+        split…)."""
         ws = self.current()
         if ws is None:
             return None
 
         def job(_progress: Any, _cancelled: Any) -> PackWritten:
-            return write_pack(ws, folder)
+            return write_pack(ws, folder, k=examples)
 
         def done(written: PackWritten) -> None:
             self.message.emit(written.describe())
