@@ -172,7 +172,7 @@ def test_every_runs_figures_on_the_projects_split(ws: Workspace, tmp_path: Path)
                 assert f.accuracy.interval.resamples == RESAMPLES
                 assert (f.right is not None) == c.scale.ordinal
         assert c.ceiling_heldout.figure.n <= c.heldout_cases  # cases with two raters or more
-    assert CEILING_NAME == "human ceiling (leave-one-out)"
+    assert CEILING_NAME == "human ceiling on these cases (leave-one-out)"
 
 
 def test_the_split_follows_the_project_settings(ws: Workspace) -> None:
@@ -347,7 +347,7 @@ def test_the_command_prints_and_writes_every_format(
     assert "<b>v2" not in html and "&lt;b&gt;v2 &amp; &quot;co&quot;&lt;/b&gt;" in html
     for remote in ("http:", "https:", "src=", "<script", "url(", "@import"):
         assert remote not in html
-    assert "<svg" in html and "human ceiling" in html
+    assert "<svg" in html and "human ceiling on these cases" in html
     markdown = md.read_text(encoding="utf-8")
     assert "# Alignment report" in markdown and "<b>v2" not in markdown
     main(["alignment", str(path)])

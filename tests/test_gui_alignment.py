@@ -68,7 +68,9 @@ def listed(window: Any) -> list[str]:
     return [str(model.data(model.index(row, 0))) for row in range(model.rowCount())]
 
 
-def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: Path) -> None:
+def test_the_loop_on_the_alignment_page(
+    make_window: Any, qtbot: QtBot, looped: Path, tmp_path: Path
+) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication, QMenu
 
@@ -94,7 +96,20 @@ def test_the_loop_on_the_alignment_page(make_window: Any, qtbot: QtBot, looped: 
     assert [p.name for p in chart.data.points] == [r.name for r in report.runs]
     assert all(p.value is not None and p.n == c.heldout_cases for p in chart.data.points)
     assert chart.data.ceiling == c.ceiling_heldout.figure.value is not None
-    assert "Human ceiling" in chart.describe_all()
+    assert "Human ceiling on these cases" in chart.describe_all()
+    # The ceiling is named for the cases it is on, apart from the Agreement page's.
+    from PySide6.QtWidgets import QLabel, QTableView
+
+    rows = [
+        str(t.model().index(r, 0).data())
+        for t in page.findChildren(QTableView)
+        for r in range(t.model().rowCount())
+    ]
+    assert "human ceiling on these cases (the target)" in rows
+    assert "human ceiling (leave-one-out)" not in rows
+    notes = " ".join(label.text() for label in page.findChildren(QLabel))
+    assert "not on every case with two ratings as the Agreement page's" in notes
+    page.grab().save(str(tmp_path / "alignment_page.png"))
     figure = page.figure_boxes["faithfulness"]
     figure.setCurrentIndex(figure.findData("kappa"))
     kappa = chart.data

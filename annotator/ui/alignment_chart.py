@@ -73,7 +73,7 @@ class AlignmentChart(QWidget):
         self._hover: int | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setAccessibleName(self.tr("Judge runs against the human ceiling"))
+        self.setAccessibleName(self.tr("Judge runs against the human ceiling on these cases"))
         self.setAccessibleDescription(self.describe_all())
 
     def set_data(self, data: ChartData) -> None:
@@ -112,7 +112,7 @@ class AlignmentChart(QWidget):
 
     def _ceiling_lines(self) -> tuple[str, str]:
         value = self._value_text(self.data.ceiling) if self.data.ceiling is not None else ""
-        return self.tr("Human ceiling"), self.tr("target {0}").format(value)
+        return self.tr("Human ceiling on"), self.tr("these cases, target {0}").format(value)
 
     def _ceiling_width(self) -> int:
         bold = QFont(self.font())
@@ -345,7 +345,7 @@ class AlignmentChart(QWidget):
         lines = [self.describe(i) for i in range(len(self.data.points))]
         if self.data.ceiling is not None:
             lines.append(
-                self.tr("Human ceiling (the target): {0}.").format(
+                self.tr("Human ceiling on these cases (the target): {0}.").format(
                     self._value_text(self.data.ceiling)
                 )
             )

@@ -256,7 +256,8 @@ class AlignmentPage(QDialog):
                 self.tr(
                     "Against the final labels (the reviewer's decision, or in a lead's "
                     "workspace the lead's or the reviewers' unanimous label). The ceiling is "
-                    "how well a rater agrees with the others (agreement.md)."
+                    "how well a rater agrees with the others on the same cases as the runs, "
+                    "not on every case with two ratings as the Agreement page's (alignment.md)."
                 )
             )
         )
@@ -334,14 +335,14 @@ class AlignmentPage(QDialog):
             len(c.runs), name, format_figure(accuracy.figure, "rate"), accuracy.figure.n
         )
         if ceiling.value is None:
-            return text + self.tr("; no human ceiling (too few cases with two raters).")
+            return text + self.tr("; no human ceiling on these cases (too few with two raters).")
         if accuracy.value > ceiling.value:
             where = self.tr("above")
         elif accuracy.value == ceiling.value:
             where = self.tr("at")
         else:
             where = self.tr("below")
-        return text + self.tr(", {0} the human ceiling ({1}).").format(
+        return text + self.tr(", {0} the human ceiling on these cases ({1}).").format(
             where, format_figure(ceiling.figure, "rate")
         )
 
@@ -402,7 +403,7 @@ class AlignmentPage(QDialog):
                 cells += _cells(getattr(scores, key), style)
             _fill(table, r, cells)
         ceiling = c.ceiling(scope)
-        cells = [self.tr("human ceiling (the target)"), f"{ceiling.figure.n:,}"]
+        cells = [self.tr("human ceiling on these cases (the target)"), f"{ceiling.figure.n:,}"]
         cells += _cells(ceiling, "rate")
         _fill(table, len(c.runs), cells + [""] * (len(headers) - len(cells)))
         head = table.item(len(c.runs), 0)

@@ -219,7 +219,7 @@ def render_html(report: AlignmentReport) -> str:
         body.append(f"<h2>{html_text(_heading(c))}</h2>")
         body.append(
             '<p class="note">Accuracy on the held-out cases, each run with its 95% interval; '
-            "the dashed line is the human ceiling.</p>"
+            "the dashed line is the human ceiling on these cases.</p>"
         )
         body.append(_chart(c))
         for s in criterion_sections(c):

@@ -10,7 +10,10 @@ from enum import StrEnum
 from annotator.domain.alignment import Comparison, Estimate, RunFigures
 from annotator.domain.merge import Scale
 
-CEILING_NAME = "human ceiling (leave-one-out)"
+CEILING_NAME = "human ceiling on these cases (leave-one-out)"
+"""The ceiling's name wherever the alignment report shows it: computed on the cases the runs
+are scored on (the held-out ones, or all decided), not on every case with two ratings as the
+Agreement page's "human ceiling (leave-one-out)" is (docs/alignment.md)."""
 """The Agreement page's name of the figure (``services/agreement/tables.py``)."""
 
 
