@@ -14,7 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from annotator.services.importer import import_file
-from annotator.services.judge_runs import IMPORTED_NAME, list_runs
+from annotator.services.judge_runs import IMPORTED_NAME, RunVerdict, list_runs
 from annotator.services.workspace import Workspace
 from tests.conftest import REPO, SAMPLE
 from tests.helpers import key
@@ -50,6 +50,21 @@ def _run_cards(window: Any) -> list[tuple[str, str, str]]:
     return [(c.name.full_text(), c.detail.full_text(), c.label.text()) for c in cards]
 
 
+def _judge_column_tip(window: Any) -> str | None:
+    from PySide6.QtCore import Qt
+
+    model = window.queue.model
+    column = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    tip = model.headerData(
+        column.index("Judge"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    return None if tip is None else str(tip)
+
+
+def _kind_pill(window: Any) -> Any:
+    return window.view._pills._pills[0]
+
+
 def _add(window: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
     from PySide6.QtWidgets import QFileDialog
 
@@ -77,6 +92,7 @@ def test_add_a_run_from_the_window_and_see_both_verdicts(
     window.resize(1500, 950)
     window.review.show(window.review.service.row_id("faith-001"))
     assert [who for who, _, _ in _run_cards(window)][0] == "Judge"  # (one judge: as before)
+    assert _judge_column_tip(window) is None and not _kind_pill(window).toolTip()
 
     dialog = _add(window, qtbot, monkeypatch, "prompt v2")
     fields = dialog.findChild(QLabel, "runFields").text()
@@ -90,8 +106,14 @@ def test_add_a_run_from_the_window_and_see_both_verdicts(
     cards = _run_cards(window)
     assert cards[:2] == [
         ("prompt v2", "current run · judge-gpt-x-v2", "fail"),
-        (IMPORTED_NAME, "earlier run · judge-gpt-x · score 0.88", "pass"),
+        (IMPORTED_NAME, "the queue's judge · judge-gpt-x · score 0.88", "pass"),
     ]
+    # "Judge" elsewhere is the imported judge, not the newest run: the queue's Judge column and
+    # the kind's pill name its run.
+    tip = _judge_column_tip(window)
+    assert tip is not None and f"run &#x27;{IMPORTED_NAME}&#x27;" in tip
+    assert "the queue&#x27;s Judge column, the case&#x27;s kind" in tip
+    assert _kind_pill(window).toolTip() == tip
     assert len(cards) == 4  # (and the two raters)
     rationale = window.view._runs.take(1)[0].text
     assert "2 g (4 tablets)" in rationale.short.toPlainText()
@@ -182,6 +204,7 @@ def test_rename_remove_and_undo_in_the_judge_runs_dialog(
     qtbot.mouseClick(dialog.remove, Qt_left())
     assert _names(ws_path) == [IMPORTED_NAME]
     assert [who for who, _, _ in _run_cards(window)][0] == "Judge"
+    assert _judge_column_tip(window) is None  # (one judge again: nothing to tell apart)
     assert "Removed judge run" in window.statusBar().currentMessage()
     qtbot.mouseClick(window.judge_runs.undo_button, Qt_left())
     assert _names(ws_path) == [IMPORTED_NAME, "prompt v2"]
@@ -325,3 +348,16 @@ def test_a_long_run_name_leaves_the_other_columns_in_sight(
     assert added <= table.viewport().width()
     assert not table.horizontalScrollBar().isVisible()
     assert long_name.strip().replace("'", "&#x27;") in table.item(1, 0).toolTip()
+
+
+def test_the_imported_run_s_card_says_it_is_the_queue_s_judge(qapp: Any) -> None:
+    """Renamed, the imported run's card says both that it is the imported judge and that the
+    queue's kinds are about it; under its own default name, only the latter."""
+    from annotator.ui.run_cards import run_detail
+
+    renamed = RunVerdict("gpt-4 baseline", "gpt-4", imported=True, current=False, verdict=None)
+    assert run_detail(renamed) == "imported judge · the queue's judge · gpt-4"
+    default = RunVerdict(IMPORTED_NAME, "", imported=True, current=False, verdict=None)
+    assert run_detail(default) == "the queue's judge"
+    newest = RunVerdict("v2", "", imported=False, current=True, verdict=None)
+    assert run_detail(newest) == "current run"

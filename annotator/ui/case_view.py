@@ -39,9 +39,9 @@ from annotator.ui.case_cards import (
     clear_cards,
     park,
 )
-from annotator.ui.plain import piece, shown
+from annotator.ui.plain import piece, safe_tooltip, shown
 from annotator.ui.queue_cells import PART_HUE, PART_TEXT
-from annotator.ui.run_cards import RunsOf, fill_run_cards, no_runs
+from annotator.ui.run_cards import RunsOf, fill_run_cards, imported_judge_text, no_runs
 from annotator.ui.widgets import (
     ElidedLabel,
     PillFlow,
@@ -322,6 +322,9 @@ class CaseView(QScrollArea):
         self._judge.fill(self.tr("Judge"), extra, judge.label, hue, judge.rationale)
         verdicts = self.runs_of(detail) if detail.other_runs else ()  # (none: nothing to ask)
         runs = fill_run_cards(self._runs, verdicts, scheme)
+        imported = next((v.run for v in verdicts if v.imported), None)
+        if imported is not None and not detail.blind:  # (the kind's pill is the first)
+            self._pills.set_tooltip(0, safe_tooltip(imported_judge_text(imported)))
         cards: list[QWidget] = [*runs] if runs else [self._judge]
         if not case.ratings:
             cards.append(self._unrated)

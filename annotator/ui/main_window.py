@@ -35,7 +35,13 @@ from annotator.services.agreement import AgreementReport
 from annotator.services.agreement.workspace import workspace_report
 from annotator.services.blind import BlindSettings, blind_settings, order_seed, set_blind
 from annotator.services.changes import NOTHING, Changes
-from annotator.services.judge_runs import RUNS_CHANGED, RunVerdict, case_verdicts
+from annotator.services.judge_runs import (
+    RUNS_CHANGED,
+    JudgeRun,
+    RunVerdict,
+    case_verdicts,
+    list_runs,
+)
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
 from annotator.services.summary import format_summary, summarize
@@ -412,6 +418,7 @@ class MainWindow(QMainWindow):
         self.queue.set_include_agreements(self.settings.include_agreements)
         self._update_lead_mode()  # before the queue loads, so it loads with the right filter
         self._update_blind_mode()  # (its columns and order too)
+        self._update_imported_judge()
         self.review.set_service(service)
         if ws is not None and ws.path is not None:
             view = self.settings.queue_views.get(str(ws.path)) if switched else None
@@ -519,6 +526,18 @@ class MainWindow(QMainWindow):
         for key in ("add_judge_run", "judge_runs"):
             self.actions_by_id[key].setEnabled(self.ws is not None)
 
+    def _update_imported_judge(self) -> None:
+        """The queue's Judge column names the imported judge's run once there are others (the
+        kinds and "who was right" are about the imported one, not the newest)."""
+        runs: list[JudgeRun] = []
+        if self.ws is not None:
+            try:
+                runs = list_runs(self.ws)
+            except WorkspaceError:  # (the column keeps its plain name)
+                runs = []
+        name = next((r.name for r in runs if r.imported), None) if len(runs) > 1 else None
+        self.queue.model.set_imported_judge(name)
+
     def _runs_of(self, detail: CaseDetail) -> tuple[RunVerdict, ...]:
         """Every judge run's verdict on the case shown (the case view asks)."""
         if self.ws is None:
@@ -550,6 +569,7 @@ class MainWindow(QMainWindow):
             self.indexer.start(self.ws)
         if changes.alignment:
             self.alignment.refresh()
+            self._update_imported_judge()
 
     def _merged(self, report: MergeReport) -> None:
         """Reviewer files came in: the queue lists the conflicts to settle, undecided first."""

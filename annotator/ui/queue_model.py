@@ -40,8 +40,10 @@ from annotator.services.queue import (
     undecided_among,
 )
 from annotator.services.workspace import Workspace
+from annotator.ui.plain import safe_tooltip
 from annotator.ui.queue_cells import ANSWERED, DISPLAY, TOOLTIP, USER, blind_tooltip, cell
 from annotator.ui.queue_ids import IdsLoad
+from annotator.ui.run_cards import imported_judge_text
 
 if TYPE_CHECKING:  # PySide6 has it from 6.7 (before, Qt never calls multiData from Python)
     from PySide6.QtCore import QModelRoleDataSpan
@@ -98,6 +100,9 @@ class QueueModel(QAbstractTableModel):
         self._generation = 0
         self._last_row = 0
         self._blind = False
+        self._imported_judge: str | None = None
+        """The imported judge's run name, once the project has other runs too (None: one
+        judge, nothing to tell apart)."""
         self._seed: int | None = None
         self._news.connect(self._on_news, Qt.ConnectionType.QueuedConnection)
 
@@ -303,7 +308,21 @@ class QueueModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.tr(COLUMNS[section][1])
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == TOOLTIP
+            and COLUMNS[section][0] == "judge"
+            and self._imported_judge is not None
+        ):
+            return safe_tooltip(imported_judge_text(self._imported_judge))
         return None
+
+    def set_imported_judge(self, name: str | None) -> None:
+        """The imported judge's run name when the project has more than one run (the Judge
+        column, the kinds and "who was right" are about that one), else None."""
+        if name != self._imported_judge:
+            self._imported_judge = name
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by ``column``; a column below 0 (a third click on the sorted header clears its

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QCoreApplication
 
 from annotator.domain.model import LabelScheme
-from annotator.services.judge_runs import RunVerdict
+from annotator.services.judge_runs import IMPORTED_NAME, RunVerdict
 from annotator.services.review import CaseDetail
 from annotator.ui import theme
 from annotator.ui.case_cards import Pool, VerdictCard, clear_cards
-from annotator.ui.plain import piece
+from annotator.ui.plain import piece, safe_tooltip
 
 NAME_WIDTH = 150
 """A run's name keeps up to this width in its card before it is elided."""
@@ -29,9 +29,28 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("RunCards", text)
 
 
+def imported_judge_text(name: str) -> str:
+    """Which judge the queue's Judge column, the kinds and "Who was right: Judge" are about,
+    once there are other runs: the imported one, named."""
+    return _tr(
+        "The imported judge (run '{0}'): the queue's Judge column, the case's kind and "
+        "'Who was right: Judge' are about this judge, not the newest run. File › Judge runs… "
+        "lists the runs."
+    ).format(name)
+
+
 def run_detail(run: RunVerdict) -> str:
-    """The card's second line: which run this is, its model, its score."""
-    parts = [_tr("current run") if run.current else _tr("earlier run")]
+    """The card's second line: which run this is (the imported judge: the queue's judge, the
+    one the kinds are about), its model, its score."""
+    if run.imported:  # (named after the imported judge already: not said twice)
+        said = run.run == IMPORTED_NAME
+        parts = (
+            [_tr("the queue's judge")]
+            if said
+            else [_tr("imported judge"), _tr("the queue's judge")]
+        )
+    else:
+        parts = [_tr("current run") if run.current else _tr("earlier run")]
     model = run.verdict.model if run.verdict is not None and run.verdict.model else run.model
     if model and model != run.run:
         parts.append(piece(model))
@@ -53,6 +72,7 @@ def fill_run_cards(
         else:
             hue = theme.label_hue(run.verdict.label, scheme)
             card.fill(run.run, run_detail(run), run.verdict.label, hue, run.verdict.rationale)
+        card.setToolTip(safe_tooltip(imported_judge_text(run.run)) if run.imported else "")
         # The run's name in full before its detail gives way (up to a point: the label pill).
         card.name.setMinimumWidth(min(card.name.sizeHint().width(), NAME_WIDTH))
     return cards

@@ -184,12 +184,18 @@ class PillFlow(QWidget):
             self._flow.addWidget(made)
         for pill, (text, hue) in zip(self._pills, pills, strict=False):
             pill.set_pill(text, hue)
+            pill.setToolTip("")  # (set_tooltip gives one back where it is due)
             show_if(pill, True)
         for spare in self._pills[len(pills) :]:
             spare.set_pill("", -1)  # nothing stale left in a hidden pill
             show_if(spare, False)
         self._flow.invalidate()
         show_if(self, bool(pills))
+
+    def set_tooltip(self, index: int, tip: str) -> None:
+        """The ``index``-th pill's tooltip ("": none)."""
+        if index < len(self._pills):
+            self._pills[index].setToolTip(tip)
 
 
 PAGING_KEYS = frozenset(
