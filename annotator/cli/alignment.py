@@ -26,12 +26,12 @@ def add_alignment_parser(sub: Any, common: Any) -> None:
     p = sub.add_parser(
         "alignment",
         help="each judge run against the final labels, held-out cases first",
-        description="Per criterion, with bootstrap 95%% intervals: every judge run's accuracy, "
+        description="Per criterion, with bootstrap 95% intervals: every judge run's accuracy, "
         "Cohen's kappa, precision, recall and F1 per label and macro F1 against the final "
         "labels, on the held-out cases of the project's split (the headline) and on all "
-        "decided cases; the human ceiling; and each run against the one before (McNemar's "
-        "exact test, the cases fixed and broken). A warning names held-out cases that were "
-        "calibration examples. See docs/alignment.md.",
+        "decided cases; the human ceiling on those same cases; and each run against the one "
+        "before (McNemar's exact test, the cases fixed and broken). A warning names held-out "
+        "cases that were calibration examples. See docs/alignment.md.",
     )
     p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
     report_options(p)
