@@ -18,7 +18,10 @@ def _access_key(text: str) -> str | None:
 
 def test_no_menu_has_two_entries_with_one_access_key(make_window: Any) -> None:
     window = make_window(SAMPLE)
-    menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
+    # (the menus as the menu bar's children: QAction.menu() can give a wrapper of a QMenu
+    # already deleted on PySide6 6.6)
+    bar = window.menuBar().actions()
+    menus = [m for m in window.menuBar().findChildren(QMenu) if m.menuAction() in bar]
     assert len(menus) >= 5
     for menu in menus:
         assert isinstance(menu, QMenu)
