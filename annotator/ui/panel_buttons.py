@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCompleter,
@@ -133,6 +133,7 @@ class LabelButton(QPushButton):
         super().__init__()
         self._full = mnemonic(text)
         self.setText(self._full)
+        self.toggled.connect(self._elide)  # (the checked button's text is bold: wider)
 
     def full_text(self) -> str:
         return self._full
@@ -146,8 +147,13 @@ class LabelButton(QPushButton):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
         room = self.width() - 28  # the style sheet's padding and border
-        metrics = self.fontMetrics()
+        font = QFont(self.font())
+        font.setBold(self.isChecked())  # as the style sheet draws a checked label
+        metrics = QFontMetrics(font)
         text = self._full.replace("&&", "&")
         cut = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 10))
         shown = cut.replace("&", "&&")
