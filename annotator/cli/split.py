@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from annotator import console
-from annotator.domain.split import check_fraction
+from annotator.domain.split import Part, check_fraction
 from annotator.services.split import (
     SplitCounts,
     SplitSettings,
@@ -42,9 +42,10 @@ def split_command(ws: Workspace, fraction: float | None, seed: int | None, as_js
 def moved_words(before: SplitSettings, after: SplitSettings, moved: int) -> str:
     """Which way ``moved`` decided cases go when the settings change from ``before``."""
     cases = f"{moved} decided case{'' if moved == 1 else 's'}"
-    if before.seed != after.seed:
+    to = before.moving_to(after)
+    if to is None:
         return f"{cases} change part"
-    if after.fraction > before.fraction:
+    if to is Part.HELDOUT:
         return f"{cases} move from examples to held-out"
     return f"{cases} move from held-out to examples"
 
@@ -92,14 +93,5 @@ def _json(counts: SplitCounts, before: SplitSettings, moved: int, leaked: int) -
         "examples": counts.examples,
         "heldout": counts.heldout,
         "heldout_examples": leaked,
-        "strata": [
-            {
-                "criterion": s.criterion,
-                "final_label": s.label,
-                "examples": s.examples,
-                "heldout": s.heldout,
-                "heldout_share": round(s.heldout_share, 6),
-            }
-            for s in counts.strata
-        ],
+        "strata": [s.to_json() for s in counts.strata],
     }

@@ -87,6 +87,16 @@ class Stratum:
     def heldout_share(self) -> float:
         return self.heldout / self.total if self.total else 0.0
 
+    def to_json(self) -> dict[str, str | int | float]:
+        """As the pack's manifest and ``annotator split --json`` give it."""
+        return {
+            "criterion": self.criterion,
+            "final_label": self.label,
+            "examples": self.examples,
+            "heldout": self.heldout,
+            "heldout_share": round(self.heldout_share, 6),
+        }
+
 
 class Strata:
     """How the cases of each criterion x final label fell, counted one case at a time."""

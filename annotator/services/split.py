@@ -29,6 +29,14 @@ class SplitSettings:
     fraction: float
     seed: int
 
+    def moving_to(self, after: SplitSettings) -> Part | None:
+        """Where the cases that move go when the settings change to ``after``: every case is
+        placed afresh by a new seed (None); a larger share moves cases only to the held-out
+        part, a smaller one only to the examples."""
+        if after.seed != self.seed:
+            return None
+        return Part.HELDOUT if after.fraction > self.fraction else Part.EXAMPLES
+
     def part(self, case_id: str) -> Part:
         """The part of a decided case (``domain.split.part_of``)."""
         return part_of(self.seed, case_id, self.fraction)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -58,6 +57,7 @@ from annotator.ui.figure_tables import (
     grid,
     judge_kappa,
     note_label,
+    scrolling_column,
     section_table,
 )
 from annotator.ui.heat_map import HeatMap
@@ -150,13 +150,7 @@ class AgreementPage(QDialog):
     ) -> QWidget:
         """After review (against the final labels) if there are decisions, then before any
         review (the judge against the raters, every case)."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        inner = QWidget()
-        body = QVBoxLayout(inner)
-        body.setContentsMargins(12, 12, 12, 12)
-        body.setSpacing(12)
+        scroll, body = scrolling_column()
         scale_of = c.scale if c is not None else before.scale if before is not None else None
         if scale_of is not None:
             scale = ", ".join(map(piece, scale_of.labels))
@@ -169,7 +163,6 @@ class AgreementPage(QDialog):
             body.addWidget(_part_title(self.tr(BEFORE_TITLE)))
             body.addWidget(BaselineView(before))
         body.addStretch(1)
-        scroll.setWidget(inner)
         return scroll
 
     def _after_review(self, body: QVBoxLayout, c: CriterionReport) -> None:
@@ -316,13 +309,7 @@ class AgreementPage(QDialog):
         """The blind-first decisions: each reviewer's rates with their intervals, the notes,
         and per reviewer the count of switches to the judge, which opens those cases as the
         queue; without blind-first decisions, one line that says how to have them."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        inner = QWidget()
-        body = QVBoxLayout(inner)
-        body.setContentsMargins(12, 12, 12, 12)
-        body.setSpacing(12)
+        scroll, body = scrolling_column()
         body.addWidget(_part_title(self.tr("Anchoring: how far the reveal moves the reviewers")))
         if a is not None and a.any:
             body.addWidget(self._switched(a))
@@ -332,7 +319,6 @@ class AgreementPage(QDialog):
         else:
             body.addWidget(note_label(anchoring_notes(a)[0]))
         body.addStretch(1)
-        scroll.setWidget(inner)
         return scroll
 
     def _switched(self, a: Anchoring) -> QWidget:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.domain.split import Part
 from annotator.services.changes import Changes
 from annotator.services.split import (
     SplitSettings,
@@ -107,9 +108,10 @@ class SplitDialog(QDialog):
 def moved_text(before: SplitSettings, after: SplitSettings, moved: int) -> str:
     """What changing the settings does to the decided cases, in a sentence."""
     cases = f"{moved} decided case{'' if moved == 1 else 's'}"
-    if before.seed != after.seed:
+    to = before.moving_to(after)
+    if to is None:
         return f"{cases} would change part (a new seed places every case afresh)."
-    if after.fraction > before.fraction:
+    if to is Part.HELDOUT:
         return f"{cases} would move from the examples to the held-out part."
     return f"{cases} would move from the held-out part to the examples."
 

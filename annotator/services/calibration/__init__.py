@@ -244,16 +244,7 @@ def _manifest(
             "examples": written.examples,
             "examples_by_criterion": {c: len(e) for c, e in picked.items()},
         },
-        "strata": [
-            {
-                "criterion": s.criterion,
-                "final_label": s.label,
-                "examples": s.examples,
-                "heldout": s.heldout,
-                "heldout_share": round(s.heldout_share, 6),
-            }
-            for s in written.strata
-        ],
+        "strata": [s.to_json() for s in written.strata],
         "ids": {
             "examples": [e.case_id for examples in picked.values() for e in examples],
             "examples_part": ids[Part.EXAMPLES],
