@@ -65,6 +65,16 @@ def test_v1_search_index_is_intact(v1: Path) -> None:
     ws.close()
 
 
+def judge_run_name(path: Path) -> str:
+    """The imported run's name by the judge-run rule: the model all cases name, if one."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        query = "SELECT json_extract(data, '$.judge.model') FROM case_text"
+        models = {m for (m,) in conn.execute(query)}
+    return str(models.pop()) if len(models) == 1 and models != {None} else "imported judge"
+
+
 @pytest.fixture
 def v2(tmp_path: Path) -> Path:
     copy = tmp_path / "v2.annotator"
@@ -89,6 +99,7 @@ def test_v2_workspace_opens_complete(v2: Path) -> None:
         project = conn.execute(
             text("SELECT heldout_fraction, split_seed, blind_first, random_order FROM project")
         ).one()
+        runs = conn.execute(text("SELECT name, imported, position FROM judge_run")).all()
     assert [tuple(row) for row in merged] == [
         ("faith-001", "Ana", "fail", None, None),
         ("faith-001", "Ben", "pass", None, None),
@@ -97,6 +108,7 @@ def test_v2_workspace_opens_complete(v2: Path) -> None:
     ]
     assert [tuple(v) for v in versions] == [(1,)]  # decided before versions: the first
     assert tuple(project) == (0.5, 0, 0, 0)
+    assert [tuple(r) for r in runs] == [(judge_run_name(v2), 1, 0)]  # made by the upgrade
     faith = review.case(review.row_id("faith-001") or 0).decision
     assert faith is not None and faith.label == "fail" and faith.reviewer == "Fixture Lead"
     assert review.case(review.row_id("help-014") or 0).status is Status.SKIPPED

@@ -25,7 +25,7 @@ from sqlmodel import SQLModel, create_engine
 
 from annotator.domain import split
 from annotator.domain.serialize import blind_search_text
-from annotator.storage import tables  # (registers the tables)
+from annotator.storage import judge_runs, tables  # (tables registers the tables)
 
 SCHEMA_VERSION = 3
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -67,6 +67,28 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     ):
         conn.execute(f"ALTER TABLE review ADD COLUMN {column}")
     _create(conn, 3, new_tables=_V3_TABLES, indexes=())
+    _add_imported_run(conn)
+
+
+def _add_imported_run(conn: sqlite3.Connection) -> None:
+    """The judge the cases came with as the first judge run (``storage.judge_runs``; the
+    import makes it for a new workspace): made during the upgrade, which reads the whole
+    workspace anyway, rather than on first need, where the window would read every case's
+    text on its own thread when it opens the workspace."""
+    if conn.execute("SELECT 1 FROM cases LIMIT 1").fetchone() is None:
+        return
+    model = judge_runs.one_model(conn.execute(judge_runs.IMPORTED_MODELS).fetchall()) or ""
+    first = conn.execute("SELECT path FROM import_batch ORDER BY id LIMIT 1").fetchone()
+    conn.execute(
+        "INSERT INTO judge_run (name, model, position, imported, path, mapping, added_at) "
+        "VALUES (?, ?, 0, 1, ?, '{}', ?)",
+        (
+            model or judge_runs.IMPORTED_NAME,
+            model,
+            first[0] if first is not None else "",
+            datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        ),
+    )
 
 
 _V3_TABLES = (

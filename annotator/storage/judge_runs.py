@@ -135,15 +135,20 @@ def has_imported_run(conn: Connection) -> bool:
 def imported_model(conn: Connection) -> str | None:
     """The imported judge's model when every case names the same one (None otherwise, or
     with no case). Reads every case's text: called once, when the run's row is made."""
-    models = conn.execute(
-        text(
-            "SELECT DISTINCT coalesce(json_extract(data, '$.judge.model'), '') FROM case_text "
-            "LIMIT 2"
-        )
-    ).all()
+    return one_model(conn.execute(text(IMPORTED_MODELS)).all())
+
+
+IMPORTED_MODELS = (
+    "SELECT DISTINCT coalesce(json_extract(data, '$.judge.model'), '') FROM case_text LIMIT 2"
+)
+"""Up to two of the judge models the cases name (every case's text is read when they agree)."""
+
+
+def one_model(models: Sequence[Sequence[object]]) -> str | None:
+    """The model of :data:`IMPORTED_MODELS`'s rows when there is exactly one, not blank."""
     if len(models) != 1 or not isinstance(models[0][0], str) or not models[0][0].strip():
         return None
-    return str(models[0][0]).strip()
+    return models[0][0].strip()
 
 
 def add_run(
