@@ -89,3 +89,48 @@ def test_a_killed_import_leaves_an_empty_workspace_the_next_import_reuses(
     assert ws.case_count() == CASES
     ws.close()
     assert not wal.exists() or wal.stat().st_size <= WAL_LEFT_BYTES
+
+
+def test_ctrl_c_while_the_workspace_is_made_leaves_none(tmp_path, monkeypatch):
+    """A Ctrl+C inside ``Workspace.open`` (the new file half made: its schema being written)
+    leaves no workspace behind; one that was there before is left alone."""
+    from annotator.services import import_target
+
+    made = tmp_path / "new.annotator"
+    real_open = Workspace.open
+
+    def interrupted(path, **kw):
+        real_open(path, **kw).close()  # the file exists, as it would when the signal came
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_target.Workspace, "open", interrupted)
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        import_target.ImportTarget.open(cases, made)
+    assert list(tmp_path.iterdir()) == [cases]
+
+    real_open(made).close()  # one there before is not the import's to remove
+    with pytest.raises(KeyboardInterrupt):
+        import_target.ImportTarget.open(cases, made)
+    assert made.exists()
+
+
+def test_ctrl_c_while_the_command_starts_is_the_clean_stop():
+    """SIGINT while ``annotator.cli`` is still importing its modules: one line and status 130,
+    not a traceback (the import of a module raises KeyboardInterrupt, as the signal would)."""
+    code = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def imp(name, *a, **k):\n"
+        "    if name == 'annotator.services.importer':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = imp\n"
+        "from annotator.cli import main\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 130
+    assert done.stderr == "annotator: interrupted\n"

@@ -15,66 +15,72 @@ annotator judge-run add|list|rename|remove|restore WORKSPACE ...
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from annotator import console, paths
-from annotator.cli.alignment import alignment_command
-from annotator.cli.blind import blind_command
-from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
-from annotator.cli.judge_runs import judge_run_command
-from annotator.cli.parser import COMMANDS, build_parser, gui_parser
-from annotator.cli.progress import progress_bar
-from annotator.cli.rubric import rubric_command
-from annotator.cli.split import split_command
-from annotator.cli.wide import wide_columns, wide_layout
-from annotator.fileio import atomic_write
-from annotator.formats import presets
-from annotator.formats.errors import FileRefused
-from annotator.formats.join import join_from_options
-from annotator.formats.long import long_format
-from annotator.formats.mapping import FieldMapping
-from annotator.formats.rounding import Rounding
-from annotator.formats.values import ValueMap
-from annotator.services.agreement import (
-    ScaleConflict,
-    render_html,
-    render_markdown,
-    render_text,
-    report_to_json_text,
-)
-from annotator.services.agreement.workspace import is_one_workspace, report_of
-from annotator.services.calibration import write_pack
-from annotator.services.classification import check_threshold
-from annotator.services.exporter import (
-    export_decisions,
-    export_format,
-    refuse_precious,
-    rescue_decisions,
-)
-from annotator.services.import_report import ImportUnconfirmed
-from annotator.services.importer import ImportReport, ImportTarget, import_file
-from annotator.services.merge import (
-    MergeError,
-    export_merged,
-    has_reviews,
-    merge_into_workspace,
-    merge_to_file,
-)
-from annotator.services.review import ReviewError
-from annotator.services.rubrics import RubricError
-from annotator.services.search_index import build_search_index
-from annotator.services.summary import format_summary, summarize
-from annotator.services.with_source import SourceRefused, export_with_source
-from annotator.services.workspace import (
-    Workspace,
-    WorkspaceError,
-    default_workspace_for,
-    workspace_of,
-)
+try:  # (Ctrl+C while the command starts: the clean stop, not a traceback of an import)
+    import argparse
+    import os
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from annotator import console, paths
+    from annotator.cli.alignment import alignment_command
+    from annotator.cli.blind import blind_command
+    from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
+    from annotator.cli.judge_runs import judge_run_command
+    from annotator.cli.parser import COMMANDS, build_parser, gui_parser
+    from annotator.cli.progress import progress_bar
+    from annotator.cli.rubric import rubric_command
+    from annotator.cli.split import split_command
+    from annotator.cli.wide import wide_columns, wide_layout
+    from annotator.fileio import atomic_write
+    from annotator.formats import presets
+    from annotator.formats.errors import FileRefused
+    from annotator.formats.join import join_from_options
+    from annotator.formats.long import long_format
+    from annotator.formats.mapping import FieldMapping
+    from annotator.formats.rounding import Rounding
+    from annotator.formats.values import ValueMap
+    from annotator.services.agreement import (
+        ScaleConflict,
+        render_html,
+        render_markdown,
+        render_text,
+        report_to_json_text,
+    )
+    from annotator.services.agreement.workspace import is_one_workspace, report_of
+    from annotator.services.calibration import write_pack
+    from annotator.services.classification import check_threshold
+    from annotator.services.exporter import (
+        export_decisions,
+        export_format,
+        refuse_precious,
+        rescue_decisions,
+    )
+    from annotator.services.import_report import ImportUnconfirmed
+    from annotator.services.importer import ImportReport, ImportTarget, import_file
+    from annotator.services.merge import (
+        MergeError,
+        export_merged,
+        has_reviews,
+        merge_into_workspace,
+        merge_to_file,
+    )
+    from annotator.services.review import ReviewError
+    from annotator.services.rubrics import RubricError
+    from annotator.services.search_index import build_search_index
+    from annotator.services.summary import format_summary, summarize
+    from annotator.services.with_source import SourceRefused, export_with_source
+    from annotator.services.workspace import (
+        Workspace,
+        WorkspaceError,
+        default_workspace_for,
+        workspace_of,
+    )
+
+except KeyboardInterrupt:
+    sys.stderr.write("annotator: interrupted\n")
+    raise SystemExit(130) from None
 
 
 class CliError(Exception):

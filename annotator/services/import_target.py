@@ -3,6 +3,7 @@ again when an import into a workspace made for it fails."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,13 @@ class ImportTarget:
         ``on_wait``: as for :meth:`Workspace.open`."""
         target = workspace or default_workspace_for(case_file)
         existed = target.exists()
-        ws = Workspace.open(target, busy_seconds=busy_seconds, on_wait=on_wait)
+        try:
+            ws = Workspace.open(target, busy_seconds=busy_seconds, on_wait=on_wait)
+        except BaseException:  # (Ctrl+C while it was being made, say: none is left behind)
+            if not existed:
+                with contextlib.suppress(OSError):  # (held open on Windows: reused next time)
+                    remove_workspace(target)
+            raise
         # One that holds nothing yet (an import into it was killed before its commit) is
         # reused, and counts as made for this import.
         return cls(ws, not existed or ws.never_imported())
