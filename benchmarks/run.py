@@ -22,8 +22,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from benchmarks import judge_runs, report
+from benchmarks import judge_runs, report, stopping
 from benchmarks.generate import ensure_joined, ensure_json_array, ensure_project
 from benchmarks.measure import REPO, Figure, StepFailed, run_process
 
@@ -41,6 +42,8 @@ class Plan:
     merge_runs: int
     judge_runs: tuple[tuple[int, int], ...]
     """(cases, runs) of adding a judge run, into the workspaces imported above."""
+    window_import_runs: int = 1
+    """Imports in the window (to the first case shown) at each import size."""
     reviewers: int = 10
     decided: float = 0.10
     conflicts: float = 0.05
@@ -56,6 +59,7 @@ FULL = Plan(
     merge_cases=100_000,
     merge_runs=3,
     judge_runs=((100_000, 3), (1_000_000, 1)),
+    window_import_runs=3,
 )
 QUICK = Plan(
     imports=((10_000, 1),),
@@ -105,6 +109,8 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
     for cases, runs in plan.imports:
         _imports(res, data, work, cases, runs)
         workspaces[cases] = work / f"import-{cases}.annotator"
+    for cases, runs in plan.imports:
+        _window_imports(res, data, work, cases, min(runs, plan.window_import_runs))
     _json_imports(res, data, work, *plan.imports[0])
     _join_imports(res, data, work, *plan.imports[0])
     ws = _workspace(workspaces, data, work, plan.window_cases, plan.seed)
@@ -118,10 +124,12 @@ def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
     for n in range(plan.window_runs):
         _window(res, ws, work, n)
     _exports(res, ws, work, decided)
-    _merges(res, _workspace(workspaces, data, work, plan.merge_cases, plan.seed), data, work)
+    merge_ws = _workspace(workspaces, data, work, plan.merge_cases, plan.seed)
+    merge_files = _merges(res, merge_ws, data, work)
     for cases, runs in plan.judge_runs:
         _judge_runs(res, _workspace(workspaces, data, work, cases, plan.seed), data, work,
                     cases, runs)  # fmt: skip
+    _stops(res, data, work, ws, merge_ws, merge_files)
     return res
 
 
@@ -153,6 +161,99 @@ def _imports(res: Results, data: Path, work: Path, cases: int, runs: int) -> Non
         rss.values.append(done.peak_rss_mb)
         rss_floor = res.figure("import", f"floor peak RSS, {label}", "MB")
         rss_floor.values.append(floor.peak_rss_mb)
+
+
+def _window_imports(res: Results, data: Path, work: Path, cases: int, runs: int) -> None:
+    """A case file opened in the window, ``runs`` times: from the request to its first case
+    painted (imported into its own workspace; the search index follows in the background)."""
+    source = _generate(data, cases, res.plan.seed)
+    label = f"{cases:,} cases"
+    floor = res.figure("import", f"floor, {label}", "s")
+    for n in range(runs):
+        got = _gui_job(work, "import", str(source))
+        _say(f"window import {label} run {n + 1}: first case shown {got['shown_s']:.1f} s")
+        res.figure("import", f"window: import to first case shown, {label}", "s").values.append(
+            got["shown_s"]
+        )
+        if floor.values:
+            ratio = res.figure("import", f"window: first case shown ÷ floor, {label}", "x", 1.5)
+            ratio.values.append(got["shown_s"] / floor.median)
+
+
+def _gui_job(work: Path, *args: str) -> dict[str, Any]:
+    """``benchmarks.gui_jobs ARGS`` in a process of its own, with user folders of its own."""
+    out = _fresh(work / "gui-job.json")
+    basedir = Path(tempfile.mkdtemp(prefix="basedir-", dir=work))
+    env = {"ANNOTATOR_BASEDIR": str(basedir), "QT_QPA_PLATFORM": "offscreen"}
+    try:
+        run_process(["-m", "benchmarks.gui_jobs", args[0], args[1], str(out), *args[2:]], env=env)
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+    finally:
+        shutil.rmtree(basedir, ignore_errors=True)
+
+
+def _stops(
+    res: Results, data: Path, work: Path, big: Path, merge_ws: Path, merge_files: list[Path]
+) -> None:
+    """Ctrl-C (SIGINT to the real command) and the window's Cancel, at full size, each sent
+    halfway through the job (as the runs above measured it): from the request until everything
+    has stopped. Nothing may be left behind (``stopping``, ``gui_jobs`` check it)."""
+    cases = res.plan.imports[-1][0]
+    label = f"{cases:,} cases"
+    source = _generate(data, cases, res.plan.seed)
+    committed = res.figure("import", f"import, cases committed, {label}", "s").median
+    new_ws = _fresh(work / "interrupted.annotator")
+
+    def stop(name: str, args: list[str], after: float, first_line: bool = False) -> None:
+        try:
+            # (not in its first second, its start-up, before the command handles Ctrl-C)
+            wait = after if first_line else max(after, 1.0)
+            got = stopping.interrupt(args, after=wait, after_first_line=first_line)
+        except stopping.Finished:  # (a small run, on a fast machine)
+            _say(f"{name}: the command ended before the signal; not measured")
+            return
+        _say(f"{name}: sent {got.ran:.1f} s in, stopped {got.seconds * 1000:.0f} ms later")
+        res.figure("stop", name, "ms", 1.0).values.append(got.seconds)
+
+    stop(
+        f"Ctrl-C during an import, {label}",
+        ["-m", "annotator", "import", str(source), "--workspace", str(new_ws)],
+        committed / 2,
+    )
+    if left := stopping.left_behind(new_ws):
+        raise StepFailed(f"an interrupted import left {left}")
+    stop(
+        f"Ctrl-C while indexing for search, {label}",
+        ["-m", "annotator", "import", str(source), "--workspace", str(new_ws)],
+        0.0,
+        True,
+    )
+    _fresh(new_ws)
+    out = _fresh(work / "interrupted-export.jsonl")
+    export = next(f for f in res.figures if f.group == "export" and f.name.startswith("export, "))
+    stop(
+        f"Ctrl-C during an export, {res.plan.window_cases:,} cases",
+        ["-m", "annotator", "export", str(big), "-o", str(out)],
+        export.median / 2,
+    )
+    merged = _fresh(work / "interrupted-merge.jsonl")
+    merge = next(f for f in res.figures if f.group == "merge" and f.name.startswith("merge, "))
+    stop(f"Ctrl-C during a merge, {len(merge_files)} files",
+         ["-m", "annotator", "merge", *map(str, merge_files), "-o", str(merged)],
+         merge.median / 2)  # fmt: skip
+    if left := stopping.left_behind(out, merged):
+        raise StepFailed(f"an interrupted export or merge left {left}")
+    got = _gui_job(work, "cancel-import", str(source), str(committed / 2))
+    _say(f"window: Cancel of an import, {label}: stopped {got['stopped_s'] * 1000:.0f} ms later")
+    res.figure("stop", f"window: Cancel during an import, {label}", "ms", 1.0).values.append(
+        got["stopped_s"]
+    )
+    got = _gui_job(work, "cancel-merge", str(merge_ws), str(merge.median / 2),
+                   *map(str, merge_files))  # fmt: skip
+    _say(f"window: Cancel of a merge: stopped {got['stopped_s'] * 1000:.0f} ms later")
+    res.figure("stop", f"window: Cancel during a merge, {len(merge_files)} files", "ms",
+               1.0).values.append(got["stopped_s"])  # fmt: skip
 
 
 COMMON_SEARCH = "search: 'the' (nearly every case)"
@@ -206,8 +307,8 @@ def _exports(res: Results, ws: Path, work: Path, decided: int) -> None:
         rss.values.append(done.peak_rss_mb)
 
 
-def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
-    """The merge of the reviewers' files made from ``merge_ws``."""
+def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> list[Path]:
+    """The merge of the reviewers' files made from ``merge_ws`` (which it returns)."""
     plan = res.plan
     made = run_process(
         ["-m", "benchmarks.reviewers", str(data / f"reviewers-{plan.merge_cases}-s{plan.seed}"),
@@ -219,7 +320,7 @@ def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
         f"{files['conflicts']:,} conflicts"
     )
     merge = res.figure("merge", merge_name, "s", 10)
-    merge_rss = res.figure("merge", "merge peak RSS", "MB")
+    merge_rss = res.figure("merge", "merge peak RSS", "MB", target=300)
     if not _merge_available():
         merge.available = merge_rss.available = False
         _say("merge: 'annotator merge' is not available")
@@ -229,6 +330,7 @@ def _merges(res: Results, merge_ws: Path, data: Path, work: Path) -> None:
         _say(f"merge run {n + 1}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB")
         merge.values.append(done.seconds)
         merge_rss.values.append(done.peak_rss_mb)
+    return [Path(p) for p in files["paths"]]
 
 
 def _judge_runs(res: Results, ws: Path, data: Path, work: Path, cases: int, runs: int) -> None:
