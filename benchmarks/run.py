@@ -205,55 +205,50 @@ def _stops(
     committed = res.figure("import", f"import, cases committed, {label}", "s").median
     new_ws = _fresh(work / "interrupted.annotator")
 
-    def stop(name: str, args: list[str], after: float, first_line: bool = False) -> None:
+    def stop(
+        name: str, args: list[str], after: float, *outputs: Path, first_line: bool = False
+    ) -> None:
+        """``args`` interrupted ``after`` seconds in; ``outputs`` must not be left behind."""
         try:
             # (not in its first second, its start-up, before the command handles Ctrl-C)
             wait = after if first_line else max(after, 1.0)
             got = stopping.interrupt(args, after=wait, after_first_line=first_line)
         except stopping.Finished:  # (a small run, on a fast machine)
             _say(f"{name}: the command ended before the signal; not measured")
-            return
-        _say(f"{name}: sent {got.ran:.1f} s in, stopped {got.seconds * 1000:.0f} ms later")
-        res.figure("stop", name, "ms", 1.0).values.append(got.seconds)
+        else:
+            _say(f"{name}: sent {got.ran:.1f} s in, stopped {got.seconds * 1000:.0f} ms later")
+            res.figure("stop", name, "ms", 1.0).values.append(got.seconds)
+            if left := stopping.left_behind(*outputs):
+                raise StepFailed(f"{name}: left {left}")
+        for path in outputs:
+            _fresh(path)
 
-    stop(
-        f"Ctrl-C during an import, {label}",
-        ["-m", "annotator", "import", str(source), "--workspace", str(new_ws)],
-        committed / 2,
-    )
-    if left := stopping.left_behind(new_ws):
-        raise StepFailed(f"an interrupted import left {left}")
-    stop(
-        f"Ctrl-C while indexing for search, {label}",
-        ["-m", "annotator", "import", str(source), "--workspace", str(new_ws)],
-        0.0,
-        True,
-    )
-    _fresh(new_ws)
-    out = _fresh(work / "interrupted-export.jsonl")
+    importing = ["-m", "annotator", "import", str(source), "--workspace", str(new_ws)]
+    stop(f"Ctrl-C during an import, {label}", importing, committed / 2, new_ws)
+    stop(f"Ctrl-C while indexing for search, {label}", importing, 0.0, first_line=True)
+    _fresh(new_ws)  # (its cases stay: they were committed before the signal)
+    out = work / "interrupted-export.jsonl"
     export = next(f for f in res.figures if f.group == "export" and f.name.startswith("export, "))
-    stop(
-        f"Ctrl-C during an export, {res.plan.window_cases:,} cases",
-        ["-m", "annotator", "export", str(big), "-o", str(out)],
-        export.median / 2,
-    )
-    merged = _fresh(work / "interrupted-merge.jsonl")
+    stop(f"Ctrl-C during an export, {res.plan.window_cases:,} cases",
+         ["-m", "annotator", "export", str(big), "-o", str(_fresh(out))], export.median / 2,
+         out)  # fmt: skip
+    merged = work / "interrupted-merge.jsonl"
     merge = next(f for f in res.figures if f.group == "merge" and f.name.startswith("merge, "))
     stop(f"Ctrl-C during a merge, {len(merge_files)} files",
-         ["-m", "annotator", "merge", *map(str, merge_files), "-o", str(merged)],
-         merge.median / 2)  # fmt: skip
-    if left := stopping.left_behind(out, merged):
-        raise StepFailed(f"an interrupted export or merge left {left}")
-    got = _gui_job(work, "cancel-import", str(source), str(committed / 2))
-    _say(f"window: Cancel of an import, {label}: stopped {got['stopped_s'] * 1000:.0f} ms later")
-    res.figure("stop", f"window: Cancel during an import, {label}", "ms", 1.0).values.append(
-        got["stopped_s"]
-    )
-    got = _gui_job(work, "cancel-merge", str(merge_ws), str(merge.median / 2),
-                   *map(str, merge_files))  # fmt: skip
-    _say(f"window: Cancel of a merge: stopped {got['stopped_s'] * 1000:.0f} ms later")
-    res.figure("stop", f"window: Cancel during a merge, {len(merge_files)} files", "ms",
-               1.0).values.append(got["stopped_s"])  # fmt: skip
+         ["-m", "annotator", "merge", *map(str, merge_files), "-o", str(_fresh(merged))],
+         merge.median / 2, merged)  # fmt: skip
+    for name, job in (
+        (f"window: Cancel during an import, {label}",
+         ("cancel-import", str(source), str(committed / 2))),
+        (f"window: Cancel during a merge, {len(merge_files)} files",
+         ("cancel-merge", str(merge_ws), str(merge.median / 2), *map(str, merge_files))),
+    ):  # fmt: skip
+        got = _gui_job(work, *job)
+        if got["stopped_s"] is None:
+            _say(f"{name}: the job ended before Cancel was pressed; not measured")
+            continue
+        _say(f"{name}: stopped {got['stopped_s'] * 1000:.0f} ms after the press")
+        res.figure("stop", name, "ms", 1.0).values.append(got["stopped_s"])
 
 
 COMMON_SEARCH = "search: 'the' (nearly every case)"
