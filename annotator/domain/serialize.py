@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from json.encoder import encode_basestring
 from typing import Any
+
+import orjson
 
 from annotator.domain.model import DEFAULT_CRITERION, Case, Rating, Verdict
 
@@ -71,6 +75,53 @@ def case_hash(case: Case) -> str:
     return hash_of_canonical(canonical_json(case_to_dict(case)))
 
 
+def canonical_case(case: Case) -> tuple[str, str]:
+    """The canonical JSON of ``case`` and its content hash: exactly
+    ``canonical_json(case_to_dict(case))`` and :func:`hash_of_canonical` of it, made with orjson
+    (a third of the time) when every value in the case is one orjson writes byte for byte as the
+    json module does (tests/test_serialize.py compares the two), else with the json module.
+
+    Only the judge's score and ``meta`` hold anything but text (a case's other fields are made
+    text by ``formats.normalize``); orjson writes floats with an exponent, NaN and integers
+    beyond 64 bits otherwise, and refuses other types.
+    """
+    value = case_to_dict(case)
+    if _orjson_exact(case.judge.score) and (not case.meta or _orjson_exact(case.meta)):
+        try:
+            encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # (nested too deep for it, say: json says why)
+            pass
+        else:
+            return encoded.decode("utf-8"), f"sha256:{hashlib.sha256(encoded).hexdigest()}"
+    canonical = canonical_json(value)
+    return canonical, hash_of_canonical(canonical)
+
+
+def _orjson_exact(value: Any) -> bool:
+    """Whether orjson writes ``value`` exactly as ``json.dumps`` does (plain JSON types only:
+    text, whole numbers within 64 bits, floats without an exponent, lists, objects)."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -(1 << 63) <= value < (1 << 64)
+    if kind is float:  # (repr writes an exponent below 1e-4 and from 1e16 on)
+        return value == 0 or 1e-4 <= abs(value) < 1e16
+    if kind is dict:
+        return all(type(k) is str and _orjson_exact(v) for k, v in value.items())
+    if kind is list:
+        return all(_orjson_exact(v) for v in value)
+    return False
+
+
+def rater_labels_json(ratings: Iterable[Rating]) -> str:
+    """The ratings as a case's ``rater_labels`` column holds them: exactly
+    ``json.dumps([[rater, label], ...], ensure_ascii=False)``, joined from the json module's own
+    string encoder (what its encoder calls for each string) without making an encoder a case."""
+    pairs = [f"[{encode_basestring(r.rater)}, {encode_basestring(r.label)}]" for r in ratings]
+    return f"[{', '.join(pairs)}]"
+
+
 def hash_of_canonical(canonical: str) -> str:
     """The content hash of a case from its canonical JSON (when that is at hand already)."""
     return f"sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
@@ -108,4 +159,15 @@ def blind_search_text(data: dict[str, Any]) -> str:
 
 
 def _meta_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A meta value as text: itself, or ``json.dumps(value, ensure_ascii=False)`` (an integer's
+    is its ``str``, as json writes it; the others through the same encoder dumps makes, made
+    once)."""
+    if isinstance(value, str):
+        return value
+    if type(value) is int:
+        return str(value)
+    return _META_ENCODER.encode(value)
+
+
+_META_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""What ``json.dumps(value, ensure_ascii=False)`` makes for each call."""

@@ -263,6 +263,12 @@ def _check_labels(
             raise Invalid(f"unknown label '{label}' for {whose}; expected one of: {expected}")
         return found
 
-    verdict = Verdict(check(judge.label, "judge"), judge.rationale, judge.score, judge.model)
-    fixed = tuple(Rating(r.rater, check(r.label, f"rater '{r.rater}'"), r.comment) for r in ratings)
-    return verdict, fixed
+    label = check(judge.label, "judge")
+    if label != judge.label:
+        judge = Verdict(label, judge.rationale, judge.score, judge.model)
+    fixed = list(ratings)
+    for n, r in enumerate(ratings):
+        label = check(r.label, f"rater '{r.rater}'")
+        if label != r.label:  # (a label spelled as the scheme spells it is kept as it is)
+            fixed[n] = Rating(r.rater, label, r.comment)
+    return judge, tuple(fixed)

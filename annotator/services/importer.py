@@ -16,12 +16,7 @@ from sqlalchemy import Connection
 
 from annotator.domain.disagreement import classify
 from annotator.domain.model import Project
-from annotator.domain.serialize import (
-    canonical_json,
-    case_to_dict,
-    hash_of_canonical,
-    search_text,
-)
+from annotator.domain.serialize import canonical_case, rater_labels_json, search_text
 from annotator.formats.errors import FileRefused, LineProblem
 from annotator.formats.join import Join
 from annotator.formats.long import LongFormat
@@ -299,7 +294,7 @@ class _Import:
     def ready(self, parsed: ParsedCase) -> _Ready:
         """Everything the case's rows need that takes no database."""
         case = parsed.case
-        data = canonical_json(case_to_dict(case))
+        data, content_hash = canonical_case(case)
         raters = tuple(r.label for r in case.ratings)
         if len(self._models) < 2:
             self._models.add(case.judge.model.strip())
@@ -315,11 +310,11 @@ class _Import:
             ext_id=case.id,
             raw=parsed.raw,
             data=data,
-            content_hash=hash_of_canonical(data),
+            content_hash=content_hash,
             search=search_text(case),
             criterion=case.criterion,
             judge_label=case.judge.label,
-            rater_labels=json.dumps([[r.rater, r.label] for r in case.ratings], ensure_ascii=False),
+            rater_labels=rater_labels_json(case.ratings),
             ratings=[(r.rater, r.label) for r in case.ratings],
             classification=columns,
         )
