@@ -244,3 +244,33 @@ def test_a_broken_header_line_refuses_the_file(ws: Workspace, tmp_path: Path) ->
     ):
         import_file(ws, path)
     assert ws.case_count() == 0
+
+
+def _indexes(ws: Workspace) -> list[tuple[str, str]]:
+    with ws.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name IN ('cases', 'rating') ORDER BY name"
+            )
+        )
+        return [(name, sql) for name, sql in rows]
+
+
+def test_indexes_made_after_the_rows_are_the_schemas(ws: Workspace, tmp_path: Path) -> None:
+    """Into a new workspace the import makes the indexes of cases and ratings after their rows
+    (storage.cases.CaseWriter.defer_indexes): the same indexes, read as a search reads them;
+    a file refused halfway (a duplicate in a later batch) leaves them as they were."""
+    made = _indexes(ws)
+    assert sum(sql is not None for _name, sql in made) == 7  # (and the unique ext_id)
+    dup = write_jsonl(tmp_path / "dup.jsonl", [case(f"c{i}") for i in range(5)] + [case("c1")])
+    with pytest.raises(FileRefused):
+        import_file(ws, dup, batch=2)
+    assert _indexes(ws) == made and ws.case_count() == 0
+    path = write_jsonl(tmp_path / "c.jsonl", [case(f"c{i}", judge="fail") for i in range(5)])
+    import_file(ws, path, batch=2)
+    assert _indexes(ws) == made
+    with ws.engine.connect() as conn:
+        plan = conn.execute(text("EXPLAIN QUERY PLAN SELECT id FROM cases WHERE status = 0"))
+        assert "ix_cases_status" in " ".join(str(row[-1]) for row in plan)
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"

@@ -190,6 +190,7 @@ class _Import:
             self.options.clock(),
         )  # fmt: skip
         self.apply_header(self.reader.project)
+        self.writer.defer_indexes()  # (into a new workspace: made once, in finish())
         with Lockstep(self.prepared_batches) as batches:
             self.lockstep = batches
             for batch, bytes_read in batches:
@@ -377,6 +378,7 @@ class _Import:
         return self.refuse(f"duplicate id '{case_id}' (first seen on {unit} {first})", line)
 
     def finish(self) -> None:
+        self.writer.make_indexes()
         r = self.report
         # Counted now: inferred ordinal scales and a threshold reclassify after insertion.
         r.kinds.update(cases.kinds_of_import(self.conn, self.import_id))

@@ -138,6 +138,29 @@ class CaseWriter:
         self.next_id += 1
         (last,) = self.db.execute("SELECT coalesce(max(position), 0) FROM cases").fetchone()
         self.last_position = int(last)
+        self._deferred: list[tuple[str, str]] = []
+
+    def defer_indexes(self) -> None:
+        """In an import into a workspace that has no case yet: drop the secondary indexes of
+        ``cases`` and ``rating`` until :meth:`make_indexes` makes them again, from their own
+        CREATE statements, before the commit: each built once from the stored rows rather
+        than kept in step row by row (docs/benchmarks.md). Within the import's transaction,
+        so a rollback brings them back as they were. (The unique index on ``ext_id`` stays:
+        the import checks the ids against it.)"""
+        if self.next_id != 1 or self._deferred:
+            return
+        self._deferred = self.db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('cases', 'rating') ORDER BY rowid"
+        ).fetchall()
+        for name, _sql in self._deferred:
+            self.db.execute(f'DROP INDEX "{name}"')
+
+    def make_indexes(self) -> None:
+        """Make the indexes :meth:`defer_indexes` dropped (nothing if it dropped none)."""
+        for _name, sql in self._deferred:
+            self.db.execute(sql)
+        self._deferred = []
 
     def existing(self, ext_ids: Sequence[str]) -> dict[str, StoredCase]:
         """The stored cases among ``ext_ids``."""
