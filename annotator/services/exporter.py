@@ -18,18 +18,22 @@ import orjson
 from annotator import __version__
 from annotator.domain.merge import Scale
 from annotator.domain.model import Status
+from annotator.domain.split import parts
 from annotator.fileio import atomic_write
 from annotator.formats.labelled import LineText, csv_writer, jsonl_writer, labelled_record
+from annotator.formats.labelled.record import pairs_text, strings_text
 from annotator.services.cancelling import last_chance
 from annotator.services.split import SplitSettings
 from annotator.services.workspace import Workspace, WorkspaceCorrupt, workspace_files
 from annotator.storage import decisions, rubric_versions, schemes
 from annotator.storage import project as stored_project
 from annotator.storage.db import driver_connection, is_workspace_file, name_of, translated
+from annotator.untrusted import json_safe
 
 Progress = Callable[[int, int], None]
 LINES_AT_ONCE = 2000
-"""JSON Lines made at once, then written in one call."""
+"""JSON Lines made at once, then written in one call (as many as :func:`tick` counts between
+two looks at the cancel button and the progress bar)."""
 FORMATS = ("jsonl", "csv")
 """The labelled file's formats: JSON Lines, or CSV for a spreadsheet."""
 
@@ -68,19 +72,16 @@ def export_decisions(
         progress(0, total)
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
         write = _writer(fh, fmt, formula_guard)
-        batch: list[str] = []
-        for record in _records(ws, include_undecided, lines=fmt == "jsonl"):
-            if type(record) is str:  # a line made already: written a few megabytes at a time
-                batch.append(record)
-                if len(batch) == LINES_AT_ONCE:
-                    write("".join(batch))
-                    batch.clear()
-            else:
+        if fmt == "jsonl":  # lines made already, written a few megabytes at a time
+            for lines, count in _line_batches(ws, include_undecided):
+                write(lines)
+                written += count
+                tick(written, total, progress, cancelled)
+        else:
+            for record in _records(ws, include_undecided):
                 write(record)
-            written += 1
-            tick(written, total, progress, cancelled)
-        if batch:
-            write("".join(batch))
+                written += 1
+                tick(written, total, progress, cancelled)
         last_export_chance(cancelled)
     if progress is not None:
         progress(written, total)
@@ -234,15 +235,9 @@ def labelled_context(ws: Workspace) -> LabelledContext:
     return LabelledContext(title, fingerprint, scales, SplitSettings(fraction, seed), hashes)
 
 
-def _records(
-    ws: Workspace, include_undecided: bool, *, lines: bool = False
-) -> Iterator[dict[str, Any] | str]:
-    """The labelled file's records; ``lines``: each as its JSON Lines text already (as
-    :func:`jsonl_writer` writes the record, made straight from the row by ``LineText``)."""
+def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
+    """The labelled file's records (for CSV; JSON Lines are :func:`_line_batches`)."""
     context = labelled_context(ws)
-    if lines:
-        yield from _lines(ws, include_undecided, context)
-        return
     with ws.engine.connect() as conn:
         for row in decisions.labelled_rows(conn, include_undecided):
             yield labelled_line(row, context)
@@ -302,12 +297,78 @@ def _json(text: str) -> Any:
         return json.loads(text)
 
 
-def _lines(ws: Workspace, include_undecided: bool, context: LabelledContext) -> Iterator[str]:
+MEMO_SIZE = 4096
+"""Texts of tags and rater labels kept for the lines that repeat them (a few thousand: most
+lines repeat a handful of tag sets and rater pairs; the memo is emptied when full)."""
+
+
+def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[tuple[str, int]]:
+    """The labelled file's JSON Lines, :data:`LINES_AT_ONCE` at a time (the last fewer), each
+    batch as one text with its count of lines: as :func:`jsonl_writer` writes
+    :func:`labelled_line`'s records, made straight from the rows (``LineText.unsafe_line``),
+    the values every line of a criterion or a project repeats encoded once."""
+    context = labelled_context(ws)
     text = LineText(context.fingerprint, context.title, __version__)
-    scales = context.scales
+    no_scale = text.scale_text(_NO_SCALE.labels, _NO_SCALE.ordinal, _NO_SCALE.threshold)
+    scales = {
+        c: text.scale_text(s.labels, s.ordinal, s.threshold) for c, s in context.scales.items()
+    }
+    statuses = {int(s): s for s in Status}
+    decided = Status.DECIDED
+    split = context.split
+    part = parts(split.seed, split.fraction) if split is not None else None
+    hashes = context.rubric_hashes
+    tags: dict[str, str] = {}
+    raters: dict[str, str] = {}
+
+    def listed(
+        raw: str | None, memo: dict[str, str], as_text: Callable[[Any], str], empty: str
+    ) -> str:
+        """The text of a JSON list or object the workspace holds (``raw``), as the line has it."""
+        if not raw:
+            return empty
+        got = memo.get(raw)
+        if got is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            got = memo[raw] = as_text(_json(raw))
+        return got
+
+    line = text.unsafe_line
     with ws.engine.connect() as conn, translated(name_of(ws.engine)):
-        for row in decisions.labelled_rows_fast(driver_connection(conn), include_undecided):
-            scale = scales.get(row[2], _NO_SCALE)
-            yield text.line(
-                _line_fields(row, context), scale.labels, scale.ordinal, scale.threshold
-            )
+        db = driver_connection(conn)
+        for rows in decisions.labelled_row_batches(db, include_undecided, LINES_AT_ONCE):
+            lines = []
+            for row in rows:
+                status = statuses.get(row[3])
+                if status is None:
+                    status = Status(row[3])  # (ValueError, as for any row)
+                criterion, version, overridden = row[2], row[15], row[10]
+                lines.append(
+                    line(
+                        (
+                            row[0],
+                            row[1],
+                            criterion,
+                            status,
+                            row[7],
+                            row[8],
+                            row[9],
+                            bool(overridden) if overridden is not None else None,
+                            listed(row[11], tags, strings_text, "[]"),
+                            row[12],
+                            row[13],
+                            row[14],
+                            part(row[0]).value if part is not None and status is decided else "",
+                            row[4],
+                            listed(row[6], raters, pairs_text, "{}"),
+                            row[5],
+                            scales.get(criterion, no_scale),
+                            version,
+                            hashes.get((criterion, version)) if version else None,
+                            row[16],
+                            row[17],
+                        )
+                    )
+                )
+            yield json_safe("".join(lines)), len(lines)

@@ -164,14 +164,14 @@ def _scalar(value: Any) -> str:
 _BOOLS: dict[Any, str] = {None: "null", True: "true", False: "false"}
 
 
-def _strings(values: list[Any]) -> str:
+def strings_text(values: list[Any]) -> str:
     """A list of strings as ``json.dumps`` writes it (anything else through it)."""
     if all(type(v) is str for v in values):
         return "[" + ", ".join(map(encode_basestring, values)) + "]"
     return _dumps(values)
 
 
-def _pairs(values: dict[str, Any]) -> str:
+def pairs_text(values: dict[str, Any]) -> str:
     """An object of strings as ``json.dumps`` writes it (anything else through it)."""
     if all(type(v) is str for v in values.values()):
         inner = ", ".join(
@@ -199,7 +199,9 @@ class LineText:
         self._scales: dict[tuple[tuple[str, ...], bool, float | None], str] = {}
         self._status = {s: encode_basestring(s.name.lower()) for s in Status}
 
-    def _scale(self, labels: Sequence[str], ordinal: bool, threshold: float | None) -> str:
+    def scale_text(self, labels: Sequence[str], ordinal: bool, threshold: float | None) -> str:
+        """What a line of this scale repeats (its labels, ordinal and threshold) and the
+        project's fields: made once per scale."""
         key = (tuple(labels), ordinal, threshold)
         text = self._scales.get(key)
         if text is None:
@@ -222,22 +224,69 @@ class LineText:
         """One line, with its newline: ``fields`` are :func:`labelled_record`'s keyword
         arguments but the scale's (given apart: its text is made once) and the project's
         (this object's); the optional ones may be left out."""
-        s, f, get = _scalar, fields, fields.get
-        overridden = get("who_right_overridden")
-        text = (
-            f'{self._head}{s(f["case_id"])}, "case_hash": {s(f["case_hash"])}, '
-            f'"criterion": {s(f["criterion"])}, "status": {self._status[f["status"]]}, '
-            f'"label": {s(f["label"])}, "rationale": {s(f["rationale"])}, '
-            f'"who_right": {s(f["who_right"])}, '
-            f'"who_right_overridden": {_BOOLS.get(overridden) or _dumps(overridden)}, '
-            f'"tags": {_strings(f["tags"])}, "confidence": {s(f["confidence"])}, '
-            f'"reviewer": {s(f["reviewer"])}, "decided_at": {s(f["decided_at"])}, '
-            f'"split": {s(get("split", ""))}, "judge_label": {s(f["judge_label"])}, '
-            f'"rater_labels": {_pairs(f["rater_labels"])}, "kind": {s(f["kind"])}, '
-            f"{self._scale(labels, ordinal, threshold)}, "
-            f'"rubric_version": {s(get("rubric_version"))}, '
-            f'"rubric_hash": {s(get("rubric_hash"))}, '
-            f'"blind_label": {s(get("blind_label"))}, '
-            f'"revealed_at": {s(get("revealed_at"))}}}\n'
+        get = fields.get
+        return json_safe(
+            self.unsafe_line(
+                (
+                    fields["case_id"],
+                    fields["case_hash"],
+                    fields["criterion"],
+                    fields["status"],
+                    fields["label"],
+                    fields["rationale"],
+                    fields["who_right"],
+                    fields["who_right_overridden"],
+                    strings_text(fields["tags"]),
+                    fields["confidence"],
+                    fields["reviewer"],
+                    fields["decided_at"],
+                    get("split", ""),
+                    fields["judge_label"],
+                    pairs_text(fields["rater_labels"]),
+                    fields["kind"],
+                    self.scale_text(labels, ordinal, threshold),
+                    get("rubric_version"),
+                    get("rubric_hash"),
+                    get("blind_label"),
+                    get("revealed_at"),
+                )
+            )
         )
-        return json_safe(text)
+
+    def unsafe_line(self, values: tuple[Any, ...]) -> str:
+        """:meth:`line` from its values, without ``json_safe`` (the caller makes many lines
+        safe at once: ``json_safe`` of lines joined is the lines made safe, joined).
+        ``values`` are in their order on the line, from ``id`` to ``revealed_at``, where the
+        scale and the project stand :meth:`scale_text`'s; ``tags`` and ``rater_labels`` are
+        their text already (:func:`strings_text`, :func:`pairs_text`). A million lines' worth
+        of Python: each value a str is encoded inline, anything else through ``_scalar``."""
+        (
+            case_id, case_hash, criterion, status, label, rationale, who_right, overridden,
+            tags, confidence, reviewer, decided_at, split, judge_label, rater_labels, kind,
+            scale, rubric_version, rubric_hash, blind_label, revealed_at,
+        ) = values  # fmt: skip
+        e, s = encode_basestring, _scalar
+        return (
+            f"{self._head}{e(case_id) if case_id.__class__ is str else s(case_id)}, "
+            f'"case_hash": {e(case_hash) if case_hash.__class__ is str else s(case_hash)}, '
+            f'"criterion": {e(criterion) if criterion.__class__ is str else s(criterion)}, '
+            f'"status": {self._status[status]}, '
+            f'"label": {e(label) if label.__class__ is str else s(label)}, '
+            f'"rationale": {e(rationale) if rationale.__class__ is str else s(rationale)}, '
+            f'"who_right": {e(who_right) if who_right.__class__ is str else s(who_right)}, '
+            f'"who_right_overridden": {_BOOLS.get(overridden) or _dumps(overridden)}, '
+            f'"tags": {tags}, '
+            f'"confidence": {e(confidence) if confidence.__class__ is str else s(confidence)}, '
+            f'"reviewer": {e(reviewer) if reviewer.__class__ is str else s(reviewer)}, '
+            f'"decided_at": {e(decided_at) if decided_at.__class__ is str else s(decided_at)}, '
+            f'"split": {e(split) if split.__class__ is str else s(split)}, '
+            f'"judge_label": {e(judge_label) if judge_label.__class__ is str else s(judge_label)}, '
+            f'"rater_labels": {rater_labels}, '
+            f'"kind": {e(kind) if kind.__class__ is str else s(kind)}, '
+            f"{scale}, "
+            f'"rubric_version": {s(rubric_version)}, '
+            f'"rubric_hash": {e(rubric_hash) if rubric_hash.__class__ is str else s(rubric_hash)}, '
+            f'"blind_label": {e(blind_label) if blind_label.__class__ is str else s(blind_label)}, '
+            f'"revealed_at": {e(revealed_at) if revealed_at.__class__ is str else s(revealed_at)}'
+            "}\n"
+        )
