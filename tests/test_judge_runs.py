@@ -28,6 +28,7 @@ from annotator.services.judge_runs import (
     add_run,
     case_verdicts,
     guess_mapping,
+    imported_run_name,
     list_runs,
     remove_run,
     removed_runs,
@@ -155,6 +156,22 @@ def test_undo_of_remove_and_rename_and_a_name_taken_meanwhile(ws: Workspace) -> 
     assert [r.name for r in list_runs(ws)] == [IMPORTED_NAME, "v2", "third"]
     with pytest.raises(JudgeRunError, match="no removed judge run"):
         restore_run(ws, "v2")
+
+
+def test_the_imported_runs_name_is_told_once_there_are_other_runs(ws: Workspace) -> None:
+    """What the window names the queue's Judge column after, as the list of runs tells."""
+
+    def told_by_the_list() -> str | None:
+        runs = list_runs(ws)
+        return next((r.name for r in runs if r.imported), None) if len(runs) > 1 else None
+
+    assert imported_run_name(ws) is None and told_by_the_list() is None  # one judge
+    add_run(ws, RUN2, "v2", clock=_clock)
+    assert imported_run_name(ws) == told_by_the_list() == IMPORTED_NAME
+    rename_run(ws, IMPORTED_NAME, "first judge")
+    assert imported_run_name(ws) == told_by_the_list() == "first judge"
+    remove_run(ws, "v2", clock=_clock)
+    assert imported_run_name(ws) is None and told_by_the_list() is None
 
 
 def _bad(tmp_path: Path, records: list[dict[str, Any]]) -> Path:

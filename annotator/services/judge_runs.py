@@ -201,6 +201,19 @@ def list_runs(ws: Workspace, *, clock: Clock = now_iso) -> list[JudgeRun]:
     return [JudgeRun(0, model or IMPORTED_NAME, model, 0, True, path, "", int(count))]
 
 
+def imported_run_name(ws: Workspace, *, clock: Clock = now_iso) -> str | None:
+    """The imported judge's run name when the project has other runs too (the queue's Judge
+    column, the kinds and "who was right" are about that one), else None: as
+    :func:`list_runs` would tell, without counting every run's cases (a million, for the
+    imported one) when the window opens a workspace."""
+    _ensure_imported(ws, clock)
+    with ws.engine.connect() as conn:
+        names = stored.run_names(conn)
+    if len(names) < 2:
+        return None
+    return next((name for name, imported in names if imported), None)
+
+
 def removed_runs(ws: Workspace) -> list[JudgeRun]:
     """The removed runs (restorable), the last removed first."""
     with ws.engine.connect() as conn:

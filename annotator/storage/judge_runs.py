@@ -86,6 +86,15 @@ def runs(conn: Connection) -> list[StoredRun]:
     return [_run(row) for row in rows]
 
 
+def run_names(conn: Connection) -> list[tuple[str, bool]]:
+    """The runs not removed, as :func:`runs` orders them: each one's name and whether it is
+    the imported judge (no count of their cases: one walk of a small table)."""
+    rows = conn.execute(
+        text("SELECT name, imported FROM judge_run WHERE removed_at IS NULL ORDER BY position")
+    )
+    return [(str(name), bool(imported)) for name, imported in rows]
+
+
 def removed_runs(conn: Connection) -> list[StoredRun]:
     """The removed runs, the last removed first."""
     rows = conn.execute(

@@ -21,7 +21,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QMainWindow,
-    QProgressBar,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -37,10 +36,9 @@ from annotator.services.blind import BlindSettings, blind_settings, order_seed, 
 from annotator.services.changes import NOTHING, Changes
 from annotator.services.judge_runs import (
     RUNS_CHANGED,
-    JudgeRun,
     RunVerdict,
     case_verdicts,
-    list_runs,
+    imported_run_name,
 )
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
@@ -66,7 +64,7 @@ from annotator.ui.read_only_banner import ReadOnlyBanner
 from annotator.ui.rubric_dialog import RubricDialog
 from annotator.ui.search_indexer import SearchIndexer
 from annotator.ui.split_dialog import SplitFlow
-from annotator.ui.widgets import StatusBar, plain_label, safe_tooltip
+from annotator.ui.widgets import ProgressBar, StatusBar, plain_label, safe_tooltip
 from annotator.ui.workers import TaskRunner
 from annotator.ui.writes import Writes
 
@@ -343,7 +341,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.counts = plain_label(selectable=False, wrap=False)
-        self.progress_bar = QProgressBar()
+        self.progress_bar = ProgressBar()
         self.progress_bar.setMaximumWidth(260)
         self.progress_bar.setTextVisible(True)
         # The reviewer's name travels in labelled files to the lead: plain text, like all data.
@@ -529,13 +527,12 @@ class MainWindow(QMainWindow):
     def _update_imported_judge(self) -> None:
         """The queue's Judge column names the imported judge's run once there are others (the
         kinds and "who was right" are about the imported one, not the newest)."""
-        runs: list[JudgeRun] = []
+        name = None
         if self.ws is not None:
             try:
-                runs = list_runs(self.ws)
+                name = imported_run_name(self.ws)
             except WorkspaceError:  # (the column keeps its plain name)
-                runs = []
-        name = next((r.name for r in runs if r.imported), None) if len(runs) > 1 else None
+                name = None
         self.queue.model.set_imported_judge(name)
 
     def _runs_of(self, detail: CaseDetail) -> tuple[RunVerdict, ...]:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLayoutItem,
     QPlainTextEdit,
+    QProgressBar,
     QSizePolicy,
     QStatusBar,
     QTextEdit,
@@ -293,6 +294,18 @@ class StatusBar(QStatusBar):
 
     def showMessage(self, text: str, /, timeout: int | None = 0) -> None:
         super().showMessage(shown(one_line(text, 500)), timeout or 0)
+
+
+class ProgressBar(QProgressBar):
+    """The status bar's progress: a new value is painted with the rest of the window.
+    (``QProgressBar.setValue`` repaints at once, and a repaint paints every part of the window
+    waiting for one: on opening a workspace, the whole window once more before its first case.)
+    """
+
+    def setValue(self, value: int) -> None:
+        self.setUpdatesEnabled(False)
+        super().setValue(value)
+        self.setUpdatesEnabled(True)  # (an update: painted when the event loop paints)
 
 
 class ElidedLabel(QLabel):
