@@ -91,3 +91,47 @@ def test_moving_on_before_the_rows_are_in_goes_from_the_case_shown(
     window.actions_by_id["next"].trigger()  # waits for the rows, then moves on from the case
     assert window.queue.current_row() == row + 1
     assert window.review.detail.row_id == ids[row + 1]
+
+
+@pytest.fixture
+def counted_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large workspace (every size counts as one), whose progress takes a while to count."""
+    from annotator.ui import case_flow
+
+    monkeypatch.setattr(case_flow, "COUNT_LATER", 0)
+    count = ReviewService.progress
+
+    def slow(self: ReviewService, include_agreements: bool = False) -> Any:
+        time.sleep(0.5)
+        return count(self, include_agreements)
+
+    monkeypatch.setattr(ReviewService, "progress", slow)
+
+
+@pytest.mark.usefixtures("counted_late")
+def test_the_case_is_shown_before_the_progress_is_counted(
+    make_window: Any, qtbot: QtBot, ws_path: Path
+) -> None:
+    ids, row = _expected(ws_path)
+    window = make_window()
+    window.counts.setText("12 left · 40 cases in all")  # (another workspace's, say)
+    window.open_path(ws_path)
+    assert window.review.detail.row_id == ids[row]  # shown already
+    assert window.counts.text() == "" and window.progress_bar.text() == ""  # none of the last
+    qtbot.waitUntil(lambda: window.progress_bar.value() == 30, timeout=10000)
+    assert window.progress_bar.text() == f"30 of {len(ids)} decided"
+    assert window.counts.text() == f"{len(ids) - 30} left · 300 cases in all"
+
+
+@pytest.mark.usefixtures("counted_late")
+def test_counts_from_opening_never_replace_newer_ones(
+    make_window: Any, qtbot: QtBot, ws_path: Path
+) -> None:
+    window = make_window()
+    window.open_path(ws_path)
+    window.panel.choose_label_number(1)
+    window.panel.rationale.setPlainText("decided before the counts came")
+    window.review.save_and_next()  # counted again (slowly: in the GUI thread, 0.5 s)
+    assert window.progress_bar.value() == 31
+    qtbot.wait(800)  # the counts from opening have come meanwhile, and were dropped
+    assert window.progress_bar.value() == 31

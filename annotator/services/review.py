@@ -229,6 +229,12 @@ class ReviewService:
             counts.in_scope, counts.decided, counts.skipped, counts.all_cases, counts.all_decided
         )
 
+    def last_row_id(self) -> int:
+        """The largest row id a case has had: how large the workspace is, at once (counting
+        its cases walks an index)."""
+        with self.ws.engine.connect() as conn:
+            return decisions.last_row_id(conn)
+
     def vocabulary(self) -> dict[str, list[str]]:
         """Distinct criteria, raters and labels, for filter menus."""
         with self.ws.engine.connect() as conn:

@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from annotator.domain.model import Confidence, WhoRight
 from annotator.services.review import CaseDetail, Progress, ReviewError, ReviewService
@@ -19,6 +22,9 @@ from annotator.ui.held_drafts import HeldDrafts
 from annotator.ui.queue_panel import QueuePanel
 from annotator.ui.writes import Writes
 
+COUNT_LATER = 100_000
+"""Opening a workspace of this many cases or more (by row id), the case is shown before the
+progress counts are in; smaller ones are counted by the time the case is shown."""
 OPEN_WAIT = 0.15
 """How long opening a workspace waits for every id of its queue before it shows the first rows
 and the case where the reviewer resumes (the rest come in the background)."""
@@ -26,7 +32,9 @@ and the case where the reviewer resumes (the rest come in the background)."""
 
 class CaseFlow(QObject):
     progressChanged = Signal(object)
-    """A :class:`Progress`."""
+    """A :class:`Progress` (None: not counted yet, on opening a large workspace)."""
+    _counted = Signal(object, int)
+    """From the thread counting the progress on opening: its future, and which counting."""
     message = Signal(str)
     changed = Signal(object)
     """The reviewer changed the workspace (the service's :class:`Changes`): for the window
@@ -74,6 +82,10 @@ class CaseFlow(QObject):
         """A case to show once the write under way is over (see :meth:`show`)."""
         self._show_later = QTimer(self, singleShot=True, interval=50)
         self._show_later.timeout.connect(self._show_pending)
+        self._counts_asked = 0
+        """How many times the progress was counted: counts from opening that come after a
+        newer count are dropped."""
+        self._counted.connect(self._show_counted, Qt.ConnectionType.QueuedConnection)
         panel.draftChanged.connect(self._autosave.start)
         queue.caseActivated.connect(self.show)
 
@@ -83,18 +95,61 @@ class CaseFlow(QObject):
         self.service = service
         self.detail = None
         self.queue.select_when_in(None)
+        # The progress counts walk every case's status (at a million cases, a tenth of a
+        # second or more): counted on a thread of their own while the queue and the case are
+        # read. (A workspace in memory has one connection for every thread: counted here.)
+        counting = None
+        if service is not None and service.ws.path is not None:
+            counting = self._count(service)
         # The first rows, not every id (at a million cases, a few tenths of a second): the rest
         # come in the background, and the case where the reviewer resumes is shown meanwhile.
         self.queue.model.set_workspace(
             service.ws if service else None, self.queue.current_filter(), wait=OPEN_WAIT
         )
         self.refresh_vocabulary()
-        self.update_progress()
         self.historyChanged.emit()
         if service is None or not self.resume():
             self.show(None)
+        if counting is None:
+            self.update_progress()
+        elif counting.done() or service is None or service.last_row_id() < COUNT_LATER:
+            self.progressChanged.emit(counting.result())
+        else:  # shown when counted, a moment after the case (none of another workspace's)
+            self.progressChanged.emit(None)
+            asked = self._counts_asked
+            counting.add_done_callback(lambda done: self._tell_counted(done, asked))
         # Keys go to the review, not to a text box: digits choose labels from here.
         self.focus_review()
+
+    def _count(self, service: ReviewService) -> Future[Progress]:
+        """The progress of ``service``'s workspace, counted on a thread of its own."""
+        self._counts_asked += 1
+        counted: Future[Progress] = Future()
+        include = self.include_agreements
+
+        def count() -> None:
+            try:
+                counted.set_result(service.progress(include))
+            except BaseException as exc:  # handed to the GUI thread
+                counted.set_exception(exc)
+
+        threading.Thread(target=count, name="progress", daemon=True).start()
+        return counted
+
+    def _tell_counted(self, counted: Future[Progress], asked: int) -> None:
+        """From the counting thread: the counts are in (queued to the GUI thread)."""
+        with contextlib.suppress(RuntimeError):  # the window is gone
+            self._counted.emit(counted, asked)
+
+    def _show_counted(self, counted: Future[Progress], asked: int) -> None:
+        if asked != self._counts_asked:  # counted again since (a decision, another workspace)
+            return
+        try:
+            progress = counted.result()
+        except (ReviewError, WorkspaceError) as exc:
+            self.problem.emit(str(exc))
+            return
+        self.progressChanged.emit(progress)
 
     def resume(self) -> bool:
         """Show the first undecided case in queue order (where the reviewer stopped). While the
@@ -203,6 +258,7 @@ class CaseFlow(QObject):
         self.queue.set_vocabulary(self.service.vocabulary(), self.service.tags())
 
     def update_progress(self) -> None:
+        self._counts_asked += 1  # (counts still coming from opening would be older)
         progress = self.progress()
         if progress is not None:
             self.progressChanged.emit(progress)

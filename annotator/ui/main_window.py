@@ -842,7 +842,12 @@ class MainWindow(QMainWindow):
 
     # -- display ------------------------------------------------------------
 
-    def _show_progress(self, progress: Progress) -> None:
+    def _show_progress(self, progress: Progress | None) -> None:
+        if progress is None:  # a large workspace just opened: counted in a moment
+            self.progress_bar.setFormat("")
+            self.progress_bar.setValue(0)
+            self.counts.setText("")
+            return
         self.conflicts_label.setVisible(self.lead)
         if self.lead and self.ws is not None:
             settled, total = conflict_progress(self.ws)
