@@ -117,20 +117,22 @@ class ImportSchemes:
             return LineProblem(
                 item.line, _unknown(case.judge.label, "judge", self.scheme_for(case.criterion))
             )
-        ratings = []
-        for r in case.ratings:
+        respelled: list[Rating] | None = None  # (made only when a label is spelled otherwise)
+        for n, r in enumerate(case.ratings):
             label = spell(r.label)
             if label is None:
                 message = _unknown(r.label, f"rater '{r.rater}'", self.scheme_for(case.criterion))
                 return LineProblem(item.line, message)
-            ratings.append(Rating(r.rater, label, r.comment))
-        if judge == case.judge.label and all(
-            a.label == b.label for a, b in zip(ratings, case.ratings, strict=True)
-        ):
+            if label != r.label:
+                if respelled is None:
+                    respelled = list(case.ratings)
+                respelled[n] = Rating(r.rater, label, r.comment)
+        if judge == case.judge.label and respelled is None:
             return item
         j = case.judge
         verdict = Verdict(judge, j.rationale, j.score, j.model)
-        return replace(item, case=replace(case, judge=verdict, ratings=tuple(ratings)))
+        ratings = case.ratings if respelled is None else tuple(respelled)
+        return replace(item, case=replace(case, judge=verdict, ratings=ratings))
 
     def spelling(self, criterion: str) -> Callable[[str], str]:
         """For a criterion with no declared labels: one spelling per label, ignoring case."""
