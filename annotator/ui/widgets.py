@@ -102,6 +102,10 @@ class Pill(QLabel):
         self._hue = hue
         self._big = big
         self._pad = (12, 3) if big else (8, 1)
+        self._drawn: QFont | None = None
+        """The font it draws in (``_font``), kept until its font changes."""
+        self._hint: tuple[str, QSize] | None = None
+        """Its size hint and the text it was measured for (Qt's layouts ask it often)."""
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
@@ -118,17 +122,22 @@ class Pill(QLabel):
             self.update()
 
     def _font(self) -> QFont:
-        font = QFont(self.font())
-        font.setWeight(QFont.Weight.DemiBold)
-        if self._big:
-            font.setPointSizeF(font.pointSizeF() * 1.15)
-        return font
+        if self._drawn is None:
+            font = QFont(self.font())
+            font.setWeight(QFont.Weight.DemiBold)
+            if self._big:
+                font.setPointSizeF(font.pointSizeF() * 1.15)
+            self._drawn = font
+        return self._drawn
 
     def sizeHint(self) -> QSize:
-        metrics = QFontMetricsF(self._font())
-        width = metrics.horizontalAdvance(self.text()) + 2 * self._pad[0]
-        height = metrics.height() + 2 * self._pad[1] + 2
-        return QSize(int(width + 1.5), int(height + 0.5))
+        text = self.text()
+        if self._hint is None or self._hint[0] != text:
+            metrics = QFontMetricsF(self._font())
+            width = metrics.horizontalAdvance(text) + 2 * self._pad[0]
+            height = metrics.height() + 2 * self._pad[1] + 2
+            self._hint = (text, QSize(int(width + 1.5), int(height + 0.5)))
+        return QSize(self._hint[1])
 
     def minimumSizeHint(self) -> QSize:
         """Narrower than its text: on a narrow window a pill is cut with "…" (its tooltip
@@ -139,6 +148,7 @@ class Pill(QLabel):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
+            self._drawn = self._hint = None
             self.updateGeometry()
         super().changeEvent(event)
 
@@ -185,7 +195,8 @@ class PillFlow(QWidget):
             self._flow.addWidget(made)
         for pill, (text, hue) in zip(self._pills, pills, strict=False):
             pill.set_pill(text, hue)
-            pill.setToolTip("")  # (set_tooltip gives one back where it is due)
+            if pill.toolTip():  # (each change is an event for every filter of the application)
+                pill.setToolTip("")  # (set_tooltip gives one back where it is due)
             show_if(pill, True)
         for spare in self._pills[len(pills) :]:
             spare.set_pill("", -1)  # nothing stale left in a hidden pill
@@ -256,7 +267,8 @@ class WrappingText(QTextEdit):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit()
+        if event.size().width() != event.oldSize().width():  # (its own height: nothing to fit)
+            self._fit()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -320,7 +332,7 @@ class ElidedLabel(QLabel):
         self.set_full_text(text)
 
     def set_full_text(self, text: str) -> None:
-        if text == self._full and self.text():
+        if text == self._full and (self.text() or not text):  # (shown as it is: nothing to do)
             return
         self._full = text
         self.setToolTip(safe_tooltip(text) if text else "")
@@ -350,11 +362,19 @@ class FlowLayout(QLayout):
     def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
+        self._heights: dict[int, int] = {}
+        """``heightForWidth`` by width, until the layout is invalidated (Qt's layouts ask it
+        many times for each layout of the window; an item that changes invalidates it)."""
         self.setSpacing(spacing)
         self.setContentsMargins(0, 0, 0, 0)
 
+    def invalidate(self) -> None:
+        self._heights.clear()
+        super().invalidate()
+
     def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)
+        self._heights.clear()
 
     def count(self) -> int:
         return len(self._items)
@@ -363,6 +383,7 @@ class FlowLayout(QLayout):
         return self._items[index] if 0 <= index < len(self._items) else None
 
     def takeAt(self, index: int) -> QLayoutItem | None:
+        self._heights.clear()
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> Qt.Orientation:
@@ -372,7 +393,10 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return self._arrange(QRect(0, 0, width, 0), move=False)
+        height = self._heights.get(width)
+        if height is None:
+            height = self._heights[width] = self._arrange(QRect(0, 0, width, 0), move=False)
+        return height
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
