@@ -7,11 +7,14 @@ truncated file behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -31,6 +34,7 @@ from annotator.storage.db import driver_connection, is_workspace_file, name_of, 
 from annotator.untrusted import json_safe
 
 Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
 LINES_AT_ONCE = 2000
 """JSON Lines made at once, then written in one call (as many as :func:`tick` counts between
 two looks at the cancel button and the progress bar)."""
@@ -72,15 +76,15 @@ def export_decisions(
         progress(0, total)
     with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
         write = _writer(fh, fmt, formula_guard)
-        if fmt == "jsonl":  # lines made already, written a few megabytes at a time
-            for lines, count in _line_batches(ws, include_undecided):
-                write(lines)
-                written += count
-                tick(written, total, progress, cancelled)
-        else:
-            for record in _records(ws, include_undecided):
-                write(record)
-                written += 1
+        # (closed at once if the export stops: the thread reading its rows stops with it)
+        with contextlib.closing(_records(ws, include_undecided, lines=fmt == "jsonl")) as records:
+            for record in records:
+                if type(record) is Lines:  # written a few megabytes at a time
+                    write(record.text)
+                    written += record.size
+                else:
+                    write(record)
+                    written += 1
                 tick(written, total, progress, cancelled)
         last_export_chance(cancelled)
     if progress is not None:
@@ -235,8 +239,21 @@ def labelled_context(ws: Workspace) -> LabelledContext:
     return LabelledContext(title, fingerprint, scales, SplitSettings(fraction, seed), hashes)
 
 
-def _records(ws: Workspace, include_undecided: bool) -> Iterator[dict[str, Any]]:
-    """The labelled file's records (for CSV; JSON Lines are :func:`_line_batches`)."""
+class Lines(NamedTuple):
+    """JSON Lines made already (:func:`_line_batches`): their text, and how many they are."""
+
+    text: str
+    size: int
+
+
+def _records(
+    ws: Workspace, include_undecided: bool, *, lines: bool = False
+) -> Generator[dict[str, Any] | Lines, None, None]:
+    """The labelled file's records; ``lines``: as JSON Lines made already, a few thousand at
+    a time (:func:`_line_batches`), as :func:`jsonl_writer` writes the records."""
+    if lines:
+        yield from _line_batches(ws, include_undecided)
+        return
     context = labelled_context(ws)
     with ws.engine.connect() as conn:
         for row in decisions.labelled_rows(conn, include_undecided):
@@ -302,11 +319,11 @@ MEMO_SIZE = 4096
 lines repeat a handful of tag sets and rater pairs; the memo is emptied when full)."""
 
 
-def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[tuple[str, int]]:
-    """The labelled file's JSON Lines, :data:`LINES_AT_ONCE` at a time (the last fewer), each
-    batch as one text with its count of lines: as :func:`jsonl_writer` writes
-    :func:`labelled_line`'s records, made straight from the rows (``LineText.unsafe_line``),
-    the values every line of a criterion or a project repeats encoded once."""
+def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
+    """The labelled file's JSON Lines, :data:`LINES_AT_ONCE` at a time (the last fewer), as
+    :func:`jsonl_writer` writes :func:`labelled_line`'s records: made straight from the rows
+    (``LineText.unsafe_line``), what every line of a criterion or a project repeats encoded
+    once, the rows read ahead on a thread (:func:`_read_ahead`)."""
     context = labelled_context(ws)
     text = LineText(context.fingerprint, context.title, __version__)
     no_scale = text.scale_text(_NO_SCALE.labels, _NO_SCALE.ordinal, _NO_SCALE.threshold)
@@ -335,40 +352,91 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[tuple[str,
         return got
 
     line = text.unsafe_line
-    with ws.engine.connect() as conn, translated(name_of(ws.engine)):
+    # One read transaction: the ids and their rows are of the same moment.
+    with ws.engine.connect() as conn, conn.begin(), translated(name_of(ws.engine)):
         db = driver_connection(conn)
-        for rows in decisions.labelled_row_batches(db, include_undecided, LINES_AT_ONCE):
-            lines = []
-            for row in rows:
-                status = statuses.get(row[3])
-                if status is None:
-                    status = Status(row[3])  # (ValueError, as for any row)
-                criterion, version, overridden = row[2], row[15], row[10]
-                lines.append(
-                    line(
-                        (
-                            row[0],
-                            row[1],
-                            criterion,
-                            status,
-                            row[7],
-                            row[8],
-                            row[9],
-                            bool(overridden) if overridden is not None else None,
-                            listed(row[11], tags, strings_text, "[]"),
-                            row[12],
-                            row[13],
-                            row[14],
-                            part(row[0]).value if part is not None and status is decided else "",
-                            row[4],
-                            listed(row[6], raters, pairs_text, "{}"),
-                            row[5],
-                            scales.get(criterion, no_scale),
-                            version,
-                            hashes.get((criterion, version)) if version else None,
-                            row[16],
-                            row[17],
+        ids = decisions.labelled_ids(db, include_undecided)
+        chunks = (ids[i : i + LINES_AT_ONCE] for i in range(0, len(ids), LINES_AT_ONCE))
+        reading = (decisions.labelled_rows_of(db, chunk) for chunk in chunks)
+        with _read_ahead(reading) as batches:
+            for rows in batches:
+                lines = []
+                for row in rows:
+                    status = statuses.get(row[3])
+                    if status is None:
+                        status = Status(row[3])  # (ValueError, as for any row)
+                    criterion, version, overridden = row[2], row[15], row[10]
+                    lines.append(
+                        line(
+                            (
+                                row[0],
+                                row[1],
+                                criterion,
+                                status,
+                                row[7],
+                                row[8],
+                                row[9],
+                                bool(overridden) if overridden is not None else None,
+                                listed(row[11], tags, strings_text, "[]"),
+                                row[12],
+                                row[13],
+                                row[14],
+                                part(row[0]).value
+                                if part is not None and status is decided
+                                else "",
+                                row[4],
+                                listed(row[6], raters, pairs_text, "{}"),
+                                row[5],
+                                scales.get(criterion, no_scale),
+                                version,
+                                hashes.get((criterion, version)) if version else None,
+                                row[16],
+                                row[17],
+                            )
                         )
                     )
-                )
-            yield json_safe("".join(lines)), len(lines)
+                yield Lines(json_safe("".join(lines)), len(lines))
+
+
+READ_AHEAD = 4
+"""Batches of rows read ahead of the lines made from them."""
+
+
+@contextlib.contextmanager
+def _read_ahead(reading: Iterator[_T]) -> Iterator[Iterator[_T]]:
+    """``reading``'s items, read on a thread of their own up to :data:`READ_AHEAD` ahead of
+    the caller (SQLite makes the next rows on one core while Python writes lines on the
+    other). An error in reading is raised in the caller. Leaving the block, however early,
+    stops the thread (after the item it is reading) before the connection is let go."""
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(READ_AHEAD)
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            for item in reading:
+                if stop.is_set():
+                    return
+                ready.put((True, item))
+            ready.put((False, None))
+        except BaseException as exc:  # handed to the caller
+            ready.put((False, exc))
+
+    def items() -> Iterator[_T]:
+        while True:
+            more, item = ready.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+
+    thread = threading.Thread(target=run, name="annotator-reader", daemon=True)
+    thread.start()
+    try:
+        yield items()
+    finally:
+        stop.set()
+        while thread.is_alive():  # (a put waiting for room returns once the queue is emptied)
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        thread.join()
