@@ -76,6 +76,8 @@ def _content(content: Any) -> str:
 
 def to_label(value: Any, whose: str = "label") -> str | None:
     """A label as text: stripped; true/false; 4.0 -> "4". None when absent or empty."""
+    if type(value) is str:  # (the common case first)
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -219,6 +221,8 @@ def _rating(n: int, key: str | None, item: Any) -> tuple[str, str | None, str]:
     else:
         rater, label, comment = key, item, ""
     rater = (rater or "").strip() or f"rater {n}"
+    if type(label) is str:  # (as to_label reads it, without its message made for nothing)
+        return rater, label.strip() or None, comment
     return rater, to_label(label, f"the label of rater '{rater}'"), comment
 
 
@@ -256,19 +260,20 @@ def _check_labels(
     if not scheme.labels:
         return judge, ratings
 
-    def check(label: str, whose: str) -> str:
-        found = canonical_label(scheme, label)
-        if found is None:
-            expected = ", ".join(scheme.labels)
-            raise Invalid(f"unknown label '{label}' for {whose}; expected one of: {expected}")
-        return found
+    def unknown(label: str, whose: str) -> Invalid:
+        expected = ", ".join(scheme.labels)
+        return Invalid(f"unknown label '{label}' for {whose}; expected one of: {expected}")
 
-    label = check(judge.label, "judge")
+    label = canonical_label(scheme, judge.label)
+    if label is None:
+        raise unknown(judge.label, "judge")
     if label != judge.label:
         judge = Verdict(label, judge.rationale, judge.score, judge.model)
     fixed = list(ratings)
     for n, r in enumerate(ratings):
-        label = check(r.label, f"rater '{r.rater}'")
+        label = canonical_label(scheme, r.label)
+        if label is None:
+            raise unknown(r.label, f"rater '{r.rater}'")
         if label != r.label:  # (a label spelled as the scheme spells it is kept as it is)
             fixed[n] = Rating(r.rater, label, r.comment)
     return judge, tuple(fixed)
