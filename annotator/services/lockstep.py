@@ -25,7 +25,10 @@ class Lockstep(Generic[T]):
     without, they run one after the other as in a single thread. (Since the search index is
     built after the import's commit, ``services/search_index.py``, the importer has no such
     stretch and calls no ``overlap()``: overlapping its inserts measured no faster, so its
-    batches are prepared and stored in turn; docs/benchmarks.md.)
+    batches are prepared and stored in turn; docs/benchmarks.md. A batch stored by one
+    statement, ``INSERT ... SELECT`` over ``json_each`` of the batch as JSON, would give up the
+    lock for the whole batch, but took five times the CPU of ``executemany``, and writing the
+    JSON alone, under the lock, twice its time: measured for issue 18, not done.)
 
     An exception in the generator is raised in the consumer; leaving the ``with`` block early (an
     error, a cancel) stops the generator on its thread, which closes the file.
