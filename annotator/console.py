@@ -45,9 +45,10 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the command is, so that it cleans up as after Ctrl+C."""
 
 
-def guarded(command: Callable[[], int], expected: tuple[type[Exception], ...]) -> int:
+def guarded(command: Callable[[], int], expected: Callable[[], tuple[type[Exception], ...]]) -> int:
     """Run ``command``: its exit status, or the status of how it failed, said in one line on
-    stderr. ``expected``: the app's own errors, whose message is for the user."""
+    stderr. ``expected()``: the app's own errors, whose message is for the user (asked for
+    only when the command fails: a command imports only the modules it uses)."""
     restore = _on_sigterm()
     try:
         return command()
@@ -63,10 +64,10 @@ def guarded(command: Callable[[], int], expected: tuple[type[Exception], ...]) -
     except OSError as exc:
         say(f"annotator: error: {os_error_line(exc)}")
         return EXIT_ERROR
-    except expected as exc:
-        say(f"annotator: error: {exc}")
-        return EXIT_ERROR
     except Exception as exc:
+        if isinstance(exc, expected()):
+            say(f"annotator: error: {exc}")
+            return EXIT_ERROR
         log = record_crash(exc)
         say(f"annotator: {crash_line(exc, log)}")
         if log is None and sys.stderr is not None:

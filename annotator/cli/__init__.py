@@ -22,55 +22,17 @@ try:  # (Ctrl+C while the command starts: the clean stop, not a traceback of an 
     import os
     from collections.abc import Sequence
     from pathlib import Path
+    from typing import TYPE_CHECKING
 
     from annotator import console, paths
-    from annotator.cli.alignment import alignment_command
     from annotator.cli.blind import blind_command
-    from annotator.cli.confirm import check_mapping, say_warnings, unconfirmed
     from annotator.cli.judge_runs import judge_run_command
     from annotator.cli.parser import COMMANDS, build_parser, gui_parser
     from annotator.cli.progress import progress_bar
     from annotator.cli.rubric import rubric_command
     from annotator.cli.split import split_command
-    from annotator.cli.wide import wide_columns, wide_layout
-    from annotator.fileio import atomic_write
-    from annotator.formats import presets
     from annotator.formats.errors import FileRefused
-    from annotator.formats.join import join_from_options
-    from annotator.formats.long import long_format
-    from annotator.formats.mapping import FieldMapping
-    from annotator.formats.rounding import Rounding
-    from annotator.formats.values import ValueMap
-    from annotator.services.agreement import (
-        ScaleConflict,
-        render_html,
-        render_markdown,
-        render_text,
-        report_to_json_text,
-    )
-    from annotator.services.agreement.workspace import is_one_workspace, report_of
-    from annotator.services.calibration import write_pack
-    from annotator.services.classification import check_threshold
-    from annotator.services.exporter import (
-        export_decisions,
-        export_format,
-        refuse_precious,
-        rescue_decisions,
-    )
-    from annotator.services.import_report import ImportUnconfirmed
     from annotator.services.importer import ImportReport, ImportTarget, import_file
-    from annotator.services.merge import (
-        MergeError,
-        export_merged,
-        has_reviews,
-        merge_into_workspace,
-        merge_to_file,
-    )
-    from annotator.services.review import ReviewError
-    from annotator.services.rubrics import RubricError
-    from annotator.services.search_index import build_search_index
-    from annotator.services.summary import format_summary, summarize
-    from annotator.services.with_source import SourceRefused, export_with_source
     from annotator.services.workspace import (
         Workspace,
         WorkspaceError,
@@ -78,6 +40,12 @@ try:  # (Ctrl+C while the command starts: the clean stop, not a traceback of an 
         workspace_of,
     )
 
+    # Each command imports the rest of what it uses when it runs (the agreement and
+    # alignment reports' modules, say), so that an export does not wait for them.
+    if TYPE_CHECKING:
+        from annotator.formats import presets
+        from annotator.formats.mapping import FieldMapping
+        from annotator.services.summary import Summary
 except KeyboardInterrupt:
     sys.stderr.write("annotator: interrupted\n")
     raise SystemExit(130) from None
@@ -87,10 +55,17 @@ class CliError(Exception):
     """An error for the user: printed to stderr, exit status 1."""
 
 
-EXPECTED = (
-    CliError, FileRefused, WorkspaceError, MergeError, ReviewError, ScaleConflict, RubricError
-)  # fmt: skip
-"""The app's own errors, whose message is for the user (with OSError: console.guarded)."""
+def expected() -> tuple[type[Exception], ...]:
+    """The app's own errors, whose message is for the user (with OSError: console.guarded),
+    asked for when a command fails (their modules are imported then, if the command had not)."""
+    from annotator.services.agreement import ScaleConflict
+    from annotator.services.merge import MergeError
+    from annotator.services.review import ReviewError
+    from annotator.services.rubrics import RubricError
+
+    return (
+        CliError, FileRefused, WorkspaceError, MergeError, ReviewError, ScaleConflict, RubricError
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "basedir", None):
         os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
     if not is_command:
-        return console.guarded(lambda: _run_gui(args.path, self_test=args.self_test), EXPECTED)
-    return console.guarded(lambda: _dispatch(args), EXPECTED)
+        return console.guarded(lambda: _run_gui(args.path, self_test=args.self_test), expected)
+    return console.guarded(lambda: _dispatch(args), expected)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -132,6 +107,13 @@ def gui_main() -> int:
     return main()
 
 
+def summarize(ws: Workspace) -> Summary:
+    """The summary of ``summary`` (``services.summary.summarize``, imported when asked for)."""
+    from annotator.services.summary import summarize
+
+    return summarize(ws)
+
+
 def _run_gui(path: Path | None, *, self_test: bool = False) -> int:
     if path is not None and not path.exists():
         console.say(f"annotator: error: {path} does not exist")
@@ -143,6 +125,16 @@ def _run_gui(path: Path | None, *, self_test: bool = False) -> int:
 
 def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport:
     """Import with the options of _input_options(); skipped lines are reported on stderr."""
+    from annotator.cli.confirm import check_mapping, say_warnings
+    from annotator.cli.wide import wide_columns, wide_layout
+    from annotator.formats import presets
+    from annotator.formats.join import join_from_options
+    from annotator.formats.long import long_format
+    from annotator.formats.mapping import FieldMapping
+    from annotator.formats.rounding import Rounding
+    from annotator.formats.values import ValueMap
+    from annotator.services.classification import check_threshold
+
     try:
         mapping = FieldMapping.parse(args.map) if args.map else None
         if args.threshold is not None:
@@ -204,6 +196,9 @@ def _long_options(
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from annotator.cli.confirm import unconfirmed
+    from annotator.services.import_report import ImportUnconfirmed
+
     if not args.file.is_file():
         raise CliError(f"{args.file} is not a file")
     target = args.workspace or default_workspace_for(args.file)
@@ -227,6 +222,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _index_for_search(ws: Workspace, args: argparse.Namespace) -> int:
     """Build the search index of the cases imported (and of any an earlier import left
     waiting). Ctrl+C stops it: the cases stay imported, the index is finished next time."""
+    from annotator.services.search_index import build_search_index
+
     if ws.path is None:
         return 0
     try:
@@ -266,6 +263,14 @@ def _open_existing(path: Path, args: argparse.Namespace) -> Workspace:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from annotator.services.exporter import (
+        export_decisions,
+        export_format,
+        refuse_precious,
+        rescue_decisions,
+    )
+    from annotator.services.merge import export_merged, has_reviews
+
     fmt = export_format(args.output, args.fmt)
     ws = _open_existing(args.workspace, args)
     try:
@@ -310,6 +315,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
+    from annotator.services.with_source import SourceRefused, export_with_source
+
     if args.fmt is not None or args.rescue:
         raise CliError("--with-source writes the source's own format (no --format or --rescue)")
     try:
@@ -335,6 +342,8 @@ def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
+    from annotator.services.merge import merge_to_file
+
     if args.into is not None:
         return _merge_into(args)
     ws = _open_existing(args.workspace, args) if args.workspace is not None else None
@@ -351,6 +360,8 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _merge_into(args: argparse.Namespace) -> int:
     """``merge FILE... --into WS``: the reviewers' decisions stored in the lead's workspace, all
     or nothing (``services.merge.merge_into_workspace``)."""
+    from annotator.services.merge import merge_into_workspace
+
     if args.workspace is not None and args.workspace != args.into:
         raise CliError("with --into, the workspace merged into is the one checked against")
     ws = _open_existing(args.into, args)
@@ -364,6 +375,15 @@ def _merge_into(args: argparse.Namespace) -> int:
 
 
 def _cmd_agreement(args: argparse.Namespace) -> int:
+    from annotator.fileio import atomic_write
+    from annotator.services.agreement import (
+        render_html,
+        render_markdown,
+        render_text,
+        report_to_json_text,
+    )
+    from annotator.services.agreement.workspace import is_one_workspace, report_of
+
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
     files = [workspace_of(args.files[0])] if len(args.files) == 1 else args.files
@@ -391,6 +411,8 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from annotator.services.calibration import write_pack
+
     if args.heldout is not None and not 0.0 <= args.heldout <= 1.0:
         raise CliError(f"--heldout must be between 0 and 1, not {args.heldout}")
     if args.examples < 0:
@@ -437,6 +459,8 @@ def _cmd_blind(args: argparse.Namespace) -> int:
 
 
 def _cmd_alignment(args: argparse.Namespace) -> int:
+    from annotator.cli.alignment import alignment_command
+
     if args.resamples < 0:
         raise CliError("--resamples must be 0 or more")
     ws = _open_existing(args.workspace, args)
@@ -450,6 +474,8 @@ def _cmd_alignment(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from annotator.services.summary import format_summary
+
     if not args.target.exists():
         raise CliError(f"{args.target} does not exist")
     if Workspace.is_workspace(args.target):

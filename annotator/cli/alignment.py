@@ -4,11 +4,8 @@ the final labels, on the held-out cases and on all decided cases (docs/alignment
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
 from annotator import console
-from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.fileio import atomic_write
 from annotator.services.alignment import (
     alignment_report,
@@ -19,39 +16,6 @@ from annotator.services.alignment import (
 )
 from annotator.services.exporter import refuse_precious
 from annotator.services.workspace import Workspace
-
-
-def add_alignment_parser(sub: Any, common: Any) -> None:
-    """The command's parser; ``common(parser)``: the options every command has."""
-    p = sub.add_parser(
-        "alignment",
-        help="each judge run against the final labels, held-out cases first",
-        description="Per criterion, with bootstrap 95% intervals: every judge run's accuracy, "
-        "Cohen's kappa, precision, recall and F1 per label and macro F1 against the final "
-        "labels, on the held-out cases of the project's split (the headline) and on all "
-        "decided cases; the human ceiling on those same cases; and each run against the one "
-        "before (McNemar's exact test, the cases fixed and broken). A warning names held-out "
-        "cases that were calibration examples. See docs/alignment.md.",
-    )
-    p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
-    report_options(p)
-    common(p, sub=True)
-
-
-def report_options(p: argparse.ArgumentParser) -> None:
-    """A report's options (``agreement`` and ``alignment``): its outputs and its intervals."""
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    p.add_argument("--markdown", type=Path, metavar="OUT", help="also write a Markdown report")
-    p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML report")
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0)"
-    )
-    p.add_argument(
-        "--resamples",
-        type=int,
-        default=DEFAULT_RESAMPLES,
-        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no intervals)",
-    )
 
 
 def alignment_command(ws: Workspace, args: argparse.Namespace) -> None:

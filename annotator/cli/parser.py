@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from annotator import __version__, console
-from annotator.cli.alignment import add_alignment_parser, report_options
 from annotator.cli.blind import blind_parser
 from annotator.cli.judge_runs import judge_run_parser
 from annotator.cli.rubric import rubric_parser
+from annotator.domain.agreement import DEFAULT_RESAMPLES
 from annotator.domain.split import DEFAULT_FRACTION, DEFAULT_SEED
 from annotator.formats.mapping import TARGETS
 from annotator.formats.presets import names as preset_names
@@ -413,3 +413,36 @@ def gui_parser() -> argparse.ArgumentParser:
     )
     _common(parser)
     return parser
+
+
+def add_alignment_parser(sub: Any, common: Any) -> None:
+    """The command's parser; ``common(parser)``: the options every command has."""
+    p = sub.add_parser(
+        "alignment",
+        help="each judge run against the final labels, held-out cases first",
+        description="Per criterion, with bootstrap 95% intervals: every judge run's accuracy, "
+        "Cohen's kappa, precision, recall and F1 per label and macro F1 against the final "
+        "labels, on the held-out cases of the project's split (the headline) and on all "
+        "decided cases; the human ceiling on those same cases; and each run against the one "
+        "before (McNemar's exact test, the cases fixed and broken). A warning names held-out "
+        "cases that were calibration examples. See docs/alignment.md.",
+    )
+    p.add_argument("workspace", type=Path, help="a workspace, or the case file it was made from")
+    report_options(p)
+    common(p, sub=True)
+
+
+def report_options(p: argparse.ArgumentParser) -> None:
+    """A report's options (``agreement`` and ``alignment``): its outputs and its intervals."""
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="also write a Markdown report")
+    p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML report")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0)"
+    )
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no intervals)",
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from annotator import __version__
 from annotator.domain.merge import Scale
@@ -27,7 +27,6 @@ from annotator.domain.split import (
     part_of,
 )
 from annotator.fileio import atomic_write
-from annotator.services.agreement.report import Rule
 from annotator.services.calibration.decided import Decided, decided_cases
 from annotator.services.calibration.picking import Example, Mistakes, Picker
 from annotator.services.calibration.prompt import CriterionPart, render
@@ -37,6 +36,9 @@ from annotator.services.workspace import Workspace, now_iso
 from annotator.storage import calibration, schemes
 from annotator.storage import project as stored_project
 from annotator.storage.db import writing
+
+if TYPE_CHECKING:
+    from annotator.services.agreement.report import Rule
 
 DEFAULT_EXAMPLES = 8
 """Examples per criterion."""
@@ -106,6 +108,9 @@ def write_pack(
     tally = Strata()
     pickers: dict[str, Picker] = {}
     mistakes: dict[str, Mistakes] = {}
+    # (imported here: the command line's parser reads DEFAULT_EXAMPLES from this module)
+    from annotator.services.agreement.report import Rule
+
     rules = {c: Rule.of(scale, scale.threshold) for c, scale in scales.items()}
     with atomic_write(folder / "heldout.jsonl") as held:
         _line(held, {"project": _header(title, guidelines, stored)})
