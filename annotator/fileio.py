@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, AnyStr
 
 
 @contextlib.contextmanager
@@ -201,12 +201,13 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def writing_behind(fh: IO[bytes], depth: int = 8) -> Iterator[Callable[[bytes], None]]:
+def writing_behind(fh: IO[AnyStr], depth: int = 8) -> Iterator[Callable[[AnyStr], None]]:
     """A ``write(data)`` that returns at once: a thread writes to ``fh`` behind the caller, so
     the system call (the copy into the system's cache) runs beside the caller's Python code,
-    on another core. At most ``depth`` writes wait. Leaving the block waits for the last one;
-    a write that failed raises in the caller, at its next write or when the block ends."""
-    pending: queue.Queue[bytes | None] = queue.Queue(depth)
+    on another core (for a text file, the encoding is the thread's too). At most ``depth``
+    writes wait. Leaving the block waits for the last one; a write that failed raises in the
+    caller, at its next write or when the block ends."""
+    pending: queue.Queue[AnyStr | None] = queue.Queue(depth)
     failed: list[BaseException] = []
 
     def run() -> None:
@@ -217,7 +218,7 @@ def writing_behind(fh: IO[bytes], depth: int = 8) -> Iterator[Callable[[bytes], 
                 except BaseException as exc:  # handed to the caller
                     failed.append(exc)
 
-    def write(data: bytes) -> None:
+    def write(data: AnyStr) -> None:
         if failed:
             raise failed[0]
         pending.put(data)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
 import orjson
 
@@ -22,7 +22,7 @@ from annotator import __version__
 from annotator.domain.merge import Scale
 from annotator.domain.model import Status
 from annotator.domain.split import parts
-from annotator.fileio import atomic_write
+from annotator.fileio import atomic_write, writing_behind
 from annotator.formats.labelled import LineText, csv_writer, jsonl_writer, labelled_record
 from annotator.formats.labelled.record import pairs_text, strings_text
 from annotator.services.cancelling import last_chance
@@ -74,8 +74,8 @@ def export_decisions(
     written = 0
     if progress is not None:
         progress(0, total)
-    with atomic_write(out, newline="" if fmt == "csv" else None) as fh:
-        write = _writer(fh, fmt, formula_guard)
+    with atomic_write(out, newline="" if fmt == "csv" else None) as fh, _sink(fh, fmt) as sink:
+        write = _writer(sink, fmt, formula_guard)
         # (closed at once if the export stops: the thread reading its rows stops with it)
         with contextlib.closing(_records(ws, include_undecided, lines=fmt == "jsonl")) as records:
             for record in records:
@@ -90,6 +90,25 @@ def export_decisions(
     if progress is not None:
         progress(written, total)
     return written
+
+
+class _Behind:
+    """A text file's ``write`` on the thread of ``fileio.writing_behind``."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.write = write
+
+
+@contextlib.contextmanager
+def _sink(fh: IO[str], fmt: str) -> Iterator[IO[str]]:
+    """Where the export writes: for JSON Lines, a few megabytes at a time, a thread that
+    writes them to ``fh`` while the next lines are made (``fileio.writing_behind``; leaving
+    the block waits for the last write); for CSV, a row at a time, ``fh`` itself."""
+    if fmt != "jsonl":
+        yield fh
+        return
+    with writing_behind(fh) as write:
+        yield cast(IO[str], _Behind(write))  # (the writers call its write() only)
 
 
 def tick(
