@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from annotator.formats.labelled import (
     jsonl_writer,
     labelled_record,
 )
-from annotator.services.exporter import export_decisions
+from annotator.formats.labelled.record import pairs_text
+from annotator.services.exporter import export_decisions, rater_text
 from annotator.services.importer import import_file
 from annotator.services.review import ReviewService
 from annotator.services.workspace import Workspace
@@ -248,3 +250,24 @@ def test_line_text_writes_what_the_record_writer_writes() -> None:
         jsonl_writer(out)(labelled_record(**fields, **project))
         scale = fields.pop("labels"), fields.pop("ordinal"), fields.pop("threshold")
         assert quick.line(fields, *scale) == out.getvalue(), fields
+
+
+def test_rater_labels_from_sqlite_are_written_as_json_dumps_writes_them() -> None:
+    """The export's quick way from SQLite's rater-label object to the line's text gives
+    ``pairs_text`` of the object read, for names and labels of every kind of character and
+    for values that are not strings."""
+    odd = ["alice", "", "a:b", 'q"uote', "back\\slash", "tab\t", "\x01", "é 中文 🙂",
+           "\u2028\u2029\x85", "a\",\"b", "x\":\"y", " , : "]  # fmt: skip
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE r (k TEXT, v)")
+    for n in range(len(odd) * 3):
+        db.execute("DELETE FROM r")
+        for i in range(n % 4):
+            db.execute(
+                "INSERT INTO r VALUES (?, ?)", (odd[(n + i) % len(odd)] + str(i), odd[n % len(odd)])
+            )
+        if n % 5 == 4:
+            db.execute("INSERT INTO r VALUES ('number', 3)")
+        (raw,) = db.execute("SELECT '' || json_group_object(k, v) FROM r").fetchone()
+        assert rater_text(raw) == pairs_text(json.loads(raw)), raw
+    assert rater_text("{}") == pairs_text({}) == "{}"

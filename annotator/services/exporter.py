@@ -334,8 +334,20 @@ def _json(text: str) -> Any:
 
 
 MEMO_SIZE = 4096
-"""Texts of tags and rater labels kept for the lines that repeat them (a few thousand: most
-lines repeat a handful of tag sets and rater pairs; the memo is emptied when full)."""
+"""Texts of tag lists kept for the lines that repeat them (most lines repeat a handful; the
+memo is emptied when full)."""
+
+
+def rater_text(raw: str) -> str:
+    """The rater labels as the line has them (``pairs_text``), from the JSON object SQLite's
+    ``json_group_object`` makes of them (``{"rater":"label",...}``, without spaces). When no
+    character in it is escaped (no backslash) and every value is a string (four quotes a
+    pair, each pair's ``":"`` the only one), every quote delimits a string: the line's text
+    is that object with a space after each ``":"`` and ``","``, which is what ``json.dumps``
+    writes for such strings. Any other object is read and written again."""
+    if "\\" not in raw and raw.count('"') == 4 * raw.count('":"'):
+        return raw.replace('":"', '": "').replace('","', '", "')
+    return pairs_text(_json(raw))
 
 
 def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
@@ -354,20 +366,17 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
     split = context.split
     part = parts(split.seed, split.fraction) if split is not None else None
     hashes = context.rubric_hashes
-    tags: dict[str, str] = {}
-    raters: dict[str, str] = {}
+    memo: dict[str, str] = {}
 
-    def listed(
-        raw: str | None, memo: dict[str, str], as_text: Callable[[Any], str], empty: str
-    ) -> str:
-        """The text of a JSON list or object the workspace holds (``raw``), as the line has it."""
+    def tags_text(raw: str | None) -> str:
+        """A decision's tags (a JSON list, as the workspace holds it) as the line has them."""
         if not raw:
-            return empty
+            return "[]"
         got = memo.get(raw)
         if got is None:
             if len(memo) >= MEMO_SIZE:
                 memo.clear()
-            got = memo[raw] = as_text(_json(raw))
+            got = memo[raw] = strings_text(_json(raw))
         return got
 
     line = text.unsafe_line
@@ -396,7 +405,7 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
                                 row[8],
                                 row[9],
                                 bool(overridden) if overridden is not None else None,
-                                listed(row[11], tags, strings_text, "[]"),
+                                tags_text(row[11]),
                                 row[12],
                                 row[13],
                                 row[14],
@@ -404,7 +413,7 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
                                 if part is not None and status is decided
                                 else "",
                                 row[4],
-                                listed(row[6], raters, pairs_text, "{}"),
+                                rater_text(row[6]) if row[6] else "{}",
                                 row[5],
                                 scales.get(criterion, no_scale),
                                 version,
