@@ -21,7 +21,7 @@ import orjson
 from annotator import __version__
 from annotator.domain.merge import Scale
 from annotator.domain.model import Status
-from annotator.domain.split import parts
+from annotator.domain.split import Part, parts
 from annotator.fileio import atomic_write, writing_behind
 from annotator.formats.labelled import LineText, csv_writer, jsonl_writer, labelled_record
 from annotator.formats.labelled.record import pairs_text, strings_text
@@ -365,6 +365,7 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
     decided = Status.DECIDED
     split = context.split
     part = parts(split.seed, split.fraction) if split is not None else None
+    parts_named = {p: p.value for p in Part}
     hashes = context.rubric_hashes
     memo: dict[str, str] = {}
 
@@ -409,7 +410,7 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
                                 row[12],
                                 row[13],
                                 row[14],
-                                part(row[0]).value
+                                parts_named[part(row[0])]
                                 if part is not None and status is decided
                                 else "",
                                 row[4],

@@ -266,6 +266,11 @@ class LineText:
             scale, rubric_version, rubric_hash, blind_label, revealed_at,
         ) = values  # fmt: skip
         e, s = encode_basestring, _scalar
+        # (these are most often an int or None: looked at first)
+        rv = rubric_version
+        version = int.__repr__(rv) if rv.__class__ is int else s(rv)
+        blind = "null" if blind_label is None else s(blind_label)
+        revealed = "null" if revealed_at is None else s(revealed_at)
         return (
             f"{self._head}{e(case_id) if case_id.__class__ is str else s(case_id)}, "
             f'"case_hash": {e(case_hash) if case_hash.__class__ is str else s(case_hash)}, '
@@ -284,9 +289,9 @@ class LineText:
             f'"rater_labels": {rater_labels}, '
             f'"kind": {e(kind) if kind.__class__ is str else s(kind)}, '
             f"{scale}, "
-            f'"rubric_version": {s(rubric_version)}, '
+            f'"rubric_version": {version}, '
             f'"rubric_hash": {e(rubric_hash) if rubric_hash.__class__ is str else s(rubric_hash)}, '
-            f'"blind_label": {e(blind_label) if blind_label.__class__ is str else s(blind_label)}, '
-            f'"revealed_at": {e(revealed_at) if revealed_at.__class__ is str else s(revealed_at)}'
+            f'"blind_label": {blind}, '
+            f'"revealed_at": {revealed}'
             "}\n"
         )
