@@ -264,7 +264,7 @@ _LABELLED_FROM = (
 )
 _LABELLED_COLUMNS = f"{_LABELLED_SELECT} {_LABELLED_FROM}"
 _LABELLED_OF = (
-    f"SELECT json_group_array(json_array(j.key, {_LABELLED_VALUES})) FROM json_each(?) j "
+    f"SELECT json_group_array(json_array({_LABELLED_VALUES}, j.key)) FROM json_each(?) j "
     f"JOIN cases c ON c.id = j.value {_LABELLED_FROM.removeprefix('FROM cases c')}"
 )
 
@@ -290,7 +290,8 @@ def labelled_ids(db: sqlite3.Connection, include_undecided: bool) -> list[int]:
 
 
 def labelled_rows_of(db: sqlite3.Connection, ids: Sequence[int]) -> list[list[Any]]:
-    """:func:`labelled_rows` of the cases ``ids`` (a few thousand), in that order, as lists.
+    """:func:`labelled_rows` of the cases ``ids`` (a few thousand), in that order, as lists,
+    each with one more value after those: its place in ``ids``.
 
     SQLite makes them in one statement, as one JSON text, and Python reads that text at once:
     the statement runs without Python's global lock, which a row at a time takes back for
@@ -298,8 +299,8 @@ def labelled_rows_of(db: sqlite3.Connection, ids: Sequence[int]) -> list[list[An
     those of the columns (text, integers, null; JSON holds no other kind a workspace has)."""
     (found,) = db.execute(_LABELLED_OF, (orjson.dumps(list(ids)).decode(),)).fetchone()
     rows: list[list[Any]] = orjson.loads(found)
-    rows.sort(key=itemgetter(0))  # (by place in ids; they come in that order already)
-    return [row[1:] for row in rows]
+    rows.sort(key=itemgetter(-1))  # (they come in that order already)
+    return rows
 
 
 def labelled_rows_with_source(conn: Connection, include_undecided: bool) -> Iterator[Any]:
