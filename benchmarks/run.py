@@ -103,8 +103,10 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def run(plan: Plan, data: Path, work: Path, quick: bool) -> Results:
-    res = Results(plan, quick)
+def run(res: Results, data: Path, work: Path) -> Results:
+    """Every step of ``res.plan``, its figures into ``res`` as they come (a failed step leaves
+    those of the steps before it)."""
+    plan = res.plan
     workspaces: dict[int, Path] = {}
     for cases, runs in plan.imports:
         _imports(res, data, work, cases, runs)
@@ -433,8 +435,18 @@ def main(argv: list[str] | None = None) -> int:
     out: Path | None = args.out or (REPO / "docs" / "benchmarks.md")
     if args.quick and args.out is None:  # a check, not a report: kept only with --keep
         out = work / "benchmarks.md" if args.keep else None
+    res = Results(plan, args.quick)
     try:
-        res = run(plan, args.data, work, args.quick)
+        try:
+            run(res, args.data, work)
+        except BaseException:  # (what was measured is kept: a full run takes twenty minutes)
+            partial = report.saved(
+                res.figures, res.filters, res.filter_rows, res.notes, quick=args.quick,
+                seconds=time.perf_counter() - res.started, load=(res.load_before, os.getloadavg()),
+            )  # fmt: skip
+            (work / "results-partial.json").write_text(json.dumps(partial, indent=1), "utf-8")
+            _say(f"a step failed; what was measured before it: {work / 'results-partial.json'}")
+            raise
         saved = report.saved(
             res.figures, res.filters, res.filter_rows, res.notes, quick=args.quick,
             seconds=time.perf_counter() - res.started, load=(res.load_before, os.getloadavg()),

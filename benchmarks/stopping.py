@@ -49,6 +49,7 @@ def interrupt(args: list[str], *, after: float, after_first_line: bool = False) 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_hear_ctrl_c,
     )
     assert proc.stdout is not None
     first_line = threading.Event()
@@ -84,6 +85,13 @@ def interrupt(args: list[str], *, after: float, after_first_line: bool = False) 
     if code not in (INTERRUPTED, -signal.SIGINT):  # (the shell shows either as 130)
         raise StepFailed(f"{' '.join(args)} stopped with {code}, not {INTERRUPTED}:\n{output}")
     return Stopped(stopped - sent, sent - start, output)
+
+
+def _hear_ctrl_c() -> None:
+    """In the child before it starts: SIGINT as a terminal gives it. A suite started in the
+    background (``python -m benchmarks &`` from a script) ignores SIGINT, and its children
+    would inherit that: the command would never hear the signal and run on to its end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Finished(StepFailed):
