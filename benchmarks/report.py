@@ -26,7 +26,7 @@ _INTRO = """\
 # Benchmarks
 
 A lead imports, filters, exports and merges whole evaluation runs of 100,000 to 1,000,000 cases.
-This file is written by the benchmark suite, `python -m benchmarks` (about 10 minutes, a few more
+This file is written by the benchmark suite, `python -m benchmarks` (about 17 minutes, a few more
 the first time, when it generates 1.8 GB of cases; `--quick` checks in under a minute, at 10,000
 cases, that the suite works). The suite generates the projects from a seed
 (`benchmarks/generate.py`: about 1 KB of text per case, three raters per case, a judge's
