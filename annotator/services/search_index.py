@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from annotator.services.workspace import Workspace
 from annotator.storage import search_index
-from annotator.storage.db import copy_log
 from annotator.storage.search_index import STEP, Pending
 
 __all__ = ["Pending", "build_search_index", "pending", "waiting"]
@@ -53,11 +52,7 @@ def build_search_index(
     decisions, waiting for the lock, get it then rather than race the next step for it)."""
     if ws.read_only:
         return False
-    # The log an import's commit left (over 4 GB at a million cases) is copied first, by a
-    # copy that Ctrl+C or ``cancelled()`` stops: the first step's commit would copy it in C.
     total = pending(ws).waiting
-    if total and ws.path is not None and not copy_log(ws.path, cancelled):
-        return False
     done = 0
     if progress is not None:
         progress(0, total)

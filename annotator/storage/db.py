@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import sqlite3
-import threading
 import time
 import urllib.parse
 import weakref
@@ -799,45 +798,3 @@ def _same_bytes(a: Path, b: Path) -> bool:
                 return False
             if not chunk:
                 return True
-
-
-def copy_log(path: Path, stop: Callable[[], bool] | None = None, poll: float = 0.1) -> bool:
-    """Copy the write-ahead log into the database file (a passive checkpoint: readers and
-    writers go on meanwhile), on a thread of its own, so that it can be stopped: a Ctrl+C in
-    the calling thread, or ``stop()`` (asked every ``poll`` seconds), interrupts the copy
-    (SQLite stops a checkpoint on ``sqlite3_interrupt``; the next one goes on from there).
-    Whether it ran to its end. An import's commit leaves the copy to later (``writing(...,
-    checkpoint=False)``); at a million cases the log is over 4 GB, and a copy in the calling
-    thread, in C, could not be stopped for some twenty seconds."""
-    result: list[BaseException | None] = []
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-
-    def run() -> None:
-        try:
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except BaseException as exc:  # (interrupted, or the disk): handed to the caller
-            result.append(exc)
-        else:
-            result.append(None)
-
-    thread = threading.Thread(target=run, name="annotator-copy-log", daemon=True)
-    try:
-        thread.start()
-        while thread.is_alive():
-            thread.join(poll)
-            if stop is not None and thread.is_alive() and stop():
-                db.interrupt()
-                thread.join()
-                return False
-    except BaseException:  # Ctrl+C: the copy stops too
-        db.interrupt()
-        thread.join()
-        raise
-    finally:
-        db.close()
-    failed = result[0] if result else None
-    if isinstance(failed, sqlite3.OperationalError) and "interrupt" in str(failed):
-        return False
-    if failed is not None:
-        raise failed
-    return True
