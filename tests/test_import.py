@@ -274,25 +274,3 @@ def test_indexes_made_after_the_rows_are_the_schemas(ws: Workspace, tmp_path: Pa
         plan = conn.execute(text("EXPLAIN QUERY PLAN SELECT id FROM cases WHERE status = 0"))
         assert "ix_cases_status" in " ".join(str(row[-1]) for row in plan)
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-
-
-def test_the_commit_leaves_the_logs_checkpoint_to_later(tmp_path: Path) -> None:
-    """The import's commit is synced to the write-ahead log and read from there at once; the
-    copy into the database file (the checkpoint) waits for the next commit or the close, and
-    the connection it used checkpoints automatically again."""
-    path = tmp_path / "w.annotator"
-    ws = Workspace.open(path)
-    rows = [case(f"c{i}", input=f"question {i} " * 200) for i in range(2000)]
-    import_file(ws, write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
-    wal = Path(f"{path}-wal")
-    assert wal.stat().st_size > 4 * path.stat().st_size  # (the pages are in the log yet)
-    with ws.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
-    other = Workspace.open(path)
-    assert other.case_count() == 2000  # (another connection reads them)
-    other.close()
-    ws.close()
-    assert not wal.exists() or wal.stat().st_size < path.stat().st_size
-    again = Workspace.open(path)
-    assert again.case_count() == 2000
-    again.close()

@@ -115,8 +115,7 @@ def import_file(
     ignored = ignored_in(reader, encoding, limit=HINT_SAMPLE)
     options = _Options(mapping, threshold, progress, cancelled, clock, batch,
                        confirmed, replace, ws.path or ws.name, ignored)  # fmt: skip
-    # (the log's checkpoint after the commit, as the search index, is left to the next step)
-    with writing(ws.engine, checkpoint=False) as conn:
+    with writing(ws.engine) as conn:
         report = _Import(conn, reader, path, options).run()
         last_chance(cancelled, lambda: _cancelled(path))
         return report

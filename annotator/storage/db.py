@@ -302,9 +302,7 @@ def _on_begin(conn: Any) -> None:
 
 
 @contextlib.contextmanager
-def writing(
-    engine: Engine, attach: Mapping[str, Path] | None = None, *, checkpoint: bool = True
-) -> Iterator[Connection]:
+def writing(engine: Engine, attach: Mapping[str, Path] | None = None) -> Iterator[Connection]:
     """A write transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE).
 
     A transaction that reads first and writes later fails at once ("database is locked") if
@@ -316,12 +314,6 @@ def writing(
 
     ``attach``: databases to read from in the transaction (name: file), attached before it
     begins (SQLite attaches none within one) and detached after it.
-
-    ``checkpoint``: False leaves the write-ahead log as the commit wrote it, without the
-    automatic checkpoint that copies it into the database file at once (an import's hundreds
-    of MB, a second or more): the next commit that passes SQLite's threshold does it then (an
-    import's first search index step), or closing the workspace. The commit is as durable
-    either way: the log is synced (``synchronous = FULL``) and readers read from it.
     """
     policy = _policy(engine)
     if policy.why_read_only:
@@ -351,23 +343,11 @@ def writing(
             raise
         break
     with conn:
-        automatic = None if checkpoint else _hold_checkpoints(conn)
         try:
             with translated(policy.name), transaction:
                 yield conn
         finally:
-            if automatic is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    driver_connection(conn).execute(f"PRAGMA wal_autocheckpoint = {automatic:d}")
             _detach(conn, attach)
-
-
-def _hold_checkpoints(conn: Connection) -> int:
-    """Turn off the connection's automatic checkpoint; the page count it had."""
-    db = driver_connection(conn)
-    automatic = int(db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-    db.execute("PRAGMA wal_autocheckpoint = 0")
-    return automatic
 
 
 def _detach(conn: Connection, attach: Mapping[str, Path] | None) -> None:
