@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
-import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from annotator.fileio import atomic_write, writing_behind
 from annotator.formats.labelled import LineText, csv_writer, jsonl_writer, labelled_record
 from annotator.formats.labelled.record import pairs_text, strings_text
 from annotator.services.cancelling import last_chance
+from annotator.services.lockstep import Lockstep
 from annotator.services.split import SplitSettings
 from annotator.services.workspace import Workspace, WorkspaceCorrupt, workspace_files
 from annotator.storage import decisions, rubric_versions, schemes
@@ -437,35 +436,5 @@ def _read_ahead(reading: Iterator[_T]) -> Iterator[Iterator[_T]]:
     the caller (SQLite makes the next rows on one core while Python writes lines on the
     other). An error in reading is raised in the caller. Leaving the block, however early,
     stops the thread (after the item it is reading) before the connection is let go."""
-    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(READ_AHEAD)
-    stop = threading.Event()
-
-    def run() -> None:
-        try:
-            for item in reading:
-                if stop.is_set():
-                    return
-                ready.put((True, item))
-            ready.put((False, None))
-        except BaseException as exc:  # handed to the caller
-            ready.put((False, exc))
-
-    def items() -> Iterator[_T]:
-        while True:
-            more, item = ready.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
-            yield item
-
-    thread = threading.Thread(target=run, name="annotator-reader", daemon=True)
-    thread.start()
-    try:
-        yield items()
-    finally:
-        stop.set()
-        while thread.is_alive():  # (a put waiting for room returns once the queue is emptied)
-            with contextlib.suppress(queue.Empty):
-                ready.get(timeout=0.05)
-        thread.join()
+    with Lockstep(lambda: reading, ahead=READ_AHEAD, name="annotator-reader") as ahead:
+        yield iter(ahead)

@@ -32,15 +32,21 @@ class Lockstep(Generic[T]):
 
     An exception in the generator is raised in the consumer; leaving the ``with`` block early (an
     error, a cancel) stops the generator on its thread, which closes the file.
+
+    ``ahead``: how many items the producer may be ahead of the consumer. With more than one it
+    no longer takes turns: it runs while the consumer works, up to ``ahead`` items (the export,
+    whose rows SQLite makes without the interpreter's lock: ``services/exporter.py``).
     """
 
-    def __init__(self, produce: Callable[[], Iterator[T]]) -> None:
+    def __init__(
+        self, produce: Callable[[], Iterator[T]], *, ahead: int = 1, name: str = "import-prepare"
+    ) -> None:
         self._produce = produce
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
-        self._permits = threading.Semaphore(1)  # the first batch is prepared at once
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=ahead)
+        self._permits = threading.Semaphore(ahead)  # the first items are prepared at once
         self._permitted = True
         self._stop = False
-        self._thread = threading.Thread(target=self._run, name="import-prepare", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def __enter__(self) -> Lockstep[T]:
         self._thread.start()
