@@ -257,6 +257,55 @@ def test_every_export_carries_the_split(project: Path, tmp_path: Path) -> None:
     ws.close()
 
 
+def test_export_all_of_a_leads_workspace_gives_every_settled_case_its_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``annotator export --all`` of a lead's workspace: the cases the reviewers settled (their
+    unanimous label, no decision of the lead's) carry their part as the lead's settled
+    conflicts do, as the queue, ``annotator split`` and the merged file place them; an open
+    conflict (the lead's own review before the merge settles nothing) and a case nobody
+    decided carry none."""
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
+    files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]
+    lead_ws = tmp_path / "lead.annotator"
+    assert main(["import", str(pack), "--workspace", str(lead_ws), "-q"]) == 0
+    assert main(["split", str(lead_ws), "--seed", "3", "--fraction", "0.5"]) == 0
+    lead = Workspace.open(lead_ws)
+    own = ReviewService(lead, "lee", clock=lambda: "2026-01-01T09:00:00Z")  # (before the merge)
+    own.decide(own.row_id("c2") or 0, "fail", "lee's own review, before the files")
+    lead.close()
+    assert main(["merge", *map(str, files), "--into", str(lead_ws), "-q"]) == 0
+    lead = Workspace.open(lead_ws)
+    review = ReviewService(lead, "lee")
+    review.decide(review.row_id("c3") or 0, "pass", "lee settles c3")
+    placed = {
+        r.ext_id: r.part
+        for r in queue_rows(lead, list(queue_ids(lead, QueueFilter(kinds=None)))).values()
+    }
+    lead.close()
+    settled = {"c1", "c3", "c4", "c6"}  # unanimous (c4: ana alone), and the lead's c3
+    assert {i for i, part in placed.items() if part is not None} == settled
+    capsys.readouterr()
+
+    for name in ("all.jsonl", "all.csv"):
+        assert main(["export", str(lead_ws), "--all", "-o", str(tmp_path / name), "-q"]) == 0
+    lines = _lines(tmp_path / "all.jsonl")
+    with (tmp_path / "all.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert main(["export", str(lead_ws), "--merged", "-o", str(tmp_path / "m.jsonl"), "-q"]) == 0
+    merged = {line["id"]: line["split"] for line in _lines(tmp_path / "m.jsonl")}
+    want = {
+        f"c{i}": part_of(3, f"c{i}", 0.5).value if f"c{i}" in settled else "" for i in range(1, 7)
+    }
+    assert {line["id"]: line["split"] for line in lines} == want
+    assert {row["id"]: row["split"] for row in rows} == want
+    assert {i: p for i, p in merged.items()} == {i: want[i] for i in merged}
+    assert {line["id"]: line["status"] for line in lines if line["id"] in ("c1", "c2")} == {
+        "c1": "undecided",  # the reviewers' label, not the lead's decision
+        "c2": "decided",  # the lead's own review of an open conflict: no part yet
+    }
+
+
 def test_a_merge_of_files_uses_the_default_split(tmp_path: Path) -> None:
     pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 7)], PASS_FAIL)
     files = [reviewer_file(pack, tmp_path / who, who, plan) for who, plan in REVIEW_PLAN.items()]

@@ -239,7 +239,8 @@ class LabelledContext:
     fingerprint: str
     scales: dict[str, Scale]
     split: SplitSettings | None = None
-    """The project's held-out split, which gives each decided case its ``split`` (None: a
+    """The project's held-out split, which gives each case with a final label its ``split``
+    (its own decision, or in a lead's workspace the reviewers' unanimous label; None: a
     workspace too damaged to read it; every line's ``split`` is then empty)."""
     rubric_hashes: dict[tuple[str, int], str] = field(default_factory=dict)
     """The hash of each rubric version, by (criterion, version): a decision's
@@ -298,7 +299,7 @@ def _line_fields(row: Any, context: LabelledContext) -> dict[str, Any]:
     project."""
     status = Status(row[3])
     split = context.split
-    part = split.part(row[0]).value if split is not None and status is Status.DECIDED else ""
+    part = split.part(row[0]).value if split is not None and row[18] else ""
     return {
         "case_id": row[0],
         "case_hash": row[1],
@@ -361,7 +362,6 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
         c: text.scale_text(s.labels, s.ordinal, s.threshold) for c, s in context.scales.items()
     }
     statuses = {int(s): s for s in Status}
-    decided = Status.DECIDED
     split = context.split
     part = parts(split.seed, split.fraction) if split is not None else None
     parts_named = {p: p.value for p in Part}
@@ -409,9 +409,7 @@ def _line_batches(ws: Workspace, include_undecided: bool) -> Iterator[Lines]:
                                 row[12],
                                 row[13],
                                 row[14],
-                                parts_named[part(row[0])]
-                                if part is not None and status is decided
-                                else "",
+                                parts_named[part(row[0])] if part is not None and row[18] else "",
                                 row[4],
                                 rater_text(row[6]) if row[6] else "{}",
                                 row[5],

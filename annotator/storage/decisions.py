@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 from annotator.domain.model import Status
 from annotator.storage import reveals
 from annotator.storage.cases import SEP
+from annotator.storage.split import DECIDED
 
 State = dict[str, Any]
 
@@ -256,7 +257,8 @@ _LABELLED_VALUES = (
     "'' || (SELECT json_group_object(r.rater, r.label) FROM rating r WHERE r.case_id = c.id), "
     "d.label, d.rationale, d.who_right, d.who_right_overridden, d.tags, d.confidence, "
     "d.reviewer, d.decided_at, d.rubric_version, "
-    "v.blind_label, v.revealed_at"  # (blind-first review: the first label, when committed)
+    "v.blind_label, v.revealed_at, "  # (blind-first review: the first label, when committed)
+    f"{DECIDED}"  # (a final label: the case's part of the held-out split)
 )
 _LABELLED_SELECT = f"SELECT {_LABELLED_VALUES}"
 _LABELLED_FROM = (
@@ -275,7 +277,10 @@ def labelled_rows(conn: Connection, include_undecided: bool) -> Iterator[Any]:
     rater labels (a JSON object), then the decision's label, rationale, who was right, whether
     that was overridden, tags (a JSON list), confidence, reviewer and time (None when
     undecided), then the rubric version it was taken under; then the first label under
-    blind-first review and when it was committed (None when not revealed)."""
+    blind-first review and when it was committed (None when not revealed); then whether the
+    case has a final label (``storage.split.DECIDED``: a decision that settles it, or in a
+    lead's workspace the reviewers' unanimous label), which gives it a part of the held-out
+    split."""
     where = "" if include_undecided else f"WHERE c.status = {int(Status.DECIDED)}"
     query = text(f"{_LABELLED_COLUMNS} {where} ORDER BY c.position")
     yield from conn.execution_options(yield_per=2000).execute(query)
