@@ -1,4 +1,6 @@
-"""Atomic file writing: a temporary file in the same folder, fsync, then rename over the target."""
+"""Atomic file writing: a temporary file in the same folder, fsync, then rename over the target;
+and temporary folders named after their process, which a later process removes once that one
+has ended (:func:`process_folder`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import platform
 import queue
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -153,7 +156,7 @@ def _is_stale(entry: os.DirEntry[str], target: str, now: float) -> bool:
         if ours["host"] != _host():
             return now - entry.stat().st_mtime > STALE_SECONDS
         pid = int(ours["pid"])
-        return pid != os.getpid() and not _alive(pid)
+        return pid != os.getpid() and not process_alive(pid)
     before = f".{target}."
     if not (name.startswith(before) and _BEFORE.fullmatch(name[len(before) :])):
         return False
@@ -176,7 +179,7 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", platform.node())[:40] or "host"
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether process ``pid`` runs on this host (True when that cannot be told)."""
     if sys.platform == "win32":  # os.kill(pid, 0) would terminate it on Windows
         import ctypes
@@ -197,7 +200,63 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:  # PermissionError: it runs, as another user
         return True
+    with contextlib.suppress(OSError, IndexError), open(f"/proc/{pid}/stat", "rb") as fh:
+        # Linux: a zombie has ended (its parent has not yet asked how)
+        return fh.read().rpartition(b")")[2].split()[0] not in (b"Z", b"X")
     return True
+
+
+# -- temporary folders named after their process, and the ones killed processes left behind -----
+
+
+def process_folder(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder of this process, ``PREFIXPID-RANDOM`` in the system's temporary
+    folder, removed when the ``with`` block ends (or by ``cleanup()``). A process killed before
+    it could remove it (SIGKILL, a crash, a power cut) leaves a folder that the next
+    :func:`sweep_folders` of the same ``prefix`` recognises and removes."""
+    return tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-")
+
+
+def sweep_folders(prefix: str, base: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove the :func:`process_folder` folders of ``prefix`` that processes which no longer
+    run left in ``base`` (by default the system's temporary folder); the ones removed. Only
+    folders (not files, nor links) named ``PREFIXPID-...``, of this user, whose process has
+    ended: the folder of a process still running (another window, another command) is never
+    touched, nor one of this process. Never raises: a folder that cannot be removed now is
+    tried again the next time."""
+    removed = []
+    with contextlib.suppress(OSError):
+        with os.scandir(base if base is not None else tempfile.gettempdir()) as entries:
+            stale = [entry for entry in entries if _stale_folder(prefix, entry)]
+        for entry in stale:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def folder_owner(prefix: str, name: str) -> int | None:
+    """The process a :func:`process_folder` of ``prefix`` is named after; None for any other
+    name."""
+    if not name.startswith(prefix):
+        return None
+    pid, dash, rest = name[len(prefix) :].partition("-")
+    if not (pid.isdigit() and dash and rest):
+        return None
+    return int(pid)
+
+
+def _stale_folder(prefix: str, entry: os.DirEntry[str]) -> bool:
+    pid = folder_owner(prefix, entry.name)
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        if not entry.is_dir(follow_symlinks=False):
+            return False
+        if hasattr(os, "getuid") and entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            return False  # another user's
+    except OSError:
+        return False
+    return not process_alive(pid)
 
 
 @contextlib.contextmanager

@@ -12,12 +12,13 @@ Names are compared case-insensitively (``casefold``, registered by ``db``).
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, text
+
+from annotator.fileio import process_folder, sweep_folders
 
 IMPORTED_NAME = "imported judge"
 """The imported judge's run when its cases do not agree on one model."""
@@ -217,14 +218,23 @@ STAGE = "stage"
 ``attach``)."""
 
 
+STAGE_PREFIX = "annotator-run-"
+"""The stage's temporary folder: ``annotator-run-<pid>-<random>`` (``fileio.process_folder``)."""
+
+
 class VerdictStage:
     """A run's verdicts, prepared before the write lock is taken: :data:`StagedRow` rows in a
-    database of their own in a temporary folder (removed when closed; a process killed
-    leaves it to the system's clean-up of temporary files), in the order added. The write
-    transaction attaches it (:attr:`attach`) and copies it in SQL (:func:`insert_staged`)."""
+    database of their own in a temporary folder, in the order added. The write transaction
+    attaches it (:attr:`attach`) and copies it in SQL (:func:`insert_staged`).
+
+    The folder is removed when the stage is closed. One that a process killed while adding a
+    run (SIGKILL, a crash, a power cut) left behind is removed by the next stage, once that
+    process has ended (``fileio.sweep_folders``: only this user's, never one a running
+    process uses)."""
 
     def __init__(self) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="annotator-run-")
+        sweep_folders(STAGE_PREFIX)
+        self._folder = process_folder(STAGE_PREFIX)
         self.path = Path(self._folder.name) / "verdicts.db"
         self.db = sqlite3.connect(self.path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=OFF")
