@@ -20,6 +20,7 @@ from annotator.ui.decision_panel import DecisionPanel
 from annotator.ui.draft import Draft
 from annotator.ui.held_drafts import HeldDrafts
 from annotator.ui.queue_panel import QueuePanel
+from annotator.ui.widgets import lay_out_now
 from annotator.ui.writes import Writes
 
 COUNT_LATER = 100_000
@@ -214,6 +215,7 @@ class CaseFlow(QObject):
         if typed is not None:
             self.panel.apply_draft(typed)
         self.caseShown.emit(detail)
+        lay_out_now()  # (one paint of the case as it stands, not three: widgets.lay_out_now)
 
     def _empty_text(self) -> str:
         if self.service is None:

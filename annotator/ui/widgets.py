@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QLabel,
     QLayout,
@@ -67,6 +68,24 @@ def show_if(widget: QWidget, visible: bool) -> None:
     refilled for every case makes many such calls, and each costs."""
     if widget.isHidden() == visible:
         widget.setVisible(visible)
+
+
+LAYOUT_ROUNDS = 8
+"""More than the widget tree is deep from a case's text to the window (text, card, grid, area,
+case, view): each round lays out one level more."""
+
+
+def lay_out_now() -> None:
+    """Lay out now what filling a view changed, every level of it, before anything is painted.
+
+    Left to the event loop, a text that changes height asks its card to lay out again, the card
+    its grid, the grid the case, each in a turn of its own: and the window was painted between
+    turns, so a next case was painted three times (half laid out twice, the first time in the
+    old case's heights) before it stood. Here each round delivers the requests the one before
+    made; after the last (more rounds than levels) one paint shows the case as it stands.
+    """
+    for _ in range(LAYOUT_ROUNDS):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def set_muted(widget: QWidget) -> None:
@@ -235,7 +254,9 @@ class WrappingText(QTextEdit):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.setStyleSheet("QTextEdit { background: transparent; }")
+        # Transparent on its card: no fill behind the text (a style sheet would do the same,
+        # and make every paint of it go through Qt's style sheet machinery).
+        self.viewport().setAutoFillBackground(False)
         self.document().setDocumentMargin(0)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._fit()
