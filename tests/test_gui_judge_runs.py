@@ -361,3 +361,54 @@ def test_the_imported_run_s_card_says_it_is_the_queue_s_judge(qapp: Any) -> None
     assert run_detail(default) == "the queue's judge"
     newest = RunVerdict("v2", "", imported=False, current=True, verdict=None)
     assert run_detail(newest) == "current run"
+
+
+def _judge_lines(window: Any, qtbot: QtBot) -> list[Any]:
+    """File › Agreement report…: the line naming the judge in each criterion's tab."""
+    from PySide6.QtWidgets import QLabel
+
+    window.agreement_page = None
+    window.actions_by_id["agreement"].trigger()
+    qtbot.waitUntil(lambda: window.agreement_page is not None, timeout=30000)
+    page = window.agreement_page
+    criteria = [page.tabs.widget(i) for i in range(page.tabs.count() - 1)]  # (not Anchoring)
+    found = [
+        [x for x in tab.findChildren(QLabel) if x.text().startswith("Judge: ")] for tab in criteria
+    ]
+    assert all(len(lines) == 1 for lines in found) and len(found) == 3
+    return [lines[0] for lines in found]
+
+
+def test_the_agreement_page_names_the_judge_it_measures(
+    make_window: Any, qtbot: QtBot, ws_path: Path, tmp_path: Path
+) -> None:
+    """The Agreement page's judge figures are the imported judge's: each criterion's tab says
+    so, naming its run (plain text) once there are other runs, and those runs."""
+    from PySide6.QtCore import Qt
+
+    from annotator.services.judge_runs import add_run, rename_run
+
+    window = make_window(ws_path)
+    window.resize(1280, 720)
+    lines = _judge_lines(window, qtbot)
+    assert {x.text() for x in lines} == {"Judge: the verdicts imported with the cases."}
+
+    ws = Workspace.open(ws_path)
+    try:
+        add_run(ws, RUN2, "prompt v2")
+        rename_run(ws, IMPORTED_NAME, "\u202e<b>v1</b>")
+        add_run(ws, RUN2, "prompt <i>v3</i>")
+    finally:
+        ws.close()
+    lines = _judge_lines(window, qtbot)
+    assert all(x.textFormat() == Qt.TextFormat.PlainText for x in lines)
+    assert {x.text() for x in lines} == {
+        "Judge: run '⟨RLO⟩<b>v1</b>', the verdicts imported with the cases. Runs added later "
+        "('prompt v2', 'prompt <i>v3</i>') are not in these figures: View › Alignment of judge "
+        "runs… compares them."
+    }
+    page = window.agreement_page
+    page.resize(1280, 720)
+    qtbot.waitExposed(page)
+    assert lines[0].isVisible() and lines[0].height() < 3 * lines[0].fontMetrics().height()
+    page.grab().save(str(tmp_path / "agreement_judge.png"))

@@ -60,6 +60,7 @@ __all__ = [
     "RUNS_CHANGED",
     "JudgeRun",
     "JudgeRunError",
+    "MeasuredJudge",
     "RunAdded",
     "RunCancelled",
     "RunVerdict",
@@ -67,6 +68,7 @@ __all__ = [
     "case_verdicts",
     "guess_mapping",
     "list_runs",
+    "measured_judge",
     "parse_map",
     "removed_runs",
     "remove_run",
@@ -212,6 +214,31 @@ def imported_run_name(ws: Workspace, *, clock: Clock = now_iso) -> str | None:
     if len(names) < 2:
         return None
     return next((name for name, imported in names if imported), None)
+
+
+@dataclass(frozen=True)
+class MeasuredJudge:
+    """The judge the agreement figures measure, as the queue's Judge column, the kinds and
+    "who was right" are about it: the verdicts imported with the cases. The runs added since
+    are not in those figures (the alignment report compares them)."""
+
+    name: str | None
+    """The imported run's name (its model, or ``IMPORTED_NAME``); None before its row was
+    made, when there is no other run either."""
+    model: str
+    others: tuple[str, ...]
+    """The other runs, not removed, in the order they were added."""
+
+
+def measured_judge(ws: Workspace) -> MeasuredJudge:
+    """Which judge the agreement figures are of, and the runs they leave out; reads two rows
+    of a small table, and writes nothing (a read-only workspace too)."""
+    with ws.engine.connect() as conn:
+        imported = stored.imported_run(conn)
+        names = stored.run_names(conn)
+    others = tuple(name for name, is_imported in names if not is_imported)
+    name, model = imported if imported is not None else (None, "")
+    return MeasuredJudge(name, model, others)
 
 
 def removed_runs(ws: Workspace) -> list[JudgeRun]:

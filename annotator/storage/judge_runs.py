@@ -142,6 +142,13 @@ def has_imported_run(conn: Connection) -> bool:
     return conn.execute(text("SELECT 1 FROM judge_run WHERE imported = 1")).first() is not None
 
 
+def imported_run(conn: Connection) -> tuple[str, str] | None:
+    """The imported judge's run ``(name, model)``, removed or not; None before it has its
+    row."""
+    row = conn.execute(text("SELECT name, model FROM judge_run WHERE imported = 1")).first()
+    return None if row is None else (str(row[0]), str(row[1] or ""))
+
+
 def imported_model(conn: Connection) -> str | None:
     """The imported judge's model when every case names the same one (None otherwise, or
     with no case). Reads every case's text: called once, when the run's row is made."""

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -48,6 +50,7 @@ from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TIT
 from annotator.services.agreement.glossary import explain
 from annotator.services.agreement.report import Rule
 from annotator.services.agreement.tables import BEFORE_AFTER, overruled_lines
+from annotator.services.judge_runs import IMPORTED_NAME, MeasuredJudge
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.baseline_view import BaselineView
@@ -65,6 +68,8 @@ from annotator.ui.plain import mnemonic, piece, shown, window_title
 from annotator.ui.widgets import FlowLayout, plain_label, safe_tooltip, section_title
 from annotator.untrusted import one_line
 
+OTHERS_NAMED = 3
+"""Runs added later that the line naming the judge names (then "and N more")."""
 GAPS_SHOWN = 200
 """Rubric-gap cases a criterion's tab lists (the exported report lists them all)."""
 
@@ -84,7 +89,10 @@ class AgreementPage(QDialog):
         title: str,
         parent: QWidget | None = None,
         settings: Settings | None = None,
+        judge: MeasuredJudge | None = None,
     ) -> None:
+        """``judge``: which judge the judge's figures are of, named at the top of each
+        criterion's tab (None: not named)."""
         super().__init__(parent)
         self.report = report
         self.title = title
@@ -97,6 +105,7 @@ class AgreementPage(QDialog):
         summary = plain_label(self._summary(report))
         summary.setStyleSheet(f"color: {theme.muted_color().name()};")
         layout.addWidget(summary)
+        self._judge = self._judge_text(judge) if judge is not None else ""
         self.tabs = QTabWidget()
         after = {c.criterion: c for c in report.criteria}
         before = {b.criterion: b for b in report.baseline.criteria} if report.baseline else {}
@@ -143,6 +152,31 @@ class AgreementPage(QDialog):
             + f" {intervals}"
         )
 
+    def _judge_text(self, judge: MeasuredJudge) -> str:
+        """Which judge every "judge" figure of the page is of: the verdicts imported with the
+        cases (its run named, and its model), not the runs added later."""
+        model = (
+            self.tr(" (model {0})").format(piece(one_line(judge.model, 60)))
+            if judge.model and judge.model != judge.name
+            else ""
+        )
+        if judge.name is None or judge.name == IMPORTED_NAME:  # (not said twice)
+            said = self.tr("Judge: the verdicts imported with the cases{0}.").format(model)
+        else:
+            said = self.tr("Judge: run '{0}'{1}, the verdicts imported with the cases.").format(
+                piece(one_line(judge.name, 60)), model
+            )
+        if not judge.others:
+            return said
+        names = ", ".join(f"'{piece(one_line(n, 40))}'" for n in judge.others[:OTHERS_NAMED])
+        more = len(judge.others) - OTHERS_NAMED
+        if more > 0:
+            names += self.tr(" and {0} more").format(more)
+        return said + self.tr(
+            " Runs added later ({0}) are not in these figures: View › Alignment of judge runs… "
+            "compares them."
+        ).format(names)
+
     # -- one criterion ---------------------------------------------------------------------------
 
     def _criterion_tab(
@@ -156,6 +190,8 @@ class AgreementPage(QDialog):
             scale = ", ".join(map(piece, scale_of.labels))
             scale += self.tr(" (ordered)") if scale_of.ordinal else ""
             body.addWidget(plain_label(self.tr("Labels: {0}").format(scale)))
+        if self._judge:  # (the judge's figures below, after review and before)
+            body.addWidget(_wrapped(self._judge))
         if c is not None:  # what the reviewers decided first, then the baseline of every case
             body.addWidget(_part_title(self.tr(AFTER_TITLE)))
             self._after_review(body, c)
@@ -379,6 +415,16 @@ class AgreementPage(QDialog):
                 fh.write(render(self.report, overruled_limit=None))
         except OSError as exc:
             dialogs.error(self, self.tr("Export failed"), str(exc))
+
+
+def _wrapped(text: str) -> QLabel:
+    """A plain line that wraps to the width it is given and is as tall as that needs (as
+    ``note_label``, not muted)."""
+    line = plain_label(text)
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    policy.setHeightForWidth(True)
+    line.setSizePolicy(policy)
+    return line
 
 
 def _part_title(text: str) -> QWidget:
