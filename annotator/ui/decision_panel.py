@@ -372,7 +372,7 @@ class DecisionPanel(QFrame):
     def _show_stale_rubric(self, detail: CaseDetail | None) -> None:
         """Say so when the decision was taken under an older rubric version."""
         older = detail.stale_rubric if detail is not None else None
-        self.rubric_changes.setVisible(older is not None)
+        show_if(self.rubric_changes, older is not None)
         if detail is None or older is None:
             return
         self.state.setText(
