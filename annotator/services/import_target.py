@@ -56,7 +56,7 @@ class ImportTarget:
     def abandon(self) -> None:
         """The import failed: close the workspace, and remove it if it was made for the
         import and holds no case."""
-        empty = self.ws.case_count() == 0
-        self.ws.close()
-        if self.created and empty and self.ws.path is not None:
-            remove_workspace(self.ws.path)
+        if self.created and self.ws.case_count() == 0:
+            self.ws.close_and_remove()
+        else:
+            self.ws.close()

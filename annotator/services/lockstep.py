@@ -62,8 +62,9 @@ class Lockstep(Generic[T]):
         self._permits.release()
         while self._thread.is_alive():  # a producer may be waiting to hand over a batch
             with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.05)
-        self._thread.join()
+                while True:
+                    self._queue.get_nowait()
+            self._thread.join(timeout=0.05)  # (returns as soon as the producer has ended)
 
     def __iter__(self) -> Iterator[T]:
         while True:

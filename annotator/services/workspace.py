@@ -23,6 +23,7 @@ from annotator.storage.db import (
     WorkspaceError,
     WorkspaceFull,
     WorkspaceReadOnly,
+    close_to_remove,
     hold_writes,
     is_read_only,
     is_workspace_file,
@@ -164,6 +165,14 @@ class Workspace:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def close_and_remove(self) -> None:
+        """Close the workspace and delete its files (one that holds nothing worth keeping: made
+        for an import that failed). Its connections close without syncing to the disk what
+        is deleted next (``storage.db.close_to_remove``)."""
+        close_to_remove(self.engine)
+        if self.path is not None:
+            remove_workspace(self.path)
 
     @property
     def name(self) -> str:
