@@ -114,3 +114,36 @@ def test_the_case_column_widens_to_the_ids_in_sight(make_window, qtbot, tmp_path
     table = window.queue.table
     qtbot.waitUntil(lambda: table.columnWidth(0) > ID_WIDTH, timeout=5000)
     assert table.columnWidth(0) <= max(ID_WIDTH, int(table.viewport().width() * 0.4))
+
+
+def test_moving_down_the_queue_reads_its_rows_ahead(
+    make_window: Any, qtbot: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer going case after case down a long queue: the rows below the case are read
+    while nothing else waits, so no page of the queue waits for a block of rows to be read
+    while a next case is painted."""
+    from annotator.ui import queue_model
+
+    rows = [case(f"c{i:04d}", judge="pass", raters={"a": "fail"}) for i in range(700)]
+    ws_path = tmp_path / "w.annotator"
+    ws = Workspace.open(ws_path)
+    import_file(ws, write_jsonl(tmp_path / "p.jsonl", rows, PASS_FAIL))
+    ws.close()
+    window = make_window(ws_path)
+    model = window.model
+    model.wait_until_loaded()
+    reads: list[int] = []
+    real = queue_model.queue_rows
+    monkeypatch.setattr(
+        queue_model, "queue_rows", lambda ws, ids: (reads.append(len(ids)), real(ws, ids))[1]
+    )
+    panel = window.queue
+    for row in range(1, 400):
+        assert panel.select_row(row)
+        qtbot.wait(1)  # (the read ahead waits for the event loop: the case is painted first)
+        reads.clear()
+        # What a page turn would paint next is in: reading it asks nothing of the workspace.
+        for below in range(row, min(row + queue_model.READ_AHEAD, model.rowCount())):
+            model.data(model.index(below, 0))
+        assert reads == [], f"row {row}: read {reads} while painting"
+    assert model.data(model.index(399, 0)) == "c0399"

@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # PySide6 has it from 6.7 (before, Qt never calls multiData f
 
 BLOCK = 200
 CACHE_ROWS = 5000
+READ_AHEAD = 60
+"""Rows below the current one kept read (``read_ahead``): two pages of the queue."""
 WAIT_ALL = 0.02
 """Seconds ``set_filter`` waits for every id before it settles for the first rows (default)."""
 WAIT_FIRST = 0.15
@@ -375,6 +377,17 @@ class QueueModel(QAbstractTableModel):
             else:
                 entry.setData(value)
 
+    def read_ahead(self, row: int, count: int = READ_AHEAD) -> None:
+        """Read the rows from ``row`` on into the cache now, unless the next ``count`` are in
+        it: a reviewer moving down the queue then never waits for a block of rows to be read
+        while a case is painted (the queue asks this when nothing else is waiting)."""
+        if self._ws is None or not 0 <= row < len(self._ids):
+            return
+        ahead = self._ids[row : row + count]
+        if all(row_id in self._cache for row_id in ahead):
+            return
+        self._fetch(row)
+
     def _row(self, row: int, row_id: int) -> QueueRow | None:
         item = self._cache.get(row_id)
         if item is not None:
@@ -382,7 +395,12 @@ class QueueModel(QAbstractTableModel):
             return item
         if self._ws is None:
             return None
-        start = max(0, row - BLOCK // 4)
+        self._fetch(max(0, row - BLOCK // 4))
+        return self._cache.get(row_id)
+
+    def _fetch(self, start: int) -> None:
+        """Read a block of rows from ``start`` into the cache."""
+        assert self._ws is not None
         block = self._ids[start : start + BLOCK]
         fetched = queue_rows(self._ws, block)
         for rid in block:
@@ -390,4 +408,3 @@ class QueueModel(QAbstractTableModel):
                 self._cache[rid] = fetched[rid]
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
-        return self._cache.get(row_id)

@@ -117,6 +117,9 @@ class QueuePanel(QWidget):
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         layout.addWidget(self.search)
+        # After a case is chosen and painted: the rows below it read ahead (queue_model).
+        self._read_ahead = QTimer(self, singleShot=True, interval=0)
+        self._read_ahead.timeout.connect(lambda: self.model.read_ahead(self.current_row()))
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(4)
@@ -506,6 +509,7 @@ class QueuePanel(QWidget):
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
+        self._read_ahead.start()
         return True
 
     def select_id(self, row_id: int) -> bool:
