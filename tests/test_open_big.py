@@ -135,3 +135,16 @@ def test_counts_from_opening_never_replace_newer_ones(
     assert window.progress_bar.value() == 31
     qtbot.wait(800)  # the counts from opening have come meanwhile, and were dropped
     assert window.progress_bar.value() == 31
+
+
+def test_big_counts_read_with_their_thousands_apart(make_window: Any) -> None:
+    """At a million cases the status bar's counts are read at a glance: "341,857 left", not
+    "341857 left" (the progress dialogs write them so too)."""
+    from annotator.services.review import Progress
+
+    window = make_window()
+    window.review.progressChanged.emit(
+        Progress(total=441_857, decided=100_000, skipped=1_234, all_cases=1_000_000, all_decided=0)
+    )
+    assert window.progress_bar.text() == "100,000 of 441,857 decided"
+    assert window.counts.text() == "341,857 left · 1,234 skipped · 1,000,000 cases in all"

@@ -253,14 +253,19 @@ class Files(QObject):
     def _report(self, report: ImportReport) -> None:
         text = self.tr(
             "Imported {0}: {1} new cases, {2} already present, {3} disagreements."
-        ).format(report.path.name, report.added, report.present, report.disagreements)
+        ).format(
+            report.path.name,
+            f"{report.added:,}",
+            f"{report.present:,}",
+            f"{report.disagreements:,}",
+        )
         self.message.emit(text)
         if report.skipped:
             problems = report.describe_problems(limit=200)
             skipped = (
                 self.tr("1 line was skipped:")
                 if report.skipped == 1
-                else self.tr("{0} lines were skipped:").format(report.skipped)
+                else self.tr("{0} lines were skipped:").format(f"{report.skipped:,}")
             )
             first = "\n".join(problems[:SKIPS_SHOWN])
             if len(problems) > SKIPS_SHOWN:  # the rest behind Show Details
@@ -399,7 +404,7 @@ class Files(QObject):
             self.merged.emit(report)
             self.message.emit(
                 self.tr("Merged {0} files: {1} reviewer conflicts to settle.").format(
-                    len(paths), report.open_conflicts
+                    len(paths), f"{report.open_conflicts:,}"
                 )
             )
             dialogs.message(
@@ -409,7 +414,17 @@ class Files(QObject):
                 self.tr(
                     "{0} cases reviewed: {1} unanimous, {2} reviewer conflicts ({3} open). "
                     "The queue now lists the conflicts."
-                ).format(report.cases, report.unanimous, report.conflicts, report.open_conflicts),
+                ).format(
+                    *(
+                        f"{n:,}"
+                        for n in (
+                            report.cases,
+                            report.unanimous,
+                            report.conflicts,
+                            report.open_conflicts,
+                        )
+                    )
+                ),
                 report.describe(),
             )
 

@@ -855,15 +855,18 @@ class MainWindow(QMainWindow):
         if self.lead and self.ws is not None:
             settled, total = conflict_progress(self.ws)
             self.conflicts_label.setText(
-                self.tr("Reviewer conflicts: {0} of {1} settled").format(settled, total)
+                self.tr("Reviewer conflicts: {0} of {1} settled").format(
+                    f"{settled:,}", f"{total:,}"
+                )
             )
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(progress.decided)
-        self.progress_bar.setFormat(f"{progress.decided} of {progress.total} decided")
-        extra = f" · {progress.skipped} skipped" if progress.skipped else ""
+        # (counts with thousands apart: "312,000 of 1,000,000", as the progress dialogs say)
+        self.progress_bar.setFormat(f"{progress.decided:,} of {progress.total:,} decided")
+        extra = f" · {progress.skipped:,} skipped" if progress.skipped else ""
         self.counts.setText(
             self.tr("{0} left{1} · {2} cases in all").format(
-                progress.remaining, extra, progress.all_cases
+                f"{progress.remaining:,}", extra, f"{progress.all_cases:,}"
             )
         )
 
@@ -875,7 +878,7 @@ class MainWindow(QMainWindow):
                 "You have decided all {0} cases in review. Thank you!\n\n"
                 "Export your labelled file with File › Export labelled file… (Ctrl+E) and send "
                 "it to your lead. You can still revisit and edit any decision."
-            ).format(progress.total),
+            ).format(f"{progress.total:,}"),
         )
 
     def _update_history_actions(self) -> None:
