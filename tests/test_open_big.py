@@ -148,3 +148,20 @@ def test_big_counts_read_with_their_thousands_apart(make_window: Any) -> None:
     )
     assert window.progress_bar.text() == "100,000 of 441,857 decided"
     assert window.counts.text() == "341,857 left · 1,234 skipped · 1,000,000 cases in all"
+
+
+def test_the_case_says_where_it_is_with_thousands_apart(
+    make_window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The case's place in a long queue: "1,203 / 2,468", not "1203 / 2468"."""
+    path = tmp_path / "big.annotator"
+    ws = Workspace.open(path)
+    write_project(tmp_path / "big.jsonl", 6000, seed=5)
+    import_file(ws, tmp_path / "big.jsonl")
+    total = len(queue_ids(ws, QueueFilter()))
+    ws.close()
+    assert total > 1203
+    window = make_window(path)
+    window.model.wait_until_loaded()
+    window.queue.select_row(1202)
+    qtbot.waitUntil(lambda: window.view._position.full_text() == f"1,203 / {total:,}")

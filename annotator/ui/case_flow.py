@@ -207,7 +207,7 @@ class CaseFlow(QObject):
         self.detail = detail
         row = self.queue.model.row_of(detail.row_id)
         total = self.queue.model.rowCount()
-        position = f"{row + 1} / {total}" if row is not None else ""
+        position = f"{row + 1:,} / {total:,}" if row is not None else ""
         self.view.show_case(detail, position)
         self.panel.set_case(detail, self.service.tags())
         if typed is None and detail.draft is not None:
