@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,8 +33,9 @@ from annotator.domain.model import Kind, Status
 from annotator.domain.split import Part
 from annotator.services.queue import DISAGREEMENTS, QueueFilter
 from annotator.ui.plain import piece, shown
-from annotator.ui.queue_cells import PART_TEXT, SHORT_KIND
-from annotator.ui.queue_model import BLIND_HIDDEN, COLUMNS, QueueModel
+from annotator.ui.queue_columns import ID_WIDTH as ID_WIDTH  # (tests)
+from annotator.ui.queue_columns import QueueColumns
+from annotator.ui.queue_model import QueueModel
 from annotator.untrusted import one_line
 
 ANY = object()
@@ -79,12 +80,6 @@ SEARCH_BLIND_TIP = (
     "output, reference, meta) and at your own rationales, not at the judge's or the raters' words."
 )
 """The search box's placeholder, and under blind-first review its tooltip too."""
-
-
-ID_WIDTH = 76
-"""The Case column's narrowest width."""
-CELL_PADDING = 12
-"""A cell's margins around its text."""
 
 
 class _MiddleElided(QStyledItemDelegate):
@@ -201,41 +196,17 @@ class QueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
-        self._set_widths()
         # Ids often share a long prefix ("mtbench-question-…"): cut them in the middle, so
         # that the end that tells them apart stays in sight.
         self._ids = _MiddleElided(self.table)
         self.table.setItemDelegateForColumn(0, self._ids)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.columns = QueueColumns(self.table)
+        """The columns' widths, and which are shown (they fit the queue's width)."""
         # The Case column fits the rows in sight only (Qt's default measures 1,000 rows, each
         # read from the workspace: a fifth of a second when a million-case workspace opens).
         self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table, 1)
-
-    def _set_widths(self) -> None:
-        """Each column as wide as its header and its usual values (Raters: two ratings; the
-        Status marks), so that at 1280x720 the columns up to Status are all in sight; Split
-        and the last column (Criterion, which takes the rest) are a scroll away there."""
-        metrics = self.fontMetrics()
-        header = self.table.horizontalHeader().fontMetrics()
-        bold = QFont(self.font())
-        bold.setBold(True)
-        strong = QFontMetrics(bold)
-        values = {
-            "kind": [metrics.horizontalAdvance(SHORT_KIND[k]) for k in Kind],
-            "judge": [metrics.horizontalAdvance("pass")],
-            "raters": [metrics.horizontalAdvance("pass  fail")],
-            "final": [strong.horizontalAdvance("pass")],
-            "status": [metrics.horizontalAdvance("↷ skip")],
-            "split": [metrics.horizontalAdvance(t) for t in PART_TEXT.values()],
-        }
-        for column, (name, title, _key) in enumerate(COLUMNS):
-            if name == "id":
-                self.table.setColumnWidth(column, ID_WIDTH)
-            elif name in values:
-                wanted = max(*values[name], header.horizontalAdvance(self.tr(title)))
-                self.table.setColumnWidth(column, wanted + CELL_PADDING)
 
     def _combo(self, items: list[tuple[str, object]], tip: str) -> QComboBox:
         combo = QComboBox()
@@ -262,6 +233,7 @@ class QueuePanel(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self.criterion.setVisible(len(vocab["criteria"]) > 1)
+        self.columns.set_criteria(vocab["criteria"])
         self._reflow()
 
     def set_blind(self, blind: bool, seed: int | None = None) -> None:
@@ -269,9 +241,7 @@ class QueuePanel(QWidget):
         Kind, Judge and Raters columns, the scope's kinds, the label and rater filters), and
         order the queue by ``seed`` (None: most severe first). Quietly: the caller loads the
         queue next."""
-        for column, (name, _title, _key) in enumerate(COLUMNS):
-            if name in BLIND_HIDDEN:
-                self.table.setColumnHidden(column, blind)
+        self.columns.set_blind(blind)
         for combo in (self.scope, self.label, self.rater):
             combo.setVisible(not blind)
         # (what the search covers: QueueFilter.blind)
@@ -459,12 +429,9 @@ class QueuePanel(QWidget):
         self._fit_ids()
 
     def _fit_ids(self) -> None:
-        """Widen the Case column to the ids in sight (Qt measures the visible rows only, so a
-        million rows cost nothing), up to 40 % of the queue's width; longer ones are cut in
-        the middle."""
-        wanted = self.table.sizeHintForColumn(0)
-        cap = max(ID_WIDTH, int(self.table.viewport().width() * 0.4))
-        self.table.setColumnWidth(0, min(max(ID_WIDTH, wanted), cap))
+        """Widen the Case column to the ids in sight, the columns fitting the queue's width
+        (``QueueColumns.fit``); longer ids are cut in the middle."""
+        self.columns.fit()
 
     def _settle(self) -> None:
         """After a filter change: select the case shown before if the new queue has it (among
