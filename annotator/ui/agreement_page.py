@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -191,7 +189,7 @@ class AgreementPage(QDialog):
             scale += self.tr(" (ordered)") if scale_of.ordinal else ""
             body.addWidget(plain_label(self.tr("Labels: {0}").format(scale)))
         if self._judge:  # (the judge's figures below, after review and before)
-            body.addWidget(_wrapped(self._judge))
+            body.addWidget(note_label(self._judge, muted=False))
         if c is not None:  # what the reviewers decided first, then the baseline of every case
             body.addWidget(_part_title(self.tr(AFTER_TITLE)))
             self._after_review(body, c)
@@ -415,16 +413,6 @@ class AgreementPage(QDialog):
                 fh.write(render(self.report, overruled_limit=None))
         except OSError as exc:
             dialogs.error(self, self.tr("Export failed"), str(exc))
-
-
-def _wrapped(text: str) -> QLabel:
-    """A plain line that wraps to the width it is given and is as tall as that needs (as
-    ``note_label``, not muted)."""
-    line = plain_label(text)
-    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-    policy.setHeightForWidth(True)
-    line.setSizePolicy(policy)
-    return line
 
 
 def _part_title(text: str) -> QWidget:

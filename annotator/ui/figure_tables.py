@@ -139,12 +139,13 @@ def section_table(section: Section) -> QWidget:
     return box
 
 
-def note_label(text: str) -> QLabel:
-    """A muted line of notes that wraps to the width it is given and is as tall as that
-    needs (height for width: in a scrolling page, a wrapped label otherwise claims the
-    height of its narrowest wrap)."""
+def note_label(text: str, *, muted: bool = True) -> QLabel:
+    """A muted line of notes (``muted=False``: a line of text) that wraps to the width it is
+    given and is as tall as that needs (height for width: in a scrolling page, a wrapped
+    label otherwise claims the height of its narrowest wrap)."""
     line = plain_label(text)
-    line.setStyleSheet(f"color: {theme.muted_color().name()};")
+    if muted:
+        line.setStyleSheet(f"color: {theme.muted_color().name()};")
     policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     policy.setHeightForWidth(True)
     line.setSizePolicy(policy)
