@@ -82,6 +82,8 @@ def test_the_header_menu_chooses_columns_and_they_are_kept(
     make_window: Any, qtbot: QtBot, tmp_path: Path
 ) -> None:
     window = _open(make_window, qtbot, (1280, 720))
+    header = window.queue.table.horizontalHeader()
+    assert "right-click to choose the columns" in header.viewport().toolTip()
     entries = [(a.text(), a.isChecked()) for a in window.queue.columns.menu().actions() if a.text()]
     assert entries[:7] == [(t, t in BASE) for t in [*BASE[1:], "Split", "Criterion"]]
 

@@ -66,6 +66,8 @@ class QueueColumns(QObject):
         header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._show_menu)
+        # (a section's own tooltip, the Judge column's, comes first: QHeaderView.viewportEvent)
+        header.viewport().setToolTip(self.tr("Click to sort; right-click to choose the columns"))
         table.viewport().installEventFilter(self)
         for column, (name, _title, _key) in enumerate(COLUMNS):
             if name != "id":
