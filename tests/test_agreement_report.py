@@ -303,7 +303,8 @@ def test_json_is_serialisable_and_stable(report: AgreementReport) -> None:
     text = json.dumps(data, allow_nan=False)
     assert json.loads(text) == data
     assert list(data) == ["format", "format_version", "seed", "resamples", "level", "counts",
-                          "criteria", "baseline", "anchoring", "rubric_gaps"]  # fmt: skip
+                          "criteria", "baseline", "anchoring", "rubric_gaps", "measured_judge",
+                          "measured_judge_why"]  # fmt: skip
     judge = data["criteria"][0]["judge"]
     assert judge["accuracy"]["value"] == 0.5
     assert judge["confusion"] == {

@@ -404,11 +404,22 @@ def test_the_agreement_page_names_the_judge_it_measures(
     assert all(x.textFormat() == Qt.TextFormat.PlainText for x in lines)
     assert {x.text() for x in lines} == {
         "Judge: run '⟨RLO⟩<b>v1</b>', the verdicts imported with the cases. Runs added later "
-        "('prompt v2', 'prompt <i>v3</i>') are not in these figures: View › Alignment of judge "
-        "runs… compares them."
+        "('prompt v2', 'prompt <i>v3</i>') are not in these figures: the alignment report "
+        "compares them (View › Alignment of judge runs…, annotator alignment)."
     }
     page = window.agreement_page
     page.resize(1280, 720)
     qtbot.waitExposed(page)
     assert lines[0].isVisible() and lines[0].height() < 3 * lines[0].fontMetrics().height()
     page.grab().save(str(tmp_path / "agreement_judge.png"))
+    # The report it exports says the same, in Markdown (escaped) and in HTML.
+    page.write_report(tmp_path / "shared.md", "md")
+    markdown = (tmp_path / "shared.md").read_text(encoding="utf-8")
+    assert (
+        "Judge: run '⟨RLO⟩&lt;b&gt;v1&lt;/b&gt;', the verdicts imported with the cases. Runs "
+        "added later ('prompt v2', 'prompt &lt;i&gt;v3&lt;/i&gt;') are not in these figures"
+    ) in markdown
+    page.write_report(tmp_path / "shared.html", "html")
+    shared = (tmp_path / "shared.html").read_text(encoding="utf-8")
+    assert "<p>Judge: run &#x27;<bdi>⟨RLO⟩&lt;b&gt;v1&lt;/b&gt;</bdi>&#x27;" in shared
+    assert "\u202e" not in markdown + shared

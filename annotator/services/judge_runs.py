@@ -37,6 +37,7 @@ from annotator.formats.mapping import FieldMapping
 from annotator.formats.normalize import Invalid, canonical_label, verdict
 from annotator.formats.reader import CaseReader
 from annotator.formats.values import ValueMap
+from annotator.services.agreement.judge import MeasuredJudge
 from annotator.services.changes import Changes
 from annotator.services.workspace import Clock, Workspace, WorkspaceError, now_iso
 from annotator.storage import judge_runs as stored
@@ -216,20 +217,6 @@ def imported_run_name(ws: Workspace, *, clock: Clock = now_iso) -> str | None:
     return next((name for name, imported in names if imported), None)
 
 
-@dataclass(frozen=True)
-class MeasuredJudge:
-    """The judge the agreement figures measure, as the queue's Judge column, the kinds and
-    "who was right" are about it: the verdicts imported with the cases. The runs added since
-    are not in those figures (the alignment report compares them)."""
-
-    name: str | None
-    """The imported run's name (its model, or ``IMPORTED_NAME``); None before its row was
-    made, when there is no other run either."""
-    model: str
-    others: tuple[str, ...]
-    """The other runs, not removed, in the order they were added."""
-
-
 def measured_judge(ws: Workspace) -> MeasuredJudge:
     """Which judge the agreement figures are of, and the runs they leave out; reads two rows
     of a small table, and writes nothing (a read-only workspace too)."""
@@ -238,7 +225,7 @@ def measured_judge(ws: Workspace) -> MeasuredJudge:
         names = stored.run_names(conn)
     others = tuple(name for name, is_imported in names if not is_imported)
     name, model = imported if imported is not None else (None, "")
-    return MeasuredJudge(name, model, others)
+    return MeasuredJudge(name, model, others, own_name=name not in (None, IMPORTED_NAME))
 
 
 def removed_runs(ws: Workspace) -> list[JudgeRun]:

@@ -46,9 +46,9 @@ from annotator.services.agreement import glossary as g
 from annotator.services.agreement.anchoring_tables import anchoring_notes, anchoring_section
 from annotator.services.agreement.baseline_tables import AFTER_TITLE, BEFORE_TITLE
 from annotator.services.agreement.glossary import explain
+from annotator.services.agreement.judge import judge_sentence
 from annotator.services.agreement.report import Rule
 from annotator.services.agreement.tables import BEFORE_AFTER, overruled_lines
-from annotator.services.judge_runs import IMPORTED_NAME, MeasuredJudge
 from annotator.settings import Settings
 from annotator.ui import dialogs, theme
 from annotator.ui.baseline_view import BaselineView
@@ -66,8 +66,6 @@ from annotator.ui.plain import mnemonic, piece, shown, window_title
 from annotator.ui.widgets import FlowLayout, plain_label, safe_tooltip, section_title
 from annotator.untrusted import one_line
 
-OTHERS_NAMED = 3
-"""Runs added later that the line naming the judge names (then "and N more")."""
 GAPS_SHOWN = 200
 """Rubric-gap cases a criterion's tab lists (the exported report lists them all)."""
 
@@ -87,10 +85,10 @@ class AgreementPage(QDialog):
         title: str,
         parent: QWidget | None = None,
         settings: Settings | None = None,
-        judge: MeasuredJudge | None = None,
     ) -> None:
-        """``judge``: which judge the judge's figures are of, named at the top of each
-        criterion's tab (None: not named)."""
+        """Which judge the judge's figures are of (``report.measured_judge``) is said at the
+        top of each criterion's tab, in the exported report's words (not said for a report
+        read from files, which the window does not show)."""
         super().__init__(parent)
         self.report = report
         self.title = title
@@ -103,7 +101,8 @@ class AgreementPage(QDialog):
         summary = plain_label(self._summary(report))
         summary.setStyleSheet(f"color: {theme.muted_color().name()};")
         layout.addWidget(summary)
-        self._judge = self._judge_text(judge) if judge is not None else ""
+        judge = report.measured_judge
+        self._judge = judge_sentence(judge, name=piece) if judge is not None else ""
         self.tabs = QTabWidget()
         after = {c.criterion: c for c in report.criteria}
         before = {b.criterion: b for b in report.baseline.criteria} if report.baseline else {}
@@ -149,31 +148,6 @@ class AgreementPage(QDialog):
             ).format(c.cases, c.unanimous, c.lead, c.conflicts, c.unreviewed)
             + f" {intervals}"
         )
-
-    def _judge_text(self, judge: MeasuredJudge) -> str:
-        """Which judge every "judge" figure of the page is of: the verdicts imported with the
-        cases (its run named, and its model), not the runs added later."""
-        model = (
-            self.tr(" (model {0})").format(piece(one_line(judge.model, 60)))
-            if judge.model and judge.model != judge.name
-            else ""
-        )
-        if judge.name is None or judge.name == IMPORTED_NAME:  # (not said twice)
-            said = self.tr("Judge: the verdicts imported with the cases{0}.").format(model)
-        else:
-            said = self.tr("Judge: run '{0}'{1}, the verdicts imported with the cases.").format(
-                piece(one_line(judge.name, 60)), model
-            )
-        if not judge.others:
-            return said
-        names = ", ".join(f"'{piece(one_line(n, 40))}'" for n in judge.others[:OTHERS_NAMED])
-        more = len(judge.others) - OTHERS_NAMED
-        if more > 0:
-            names += self.tr(" and {0} more").format(more)
-        return said + self.tr(
-            " Runs added later ({0}) are not in these figures: View › Alignment of judge runs… "
-            "compares them."
-        ).format(names)
 
     # -- one criterion ---------------------------------------------------------------------------
 

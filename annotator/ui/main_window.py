@@ -36,11 +36,9 @@ from annotator.services.blind import BlindSettings, blind_settings, order_seed, 
 from annotator.services.changes import NOTHING, Changes
 from annotator.services.judge_runs import (
     RUNS_CHANGED,
-    MeasuredJudge,
     RunVerdict,
     case_verdicts,
     imported_run_name,
-    measured_judge,
 )
 from annotator.services.merge import MergeReport, conflict_progress, has_reviews
 from annotator.services.review import CaseDetail, Progress, ReviewService
@@ -764,14 +762,13 @@ class MainWindow(QMainWindow):
             return
         title = ws.project().title
 
-        def job(_progress: Any, _cancelled: Any) -> tuple[AgreementReport, MeasuredJudge]:
-            return workspace_report(ws), measured_judge(ws)
+        def job(_progress: Any, _cancelled: Any) -> AgreementReport:
+            return workspace_report(ws)  # (and which judge it measures)
 
-        def done(result: tuple[AgreementReport, MeasuredJudge]) -> None:
-            report, judge = result
+        def done(report: AgreementReport) -> None:
             if self.agreement_page is not None:
                 self.agreement_page.close()
-            page = AgreementPage(report, title, self, self.settings, judge=judge)
+            page = AgreementPage(report, title, self, self.settings)
             page.cellActivated.connect(self.show_judge_cell)
             page.switchedActivated.connect(self.show_switched_to_judge)
             page.refreshRequested.connect(self.show_agreement)

@@ -17,9 +17,10 @@ cases settled (``CriterionReport.before``).
 The modules: ``report`` (the report's dataclasses), ``build`` (``build_report`` and its
 tallying), ``baseline`` (the baseline's figures from ``domain.baseline``'s counts), ``to_json``
 (the JSON document), ``tables`` and ``baseline_tables`` (figures as text and the tables the
-renderers and the window share), and one module per renderer: ``text``, ``markdown`` and
-``html_page``. Import from here; a workspace's report (``workspace_report``, ``report_of``)
-from ``annotator.services.agreement.workspace``.
+renderers and the window share), ``judge`` (which judge the figures are of, the one sentence
+every renderer and the window say it in), and one module per renderer: ``text``,
+``markdown`` and ``html_page``. Import from here; a workspace's report
+(``workspace_report``, ``report_of``) from ``annotator.services.agreement.workspace``.
 """
 
 from annotator.services.agreement.baseline_tables import (

@@ -17,6 +17,7 @@ from annotator.services.agreement.baseline_tables import (
     baseline_notes,
     baseline_sections,
 )
+from annotator.services.agreement.judge import judge_sentence
 from annotator.services.agreement.report import (
     LEVEL,
     AgreementReport,
@@ -83,6 +84,7 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
         f"<p>{counts} Intervals: "
         f"{LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, seed "
         f"{report.seed}.</p>",
+        f"<p>{judge_sentence(report.measured_judge, name=_name_html, words=html_text)}</p>",
     ]
     body += _baseline_html(report)
     if report.criteria:
@@ -155,6 +157,11 @@ def render_html(report: AgreementReport, *, overruled_limit: int | None = 200) -
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def _name_html(text: str) -> str:
+    """A name from elsewhere joined with our words: escaped, and isolated (``<bdi>``)."""
+    return f"<bdi>{html_text(text)}</bdi>"
 
 
 def _rationales_html(x: OverruledCase) -> str:

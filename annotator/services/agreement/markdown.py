@@ -16,6 +16,7 @@ from annotator.services.agreement.baseline_tables import (
     baseline_notes,
     baseline_sections,
 )
+from annotator.services.agreement.judge import judge_sentence
 from annotator.services.agreement.report import LEVEL, AgreementReport
 from annotator.services.agreement.rubric_gaps import INTRO as GAPS_INTRO
 from annotator.services.agreement.rubric_gaps import NONE as NO_GAPS
@@ -60,6 +61,8 @@ def render_markdown(report: AgreementReport, *, overruled_limit: int | None = 50
         "",
         f"{counts} Intervals: "
         f"{LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, seed {report.seed}.",
+        "",
+        judge_sentence(report.measured_judge, name=md_text),  # (our words: no markup)
     ]
     out += _baseline_md(report)
     if report.criteria:

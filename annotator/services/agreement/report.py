@@ -12,6 +12,7 @@ from annotator.domain.anchoring import Anchoring
 from annotator.domain.baseline import BaselineCounts
 from annotator.domain.merge import Scale
 from annotator.domain.model import LabelScheme
+from annotator.services.agreement.judge import MeasuredJudge
 
 LEVEL = 0.95
 """The confidence level of every interval in the report."""
@@ -392,6 +393,10 @@ class AgreementReport:
     anchoring: Anchoring | None = None
     """Blind-first decisions: how far the reveal moved the reviewers (``domain.anchoring``);
     None where the report was read from files."""
+    measured_judge: MeasuredJudge | None = None
+    """Which judge the "judge" figures are of (the imported one) and the runs added later
+    they leave out (``services.judge_runs.measured_judge``); None where the report was read
+    from files, which carry the imported judge's verdicts and no runs."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from annotator.services.agreement.baseline_tables import (
     baseline_notes,
     baseline_sections,
 )
+from annotator.services.agreement.judge import judge_sentence
 from annotator.services.agreement.report import LEVEL, AgreementReport
 from annotator.services.agreement.rubric_gaps import INTRO as GAPS_INTRO
 from annotator.services.agreement.rubric_gaps import NONE as NO_GAPS
@@ -31,6 +32,7 @@ from annotator.services.agreement.tables import (
     rationale_text,
     sections,
 )
+from annotator.untrusted import visible_controls
 
 
 def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) -> str:
@@ -44,6 +46,7 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
         else f"  {NO_DECISIONS}",
         f"  intervals: {LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, "
         f"seed {report.seed}",
+        f"  {judge_sentence(report.measured_judge, name=_shown)}",
     ]
     lines += _baseline_lines(report)
     if report.criteria:
@@ -115,6 +118,11 @@ def _block(
         lines += text_table(s) if s.rows else ["  (none)"]
     lines += ["", matrix_title, *text_table(matrix)]
     return lines + [""] + [f"  {n}" for n in notes]
+
+
+def _shown(text: str) -> str:
+    """A name from elsewhere as the terminal shows it: its controls as marks (``⟨RLO⟩``)."""
+    return visible_controls(text).text
 
 
 def _plain_line(line: str) -> str:

@@ -10,6 +10,7 @@ from annotator.domain.agreement import Figure, Interval, LabelScore
 from annotator.domain.anchoring import Anchoring, Rate, ReviewerAnchoring
 from annotator.domain.merge import Scale
 from annotator.services.agreement.anchoring_tables import anchoring_notes
+from annotator.services.agreement.judge import FROM_FILES, NO_MODEL, NO_RUN_YET, MeasuredJudge
 from annotator.services.agreement.report import (
     AgreementReport,
     ChanceCorrected,
@@ -52,6 +53,23 @@ def report_to_json(
         ),
         "anchoring": anchoring_json(report.anchoring),
         "rubric_gaps": gaps_json(report),
+        "measured_judge": _measured_judge_json(report.measured_judge),
+        "measured_judge_why": None if report.measured_judge is not None else FROM_FILES,
+    }
+
+
+def _measured_judge_json(j: MeasuredJudge | None) -> dict[str, Any] | None:
+    """Which judge the "judge" figures are of: the imported run's name and model (each null
+    with its ``*_why`` when there is none), and every run added later, which they leave out
+    (the sentence names the first few)."""
+    if j is None:
+        return None
+    return {
+        "run": j.name,
+        "run_why": None if j.name is not None else NO_RUN_YET,
+        "model": j.model or None,
+        "model_why": None if j.model else NO_MODEL,
+        "runs_left_out": list(j.others),
     }
 
 

@@ -22,6 +22,7 @@ from annotator.domain.model import LabelScheme
 from annotator.services.agreement.baseline import build_baseline, with_scales
 from annotator.services.agreement.build import build_report
 from annotator.services.agreement.report import AgreementReport, Baseline
+from annotator.services.judge_runs import measured_judge
 from annotator.services.merge.files import merged_cases
 from annotator.services.merge.workspace import load_merged
 from annotator.services.workspace import Workspace
@@ -72,13 +73,17 @@ def workspace_report(
     progress: Progress | None = None,
 ) -> AgreementReport:
     """The baseline of every case, and the figures against the final labels of the cases
-    that have one (none in a workspace without decisions)."""
+    that have one (none in a workspace without decisions); which judge they measure."""
     baseline = workspace_baseline(ws, seed=seed, resamples=resamples, progress=progress)
     thresholds = {name: s.threshold for name, s in ws.project().schemes.items() if s.ordinal}
     report = build_report(
         load_merged(ws), seed=seed, resamples=resamples, thresholds=thresholds, baseline=baseline
     )
-    return replace(report, anchoring=workspace_anchoring(ws, seed=seed, resamples=resamples))
+    return replace(
+        report,
+        anchoring=workspace_anchoring(ws, seed=seed, resamples=resamples),
+        measured_judge=measured_judge(ws),
+    )
 
 
 def workspace_anchoring(
