@@ -115,6 +115,47 @@ def show(text: str, stream: TextIO | None = None) -> None:
         stream.write(for_terminal(text if text.endswith("\n") else text + "\n"))
 
 
+class HeldStop:
+    """The ``cancelled()`` of a command's job, which a Ctrl+C stops as an exception (not by
+    asking): it never asks to stop, and from the job's last chance (``close``: its commit,
+    which cannot stop; ``services/cancelling.py``) a Ctrl+C or SIGTERM is held instead of
+    raised, until :meth:`release`. A Ctrl+C during an import's commit then no longer says
+    "interrupted" of cases that are in the workspace: the report is printed, and the command
+    stops after it."""
+
+    def __init__(self) -> None:
+        self._held: KeyboardInterrupt | None = None
+        self._restore: list[tuple[int, Any]] = []
+
+    def __call__(self) -> bool:
+        return False
+
+    def close(self) -> bool:
+        if threading.current_thread() is threading.main_thread() and not self._restore:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._restore.append((signum, signal.signal(signum, self._hold)))
+        return False
+
+    def _hold(self, signum: int, frame: FrameType | None) -> None:
+        if self._held is None:
+            self._held = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    def release(self) -> None:
+        """Take Ctrl+C and SIGTERM as before, and raise the one held, if any."""
+        held = self._held
+        self.forget()
+        if held is not None:
+            raise held
+
+    def forget(self) -> None:
+        """Take Ctrl+C and SIGTERM as before, and drop the one held (the job failed: what it
+        says is what the command says)."""
+        while self._restore:
+            signum, handler = self._restore.pop()
+            signal.signal(signum, handler)
+        self._held = None
+
+
 def _on_sigterm() -> Callable[[], None]:
     """Make SIGTERM raise :class:`Terminated`; the undoing of that."""
     if threading.current_thread() is not threading.main_thread():

@@ -20,7 +20,7 @@ import sys
 try:  # (Ctrl+C while the command starts: the clean stop, not a traceback of an import)
     import argparse
     import os
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
     from typing import TYPE_CHECKING
 
@@ -123,8 +123,14 @@ def _run_gui(path: Path | None, *, self_test: bool = False) -> int:
     return app.self_test(path) if self_test else app.run(path)
 
 
-def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport:
-    """Import with the options of _input_options(); skipped lines are reported on stderr."""
+def _import(
+    ws: Workspace,
+    path: Path,
+    args: argparse.Namespace,
+    cancelled: console.HeldStop | None = None,
+) -> ImportReport:
+    """Import with the options of _input_options(); skipped lines are reported on stderr.
+    ``cancelled``: holds a Ctrl+C from the commit on (``console.HeldStop``)."""
     from annotator.cli.confirm import check_mapping, say_warnings
     from annotator.cli.wide import wide_columns, wide_layout
     from annotator.formats import presets
@@ -175,6 +181,7 @@ def _import(ws: Workspace, path: Path, args: argparse.Namespace) -> ImportReport
             confirmed=getattr(args, "yes", True),
             replace=getattr(args, "replace", False),
             progress=progress,
+            cancelled=cancelled,
         )
     for line in report.describe_problems():
         console.say(f"annotator: skipped {line}")
@@ -205,28 +212,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
     into = ImportTarget.open(
         args.file, target, busy_seconds=args.wait, on_wait=console.WaitNotice(target)
     )
+    # A Ctrl+C during the commit, which cannot stop, is held until the report is printed: it
+    # then stops the search index (the cases are imported), never says they are not.
+    held = console.HeldStop()
     try:
-        _print_report(_import(into.ws, args.file, args), into.ws, args.json)
+        _print_report(_import(into.ws, args.file, args, held), into.ws, args.json)
     except ImportUnconfirmed as exc:  # rolled back
+        held.forget()
         into.abandon()
         return unconfirmed(exc, args.argv, as_json=args.json)
     except BaseException:
+        held.forget()
         into.abandon()  # a refused file leaves no workspace made for it behind
         raise
     try:  # the cases are committed: their search index follows, in steps
-        return _index_for_search(into.ws, args)
+        return _index_for_search(into.ws, args, held.release)
     finally:
         into.ws.close()
 
 
-def _index_for_search(ws: Workspace, args: argparse.Namespace) -> int:
+def _index_for_search(
+    ws: Workspace, args: argparse.Namespace, first: Callable[[], None] = lambda: None
+) -> int:
     """Build the search index of the cases imported (and of any an earlier import left
-    waiting). Ctrl+C stops it: the cases stay imported, the index is finished next time."""
+    waiting). Ctrl+C stops it: the cases stay imported, the index is finished next time.
+    ``first``: called before (it raises the Ctrl+C held during the commit)."""
     from annotator.services.search_index import build_search_index
 
     if ws.path is None:
+        first()
         return 0
     try:
+        first()
         with progress_bar(args, "indexing for search", "cases") as progress:
             build_search_index(ws, progress)
     except KeyboardInterrupt as exc:

@@ -1,0 +1,101 @@
+"""A Ctrl+C (or SIGTERM) that comes while an import commits its cases (the one step that
+cannot stop): the cases are imported, so the command says so. Its report is printed, then the
+Ctrl+C stops the search index that follows, with the line that says the cases are imported and
+the index is finished next time; the exit status is still that of a stop (130, 143). Before,
+it said only "annotator: interrupted", of cases that were in the workspace."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotator import console
+from annotator.cli import main
+from annotator.services import importer
+from annotator.services.workspace import Workspace
+from tests.helpers import PASS_FAIL, case, write_jsonl
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals sent to this process")
+
+
+def _signal_at_commit(monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
+    """Send ``signum`` to this process just after the import's last chance to stop."""
+    real = importer.last_chance
+
+    def last_chance(cancelled: Callable[[], bool] | None, stop: Any) -> None:
+        real(cancelled, stop)
+        os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(importer, "last_chance", last_chance)
+
+
+def _cases(tmp_path: Path) -> Path:
+    rows = [case(f"c{i}", judge="pass", raters={"a": "fail"}) for i in range(30)]
+    return write_jsonl(tmp_path / "cases.jsonl", rows, PASS_FAIL)
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "how"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stop_during_the_commit_reports_the_cases_imported(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signum: int,
+    status: int,
+    how: str,
+) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    _signal_at_commit(monkeypatch, signum)
+    ws_path = tmp_path / "w.annotator"
+    assert main(["import", str(_cases(tmp_path)), "--workspace", str(ws_path)]) == status
+    out, err = capsys.readouterr()
+    assert "cases added" in out and "30" in out  # the report
+    assert f"annotator: {how} while indexing for search: the cases are imported" in err
+    assert f"annotator: {how}\n" not in err
+    ws = Workspace.open(ws_path)
+    try:
+        assert ws.case_count() == 30
+    finally:
+        ws.close()
+    # Ctrl+C and SIGTERM are taken as before once the command is over.
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_a_ctrl_c_before_the_commit_still_imports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = importer.last_chance
+
+    def last_chance(cancelled: Callable[[], bool] | None, stop: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # (raised here, before the last chance)
+        real(cancelled, stop)
+
+    monkeypatch.setattr(importer, "last_chance", last_chance)
+    ws_path = tmp_path / "w.annotator"
+    assert main(["import", str(_cases(tmp_path)), "--workspace", str(ws_path)]) == 130
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines()[-1] == "annotator: interrupted" and "cases added" not in out
+    assert not ws_path.exists()  # (made for the import: removed)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_refused_commit_says_its_error_and_lets_ctrl_c_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop held during a commit that then fails: the failure is what is said, and Ctrl+C
+    is taken as before."""
+    held = console.HeldStop()
+    assert held() is False
+    assert held.close() is False
+    os.kill(os.getpid(), signal.SIGINT)  # held, not raised
+    held.forget()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    held.release()  # (forgotten: nothing raised)
