@@ -17,21 +17,23 @@ import pytest
 from annotator import console
 from annotator.cli import main
 from annotator.services import importer
+from annotator.services.importer import import_file
+from annotator.services.merge import workspace as merge_workspace
 from annotator.services.workspace import Workspace
-from tests.helpers import PASS_FAIL, case, write_jsonl
+from tests.helpers import PASS_FAIL, case, reviewer_file, write_jsonl
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals sent to this process")
 
 
-def _signal_at_commit(monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
-    """Send ``signum`` to this process just after the import's last chance to stop."""
-    real = importer.last_chance
+def _signal_at_commit(monkeypatch: pytest.MonkeyPatch, signum: int, job: Any = importer) -> None:
+    """Send ``signum`` to this process just after the ``job``'s last chance to stop."""
+    real = job.last_chance
 
     def last_chance(cancelled: Callable[[], bool] | None, stop: Any) -> None:
         real(cancelled, stop)
         os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr(importer, "last_chance", last_chance)
+    monkeypatch.setattr(job, "last_chance", last_chance)
 
 
 def _cases(tmp_path: Path) -> Path:
@@ -99,3 +101,30 @@ def test_a_refused_commit_says_its_error_and_lets_ctrl_c_go(
     held.forget()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     held.release()  # (forgotten: nothing raised)
+
+
+def test_a_ctrl_c_during_a_merges_commit_comes_too_late_to_stop_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'merge --into': the reviewers' decisions are stored, the report says so, and the
+    command ends as done (nothing was left to stop)."""
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 4)], PASS_FAIL)
+    lead = tmp_path / "lead.annotator"
+    ws = Workspace.open(lead)
+    import_file(ws, pack)
+    ws.close()
+    files = [
+        reviewer_file(pack, tmp_path / who, who, {"c1": "pass", "c2": "fail"})
+        for who in ("ann", "bo")
+    ]
+    _signal_at_commit(monkeypatch, signal.SIGINT, merge_workspace)
+    assert main(["merge", *map(str, files), "--into", str(lead)]) == 0
+    out, err = capsys.readouterr()
+    assert "2 cases: 2 unanimous" in out and "interrupted" not in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ws = Workspace.open(lead)
+    try:
+        with ws.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM review").scalar() == 4
+    finally:
+        ws.close()

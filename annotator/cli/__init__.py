@@ -382,12 +382,18 @@ def _merge_into(args: argparse.Namespace) -> int:
     if args.workspace is not None and args.workspace != args.into:
         raise CliError("with --into, the workspace merged into is the one checked against")
     ws = _open_existing(args.into, args)
+    # A Ctrl+C during the commit, which cannot stop, is held and then let go of: it came when
+    # nothing was left to stop, and the report says what was merged (console.HeldStop).
+    held = console.HeldStop()
     try:
-        with progress_bar(args, f"merging into {ws.name}", "files") as progress:
-            report = merge_into_workspace(ws, args.files, progress)
+        try:
+            with progress_bar(args, f"merging into {ws.name}", "files") as progress:
+                report = merge_into_workspace(ws, args.files, progress, cancelled=held)
+        finally:
+            ws.close()
+        console.show(console.json_text(report.to_json()) if args.json else report.describe())
     finally:
-        ws.close()
-    console.show(console.json_text(report.to_json()) if args.json else report.describe())
+        held.forget()
     return 0
 
 
