@@ -48,13 +48,20 @@ def run_import(base: Path, cases: Path, *extra: str) -> subprocess.Popen[bytes]:
     )
 
 
-def kill_when_writing(proc: subprocess.Popen[bytes], wal: Path, timeout: float = 120) -> None:
-    """SIGKILL ``proc`` once its write-ahead log holds a few MB of the import's rows."""
+def written(target: Path) -> int:
+    """Bytes in the workspace's files: the database, its write-ahead log, its journal."""
+    sizes = (Path(f"{target}{suffix}") for suffix in ("", "-wal", "-journal"))
+    return sum(p.stat().st_size for p in sizes if p.exists())
+
+
+def kill_when_writing(proc: subprocess.Popen[bytes], target: Path, timeout: float = 120) -> None:
+    """SIGKILL ``proc`` once the workspace's files hold a few MB of the import's rows (in the
+    database file itself, where a first import writes them: ``db.filling``; or in its log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"the import ended before it could be killed: {proc.stderr!r}")
-        if wal.exists() and wal.stat().st_size > 4 * 1024 * 1024:
+        if written(target) > 4 * 1024 * 1024:
             proc.send_signal(signal.SIGKILL)
             proc.wait(30)
             return
@@ -74,13 +81,16 @@ def test_a_killed_import_leaves_an_empty_workspace_the_next_import_reuses(
     extra = ("-w", str(target)) if named else ()
     wal = Path(f"{target}-wal")
 
-    kill_when_writing(run_import(base, cases, *extra), wal)
+    kill_when_writing(run_import(base, cases, *extra), target)
 
-    if target.exists():  # what is left is an empty workspace
-        ws = Workspace.open(target)
+    if target.exists():  # what is left is an empty workspace, and nothing large
+        assert Path(f"{target}-journal").exists()  # (killed filling it: db.filling)
+        ws = Workspace.open(target)  # (the journal a first import leaves is rolled back)
         assert ws.case_count() == 0 and ws.never_imported()
         ws.close()
         assert not wal.exists() or wal.stat().st_size <= WAL_LEFT_BYTES
+        assert not Path(f"{target}-journal").exists()
+        assert target.stat().st_size < 2 * 1024 * 1024
     again = run_import(base, cases, *extra)
     _, err = again.communicate(timeout=600)
     assert again.returncode == 0, err.decode()

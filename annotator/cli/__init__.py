@@ -128,9 +128,12 @@ def _import(
     path: Path,
     args: argparse.Namespace,
     cancelled: console.HeldStop | None = None,
+    *,
+    made_for_it: bool = False,
 ) -> ImportReport:
     """Import with the options of _input_options(); skipped lines are reported on stderr.
-    ``cancelled``: holds a Ctrl+C from the commit on (``console.HeldStop``)."""
+    ``cancelled``: holds a Ctrl+C from the commit on (``console.HeldStop``); ``made_for_it``:
+    ``ws`` was made for this import (``import_file``)."""
     from annotator.cli.confirm import check_mapping, say_warnings
     from annotator.cli.wide import wide_columns, wide_layout
     from annotator.formats import presets
@@ -182,6 +185,7 @@ def _import(
             replace=getattr(args, "replace", False),
             progress=progress,
             cancelled=cancelled,
+            made_for_it=made_for_it,
         )
     for line in report.describe_problems():
         console.say(f"annotator: skipped {line}")
@@ -216,7 +220,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     # then stops the search index (the cases are imported), never says they are not.
     held = console.HeldStop()
     try:
-        _print_report(_import(into.ws, args.file, args, held), into.ws, args.json)
+        report = _import(into.ws, args.file, args, held, made_for_it=into.created)
+        _print_report(report, into.ws, args.json)
     except ImportUnconfirmed as exc:  # rolled back
         held.forget()
         into.abandon()

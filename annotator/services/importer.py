@@ -37,7 +37,7 @@ from annotator.services.schemes import ImportSchemes, infer_scheme
 from annotator.services.workspace import Clock, Workspace, now_iso
 from annotator.storage import cases, judge_runs, search_index
 from annotator.storage import project as stored_project
-from annotator.storage.db import writing
+from annotator.storage.db import filling, writing
 from annotator.storage.project import UNTITLED
 
 BATCH = 1000
@@ -81,6 +81,7 @@ def import_file(
     replace: bool = False,
     rounding: Rounding | None = None,
     wide: WideLayout | None = None,
+    made_for_it: bool = False,
 ) -> ImportReport:
     """Import ``path`` into ``ws``. Raises FileRefused (nothing imported) or ImportCancelled.
 
@@ -98,6 +99,9 @@ def import_file(
     ``rounding``: scores between a numeric scale's labels rounded (formats/rounding.py);
     those left are a warning. ``wide``: a row per output with many criteria, a case per
     criterion (formats/wide.py); the report counts each criterion's cases.
+    ``made_for_it``: ``ws`` was made for this import (``ImportTarget.created``) and nothing
+    else reads it meanwhile: while it holds no case, the import writes its rows once, without
+    the write-ahead log (``db.filling``).
     """
     path = Path(path)
     if threshold is not None:
@@ -115,7 +119,8 @@ def import_file(
     ignored = ignored_in(reader, encoding, limit=HINT_SAMPLE)
     options = _Options(mapping, threshold, progress, cancelled, clock, batch,
                        confirmed, replace, ws.path or ws.name, ignored)  # fmt: skip
-    with writing(ws.engine) as conn:
+    fill = made_for_it and ws.path is not None and ws.never_imported()
+    with (filling if fill else writing)(ws.engine) as conn:
         report = _Import(conn, reader, path, options).run()
         last_chance(cancelled, lambda: _cancelled(path))
         return report

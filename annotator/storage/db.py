@@ -198,6 +198,9 @@ class _Waiting:
     :func:`hold_writes`; empty for a file that cannot be written."""
     removing: bool = False
     """The workspace is deleted once its connections are closed (:func:`close_to_remove`)."""
+    filling: bool = False
+    """A first import fills it through the rollback journal (:func:`filling`): a connection
+    made meanwhile leaves the journal mode alone."""
 
 
 _ENGINES: weakref.WeakKeyDictionary[Engine, _Waiting] = weakref.WeakKeyDictionary()
@@ -230,7 +233,9 @@ def _policy(engine: Engine) -> _Waiting:
     return policy
 
 
-def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: bool) -> None:
+def _on_connect(
+    dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: bool, policy: _Waiting
+) -> None:
     # Let SQLAlchemy control transactions (see its pysqlite notes) and make them durable.
     dbapi_conn.isolation_level = None
     # Unicode-aware case folding for search (SQLite's LIKE folds ASCII letters only).
@@ -246,7 +251,11 @@ def _on_connect(dbapi_conn: sqlite3.Connection, busy_seconds: float, read_only: 
     cur.execute(f"PRAGMA busy_timeout = {int(min(busy_seconds, BUSY_STEP_SECONDS) * 1000):d}")
     if not read_only:
         cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA journal_mode = WAL")  # ignored (stays "memory") in memory
+        if not policy.filling:
+            # (ignored in memory, where it stays "memory"; refused while another program's
+            # first import fills the file through its journal: _prepare says so)
+            with contextlib.suppress(sqlite3.OperationalError):
+                cur.execute("PRAGMA journal_mode = WAL")
         cur.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES:d}")
     # 32 MB of page cache (the default is 2 MB): the indexes of a million cases are tens of MB.
     cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -368,6 +377,47 @@ def writing(engine: Engine, attach: Mapping[str, Path] | None = None) -> Iterato
                 yield conn
         finally:
             _detach(conn, attach)
+
+
+@contextlib.contextmanager
+def filling(engine: Engine) -> Iterator[Connection]:
+    """:func:`writing`, for the first import into a workspace that holds nothing yet: its rows
+    are written once, into the database file. Through the write-ahead log they are written
+    twice (into the log, then copied into the file by the commit's checkpoint): a fifth of
+    an import's time, and at a million cases a log of 5 GB that a Ctrl+C while the search
+    index starts then waits for the system to delete (docs/benchmarks.md).
+
+    SQLite's rollback journal keeps only the pages the file had before the transaction (the
+    empty tables), so a rollback, a kill or a power cut leaves the workspace as it was, as
+    the log would (the next connection rolls a journal left behind back). The commit syncs
+    the folder too (``synchronous = EXTRA``): the journal's deletion is the commit. The
+    journal mode is the file's, and only a connection alone on it changes it: the pool's
+    others are closed first; if another program has the workspace open, the import goes
+    through the log as before. The log is back once the transaction ends.
+    """
+    policy = _policy(engine)
+    if engine.url.database in (None, "", ":memory:") or policy.read_only:
+        with writing(engine) as conn:
+            yield conn
+        return
+    engine.dispose()  # (the pool's connections: the journal mode changes alone)
+    policy.filling = True
+    try:
+        with engine.connect() as conn:
+            db = driver_connection(conn)  # (no transaction: SQLAlchemy's would begin one)
+            try:
+                mode = db.execute("PRAGMA journal_mode = DELETE").fetchone()
+            except sqlite3.OperationalError:  # (another program has it open: the log)
+                mode = None
+            if mode is not None and str(mode[0]).lower() == "delete":
+                db.execute("PRAGMA synchronous = EXTRA")
+        with writing(engine) as conn:  # (the same connection, from the pool)
+            yield conn
+    finally:
+        policy.filling = False
+        engine.dispose()
+        with contextlib.suppress(DBAPIError), engine.connect():
+            pass  # the next connection takes the write-ahead log again (_on_connect)
 
 
 def _detach(conn: Connection, attach: Mapping[str, Path] | None) -> None:
@@ -527,12 +577,13 @@ def open_engine(
     # One shared connection for an in-memory database, or each thread would see its own.
     pool = {"poolclass": StaticPool} if path is None else {}
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
-    _ENGINES[engine] = _Waiting(name, busy_seconds, on_wait, read_only)
+    policy = _ENGINES[engine] = _Waiting(name, busy_seconds, on_wait, read_only)
     event.listen(
-        engine, "connect", lambda dbapi, _record: _on_connect(dbapi, busy_seconds, read_only)
+        engine,
+        "connect",
+        lambda dbapi, _record: _on_connect(dbapi, busy_seconds, read_only, policy),
     )
     event.listen(engine, "begin", _on_begin)
-    policy = _ENGINES[engine]
     event.listen(engine, "close", lambda dbapi, _record: _on_close(dbapi, policy))
     event.listen(engine, "handle_error", lambda context: _on_error(context, name))
     try:
@@ -714,6 +765,11 @@ def _prepare(engine: Engine, path: Path | None, found: _Found | None) -> None:
     with engine.connect() as conn:
         if path is not None:
             mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if str(mode).lower() == "delete" and Path(f"{path}-journal").exists():
+                raise WorkspaceBusy(
+                    f"{path} is being filled by an import in another program: open it when "
+                    "that import is done"
+                )
             if str(mode).lower() != "wal":
                 raise WorkspaceError(f"cannot use write-ahead logging on {path}")
     if found is None or not found.tables:

@@ -218,6 +218,8 @@ class Files(QObject):
                 **choice.import_options(),
                 progress=progress,
                 cancelled=cancelled,
+                # (one made for it, not shown until it is done: nothing else reads it)
+                made_for_it=created and switch,
             )
 
         def done(report: ImportReport) -> None:
