@@ -98,7 +98,7 @@ def _say(text: str) -> None:
 
 
 def _fresh(path: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return path
 

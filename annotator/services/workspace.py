@@ -198,8 +198,9 @@ class Workspace:
 
 
 def workspace_files(path: Path) -> list[Path]:
-    """A workspace file and the write-ahead log files SQLite keeps beside it."""
-    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+    """A workspace file and the files SQLite keeps beside it: its write-ahead log and the
+    log's index, and the rollback journal of a first import filling it (``db.filling``)."""
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
 
 
 def remove_workspace(path: Path) -> None:
