@@ -198,3 +198,21 @@ def test_the_json_says_why_a_run_or_model_is_not_known() -> None:
         "runs_left_out": [],
     }
     assert judge_sentence(report.measured_judge) == ("Judge: the verdicts imported with the cases.")
+
+
+def test_the_summary_names_the_judge_too(
+    lead: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'annotator summary' (and the window's File › Summary) shows the same baseline judge
+    figures: it says which judge they are of, as the agreement report does."""
+    assert main(["summary", str(lead), "--basedir", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    said = [x.strip() for x in text.splitlines() if x.strip().startswith("Judge: ")]
+    assert said == [
+        "Judge: run '<b>x</b> *y* ⟨RLO⟩', the verdicts imported with the cases. Runs added "
+        f"later ('prompt <i>v2</i>') {ALIGNMENT}"
+    ]
+    assert "\u202e" not in text
+    assert main(["summary", str(lead), "--json", "--basedir", str(tmp_path)]) == 0
+    judge = json.loads(capsys.readouterr().out)["measured_judge"]
+    assert judge["run"] == HOSTILE and judge["runs_left_out"] == [LATER]

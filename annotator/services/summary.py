@@ -31,11 +31,17 @@ from annotator.domain.disagreement import consensus, differs_from_consensus
 from annotator.domain.model import Kind, LabelScheme, WhoRight
 from annotator.services.agreement.baseline import build_baseline, with_scales
 from annotator.services.agreement.baseline_tables import JUDGE, RATERS, baseline_sections
+from annotator.services.agreement.judge import MeasuredJudge, judge_sentence
 from annotator.services.agreement.report import LEVEL, CriterionBaseline
 from annotator.services.agreement.tables import plain
-from annotator.services.agreement.text import anchoring_lines, text_table
-from annotator.services.agreement.to_json import anchoring_json, criterion_baseline_json
+from annotator.services.agreement.text import anchoring_lines, shown_name, text_table
+from annotator.services.agreement.to_json import (
+    anchoring_json,
+    criterion_baseline_json,
+    measured_judge_json,
+)
 from annotator.services.agreement.workspace import add_judge_scores, workspace_anchoring
+from annotator.services.judge_runs import measured_judge
 from annotator.services.workspace import Workspace
 from annotator.storage import cases
 from annotator.storage import project as stored_project
@@ -99,6 +105,9 @@ class Summary:
     """Of the baseline's bootstrap intervals."""
     anchoring: Anchoring | None = None
     """The blind-first decisions: how far the reveal moved the reviewers."""
+    measured_judge: MeasuredJudge | None = None
+    """Which judge the "judge" figures are of: the verdicts imported with the cases, not the
+    runs added later (``services.judge_runs.measured_judge``), as the agreement report says."""
 
     def to_json(self) -> dict[str, Any]:
         def fix(obj: Any) -> Any:
@@ -113,10 +122,14 @@ class Summary:
             return obj
 
         bare = replace(
-            self, criteria=[replace(c, baseline=None) for c in self.criteria], anchoring=None
+            self,
+            criteria=[replace(c, baseline=None) for c in self.criteria],
+            anchoring=None,
+            measured_judge=None,
         )
         out = dict(fix(asdict(bare)))
         out["anchoring"] = anchoring_json(self.anchoring)
+        out["measured_judge"] = measured_judge_json(self.measured_judge)
         for c, data in zip(self.criteria, out["criteria"], strict=True):
             data["baseline"] = criterion_baseline_json(c.baseline) if c.baseline else None
         return out
@@ -170,6 +183,7 @@ def summarize(
         seed=seed,
         resamples=resamples,
         anchoring=workspace_anchoring(ws, seed=seed, resamples=resamples),
+        measured_judge=measured_judge(ws),
     )
 
 
@@ -289,6 +303,11 @@ def format_summary(summary: Summary) -> str:
         f"{summary.title}",
         f"  cases: {summary.cases}   decided: {summary.decided}   "
         f"project: {summary.fingerprint[:19]}",
+        *(
+            [f"  {judge_sentence(summary.measured_judge, name=shown_name)}"]
+            if summary.measured_judge is not None
+            else []
+        ),
         "  disagreements by kind:",
     ]
     for kind in Kind:

@@ -46,7 +46,7 @@ def render_text(report: AgreementReport, *, overruled_limit: int | None = 20) ->
         else f"  {NO_DECISIONS}",
         f"  intervals: {LEVEL:.0%} percentile bootstrap, {report.resamples} resamples, "
         f"seed {report.seed}",
-        f"  {judge_sentence(report.measured_judge, name=_shown)}",
+        f"  {judge_sentence(report.measured_judge, name=shown_name)}",
     ]
     lines += _baseline_lines(report)
     if report.criteria:
@@ -120,7 +120,7 @@ def _block(
     return lines + [""] + [f"  {n}" for n in notes]
 
 
-def _shown(text: str) -> str:
+def shown_name(text: str) -> str:
     """A name from elsewhere as the terminal shows it: its controls as marks (``⟨RLO⟩``)."""
     return visible_controls(text).text
 

@@ -53,12 +53,12 @@ def report_to_json(
         ),
         "anchoring": anchoring_json(report.anchoring),
         "rubric_gaps": gaps_json(report),
-        "measured_judge": _measured_judge_json(report.measured_judge),
+        "measured_judge": measured_judge_json(report.measured_judge),
         "measured_judge_why": None if report.measured_judge is not None else FROM_FILES,
     }
 
 
-def _measured_judge_json(j: MeasuredJudge | None) -> dict[str, Any] | None:
+def measured_judge_json(j: MeasuredJudge | None) -> dict[str, Any] | None:
     """Which judge the "judge" figures are of: the imported run's name and model (each null
     with its ``*_why`` when there is none), and every run added later, which they leave out
     (the sentence names the first few)."""
