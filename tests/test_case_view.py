@@ -157,3 +157,26 @@ def test_no_case_shown_holds_no_case_text(make_window, qtbot: QtBot) -> None:
     assert "pref-008" not in held and "CANDIDATE A" not in held and "preference" not in held
     assert not any(text[:40] in held for text in texts)
     assert not any(r.rater in held for r in shown_case.ratings)
+
+
+def test_a_long_case_wraps_its_text_as_wide_as_a_short_one(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The scroll bar's room is kept while a case fits: moving between a case that fits and
+    one that scrolls does not narrow the text and wrap it again (a jump the reviewer sees,
+    and the case laid out and painted twice)."""
+    rows = [case("short"), case("long", output="word " * 3000)]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    window.resize(1280, 720)
+    window.queue.scope.setCurrentIndex(ALL_SCOPE)
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(rows), timeout=5000)
+    view = window.view
+    widths: dict[str, list[tuple[int, int]]] = {}
+    for cid in ("short", "long", "short"):
+        window.queue.select_id(window.review.service.row_id(cid) or 0)
+        qtbot.waitUntil(lambda cid=cid: window.review.detail.case.id == cid, timeout=3000)
+        qtbot.wait(50)  # (anything a scroll bar shown or hidden would lay out again)
+        scrolls = view.verticalScrollBar().maximum() > 0
+        assert scrolls == (cid == "long")
+        widths.setdefault(cid, []).append((view.viewport().width(), view._output.width()))
+    assert widths["short"][0] == widths["long"][0] == widths["short"][1]

@@ -66,6 +66,11 @@ class CaseView(QScrollArea):
         # The case rewraps to the width it is given (cards in fewer columns, text wrapped, pills
         # and names cut with "…"): it never scrolls sideways.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The scroll bar keeps its room while a case fits: shown only for a case that scrolls,
+        # it narrowed the case going from one that fits to one that does not (and back), and
+        # every text was wrapped again, the case laid out and painted twice (a jump, and the
+        # slowest next cases of docs/benchmarks.md).
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the keys scroll it (F6 comes here)
         self._inner = QWidget()
         self._inner.setObjectName("caseInner")

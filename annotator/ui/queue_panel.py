@@ -64,9 +64,9 @@ _VIEW_COMBOS = ("status", "criterion", "label", "rater", "tag", "split")
 """The filters a workspace keeps (``QueuePanel.view_state``)."""
 FILTER_WAIT = 0.15
 """Seconds a filter change may hold the window before the queue's rows come in later."""
-ALL_SCOPE = 2
 CONTEXT_ROWS = 3
 """Rows kept in view on the side a case came from, when the queue turns a page to show it."""
+ALL_SCOPE = 2
 """Index of "All cases" in SCOPES."""
 SCOPES: tuple[tuple[str, frozenset[Kind] | None], ...] = (
     ("Disagreements", DISAGREEMENTS),
