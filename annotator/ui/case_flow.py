@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -21,6 +20,7 @@ from annotator.ui.draft import Draft
 from annotator.ui.held_drafts import HeldDrafts
 from annotator.ui.queue_panel import QueuePanel
 from annotator.ui.widgets import lay_out_now
+from annotator.ui.workers import background
 from annotator.ui.writes import Writes
 
 COUNT_LATER = 100_000
@@ -123,19 +123,10 @@ class CaseFlow(QObject):
         self.focus_review()
 
     def _count(self, service: ReviewService) -> Future[Progress]:
-        """The progress of ``service``'s workspace, counted on a thread of its own."""
+        """The progress of ``service``'s workspace, counted on a thread of the pool."""
         self._counts_asked += 1
-        counted: Future[Progress] = Future()
         include = self.include_agreements
-
-        def count() -> None:
-            try:
-                counted.set_result(service.progress(include))
-            except BaseException as exc:  # handed to the GUI thread
-                counted.set_exception(exc)
-
-        threading.Thread(target=count, name="progress", daemon=True).start()
-        return counted
+        return background(lambda: service.progress(include))
 
     def _tell_counted(self, counted: Future[Progress], asked: int) -> None:
         """From the counting thread: the counts are in (queued to the GUI thread)."""

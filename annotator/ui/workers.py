@@ -1,4 +1,5 @@
-"""Running long work (import, export) off the GUI thread, with progress and cancel.
+"""Running work off the GUI thread: long jobs (import, export) with progress and cancel, and
+quick reads with none (``background``).
 
 The job gets ``progress(done, total)`` and ``cancelled()`` callables; it never touches widgets.
 Results and errors come back as signals, delivered on the GUI thread.
@@ -14,8 +15,9 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 from annotator.ui.widgets import plain_label
 
 Job = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
+T = TypeVar("T")
 
 
 class _Signals(QObject):
@@ -99,6 +102,22 @@ class _Cancelled:
 
 def start(task: Task) -> None:
     QThreadPool.globalInstance().start(task)
+
+
+def background(work: Callable[[], T]) -> Future[T]:
+    """``work()`` on a thread of the pool, with no dialog: its future, to wait on (``result``)
+    or to be told by (a done callback, called on that thread: emit a queued signal there).
+    For quick reads the window needs not wait for (the progress counts on opening)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to whoever waits, never raised in the pool
+            future.set_exception(exc)
+
+    QThreadPool.globalInstance().start(run)
+    return future
 
 
 class JobDialog(QProgressDialog):
