@@ -313,7 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
         "final labels, beside the judge against the raters on the same cases. FILE is a "
         "workspace (any: right after import it has the figures before review) or the case file "
         "it was made from, a merged file, "
-        "or the reviewers' labelled files (merged on the fly). See docs/agreement.md.",
+        "or the reviewers' labelled files (merged on the fly). The judge is the verdicts "
+        "imported with the cases: the report names it, and where judge runs were added later "
+        "(annotator alignment compares those), says that they are not in its figures. See "
+        "docs/agreement.md.",
     )
     p.add_argument("files", type=Path, nargs="+", metavar="FILE")
     report_options(p)
@@ -326,7 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     rubric_parser(sub, _common)
     add_alignment_parser(sub, _common)
 
-    p = sub.add_parser("summary", help="counts and agreement of judge and raters")
+    p = sub.add_parser(
+        "summary",
+        help="counts and agreement of judge and raters",
+        description="The cases by kind and status, and how far the judge and the raters agree "
+        "(the judge being the verdicts imported with the cases, named as the agreement report "
+        "names it; --json: measured_judge).",
+    )
     p.add_argument("target", type=Path, help="a workspace, or a case file (read without saving)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _input_options(p)
