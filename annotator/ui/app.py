@@ -38,6 +38,13 @@ returns the message box while it is up, if it stays up."""
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
+    # Qt's raster engine hands a fill of more than a few dozen lines (a scroll bar's groove, a
+    # card's background) to a pool of threads and waits for them: for a window's widgets the
+    # hand-off costs more than the fill. Painting a case that scrolls took 11 ms instead of 5
+    # (6 of them in the scroll bar alone), the slowest next cases of docs/benchmarks.md. Qt
+    # reads it once, at its first such fill: set before anything is painted (any value turns
+    # the pool off; Qt 6.6 has no such switch and paints as before).
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
