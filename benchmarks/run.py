@@ -216,7 +216,7 @@ def _stops(
             wait = after if first_line else max(after, 1.0)
             got = stopping.interrupt(args, after=wait, after_first_line=first_line)
         except stopping.Finished:  # (a small run, on a fast machine)
-            _say(f"{name}: the command ended before the signal; not measured")
+            _say(f"{name}: the command ended before the signal or past its commit; not measured")
         else:
             _say(f"{name}: sent {got.ran:.1f} s in, stopped {got.seconds * 1000:.0f} ms later")
             res.figure("stop", name, "ms", 1.0).values.append(got.seconds)

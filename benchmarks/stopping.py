@@ -82,6 +82,11 @@ def interrupt(args: list[str], *, after: float, after_first_line: bool = False) 
     reader.join()
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     output = "".join(lines)
+    if code == 0:  # past its last chance: the signal is held, and the command ends as done
+        raise Finished(
+            f"{' '.join(args)} ended as done: the signal came {sent - start:.1f} s in, past its "
+            f"last chance to stop (its commit)\n{output[-2000:]}"
+        )
     if code not in (INTERRUPTED, -signal.SIGINT):  # (the shell shows either as 130)
         raise StepFailed(f"{' '.join(args)} stopped with {code}, not {INTERRUPTED}:\n{output}")
     return Stopped(stopped - sent, sent - start, output)
@@ -95,7 +100,8 @@ def _hear_ctrl_c() -> None:
 
 
 class Finished(StepFailed):
-    """The command ended before the signal was sent: nothing was measured."""
+    """The command ended before the signal was sent, or got it past its last chance to stop
+    and ended as done: nothing was measured."""
 
 
 def left_behind(*paths: Path) -> list[Path]:

@@ -16,9 +16,10 @@ import pytest
 
 from annotator import console
 from annotator.cli import main
-from annotator.services import importer
+from annotator.services import exporter, importer
 from annotator.services.importer import import_file
 from annotator.services.merge import workspace as merge_workspace
+from annotator.services.merge import writing as merge_writing
 from annotator.services.workspace import Workspace
 from tests.helpers import PASS_FAIL, case, reviewer_file, write_jsonl
 
@@ -128,3 +129,59 @@ def test_a_ctrl_c_during_a_merges_commit_comes_too_late_to_stop_it(
             assert conn.exec_driver_sql("SELECT count(*) FROM review").scalar() == 4
     finally:
         ws.close()
+
+
+def _decided(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """A pack of three cases; two reviewers' workspaces of it with two decided, and their files."""
+    pack = write_jsonl(tmp_path / "pack.jsonl", [case(f"c{i}") for i in range(1, 4)], PASS_FAIL)
+    files = [
+        reviewer_file(pack, tmp_path / who, who, {"c1": "pass", "c2": "fail"})
+        for who in ("ann", "bo")
+    ]
+    return tmp_path / "ann" / "ann.annotator", files
+
+
+def test_a_ctrl_c_while_an_export_renames_its_file_in_ends_as_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file is written, and only synced and renamed into place (which cannot stop): the
+    command says it wrote it and ends as done, where it said "interrupted" of a whole file."""
+    ws, _files = _decided(tmp_path)
+    out_file = tmp_path / "out.jsonl"
+    _signal_at_commit(monkeypatch, signal.SIGINT, exporter)
+    assert main(["export", str(ws), "-o", str(out_file)]) == 0
+    out, err = capsys.readouterr()
+    assert f"Wrote 2 decisions to {out_file}" in out and "interrupted" not in err
+    assert len(out_file.read_text(encoding="utf-8").splitlines()) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_before_an_exports_last_chance_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws, _files = _decided(tmp_path)
+    out_file = tmp_path / "out.jsonl"
+    real = exporter.last_chance
+
+    def last_chance(cancelled: Callable[[], bool] | None, stop: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # (raised here, before the last chance)
+        real(cancelled, stop)
+
+    monkeypatch.setattr(exporter, "last_chance", last_chance)
+    assert main(["export", str(ws), "-o", str(out_file)]) == 130
+    _out, err = capsys.readouterr()
+    assert err.strip().splitlines()[-1] == "annotator: interrupted"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ann", "bo", "pack.jsonl"]
+
+
+def test_a_ctrl_c_while_a_merge_renames_its_file_in_ends_as_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ws, files = _decided(tmp_path)
+    merged = tmp_path / "merged.jsonl"
+    _signal_at_commit(monkeypatch, signal.SIGINT, merge_writing)
+    assert main(["merge", *map(str, files), "-o", str(merged)]) == 0
+    out, err = capsys.readouterr()
+    assert "2 cases: 2 unanimous" in out and "interrupted" not in err
+    assert len(merged.read_text(encoding="utf-8").splitlines()) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

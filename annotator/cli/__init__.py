@@ -285,16 +285,28 @@ def _open_existing(path: Path, args: argparse.Namespace) -> Workspace:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from annotator.services.exporter import export_format
+
+    fmt = export_format(args.output, args.fmt)
+    ws = _open_existing(args.workspace, args)
+    # A Ctrl+C once the file is written, while it is synced and renamed into place (which
+    # cannot stop), is held and then let go of: the file is there, whole, and the command says
+    # so and ends as done, where it said "interrupted" of a finished file (console.HeldStop).
+    held = console.HeldStop()
+    try:
+        return _export(ws, args, fmt, held)
+    finally:
+        held.forget()
+
+
+def _export(ws: Workspace, args: argparse.Namespace, fmt: str, held: console.HeldStop) -> int:
     from annotator.services.exporter import (
         export_decisions,
-        export_format,
         refuse_precious,
         rescue_decisions,
     )
     from annotator.services.merge import export_merged, has_reviews
 
-    fmt = export_format(args.output, args.fmt)
-    ws = _open_existing(args.workspace, args)
     try:
         try:
             refuse_precious(ws, args.output)
@@ -312,17 +324,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
                     "merge them in the window (File > Merge reviewer files) first"
                 )
             with progress_bar(args, f"writing {args.output.name}", "cases") as progress:
-                merged = export_merged(ws, args.output, progress=progress)
+                merged = export_merged(ws, args.output, progress=progress, cancelled=held)
             console.show(merged.describe())
             return 0
         options = {"include_undecided": args.all, "formula_guard": args.formula_guard}
         if args.with_source:
-            return _export_with_source(ws, args)
+            return _export_with_source(ws, args, held)
         if args.rescue:
             console.show(rescue_decisions(ws, args.output, fmt, **options).describe(args.output))
             return 0
         with progress_bar(args, f"writing {args.output.name}", "cases") as progress:
-            n = export_decisions(ws, args.output, fmt, progress=progress, **options)
+            n = export_decisions(ws, args.output, fmt, progress=progress, cancelled=held, **options)
     finally:
         ws.close()
     what = "cases" if args.all else "decisions"
@@ -336,7 +348,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
+def _export_with_source(ws: Workspace, args: argparse.Namespace, held: console.HeldStop) -> int:
     from annotator.services.with_source import SourceRefused, export_with_source
 
     if args.fmt is not None or args.rescue:
@@ -349,6 +361,7 @@ def _export_with_source(ws: Workspace, args: argparse.Namespace) -> int:
                 include_undecided=args.all,
                 formula_guard=args.formula_guard,
                 progress=progress,
+                cancelled=held,
             )
     except SourceRefused as exc:
         raise CliError(str(exc)) from None
@@ -369,13 +382,19 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     if args.into is not None:
         return _merge_into(args)
     ws = _open_existing(args.workspace, args) if args.workspace is not None else None
+    held = console.HeldStop()  # (as in an export: a Ctrl+C while the file is renamed in)
     try:
-        with progress_bar(args, f"merging into {args.output.name}", "files") as progress:
-            report = merge_to_file(args.files, args.output, against=ws, progress=progress)
+        try:
+            with progress_bar(args, f"merging into {args.output.name}", "files") as progress:
+                report = merge_to_file(
+                    args.files, args.output, against=ws, progress=progress, cancelled=held
+                )
+        finally:
+            if ws is not None:
+                ws.close()
+        console.show(console.json_text(report.to_json()) if args.json else report.describe())
     finally:
-        if ws is not None:
-            ws.close()
-    console.show(console.json_text(report.to_json()) if args.json else report.describe())
+        held.forget()
     return 0
 
 

@@ -50,7 +50,7 @@ def merge_files(
         report = collected.report
         if out is not None:
             refuse_inputs(out, paths)
-            write_collected(collected, Path(out))
+            write_collected(collected, Path(out), cancelled)
             report.output = Path(out)
         cases = collected.merged()
         report.count(cases)
@@ -82,7 +82,7 @@ def merge_to_file(
             paths, facts, progress=progress, reading=options(reading, workers), cancelled=cancelled
         )
         refuse_inputs(out, paths)
-        write_collected(collected, Path(out))
+        write_collected(collected, Path(out), cancelled)
         collected.report.output = Path(out)
         collected.report.rubrics = rubric_spreads(collected.rubrics_seen())
     return collected.report

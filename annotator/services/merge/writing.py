@@ -11,21 +11,29 @@ from pathlib import Path
 
 from annotator.domain.merge import Resolution, Scale
 from annotator.formats.merged import MergedLines, write_lines
+from annotator.services.cancelling import last_chance
 from annotator.services.merge.collect import ROW, Collected
-from annotator.services.merge.report import MergeError
+from annotator.services.merge.report import Cancelled, MergeCancelled, MergeError
 
 _NO_SCALE = Scale(())
 _UNANIMOUS, _CONFLICT = Resolution.UNANIMOUS.value, Resolution.CONFLICT.value
 
 
-def write_collected(collected: Collected, out: Path) -> None:
-    """Write the merged file of ``collected`` atomically, and count its cases in the report."""
+def write_collected(collected: Collected, out: Path, cancelled: Cancelled | None = None) -> None:
+    """Write the merged file of ``collected`` atomically, and count its cases in the report.
+    ``cancelled`` is asked once, after the last line (its last chance: what follows, the
+    file's commit, cannot stop; ``cancelling.last_chance``)."""
     report = collected.report
     counts = [0, 0, 0]  # unanimous, of which single, conflicts
-    write_lines(out, _lines(collected, counts))
+    write_lines(out, _to_the_commit(_lines(collected, counts), cancelled))
     report.cases = len(collected.cases)
     report.unanimous, report.single, report.conflicts = counts
     report.settled_by_lead = 0
+
+
+def _to_the_commit(lines: Iterator[bytes], cancelled: Cancelled | None) -> Iterator[bytes]:
+    yield from lines
+    last_chance(cancelled, lambda: MergeCancelled("merge cancelled; nothing was written"))
 
 
 def _lines(collected: Collected, counts: list[int]) -> Iterator[bytes]:
