@@ -47,11 +47,22 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the command is, so that it cleans up as after Ctrl+C."""
 
 
-def guarded(command: Callable[[], int], expected: Callable[[], tuple[type[Exception], ...]]) -> int:
+def guarded(
+    command: Callable[[], int],
+    expected: Callable[[], tuple[type[Exception], ...]],
+    *,
+    final: bool = False,
+) -> int:
     """Run ``command``: its exit status, or the status of how it failed, said in one line on
     stderr. ``expected()``: the app's own errors, whose message is for the user (asked for
-    only when the command fails: a command imports only the modules it uses)."""
-    restore = _on_sigterm()
+    only when the command fails: a command imports only the modules it uses).
+
+    ``final``: the program ends next (not a call in a test's process). A Ctrl+C or SIGTERM
+    that comes once the command has ended and said so has nothing left to stop: it is ignored
+    from then on, and the status stays the command's, where the interpreter's teardown (its
+    exit handlers, its last garbage collection) turned it into 130 or a death by SIGINT after
+    "Wrote ..." was printed."""
+    restore = _on_sigterm() if not final else _on_sigterm_then_ignore()
     try:
         return command()
     except BrokenPipeError:  # output piped into head, less, ...: stop quietly
@@ -154,6 +165,19 @@ class HeldStop:
             signum, handler = self._restore.pop()
             signal.signal(signum, handler)
         self._held = None
+
+
+def _on_sigterm_then_ignore() -> Callable[[], None]:
+    """:func:`_on_sigterm`, whose undoing ignores Ctrl+C and SIGTERM for the rest of the
+    process instead of restoring them (``guarded(final=True)``)."""
+    _on_sigterm()
+
+    def ignore() -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    return ignore
 
 
 def _on_sigterm() -> Callable[[], None]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,3 +187,27 @@ def test_a_ctrl_c_while_a_merge_renames_its_file_in_ends_as_done(
     assert "2 cases: 2 unanimous" in out and "interrupted" not in err
     assert len(merged.read_text(encoding="utf-8").splitlines()) == 2
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_after_the_command_has_ended_leaves_its_status(tmp_path: Path) -> None:
+    """The program (not a call in this process): once the command has ended and said so, a
+    Ctrl+C during the interpreter's teardown has nothing to stop, and the status stays 0, where
+    it turned a finished export into 130 or a death by SIGINT after its report."""
+    code = (
+        "import os, signal, sys, time\n"
+        "from annotator.cli import main\n"
+        f"sys.argv = ['annotator', 'summary', {str(_cases(tmp_path))!r}]\n"
+        "status = main()\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "time.sleep(0.2)  # (the teardown, where the signal lands)\n"
+        "raise SystemExit(status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cases: 30" in done.stdout and "Traceback" not in done.stderr

@@ -76,9 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = args_list  # (a command's suggestion repeats it)
     if getattr(args, "basedir", None):
         os.environ[paths.BASEDIR_ENV] = str(Path(args.basedir).resolve())
+    final = argv is None  # the program itself, which ends next (not a test's call)
     if not is_command:
-        return console.guarded(lambda: _run_gui(args.path, self_test=args.self_test), expected)
-    return console.guarded(lambda: _dispatch(args), expected)
+        return console.guarded(
+            lambda: _run_gui(args.path, self_test=args.self_test), expected, final=final
+        )
+    return console.guarded(lambda: _dispatch(args), expected, final=final)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
