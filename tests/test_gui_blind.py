@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from annotator.domain.model import Kind, Status
@@ -217,8 +224,12 @@ def test_a_first_label_picked_but_not_revealed_comes_back_blind(
 ) -> None:
     window = blind_window(make_window, qtbot, tmp_path)
     detail = window.review.detail
+    # (the key goes where the focus is: in the window, once it is the active one)
+    window.activateWindow()
     window.queue.table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.queue.table)
     key(qtbot, window, "2")
+    qtbot.waitUntil(lambda: window.panel.label() == detail.scheme.labels[1])
     window.close()  # the pick is kept as a draft; nothing is revealed
     again = make_window(tmp_path / "sample.jsonl")
     shown = again.review.detail
