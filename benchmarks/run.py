@@ -26,7 +26,7 @@ from typing import Any
 
 from benchmarks import judge_runs, report, stopping
 from benchmarks.generate import ensure_joined, ensure_json_array, ensure_project
-from benchmarks.measure import REPO, Figure, StepFailed, run_process
+from benchmarks.measure import REPO, Figure, StepFailed, run_process, with_bytecode
 
 
 @dataclass(frozen=True)
@@ -439,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick and args.out is None:  # a check, not a report: kept only with --keep
         out = work / "benchmarks.md" if args.keep else None
     res = Results(plan, args.quick)
+    with_bytecode()
     try:
         try:
             run(res, args.data, work)
