@@ -45,6 +45,7 @@ from annotator.ui.run_cards import RunsOf, fill_run_cards, imported_judge_text, 
 from annotator.ui.widgets import (
     ElidedLabel,
     PillFlow,
+    held_layouts,
     plain_label,
     restore_muted,
     section_title,
@@ -197,6 +198,19 @@ class CaseView(QScrollArea):
         set_muted(self._meta)
         self._layout.addWidget(self._meta)
         self._layout.addStretch(1)
+        self._held = [
+            layout
+            for layout in (
+                self._inner.layout(),
+                self._layout,
+                who,
+                self._verdicts.layout(),
+                self._reviews.layout(),
+                self._candidates.layout(),
+            )
+            if layout is not None
+        ]
+        """The layouts a case is laid out in once, after it is filled (``held_layouts``)."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """With the focus here (F6, or a click): Space and Shift+Space page down and up, as
@@ -239,21 +253,22 @@ class CaseView(QScrollArea):
             )
             self._empty.show()
             return
-        show_if(self._empty, False)
-        if theme.is_dark() != self._dark:  # the system went light or dark: muted text too
-            self._dark = theme.is_dark()
-            restore_muted(self)
-        self._header(detail, position)
-        self._show_who(detail)
-        case = detail.case
-        self._input.fill(case.input)
-        self._show_outputs(case, detail.scheme, blind=detail.blind)
-        show_if(self._reference, case.reference is not None)
-        self._reference.fill(case.reference or "")
-        meta = " · ".join(f"{piece(k)}: {piece(str(v))}" for k, v in case.meta.items())
-        self._meta.setText(meta)
-        show_if(self._meta, bool(meta))
-        show_if(self._content, True)
+        with held_layouts(self._held):
+            show_if(self._empty, False)
+            if theme.is_dark() != self._dark:  # the system went light or dark: muted text too
+                self._dark = theme.is_dark()
+                restore_muted(self)
+            self._header(detail, position)
+            self._show_who(detail)
+            case = detail.case
+            self._input.fill(case.input)
+            self._show_outputs(case, detail.scheme, blind=detail.blind)
+            show_if(self._reference, case.reference is not None)
+            self._reference.fill(case.reference or "")
+            meta = " · ".join(f"{piece(k)}: {piece(str(v))}" for k, v in case.meta.items())
+            self._meta.setText(meta)
+            show_if(self._meta, bool(meta))
+            show_if(self._content, True)
         self.verticalScrollBar().setValue(0)
 
     def _forget(self) -> None:

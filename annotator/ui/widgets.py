@@ -3,7 +3,10 @@ text with visible control characters (the rules for text from files: ``ui/plain.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QRectF, QSize, Qt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
@@ -86,6 +89,29 @@ def lay_out_now() -> None:
     """
     for _ in range(LAYOUT_ROUNDS):
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
+@contextmanager
+def held_layouts(layouts: Sequence[QLayout]) -> Iterator[None]:
+    """Fill a view with its ``layouts`` held: laid out once, after, not once per widget shown.
+
+    Qt lays out every shown ancestor of a widget the moment it is shown (``setVisible``: each
+    one's layout, up to the first without): a case that shows a few cards and texts laid out
+    the whole case as many times, each time wrapping every text again. A disabled layout does
+    not lay out: each is enabled again and asked to lay out (a ``LayoutRequest``, one per
+    widget however many are posted), for :func:`lay_out_now` (or the event loop) to lay the
+    view out once, every level of it.
+    """
+    for layout in layouts:
+        layout.setEnabled(False)
+    try:
+        yield
+    finally:
+        for layout in layouts:
+            layout.setEnabled(True)
+            widget = layout.parentWidget()
+            if widget is not None:
+                QCoreApplication.postEvent(widget, QEvent(QEvent.Type.LayoutRequest))
 
 
 def set_muted(widget: QWidget) -> None:
