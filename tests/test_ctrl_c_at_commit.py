@@ -28,15 +28,21 @@ from tests.helpers import PASS_FAIL, case, reviewer_file, write_jsonl
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals sent to this process")
 
 
-def _signal_at_commit(monkeypatch: pytest.MonkeyPatch, signum: int, job: Any = importer) -> None:
-    """Send ``signum`` to this process just after the ``job``'s last chance to stop."""
+def _signal_at_commit(
+    monkeypatch: pytest.MonkeyPatch, signum: int, job: Any = importer
+) -> list[int]:
+    """Send ``signum`` to this process just after the ``job``'s last chance to stop; the list
+    returned gets the signal when it is sent."""
     real = job.last_chance
+    sent: list[int] = []
 
     def last_chance(cancelled: Callable[[], bool] | None, stop: Any) -> None:
         real(cancelled, stop)
+        sent.append(signum)
         os.kill(os.getpid(), signum)
 
     monkeypatch.setattr(job, "last_chance", last_chance)
+    return sent
 
 
 def _cases(tmp_path: Path) -> Path:
@@ -143,17 +149,27 @@ def _decided(tmp_path: Path) -> tuple[Path, list[Path]]:
     return tmp_path / "ann" / "ann.annotator", files
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [([], "Wrote 2 decisions to {0}"), (["--rescue"], "Rescued 2 cases into {0}")],
+    ids=["export", "rescue"],
+)
 def test_a_ctrl_c_while_an_export_renames_its_file_in_ends_as_done(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    said: str,
 ) -> None:
     """The file is written, and only synced and renamed into place (which cannot stop): the
     command says it wrote it and ends as done, where it said "interrupted" of a whole file."""
     ws, _files = _decided(tmp_path)
     out_file = tmp_path / "out.jsonl"
-    _signal_at_commit(monkeypatch, signal.SIGINT, exporter)
-    assert main(["export", str(ws), "-o", str(out_file)]) == 0
+    sent = _signal_at_commit(monkeypatch, signal.SIGINT, exporter)
+    assert main(["export", str(ws), "-o", str(out_file), *options]) == 0
+    assert sent == [signal.SIGINT]
     out, err = capsys.readouterr()
-    assert f"Wrote 2 decisions to {out_file}" in out and "interrupted" not in err
+    assert said.format(out_file) in out and "interrupted" not in err
     assert len(out_file.read_text(encoding="utf-8").splitlines()) == 2
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 

@@ -334,7 +334,8 @@ def _export(ws: Workspace, args: argparse.Namespace, fmt: str, held: console.Hel
         if args.with_source:
             return _export_with_source(ws, args, held)
         if args.rescue:
-            console.show(rescue_decisions(ws, args.output, fmt, **options).describe(args.output))
+            rescued = rescue_decisions(ws, args.output, fmt, cancelled=held, **options)
+            console.show(rescued.describe(args.output))
             return 0
         with progress_bar(args, f"writing {args.output.name}", "cases") as progress:
             n = export_decisions(ws, args.output, fmt, progress=progress, cancelled=held, **options)

@@ -161,11 +161,13 @@ def rescue_decisions(
     *,
     include_undecided: bool = False,
     formula_guard: bool = True,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Rescue:
     """Write what can still be read of a damaged workspace's decisions to ``out``: the cases
     are read a block of row ids at a time, and a block that SQLite cannot read is read again
     case by case, so that one damaged page loses only the cases on it. Lines come in row id
-    (import) order."""
+    (import) order. ``cancelled`` is asked after each block and, last, before the file takes
+    its name (``last_export_chance``)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
     refuse_precious(ws, Path(out))
@@ -186,6 +188,9 @@ def rescue_decisions(
             for row in rows:
                 write(labelled_line(row, context))
                 written += 1
+            if cancelled is not None and cancelled():
+                raise _cancelled()
+        last_export_chance(cancelled)
     return Rescue(written, unreadable)
 
 
