@@ -655,3 +655,39 @@ def test_next_case_out_of_sight_turns_a_page_of_the_queue(
     bottom = table.rowAt(table.viewport().height() - 1)
     assert bottom in (60 + CONTEXT_ROWS, 60 + CONTEXT_ROWS + 1)  # a last row partly shown
     assert table.viewport().rect().contains(table.visualRect(window.model.index(60, 0)))
+
+
+def test_the_queue_turns_its_page_while_the_last_case_in_sight_is_read(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Moving down to the last row in sight, the queue turns its page once the case is shown,
+    not when the next case is asked for (a page turn repaints every row: docs/benchmarks.md)."""
+    from annotator.ui.queue_panel import CONTEXT_ROWS
+
+    rows = [case(f"c{i:03d}") for i in range(200)]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    table, queue = window.queue.table, window.queue
+    qtbot.waitUntil(lambda: window.model.rowCount() == 200, timeout=5000)
+    bar = table.verticalScrollBar()
+
+    def in_sight(row: int) -> bool:
+        return table.viewport().rect().contains(table.visualRect(window.model.index(row, 0)))
+
+    queue.select_row(0)
+    last = max(row for row in range(60) if in_sight(row))
+    # The reviewer scrolled the queue away from the case: it stays where they put it.
+    queue.select_row(last - 1)
+    queue.select_row(last)
+    bar.setValue(bar.maximum())
+    qtbot.wait(50)
+    assert bar.value() == bar.maximum() and not in_sight(last)
+    # Moving down to the last row in sight: the page turns with the case shown...
+    bar.setValue(0)
+    queue.select_row(last - 1)
+    queue.select_row(last)
+    qtbot.waitUntil(lambda: table.rowAt(0) == last + 1 - CONTEXT_ROWS, timeout=2000)
+    assert in_sight(last) and in_sight(last + 1) and queue.current_row() == last
+    # ...and the next case, in sight, turns nothing.
+    scrolled = bar.value()
+    window.actions_by_id["next"].trigger()
+    assert queue.current_row() == last + 1 and bar.value() == scrolled

@@ -112,9 +112,12 @@ class QueuePanel(QWidget):
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         layout.addWidget(self.search)
-        # After a case is chosen and painted: the rows below it read ahead (queue_model).
+        # After a case is chosen and painted: the rows below it read ahead (queue_model), and
+        # the page turned ahead where the next case is out of sight (_turn_page_ahead).
         self._read_ahead = QTimer(self, singleShot=True, interval=0)
-        self._read_ahead.timeout.connect(lambda: self.model.read_ahead(self.current_row()))
+        self._read_ahead.timeout.connect(self._when_shown)
+        self._ahead_of: int | None = None
+        """The row a move down selected last: its page is turned ahead of the next case."""
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(4)
@@ -457,6 +460,7 @@ class QueuePanel(QWidget):
     def select_row(self, row: int) -> bool:
         if not 0 <= row < self.model.rowCount():
             return False
+        self._ahead_of = row if row > self.current_row() else None
         index = self.model.index(row, 0)
         rect = self.table.visualRect(index)
         if not self.table.viewport().rect().contains(rect):
@@ -478,6 +482,28 @@ class QueuePanel(QWidget):
         )
         self._read_ahead.start()
         return True
+
+    def _when_shown(self) -> None:
+        row = self.current_row()
+        self.model.read_ahead(row)
+        if row >= 0 and row == self._ahead_of:
+            self._turn_page_ahead(row)
+
+    def _turn_page_ahead(self, row: int) -> None:
+        """Where ``row``, just moved down to, is the last row in sight: turn the queue's page
+        now, as the next case would (``select_row``), while the reviewer reads this one. The
+        page turn repainted every row of the queue, and was the slowest part of the next cases
+        that needed one (docs/benchmarks.md). A queue the reviewer scrolled away from the
+        row is left where it is."""
+        if row + 1 >= self.model.rowCount():
+            return
+        sight = self.table.viewport().rect()
+        if not sight.contains(self.table.visualRect(self.model.index(row, 0))):
+            return
+        if sight.contains(self.table.visualRect(self.model.index(row + 1, 0))):
+            return
+        anchor = self.model.index(max(0, row + 1 - CONTEXT_ROWS), 0)
+        self.table.scrollTo(anchor, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def select_id(self, row_id: int) -> bool:
         row = self.model.row_of(row_id)
