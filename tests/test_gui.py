@@ -691,3 +691,28 @@ def test_the_queue_turns_its_page_while_the_last_case_in_sight_is_read(
     scrolled = bar.value()
     window.actions_by_id["next"].trigger()
     assert queue.current_row() == last + 1 and bar.value() == scrolled
+
+
+def test_a_queue_with_two_rows_in_sight_keeps_the_case_in_sight(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A page turned by more rows than are in sight hid the case it turned to (a short window:
+    the rows kept above it were all that showed)."""
+    rows = [case(f"c{i:03d}") for i in range(200)]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    table, queue = window.queue.table, window.queue
+    qtbot.waitUntil(lambda: window.model.rowCount() == 200, timeout=5000)
+    table.setFixedHeight(table.horizontalHeader().height() + 2 * table.rowHeight(0) + 6)
+    qtbot.waitUntil(lambda: table.viewport().height() < 3 * table.rowHeight(0), timeout=2000)
+
+    def in_sight(row: int) -> bool:
+        return table.viewport().rect().contains(table.visualRect(window.model.index(row, 0)))
+
+    queue.select_row(100)
+    assert in_sight(100)
+    for row in range(101, 106):
+        window.actions_by_id["next"].trigger()
+        qtbot.wait(20)  # (the page turned ahead, if it is)
+        assert queue.current_row() == row and in_sight(row)
+    queue.select_row(40)  # up, out of sight
+    assert in_sight(40)

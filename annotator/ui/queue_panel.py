@@ -469,10 +469,11 @@ class QueuePanel(QWidget):
             # the few before it above and the page of those to come below; going up, near
             # the bottom.
             hint = QAbstractItemView.ScrollHint
+            context = self._context_rows()
             if rect.top() >= 0:
-                anchor, where = max(0, row - CONTEXT_ROWS), hint.PositionAtTop
+                anchor, where = max(0, row - context), hint.PositionAtTop
             else:
-                anchor = min(self.model.rowCount() - 1, row + CONTEXT_ROWS)
+                anchor = min(self.model.rowCount() - 1, row + context)
                 where = hint.PositionAtBottom
             self.table.scrollTo(self.model.index(anchor, 0), where)
         self.table.selectionModel().setCurrentIndex(
@@ -482,6 +483,12 @@ class QueuePanel(QWidget):
         )
         self._read_ahead.start()
         return True
+
+    def _context_rows(self) -> int:
+        """:data:`CONTEXT_ROWS`, or fewer in a queue too short to show them and the case's row
+        (a page turned by more rows than are in sight hid the case it turned to)."""
+        in_sight = self.table.viewport().height() // max(1, self.table.rowHeight(0))
+        return max(0, min(CONTEXT_ROWS, in_sight - 1))
 
     def _when_shown(self) -> None:
         row = self.current_row()
@@ -502,7 +509,10 @@ class QueuePanel(QWidget):
             return
         if sight.contains(self.table.visualRect(self.model.index(row + 1, 0))):
             return
-        anchor = self.model.index(max(0, row + 1 - CONTEXT_ROWS), 0)
+        context = self._context_rows()
+        if context < 1:  # (one row in sight: turned, the page would hide the case shown)
+            return
+        anchor = self.model.index(max(0, row + 1 - context), 0)
         self.table.scrollTo(anchor, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def select_id(self, row_id: int) -> bool:
