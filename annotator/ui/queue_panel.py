@@ -462,15 +462,14 @@ class QueuePanel(QWidget):
             return False
         self._ahead_of = row if row > self.current_row() else None
         index = self.model.index(row, 0)
-        rect = self.table.visualRect(index)
-        if not self.table.viewport().rect().contains(rect):
+        if not self._in_sight(row):
             # Out of sight: a page turn, not a row at a time (which would paint the whole
             # table again on every next case). Going down, the case comes near the top, with
             # the few before it above and the page of those to come below; going up, near
             # the bottom.
             hint = QAbstractItemView.ScrollHint
             context = self._context_rows()
-            if rect.top() >= 0:
+            if self.table.visualRect(index).top() >= 0:  # (below: a page down)
                 anchor, where = max(0, row - context), hint.PositionAtTop
             else:
                 anchor = min(self.model.rowCount() - 1, row + context)
@@ -483,6 +482,11 @@ class QueuePanel(QWidget):
         )
         self._read_ahead.start()
         return True
+
+    def _in_sight(self, row: int) -> bool:
+        """Whether the whole of ``row`` shows in the queue."""
+        rect = self.table.visualRect(self.model.index(row, 0))
+        return self.table.viewport().rect().contains(rect)
 
     def _context_rows(self) -> int:
         """:data:`CONTEXT_ROWS`, or fewer in a queue too short to show them and the case's row
@@ -504,10 +508,7 @@ class QueuePanel(QWidget):
         row is left where it is."""
         if row + 1 >= self.model.rowCount():
             return
-        sight = self.table.viewport().rect()
-        if not sight.contains(self.table.visualRect(self.model.index(row, 0))):
-            return
-        if sight.contains(self.table.visualRect(self.model.index(row + 1, 0))):
+        if not self._in_sight(row) or self._in_sight(row + 1):
             return
         context = self._context_rows()
         if context < 1:  # (one row in sight: turned, the page would hide the case shown)
