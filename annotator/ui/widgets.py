@@ -307,8 +307,13 @@ class WrappingText(QTextEdit):
         super().keyPressEvent(event)
 
     def _fit(self) -> None:
-        self.document().setTextWidth(max(self.viewport().width(), 40))
-        height = int(self.document().size().height() + 0.5) + 2 * self.frameWidth()
+        document = self.document()
+        width = max(self.viewport().width(), 40)
+        # Set only when it changes: setting it lays the whole text out again, even at the same
+        # width (QTextEdit's own resize has already set it; a new text is laid out as it is set).
+        if document.textWidth() != width:
+            document.setTextWidth(width)
+        height = int(document.size().height() + 0.5) + 2 * self.frameWidth()
         if height != self.height():
             self.setFixedHeight(height)
 
