@@ -51,8 +51,9 @@ def test_a_text_is_as_tall_as_its_text_through_new_texts_widths_and_zoom(qtbot: 
 
 
 def test_a_new_text_is_plain_and_its_marks_are_its_own(qtbot: QtBot) -> None:
-    """A new text replaces the last as plain text: the marks of control characters are the
-    last text's alone, nothing stays selected, and it is as tall as one made afresh."""
+    """A new text replaces the last as plain text (filled into the document, not through
+    QTextEdit.setPlainText): the marks of control characters are the last text's alone,
+    nothing stays selected, and it is as tall as one made afresh."""
     view = _shown(qtbot, MARKED, 500)
     marked = QTextCursor(view.document())
     marked.setPosition(MARKED.index("\u202e") + 1)  # (the override shows as a mark)
