@@ -716,3 +716,48 @@ def test_a_queue_with_two_rows_in_sight_keeps_the_case_in_sight(
         assert queue.current_row() == row and in_sight(row)
     queue.select_row(40)  # up, out of sight
     assert in_sight(40)
+
+
+def test_the_queue_header_is_painted_when_a_selection_comes_or_goes_not_at_each_case(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Its titles are bold while a row is selected (a row crosses every column), plain while
+    none is; from one selected row to the next they do not change, and are not repainted
+    (Qt repaints the whole header at every selection: 0.3 ms of each next case)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    rows = [case(f"c{i:03d}") for i in range(40)]
+    window = make_window(write_jsonl(tmp_path / "c.jsonl", rows, PASS_FAIL))
+    table, queue = window.queue.table, window.queue
+    qtbot.waitUntil(lambda: window.model.rowCount() == 40, timeout=5000)
+    header = table.horizontalHeader()
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            self.count += event.type() == QEvent.Type.Paint
+            return False
+
+    paints = Paints()
+    header.viewport().installEventFilter(paints)
+    queue.select_row(0)
+    qtbot.wait(50)
+    selected = header.grab().toImage()
+    paints.count = 0
+    for row in range(1, 6):
+        window.actions_by_id["next"].trigger()
+        qtbot.wait(20)
+        assert queue.current_row() == row
+    assert paints.count == 0
+    table.clearSelection()
+    qtbot.waitUntil(lambda: paints.count > 0, timeout=2000)
+    assert header.grab().toImage() != selected  # the titles plain again
+    queue.select_row(3)
+    qtbot.waitUntil(lambda: header.grab().toImage() == selected, timeout=2000)
+    # A reset clears the selection without a word; the next row selected is marked all the same.
+    window.model.beginResetModel()
+    window.model.endResetModel()
+    qtbot.wait(50)
+    queue.select_row(2)
+    qtbot.waitUntil(lambda: header.grab().toImage() == selected, timeout=2000)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import (
+    QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -14,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -90,6 +91,36 @@ class _MiddleElided(QStyledItemDelegate):
     ) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+class _Header(QHeaderView):
+    """The queue's column titles, repainted when a selection comes or goes, not at every one.
+
+    Qt repaints a header at each change of selection, every section the selection crosses:
+    with whole rows selected one at a time, all of them at each next case (0.3 ms), to show
+    the same bold titles (a row crosses every column). They change only when the queue goes
+    from a selected row to none or back, which is what is compared: the selection now, and
+    the one the titles were last painted with (a reset clears a selection without a signal).
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        # (what QTableView sets on the header it makes itself)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+        self._painted_selected = False
+
+    def _has_selection(self) -> bool:
+        model = self.selectionModel()
+        return model is not None and model.hasSelection()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._painted_selected = self._has_selection()
+        super().paintEvent(event)
+
+    def selectionChanged(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        if self._has_selection() != self._painted_selected:
+            super().selectionChanged(selected, deselected)
 
 
 class QueuePanel(QWidget):
@@ -185,6 +216,7 @@ class QueuePanel(QWidget):
         for rows_came in (model.rowsReady, model.modelReset, model.rowsInserted):
             rows_came.connect(lambda *_: QTimer.singleShot(0, self._fit_ids))
         self.table = QTableView()
+        self.table.setHorizontalHeader(_Header(self.table))
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
