@@ -1,14 +1,18 @@
-"""A short case text (``widgets.WrappingText``) is exactly as tall as its text at its width,
-however it came there: a new text, a narrower or wider card, a zoom. It is laid out only when
-something changed (``_fit`` sets the width only when it differs; ``setPlainText`` lays a new
-text out once), so these compare it with a text made afresh at the same width."""
+"""Text laid out only when something changed, and the same as laid out afresh.
+
+A short case text (``widgets.WrappingText``) is exactly as tall as its text at its width,
+however it came there: a new text, a narrower or wider card, a zoom (``_fit`` sets the width
+only when it differs; ``setPlainText`` lays a new text out once). A wrapped label remembers its
+height for a width, an elided one its size hint: both follow every change of text and font."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from annotator.ui.widgets import WrappingText
+from annotator.ui.widgets import ElidedLabel, WrappingText, plain_label
 
 WORDS = "Paracetamol is safe at the usual dose, said the judge; the raters did not agree. "
 LONG = WORDS * 12
@@ -68,3 +72,52 @@ def test_a_new_text_is_plain_and_its_marks_are_its_own(qtbot: QtBot) -> None:
     assert view.height() == _fresh_height(qtbot, LONG, 500)
     view.set_text("<b>bold?</b> &amp; <img src='x'>")
     assert view.toPlainText() == "<b>bold?</b> &amp; <img src='x'>"
+
+
+def _qt_height(text: str, width: int, font: QFont) -> int:
+    """What Qt's own wrapped label says, laid out afresh."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setFont(font)
+    label.setText(text)
+    return label.heightForWidth(width)
+
+
+def test_a_wrapped_label_s_height_follows_its_text_font_and_wrapping(qtbot: QtBot) -> None:
+    """``plain_label`` remembers a wrapped label's height for a width (a layout asks it many
+    times): any change of text, however made, of font or of wrapping is a new height."""
+    label = plain_label(WORDS)
+    qtbot.addWidget(label)
+    assert label.heightForWidth(200) == label.heightForWidth(200) == _qt_height(
+        WORDS, 200, label.font()
+    )
+    label.setText(LONG)
+    assert label.heightForWidth(200) == _qt_height(LONG, 200, label.font())
+    QLabel.setText(label, WORDS)  # (Qt's own setText, past the Python class)
+    assert label.heightForWidth(200) == _qt_height(WORDS, 200, label.font())
+    label.clear()
+    assert label.heightForWidth(200) == _qt_height("", 200, label.font())
+    label.setText(LONG)
+    narrow = label.heightForWidth(200)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    label.setFont(font)  # zoomed
+    assert label.heightForWidth(200) == _qt_height(LONG, 200, font) > narrow
+    label.setWordWrap(False)
+    assert label.heightForWidth(200) == QLabel.heightForWidth(label, 200)
+
+
+def test_an_elided_label_s_hint_follows_its_text_and_font(qtbot: QtBot) -> None:
+    label = ElidedLabel("short")
+    qtbot.addWidget(label)
+    short = label.sizeHint()
+    assert label.sizeHint() == short
+    label.set_full_text(LONG)
+    assert label.sizeHint().width() > short.width()
+    assert label.sizeHint().width() == label.fontMetrics().horizontalAdvance(LONG) + 2
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    label.setFont(font)
+    assert label.sizeHint().width() == label.fontMetrics().horizontalAdvance(LONG) + 2
+    assert label.sizeHint().height() == QLabel.sizeHint(label).height() > short.height()
