@@ -89,8 +89,10 @@ def test_a_wrapped_label_s_height_follows_its_text_font_and_wrapping(qtbot: QtBo
     times): any change of text, however made, of font or of wrapping is a new height."""
     label = plain_label(WORDS)
     qtbot.addWidget(label)
-    assert label.heightForWidth(200) == label.heightForWidth(200) == _qt_height(
-        WORDS, 200, label.font()
+    assert (
+        label.heightForWidth(200)
+        == label.heightForWidth(200)
+        == _qt_height(WORDS, 200, label.font())
     )
     label.setText(LONG)
     assert label.heightForWidth(200) == _qt_height(LONG, 200, label.font())
