@@ -363,10 +363,14 @@ def test_view_appearance_light_dark_or_system(make_window, qtbot: QtBot, tmp_pat
         background = QApplication.palette().color(QApplication.palette().ColorRole.Button)
         assert abs(border.lightness() - background.lightness()) > 60
         assert border.name() in window.panel._label_buttons[0].styleSheet()
-        assert border.name() in window.panel.styleSheet()
+        # (the tags' outline: the panel's style sheet is on the widgets holding its buttons)
+        assert window.panel._styled and not window.panel.styleSheet()
+        assert all(border.name() in host.styleSheet() for host in window.panel._styled)
         window.actions_by_id["appearance_light"].trigger()
         assert not theme.is_dark()
         assert theme.border_color().name() in window.panel._label_buttons[0].styleSheet()
+        light = theme.border_color().name()
+        assert all(light in host.styleSheet() for host in window.panel._styled)
     finally:
         window.actions_by_id["appearance_system"].trigger()
     assert not theme.is_dark()
