@@ -761,3 +761,48 @@ def test_the_queue_header_is_painted_when_a_selection_comes_or_goes_not_at_each_
     qtbot.wait(50)
     queue.select_row(2)
     qtbot.waitUntil(lambda: header.grab().toImage() == selected, timeout=2000)
+
+
+def test_the_label_buttons_keep_their_room_across_criteria_where_the_panel_has_it(
+    make_window, qtbot: QtBot
+) -> None:
+    """On a tall window, what is under the label buttons stays in place from a criterion of
+    five labels to one of two (the buttons keep the room of the tallest set shown lately); on
+    a short one, where the panel scrolls, they keep none and the panel scrolls no more than
+    before. A queue with no case forgets the sets shown."""
+    from PySide6.QtCore import QPoint
+
+    window = make_window(SAMPLE)
+    panel = window.panel
+    judge = panel._who_buttons[WhoRight.JUDGE]
+
+    def walk(steps: int) -> list[tuple[int, int, int]]:
+        """(labels, where "who was right" is, where the first label button is) per case."""
+        seen = []
+        for _ in range(steps):
+            qtbot.wait(30)
+            first = panel._label_buttons[0].mapTo(panel, QPoint(0, 0)).y()
+            seen.append((len(panel._label_buttons), judge.mapTo(panel, QPoint(0, 0)).y(), first))
+            window.actions_by_id["next"].trigger()
+        return seen
+
+    window.resize(1600, 1000)
+    window.queue.select_row(0)
+    seen = walk(16)
+    assert {labels for labels, _, _ in seen} >= {2, 5}
+    after_five = seen[[labels for labels, _, _ in seen].index(5) :]
+    assert len({who for _, who, _ in after_five}) == 1  # in place, two labels or five
+    assert len({first for _, _, first in seen}) == 1  # the buttons at the top of their room
+
+    window.resize(1280, 560)  # the panel scrolls with five labels
+    qtbot.wait(50)
+    seen = walk(16)
+    assert panel._labels_host.minimumHeight() == 0
+    two = {who for labels, who, _ in seen if labels == 2}
+    five = {who for labels, who, _ in seen if labels == 5}
+    assert two and five and max(two) < min(five)  # as the buttons need it
+
+    window.resize(1600, 1000)
+    window.queue.search.setText("no such text anywhere zzz")
+    qtbot.waitUntil(lambda: window.review.detail is None, timeout=3000)
+    assert panel._label_sets.tallest() == 0  # (sets shown lately: none)

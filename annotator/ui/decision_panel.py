@@ -132,7 +132,7 @@ class DecisionPanel(QFrame):
         self.parts.setWidgetResizable(True)
         self.parts.setFrameShape(QFrame.Shape.NoFrame)
         self.parts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        top = QWidget()
+        top = self._top = QWidget()
         top.setObjectName("decisionTop")
         self.parts.setWidget(top)
         frame.addWidget(self.parts, 1)
@@ -151,9 +151,11 @@ class DecisionPanel(QFrame):
 
         self._label_title = section_title(self.tr("Final label"))
         outer.addWidget(self._label_title)
-        labels_box = QVBoxLayout()
+        self._labels_host = QWidget()
+        labels_box = QVBoxLayout(self._labels_host)
+        labels_box.setContentsMargins(0, 0, 0, 0)
         labels_box.setSpacing(4)
-        outer.addLayout(labels_box)
+        outer.addWidget(self._labels_host)
         self._label_sets = LabelSets(labels_box, self._label_clicked)
         self._no_labels = QButtonGroup(self)
         self._label_group = self._no_labels
@@ -423,6 +425,24 @@ class DecisionPanel(QFrame):
         shown = self._label_sets.show(detail.scheme if detail else None)
         self._label_group = shown.group if shown is not None else self._no_labels
         self._label_buttons = shown.buttons if shown is not None else []
+        self._keep_labels_room()
+
+    def _keep_labels_room(self) -> None:
+        """The label buttons keep the room of the tallest set shown lately, where the panel has
+        it to spare: what is under them (who was right, the rationale) then stays in place from
+        one criterion to the next, however many labels each has, and is not laid out and
+        painted again at each change (most of what a change of criterion cost a next case).
+
+        The room comes out of the rationale box's, down to its least height: on a short window
+        the buttons keep less of it, and none while the panel scrolls (it then scrolls no more
+        than it would have).
+        """
+        tallest = self._label_sets.tallest()
+        spare = max(0, self.rationale.height() - self.rationale.minimumHeight())
+        scrolls = self._top.height() > self.parts.viewport().height()
+        room = 0 if scrolls else min(tallest, self._labels_host.height() + spare)
+        if room != self._labels_host.minimumHeight():
+            self._labels_host.setMinimumHeight(room)
 
     # -- intents from keys and clicks ------------------------------------------------------------
 

@@ -40,6 +40,16 @@ class LabelSets:
         self._clicked = clicked
         self._sets: dict[tuple[tuple[str, ...], bool], LabelSet] = {}
         self._dark = theme.is_dark()
+        self._lately: set[tuple[tuple[str, ...], bool]] = set()
+        """The schemes shown since the panel last showed no case (another workspace, an empty
+        queue): whose tallest set the buttons keep the room of (``tallest``)."""
+
+    def tallest(self) -> int:
+        """The height of the tallest set shown lately (0: none)."""
+        return max(
+            (self._sets[key].sizeHint().height() for key in self._lately if key in self._sets),
+            default=0,
+        )
 
     def show(self, scheme: LabelScheme | None) -> LabelSet | None:
         """Show the buttons of ``scheme``, cleared, and hide the others (None: no buttons)."""
@@ -51,10 +61,14 @@ class LabelSets:
             self._sets = {}
             self._dark = dark
         key = (scheme.labels, scheme.ordinal) if scheme is not None else None
+        if key is None:
+            self._lately.clear()
+        else:
+            self._lately.add(key)
         shown = self._sets.get(key) if key is not None else None
         if shown is None and scheme is not None and key is not None:
             shown = self._sets[key] = LabelSet(scheme, self._clicked)
-            self._box.addWidget(shown)
+            self._box.addWidget(shown, 0, Qt.AlignmentFlag.AlignTop)  # (room kept: below it)
         for other in self._sets.values():
             if other is not shown:
                 other.hide()
