@@ -16,6 +16,7 @@ import argparse
 import atexit
 import gc
 import json
+import logging
 import math
 import os
 import signal
@@ -63,6 +64,7 @@ def guarded(
     exit handlers, its last garbage collection) turned it into 130 or a death by SIGINT after
     "Wrote ..." was printed."""
     restore = _on_sigterm() if not final else _on_sigterm_then_ignore()
+    _interrupts_said_once()
     try:
         return command()
     except BrokenPipeError:  # output piped into head, less, ...: stop quietly
@@ -90,6 +92,23 @@ def guarded(
         return EXIT_BUG
     finally:
         restore()
+
+
+class _NotAnInterrupt(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt))
+
+
+def _interrupts_said_once() -> None:
+    """A Ctrl+C (or SIGTERM) that lands in a library's cleanup is said once, by the command.
+
+    SQLAlchemy's pool logs whatever stops it closing a connection, with its traceback, before
+    raising it again: a Ctrl+C in that moment printed a traceback above "annotator:
+    interrupted". A command configures no logging, so such a record goes to Python's last
+    resort handler, on stderr: an interrupt is left out there (other records still show)."""
+    resort = logging.lastResort
+    if resort is not None and not any(isinstance(f, _NotAnInterrupt) for f in resort.filters):
+        resort.addFilter(_NotAnInterrupt())
 
 
 def _end_promptly() -> None:

@@ -123,6 +123,43 @@ def test_ctrl_c_in_a_command(
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
 
 
+def test_ctrl_c_while_a_connection_closes_is_still_one_line(
+    workspace: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLAlchemy's pool logs what stops it closing a connection, with its traceback, then
+    raises it again: a Ctrl+C in that moment is still one line (a command configures no
+    logging, so Python's last-resort handler printed the record on stderr)."""
+    import logging
+
+    from sqlalchemy.engine.default import DefaultDialect
+
+    monkeypatch.setattr(logging.root, "handlers", [])  # (as in the command: none; not pytest's)
+    closes = 0
+    close = DefaultDialect.do_close
+
+    def interrupted_close(self: DefaultDialect, connection: Any) -> None:
+        nonlocal closes
+        closes += 1
+        close(self, connection)
+        if closes == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(DefaultDialect, "do_close", interrupted_close)
+    assert main(["export", str(workspace), "-o", str(tmp_path / "out.jsonl")]) == 130
+    assert closes >= 1
+    assert _one_line(capsys.readouterr().err) == "annotator: interrupted"
+    failing = logging.getLogger("annotator.test")
+    failing.propagate = False
+    try:
+        failing.error("not an interrupt", exc_info=ValueError("shown"))
+    finally:
+        failing.propagate = True
+    assert "ValueError: shown" in capsys.readouterr().err  # (other records still show)
+
+
 def test_sigterm_is_ctrl_c_with_its_own_status(
     workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
