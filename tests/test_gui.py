@@ -657,6 +657,12 @@ def test_next_case_out_of_sight_turns_a_page_of_the_queue(
     assert table.viewport().rect().contains(table.visualRect(window.model.index(60, 0)))
 
 
+def _row_in_sight(window: MainWindow, row: int) -> bool:
+    """Whether the whole of the queue's ``row`` shows."""
+    table = window.queue.table
+    return table.viewport().rect().contains(table.visualRect(window.model.index(row, 0)))
+
+
 def test_the_queue_turns_its_page_while_the_last_case_in_sight_is_read(
     make_window, qtbot: QtBot, tmp_path: Path
 ) -> None:
@@ -671,7 +677,7 @@ def test_the_queue_turns_its_page_while_the_last_case_in_sight_is_read(
     bar = table.verticalScrollBar()
 
     def in_sight(row: int) -> bool:
-        return table.viewport().rect().contains(table.visualRect(window.model.index(row, 0)))
+        return _row_in_sight(window, row)
 
     queue.select_row(0)
     last = max(row for row in range(60) if in_sight(row))
@@ -706,7 +712,7 @@ def test_a_queue_with_two_rows_in_sight_keeps_the_case_in_sight(
     qtbot.waitUntil(lambda: table.viewport().height() < 3 * table.rowHeight(0), timeout=2000)
 
     def in_sight(row: int) -> bool:
-        return table.viewport().rect().contains(table.visualRect(window.model.index(row, 0)))
+        return _row_in_sight(window, row)
 
     queue.select_row(100)
     assert in_sight(100)
